@@ -1,0 +1,115 @@
+package payment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Gateway names the source of a payment event: one per adapter in
+// feerecon/gateways.
+type Gateway string
+
+// Gateways feerecon reads.
+const (
+	GatewayVietQR  Gateway = "vietqr"  // bank credit notification (NAPAS 247 / VietQR transfer)
+	GatewayCamt054 Gateway = "camt054" // ISO 20022 camt.054 credit notification
+	GatewayVNPay   Gateway = "vnpay"
+	GatewayMoMo    Gateway = "momo"
+	GatewayZaloPay Gateway = "zalopay"
+)
+
+// Gateways lists every gateway in a fixed order.
+func Gateways() []Gateway {
+	return []Gateway{GatewayVietQR, GatewayCamt054, GatewayVNPay, GatewayMoMo, GatewayZaloPay}
+}
+
+// Valid reports whether g is a known gateway.
+func (g Gateway) Valid() bool {
+	for _, k := range Gateways() {
+		if g == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Channel is how the citizen paid, as the treasury report breaks it down.
+func (g Gateway) Channel() string {
+	switch g {
+	case GatewayVietQR:
+		return "qr"
+	case GatewayCamt054:
+		return "transfer"
+	case GatewayVNPay, GatewayMoMo, GatewayZaloPay:
+		return string(g)
+	}
+	return "other"
+}
+
+// Payment is the canonical payment event every gateway adapter produces.
+type Payment struct {
+	// ID is feerecon's id of the payment: "<gateway>:<gateway txn id>".
+	ID      string  `json:"payment_id"`
+	Gateway Gateway `json:"gateway"`
+	// TxnID is the gateway's transaction id: with Gateway, the
+	// idempotency key. A redelivery carries the same key.
+	TxnID  string    `json:"gateway_txn_id"`
+	Amount Money     `json:"amount"`
+	PaidAt time.Time `json:"paid_at"`
+	// PayerName and PayerAccount as the gateway reports them. The account is
+	// masked in logs and UI (see MaskAccount).
+	PayerName    string `json:"payer_name,omitempty"`
+	PayerAccount string `json:"payer_account,omitempty"`
+	// Description is the transfer description exactly as received.
+	Description string `json:"description"`
+	// BankRef is a bank-side reference (AcctSvcrRef, FT number) if any.
+	BankRef string `json:"bank_ref,omitempty"`
+	// RawRef points at the raw payload: "<topic>/<partition>/<offset>" or a file name.
+	RawRef string `json:"raw_ref,omitempty"`
+}
+
+// PaymentID returns the canonical payment id for a gateway transaction.
+func PaymentID(g Gateway, txnID string) string { return string(g) + ":" + txnID }
+
+// ErrInvalidPayment is wrapped by every payment validation error.
+var ErrInvalidPayment = errors.New("invalid payment")
+
+// Validate checks a payment and reports all problems at once.
+func (p Payment) Validate() error {
+	var probs []string
+	if !p.Gateway.Valid() {
+		probs = append(probs, fmt.Sprintf("gateway %q is unknown", p.Gateway))
+	}
+	if strings.TrimSpace(p.TxnID) == "" {
+		probs = append(probs, "gateway_txn_id is empty")
+	}
+	if p.ID != PaymentID(p.Gateway, p.TxnID) {
+		probs = append(probs, fmt.Sprintf("payment_id %q is not %q", p.ID, PaymentID(p.Gateway, p.TxnID)))
+	}
+	if _, ok := p.Amount.Currency.MinorUnits(); !ok {
+		probs = append(probs, fmt.Sprintf("currency %q is unknown", p.Amount.Currency))
+	} else if _, err := (AmountPolicy{}).New(p.Amount.Amount, p.Amount.Currency); err != nil {
+		probs = append(probs, err.Error())
+	} else if !p.Amount.Amount.IsPositive() {
+		probs = append(probs, "amount must be positive")
+	}
+	if p.PaidAt.IsZero() {
+		probs = append(probs, "paid_at is missing")
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidPayment, p.ID, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// MaskAccount hides all but the last four characters of an account number:
+// "0071000123456" → "*********3456". Use it in every log line and UI.
+func MaskAccount(acct string) string {
+	r := []rune(strings.TrimSpace(acct))
+	if len(r) <= 4 {
+		return strings.Repeat("*", len(r))
+	}
+	return strings.Repeat("*", len(r)-4) + string(r[len(r)-4:])
+}

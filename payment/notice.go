@@ -1,0 +1,151 @@
+package payment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// NoticeStatus is the life-cycle state of a fee notice.
+type NoticeStatus string
+
+// Notice statuses.
+const (
+	// NoticeIssued: issued, nothing paid yet.
+	NoticeIssued NoticeStatus = "issued"
+	// NoticePartiallyPaid: some but not all of the amount is paid (instalments).
+	NoticePartiallyPaid NoticeStatus = "partially_paid"
+	// NoticePaid: paid exactly.
+	NoticePaid NoticeStatus = "paid"
+	// NoticeOverpaid: paid, with an excess that is a refund case.
+	NoticeOverpaid NoticeStatus = "overpaid"
+	// NoticeCancelled: withdrawn by the issuing system; accepts no payment.
+	NoticeCancelled NoticeStatus = "cancelled"
+	// NoticeExpired: past its due time unpaid; accepts no payment.
+	NoticeExpired NoticeStatus = "expired"
+)
+
+// Valid reports whether s is one of the documented statuses.
+func (s NoticeStatus) Valid() bool {
+	switch s {
+	case NoticeIssued, NoticePartiallyPaid, NoticePaid, NoticeOverpaid, NoticeCancelled, NoticeExpired:
+		return true
+	}
+	return false
+}
+
+// Settled reports whether the notice is fully paid (paid or overpaid).
+func (s NoticeStatus) Settled() bool { return s == NoticePaid || s == NoticeOverpaid }
+
+// Open reports whether the notice can still receive a payment.
+func (s NoticeStatus) Open() bool { return s == NoticeIssued || s == NoticePartiallyPaid }
+
+// FeeKind says whether a line is a phí (fee for a service) or a lệ phí
+// (charge for a state administrative act); the treasury reports them apart.
+type FeeKind string
+
+// Fee kinds.
+const (
+	FeeKindPhi   FeeKind = "phi"
+	FeeKindLePhi FeeKind = "le_phi"
+)
+
+// NoticeItem is one line of a notice, classified by the state budget
+// classification (Circular 324/2016/TT-BTC): chapter (chương) and sub-item
+// (tiểu mục).
+type NoticeItem struct {
+	FeeType       string  `json:"fee_type"`
+	Kind          FeeKind `json:"kind,omitempty"`
+	Amount        Money   `json:"amount"`
+	BudgetChapter string  `json:"budget_chapter"`
+	BudgetSubitem string  `json:"budget_subitem"`
+}
+
+// Notice is a fee notice issued by a procedure (one-stop-shop) system.
+type Notice struct {
+	// ID is the notice id given by the issuing system, unique per system.
+	ID string `json:"notice_id"`
+	// System is the issuing procedure system.
+	System string `json:"system"`
+	// Dossier is the dossier the fee is for.
+	Dossier DossierCode `json:"dossier_code"`
+	// Code is the payment code feerecon issued for the notice.
+	Code PaymentCode `json:"payment_code"`
+	// Agency is the collecting agency's code.
+	Agency    string       `json:"agency_code"`
+	PayerName string       `json:"payer_name"`
+	Items     []NoticeItem `json:"items"`
+	// Total is the amount due: the sum of the items.
+	Total    Money     `json:"amount"`
+	IssuedAt time.Time `json:"issued_at"`
+	DueAt    time.Time `json:"due_at"`
+	// TreasuryAccount is the State Treasury account the fee is remitted to.
+	TreasuryAccount string       `json:"treasury_account"`
+	Status          NoticeStatus `json:"status"`
+	// Version starts at 1 and grows with each amendment.
+	Version int `json:"version"`
+}
+
+// ErrInvalidNotice is wrapped by every notice validation error.
+var ErrInvalidNotice = errors.New("invalid notice")
+
+// Validate checks a notice and reports all problems at once.
+func (n Notice) Validate() error {
+	var probs []string
+	if strings.TrimSpace(n.ID) == "" {
+		probs = append(probs, "notice_id is empty")
+	}
+	if strings.TrimSpace(n.System) == "" {
+		probs = append(probs, "system is empty")
+	}
+	if _, err := ParseDossierCode(string(n.Dossier)); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if n.Code != "" {
+		if _, err := ParsePaymentCode(string(n.Code)); err != nil {
+			probs = append(probs, err.Error())
+		}
+	}
+	if strings.TrimSpace(n.Agency) == "" {
+		probs = append(probs, "agency_code is empty")
+	}
+	if n.Total.Currency != VND {
+		probs = append(probs, fmt.Sprintf("currency %q: notices are issued in VND", n.Total.Currency))
+	}
+	if !n.Total.Amount.IsPositive() {
+		probs = append(probs, "amount must be positive")
+	}
+	if len(n.Items) > 0 {
+		sum := Money{Currency: n.Total.Currency}
+		for i, it := range n.Items {
+			if it.Amount.Currency != n.Total.Currency {
+				probs = append(probs, fmt.Sprintf("item %d: currency %q differs from the notice", i, it.Amount.Currency))
+				continue
+			}
+			if it.Amount.Amount.IsNegative() {
+				probs = append(probs, fmt.Sprintf("item %d: negative amount", i))
+			}
+			sum.Amount = sum.Amount.Add(it.Amount.Amount)
+		}
+		if !sum.Amount.Equal(n.Total.Amount) {
+			probs = append(probs, fmt.Sprintf("items sum to %s, notice amount is %s", sum.Amount, n.Total.Amount))
+		}
+	}
+	if n.IssuedAt.IsZero() {
+		probs = append(probs, "issued_at is missing")
+	}
+	if !n.DueAt.IsZero() && n.DueAt.Before(n.IssuedAt) {
+		probs = append(probs, "due_at is before issued_at")
+	}
+	if !n.Status.Valid() {
+		probs = append(probs, fmt.Sprintf("status %q is not a notice status", n.Status))
+	}
+	if n.Version < 1 {
+		probs = append(probs, "version must be at least 1")
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidNotice, n.ID, strings.Join(probs, "; "))
+	}
+	return nil
+}

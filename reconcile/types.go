@@ -1,0 +1,103 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/feerecon/feerecon/payment"
+)
+
+// Rule names the matching rule that allocated money to a notice. Every
+// allocation is stored with its rule and the evidence the rule saw.
+type Rule string
+
+// Allocation rules.
+const (
+	// RulePaymentCode: the description carries the notice's payment code,
+	// letter for letter after case and separator clean-up.
+	RulePaymentCode Rule = "payment_code"
+	// RulePaymentCodeLookalike: look-alike letters (O for 0, I/l for 1)
+	// repaired, and the check digits confirm the repaired code.
+	RulePaymentCodeLookalike Rule = "payment_code_lookalike"
+	// RulePaymentCodeDigits: the 12 digits of a code typed without its
+	// letter prefix; the check digits under a configured prefix confirm it.
+	RulePaymentCodeDigits Rule = "payment_code_digits"
+	// RuleDossierCode: the description carries the notice's dossier code.
+	RuleDossierCode Rule = "dossier_code"
+	// RuleMultiReferenceExactSum: several references in one payment whose
+	// outstanding amounts sum exactly to the payment.
+	RuleMultiReferenceExactSum Rule = "multi_reference_exact_sum"
+	// RuleManual: an accountant resolved an exception by hand.
+	RuleManual Rule = "manual"
+)
+
+// ExceptionKind names why a payment (or statement line) needs a person.
+type ExceptionKind string
+
+// Exception kinds. The first six come from matching, the rest from the
+// daily three-way reconciliation.
+const (
+	ExceptionUnmatched        ExceptionKind = "unmatched"
+	ExceptionAmbiguous        ExceptionKind = "ambiguous"
+	ExceptionOverpaid         ExceptionKind = "overpaid"
+	ExceptionDuplicate        ExceptionKind = "duplicate"
+	ExceptionCancelledNotice  ExceptionKind = "cancelled_notice"
+	ExceptionCurrencyMismatch ExceptionKind = "currency_mismatch"
+	ExceptionMissingEvent     ExceptionKind = "missing_event"
+	ExceptionMissingCredit    ExceptionKind = "missing_credit"
+	ExceptionAmountMismatch   ExceptionKind = "amount_mismatch"
+	ExceptionSettlementShort  ExceptionKind = "settlement_short"
+	ExceptionLateEvent        ExceptionKind = "late_event"
+)
+
+// ExceptionStatus is where an exception is in its life.
+type ExceptionStatus string
+
+// Exception statuses.
+const (
+	ExceptionOpen     ExceptionStatus = "open"
+	ExceptionResolved ExceptionStatus = "resolved"
+)
+
+// Allocation assigns (part of) a payment to a notice.
+type Allocation struct {
+	PaymentID string `json:"payment_id"`
+	// NoticeSystem and NoticeID identify the notice (unique together).
+	NoticeSystem string              `json:"notice_system,omitempty"`
+	NoticeID     string              `json:"notice_id"`
+	Code         payment.PaymentCode `json:"payment_code,omitempty"`
+	Amount       payment.Money       `json:"amount"`
+	Rule         Rule                `json:"rule"`
+	// Evidence is what the rule saw, e.g. the text span that held the code.
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Exception is a payment, or part of one, or a statement line, that is not
+// simply allocated and needs an accountant.
+type Exception struct {
+	// ID is deterministic: derived from the kind and the keys it concerns,
+	// so a replay produces the same exception, not a second one.
+	ID           string        `json:"id"`
+	Kind         ExceptionKind `json:"kind"`
+	PaymentID    string        `json:"payment_id,omitempty"`
+	StatementRef string        `json:"statement_ref,omitempty"`
+	NoticeID     string        `json:"notice_id,omitempty"`
+	// Amount is the money concerned (e.g. the excess of an overpayment).
+	Amount     payment.Money   `json:"amount"`
+	Candidates []string        `json:"candidates"`
+	Evidence   string          `json:"evidence,omitempty"`
+	Status     ExceptionStatus `json:"status"`
+	CreatedAt  time.Time       `json:"created_at"`
+	// Resolution and ResolvedBy are set when an accountant resolves it.
+	Resolution string     `json:"resolution,omitempty"`
+	ResolvedBy string     `json:"resolved_by,omitempty"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+}
+
+// ExceptionID builds the deterministic id of an exception.
+func ExceptionID(kind ExceptionKind, keys ...string) string {
+	id := string(kind)
+	for _, k := range keys {
+		id += "|" + k
+	}
+	return id
+}

@@ -1,0 +1,236 @@
+// Package store is feerecon's persistence contract: the interfaces the
+// engine's callers need, the errors every backend returns, and nothing
+// backend-specific. Backends live in sub-packages: store/postgres
+// (production) and store/memory (the embedded default and unit tests). One
+// conformance suite, store/conformance, runs against both.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+)
+
+// Errors every backend returns, so callers can test with errors.Is.
+var (
+	// ErrNotFound: no such record.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: a record with the same key exists. For payments this
+	// is the normal outcome of a redelivery: not a second payment.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrConflict: the same key with a different body, or an update based on
+	// a stale version.
+	ErrConflict = errors.New("conflict")
+)
+
+// Store opens transactions. Every read and write happens inside one, so the
+// memory and PostgreSQL backends behave alike.
+type Store interface {
+	// InTx runs fn in a transaction: committed if fn returns nil, rolled
+	// back otherwise (also on panic). fn must not keep tx after returning.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	Close() error
+}
+
+// Tx is what can be done inside one transaction.
+type Tx interface {
+	Notices
+	Payments
+	Allocations
+	Exceptions
+	Outbox
+	Reports
+	Statements
+	Audit
+}
+
+// Notices holds fee notices. A notice is keyed by (system, id).
+type Notices interface {
+	// NextCodeSerial returns a fresh serial for a payment code; serials are
+	// never reused, even after a rollback.
+	NextCodeSerial(ctx context.Context) (uint64, error)
+	// CreateNotice stores version 1 of a notice. ErrAlreadyExists if
+	// (system, id) or its payment code exists.
+	CreateNotice(ctx context.Context, n payment.Notice) error
+	// UpdateNotice replaces the notice (same system, id) whose stored
+	// version is n.Version-1 with n; ErrConflict if the version is stale,
+	// ErrNotFound if there is none. Status changes go through here too.
+	UpdateNotice(ctx context.Context, n payment.Notice) error
+	// Notice returns a notice by (system, id).
+	Notice(ctx context.Context, system, id string) (payment.Notice, error)
+	// NoticeByCode returns the notice carrying a payment code.
+	NoticeByCode(ctx context.Context, code payment.PaymentCode) (payment.Notice, error)
+	// NoticesByDossier returns the notices for a dossier code, compared in
+	// compact form (no dots or dashes).
+	NoticesByDossier(ctx context.Context, compact string) ([]payment.Notice, error)
+	// LockNotices locks the notices with these codes against concurrent
+	// allocation until the transaction ends (SELECT … FOR UPDATE in a fixed
+	// order) and returns those found, ordered by code.
+	LockNotices(ctx context.Context, codes []payment.PaymentCode) ([]payment.Notice, error)
+	// OpenNoticesByAmount lists open notices due exactly amount issued at or
+	// after since, newest first, at most limit: candidates for an accountant.
+	OpenNoticesByAmount(ctx context.Context, amount payment.Money, since time.Time, limit int) ([]payment.Notice, error)
+	// ListNotices lists notices issued in [from, to), ordered by (system, id).
+	ListNotices(ctx context.Context, from, to time.Time) ([]payment.Notice, error)
+}
+
+// Payments holds canonical payment events.
+type Payments interface {
+	// InsertPayment stores a payment. ErrAlreadyExists when (gateway,
+	// gateway txn id) is already stored: a redelivery.
+	InsertPayment(ctx context.Context, p payment.Payment) error
+	Payment(ctx context.Context, id string) (payment.Payment, error)
+	// ListPayments lists payments paid in [from, to), ordered by
+	// (paid_at, id).
+	ListPayments(ctx context.Context, from, to time.Time) ([]payment.Payment, error)
+}
+
+// Allocations holds the money assigned from payments to notices.
+type Allocations interface {
+	InsertAllocation(ctx context.Context, a reconcile.Allocation) error
+	// DeleteAllocations removes a notice's allocations, for a re-decision
+	// in canonical order; the audit log keeps what was removed.
+	DeleteAllocations(ctx context.Context, system, noticeID string) error
+	AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error)
+	AllocationsByPayment(ctx context.Context, paymentID string) ([]reconcile.Allocation, error)
+}
+
+// ExceptionFilter selects exceptions; zero fields match everything.
+type ExceptionFilter struct {
+	Status    reconcile.ExceptionStatus
+	Kind      reconcile.ExceptionKind
+	PaymentID string
+}
+
+// Exceptions holds what needs an accountant.
+type Exceptions interface {
+	// UpsertException stores an exception by its deterministic id; storing
+	// the same id again leaves the first (and returns nil).
+	UpsertException(ctx context.Context, e reconcile.Exception) error
+	Exception(ctx context.Context, id string) (reconcile.Exception, error)
+	ListExceptions(ctx context.Context, f ExceptionFilter) ([]reconcile.Exception, error)
+	// ResolveException marks an open exception resolved; ErrConflict if it
+	// is not open.
+	ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error
+	// DeleteExceptionsForPayment removes the open exceptions of a payment,
+	// for a re-decision; the audit log keeps what was removed.
+	DeleteExceptionsForPayment(ctx context.Context, paymentID string) error
+}
+
+// OutboxKind says what an outbox message carries.
+type OutboxKind string
+
+// Outbox kinds.
+const (
+	OutboxConfirmation OutboxKind = "confirmation"
+	OutboxReport       OutboxKind = "report"
+)
+
+// OutboxState is where a message is in its delivery.
+type OutboxState string
+
+// Outbox states.
+const (
+	OutboxPending   OutboxState = "pending"
+	OutboxDelivered OutboxState = "delivered"
+	OutboxDead      OutboxState = "dead"
+)
+
+// OutboxMessage is a message to deliver at least once, written in the same
+// transaction as the change it announces.
+type OutboxMessage struct {
+	// ID is the idempotency key sent with every attempt.
+	ID          string      `db:"id" json:"id"`
+	Kind        OutboxKind  `db:"kind" json:"kind"`
+	Destination string      `db:"destination" json:"destination"`
+	Payload     []byte      `db:"payload" json:"payload"`
+	State       OutboxState `db:"state" json:"state"`
+	Attempts    int         `db:"attempts" json:"attempts"`
+	NextAttempt time.Time   `db:"next_attempt_at" json:"next_attempt_at"`
+	LastError   string      `db:"last_error" json:"last_error,omitempty"`
+	CreatedAt   time.Time   `db:"created_at" json:"created_at"`
+	DeliveredAt *time.Time  `db:"delivered_at" json:"delivered_at,omitempty"`
+}
+
+// Outbox holds messages to deliver.
+type Outbox interface {
+	// Enqueue stores a message; ErrAlreadyExists if its id exists.
+	Enqueue(ctx context.Context, m OutboxMessage) error
+	// Due returns up to limit pending messages of kind whose next attempt
+	// is at or before now, oldest first, locked (SKIP LOCKED) so that two
+	// senders never take the same one.
+	Due(ctx context.Context, kind OutboxKind, now time.Time, limit int) ([]OutboxMessage, error)
+	MarkDelivered(ctx context.Context, id string, at time.Time) error
+	// MarkFailed records a failed attempt and schedules the next one, or
+	// marks the message dead when dead is true.
+	MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error
+	OutboxMessage(ctx context.Context, id string) (OutboxMessage, error)
+	ListOutbox(ctx context.Context, kind OutboxKind, state OutboxState) ([]OutboxMessage, error)
+}
+
+// Report is a stored, immutable daily report version.
+type Report struct {
+	ID           string       `db:"id" json:"id"`
+	BusinessDate payment.Date `db:"-" json:"business_date"`
+	Agency       string       `db:"agency" json:"agency"`
+	Version      int          `db:"version" json:"version"`
+	SHA256       string       `db:"sha256" json:"sha256"`
+	Body         []byte       `db:"body" json:"-"`
+	CreatedAt    time.Time    `db:"created_at" json:"created_at"`
+}
+
+// Reports holds report versions. They are never updated.
+type Reports interface {
+	// InsertReport stores a new version; ErrAlreadyExists if (date, agency,
+	// version) exists.
+	InsertReport(ctx context.Context, r Report) error
+	// LatestReport returns the highest version for (date, agency).
+	LatestReport(ctx context.Context, date payment.Date, agency string) (Report, error)
+	ReportVersion(ctx context.Context, date payment.Date, agency string, version int) (Report, error)
+}
+
+// StatementLine is one credit or debit entry of a bank statement or
+// e-wallet settlement file.
+type StatementLine struct {
+	StatementID string        `json:"statement_id"`
+	Seq         int           `json:"seq"`
+	Source      string        `json:"source"` // "camt053" or a wallet's settlement
+	Account     string        `json:"account"`
+	Ref         string        `json:"ref"` // AcctSvcrRef or the wallet's transaction id
+	EndToEndID  string        `json:"end_to_end_id,omitempty"`
+	Credit      bool          `json:"credit"`
+	Amount      payment.Money `json:"amount"`
+	Fee         payment.Money `json:"fee"`
+	BookingDate payment.Date  `json:"booking_date"`
+	ValueDate   payment.Date  `json:"value_date"`
+	Text        string        `json:"text"`
+}
+
+// Statements holds imported statements, idempotent on statement id.
+type Statements interface {
+	// InsertStatement stores a statement's lines; ErrAlreadyExists if the
+	// statement id was imported before.
+	InsertStatement(ctx context.Context, id, source string, lines []StatementLine) error
+	// StatementLines lists lines booked in [from, to], ordered by
+	// (booking date, statement id, seq).
+	StatementLines(ctx context.Context, from, to payment.Date) ([]StatementLine, error)
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	Seq    int64     `db:"seq" json:"seq"`
+	At     time.Time `db:"at" json:"at"`
+	Actor  string    `db:"actor" json:"actor"`
+	Action string    `db:"action" json:"action"`
+	Entity string    `db:"entity" json:"entity"`
+	Detail []byte    `db:"detail" json:"detail"` // JSON
+}
+
+// Audit is the append-only audit log. There is no update and no delete.
+type Audit interface {
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	AuditTrail(ctx context.Context, entity string) ([]AuditEntry, error)
+}
