@@ -107,7 +107,9 @@ func ParsePaymentCode(s string) (PaymentCode, error) {
 			return "", &CodeError{Input: s, Err: ErrCodeSerial}
 		}
 	}
-	if mod97(s) != 1 {
+	// ISO 7064 check digits run 02–98; "00", "01" and "99" can satisfy the
+	// mod-97 test too (00 ≡ 97) but are never issued.
+	if check := s[n-2:]; mod97(s) != 1 || check < "02" || check > "98" {
 		return "", &CodeError{Input: s, Err: ErrCodeCheck}
 	}
 	return PaymentCode(s), nil
