@@ -1,0 +1,87 @@
+// Package gateways is the contract every payment-gateway adapter satisfies:
+// bytes in, verified and normalised payment.Payment values out. One
+// sub-package per format (vietqr, camt054, vnpay, momo, zalopay) implements
+// Decoder; none of them knows about matching, storage or Kafka.
+package gateways
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/feerecon/feerecon/payment"
+)
+
+// Raw is one gateway message exactly as it was received: the request body
+// (for a GET callback such as VNPay's IPN, the raw query string) and the
+// request headers that carry its authenticity (e.g. a signature header).
+// Ingress writes Body as the Kafka message value and Headers as Kafka
+// headers, so a consumer can verify the message again, byte for byte.
+type Raw struct {
+	Body []byte
+	// Headers holds only the headers an adapter needs, under their
+	// canonical MIME names (http.CanonicalHeaderKey), e.g. "X-Signature".
+	Headers map[string]string
+}
+
+// Decoder verifies and normalises one gateway format.
+//
+// Decode returns the payments a message carries: one for a callback, zero
+// or more for a camt.054 notification (one per credit entry). Every error
+// wraps exactly one of the sentinel errors below, inside an *Error, so a
+// consumer can decide with errors.Is whether it is poison (dead-letter) or
+// merely "not a payment" (an authentic message that records no money in,
+// such as a failed VNPay transaction).
+type Decoder interface {
+	Gateway() payment.Gateway
+	Decode(raw Raw) ([]payment.Payment, error)
+	// Reply is the answer the gateway expects from a callback endpoint:
+	// err is nil when the message was verified and durably stored (in
+	// Kafka); otherwise the decode or storage error. A storage failure must
+	// make the gateway retry.
+	Reply(err error) (status int, contentType string, body []byte)
+}
+
+// Sentinel errors. Decode errors wrap exactly one of them.
+var (
+	// ErrSignature: the signature is missing or does not verify. Poison.
+	ErrSignature = errors.New("signature does not verify")
+	// ErrMalformed: the body cannot be read as the format (syntax, missing
+	// or unknown required fields, bad dates). Poison.
+	ErrMalformed = errors.New("malformed message")
+	// ErrAmount: the amount is not valid money (fractional or negative VND,
+	// unknown currency, above the ceiling). Poison; wraps the
+	// *payment.AmountError too.
+	ErrAmount = errors.New("invalid amount")
+	// ErrTooLarge: the message is larger than MaxMessageBytes. Poison.
+	ErrTooLarge = errors.New("message too large")
+	// ErrNotPayment: an authentic, well-formed message that records no
+	// money in (failed transaction, debit entry). Not poison: counted and
+	// logged, never stored as a payment.
+	ErrNotPayment = errors.New("not a completed incoming payment")
+)
+
+// MaxMessageBytes bounds a raw gateway message; larger ones are rejected
+// before parsing.
+const MaxMessageBytes = 1 << 20
+
+// Error says which gateway failed on what, and why.
+type Error struct {
+	Gateway payment.Gateway
+	// Err wraps one sentinel error above, possibly with more detail.
+	Err error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("decode %s: %v", e.Gateway, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an *Error for gateway g wrapping sentinel with detail.
+func Errorf(g payment.Gateway, sentinel error, format string, args ...any) error {
+	return &Error{Gateway: g, Err: fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))}
+}
+
+// Poison reports whether err means the message can never be decoded and
+// belongs in the dead-letter topic.
+func Poison(err error) bool {
+	return errors.Is(err, ErrSignature) || errors.Is(err, ErrMalformed) ||
+		errors.Is(err, ErrAmount) || errors.Is(err, ErrTooLarge)
+}
