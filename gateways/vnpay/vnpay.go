@@ -1,0 +1,255 @@
+package vnpay
+
+import (
+	"crypto/hmac"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/payment"
+)
+
+// Parameter names used by the decoder.
+const (
+	ParamSecureHash     = "vnp_SecureHash"
+	ParamSecureHashType = "vnp_SecureHashType"
+)
+
+const (
+	gw         = payment.GatewayVNPay
+	payDateFmt = "20060102150405"
+)
+
+// Config configures the VNPay decoder.
+type Config struct {
+	// HashSecret is the terminal's vnp_HashSecret. Required.
+	HashSecret string
+	// TmnCode, when set, is the only vnp_TmnCode accepted.
+	TmnCode string
+	// Amounts validates amounts; the zero value means
+	// payment.DefaultAmountPolicy().
+	Amounts payment.AmountPolicy
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.HashSecret == "" {
+		errs = append(errs, errors.New("HashSecret is required"))
+	}
+	if c.Amounts.Ceiling.IsNegative() {
+		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("vnpay config: %w", err)
+	}
+	return nil
+}
+
+// Decoder decodes VNPay IPN query strings.
+type Decoder struct {
+	secret  []byte
+	tmnCode string
+	amounts payment.AmountPolicy
+	loc     *time.Location
+}
+
+var _ gateways.Decoder = (*Decoder)(nil)
+
+// New returns a Decoder for cfg.
+func New(cfg Config) (*Decoder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	amounts := cfg.Amounts
+	if amounts.Ceiling.IsZero() {
+		amounts = payment.DefaultAmountPolicy()
+	}
+	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: amounts, loc: payment.Location()}, nil
+}
+
+// Gateway returns payment.GatewayVNPay.
+func (d *Decoder) Gateway() payment.Gateway { return gw }
+
+// Decode verifies and normalises one IPN query string.
+func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
+	if len(raw.Body) > gateways.MaxMessageBytes {
+		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	}
+	params, err := parseQuery(string(raw.Body))
+	if err != nil {
+		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
+	}
+	if err := d.verify(params); err != nil {
+		return nil, err
+	}
+	p, err := d.normalise(params)
+	if err != nil {
+		return nil, err
+	}
+	return []payment.Payment{p}, nil
+}
+
+// parseQuery reads a query string strictly: no repeated keys.
+func parseQuery(q string) (map[string]string, error) {
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		return nil, fmt.Errorf("query string: %w", err)
+	}
+	out := make(map[string]string, len(vals))
+	for k, v := range vals {
+		if len(v) != 1 {
+			return nil, fmt.Errorf("parameter %q given %d times", k, len(v))
+		}
+		out[k] = v[0]
+	}
+	return out, nil
+}
+
+func (d *Decoder) verify(params map[string]string) error {
+	got, ok := params[ParamSecureHash]
+	if !ok || got == "" {
+		return gateways.Errorf(gw, gateways.ErrSignature, "%s is missing", ParamSecureHash)
+	}
+	if t, ok := params[ParamSecureHashType]; ok && !strings.EqualFold(t, "HmacSHA512") {
+		return gateways.Errorf(gw, gateways.ErrSignature, "%s %q is not HmacSHA512", ParamSecureHashType, t)
+	}
+	sum, err := hex.DecodeString(got)
+	if err != nil {
+		return gateways.Errorf(gw, gateways.ErrSignature, "%s is not hex", ParamSecureHash)
+	}
+	mac := hmac.New(sha512.New, d.secret)
+	mac.Write([]byte(SignedData(params)))
+	if !hmac.Equal(sum, mac.Sum(nil)) {
+		return gateways.Errorf(gw, gateways.ErrSignature, "%s does not match", ParamSecureHash)
+	}
+	return nil
+}
+
+// SignedData returns the string VNPay signs: the "vnp_" parameters except
+// the hash fields, sorted by key, PHP-urlencoded, joined k=v with "&".
+func SignedData(params map[string]string) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		if strings.HasPrefix(k, "vnp_") && k != ParamSecureHash && k != ParamSecureHashType {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(phpURLEncode(k))
+		b.WriteByte('=')
+		b.WriteString(phpURLEncode(params[k]))
+	}
+	return b.String()
+}
+
+// phpURLEncode matches PHP's urlencode: url.QueryEscape leaves "~" alone,
+// PHP encodes it.
+func phpURLEncode(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "~", "%7E")
+}
+
+func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
+	get := func(k string) (string, error) {
+		v, ok := params[k]
+		if !ok || strings.TrimSpace(v) == "" {
+			return "", gateways.Errorf(gw, gateways.ErrMalformed, "%s is missing", k)
+		}
+		return v, nil
+	}
+	tmn, err := get("vnp_TmnCode")
+	if err != nil {
+		return payment.Payment{}, err
+	}
+	if d.tmnCode != "" && tmn != d.tmnCode {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrSignature, "vnp_TmnCode %q is not this terminal", tmn)
+	}
+	rsp, err := get("vnp_ResponseCode")
+	if err != nil {
+		return payment.Payment{}, err
+	}
+	status, err := get("vnp_TransactionStatus")
+	if err != nil {
+		return payment.Payment{}, err
+	}
+	if rsp != "00" || status != "00" {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrNotPayment,
+			"vnp_ResponseCode %q, vnp_TransactionStatus %q", rsp, status)
+	}
+	var v [4]string
+	for i, k := range []string{"vnp_TransactionNo", "vnp_Amount", "vnp_PayDate", "vnp_TxnRef"} {
+		if v[i], err = get(k); err != nil {
+			return payment.Payment{}, err
+		}
+	}
+	txn, amount, payDate := v[0], v[1], v[2]
+	if _, ok := params["vnp_OrderInfo"]; !ok {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_OrderInfo is missing")
+	}
+	cur := payment.VND
+	if c, ok := params["vnp_CurrCode"]; ok {
+		cur = payment.Currency(c)
+	}
+	m, err := d.amount(amount, cur)
+	if err != nil {
+		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: vnp_Amount: %w", gateways.ErrAmount, err)}
+	}
+	paidAt, err := time.ParseInLocation(payDateFmt, payDate, d.loc)
+	if err != nil {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_PayDate %q: want yyyyMMddHHmmss", payDate)
+	}
+	return payment.Payment{
+		ID:          payment.PaymentID(gw, txn),
+		Gateway:     gw,
+		TxnID:       txn,
+		Amount:      m,
+		PaidAt:      paidAt,
+		Description: params["vnp_OrderInfo"],
+		BankRef:     params["vnp_BankTranNo"],
+	}, nil
+}
+
+// amount reads vnp_Amount, đồng × 100, exactly.
+func (d *Decoder) amount(s string, cur payment.Currency) (payment.Money, error) {
+	// Validate the raw value first (numeric, not negative, whole); the
+	// ceiling applies after the division.
+	hundredths, err := payment.AmountPolicy{}.Parse(s, string(payment.VND))
+	if err != nil {
+		return payment.Money{}, err
+	}
+	// New rejects a result with more decimals than the currency allows
+	// (for VND: any value not divisible by 100).
+	m, err := d.amounts.New(hundredths.Amount.Shift(-2), cur)
+	if err != nil {
+		return payment.Money{}, err
+	}
+	if m.IsZero() {
+		return payment.Money{}, &payment.AmountError{Input: s, Currency: string(cur), Err: payment.ErrAmountZero}
+	}
+	return m, nil
+}
+
+// Reply answers VNPay's IPN call.
+func (d *Decoder) Reply(err error) (int, string, []byte) {
+	code, msg := "99", "Unknown error"
+	switch {
+	case err == nil, errors.Is(err, gateways.ErrNotPayment):
+		code, msg = "00", "Confirm Success"
+	case errors.Is(err, gateways.ErrSignature):
+		code, msg = "97", "Invalid Checksum"
+	case errors.Is(err, gateways.ErrAmount):
+		code, msg = "04", "Invalid amount"
+	}
+	return 200, "application/json", []byte(`{"RspCode":"` + code + `","Message":"` + msg + `"}`)
+}

@@ -1,0 +1,245 @@
+package vnpay_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/gatewaytest"
+	"github.com/feerecon/feerecon/gateways/vnpay"
+	"github.com/feerecon/feerecon/payment"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const (
+	dir        = "../../testdata/gateways/vnpay"
+	testSecret = "test_secret" // the secret of the DOMAIN.md vector
+	testTmn    = "TEST_TMN_CODE"
+)
+
+func newDecoder(t testing.TB) *vnpay.Decoder {
+	t.Helper()
+	d, err := vnpay.New(vnpay.Config{HashSecret: testSecret, TmnCode: testTmn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func read(t testing.TB, name string) gateways.Raw {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gateways.Raw{Body: b}
+}
+
+// encode is PHP's urlencode written out byte by byte, independently of the
+// package's url.QueryEscape-based version.
+func encode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// resign recomputes vnp_SecureHash of body with the test secret; a body
+// that is no query string is returned unchanged.
+func resign(body []byte) gateways.Raw {
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return gateways.Raw{Body: body}
+	}
+	var parts []string
+	for k, vs := range vals {
+		if strings.HasPrefix(k, "vnp_") && k != "vnp_SecureHash" && k != "vnp_SecureHashType" {
+			for _, v := range vs {
+				parts = append(parts, encode(k)+"="+encode(v))
+			}
+		}
+	}
+	sort.Strings(parts)
+	data := strings.Join(parts, "&")
+	mac := hmac.New(sha512.New, []byte(testSecret))
+	mac.Write([]byte(data))
+	return gateways.Raw{Body: []byte(data + "&vnp_SecureHash=" + hex.EncodeToString(mac.Sum(nil)))}
+}
+
+func TestDecodeFiles(t *testing.T) {
+	t.Parallel()
+	dec := newDecoder(t)
+	tests := []struct {
+		file string
+		want error // nil: decodes, compared with <file>.golden
+	}{
+		{"domain_vector.query", nil},
+		{"unicode_orderinfo.query", nil},
+		{"no_banktranno.query", nil},
+		{"uppercase_hash.query", nil},
+		{"extra_unsigned_param.query", nil},
+		{"tampered_amount.query", gateways.ErrSignature},
+		{"empty_hash.query", gateways.ErrSignature},
+		{"no_hash.query", gateways.ErrSignature},
+		{"hash_type_sha256.query", gateways.ErrSignature},
+		{"other_terminal.query", gateways.ErrSignature},
+		{"failed.query", gateways.ErrNotPayment},
+		{"pending_status.query", gateways.ErrNotPayment},
+		{"fractional.query", payment.ErrAmountFractional},
+		{"zero.query", payment.ErrAmountZero},
+		{"negative.query", payment.ErrAmountNegative},
+		{"exponent.query", payment.ErrAmountNotNumeric},
+		{"unknown_currency.query", payment.ErrUnknownCurrency},
+		{"above_ceiling.query", payment.ErrAmountCeiling},
+		{"missing_transactionno.query", gateways.ErrMalformed},
+		{"missing_amount.query", gateways.ErrMalformed},
+		{"bad_paydate.query", gateways.ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			ps, err := dec.Decode(read(t, tt.file))
+			if cerr := gatewaytest.Check(payment.GatewayVNPay, ps, err); cerr != nil {
+				t.Fatal(cerr)
+			}
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				gatewaytest.Golden(t, filepath.Join(dir, strings.TrimSuffix(tt.file, ".query")+".golden"), ps, *update)
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			var ae *payment.AmountError
+			if errors.As(err, &ae) != errors.Is(err, gateways.ErrAmount) {
+				t.Errorf("ErrAmount and *payment.AmountError must come together: %v", err)
+			}
+		})
+	}
+}
+
+// TestDomainVector pins the canonical string and hash of the DOMAIN.md
+// vector, recomputed with openssl (see testdata/gateways/README.md).
+func TestDomainVector(t *testing.T) {
+	t.Parallel()
+	raw := read(t, "domain_vector.query")
+	vals, err := url.ParseQuery(string(raw.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]string{}
+	for k, v := range vals {
+		params[k] = v[0]
+	}
+	const want = "vnp_Amount=1000000&vnp_BankCode=NCB&vnp_BankTranNo=VNP14422574&vnp_CardType=ATM&" +
+		"vnp_OrderInfo=Thanh+toan+don+hang+2024-05-21T02%3A17%3A31.249Z&vnp_PayDate=20240521091806&" +
+		"vnp_ResponseCode=00&vnp_TmnCode=TEST_TMN_CODE&vnp_TransactionNo=14422574&vnp_TransactionStatus=00&" +
+		"vnp_TxnRef=1716257871703"
+	if got := vnpay.SignedData(params); got != want {
+		t.Errorf("SignedData =\n%s\nwant\n%s", got, want)
+	}
+	if got := params["vnp_SecureHash"]; got != "649982421beb422556a1374713c74e58e716ecbd05007c0c0e1f7effdfaf361dbf146889ca446139afe11b9954c4d5c486e99e3b86fcfab6957f29eb0be72895" {
+		t.Errorf("file hash %s is not the DOMAIN.md vector", got)
+	}
+	ps, err := newDecoder(t).Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ps[0]
+	if p.TxnID != "14422574" || !p.Amount.Equal(payment.VNDOf(10000)) || p.PaidAt.Format("2006-01-02T15:04:05Z07:00") != "2024-05-21T09:18:06+07:00" {
+		t.Errorf("got %+v", p)
+	}
+}
+
+func TestSignedDataEncoding(t *testing.T) {
+	t.Parallel()
+	params := map[string]string{
+		"vnp_OrderInfo": "Nộp phí ~ a+b/c:d e",
+		"vnp_Amount":    "100",
+		"other":         "ignored",
+	}
+	want := "vnp_Amount=100&vnp_OrderInfo=" + encode("Nộp phí ~ a+b/c:d e")
+	if got := vnpay.SignedData(params); got != want {
+		t.Errorf("SignedData = %s, want %s", got, want)
+	}
+	if !strings.Contains(want, "%7E") || !strings.Contains(want, "+a%2Bb%2Fc%3Ad+e") {
+		t.Errorf("reference encoder is not PHP's: %s", want)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	dec := newDecoder(t)
+	reply := func(code, msg string) gatewaytest.Reply {
+		return gatewaytest.Reply{Status: 200, ContentType: "application/json",
+			Body: `{"RspCode":"` + code + `","Message":"` + msg + `"}`}
+	}
+	withErr := func(r gatewaytest.Reply, err error) gatewaytest.Reply { r.Err = err; return r }
+	ge := func(s error) error { return &gateways.Error{Gateway: payment.GatewayVNPay, Err: s} }
+	gatewaytest.RunDecoderTests(t, dec, gatewaytest.Cases{
+		Valid:    []gateways.Raw{read(t, "domain_vector.query"), read(t, "unicode_orderinfo.query"), read(t, "no_banktranno.query")},
+		Tampered: []gateways.Raw{read(t, "tampered_amount.query"), read(t, "no_hash.query"), read(t, "empty_hash.query")},
+		Resign:   resign,
+		Success:  reply("00", "Confirm Success"),
+		Retry:    reply("99", "Unknown error"),
+		Replies: []gatewaytest.Reply{
+			withErr(reply("97", "Invalid Checksum"), ge(gateways.ErrSignature)),
+			withErr(reply("04", "Invalid amount"), ge(gateways.ErrAmount)),
+			withErr(reply("99", "Unknown error"), ge(gateways.ErrMalformed)),
+			withErr(reply("99", "Unknown error"), ge(gateways.ErrTooLarge)),
+			withErr(reply("00", "Confirm Success"), ge(gateways.ErrNotPayment)),
+		},
+	})
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	if _, err := vnpay.New(vnpay.Config{}); err == nil {
+		t.Error("New accepted a config without HashSecret")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.query"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seeds in %s: %v", dir, err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	dec := newDecoder(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, raw := range []gateways.Raw{{Body: body}, resign(body)} {
+			ps, err := dec.Decode(raw)
+			if cerr := gatewaytest.Check(payment.GatewayVNPay, ps, err); cerr != nil {
+				t.Fatalf("%q: %v", raw.Body, cerr)
+			}
+		}
+	})
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Regenerates every signed test vector under testdata/gateways with openssl,
+# independently of feerecon's code. Run from this directory: sh sign.sh
+# Secrets (test only, never used anywhere else):
+#   vnpay    test_secret                        (the secret of the DOMAIN.md vector)
+#   momo     accessKey feerecon-test-access, secretKey feerecon-test-momo-secret
+#   zalopay  key2 kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz (ZaloPay's public sandbox key2, as in DOMAIN.md)
+#   vietqr   feerecon-test-vietqr-secret-0001
+#   camt054  feerecon-test-camt054-secret-001
+set -eu
+
+hmac() { # hmac sha256|sha512 key file -> lowercase hex
+	openssl dgst "-$1" -hmac "$2" "$3" | sed 's/^.*= //'
+}
+
+# VNPay: src/<case>.query is the canonical string (vnp_ keys sorted, PHP
+# urlencoded, without the hash); the signed IPN appends the hash fields.
+for f in vnpay/src/*.query; do
+	c=$(basename "$f")
+	sig=$(hmac sha512 test_secret "$f")
+	printf '%s&vnp_SecureHashType=HmacSHA512&vnp_SecureHash=%s' "$(cat "$f")" "$sig" >"vnpay/$c"
+done
+# Variants of the DOMAIN.md vector, made after signing.
+v=vnpay/domain_vector.query
+sed 's/vnp_Amount=1000000/vnp_Amount=100000000/' $v >vnpay/tampered_amount.query
+sed 's/vnp_SecureHash=.*$/vnp_SecureHash=/' $v >vnpay/empty_hash.query
+sed 's/&vnp_SecureHashType=HmacSHA512&vnp_SecureHash=.*$//' $v >vnpay/no_hash.query
+sed 's/vnp_SecureHashType=HmacSHA512/vnp_SecureHashType=SHA256/' $v >vnpay/hash_type_sha256.query
+sed 's/vnp_SecureHash=\(.*\)$/vnp_SecureHash=\U\1/' $v >vnpay/uppercase_hash.query
+printf '%s&utm_source=unsigned' "$(cat $v)" >vnpay/extra_unsigned_param.query
