@@ -1,0 +1,551 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+)
+
+// Config configures the matching engine.
+type Config struct {
+	// CodePrefixes are the payment-code prefixes accepted in descriptions;
+	// the 12 digits typed alone are validated under each. Default ["NP"].
+	CodePrefixes []string
+	// SuggestionLimit caps the candidates suggested for an unmatched
+	// payment. Default 5; negative disables suggestions.
+	SuggestionLimit int
+	// SuggestionWindow is how long before a payment a notice may have been
+	// issued to be suggested for it. Default 90 days.
+	SuggestionWindow time.Duration
+}
+
+// Defaults.
+const (
+	DefaultSuggestionLimit  = 5
+	DefaultSuggestionWindow = 90 * 24 * time.Hour
+)
+
+// ErrInvalidConfig is wrapped by Config.Validate errors.
+var ErrInvalidConfig = errors.New("invalid reconcile config")
+
+func (c Config) withDefaults() Config {
+	if len(c.CodePrefixes) == 0 {
+		c.CodePrefixes = []string{payment.DefaultCodePrefix}
+	}
+	if c.SuggestionLimit == 0 {
+		c.SuggestionLimit = DefaultSuggestionLimit
+	}
+	if c.SuggestionWindow == 0 {
+		c.SuggestionWindow = DefaultSuggestionWindow
+	}
+	return c
+}
+
+// Validate reports all problems of the configuration (after defaults) at once.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var probs []string
+	seen := map[string]bool{}
+	for _, p := range c.CodePrefixes {
+		if err := payment.ValidatePrefix(p); err != nil {
+			probs = append(probs, err.Error())
+		}
+		if seen[p] {
+			probs = append(probs, fmt.Sprintf("prefix %q listed twice", p))
+		}
+		seen[p] = true
+	}
+	if c.SuggestionLimit > 100 {
+		probs = append(probs, fmt.Sprintf("suggestion limit %d is above 100", c.SuggestionLimit))
+	}
+	if c.SuggestionWindow < 0 {
+		probs = append(probs, "suggestion window is negative")
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// Engine allocates payments to notices. It is immutable after NewEngine
+// and safe for concurrent use.
+type Engine struct {
+	prefixes []string
+	limit    int
+	window   time.Duration
+}
+
+// NewEngine validates cfg, applies defaults and builds an engine.
+func NewEngine(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	prefixes := append([]string(nil), cfg.CodePrefixes...)
+	sort.Strings(prefixes)
+	return &Engine{prefixes: prefixes, limit: cfg.SuggestionLimit, window: cfg.SuggestionWindow}, nil
+}
+
+// NoticeState is a notice after the payments of a Decision.
+type NoticeState struct {
+	System    string               `json:"system"`
+	NoticeID  string               `json:"notice_id"`
+	Code      payment.PaymentCode  `json:"payment_code,omitempty"`
+	Status    payment.NoticeStatus `json:"status"`
+	AmountDue payment.Money        `json:"amount_due"`
+	Paid      payment.Money        `json:"paid"`
+}
+
+// Decision is the outcome of matching a set of payments against a set of
+// notices. Allocations are sorted by (payment, system, notice), exceptions
+// by (payment, kind, id), notices by (system, id).
+type Decision struct {
+	Allocations []Allocation  `json:"allocations"`
+	Exceptions  []Exception   `json:"exceptions"`
+	Notices     []NoticeState `json:"notices"`
+}
+
+type noticeState struct {
+	n      *payment.Notice
+	paid   decimal.Decimal
+	status payment.NoticeStatus
+}
+
+func (s *noticeState) outstanding() decimal.Decimal { return s.n.Total.Amount.Sub(s.paid) }
+
+// index maps a key to one notice, or to several in dup.
+type index struct {
+	one map[string]int32
+	dup map[string][]int32
+}
+
+func newIndex(n int) index { return index{one: make(map[string]int32, n)} }
+
+func (x *index) add(key string, i int32) {
+	if key == "" {
+		return
+	}
+	first, ok := x.one[key]
+	if !ok {
+		x.one[key] = i
+		return
+	}
+	if x.dup == nil {
+		x.dup = map[string][]int32{}
+	}
+	if _, ok := x.dup[key]; !ok {
+		x.dup[key] = []int32{first}
+	}
+	x.dup[key] = append(x.dup[key], i)
+}
+
+func (x *index) get(key string, out []int32) []int32 {
+	if d, ok := x.dup[key]; ok {
+		return append(out, d...)
+	}
+	if i, ok := x.one[key]; ok {
+		return append(out, i)
+	}
+	return out
+}
+
+// Decide matches payments to notices. It is a pure function of its
+// arguments and the engine's configuration:
+//
+//   - Payments are processed in canonical order (PaidAt, then ID) whatever
+//     order they come in, so every delivery order gives the same Decision.
+//     A payment ID seen again is a redelivery and is ignored.
+//   - Notices enter with their issue-side status: issued, or cancelled /
+//     expired (which accept nothing). Paid amounts and the statuses
+//     partially_paid / paid are derived only from the payments given, so a
+//     notice passed as partially_paid or paid starts from zero paid here.
+//   - Decide is correct on any closed subset: the notices given together
+//     with every payment that references them. The streaming service relies
+//     on this: it extracts a payment's references (Engine.References), locks
+//     those notices, loads the other payments already tied to them, calls
+//     Decide on that group and replaces the group's allocations and
+//     exceptions with the result.
+//
+// Rules (each allocation and exception records its rule and evidence):
+// one notice and amount equal to its outstanding → allocated, paid; less →
+// partially_paid; more → the outstanding allocated, paid, and an overpaid
+// exception for the excess (a refund case: the excess belongs to the payer,
+// not to the notice, so the notice is paid, not overpaid); a settled notice
+// → duplicate; cancelled or expired → cancelled_notice; currency other than
+// the notice's → currency_mismatch; several notices → allocated to all only
+// when the amount is exactly their outstanding sum, else ambiguous; a code
+// and a dossier naming different notices → ambiguous; no reference naming
+// a given notice → unmatched, with suggestions (same amount, same folded
+// payer name, recent) that are never allocated. Nothing is ever allocated
+// on amount or payer name alone. Amounts are exact decimals.
+func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) Decision {
+	d := decider{e: e}
+	d.init(notices)
+	order := canonicalOrder(payments)
+	seen := make(map[string]struct{}, len(order))
+	for _, i := range order {
+		p := &payments[i]
+		if _, ok := seen[p.ID]; ok {
+			continue
+		}
+		seen[p.ID] = struct{}{}
+		d.decide(p)
+	}
+	return d.result()
+}
+
+func canonicalOrder(payments []payment.Payment) []int {
+	order := make([]int, len(payments))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		p, q := &payments[order[a]], &payments[order[b]]
+		if !p.PaidAt.Equal(q.PaidAt) {
+			return p.PaidAt.Before(q.PaidAt)
+		}
+		if p.ID != q.ID {
+			return p.ID < q.ID
+		}
+		// Same id twice: a redelivery. Order by content so the one kept
+		// does not depend on delivery order.
+		if c := p.Amount.Amount.Cmp(q.Amount.Amount); c != 0 {
+			return c < 0
+		}
+		if p.Amount.Currency != q.Amount.Currency {
+			return p.Amount.Currency < q.Amount.Currency
+		}
+		if p.Description != q.Description {
+			return p.Description < q.Description
+		}
+		if p.PayerName != q.PayerName {
+			return p.PayerName < q.PayerName
+		}
+		return p.PayerAccount < q.PayerAccount
+	})
+	return order
+}
+
+type decider struct {
+	e       *Engine
+	ns      []noticeState
+	codes   index
+	dossier index
+	sugg    *suggester
+	allocs  []Allocation
+	excs    []Exception
+}
+
+func (d *decider) init(notices []payment.Notice) {
+	d.ns = make([]noticeState, len(notices))
+	d.codes = newIndex(len(notices))
+	d.dossier = newIndex(len(notices))
+	for i := range notices {
+		n := &notices[i]
+		st := payment.NoticeIssued
+		switch n.Status {
+		case payment.NoticeCancelled, payment.NoticeExpired:
+			st = n.Status
+		case payment.NoticeIssued, payment.NoticePartiallyPaid, payment.NoticePaid, payment.NoticeOverpaid:
+		}
+		d.ns[i] = noticeState{n: n, status: st}
+		d.codes.add(string(n.Code), int32(i))
+		if n.Dossier != "" {
+			d.dossier.add(DossierKey(string(n.Dossier)), int32(i))
+		}
+	}
+}
+
+// resolved is a notice named by a payment, with the strongest reference.
+type resolved struct {
+	idx int32
+	ref Reference
+}
+
+func (d *decider) decide(p *payment.Payment) {
+	refs := d.e.References(p.Description)
+	var byCode, byDossier []resolved
+	var unknown []string
+	var buf []int32
+	for _, r := range refs {
+		buf = buf[:0]
+		switch r.Kind {
+		case RefCode:
+			buf = d.codes.get(r.Key, buf)
+		case RefDossier:
+			buf = d.dossier.get(r.Key, buf)
+		}
+		if len(buf) == 0 {
+			if r.Kind == RefCode {
+				unknown = append(unknown, r.Key)
+			}
+			continue
+		}
+		for _, i := range buf {
+			if r.Kind == RefCode {
+				byCode = appendResolved(byCode, resolved{i, r})
+			} else {
+				byDossier = appendResolved(byDossier, resolved{i, r})
+			}
+		}
+	}
+	// A dossier naming several notices counts only through the one of
+	// them that still accepts money, if exactly one does.
+	byDossier = narrowDossier(d.ns, byDossier)
+
+	targets := append([]resolved(nil), byCode...)
+	conflict := false
+	for _, r := range byDossier {
+		if containsIdx(byCode, r.idx) {
+			continue
+		}
+		if len(byCode) > 0 {
+			conflict = true
+		}
+		targets = append(targets, r)
+	}
+	sort.Slice(targets, func(a, b int) bool { return d.less(targets[a].idx, targets[b].idx) })
+	evidence := evidenceOf(targets, unknown)
+
+	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.ns[targets[0].idx].n.Total.Currency || cur != payment.VND {
+		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), evidence)
+		return
+	}
+	switch {
+	case len(targets) == 0:
+		d.exception(p, ExceptionUnmatched, p.Amount, d.suggest(p), "", evidence)
+	case conflict:
+		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(targets), "",
+			"payment code and dossier code name different notices: "+evidence)
+	case len(targets) == 1:
+		d.one(p, targets[0], evidence)
+	default:
+		d.many(p, targets, evidence)
+	}
+}
+
+func (d *decider) one(p *payment.Payment, t resolved, evidence string) {
+	s := &d.ns[t.idx]
+	switch s.status {
+	case payment.NoticeCancelled, payment.NoticeExpired:
+		d.exception(p, ExceptionCancelledNotice, p.Amount, []string{s.n.ID}, s.n.ID,
+			fmt.Sprintf("notice is %s: %s", s.status, evidence))
+		return
+	case payment.NoticePaid, payment.NoticeOverpaid:
+		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID,
+			"notice already paid: "+evidence)
+		return
+	case payment.NoticeIssued, payment.NoticePartiallyPaid:
+	}
+	out := s.outstanding()
+	amt := p.Amount.Amount
+	switch amt.Cmp(out) {
+	case -1:
+		d.allocate(p, s, amt, t.ref.Rule, t.ref.Evidence)
+		s.status = payment.NoticePartiallyPaid
+	case 0:
+		d.allocate(p, s, amt, t.ref.Rule, t.ref.Evidence)
+		s.status = payment.NoticePaid
+	default:
+		d.allocate(p, s, out, t.ref.Rule, t.ref.Evidence)
+		s.status = payment.NoticePaid
+		excess := payment.Money{Amount: amt.Sub(out), Currency: p.Amount.Currency}
+		d.exception(p, ExceptionOverpaid, excess, []string{s.n.ID}, s.n.ID,
+			fmt.Sprintf("paid %s, outstanding was %s: %s", amt, out, evidence))
+	}
+}
+
+func (d *decider) many(p *payment.Payment, ts []resolved, evidence string) {
+	sum := decimal.Zero
+	for _, t := range ts {
+		s := &d.ns[t.idx]
+		if !s.status.Open() {
+			d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
+				fmt.Sprintf("several notices named, %s is %s: %s", s.n.ID, s.status, evidence))
+			return
+		}
+		sum = sum.Add(s.outstanding())
+	}
+	if !p.Amount.Amount.Equal(sum) {
+		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
+			fmt.Sprintf("several notices named, amount %s is not their outstanding sum %s: %s", p.Amount.Amount, sum, evidence))
+		return
+	}
+	for _, t := range ts {
+		s := &d.ns[t.idx]
+		d.allocate(p, s, s.outstanding(), RuleMultiReferenceExactSum, t.ref.Evidence)
+		s.status = payment.NoticePaid
+	}
+}
+
+func (d *decider) allocate(p *payment.Payment, s *noticeState, amt decimal.Decimal, rule Rule, evidence string) {
+	s.paid = s.paid.Add(amt)
+	d.allocs = append(d.allocs, Allocation{
+		PaymentID:    p.ID,
+		NoticeSystem: s.n.System,
+		NoticeID:     s.n.ID,
+		Code:         s.n.Code,
+		Amount:       payment.Money{Amount: amt, Currency: p.Amount.Currency},
+		Rule:         rule,
+		Evidence:     evidence,
+	})
+}
+
+func (d *decider) exception(p *payment.Payment, kind ExceptionKind, amt payment.Money, candidates []string, noticeID, evidence string) {
+	if candidates == nil {
+		candidates = []string{}
+	}
+	d.excs = append(d.excs, Exception{
+		ID:         ExceptionID(kind, p.ID),
+		Kind:       kind,
+		PaymentID:  p.ID,
+		NoticeID:   noticeID,
+		Amount:     amt,
+		Candidates: candidates,
+		Evidence:   evidence,
+		Status:     ExceptionOpen,
+		CreatedAt:  p.PaidAt,
+	})
+}
+
+func (d *decider) less(a, b int32) bool {
+	x, y := d.ns[a].n, d.ns[b].n
+	if x.System != y.System {
+		return x.System < y.System
+	}
+	return x.ID < y.ID
+}
+
+func (d *decider) ids(ts []resolved) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, d.ns[t.idx].n.ID)
+	}
+	return out
+}
+
+func single(d *decider, ts []resolved) string {
+	if len(ts) == 1 {
+		return d.ns[ts[0].idx].n.ID
+	}
+	return ""
+}
+
+func (d *decider) result() Decision {
+	sort.Slice(d.allocs, func(i, j int) bool {
+		a, b := &d.allocs[i], &d.allocs[j]
+		if a.PaymentID != b.PaymentID {
+			return a.PaymentID < b.PaymentID
+		}
+		if a.NoticeSystem != b.NoticeSystem {
+			return a.NoticeSystem < b.NoticeSystem
+		}
+		return a.NoticeID < b.NoticeID
+	})
+	sort.Slice(d.excs, func(i, j int) bool {
+		a, b := &d.excs[i], &d.excs[j]
+		if a.PaymentID != b.PaymentID {
+			return a.PaymentID < b.PaymentID
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.ID < b.ID
+	})
+	states := make([]NoticeState, len(d.ns))
+	for i := range d.ns {
+		s := &d.ns[i]
+		states[i] = NoticeState{
+			System: s.n.System, NoticeID: s.n.ID, Code: s.n.Code, Status: s.status,
+			AmountDue: s.n.Total,
+			Paid:      payment.Money{Amount: s.paid, Currency: s.n.Total.Currency},
+		}
+	}
+	sort.Slice(states, func(i, j int) bool {
+		if states[i].System != states[j].System {
+			return states[i].System < states[j].System
+		}
+		return states[i].NoticeID < states[j].NoticeID
+	})
+	return Decision{Allocations: d.allocs, Exceptions: d.excs, Notices: states}
+}
+
+func appendResolved(rs []resolved, r resolved) []resolved {
+	for _, x := range rs {
+		if x.idx == r.idx {
+			return rs
+		}
+	}
+	return append(rs, r)
+}
+
+func containsIdx(rs []resolved, i int32) bool {
+	for _, x := range rs {
+		if x.idx == i {
+			return true
+		}
+	}
+	return false
+}
+
+// narrowDossier keeps, for each dossier key naming several notices, only
+// the single one still open, if exactly one is.
+func narrowDossier(ns []noticeState, rs []resolved) []resolved {
+	if len(rs) < 2 {
+		return rs
+	}
+	byKey := map[string][]resolved{}
+	var keys []string
+	for _, r := range rs {
+		if _, ok := byKey[r.ref.Key]; !ok {
+			keys = append(keys, r.ref.Key)
+		}
+		byKey[r.ref.Key] = append(byKey[r.ref.Key], r)
+	}
+	var out []resolved
+	for _, k := range keys {
+		group := byKey[k]
+		if len(group) > 1 {
+			var open []resolved
+			for _, r := range group {
+				if ns[r.idx].status.Open() {
+					open = append(open, r)
+				}
+			}
+			if len(open) == 1 {
+				group = open
+			}
+		}
+		for _, r := range group {
+			out = appendResolved(out, r)
+		}
+	}
+	return out
+}
+
+// evidenceOf lists the references that named a given notice, and the
+// well-formed codes that named none.
+func evidenceOf(ts []resolved, unknown []string) string {
+	var b strings.Builder
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(string(t.ref.Rule))
+		b.WriteString(" ")
+		b.WriteString(t.ref.Evidence)
+	}
+	if len(unknown) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("no notice has code " + strings.Join(unknown, ", "))
+	}
+	return b.String()
+}
