@@ -1,0 +1,286 @@
+package kafkabus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Handler handles one message. It returns nil only after the effect of the
+// message is durable (its database transaction committed); the offset is
+// committed after that. An error marked Permanent, or a gateway poison
+// error, dead-letters the message; any other error is retried.
+type Handler func(ctx context.Context, m Message) error
+
+// ErrRetriesExhausted: a transient error outlasted MaxRetries. The message
+// is not committed; the consumer stops so that a supervisor can restart it.
+var ErrRetriesExhausted = errors.New("transient handler error: retries exhausted")
+
+// ConsumerConfig configures a Consumer. Zero values take the defaults.
+type ConsumerConfig struct {
+	Brokers []string
+	GroupID string
+	Topic   string
+	// DLQTopic receives permanent failures; default TopicDLQ.
+	DLQTopic string
+	// Producer publishes dead letters; default a Producer on Brokers,
+	// closed with the consumer.
+	Producer *Producer
+	// MinBackoff and MaxBackoff bound the exponential wait between retries
+	// of a transient failure (and of a failed dead-letter publish); default
+	// 100ms and 30s.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxRetries of one message after a transient failure; 0 retries until
+	// the context ends. Exhausting them stops Run with ErrRetriesExhausted:
+	// a message is never skipped.
+	MaxRetries int
+	// SessionTimeout of the group membership; default 30s. A handler
+	// retrying for longer does not lose the partition (heartbeats run in
+	// the background).
+	SessionTimeout time.Duration
+	Metrics        *Metrics // optional
+	Logger         *slog.Logger
+	// Clock stamps dead letters; default time.Now.
+	Clock func() time.Time
+	// AfterHandle, a test hook, runs after the handler succeeded (or the
+	// message was dead-lettered) and before the offset commit. An error
+	// stops Run with that error and without committing: a crash between
+	// the database commit and the offset commit.
+	AfterHandle func(Message) error
+}
+
+// Validate reports all problems at once.
+func (c ConsumerConfig) Validate() error {
+	var errs []error
+	if len(c.Brokers) == 0 {
+		errs = append(errs, fmt.Errorf("%w: consumer: no brokers", ErrConfig))
+	}
+	if c.GroupID == "" {
+		errs = append(errs, fmt.Errorf("%w: consumer: no group id", ErrConfig))
+	}
+	if c.Topic == "" {
+		errs = append(errs, fmt.Errorf("%w: consumer: no topic", ErrConfig))
+	}
+	if c.Topic != "" && c.Topic == c.DLQTopic {
+		errs = append(errs, fmt.Errorf("%w: consumer: topic %s is its own dead-letter topic", ErrConfig, c.Topic))
+	}
+	if c.MinBackoff < 0 || c.MaxBackoff < 0 || c.SessionTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%w: consumer: negative duration", ErrConfig))
+	}
+	if c.MaxBackoff > 0 && c.MinBackoff > c.MaxBackoff {
+		errs = append(errs, fmt.Errorf("%w: consumer: MinBackoff %s above MaxBackoff %s", ErrConfig, c.MinBackoff, c.MaxBackoff))
+	}
+	if c.MaxRetries < 0 {
+		errs = append(errs, fmt.Errorf("%w: consumer: negative MaxRetries", ErrConfig))
+	}
+	return errors.Join(errs...)
+}
+
+// Consumer runs one consumer-group loop over one topic.
+type Consumer struct {
+	cfg     ConsumerConfig
+	h       Handler
+	log     *slog.Logger
+	ownProd bool
+}
+
+// NewConsumer builds a consumer for h. It connects in Run.
+func NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%w: consumer: nil handler", ErrConfig)
+	}
+	if cfg.DLQTopic == "" {
+		cfg.DLQTopic = TopicDLQ
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 100 * time.Millisecond
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	if cfg.MinBackoff > cfg.MaxBackoff {
+		cfg.MinBackoff = cfg.MaxBackoff
+	}
+	if cfg.SessionTimeout == 0 {
+		cfg.SessionTimeout = 30 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Consumer{cfg: cfg, h: h, log: log.With(slog.String("topic", cfg.Topic), slog.String("group", cfg.GroupID))}
+	if cfg.Producer == nil {
+		p, err := NewProducer(ProducerConfig{Brokers: cfg.Brokers, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		c.cfg.Producer, c.ownProd = p, true
+	}
+	return c, nil
+}
+
+// Run consumes until ctx ends (then it returns nil) or a failure it cannot
+// get past: a fetch or commit error, ErrRetriesExhausted, or an error from
+// AfterHandle. Nothing is committed for a message that was not handled or
+// dead-lettered, so a restarted consumer resumes at the first such message.
+// Run may be called again after it returned.
+func (c *Consumer) Run(ctx context.Context) error {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           c.cfg.Brokers,
+		GroupID:           c.cfg.GroupID,
+		Topic:             c.cfg.Topic,
+		MinBytes:          1,
+		MaxBytes:          10 << 20,
+		MaxWait:           500 * time.Millisecond,
+		CommitInterval:    0, // synchronous commits
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: 3 * time.Second,
+		SessionTimeout:    c.cfg.SessionTimeout,
+		RebalanceTimeout:  c.cfg.SessionTimeout,
+		JoinGroupBackoff:  time.Second,
+		ReadBackoffMin:    100 * time.Millisecond,
+		ReadBackoffMax:    time.Second,
+	})
+	defer r.Close()
+	for {
+		km, err := r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("consume %s: fetch: %w", c.cfg.Topic, err)
+		}
+		m := messageOf(km)
+		outcome, err := c.process(ctx, m)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if c.cfg.AfterHandle != nil {
+			if err := c.cfg.AfterHandle(m); err != nil {
+				return fmt.Errorf("consume %s: after handle %s: %w", c.cfg.Topic, m.Ref(), err)
+			}
+		}
+		if err := r.CommitMessages(ctx, km); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("consume %s: commit %s: %w", c.cfg.Topic, m.Ref(), err)
+		}
+		if c.cfg.Metrics != nil {
+			c.cfg.Metrics.consumed.WithLabelValues(c.cfg.Topic, outcome).Inc()
+		}
+	}
+}
+
+// Close releases the producer the consumer created for itself.
+func (c *Consumer) Close() error {
+	if c.ownProd {
+		return c.cfg.Producer.Close()
+	}
+	return nil
+}
+
+// process runs the handler until it succeeds or fails permanently (then the
+// message is dead-lettered). It returns an error only when the message must
+// not be committed.
+func (c *Consumer) process(ctx context.Context, m Message) (outcome string, err error) {
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		herr := c.h(ctx, m)
+		if c.cfg.Metrics != nil {
+			c.cfg.Metrics.latency.WithLabelValues(c.cfg.Topic).Observe(time.Since(start).Seconds())
+		}
+		if herr == nil {
+			return "handled", nil
+		}
+		if perm, kind, reason := Classify(herr); perm {
+			if err := c.deadLetter(ctx, m, kind, reason, herr); err != nil {
+				return "", err
+			}
+			return "dead_lettered", nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if c.cfg.MaxRetries > 0 && attempt > c.cfg.MaxRetries {
+			return "", fmt.Errorf("consume %s: %w after %d attempts: %w", m.Ref(), ErrRetriesExhausted, attempt, herr)
+		}
+		if c.cfg.Metrics != nil {
+			c.cfg.Metrics.retries.WithLabelValues(c.cfg.Topic).Inc()
+		}
+		wait := c.backoff(attempt)
+		c.log.WarnContext(ctx, "transient handler error, retrying",
+			slog.Int("partition", m.Partition), slog.Int64("offset", m.Offset),
+			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", herr.Error()))
+		if err := sleep(ctx, wait); err != nil {
+			return "", err
+		}
+	}
+}
+
+func (c *Consumer) deadLetter(ctx context.Context, m Message, kind ErrorKind, reason string, herr error) error {
+	d := DeadLetter{
+		SourceTopic: m.Topic, SourcePartition: m.Partition, SourceOffset: m.Offset,
+		Key: m.Key, Value: m.Value, Headers: m.Headers,
+		Kind: kind, Reason: reason, Err: herr, At: c.cfg.Clock(), Origin: "consumer",
+	}
+	// The dead letter must be stored before the offset is committed; a
+	// failed publish is retried like a transient handler error.
+	for attempt := 1; ; attempt++ {
+		err := c.cfg.Producer.DeadLetter(ctx, c.cfg.DLQTopic, d)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if c.cfg.MaxRetries > 0 && attempt > c.cfg.MaxRetries {
+			return fmt.Errorf("consume %s: dead-letter: %w: %w", m.Ref(), ErrRetriesExhausted, err)
+		}
+		c.log.WarnContext(ctx, "dead-letter publish failed, retrying",
+			slog.Int("partition", m.Partition), slog.Int64("offset", m.Offset), slog.String("error", err.Error()))
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return err
+		}
+	}
+	if c.cfg.Metrics != nil {
+		c.cfg.Metrics.deadLettered.WithLabelValues(c.cfg.Topic, string(kind), reason).Inc()
+	}
+	c.log.ErrorContext(ctx, "message dead-lettered",
+		slog.Int("partition", m.Partition), slog.Int64("offset", m.Offset),
+		slog.String("kind", string(kind)), slog.String("reason", reason), slog.String("error", herr.Error()))
+	return nil
+}
+
+// backoff is MinBackoff·2^(attempt-1), capped at MaxBackoff.
+func (c *Consumer) backoff(attempt int) time.Duration {
+	d := c.cfg.MinBackoff
+	for i := 1; i < attempt && d < c.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, c.cfg.MaxBackoff)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
