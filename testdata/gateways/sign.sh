@@ -28,3 +28,17 @@ sed 's/&vnp_SecureHashType=HmacSHA512&vnp_SecureHash=.*$//' $v >vnpay/no_hash.qu
 sed 's/vnp_SecureHashType=HmacSHA512/vnp_SecureHashType=SHA256/' $v >vnpay/hash_type_sha256.query
 sed 's/vnp_SecureHash=\(.*\)$/vnp_SecureHash=\U\1/' $v >vnpay/uppercase_hash.query
 printf '%s&utm_source=unsigned' "$(cat $v)" >vnpay/extra_unsigned_param.query
+
+# MoMo: src/<case>.signdata is the signed string (accessKey=…&…&transId=…,
+# written out from the JSON's literal values); src/<case>.json holds the
+# placeholder @SIG@ for the signature.
+for f in momo/src/*.json; do
+	c=$(basename "$f" .json)
+	sig=$(hmac sha256 feerecon-test-momo-secret "momo/src/$c.signdata")
+	sed "s/@SIG@/$sig/" "$f" >"momo/$c.json"
+done
+m=momo/valid.json
+sed 's/"amount":150000,/"amount":15000000,/' $m >momo/tampered_amount.json
+sed 's/"signature":"[0-9a-f]*"/"signature":""/' $m >momo/empty_signature.json
+sed 's/,"signature":"[0-9a-f]*"//' $m >momo/no_signature.json
+sed 's/"orderInfo":"[^"]*"/"orderInfo":"Nop le phi ma FR0000000999999999"/' $m >momo/tampered_orderinfo.json

@@ -1,0 +1,225 @@
+package momo
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/payment"
+)
+
+const gw = payment.GatewayMoMo
+
+// Config configures the MoMo decoder.
+type Config struct {
+	// AccessKey is the partner's accessKey; it is part of the signed string.
+	// Required.
+	AccessKey string
+	// SecretKey is the partner's secretKey, the HMAC key. Required.
+	SecretKey string
+	// PartnerCode, when set, is the only partnerCode accepted.
+	PartnerCode string
+	// Amounts validates amounts; the zero value means
+	// payment.DefaultAmountPolicy().
+	Amounts payment.AmountPolicy
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.AccessKey == "" {
+		errs = append(errs, errors.New("AccessKey is required"))
+	}
+	if c.SecretKey == "" {
+		errs = append(errs, errors.New("SecretKey is required"))
+	}
+	if c.Amounts.Ceiling.IsNegative() {
+		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("momo config: %w", err)
+	}
+	return nil
+}
+
+// Decoder decodes MoMo IPN bodies.
+type Decoder struct {
+	accessKey   string
+	secret      []byte
+	partnerCode string
+	amounts     payment.AmountPolicy
+	loc         *time.Location
+}
+
+var _ gateways.Decoder = (*Decoder)(nil)
+
+// New returns a Decoder for cfg.
+func New(cfg Config) (*Decoder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	amounts := cfg.Amounts
+	if amounts.Ceiling.IsZero() {
+		amounts = payment.DefaultAmountPolicy()
+	}
+	return &Decoder{accessKey: cfg.AccessKey, secret: []byte(cfg.SecretKey), partnerCode: cfg.PartnerCode,
+		amounts: amounts, loc: payment.Location()}, nil
+}
+
+// Gateway returns payment.GatewayMoMo.
+func (d *Decoder) Gateway() payment.Gateway { return gw }
+
+// IPN is the part of MoMo's notification feerecon reads. A nil field was
+// absent (or null).
+type IPN struct {
+	PartnerCode  *string      `json:"partnerCode"`
+	OrderID      *string      `json:"orderId"`
+	RequestID    *string      `json:"requestId"`
+	Amount       *json.Number `json:"amount"`
+	OrderInfo    *string      `json:"orderInfo"`
+	OrderType    *string      `json:"orderType"`
+	TransID      *json.Number `json:"transId"`
+	ResultCode   *json.Number `json:"resultCode"`
+	Message      *string      `json:"message"`
+	PayType      *string      `json:"payType"`
+	ResponseTime *json.Number `json:"responseTime"`
+	ExtraData    *string      `json:"extraData"`
+	Signature    *string      `json:"signature"`
+}
+
+// SignedData returns the string MoMo signs for n with accessKey, or an
+// error naming the first missing field.
+func SignedData(n IPN, accessKey string) (string, error) {
+	num := func(v *json.Number) *string {
+		if v == nil {
+			return nil
+		}
+		s := v.String()
+		return &s
+	}
+	fields := []struct {
+		name string
+		v    *string
+	}{
+		{"accessKey", &accessKey}, {"amount", num(n.Amount)}, {"extraData", n.ExtraData},
+		{"message", n.Message}, {"orderId", n.OrderID}, {"orderInfo", n.OrderInfo},
+		{"orderType", n.OrderType}, {"partnerCode", n.PartnerCode}, {"payType", n.PayType},
+		{"requestId", n.RequestID}, {"responseTime", num(n.ResponseTime)},
+		{"resultCode", num(n.ResultCode)}, {"transId", num(n.TransID)},
+	}
+	var b strings.Builder
+	for i, f := range fields {
+		if f.v == nil {
+			return "", fmt.Errorf("%s is missing", f.name)
+		}
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(f.name)
+		b.WriteByte('=')
+		b.WriteString(*f.v)
+	}
+	return b.String(), nil
+}
+
+// Decode verifies and normalises one IPN body.
+func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
+	if len(raw.Body) > gateways.MaxMessageBytes {
+		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	}
+	var n IPN
+	dec := json.NewDecoder(bytes.NewReader(raw.Body))
+	if err := dec.Decode(&n); err != nil {
+		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data after the JSON object")
+	}
+	if n.Signature == nil || *n.Signature == "" {
+		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is missing")
+	}
+	data, err := SignedData(n, d.accessKey)
+	if err != nil {
+		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
+	}
+	sum, err := hex.DecodeString(*n.Signature)
+	if err != nil {
+		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is not hex")
+	}
+	mac := hmac.New(sha256.New, d.secret)
+	mac.Write([]byte(data))
+	if !hmac.Equal(sum, mac.Sum(nil)) {
+		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature does not match")
+	}
+	if d.partnerCode != "" && *n.PartnerCode != d.partnerCode {
+		return nil, gateways.Errorf(gw, gateways.ErrSignature, "partnerCode %q is not ours", *n.PartnerCode)
+	}
+	p, err := d.normalise(n)
+	if err != nil {
+		return nil, err
+	}
+	return []payment.Payment{p}, nil
+}
+
+func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
+	// SignedData has checked that every field used below is present.
+	if rc := n.ResultCode.String(); rc != "0" {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrNotPayment, "resultCode %s: %q", rc, *n.Message)
+	}
+	txn := n.TransID.String()
+	if !digits(txn) {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transId %q is not a decimal id", txn)
+	}
+	m, err := d.amounts.ParsePositive(n.Amount.String(), string(payment.VND))
+	if err != nil {
+		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: amount: %w", gateways.ErrAmount, err)}
+	}
+	ms, err := strconv.ParseInt(n.ResponseTime.String(), 10, 64)
+	if err != nil || ms <= 0 {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "responseTime %q is not epoch milliseconds", n.ResponseTime.String())
+	}
+	return payment.Payment{
+		ID:          payment.PaymentID(gw, txn),
+		Gateway:     gw,
+		TxnID:       txn,
+		Amount:      m,
+		PaidAt:      time.UnixMilli(ms).In(d.loc),
+		Description: *n.OrderInfo,
+		BankRef:     *n.OrderID,
+	}, nil
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > 30 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Reply answers MoMo's IPN call.
+func (d *Decoder) Reply(err error) (int, string, []byte) {
+	switch {
+	case err == nil, errors.Is(err, gateways.ErrNotPayment):
+		return 204, "", nil
+	case errors.Is(err, gateways.ErrTooLarge):
+		return 413, "text/plain; charset=utf-8", []byte("message too large\n")
+	case errors.Is(err, gateways.ErrSignature), errors.Is(err, gateways.ErrMalformed), errors.Is(err, gateways.ErrAmount):
+		return 400, "text/plain; charset=utf-8", []byte("rejected\n")
+	default:
+		return 500, "text/plain; charset=utf-8", []byte("retry later\n")
+	}
+}
