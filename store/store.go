@@ -56,8 +56,10 @@ type Notices interface {
 	// (system, id) or its payment code exists.
 	CreateNotice(ctx context.Context, n payment.Notice) error
 	// UpdateNotice replaces the notice (same system, id) whose stored
-	// version is n.Version-1 with n; ErrConflict if the version is stale,
-	// ErrNotFound if there is none. Status changes go through here too.
+	// version is n.Version-1 with n (an amendment); ErrConflict if the
+	// version is stale or the payment code differs, ErrNotFound if there is
+	// none. A change of status alone keeps the version: n.Version equal to
+	// the stored one is accepted when nothing but the status differs.
 	UpdateNotice(ctx context.Context, n payment.Notice) error
 	// Notice returns a notice by (system, id).
 	Notice(ctx context.Context, system, id string) (payment.Notice, error)

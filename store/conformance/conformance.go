@@ -1,0 +1,595 @@
+// Package conformance is the one test suite every store backend passes:
+// RunTests(t, newStore) checks the contract of store/store.go (keys,
+// idempotency, money constraints, rollback, ordering) against a fresh,
+// empty store from newStore for each test.
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+)
+
+// RunTests runs the suite. newStore must return an empty store; the suite
+// closes it.
+func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"NoticeCreateAndGet", testNoticeCreateAndGet},
+		{"NoticeKeysUnique", testNoticeKeysUnique},
+		{"NoticeUpdateVersions", testNoticeUpdateVersions},
+		{"NoticeLookups", testNoticeLookups},
+		{"CodeSerialsNeverReused", testCodeSerials},
+		{"PaymentIdempotent", testPaymentIdempotent},
+		{"PaymentRejectsBadMoney", testPaymentRejectsBadMoney},
+		{"AllocationsGuardMoney", testAllocationsGuardMoney},
+		{"ExceptionsLifecycle", testExceptionsLifecycle},
+		{"OutboxLifecycle", testOutboxLifecycle},
+		{"ReportsImmutable", testReports},
+		{"StatementsIdempotent", testStatements},
+		{"AuditAppendOnly", testAudit},
+		{"RollbackUndoesEverything", testRollback},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			t.Cleanup(func() { s.Close() })
+			tt.fn(t, s)
+		})
+	}
+}
+
+var (
+	ctx  = context.Background()
+	base = time.Date(2026, 11, 20, 8, 30, 0, 0, payment.Location())
+)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func inTx(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
+	t.Helper()
+	must(t, s.InTx(ctx, fn))
+}
+
+// Notice builds a valid notice with code serial n.
+func Notice(t *testing.T, system, id string, serial uint64, dong int64) payment.Notice {
+	t.Helper()
+	code, err := payment.NewPaymentCode("NP", serial)
+	must(t, err)
+	half := dong / 2
+	return payment.Notice{
+		ID: id, System: system,
+		Dossier: payment.DossierCode(fmt.Sprintf("000.00.20.H40-261120-%04d", serial%10000)),
+		Code:    code, Agency: "H40.01", PayerName: "Nguyễn Văn An",
+		Items: []payment.NoticeItem{
+			{FeeType: "Lệ phí hộ tịch", Kind: payment.FeeKindLePhi, Amount: payment.VNDOf(half), BudgetChapter: "599", BudgetSubitem: "2771"},
+			{FeeType: "Phí chứng thực", Kind: payment.FeeKindPhi, Amount: payment.VNDOf(dong - half), BudgetChapter: "599", BudgetSubitem: "2716"},
+		},
+		Total: payment.VNDOf(dong), IssuedAt: base, DueAt: base.Add(72 * time.Hour),
+		TreasuryAccount: "3511.0.1055555", Status: payment.NoticeIssued, Version: 1,
+	}
+}
+
+// Payment builds a valid VND payment.
+func Payment(gw payment.Gateway, txn string, dong int64, at time.Time) payment.Payment {
+	return payment.Payment{
+		ID: payment.PaymentID(gw, txn), Gateway: gw, TxnID: txn, Amount: payment.VNDOf(dong),
+		PaidAt: at, PayerName: "NGUYEN VAN AN", PayerAccount: "0071000123456", Description: "NP000000000151 le phi",
+	}
+}
+
+func testNoticeCreateAndGet(t *testing.T, s store.Store) {
+	n := Notice(t, "dvc", "TB-1", 1, 150_000)
+	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.Notice(ctx, "dvc", "TB-1")
+		must(t, err)
+		if got.Code != n.Code || !got.Total.Equal(n.Total) || got.Status != payment.NoticeIssued || got.Version != 1 {
+			t.Errorf("got %+v", got)
+		}
+		if len(got.Items) != 2 || got.Items[1].BudgetSubitem != "2716" || !got.Items[0].Amount.Equal(payment.VNDOf(75_000)) {
+			t.Errorf("items %+v", got.Items)
+		}
+		if !got.IssuedAt.Equal(base) || !got.DueAt.Equal(n.DueAt) {
+			t.Errorf("times %v %v", got.IssuedAt, got.DueAt)
+		}
+		if got.PayerName != "Nguyễn Văn An" {
+			t.Errorf("payer %q", got.PayerName)
+		}
+		_, err = tx.Notice(ctx, "dvc", "TB-2")
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("missing notice: %v", err)
+		}
+		return nil
+	})
+}
+
+func testNoticeKeysUnique(t *testing.T, s store.Store) {
+	n := Notice(t, "dvc", "TB-1", 1, 150_000)
+	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+	err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("same (system, id): %v", err)
+	}
+	other := Notice(t, "dvc", "TB-2", 1, 150_000) // same payment code
+	err = s.InTx(ctx, func(tx store.Tx) error { return tx.CreateNotice(ctx, other) })
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("same payment code: %v", err)
+	}
+	// The same id from another system is another notice.
+	third := Notice(t, "motcua", "TB-1", 2, 150_000)
+	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, third) })
+}
+
+func testNoticeUpdateVersions(t *testing.T, s store.Store) {
+	n := Notice(t, "dvc", "TB-1", 1, 150_000)
+	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+	// Status change alone keeps the version.
+	st := n
+	st.Status = payment.NoticePartiallyPaid
+	inTx(t, s, func(tx store.Tx) error { return tx.UpdateNotice(ctx, st) })
+	// An amendment without a version bump is a conflict.
+	am := st
+	am.PayerName = "Trần Thị Bình"
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotice(ctx, am) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("amendment without version: %v", err)
+	}
+	am.Version = 2
+	inTx(t, s, func(tx store.Tx) error { return tx.UpdateNotice(ctx, am) })
+	stale := am
+	stale.Version = 2
+	stale.PayerName = "Lê Văn Cường"
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotice(ctx, stale) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("stale version: %v", err)
+	}
+	code := am
+	code.Version = 3
+	code.Code, _ = payment.NewPaymentCode("NP", 99)
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotice(ctx, code) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("payment code change: %v", err)
+	}
+	missing := Notice(t, "dvc", "TB-404", 5, 1000)
+	missing.Version = 2
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotice(ctx, missing) }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing notice: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.Notice(ctx, "dvc", "TB-1")
+		must(t, err)
+		if got.Version != 2 || got.PayerName != "Trần Thị Bình" || got.Status != payment.NoticePartiallyPaid {
+			t.Errorf("after updates: %+v", got)
+		}
+		return nil
+	})
+}
+
+func testNoticeLookups(t *testing.T, s store.Store) {
+	a := Notice(t, "dvc", "A", 3, 150_000)
+	b := Notice(t, "dvc", "B", 1, 150_000)
+	b.IssuedAt = base.Add(time.Hour)
+	b.DueAt = b.IssuedAt.Add(time.Hour)
+	c := Notice(t, "dvc", "C", 2, 90_000)
+	c.Status = payment.NoticeCancelled
+	d := Notice(t, "dvc", "D", 4, 150_000)
+	d.Status = payment.NoticePaid
+	inTx(t, s, func(tx store.Tx) error {
+		for _, n := range []payment.Notice{a, b, c, d} {
+			if err := tx.CreateNotice(ctx, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.NoticeByCode(ctx, b.Code)
+		must(t, err)
+		if got.ID != "B" {
+			t.Errorf("by code: %s", got.ID)
+		}
+		if _, err := tx.NoticeByCode(ctx, "NP999999999999"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown code: %v", err)
+		}
+		ds, err := tx.NoticesByDossier(ctx, a.Dossier.Compact())
+		must(t, err)
+		if len(ds) != 1 || ds[0].ID != "A" {
+			t.Errorf("by dossier: %v", ids(ds))
+		}
+		locked, err := tx.LockNotices(ctx, []payment.PaymentCode{a.Code, b.Code, "NP999999999999", a.Code})
+		must(t, err)
+		if got := ids(locked); fmt.Sprint(got) != "[B A]" { // ordered by code: serial 1 before 3
+			t.Errorf("locked %v", got)
+		}
+		open, err := tx.OpenNoticesByAmount(ctx, payment.VNDOf(150_000), base, 10)
+		must(t, err)
+		if got := ids(open); fmt.Sprint(got) != "[B A]" { // newest first; paid D excluded
+			t.Errorf("open by amount %v", got)
+		}
+		open, err = tx.OpenNoticesByAmount(ctx, payment.VNDOf(150_000), base, 1)
+		must(t, err)
+		if len(open) != 1 {
+			t.Errorf("limit ignored: %v", ids(open))
+		}
+		all, err := tx.ListNotices(ctx, base, base.Add(time.Minute))
+		must(t, err)
+		if got := ids(all); fmt.Sprint(got) != "[A C D]" {
+			t.Errorf("list %v", got)
+		}
+		return nil
+	})
+}
+
+func ids(ns []payment.Notice) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.ID
+	}
+	return out
+}
+
+func testCodeSerials(t *testing.T, s store.Store) {
+	seen := map[uint64]bool{}
+	for i := 0; i < 5; i++ {
+		var v uint64
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			v, err = tx.NextCodeSerial(ctx)
+			if err != nil {
+				return err
+			}
+			if i%2 == 1 {
+				return errors.New("roll back")
+			}
+			return nil
+		})
+		if i%2 == 0 && err != nil {
+			t.Fatal(err)
+		}
+		if v == 0 || seen[v] {
+			t.Fatalf("serial %d reused or zero (seen %v)", v, seen)
+		}
+		seen[v] = true
+	}
+}
+
+func testPaymentIdempotent(t *testing.T, s store.Store) {
+	p := Payment(payment.GatewayVNPay, "14422574", 150_000, base)
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, p) })
+	again := p
+	again.Description = "redelivered"
+	err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertPayment(ctx, again) })
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("redelivery: %v", err)
+	}
+	// The same txn id at another gateway is another payment.
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, Payment(payment.GatewayMoMo, "14422574", 150_000, base)) })
+	later := Payment(payment.GatewayVietQR, "9", 10_000, base.Add(-time.Minute))
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, later) })
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.Payment(ctx, p.ID)
+		must(t, err)
+		if got.Description != p.Description || !got.Amount.Equal(p.Amount) || !got.PaidAt.Equal(base) || got.PayerAccount != p.PayerAccount {
+			t.Errorf("stored %+v", got)
+		}
+		list, err := tx.ListPayments(ctx, base.Add(-time.Hour), base.Add(time.Second))
+		must(t, err)
+		var order []string
+		for _, x := range list {
+			order = append(order, x.ID)
+		}
+		if fmt.Sprint(order) != "[vietqr:9 momo:14422574 vnpay:14422574]" {
+			t.Errorf("list order %v", order)
+		}
+		return nil
+	})
+}
+
+func testPaymentRejectsBadMoney(t *testing.T, s store.Store) {
+	bad := []payment.Payment{
+		func() payment.Payment {
+			p := Payment(payment.GatewayMoMo, "f1", 1, base)
+			p.Amount.Amount = decimal.RequireFromString("1000.5")
+			return p
+		}(),
+		func() payment.Payment {
+			p := Payment(payment.GatewayMoMo, "n1", 1, base)
+			p.Amount.Amount = decimal.NewFromInt(-5)
+			return p
+		}(),
+		func() payment.Payment {
+			p := Payment(payment.GatewayMoMo, "z1", 1, base)
+			p.Amount.Amount = decimal.Zero
+			return p
+		}(),
+	}
+	for _, p := range bad {
+		if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertPayment(ctx, p) }); err == nil {
+			t.Errorf("payment %s with amount %s accepted", p.ID, p.Amount)
+		}
+	}
+}
+
+func testAllocationsGuardMoney(t *testing.T, s store.Store) {
+	n1 := Notice(t, "dvc", "N1", 1, 100_000)
+	n2 := Notice(t, "dvc", "N2", 2, 100_000)
+	p := Payment(payment.GatewayVietQR, "T1", 150_000, base)
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateNotice(ctx, n1))
+		must(t, tx.CreateNotice(ctx, n2))
+		return tx.InsertPayment(ctx, p)
+	})
+	alloc := func(n payment.Notice, dong int64) reconcile.Allocation {
+		return reconcile.Allocation{PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, Code: n.Code,
+			Amount: payment.VNDOf(dong), Rule: reconcile.RulePaymentCode, Evidence: string(n.Code)}
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertAllocation(ctx, alloc(n1, 100_000)) })
+	// 100k + 60k > 150k: refused.
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertAllocation(ctx, alloc(n2, 60_000)) }); err == nil {
+		t.Error("over-allocation accepted")
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertAllocation(ctx, alloc(n1, 1)) }); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("second allocation to the same notice: %v", err)
+	}
+	ghost := alloc(n2, 1)
+	ghost.NoticeID = "nope"
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertAllocation(ctx, ghost) }); err == nil {
+		t.Error("allocation to a missing notice accepted")
+	}
+	zero := alloc(n2, 0)
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertAllocation(ctx, zero) }); err == nil {
+		t.Error("zero allocation accepted")
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertAllocation(ctx, alloc(n2, 50_000)) })
+	inTx(t, s, func(tx store.Tx) error {
+		byP, err := tx.AllocationsByPayment(ctx, p.ID)
+		must(t, err)
+		if len(byP) != 2 || byP[0].NoticeID != "N1" || !byP[1].Amount.Equal(payment.VNDOf(50_000)) || byP[1].Rule != reconcile.RulePaymentCode {
+			t.Errorf("by payment %+v", byP)
+		}
+		must(t, tx.DeleteAllocations(ctx, "dvc", "N1"))
+		byN, err := tx.AllocationsByNotice(ctx, "dvc", "N1")
+		must(t, err)
+		if len(byN) != 0 {
+			t.Errorf("after delete %+v", byN)
+		}
+		byN, err = tx.AllocationsByNotice(ctx, "dvc", "N2")
+		must(t, err)
+		if len(byN) != 1 || byN[0].Evidence != string(n2.Code) {
+			t.Errorf("N2 %+v", byN)
+		}
+		return nil
+	})
+}
+
+func testExceptionsLifecycle(t *testing.T, s store.Store) {
+	p := Payment(payment.GatewayZaloPay, "Z1", 70_000, base)
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, p) })
+	e := reconcile.Exception{
+		ID: reconcile.ExceptionID(reconcile.ExceptionUnmatched, p.ID), Kind: reconcile.ExceptionUnmatched,
+		PaymentID: p.ID, Amount: p.Amount, Candidates: []string{"dvc/A", "dvc/B"}, Evidence: "no code",
+		Status: reconcile.ExceptionOpen, CreatedAt: base,
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.UpsertException(ctx, e) })
+	changed := e
+	changed.Evidence = "second"
+	inTx(t, s, func(tx store.Tx) error { return tx.UpsertException(ctx, changed) }) // keeps the first
+	miss := reconcile.Exception{ID: "missing_event|REF1", Kind: reconcile.ExceptionMissingEvent, StatementRef: "REF1",
+		Amount: payment.VNDOf(5000), Status: reconcile.ExceptionOpen, CreatedAt: base}
+	inTx(t, s, func(tx store.Tx) error { return tx.UpsertException(ctx, miss) })
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.Exception(ctx, e.ID)
+		must(t, err)
+		if got.Evidence != "no code" || fmt.Sprint(got.Candidates) != "[dvc/A dvc/B]" || !got.Amount.Equal(p.Amount) {
+			t.Errorf("got %+v", got)
+		}
+		list, err := tx.ListExceptions(ctx, store.ExceptionFilter{Kind: reconcile.ExceptionMissingEvent})
+		must(t, err)
+		if len(list) != 1 || list[0].StatementRef != "REF1" || list[0].PaymentID != "" {
+			t.Errorf("filter by kind %+v", list)
+		}
+		return nil
+	})
+	at := base.Add(time.Hour)
+	inTx(t, s, func(tx store.Tx) error { return tx.ResolveException(ctx, e.ID, "refunded to payer", "ke.toan@khobac", at) })
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.ResolveException(ctx, e.ID, "again", "x", at) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("resolve twice: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		open, err := tx.ListExceptions(ctx, store.ExceptionFilter{Status: reconcile.ExceptionOpen})
+		must(t, err)
+		if len(open) != 1 || open[0].ID != miss.ID {
+			t.Errorf("open %+v", open)
+		}
+		got, err := tx.Exception(ctx, e.ID)
+		must(t, err)
+		if got.Status != reconcile.ExceptionResolved || got.ResolvedBy != "ke.toan@khobac" || got.ResolvedAt == nil || !got.ResolvedAt.Equal(at) {
+			t.Errorf("resolved %+v", got)
+		}
+		// Resolved exceptions survive a re-decision; open ones are replaced.
+		e2 := reconcile.Exception{ID: "duplicate|" + p.ID, Kind: reconcile.ExceptionDuplicate, PaymentID: p.ID,
+			Amount: p.Amount, Status: reconcile.ExceptionOpen, CreatedAt: base}
+		must(t, tx.UpsertException(ctx, e2))
+		must(t, tx.DeleteExceptionsForPayment(ctx, p.ID))
+		left, err := tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
+		must(t, err)
+		if len(left) != 1 || left[0].ID != e.ID {
+			t.Errorf("after delete %+v", left)
+		}
+		return nil
+	})
+}
+
+func testOutboxLifecycle(t *testing.T, s store.Store) {
+	mk := func(id string, created time.Time) store.OutboxMessage {
+		return store.OutboxMessage{ID: id, Kind: store.OutboxConfirmation, Destination: "dvc",
+			Payload: []byte(`{"notice_id":"` + id + `"}`), State: store.OutboxPending, NextAttempt: created, CreatedAt: created}
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.Enqueue(ctx, mk("c2", base.Add(time.Second))))
+		must(t, tx.Enqueue(ctx, mk("c1", base)))
+		return tx.Enqueue(ctx, mk("c3", base.Add(time.Hour)))
+	})
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.Enqueue(ctx, mk("c1", base)) }); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("enqueue twice: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		due, err := tx.Due(ctx, store.OutboxConfirmation, base.Add(time.Minute), 10)
+		must(t, err)
+		if len(due) != 2 || due[0].ID != "c1" || due[1].ID != "c2" || string(due[0].Payload) != `{"notice_id":"c1"}` {
+			t.Fatalf("due %+v", due)
+		}
+		if d, _ := tx.Due(ctx, store.OutboxReport, base.Add(time.Hour), 10); len(d) != 0 {
+			t.Errorf("wrong kind due: %+v", d)
+		}
+		must(t, tx.MarkDelivered(ctx, "c1", base.Add(2*time.Minute)))
+		must(t, tx.MarkFailed(ctx, "c2", "HTTP 503", base.Add(10*time.Minute), false))
+		return tx.MarkFailed(ctx, "c3", "HTTP 400", base.Add(10*time.Minute), true)
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		if due, _ := tx.Due(ctx, store.OutboxConfirmation, base.Add(5*time.Minute), 10); len(due) != 0 {
+			t.Errorf("due before the next attempt: %+v", due)
+		}
+		c2, err := tx.OutboxMessage(ctx, "c2")
+		must(t, err)
+		if c2.Attempts != 1 || c2.LastError != "HTTP 503" || !c2.NextAttempt.Equal(base.Add(10*time.Minute)) || c2.State != store.OutboxPending {
+			t.Errorf("c2 %+v", c2)
+		}
+		c1, _ := tx.OutboxMessage(ctx, "c1")
+		if c1.State != store.OutboxDelivered || c1.DeliveredAt == nil {
+			t.Errorf("c1 %+v", c1)
+		}
+		if err := tx.MarkDelivered(ctx, "c1", base); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("deliver twice: %v", err)
+		}
+		dead, err := tx.ListOutbox(ctx, store.OutboxConfirmation, store.OutboxDead)
+		must(t, err)
+		if len(dead) != 1 || dead[0].ID != "c3" {
+			t.Errorf("dead %+v", dead)
+		}
+		return nil
+	})
+}
+
+func testReports(t *testing.T, s store.Store) {
+	day := payment.DateOf(base)
+	r := store.Report{ID: "r1", BusinessDate: day, Agency: "H40.01", Version: 1,
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Body: []byte(`{"v":1}`), CreatedAt: base}
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertReport(ctx, r) })
+	if err := s.InTx(ctx, func(tx store.Tx) error { r2 := r; r2.ID = "r1b"; return tx.InsertReport(ctx, r2) }); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("same version twice: %v", err)
+	}
+	v2 := r
+	v2.ID, v2.Version, v2.Body = "r2", 2, []byte(`{"v":2}`)
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertReport(ctx, v2) })
+	inTx(t, s, func(tx store.Tx) error {
+		latest, err := tx.LatestReport(ctx, day, "H40.01")
+		must(t, err)
+		if latest.Version != 2 || string(latest.Body) != `{"v":2}` {
+			t.Errorf("latest %+v", latest)
+		}
+		v1, err := tx.ReportVersion(ctx, day, "H40.01", 1)
+		must(t, err)
+		if string(v1.Body) != `{"v":1}` || v1.SHA256 != r.SHA256 || v1.BusinessDate != day {
+			t.Errorf("v1 %+v", v1)
+		}
+		if _, err := tx.LatestReport(ctx, day.AddDays(1), "H40.01"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("no report: %v", err)
+		}
+		return nil
+	})
+}
+
+func testStatements(t *testing.T, s store.Store) {
+	day := payment.DateOf(base)
+	lines := []store.StatementLine{
+		{StatementID: "STMT-1", Seq: 1, Source: "camt053", Account: "0071000123456", Ref: "FT1", Credit: true,
+			Amount: payment.VNDOf(150_000), Fee: payment.VNDOf(0), BookingDate: day, ValueDate: day, Text: "NP000000000151"},
+		{StatementID: "STMT-1", Seq: 0, Source: "camt053", Account: "0071000123456", Ref: "FT0", EndToEndID: "E2E", Credit: true,
+			Amount: payment.VNDOf(50_000), Fee: payment.VNDOf(0), BookingDate: day.AddDays(-1), ValueDate: day, Text: "x"},
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertStatement(ctx, "STMT-1", "camt053", lines) })
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertStatement(ctx, "STMT-1", "camt053", lines) }); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("import twice: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.StatementLines(ctx, day.AddDays(-1), day)
+		must(t, err)
+		if len(got) != 2 || got[0].Ref != "FT0" || got[0].EndToEndID != "E2E" || !got[1].Amount.Equal(payment.VNDOf(150_000)) || got[1].BookingDate != day {
+			t.Errorf("lines %+v", got)
+		}
+		got, _ = tx.StatementLines(ctx, day, day)
+		if len(got) != 1 {
+			t.Errorf("one day %+v", got)
+		}
+		return nil
+	})
+}
+
+func testAudit(t *testing.T, s store.Store) {
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "api", Action: "notice.create", Entity: "notice:dvc/A", Detail: []byte(`{"version":1}`)}))
+		must(t, tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "engine", Action: "allocate", Entity: "notice:dvc/A", Detail: []byte(`{"amount":"150000"}`)}))
+		return tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "api", Action: "notice.create", Entity: "notice:dvc/B"})
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		trail, err := tx.AuditTrail(ctx, "notice:dvc/A")
+		must(t, err)
+		if len(trail) != 2 || trail[0].Action != "notice.create" || trail[1].Actor != "engine" || trail[0].Seq >= trail[1].Seq {
+			t.Errorf("trail %+v", trail)
+		}
+		return nil
+	})
+}
+
+func testRollback(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	n := Notice(t, "dvc", "R", 7, 10_000)
+	p := Payment(payment.GatewayMoMo, "R1", 10_000, base)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		must(t, tx.CreateNotice(ctx, n))
+		must(t, tx.InsertPayment(ctx, p))
+		must(t, tx.InsertAllocation(ctx, reconcile.Allocation{PaymentID: p.ID, NoticeSystem: "dvc", NoticeID: "R", Amount: p.Amount, Rule: reconcile.RulePaymentCode}))
+		must(t, tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "x", Entity: "notice:dvc/R"}))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx returned %v", err)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_ = s.InTx(ctx, func(tx store.Tx) error {
+			must(t, tx.InsertPayment(ctx, Payment(payment.GatewayMoMo, "R2", 10_000, base)))
+			panic("crash inside a transaction")
+		})
+	}()
+	inTx(t, s, func(tx store.Tx) error {
+		if _, err := tx.Notice(ctx, "dvc", "R"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("notice survived rollback: %v", err)
+		}
+		for _, id := range []string{p.ID, "momo:R2"} {
+			if _, err := tx.Payment(ctx, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("payment %s survived rollback: %v", id, err)
+			}
+		}
+		if trail, _ := tx.AuditTrail(ctx, "notice:dvc/R"); len(trail) != 0 {
+			t.Errorf("audit survived rollback: %+v", trail)
+		}
+		return nil
+	})
+	// The store still works.
+	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+}

@@ -1,0 +1,679 @@
+// Package memory is the in-memory store: the embedded default (make demo,
+// feerecon reconcile) and the fast backend of unit tests. It honours the
+// same contract as store/postgres, checked by the same conformance suite.
+//
+// Transactions are serial: one runs at a time under a mutex, and a failed
+// one is undone from a journal, so callers see the isolation PostgreSQL
+// gives them. Nothing survives the process.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+)
+
+type noticeKey struct{ system, id string }
+
+type allocKey struct {
+	payment string
+	notice  noticeKey
+}
+
+type reportKey struct {
+	date    payment.Date
+	agency  string
+	version int
+}
+
+// Store is the in-memory backend. The zero value is not usable: call New.
+type Store struct {
+	mu     sync.Mutex
+	serial uint64
+
+	notices  map[noticeKey]payment.Notice
+	byCode   map[payment.PaymentCode]noticeKey
+	payments map[string]payment.Payment
+	byTxn    map[string]string // gateway|txn -> payment id
+	allocs   map[allocKey]reconcile.Allocation
+	excs     map[string]reconcile.Exception
+	outbox   map[string]store.OutboxMessage
+	reports  map[reportKey]store.Report
+	reportID map[string]bool
+	stmts    map[string][]store.StatementLine
+	audit    []store.AuditEntry
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		notices:  map[noticeKey]payment.Notice{},
+		byCode:   map[payment.PaymentCode]noticeKey{},
+		payments: map[string]payment.Payment{},
+		byTxn:    map[string]string{},
+		allocs:   map[allocKey]reconcile.Allocation{},
+		excs:     map[string]reconcile.Exception{},
+		outbox:   map[string]store.OutboxMessage{},
+		reports:  map[reportKey]store.Report{},
+		reportID: map[string]bool{},
+		stmts:    map[string][]store.StatementLine{},
+	}
+}
+
+// Close does nothing; it is there for the contract.
+func (s *Store) Close() error { return nil }
+
+// InTx runs fn with the store locked; a non-nil error or a panic undoes
+// every change fn made.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &tx{s: s}
+	defer func() {
+		if p := recover(); p != nil {
+			t.rollback()
+			panic(p)
+		}
+		if err != nil {
+			t.rollback()
+		}
+	}()
+	return fn(t)
+}
+
+// tx is one transaction; undo holds the inverse of each change, newest last.
+type tx struct {
+	s    *Store
+	undo []func()
+}
+
+var _ store.Tx = (*tx)(nil)
+
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// setMap records the old value of m[k] (or its absence) and sets v.
+func setMap[K comparable, V any](t *tx, m map[K]V, k K, v V) {
+	old, had := m[k]
+	t.undo = append(t.undo, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+	m[k] = v
+}
+
+func delMap[K comparable, V any](t *tx, m map[K]V, k K) {
+	old, had := m[k]
+	if !had {
+		return
+	}
+	t.undo = append(t.undo, func() { m[k] = old })
+	delete(m, k)
+}
+
+// ---- notices
+
+func (t *tx) NextCodeSerial(ctx context.Context) (uint64, error) {
+	if t.s.serial >= payment.MaxSerial {
+		return 0, fmt.Errorf("payment code serials exhausted")
+	}
+	t.s.serial++ // never undone: serials are not reused
+	return t.s.serial, nil
+}
+
+func cloneNotice(n payment.Notice) payment.Notice {
+	n.Items = append([]payment.NoticeItem(nil), n.Items...)
+	return n
+}
+
+func (t *tx) CreateNotice(ctx context.Context, n payment.Notice) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	k := noticeKey{n.System, n.ID}
+	if _, ok := t.s.notices[k]; ok {
+		return fmt.Errorf("notice %s/%s: %w", n.System, n.ID, store.ErrAlreadyExists)
+	}
+	if _, ok := t.s.byCode[n.Code]; ok {
+		return fmt.Errorf("payment code %s: %w", n.Code, store.ErrAlreadyExists)
+	}
+	setMap(t, t.s.notices, k, cloneNotice(n))
+	setMap(t, t.s.byCode, n.Code, k)
+	return nil
+}
+
+func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	k := noticeKey{n.System, n.ID}
+	old, ok := t.s.notices[k]
+	if !ok {
+		return fmt.Errorf("notice %s/%s: %w", n.System, n.ID, store.ErrNotFound)
+	}
+	if old.Version != n.Version-1 && !(old.Version == n.Version && statusOnly(old, n)) {
+		return fmt.Errorf("notice %s/%s version %d over stored %d: %w", n.System, n.ID, n.Version, old.Version, store.ErrConflict)
+	}
+	if old.Code != n.Code {
+		return fmt.Errorf("notice %s/%s: payment code cannot change: %w", n.System, n.ID, store.ErrConflict)
+	}
+	setMap(t, t.s.notices, k, cloneNotice(n))
+	return nil
+}
+
+// statusOnly reports whether n differs from old in its status alone, which
+// the engine changes without a new version.
+func statusOnly(old, n payment.Notice) bool {
+	old.Status = n.Status
+	return noticesEqual(old, n)
+}
+
+func noticesEqual(a, b payment.Notice) bool {
+	if len(a.Items) != len(b.Items) {
+		return false
+	}
+	for i := range a.Items {
+		x, y := a.Items[i], b.Items[i]
+		if x.FeeType != y.FeeType || x.Kind != y.Kind || !x.Amount.Equal(y.Amount) ||
+			x.BudgetChapter != y.BudgetChapter || x.BudgetSubitem != y.BudgetSubitem {
+			return false
+		}
+	}
+	a.Items, b.Items = nil, nil
+	return a.ID == b.ID && a.System == b.System && a.Dossier == b.Dossier && a.Code == b.Code &&
+		a.Agency == b.Agency && a.PayerName == b.PayerName && a.Total.Equal(b.Total) &&
+		a.IssuedAt.Equal(b.IssuedAt) && a.DueAt.Equal(b.DueAt) && a.TreasuryAccount == b.TreasuryAccount &&
+		a.Status == b.Status && a.Version == b.Version
+}
+
+func (t *tx) Notice(ctx context.Context, system, id string) (payment.Notice, error) {
+	n, ok := t.s.notices[noticeKey{system, id}]
+	if !ok {
+		return payment.Notice{}, fmt.Errorf("notice %s/%s: %w", system, id, store.ErrNotFound)
+	}
+	return cloneNotice(n), nil
+}
+
+func (t *tx) NoticeByCode(ctx context.Context, code payment.PaymentCode) (payment.Notice, error) {
+	k, ok := t.s.byCode[code]
+	if !ok {
+		return payment.Notice{}, fmt.Errorf("payment code %s: %w", code, store.ErrNotFound)
+	}
+	return cloneNotice(t.s.notices[k]), nil
+}
+
+func (t *tx) NoticesByDossier(ctx context.Context, compact string) ([]payment.Notice, error) {
+	var out []payment.Notice
+	for _, n := range t.s.notices {
+		if n.Dossier.Compact() == compact {
+			out = append(out, cloneNotice(n))
+		}
+	}
+	sortNotices(out)
+	return out, nil
+}
+
+func sortNotices(ns []payment.Notice) {
+	sort.Slice(ns, func(i, j int) bool {
+		if ns[i].System != ns[j].System {
+			return ns[i].System < ns[j].System
+		}
+		return ns[i].ID < ns[j].ID
+	})
+}
+
+// LockNotices needs no lock here: transactions are serial already.
+func (t *tx) LockNotices(ctx context.Context, codes []payment.PaymentCode) ([]payment.Notice, error) {
+	var out []payment.Notice
+	seen := map[payment.PaymentCode]bool{}
+	for _, c := range codes {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if k, ok := t.s.byCode[c]; ok {
+			out = append(out, cloneNotice(t.s.notices[k]))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out, nil
+}
+
+func (t *tx) OpenNoticesByAmount(ctx context.Context, amount payment.Money, since time.Time, limit int) ([]payment.Notice, error) {
+	var out []payment.Notice
+	for _, n := range t.s.notices {
+		if n.Status.Open() && n.Total.Equal(amount) && !n.IssuedAt.Before(since) {
+			out = append(out, cloneNotice(n))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].IssuedAt.Equal(out[j].IssuedAt) {
+			return out[i].IssuedAt.After(out[j].IssuedAt)
+		}
+		if out[i].System != out[j].System {
+			return out[i].System < out[j].System
+		}
+		return out[i].ID < out[j].ID
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (t *tx) ListNotices(ctx context.Context, from, to time.Time) ([]payment.Notice, error) {
+	var out []payment.Notice
+	for _, n := range t.s.notices {
+		if !n.IssuedAt.Before(from) && n.IssuedAt.Before(to) {
+			out = append(out, cloneNotice(n))
+		}
+	}
+	sortNotices(out)
+	return out, nil
+}
+
+// ---- payments
+
+func (t *tx) InsertPayment(ctx context.Context, p payment.Payment) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	key := string(p.Gateway) + "|" + p.TxnID
+	if _, ok := t.s.byTxn[key]; ok {
+		return fmt.Errorf("payment %s: %w", p.ID, store.ErrAlreadyExists)
+	}
+	if _, ok := t.s.payments[p.ID]; ok {
+		return fmt.Errorf("payment %s: %w", p.ID, store.ErrAlreadyExists)
+	}
+	setMap(t, t.s.payments, p.ID, p)
+	setMap(t, t.s.byTxn, key, p.ID)
+	return nil
+}
+
+func (t *tx) Payment(ctx context.Context, id string) (payment.Payment, error) {
+	p, ok := t.s.payments[id]
+	if !ok {
+		return payment.Payment{}, fmt.Errorf("payment %s: %w", id, store.ErrNotFound)
+	}
+	return p, nil
+}
+
+func (t *tx) ListPayments(ctx context.Context, from, to time.Time) ([]payment.Payment, error) {
+	var out []payment.Payment
+	for _, p := range t.s.payments {
+		if !p.PaidAt.Before(from) && p.PaidAt.Before(to) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].PaidAt.Equal(out[j].PaidAt) {
+			return out[i].PaidAt.Before(out[j].PaidAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// ---- allocations
+
+func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error {
+	p, ok := t.s.payments[a.PaymentID]
+	if !ok {
+		return fmt.Errorf("allocation of payment %s: %w", a.PaymentID, store.ErrNotFound)
+	}
+	nk := noticeKey{a.NoticeSystem, a.NoticeID}
+	if _, ok := t.s.notices[nk]; !ok {
+		return fmt.Errorf("allocation to notice %s/%s: %w", a.NoticeSystem, a.NoticeID, store.ErrNotFound)
+	}
+	if !a.Amount.Amount.IsPositive() {
+		return fmt.Errorf("allocation of payment %s: amount %s must be positive: %w", a.PaymentID, a.Amount, store.ErrConflict)
+	}
+	if a.Amount.Currency != p.Amount.Currency {
+		return fmt.Errorf("allocation of payment %s in %s: %w", a.PaymentID, a.Amount.Currency, payment.ErrCurrencyMismatch)
+	}
+	if a.Rule == "" {
+		return fmt.Errorf("allocation of payment %s has no rule: %w", a.PaymentID, store.ErrConflict)
+	}
+	k := allocKey{a.PaymentID, nk}
+	if _, ok := t.s.allocs[k]; ok {
+		return fmt.Errorf("allocation %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, store.ErrAlreadyExists)
+	}
+	total := a.Amount.Amount
+	for ok2, x := range t.s.allocs {
+		if ok2.payment == a.PaymentID {
+			total = total.Add(x.Amount.Amount)
+		}
+	}
+	if total.GreaterThan(p.Amount.Amount) {
+		return fmt.Errorf("allocations of payment %s would sum to %s, more than %s: %w", a.PaymentID, total, p.Amount, store.ErrConflict)
+	}
+	setMap(t, t.s.allocs, k, a)
+	return nil
+}
+
+func (t *tx) DeleteAllocations(ctx context.Context, system, noticeID string) error {
+	for k := range t.s.allocs {
+		if k.notice == (noticeKey{system, noticeID}) {
+			delMap(t, t.s.allocs, k)
+		}
+	}
+	return nil
+}
+
+func sortAllocs(as []reconcile.Allocation) {
+	sort.Slice(as, func(i, j int) bool {
+		a, b := as[i], as[j]
+		if a.PaymentID != b.PaymentID {
+			return a.PaymentID < b.PaymentID
+		}
+		if a.NoticeSystem != b.NoticeSystem {
+			return a.NoticeSystem < b.NoticeSystem
+		}
+		return a.NoticeID < b.NoticeID
+	})
+}
+
+func (t *tx) AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error) {
+	var out []reconcile.Allocation
+	for k, a := range t.s.allocs {
+		if k.notice == (noticeKey{system, noticeID}) {
+			out = append(out, a)
+		}
+	}
+	sortAllocs(out)
+	return out, nil
+}
+
+func (t *tx) AllocationsByPayment(ctx context.Context, paymentID string) ([]reconcile.Allocation, error) {
+	var out []reconcile.Allocation
+	for k, a := range t.s.allocs {
+		if k.payment == paymentID {
+			out = append(out, a)
+		}
+	}
+	sortAllocs(out)
+	return out, nil
+}
+
+// ---- exceptions
+
+func cloneException(e reconcile.Exception) reconcile.Exception {
+	e.Candidates = append([]string{}, e.Candidates...)
+	if e.ResolvedAt != nil {
+		at := *e.ResolvedAt
+		e.ResolvedAt = &at
+	}
+	return e
+}
+
+func (t *tx) UpsertException(ctx context.Context, e reconcile.Exception) error {
+	if e.ID == "" || e.Kind == "" {
+		return fmt.Errorf("exception without id or kind: %w", store.ErrConflict)
+	}
+	if e.PaymentID != "" {
+		if _, ok := t.s.payments[e.PaymentID]; !ok {
+			return fmt.Errorf("exception %s: payment %s: %w", e.ID, e.PaymentID, store.ErrNotFound)
+		}
+	}
+	if e.Amount.Amount.IsNegative() {
+		return fmt.Errorf("exception %s: negative amount: %w", e.ID, store.ErrConflict)
+	}
+	if _, ok := t.s.excs[e.ID]; ok {
+		return nil
+	}
+	if e.Status == "" {
+		e.Status = reconcile.ExceptionOpen
+	}
+	setMap(t, t.s.excs, e.ID, cloneException(e))
+	return nil
+}
+
+func (t *tx) Exception(ctx context.Context, id string) (reconcile.Exception, error) {
+	e, ok := t.s.excs[id]
+	if !ok {
+		return reconcile.Exception{}, fmt.Errorf("exception %s: %w", id, store.ErrNotFound)
+	}
+	return cloneException(e), nil
+}
+
+func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]reconcile.Exception, error) {
+	var out []reconcile.Exception
+	for _, e := range t.s.excs {
+		if (f.Status == "" || e.Status == f.Status) && (f.Kind == "" || e.Kind == f.Kind) &&
+			(f.PaymentID == "" || e.PaymentID == f.PaymentID) {
+			out = append(out, cloneException(e))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error {
+	e, ok := t.s.excs[id]
+	if !ok {
+		return fmt.Errorf("exception %s: %w", id, store.ErrNotFound)
+	}
+	if e.Status != reconcile.ExceptionOpen {
+		return fmt.Errorf("exception %s is %s: %w", id, e.Status, store.ErrConflict)
+	}
+	if strings.TrimSpace(resolution) == "" || strings.TrimSpace(by) == "" {
+		return fmt.Errorf("exception %s: resolution and resolver are required: %w", id, store.ErrConflict)
+	}
+	e = cloneException(e)
+	e.Status, e.Resolution, e.ResolvedBy, e.ResolvedAt = reconcile.ExceptionResolved, resolution, by, &at
+	setMap(t, t.s.excs, id, e)
+	return nil
+}
+
+func (t *tx) DeleteExceptionsForPayment(ctx context.Context, paymentID string) error {
+	for id, e := range t.s.excs {
+		if e.PaymentID == paymentID && e.Status == reconcile.ExceptionOpen {
+			delMap(t, t.s.excs, id)
+		}
+	}
+	return nil
+}
+
+// ---- outbox
+
+func (t *tx) Enqueue(ctx context.Context, m store.OutboxMessage) error {
+	if _, ok := t.s.outbox[m.ID]; ok {
+		return fmt.Errorf("outbox message %s: %w", m.ID, store.ErrAlreadyExists)
+	}
+	if m.State == "" {
+		m.State = store.OutboxPending
+	}
+	m.Payload = append([]byte(nil), m.Payload...)
+	setMap(t, t.s.outbox, m.ID, m)
+	return nil
+}
+
+func (t *tx) Due(ctx context.Context, kind store.OutboxKind, now time.Time, limit int) ([]store.OutboxMessage, error) {
+	var out []store.OutboxMessage
+	for _, m := range t.s.outbox {
+		if m.Kind == kind && m.State == store.OutboxPending && !m.NextAttempt.After(now) {
+			out = append(out, m)
+		}
+	}
+	sortOutbox(out)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func sortOutbox(ms []store.OutboxMessage) {
+	sort.Slice(ms, func(i, j int) bool {
+		if !ms[i].CreatedAt.Equal(ms[j].CreatedAt) {
+			return ms[i].CreatedAt.Before(ms[j].CreatedAt)
+		}
+		return ms[i].ID < ms[j].ID
+	})
+}
+
+func (t *tx) MarkDelivered(ctx context.Context, id string, at time.Time) error {
+	m, ok := t.s.outbox[id]
+	if !ok {
+		return fmt.Errorf("outbox message %s: %w", id, store.ErrNotFound)
+	}
+	if m.State != store.OutboxPending {
+		return fmt.Errorf("outbox message %s is %s: %w", id, m.State, store.ErrConflict)
+	}
+	m.State, m.DeliveredAt = store.OutboxDelivered, &at
+	m.Attempts++
+	setMap(t, t.s.outbox, id, m)
+	return nil
+}
+
+func (t *tx) MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error {
+	m, ok := t.s.outbox[id]
+	if !ok {
+		return fmt.Errorf("outbox message %s: %w", id, store.ErrNotFound)
+	}
+	if m.State != store.OutboxPending {
+		return fmt.Errorf("outbox message %s is %s: %w", id, m.State, store.ErrConflict)
+	}
+	m.Attempts++
+	m.LastError, m.NextAttempt = errText, next
+	if dead {
+		m.State = store.OutboxDead
+	}
+	setMap(t, t.s.outbox, id, m)
+	return nil
+}
+
+func (t *tx) OutboxMessage(ctx context.Context, id string) (store.OutboxMessage, error) {
+	m, ok := t.s.outbox[id]
+	if !ok {
+		return store.OutboxMessage{}, fmt.Errorf("outbox message %s: %w", id, store.ErrNotFound)
+	}
+	return m, nil
+}
+
+func (t *tx) ListOutbox(ctx context.Context, kind store.OutboxKind, state store.OutboxState) ([]store.OutboxMessage, error) {
+	var out []store.OutboxMessage
+	for _, m := range t.s.outbox {
+		if (kind == "" || m.Kind == kind) && (state == "" || m.State == state) {
+			out = append(out, m)
+		}
+	}
+	sortOutbox(out)
+	return out, nil
+}
+
+// ---- reports
+
+func (t *tx) InsertReport(ctx context.Context, r store.Report) error {
+	k := reportKey{r.BusinessDate, r.Agency, r.Version}
+	if r.Version < 1 || r.ID == "" || len(r.SHA256) != 64 {
+		return fmt.Errorf("report %q: id, version >= 1 and a SHA-256 are required: %w", r.ID, store.ErrConflict)
+	}
+	if _, ok := t.s.reports[k]; ok || t.s.reportID[r.ID] {
+		return fmt.Errorf("report %s %s v%d: %w", r.BusinessDate, r.Agency, r.Version, store.ErrAlreadyExists)
+	}
+	r.Body = append([]byte(nil), r.Body...)
+	setMap(t, t.s.reports, k, r)
+	setMap(t, t.s.reportID, r.ID, true)
+	return nil
+}
+
+func (t *tx) LatestReport(ctx context.Context, date payment.Date, agency string) (store.Report, error) {
+	best := store.Report{}
+	for k, r := range t.s.reports {
+		if k.date == date && k.agency == agency && r.Version > best.Version {
+			best = r
+		}
+	}
+	if best.Version == 0 {
+		return store.Report{}, fmt.Errorf("report %s %s: %w", date, agency, store.ErrNotFound)
+	}
+	return best, nil
+}
+
+func (t *tx) ReportVersion(ctx context.Context, date payment.Date, agency string, version int) (store.Report, error) {
+	r, ok := t.s.reports[reportKey{date, agency, version}]
+	if !ok {
+		return store.Report{}, fmt.Errorf("report %s %s v%d: %w", date, agency, version, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+// ---- statements
+
+func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []store.StatementLine) error {
+	if _, ok := t.s.stmts[id]; ok {
+		return fmt.Errorf("statement %s: %w", id, store.ErrAlreadyExists)
+	}
+	for _, l := range lines {
+		if l.Amount.Amount.IsNegative() || l.Fee.Amount.IsNegative() {
+			return fmt.Errorf("statement %s line %d: negative amount: %w", id, l.Seq, store.ErrConflict)
+		}
+	}
+	setMap(t, t.s.stmts, id, append([]store.StatementLine(nil), lines...))
+	return nil
+}
+
+func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]store.StatementLine, error) {
+	var out []store.StatementLine
+	for _, ls := range t.s.stmts {
+		for _, l := range ls {
+			if !l.BookingDate.Before(from) && !to.Before(l.BookingDate) {
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.BookingDate != b.BookingDate {
+			return a.BookingDate.Before(b.BookingDate)
+		}
+		if a.StatementID != b.StatementID {
+			return a.StatementID < b.StatementID
+		}
+		return a.Seq < b.Seq
+	})
+	return out, nil
+}
+
+// ---- audit
+
+func (t *tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
+	e.Seq = int64(len(t.s.audit) + 1)
+	e.Detail = append([]byte(nil), e.Detail...)
+	if len(e.Detail) == 0 {
+		e.Detail = []byte("{}")
+	}
+	n := len(t.s.audit)
+	t.s.audit = append(t.s.audit, e)
+	t.undo = append(t.undo, func() { t.s.audit = t.s.audit[:n] })
+	return nil
+}
+
+func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry, error) {
+	var out []store.AuditEntry
+	for _, e := range t.s.audit {
+		if e.Entity == entity {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

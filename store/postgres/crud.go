@@ -1,0 +1,728 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+)
+
+// ---- notices
+
+type noticeRow struct {
+	System          string          `db:"system"`
+	ID              string          `db:"id"`
+	Version         int             `db:"version"`
+	Dossier         string          `db:"dossier_code"`
+	Code            string          `db:"payment_code"`
+	Agency          string          `db:"agency_code"`
+	PayerName       string          `db:"payer_name"`
+	Amount          decimal.Decimal `db:"amount"`
+	Currency        string          `db:"currency"`
+	IssuedAt        time.Time       `db:"issued_at"`
+	DueAt           sql.NullTime    `db:"due_at"`
+	TreasuryAccount string          `db:"treasury_account"`
+	Status          string          `db:"status"`
+}
+
+type itemRow struct {
+	System        string          `db:"system"`
+	NoticeID      string          `db:"notice_id"`
+	Seq           int             `db:"seq"`
+	FeeType       string          `db:"fee_type"`
+	Kind          string          `db:"kind"`
+	Amount        decimal.Decimal `db:"amount"`
+	Currency      string          `db:"currency"`
+	BudgetChapter string          `db:"budget_chapter"`
+	BudgetSubitem string          `db:"budget_subitem"`
+}
+
+const noticeCols = `system, id, version, dossier_code, payment_code, agency_code, payer_name, amount, currency,
+	issued_at, due_at, treasury_account, status`
+
+func (r noticeRow) notice(loc *time.Location) payment.Notice {
+	n := payment.Notice{
+		ID: r.ID, System: r.System, Dossier: payment.DossierCode(r.Dossier), Code: payment.PaymentCode(r.Code),
+		Agency: r.Agency, PayerName: r.PayerName,
+		Total:    payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
+		IssuedAt: r.IssuedAt.In(loc), TreasuryAccount: r.TreasuryAccount,
+		Status: payment.NoticeStatus(r.Status), Version: r.Version,
+	}
+	if r.DueAt.Valid {
+		n.DueAt = r.DueAt.Time.In(loc)
+	}
+	return n
+}
+
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+
+func (t *tx) NextCodeSerial(ctx context.Context) (uint64, error) {
+	var v uint64
+	if err := t.tx.GetContext(ctx, &v, `SELECT nextval('payment_code_serial')`); err != nil {
+		return 0, fmt.Errorf("next code serial: %w", mapErr(err))
+	}
+	return v, nil
+}
+
+func (t *tx) CreateNotice(ctx context.Context, n payment.Notice) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO notices (`+noticeCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+		n.System, n.ID, n.Version, string(n.Dossier), string(n.Code), n.Agency, n.PayerName,
+		n.Total.Amount, string(n.Total.Currency), n.IssuedAt, nullTime(n.DueAt), n.TreasuryAccount, string(n.Status))
+	if err != nil {
+		return fmt.Errorf("create notice %s/%s: %w", n.System, n.ID, mapErr(err))
+	}
+	return t.insertItems(ctx, n)
+}
+
+func (t *tx) insertItems(ctx context.Context, n payment.Notice) error {
+	for i, it := range n.Items {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO notice_items
+			(system, notice_id, seq, fee_type, kind, amount, currency, budget_chapter, budget_subitem)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+			n.System, n.ID, i, it.FeeType, string(it.Kind), it.Amount.Amount, string(it.Amount.Currency), it.BudgetChapter, it.BudgetSubitem)
+		if err != nil {
+			return fmt.Errorf("notice %s/%s item %d: %w", n.System, n.ID, i, mapErr(err))
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	old, err := t.lockNotice(ctx, n.System, n.ID)
+	if err != nil {
+		return err
+	}
+	if old.Code != n.Code {
+		return fmt.Errorf("notice %s/%s: payment code cannot change: %w", n.System, n.ID, store.ErrConflict)
+	}
+	statusOnly := false
+	if old.Version == n.Version {
+		cmp := old
+		cmp.Status = n.Status
+		statusOnly = noticesEqual(cmp, n)
+	}
+	if old.Version != n.Version-1 && !statusOnly {
+		return fmt.Errorf("notice %s/%s version %d over stored %d: %w", n.System, n.ID, n.Version, old.Version, store.ErrConflict)
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE notices SET version=$3, dossier_code=$4, agency_code=$5, payer_name=$6,
+		amount=$7, currency=$8, issued_at=$9, due_at=$10, treasury_account=$11, status=$12, updated_at=now()
+		WHERE system=$1 AND id=$2`,
+		n.System, n.ID, n.Version, string(n.Dossier), n.Agency, n.PayerName, n.Total.Amount, string(n.Total.Currency),
+		n.IssuedAt, nullTime(n.DueAt), n.TreasuryAccount, string(n.Status))
+	if err != nil {
+		return fmt.Errorf("update notice %s/%s: %w", n.System, n.ID, mapErr(err))
+	}
+	if statusOnly {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM notice_items WHERE system=$1 AND notice_id=$2`, n.System, n.ID); err != nil {
+		return fmt.Errorf("update notice %s/%s items: %w", n.System, n.ID, mapErr(err))
+	}
+	return t.insertItems(ctx, n)
+}
+
+func noticesEqual(a, b payment.Notice) bool {
+	if len(a.Items) != len(b.Items) {
+		return false
+	}
+	for i := range a.Items {
+		x, y := a.Items[i], b.Items[i]
+		if x.FeeType != y.FeeType || x.Kind != y.Kind || !x.Amount.Equal(y.Amount) ||
+			x.BudgetChapter != y.BudgetChapter || x.BudgetSubitem != y.BudgetSubitem {
+			return false
+		}
+	}
+	return a.ID == b.ID && a.System == b.System && a.Dossier == b.Dossier && a.Code == b.Code &&
+		a.Agency == b.Agency && a.PayerName == b.PayerName && a.Total.Equal(b.Total) &&
+		a.IssuedAt.Equal(b.IssuedAt) && a.DueAt.Equal(b.DueAt) && a.TreasuryAccount == b.TreasuryAccount &&
+		a.Status == b.Status && a.Version == b.Version
+}
+
+func (t *tx) lockNotice(ctx context.Context, system, id string) (payment.Notice, error) {
+	ns, err := t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE system=$1 AND id=$2 FOR UPDATE`, system, id)
+	if err != nil {
+		return payment.Notice{}, err
+	}
+	if len(ns) == 0 {
+		return payment.Notice{}, fmt.Errorf("notice %s/%s: %w", system, id, store.ErrNotFound)
+	}
+	return ns[0], nil
+}
+
+// selectNotices runs a query over notices and loads their items.
+func (t *tx) selectNotices(ctx context.Context, query string, args ...any) ([]payment.Notice, error) {
+	var rows []noticeRow
+	if err := t.tx.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("select notices: %w", mapErr(err))
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	loc := payment.Location()
+	out := make([]payment.Notice, len(rows))
+	systems := make([]string, len(rows))
+	ids := make([]string, len(rows))
+	index := map[[2]string]int{}
+	for i, r := range rows {
+		out[i] = r.notice(loc)
+		systems[i], ids[i] = r.System, r.ID
+		index[[2]string{r.System, r.ID}] = i
+	}
+	var items []itemRow
+	err := t.tx.SelectContext(ctx, &items, `SELECT i.* FROM notice_items i
+		JOIN unnest($1::text[], $2::text[]) AS k(system, id) ON i.system = k.system AND i.notice_id = k.id
+		ORDER BY i.system, i.notice_id, i.seq`, pq.Array(systems), pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("select notice items: %w", mapErr(err))
+	}
+	for _, it := range items {
+		i := index[[2]string{it.System, it.NoticeID}]
+		out[i].Items = append(out[i].Items, payment.NoticeItem{
+			FeeType: it.FeeType, Kind: payment.FeeKind(it.Kind),
+			Amount:        payment.Money{Amount: it.Amount, Currency: payment.Currency(it.Currency)},
+			BudgetChapter: it.BudgetChapter, BudgetSubitem: it.BudgetSubitem,
+		})
+	}
+	return out, nil
+}
+
+func (t *tx) Notice(ctx context.Context, system, id string) (payment.Notice, error) {
+	ns, err := t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE system=$1 AND id=$2`, system, id)
+	if err != nil {
+		return payment.Notice{}, err
+	}
+	if len(ns) == 0 {
+		return payment.Notice{}, fmt.Errorf("notice %s/%s: %w", system, id, store.ErrNotFound)
+	}
+	return ns[0], nil
+}
+
+func (t *tx) NoticeByCode(ctx context.Context, code payment.PaymentCode) (payment.Notice, error) {
+	ns, err := t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE payment_code=$1`, string(code))
+	if err != nil {
+		return payment.Notice{}, err
+	}
+	if len(ns) == 0 {
+		return payment.Notice{}, fmt.Errorf("payment code %s: %w", code, store.ErrNotFound)
+	}
+	return ns[0], nil
+}
+
+func (t *tx) NoticesByDossier(ctx context.Context, compact string) ([]payment.Notice, error) {
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE dossier_compact=$1 ORDER BY system, id`, compact)
+}
+
+func (t *tx) LockNotices(ctx context.Context, codes []payment.PaymentCode) ([]payment.Notice, error) {
+	cs := make([]string, len(codes))
+	for i, c := range codes {
+		cs[i] = string(c)
+	}
+	// A fixed lock order (by code) keeps two allocators from deadlocking.
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE payment_code = ANY($1)
+		ORDER BY payment_code FOR UPDATE`, pq.Array(cs))
+}
+
+func (t *tx) OpenNoticesByAmount(ctx context.Context, amount payment.Money, since time.Time, limit int) ([]payment.Notice, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices
+		WHERE status IN ('issued','partially_paid') AND amount=$1 AND currency=$2 AND issued_at >= $3
+		ORDER BY issued_at DESC, system, id LIMIT $4`, amount.Amount, string(amount.Currency), since, limit)
+}
+
+func (t *tx) ListNotices(ctx context.Context, from, to time.Time) ([]payment.Notice, error) {
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE issued_at >= $1 AND issued_at < $2
+		ORDER BY system, id`, from, to)
+}
+
+// ---- payments
+
+type paymentRow struct {
+	ID           string          `db:"id"`
+	Gateway      string          `db:"gateway"`
+	TxnID        string          `db:"txn_id"`
+	Amount       decimal.Decimal `db:"amount"`
+	Currency     string          `db:"currency"`
+	PaidAt       time.Time       `db:"paid_at"`
+	PayerName    string          `db:"payer_name"`
+	PayerAccount string          `db:"payer_account"`
+	Description  string          `db:"description"`
+	BankRef      string          `db:"bank_ref"`
+	RawRef       string          `db:"raw_ref"`
+}
+
+const paymentCols = `id, gateway, txn_id, amount, currency, paid_at, payer_name, payer_account, description, bank_ref, raw_ref`
+
+func (r paymentRow) payment() payment.Payment {
+	return payment.Payment{
+		ID: r.ID, Gateway: payment.Gateway(r.Gateway), TxnID: r.TxnID,
+		Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
+		PaidAt: r.PaidAt.In(payment.Location()), PayerName: r.PayerName, PayerAccount: r.PayerAccount,
+		Description: r.Description, BankRef: r.BankRef, RawRef: r.RawRef,
+	}
+}
+
+func (t *tx) InsertPayment(ctx context.Context, p payment.Payment) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+		p.ID, string(p.Gateway), p.TxnID, p.Amount.Amount, string(p.Amount.Currency), p.PaidAt,
+		p.PayerName, p.PayerAccount, p.Description, p.BankRef, p.RawRef)
+	if err != nil {
+		return fmt.Errorf("insert payment %s: %w", p.ID, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) Payment(ctx context.Context, id string) (payment.Payment, error) {
+	var r paymentRow
+	if err := t.tx.GetContext(ctx, &r, `SELECT `+paymentCols+` FROM payments WHERE id=$1`, id); err != nil {
+		return payment.Payment{}, fmt.Errorf("payment %s: %w", id, mapErr(err))
+	}
+	return r.payment(), nil
+}
+
+func (t *tx) ListPayments(ctx context.Context, from, to time.Time) ([]payment.Payment, error) {
+	var rows []paymentRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT `+paymentCols+` FROM payments
+		WHERE paid_at >= $1 AND paid_at < $2 ORDER BY paid_at, id`, from, to); err != nil {
+		return nil, fmt.Errorf("list payments: %w", mapErr(err))
+	}
+	out := make([]payment.Payment, len(rows))
+	for i, r := range rows {
+		out[i] = r.payment()
+	}
+	return out, nil
+}
+
+// ---- allocations
+
+type allocRow struct {
+	PaymentID    string          `db:"payment_id"`
+	NoticeSystem string          `db:"notice_system"`
+	NoticeID     string          `db:"notice_id"`
+	Code         string          `db:"payment_code"`
+	Amount       decimal.Decimal `db:"amount"`
+	Currency     string          `db:"currency"`
+	Rule         string          `db:"rule"`
+	Evidence     string          `db:"evidence"`
+}
+
+func (r allocRow) allocation() reconcile.Allocation {
+	return reconcile.Allocation{
+		PaymentID: r.PaymentID, NoticeSystem: r.NoticeSystem, NoticeID: r.NoticeID, Code: payment.PaymentCode(r.Code),
+		Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
+		Rule:   reconcile.Rule(r.Rule), Evidence: r.Evidence,
+	}
+}
+
+func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error {
+	// The constraint trigger that refuses over-allocation is deferred to
+	// commit; SET CONSTRAINTS makes it fire here, so the caller sees the
+	// error at the insert that caused it.
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO allocations
+		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+		a.PaymentID, a.NoticeSystem, a.NoticeID, string(a.Code), a.Amount.Amount, string(a.Amount.Currency), string(a.Rule), a.Evidence)
+	if err == nil {
+		_, err = t.tx.ExecContext(ctx, `SET CONSTRAINTS allocations_within_payment IMMEDIATE`)
+		if err == nil {
+			_, err = t.tx.ExecContext(ctx, `SET CONSTRAINTS allocations_within_payment DEFERRED`)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("allocate %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) DeleteAllocations(ctx context.Context, system, noticeID string) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM allocations WHERE notice_system=$1 AND notice_id=$2`, system, noticeID); err != nil {
+		return fmt.Errorf("delete allocations of %s/%s: %w", system, noticeID, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) selectAllocs(ctx context.Context, query string, args ...any) ([]reconcile.Allocation, error) {
+	var rows []allocRow
+	if err := t.tx.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("select allocations: %w", mapErr(err))
+	}
+	out := make([]reconcile.Allocation, len(rows))
+	for i, r := range rows {
+		out[i] = r.allocation()
+	}
+	return out, nil
+}
+
+const allocCols = `payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence`
+
+func (t *tx) AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error) {
+	return t.selectAllocs(ctx, `SELECT `+allocCols+` FROM allocations WHERE notice_system=$1 AND notice_id=$2
+		ORDER BY payment_id, notice_system, notice_id`, system, noticeID)
+}
+
+func (t *tx) AllocationsByPayment(ctx context.Context, paymentID string) ([]reconcile.Allocation, error) {
+	return t.selectAllocs(ctx, `SELECT `+allocCols+` FROM allocations WHERE payment_id=$1
+		ORDER BY payment_id, notice_system, notice_id`, paymentID)
+}
+
+// ---- exceptions
+
+type exceptionRow struct {
+	ID           string          `db:"id"`
+	Kind         string          `db:"kind"`
+	PaymentID    sql.NullString  `db:"payment_id"`
+	StatementRef string          `db:"statement_ref"`
+	NoticeID     string          `db:"notice_id"`
+	Amount       decimal.Decimal `db:"amount"`
+	Currency     string          `db:"currency"`
+	Candidates   pq.StringArray  `db:"candidates"`
+	Evidence     string          `db:"evidence"`
+	Status       string          `db:"status"`
+	CreatedAt    time.Time       `db:"created_at"`
+	Resolution   string          `db:"resolution"`
+	ResolvedBy   string          `db:"resolved_by"`
+	ResolvedAt   sql.NullTime    `db:"resolved_at"`
+}
+
+const exceptionCols = `id, kind, payment_id, statement_ref, notice_id, amount, currency, candidates, evidence, status,
+	created_at, resolution, resolved_by, resolved_at`
+
+func (r exceptionRow) exception() reconcile.Exception {
+	loc := payment.Location()
+	e := reconcile.Exception{
+		ID: r.ID, Kind: reconcile.ExceptionKind(r.Kind), PaymentID: r.PaymentID.String, StatementRef: r.StatementRef,
+		NoticeID: r.NoticeID, Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
+		Candidates: append([]string{}, r.Candidates...), Evidence: r.Evidence, Status: reconcile.ExceptionStatus(r.Status),
+		CreatedAt: r.CreatedAt.In(loc), Resolution: r.Resolution, ResolvedBy: r.ResolvedBy,
+	}
+	if r.ResolvedAt.Valid {
+		at := r.ResolvedAt.Time.In(loc)
+		e.ResolvedAt = &at
+	}
+	return e
+}
+
+func (t *tx) UpsertException(ctx context.Context, e reconcile.Exception) error {
+	if e.Status == "" {
+		e.Status = reconcile.ExceptionOpen
+	}
+	cur := string(e.Amount.Currency)
+	if cur == "" {
+		cur = string(payment.VND)
+	}
+	cands := e.Candidates
+	if cands == nil {
+		cands = []string{}
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO exceptions (id, kind, payment_id, statement_ref, notice_id, amount, currency,
+		candidates, evidence, status, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING`,
+		e.ID, string(e.Kind), sql.NullString{String: e.PaymentID, Valid: e.PaymentID != ""}, e.StatementRef, e.NoticeID,
+		e.Amount.Amount, cur, pq.Array(cands), e.Evidence, string(e.Status), e.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("exception %s: %w", e.ID, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) Exception(ctx context.Context, id string) (reconcile.Exception, error) {
+	var r exceptionRow
+	if err := t.tx.GetContext(ctx, &r, `SELECT `+exceptionCols+` FROM exceptions WHERE id=$1`, id); err != nil {
+		return reconcile.Exception{}, fmt.Errorf("exception %s: %w", id, mapErr(err))
+	}
+	return r.exception(), nil
+}
+
+func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]reconcile.Exception, error) {
+	var rows []exceptionRow
+	err := t.tx.SelectContext(ctx, &rows, `SELECT `+exceptionCols+` FROM exceptions
+		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR payment_id = $3)
+		ORDER BY id`, string(f.Status), string(f.Kind), f.PaymentID)
+	if err != nil {
+		return nil, fmt.Errorf("list exceptions: %w", mapErr(err))
+	}
+	out := make([]reconcile.Exception, len(rows))
+	for i, r := range rows {
+		out[i] = r.exception()
+	}
+	return out, nil
+}
+
+func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error {
+	if resolution == "" || by == "" {
+		return fmt.Errorf("exception %s: resolution and resolver are required: %w", id, store.ErrConflict)
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE exceptions SET status='resolved', resolution=$2, resolved_by=$3, resolved_at=$4
+		WHERE id=$1 AND status='open'`, id, resolution, by, at)
+	if err != nil {
+		return fmt.Errorf("resolve exception %s: %w", id, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	if _, err := t.Exception(ctx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("exception %s is not open: %w", id, store.ErrConflict)
+}
+
+func (t *tx) DeleteExceptionsForPayment(ctx context.Context, paymentID string) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM exceptions WHERE payment_id=$1 AND status='open'`, paymentID); err != nil {
+		return fmt.Errorf("delete exceptions of %s: %w", paymentID, mapErr(err))
+	}
+	return nil
+}
+
+// ---- outbox
+
+const outboxCols = `id, kind, destination, payload, state, attempts, next_attempt_at, last_error, created_at, delivered_at`
+
+func fixOutbox(m *store.OutboxMessage) {
+	loc := payment.Location()
+	m.NextAttempt, m.CreatedAt = m.NextAttempt.In(loc), m.CreatedAt.In(loc)
+	if m.DeliveredAt != nil {
+		at := m.DeliveredAt.In(loc)
+		m.DeliveredAt = &at
+	}
+}
+
+func (t *tx) Enqueue(ctx context.Context, m store.OutboxMessage) error {
+	if m.State == "" {
+		m.State = store.OutboxPending
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, m.ID, string(m.Kind), m.Destination, m.Payload, string(m.State), m.Attempts, m.NextAttempt, m.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", m.ID, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) selectOutbox(ctx context.Context, query string, args ...any) ([]store.OutboxMessage, error) {
+	var out []store.OutboxMessage
+	if err := t.tx.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("select outbox: %w", mapErr(err))
+	}
+	for i := range out {
+		fixOutbox(&out[i])
+	}
+	return out, nil
+}
+
+func (t *tx) Due(ctx context.Context, kind store.OutboxKind, now time.Time, limit int) ([]store.OutboxMessage, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return t.selectOutbox(ctx, `SELECT `+outboxCols+` FROM outbox
+		WHERE kind=$1 AND state='pending' AND next_attempt_at <= $2
+		ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`, string(kind), now, limit)
+}
+
+func (t *tx) MarkDelivered(ctx context.Context, id string, at time.Time) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET state='delivered', delivered_at=$2, attempts=attempts+1
+		WHERE id=$1 AND state='pending'`, id, at)
+	return t.outboxChanged(ctx, id, res, err)
+}
+
+func (t *tx) MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error {
+	state := store.OutboxPending
+	if dead {
+		state = store.OutboxDead
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET attempts=attempts+1, last_error=$2, next_attempt_at=$3, state=$4
+		WHERE id=$1 AND state='pending'`, id, errText, next, string(state))
+	return t.outboxChanged(ctx, id, res, err)
+}
+
+func (t *tx) outboxChanged(ctx context.Context, id string, res sql.Result, err error) error {
+	if err != nil {
+		return fmt.Errorf("outbox %s: %w", id, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	m, err := t.OutboxMessage(ctx, id)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("outbox message %s is %s: %w", id, m.State, store.ErrConflict)
+}
+
+func (t *tx) OutboxMessage(ctx context.Context, id string) (store.OutboxMessage, error) {
+	ms, err := t.selectOutbox(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id=$1`, id)
+	if err != nil {
+		return store.OutboxMessage{}, err
+	}
+	if len(ms) == 0 {
+		return store.OutboxMessage{}, fmt.Errorf("outbox message %s: %w", id, store.ErrNotFound)
+	}
+	return ms[0], nil
+}
+
+func (t *tx) ListOutbox(ctx context.Context, kind store.OutboxKind, state store.OutboxState) ([]store.OutboxMessage, error) {
+	return t.selectOutbox(ctx, `SELECT `+outboxCols+` FROM outbox WHERE ($1 = '' OR kind=$1) AND ($2 = '' OR state=$2)
+		ORDER BY created_at, id`, string(kind), string(state))
+}
+
+// ---- reports
+
+type reportRow struct {
+	store.Report
+	Date time.Time `db:"business_date"`
+}
+
+func (t *tx) InsertReport(ctx context.Context, r store.Report) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO reports (id, business_date, agency, version, sha256, body, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7)`, r.ID, r.BusinessDate.String(), r.Agency, r.Version, r.SHA256, r.Body, r.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("insert report %s %s v%d: %w", r.BusinessDate, r.Agency, r.Version, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) getReport(ctx context.Context, query string, args ...any) (store.Report, error) {
+	var r reportRow
+	if err := t.tx.GetContext(ctx, &r, query, args...); err != nil {
+		return store.Report{}, mapErr(err)
+	}
+	r.Report.BusinessDate = payment.Date{Year: r.Date.Year(), Month: r.Date.Month(), Day: r.Date.Day()}
+	r.Report.CreatedAt = r.Report.CreatedAt.In(payment.Location())
+	return r.Report, nil
+}
+
+const reportCols = `id, business_date, agency, version, sha256, body, created_at`
+
+func (t *tx) LatestReport(ctx context.Context, date payment.Date, agency string) (store.Report, error) {
+	r, err := t.getReport(ctx, `SELECT `+reportCols+` FROM reports WHERE business_date=$1 AND agency=$2
+		ORDER BY version DESC LIMIT 1`, date.String(), agency)
+	if err != nil {
+		return store.Report{}, fmt.Errorf("report %s %s: %w", date, agency, err)
+	}
+	return r, nil
+}
+
+func (t *tx) ReportVersion(ctx context.Context, date payment.Date, agency string, version int) (store.Report, error) {
+	r, err := t.getReport(ctx, `SELECT `+reportCols+` FROM reports WHERE business_date=$1 AND agency=$2 AND version=$3`,
+		date.String(), agency, version)
+	if err != nil {
+		return store.Report{}, fmt.Errorf("report %s %s v%d: %w", date, agency, version, err)
+	}
+	return r, nil
+}
+
+// ---- statements
+
+type lineRow struct {
+	StatementID string          `db:"statement_id"`
+	Seq         int             `db:"seq"`
+	Source      string          `db:"source"`
+	Account     string          `db:"account"`
+	Ref         string          `db:"ref"`
+	EndToEndID  string          `db:"end_to_end_id"`
+	Credit      bool            `db:"credit"`
+	Amount      decimal.Decimal `db:"amount"`
+	Currency    string          `db:"currency"`
+	Fee         decimal.Decimal `db:"fee"`
+	FeeCurrency string          `db:"fee_currency"`
+	BookingDate time.Time       `db:"booking_date"`
+	ValueDate   sql.NullTime    `db:"value_date"`
+	Text        string          `db:"text"`
+}
+
+func dateOfSQL(t time.Time) payment.Date { return payment.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()} }
+
+func sqlDate(d payment.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []store.StatementLine) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO statements (id, source) VALUES ($1,$2)`, id, source); err != nil {
+		return fmt.Errorf("statement %s: %w", id, mapErr(err))
+	}
+	for _, l := range lines {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO statement_lines (statement_id, seq, source, account, ref, end_to_end_id,
+			credit, amount, currency, fee, fee_currency, booking_date, value_date, text)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+			id, l.Seq, l.Source, l.Account, l.Ref, l.EndToEndID, l.Credit, l.Amount.Amount, string(l.Amount.Currency),
+			l.Fee.Amount, string(l.Fee.Currency), l.BookingDate.String(), sqlDate(l.ValueDate), l.Text)
+		if err != nil {
+			return fmt.Errorf("statement %s line %d: %w", id, l.Seq, mapErr(err))
+		}
+	}
+	return nil
+}
+
+func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]store.StatementLine, error) {
+	var rows []lineRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT statement_id, seq, source, account, ref, end_to_end_id, credit, amount,
+		currency, fee, fee_currency, booking_date, value_date, text FROM statement_lines
+		WHERE booking_date BETWEEN $1 AND $2 ORDER BY booking_date, statement_id, seq`, from.String(), to.String()); err != nil {
+		return nil, fmt.Errorf("statement lines: %w", mapErr(err))
+	}
+	out := make([]store.StatementLine, len(rows))
+	for i, r := range rows {
+		l := store.StatementLine{
+			StatementID: r.StatementID, Seq: r.Seq, Source: r.Source, Account: r.Account, Ref: r.Ref, EndToEndID: r.EndToEndID,
+			Credit: r.Credit, Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
+			Fee:         payment.Money{Amount: r.Fee, Currency: payment.Currency(r.FeeCurrency)},
+			BookingDate: dateOfSQL(r.BookingDate), Text: r.Text,
+		}
+		if r.ValueDate.Valid {
+			l.ValueDate = dateOfSQL(r.ValueDate.Time)
+		}
+		out[i] = l
+	}
+	return out, nil
+}
+
+// ---- audit
+
+func (t *tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
+	detail := e.Detail
+	if len(detail) == 0 {
+		detail = []byte("{}")
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, entity, detail) VALUES ($1,$2,$3,$4,$5)`,
+		e.At, e.Actor, e.Action, e.Entity, string(detail)); err != nil {
+		return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry, error) {
+	var rows []struct {
+		store.AuditEntry
+		Detail string `db:"detail"`
+	}
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT seq, at, actor, action, entity, detail::text AS detail FROM audit_log
+		WHERE entity=$1 ORDER BY seq`, entity); err != nil {
+		return nil, fmt.Errorf("audit trail %s: %w", entity, mapErr(err))
+	}
+	out := make([]store.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.AuditEntry
+		out[i].Detail = []byte(r.Detail)
+		out[i].At = out[i].At.In(payment.Location())
+	}
+	return out, nil
+}

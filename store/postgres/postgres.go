@@ -1,0 +1,138 @@
+// Package postgres is the production store: PostgreSQL through sqlx and
+// lib/pq, with the schema of feerecon/migrations applied by golang-migrate.
+//
+// Every write relies on the schema as well as on this code: unique keys make
+// a redelivered payment ErrAlreadyExists (SQLSTATE 23505), CHECK constraints
+// and a constraint trigger refuse negative amounts and over-allocation, and
+// reports and the audit log refuse UPDATE and DELETE.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-migrate/migrate/v4"
+	migratepg "github.com/golang-migrate/migrate/v4/database/postgres"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/feerecon/feerecon/migrations"
+	"github.com/feerecon/feerecon/store"
+)
+
+// Store is the PostgreSQL backend.
+type Store struct {
+	db *sqlx.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to url (postgres://…) and checks the connection. It does
+// not migrate: call Migrate (feerecon migrate does) first.
+func Open(ctx context.Context, url string) (*Store, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB exposes the connection pool for benchmarks and operator tools.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Migrate applies every pending migration embedded in feerecon/migrations
+// and returns the schema version reached.
+func Migrate(url string) (uint, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: open: %w", err)
+	}
+	defer db.Close()
+	drv, err := migratepg.WithInstance(db, &migratepg.Config{})
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return 0, fmt.Errorf("migrate up: %w", err)
+	}
+	v, dirty, err := m.Version()
+	if err != nil {
+		return 0, fmt.Errorf("migrate version: %w", err)
+	}
+	if dirty {
+		return v, fmt.Errorf("migrate: schema version %d is dirty: fix by hand, then force the version", v)
+	}
+	return v, nil
+}
+
+// InTx runs fn in a READ COMMITTED transaction; allocation serialises on
+// notice rows with SELECT … FOR UPDATE (LockNotices).
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
+	sqltx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", mapErr(err))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqltx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqltx.Rollback()
+		}
+	}()
+	if err := fn(&tx{tx: sqltx}); err != nil {
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	return nil
+}
+
+type tx struct {
+	tx *sqlx.Tx
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// mapErr turns PostgreSQL errors into the store's sentinel errors.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", store.ErrAlreadyExists, pe.Message)
+		case "23503", "23514": // foreign_key_violation, check_violation
+			return fmt.Errorf("%w: %s", store.ErrConflict, pe.Message)
+		}
+	}
+	return err
+}
