@@ -92,6 +92,15 @@ var ErrInvalidNotice = errors.New("invalid notice")
 
 // Validate checks a notice and reports all problems at once.
 func (n Notice) Validate() error {
+	if probs := n.Problems(); len(probs) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidNotice, n.ID, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// Problems lists what Validate reports, one entry per problem, for callers
+// that show them one by one (the HTTP API's 422 details).
+func (n Notice) Problems() []string {
 	var probs []string
 	if strings.TrimSpace(n.ID) == "" {
 		probs = append(probs, "notice_id is empty")
@@ -144,8 +153,5 @@ func (n Notice) Validate() error {
 	if n.Version < 1 {
 		probs = append(probs, "version must be at least 1")
 	}
-	if len(probs) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalidNotice, n.ID, strings.Join(probs, "; "))
-	}
-	return nil
+	return probs
 }
