@@ -42,3 +42,21 @@ sed 's/"amount":150000,/"amount":15000000,/' $m >momo/tampered_amount.json
 sed 's/"signature":"[0-9a-f]*"/"signature":""/' $m >momo/empty_signature.json
 sed 's/,"signature":"[0-9a-f]*"//' $m >momo/no_signature.json
 sed 's/"orderInfo":"[^"]*"/"orderInfo":"Nop le phi ma FR0000000999999999"/' $m >momo/tampered_orderinfo.json
+
+# ZaloPay: src/<case>.data is the data string; mac = HMAC-SHA256(key2, data).
+# The envelope is built with jq, which only escapes the string.
+K2=kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz
+zenv() { # data-file type mac -> envelope on stdout
+	jq -nc --rawfile d "$1" --argjson t "$2" --arg mac "$3" '{data:$d,mac:$mac,type:$t}'
+}
+for f in zalopay/src/*.data; do
+	c=$(basename "$f" .data)
+	zenv "$f" 1 "$(hmac sha256 $K2 "$f")" >"zalopay/$c.json"
+done
+z=zalopay/src/docs_sample.data
+zenv $z 2 "$(hmac sha256 $K2 $z)" >zalopay/type_agreement.json
+zenv $z 7 "$(hmac sha256 $K2 $z)" >zalopay/type_unknown.json
+jq -c '.data |= sub("\"amount\":10000,"; "\"amount\":1000000,")' zalopay/docs_sample.json >zalopay/tampered_amount.json
+jq -c 'del(.mac)' zalopay/docs_sample.json >zalopay/no_mac.json
+jq -c '.mac |= ascii_upcase' zalopay/docs_sample.json >zalopay/uppercase_mac.json
+jq -c 'del(.type)' zalopay/docs_sample.json >zalopay/no_type.json
