@@ -68,6 +68,6 @@ func FoldName(s string) string {
 	return b.String()
 }
 
-func isAlnum(c byte) bool { return isDigit(c) || (c >= 'A' && c <= 'Z') }
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlnum(c byte) bool  { return isDigit(c) || (c >= 'A' && c <= 'Z') }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }

@@ -47,6 +47,10 @@ const (
 	ExceptionAmountMismatch   ExceptionKind = "amount_mismatch"
 	ExceptionSettlementShort  ExceptionKind = "settlement_short"
 	ExceptionLateEvent        ExceptionKind = "late_event"
+	// ExceptionInvalidInput: an input line (e.g. of a batch payments file)
+	// that could not be read; listed with its file and line so the run
+	// finishes and nothing is dropped unseen.
+	ExceptionInvalidInput ExceptionKind = "invalid_input"
 )
 
 // ExceptionStatus is where an exception is in its life.

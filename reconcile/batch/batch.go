@@ -1,0 +1,369 @@
+package batch
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+)
+
+// DefaultSystem is the notice system of notices read from a batch file.
+const DefaultSystem = "batch"
+
+// maxLine bounds one payments line; a longer one fails the run.
+const maxLine = 1 << 20
+
+// Options configure a batch run.
+type Options struct {
+	// NoticesPath is the notices CSV (header NoticeColumns).
+	NoticesPath string
+	// PaymentsPath is the payments JSONL.
+	PaymentsPath string
+	// Date selects the payments whose paid_at falls on this business day
+	// (Asia/Ho_Chi_Minh). The zero Date selects every payment.
+	Date payment.Date
+	// System is the notice system given to the notices read. Default "batch".
+	System string
+	// Engine configures matching.
+	Engine reconcile.Config
+	// Amounts validates amounts. The zero value means
+	// payment.DefaultAmountPolicy().
+	Amounts *payment.AmountPolicy
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// ErrInvalidOptions is wrapped by Options.Validate errors.
+var ErrInvalidOptions = errors.New("invalid batch options")
+
+// Validate reports all problems at once.
+func (o Options) Validate() error {
+	var probs []string
+	if o.NoticesPath == "" {
+		probs = append(probs, "notices file is required")
+	}
+	if o.PaymentsPath == "" {
+		probs = append(probs, "payments file is required")
+	}
+	if err := o.Engine.Validate(); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalidOptions, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// Result is the outcome of a batch run.
+type Result struct {
+	BusinessDate payment.Date
+	// Allocations and Notices are the engine's decision.
+	Allocations []reconcile.Allocation
+	Notices     []reconcile.NoticeState
+	// Exceptions are the engine's plus one invalid_input per unreadable
+	// payment line, sorted by (payment id, kind, id).
+	Exceptions []reconcile.Exception
+	// Lines gives the payments-file line of each exception id for
+	// invalid_input rows and of each payment id otherwise.
+	Lines map[string]int
+	// InvalidNotices lists notice lines that could not be read.
+	InvalidNotices []*LineError
+	Inputs         Inputs
+	Totals         Totals
+}
+
+// Inputs counts what was read.
+type Inputs struct {
+	NoticesFile        string `json:"notices_file"`
+	PaymentsFile       string `json:"payments_file"`
+	NoticeLines        int    `json:"notice_lines"`
+	PaymentLines       int    `json:"payment_lines"`
+	PaymentsSelected   int    `json:"payments_selected"`
+	PaymentsOtherDates int    `json:"payments_other_dates"`
+	InvalidPayments    int    `json:"invalid_payment_lines"`
+	InvalidNotices     int    `json:"invalid_notice_lines"`
+}
+
+// Totals are counts and sums that add up:
+// PaymentsAmountVND = AllocatedAmount + UnallocatedAmountVND, and
+// UnallocatedAmountVND is the sum of the VND amounts of the exceptions
+// about money (all kinds but currency_mismatch and invalid_input, whose
+// amounts are not in VND or not read). AllocatedAmount is also the sum of
+// the notices' paid amounts.
+type Totals struct {
+	Notices              int                                         `json:"notices"`
+	NoticesByStatus      map[payment.NoticeStatus]int                `json:"notices_by_status"`
+	AmountDue            decimal.Decimal                             `json:"amount_due"`
+	Payments             int                                         `json:"payments"`
+	PaymentsVND          int                                         `json:"payments_vnd"`
+	PaymentsAmountVND    decimal.Decimal                             `json:"payments_amount_vnd"`
+	ForeignPayments      map[payment.Currency]decimal.Decimal        `json:"foreign_payments_amount"`
+	Allocations          int                                         `json:"allocations"`
+	AllocatedAmount      decimal.Decimal                             `json:"allocated_amount"`
+	UnallocatedAmountVND decimal.Decimal                             `json:"unallocated_amount_vnd"`
+	Exceptions           int                                         `json:"exceptions"`
+	ExceptionsByKind     map[reconcile.ExceptionKind]int             `json:"exceptions_by_kind"`
+	ExceptionAmountsVND  map[reconcile.ExceptionKind]decimal.Decimal `json:"exception_amounts_vnd"`
+}
+
+// ErrTotals means the totals did not add up: a bug, never input's fault.
+var ErrTotals = errors.New("totals do not add up")
+
+// Run reads the files, decides, and totals. A file that cannot be read at
+// all, or a notices header that is wrong, is an error; bad lines are listed
+// in the result.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.System == "" {
+		o.System = DefaultSystem
+	}
+	policy := payment.DefaultAmountPolicy()
+	if o.Amounts != nil {
+		policy = *o.Amounts
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	engine, err := reconcile.NewEngine(o.Engine)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{BusinessDate: o.Date, Lines: map[string]int{}}
+	res.Inputs.NoticesFile = filepath.Base(o.NoticesPath)
+	res.Inputs.PaymentsFile = filepath.Base(o.PaymentsPath)
+
+	notices, err := readNotices(o.NoticesPath, o.System, policy, res)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	payments, invalid, err := readPayments(o.PaymentsPath, o.Date, policy, res)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d := engine.Decide(notices, payments)
+	res.Allocations = d.Allocations
+	res.Notices = d.Notices
+	res.Exceptions = append(d.Exceptions, invalid...)
+	sort.SliceStable(res.Exceptions, func(i, j int) bool {
+		a, b := &res.Exceptions[i], &res.Exceptions[j]
+		if a.PaymentID != b.PaymentID {
+			return a.PaymentID < b.PaymentID
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.ID < b.ID
+	})
+	if err := res.total(payments); err != nil {
+		return nil, err
+	}
+	log.InfoContext(ctx, "batch reconciled",
+		slog.String("business_date", o.Date.String()),
+		slog.Int("notices", res.Totals.Notices),
+		slog.Int("payments", res.Totals.Payments),
+		slog.Int("allocations", res.Totals.Allocations),
+		slog.Int("exceptions", res.Totals.Exceptions))
+	return res, nil
+}
+
+func readNotices(path, system string, policy payment.AmountPolicy, res *Result) ([]payment.Notice, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read notices: %w", err)
+	}
+	defer f.Close()
+	file := filepath.Base(path)
+	r := csv.NewReader(bufio.NewReader(f))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	rec, err := r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &HeaderError{File: file, Reason: "empty file"}
+		}
+		return nil, &HeaderError{File: file, Reason: err.Error()}
+	}
+	h, err := parseNoticeHeader(file, rec)
+	if err != nil {
+		return nil, err
+	}
+	var out []payment.Notice
+	seen := map[string]int{}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		res.Inputs.NoticeLines++
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return nil, fmt.Errorf("read notices: %w", err)
+			}
+			res.InvalidNotices = append(res.InvalidNotices, &LineError{File: file, Line: pe.StartLine, Err: fmt.Errorf("%w: %w", ErrSyntax, pe.Err)})
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		n, err := parseNotice(h, rec, system, policy)
+		if err != nil {
+			res.InvalidNotices = append(res.InvalidNotices, lineErr(file, line, err))
+			continue
+		}
+		if first, ok := seen[n.ID]; ok {
+			res.InvalidNotices = append(res.InvalidNotices, &LineError{File: file, Line: line, Field: "notice_id",
+				Err: fmt.Errorf("%w: notice %q first on line %d", ErrRepeated, n.ID, first)})
+			continue
+		}
+		seen[n.ID] = line
+		out = append(out, n)
+	}
+	res.Inputs.InvalidNotices = len(res.InvalidNotices)
+	return out, nil
+}
+
+func lineErr(file string, line int, err error) *LineError {
+	var fe *fieldErr
+	if errors.As(err, &fe) {
+		return &LineError{File: file, Line: line, Field: fe.field, Err: fe.err}
+	}
+	return &LineError{File: file, Line: line, Err: err}
+}
+
+func readPayments(path string, date payment.Date, policy payment.AmountPolicy, res *Result) ([]payment.Payment, []reconcile.Exception, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read payments: %w", err)
+	}
+	defer f.Close()
+	file := filepath.Base(path)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), maxLine)
+	var out []payment.Payment
+	var invalid []reconcile.Exception
+	seen := map[string]int{}
+	bad := func(line int, id string, err error) {
+		le := lineErr(file, line, err)
+		ex := reconcile.Exception{
+			ID:         reconcile.ExceptionID(reconcile.ExceptionInvalidInput, file, strconv.Itoa(line)),
+			Kind:       reconcile.ExceptionInvalidInput,
+			PaymentID:  id,
+			Candidates: []string{},
+			Evidence:   le.Error(),
+			Status:     reconcile.ExceptionOpen,
+		}
+		res.Lines[ex.ID] = line
+		invalid = append(invalid, ex)
+	}
+	for line := 1; sc.Scan(); line++ {
+		raw := sc.Bytes()
+		if len(strings.TrimSpace(string(raw))) == 0 {
+			continue
+		}
+		res.Inputs.PaymentLines++
+		p, err := parsePayment(raw, policy)
+		if err != nil {
+			bad(line, p.ID, err)
+			continue
+		}
+		if !date.IsZero() && payment.DateOf(p.PaidAt) != date {
+			res.Inputs.PaymentsOtherDates++
+			continue
+		}
+		if first, ok := seen[p.ID]; ok {
+			bad(line, p.ID, &fieldErr{"payment_id", fmt.Errorf("%w: payment %q first on line %d (a redelivery is not a second payment)", ErrRepeated, p.ID, first)})
+			continue
+		}
+		seen[p.ID] = line
+		res.Lines[p.ID] = line
+		out = append(out, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read payments %s: %w", file, err)
+	}
+	res.Inputs.PaymentsSelected = len(out)
+	res.Inputs.InvalidPayments = len(invalid)
+	return out, invalid, nil
+}
+
+func (r *Result) total(payments []payment.Payment) error {
+	t := Totals{
+		NoticesByStatus:     map[payment.NoticeStatus]int{},
+		ForeignPayments:     map[payment.Currency]decimal.Decimal{},
+		ExceptionsByKind:    map[reconcile.ExceptionKind]int{},
+		ExceptionAmountsVND: map[reconcile.ExceptionKind]decimal.Decimal{},
+	}
+	paid := decimal.Zero
+	for _, n := range r.Notices {
+		t.Notices++
+		t.NoticesByStatus[n.Status]++
+		t.AmountDue = t.AmountDue.Add(n.AmountDue.Amount)
+		paid = paid.Add(n.Paid.Amount)
+	}
+	for _, p := range payments {
+		t.Payments++
+		if p.Amount.Currency == payment.VND {
+			t.PaymentsVND++
+			t.PaymentsAmountVND = t.PaymentsAmountVND.Add(p.Amount.Amount)
+		} else {
+			t.ForeignPayments[p.Amount.Currency] = t.ForeignPayments[p.Amount.Currency].Add(p.Amount.Amount)
+		}
+	}
+	for _, a := range r.Allocations {
+		t.Allocations++
+		t.AllocatedAmount = t.AllocatedAmount.Add(a.Amount.Amount)
+	}
+	for _, e := range r.Exceptions {
+		t.Exceptions++
+		t.ExceptionsByKind[e.Kind]++
+		if moneyKind(e.Kind) && e.Amount.Currency == payment.VND {
+			t.ExceptionAmountsVND[e.Kind] = t.ExceptionAmountsVND[e.Kind].Add(e.Amount.Amount)
+			t.UnallocatedAmountVND = t.UnallocatedAmountVND.Add(e.Amount.Amount)
+		}
+	}
+	r.Totals = t
+	if !paid.Equal(t.AllocatedAmount) {
+		return fmt.Errorf("%w: notices paid %s, allocations %s", ErrTotals, paid, t.AllocatedAmount)
+	}
+	if sum := t.AllocatedAmount.Add(t.UnallocatedAmountVND); !sum.Equal(t.PaymentsAmountVND) {
+		return fmt.Errorf("%w: allocated %s + unallocated %s != payments %s", ErrTotals,
+			t.AllocatedAmount, t.UnallocatedAmountVND, t.PaymentsAmountVND)
+	}
+	return nil
+}
+
+// moneyKind reports whether an exception's amount is unallocated VND money
+// of a selected payment.
+func moneyKind(k reconcile.ExceptionKind) bool {
+	switch k {
+	case reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
+		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice:
+		return true
+	case reconcile.ExceptionCurrencyMismatch, reconcile.ExceptionInvalidInput,
+		reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
+		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent:
+		return false
+	}
+	return false
+}

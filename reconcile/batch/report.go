@@ -1,0 +1,229 @@
+package batch
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+)
+
+// Report file names inside the output directory.
+const (
+	ReportJSON = "report.json"
+	ReportCSV  = "report.csv"
+)
+
+// Report is the JSON document written to report.json. Money is written as
+// decimal strings. Everything is sorted, so a run's bytes are reproducible.
+type Report struct {
+	BusinessDate   string             `json:"business_date"`
+	Inputs         Inputs             `json:"inputs"`
+	Allocations    []ReportAllocation `json:"allocations"`
+	Exceptions     []ReportException  `json:"exceptions"`
+	Notices        []ReportNotice     `json:"notices"`
+	InvalidNotices []ReportLine       `json:"invalid_notices"`
+	Totals         Totals             `json:"totals"`
+}
+
+// ReportAllocation is one allocation row.
+type ReportAllocation struct {
+	PaymentID    string              `json:"payment_id"`
+	NoticeSystem string              `json:"notice_system"`
+	NoticeID     string              `json:"notice_id"`
+	PaymentCode  payment.PaymentCode `json:"payment_code,omitempty"`
+	Amount       string              `json:"amount"`
+	Currency     payment.Currency    `json:"currency"`
+	Rule         reconcile.Rule      `json:"rule"`
+	Evidence     string              `json:"evidence"`
+}
+
+// ReportException is one exception row.
+type ReportException struct {
+	ID         string                  `json:"id"`
+	PaymentID  string                  `json:"payment_id"`
+	Kind       reconcile.ExceptionKind `json:"kind"`
+	NoticeID   string                  `json:"notice_id,omitempty"`
+	Amount     string                  `json:"amount,omitempty"`
+	Currency   payment.Currency        `json:"currency,omitempty"`
+	Candidates []string                `json:"candidates"`
+	Evidence   string                  `json:"evidence"`
+	Line       int                     `json:"line,omitempty"`
+}
+
+// ReportNotice is one notice after the run.
+type ReportNotice struct {
+	NoticeSystem string               `json:"notice_system"`
+	NoticeID     string               `json:"notice_id"`
+	PaymentCode  payment.PaymentCode  `json:"payment_code,omitempty"`
+	Status       payment.NoticeStatus `json:"status"`
+	AmountDue    string               `json:"amount_due"`
+	PaidAmount   string               `json:"paid_amount"`
+	Outstanding  string               `json:"outstanding"`
+}
+
+// ReportLine is an input line that could not be read.
+type ReportLine struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Field string `json:"field,omitempty"`
+	Error string `json:"error"`
+}
+
+// NewReport builds the report document of a result.
+func NewReport(r *Result) Report {
+	rep := Report{
+		BusinessDate:   r.BusinessDate.String(),
+		Inputs:         r.Inputs,
+		Allocations:    []ReportAllocation{},
+		Exceptions:     []ReportException{},
+		Notices:        []ReportNotice{},
+		InvalidNotices: []ReportLine{},
+		Totals:         r.Totals,
+	}
+	if r.BusinessDate.IsZero() {
+		rep.BusinessDate = ""
+	}
+	for _, a := range r.Allocations {
+		rep.Allocations = append(rep.Allocations, ReportAllocation{
+			PaymentID: a.PaymentID, NoticeSystem: a.NoticeSystem, NoticeID: a.NoticeID, PaymentCode: a.Code,
+			Amount: a.Amount.Amount.String(), Currency: a.Amount.Currency, Rule: a.Rule, Evidence: a.Evidence,
+		})
+	}
+	for _, e := range r.Exceptions {
+		x := ReportException{
+			ID: e.ID, PaymentID: e.PaymentID, Kind: e.Kind, NoticeID: e.NoticeID,
+			Candidates: e.Candidates, Evidence: e.Evidence,
+		}
+		if x.Candidates == nil {
+			x.Candidates = []string{}
+		}
+		if e.Amount.Currency != "" {
+			x.Amount, x.Currency = e.Amount.Amount.String(), e.Amount.Currency
+		}
+		if e.Kind == reconcile.ExceptionInvalidInput {
+			x.Line = r.Lines[e.ID]
+		} else {
+			x.Line = r.Lines[e.PaymentID]
+		}
+		rep.Exceptions = append(rep.Exceptions, x)
+	}
+	for _, n := range r.Notices {
+		rep.Notices = append(rep.Notices, ReportNotice{
+			NoticeSystem: n.System, NoticeID: n.NoticeID, PaymentCode: n.Code, Status: n.Status,
+			AmountDue: n.AmountDue.Amount.String(), PaidAmount: n.Paid.Amount.String(),
+			Outstanding: n.AmountDue.Amount.Sub(n.Paid.Amount).String(),
+		})
+	}
+	for _, l := range r.InvalidNotices {
+		rep.InvalidNotices = append(rep.InvalidNotices, ReportLine{File: l.File, Line: l.Line, Field: l.Field, Error: l.Err.Error()})
+	}
+	return rep
+}
+
+// CSVHeader is the header of report.csv: one row per allocation, exception
+// and notice, told apart by the record column.
+var CSVHeader = []string{
+	"record", "payment_id", "line", "notice_id", "payment_code", "kind_or_rule", "status",
+	"amount", "paid_amount", "currency", "candidates", "evidence",
+}
+
+// WriteReport writes report.json and report.csv (UTF-8 with a byte-order
+// mark, for spreadsheet programs) into dir, creating it. Each file is
+// written to a temporary name and renamed, so a reader never sees half.
+func WriteReport(dir string, r *Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	rep := NewReport(r)
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(dir, ReportJSON), append(js, '\n')); err != nil {
+		return err
+	}
+	c, err := reportCSV(rep)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, ReportCSV), c)
+}
+
+func reportCSV(rep Report) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("\uFEFF")
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	rows := [][]string{CSVHeader}
+	for _, a := range rep.Allocations {
+		rows = append(rows, []string{"allocation", a.PaymentID, "", a.NoticeID, string(a.PaymentCode), string(a.Rule), "",
+			a.Amount, "", string(a.Currency), "", a.Evidence})
+	}
+	for _, e := range rep.Exceptions {
+		line := ""
+		if e.Line > 0 {
+			line = strconv.Itoa(e.Line)
+		}
+		rows = append(rows, []string{"exception", e.PaymentID, line, e.NoticeID, "", string(e.Kind), "open",
+			e.Amount, "", string(e.Currency), strings.Join(e.Candidates, " "), e.Evidence})
+	}
+	for _, n := range rep.Notices {
+		rows = append(rows, []string{"notice", "", "", n.NoticeID, string(n.PaymentCode), "", string(n.Status),
+			n.AmountDue, n.PaidAmount, string(payment.VND), "", ""})
+	}
+	for _, l := range rep.InvalidNotices {
+		rows = append(rows, []string{"invalid_notice", "", strconv.Itoa(l.Line), "", "", l.Field, "", "", "", "", "", l.Error})
+	}
+	for _, row := range rows {
+		for i := range row {
+			row[i] = cellSafe(row[i])
+		}
+		if err := w.Write(row); err != nil {
+			return nil, fmt.Errorf("write report csv: %w", err)
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return nil, fmt.Errorf("write report csv: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// cellSafe defuses spreadsheet formulas: descriptions come from payers, and
+// a cell starting with = + - @ would be evaluated when the accountant opens
+// the file. Amounts are never negative, so no number is altered.
+func cellSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
