@@ -9,7 +9,9 @@ CREATE TABLE notices (
     id               TEXT        NOT NULL CHECK (id <> ''),
     version          INTEGER     NOT NULL CHECK (version >= 1),
     dossier_code     TEXT        NOT NULL,
-    dossier_compact  TEXT        GENERATED ALWAYS AS (replace(replace(dossier_code, '.', ''), '-', '')) STORED,
+    -- The comparison key of reconcile.DossierKey: no separators, upper case,
+    -- O read as 0 and I/L as 1 (OCR and typing confusions).
+    dossier_key      TEXT        GENERATED ALWAYS AS (translate(upper(regexp_replace(dossier_code, '[^A-Za-z0-9]', '', 'g')), 'OIL', '011')) STORED,
     payment_code     TEXT        NOT NULL UNIQUE CHECK (payment_code ~ '^[A-Z]{2,4}[0-9]{12}$'),
     agency_code      TEXT        NOT NULL CHECK (agency_code <> ''),
     payer_name       TEXT        NOT NULL DEFAULT '',
@@ -25,7 +27,7 @@ CREATE TABLE notices (
     CHECK (currency = 'VND' AND amount = trunc(amount)),
     CHECK (due_at IS NULL OR due_at >= issued_at)
 );
-CREATE INDEX notices_dossier_compact ON notices (dossier_compact);
+CREATE INDEX notices_dossier_key ON notices (dossier_key);
 CREATE INDEX notices_open_amount ON notices (amount, issued_at) WHERE status IN ('issued', 'partially_paid');
 CREATE INDEX notices_issued_at ON notices (issued_at);
 
@@ -98,6 +100,17 @@ END $$;
 CREATE CONSTRAINT TRIGGER allocations_within_payment
     AFTER INSERT OR UPDATE ON allocations DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION allocations_within_payment();
+
+-- Which notices a payment's description referenced, so that a notice's
+-- payments can be re-decided together in canonical order.
+CREATE TABLE payment_refs (
+    payment_id    TEXT NOT NULL REFERENCES payments (id),
+    notice_system TEXT NOT NULL,
+    notice_id     TEXT NOT NULL,
+    PRIMARY KEY (payment_id, notice_system, notice_id),
+    FOREIGN KEY (notice_system, notice_id) REFERENCES notices (system, id)
+);
+CREATE INDEX payment_refs_notice ON payment_refs (notice_system, notice_id);
 
 CREATE TABLE exceptions (
     id            TEXT        PRIMARY KEY,

@@ -65,9 +65,10 @@ type Notices interface {
 	Notice(ctx context.Context, system, id string) (payment.Notice, error)
 	// NoticeByCode returns the notice carrying a payment code.
 	NoticeByCode(ctx context.Context, code payment.PaymentCode) (payment.Notice, error)
-	// NoticesByDossier returns the notices for a dossier code, compared in
-	// compact form (no dots or dashes).
-	NoticesByDossier(ctx context.Context, compact string) ([]payment.Notice, error)
+	// NoticesByDossier returns the notices whose dossier code has this
+	// comparison key (reconcile.DossierKey: no separators, upper case, O as
+	// 0, I and L as 1), ordered by (system, id).
+	NoticesByDossier(ctx context.Context, key string) ([]payment.Notice, error)
 	// LockNotices locks the notices with these codes against concurrent
 	// allocation until the transaction ends (SELECT … FOR UPDATE in a fixed
 	// order) and returns those found, ordered by code.
@@ -88,6 +89,20 @@ type Payments interface {
 	// ListPayments lists payments paid in [from, to), ordered by
 	// (paid_at, id).
 	ListPayments(ctx context.Context, from, to time.Time) ([]payment.Payment, error)
+	// LinkPayment records that a payment's description referenced these
+	// notices; linking the same pair again is a no-op.
+	LinkPayment(ctx context.Context, paymentID string, notices []NoticeKey) error
+	// PaymentsByNotice lists the payments linked to a notice, ordered by
+	// (paid_at, id).
+	PaymentsByNotice(ctx context.Context, system, noticeID string) ([]payment.Payment, error)
+	// LinkedNotices lists the notices a payment is linked to, ordered.
+	LinkedNotices(ctx context.Context, paymentID string) ([]NoticeKey, error)
+}
+
+// NoticeKey identifies a notice: its id is unique per issuing system.
+type NoticeKey struct {
+	System string `db:"system" json:"system"`
+	ID     string `db:"id" json:"notice_id"`
 }
 
 // Allocations holds the money assigned from payments to notices.

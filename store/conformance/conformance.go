@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PaymentIdempotent", testPaymentIdempotent},
 		{"PaymentRejectsBadMoney", testPaymentRejectsBadMoney},
 		{"AllocationsGuardMoney", testAllocationsGuardMoney},
+		{"PaymentLinks", testPaymentLinks},
 		{"ExceptionsLifecycle", testExceptionsLifecycle},
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"ReportsImmutable", testReports},
@@ -204,10 +206,17 @@ func testNoticeLookups(t *testing.T, s store.Store) {
 		if _, err := tx.NoticeByCode(ctx, "NP999999999999"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown code: %v", err)
 		}
-		ds, err := tx.NoticesByDossier(ctx, a.Dossier.Compact())
+		ds, err := tx.NoticesByDossier(ctx, reconcile.DossierKey(string(a.Dossier)))
 		must(t, err)
 		if len(ds) != 1 || ds[0].ID != "A" {
 			t.Errorf("by dossier: %v", ids(ds))
+		}
+		// The key reads OCR's O for 0 and I/L for 1, as the extractor does.
+		ocr := strings.NewReplacer("0", "O", "1", "l").Replace(string(a.Dossier))
+		ds, err = tx.NoticesByDossier(ctx, reconcile.DossierKey(ocr))
+		must(t, err)
+		if len(ds) != 1 || ds[0].ID != "A" {
+			t.Errorf("by OCR'd dossier %s: %v", ocr, ids(ds))
 		}
 		locked, err := tx.LockNotices(ctx, []payment.PaymentCode{a.Code, b.Code, "NP999999999999", a.Code})
 		must(t, err)
@@ -592,4 +601,38 @@ func testRollback(t *testing.T, s store.Store) {
 	})
 	// The store still works.
 	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+}
+
+func testPaymentLinks(t *testing.T, s store.Store) {
+	n1 := Notice(t, "dvc", "N1", 1, 100_000)
+	n2 := Notice(t, "dvc", "N2", 2, 100_000)
+	late := Payment(payment.GatewayVietQR, "T2", 100_000, base.Add(time.Hour))
+	early := Payment(payment.GatewayMoMo, "T1", 200_000, base)
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateNotice(ctx, n1))
+		must(t, tx.CreateNotice(ctx, n2))
+		must(t, tx.InsertPayment(ctx, late))
+		must(t, tx.InsertPayment(ctx, early))
+		must(t, tx.LinkPayment(ctx, late.ID, []store.NoticeKey{{System: "dvc", ID: "N1"}}))
+		must(t, tx.LinkPayment(ctx, early.ID, []store.NoticeKey{{System: "dvc", ID: "N2"}, {System: "dvc", ID: "N1"}}))
+		return tx.LinkPayment(ctx, early.ID, []store.NoticeKey{{System: "dvc", ID: "N1"}}) // again: no-op
+	})
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		return tx.LinkPayment(ctx, late.ID, []store.NoticeKey{{System: "dvc", ID: "missing"}})
+	}); err == nil {
+		t.Error("link to a missing notice accepted")
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		ps, err := tx.PaymentsByNotice(ctx, "dvc", "N1")
+		must(t, err)
+		if len(ps) != 2 || ps[0].ID != early.ID || ps[1].ID != late.ID || !ps[0].Amount.Equal(payment.VNDOf(200_000)) {
+			t.Errorf("payments of N1: %+v", ps)
+		}
+		ks, err := tx.LinkedNotices(ctx, early.ID)
+		must(t, err)
+		if fmt.Sprint(ks) != "[{dvc N1} {dvc N2}]" {
+			t.Errorf("notices of %s: %v", early.ID, ks)
+		}
+		return nil
+	})
 }

@@ -43,6 +43,7 @@ type Store struct {
 	payments map[string]payment.Payment
 	byTxn    map[string]string // gateway|txn -> payment id
 	allocs   map[allocKey]reconcile.Allocation
+	refs     map[allocKey]bool
 	excs     map[string]reconcile.Exception
 	outbox   map[string]store.OutboxMessage
 	reports  map[reportKey]store.Report
@@ -61,6 +62,7 @@ func New() *Store {
 		payments: map[string]payment.Payment{},
 		byTxn:    map[string]string{},
 		allocs:   map[allocKey]reconcile.Allocation{},
+		refs:     map[allocKey]bool{},
 		excs:     map[string]reconcile.Exception{},
 		outbox:   map[string]store.OutboxMessage{},
 		reports:  map[reportKey]store.Report{},
@@ -221,10 +223,10 @@ func (t *tx) NoticeByCode(ctx context.Context, code payment.PaymentCode) (paymen
 	return cloneNotice(t.s.notices[k]), nil
 }
 
-func (t *tx) NoticesByDossier(ctx context.Context, compact string) ([]payment.Notice, error) {
+func (t *tx) NoticesByDossier(ctx context.Context, key string) ([]payment.Notice, error) {
 	var out []payment.Notice
 	for _, n := range t.s.notices {
-		if n.Dossier.Compact() == compact {
+		if reconcile.DossierKey(string(n.Dossier)) == key {
 			out = append(out, cloneNotice(n))
 		}
 	}
@@ -327,6 +329,51 @@ func (t *tx) ListPayments(ctx context.Context, from, to time.Time) ([]payment.Pa
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].PaidAt.Equal(out[j].PaidAt) {
 			return out[i].PaidAt.Before(out[j].PaidAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (t *tx) LinkPayment(ctx context.Context, paymentID string, notices []store.NoticeKey) error {
+	if _, ok := t.s.payments[paymentID]; !ok {
+		return fmt.Errorf("link payment %s: %w", paymentID, store.ErrNotFound)
+	}
+	for _, k := range notices {
+		if _, ok := t.s.notices[noticeKey{k.System, k.ID}]; !ok {
+			return fmt.Errorf("link payment %s to %s/%s: %w", paymentID, k.System, k.ID, store.ErrNotFound)
+		}
+		setMap(t, t.s.refs, allocKey{paymentID, noticeKey{k.System, k.ID}}, true)
+	}
+	return nil
+}
+
+func (t *tx) PaymentsByNotice(ctx context.Context, system, noticeID string) ([]payment.Payment, error) {
+	var out []payment.Payment
+	for k := range t.s.refs {
+		if k.notice == (noticeKey{system, noticeID}) {
+			out = append(out, t.s.payments[k.payment])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].PaidAt.Equal(out[j].PaidAt) {
+			return out[i].PaidAt.Before(out[j].PaidAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (t *tx) LinkedNotices(ctx context.Context, paymentID string) ([]store.NoticeKey, error) {
+	var out []store.NoticeKey
+	for k := range t.s.refs {
+		if k.payment == paymentID {
+			out = append(out, store.NoticeKey{System: k.notice.system, ID: k.notice.id})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].System != out[j].System {
+			return out[i].System < out[j].System
 		}
 		return out[i].ID < out[j].ID
 	})

@@ -222,8 +222,8 @@ func (t *tx) NoticeByCode(ctx context.Context, code payment.PaymentCode) (paymen
 	return ns[0], nil
 }
 
-func (t *tx) NoticesByDossier(ctx context.Context, compact string) ([]payment.Notice, error) {
-	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE dossier_compact=$1 ORDER BY system, id`, compact)
+func (t *tx) NoticesByDossier(ctx context.Context, key string) ([]payment.Notice, error) {
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE dossier_key=$1 ORDER BY system, id`, key)
 }
 
 func (t *tx) LockNotices(ctx context.Context, codes []payment.PaymentCode) ([]payment.Notice, error) {
@@ -307,6 +307,40 @@ func (t *tx) ListPayments(ctx context.Context, from, to time.Time) ([]payment.Pa
 	out := make([]payment.Payment, len(rows))
 	for i, r := range rows {
 		out[i] = r.payment()
+	}
+	return out, nil
+}
+
+func (t *tx) LinkPayment(ctx context.Context, paymentID string, notices []store.NoticeKey) error {
+	for _, k := range notices {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO payment_refs (payment_id, notice_system, notice_id)
+			VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, paymentID, k.System, k.ID); err != nil {
+			return fmt.Errorf("link payment %s to %s/%s: %w", paymentID, k.System, k.ID, mapErr(err))
+		}
+	}
+	return nil
+}
+
+func (t *tx) PaymentsByNotice(ctx context.Context, system, noticeID string) ([]payment.Payment, error) {
+	var rows []paymentRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT p.id, p.gateway, p.txn_id, p.amount, p.currency, p.paid_at,
+		p.payer_name, p.payer_account, p.description, p.bank_ref, p.raw_ref
+		FROM payments p JOIN payment_refs r ON r.payment_id = p.id
+		WHERE r.notice_system=$1 AND r.notice_id=$2 ORDER BY p.paid_at, p.id`, system, noticeID); err != nil {
+		return nil, fmt.Errorf("payments of %s/%s: %w", system, noticeID, mapErr(err))
+	}
+	out := make([]payment.Payment, len(rows))
+	for i, r := range rows {
+		out[i] = r.payment()
+	}
+	return out, nil
+}
+
+func (t *tx) LinkedNotices(ctx context.Context, paymentID string) ([]store.NoticeKey, error) {
+	var out []store.NoticeKey
+	if err := t.tx.SelectContext(ctx, &out, `SELECT notice_system AS system, notice_id AS id FROM payment_refs
+		WHERE payment_id=$1 ORDER BY notice_system, notice_id`, paymentID); err != nil {
+		return nil, fmt.Errorf("notices of payment %s: %w", paymentID, mapErr(err))
 	}
 	return out, nil
 }

@@ -29,3 +29,43 @@ func newStore(t *testing.T) *postgres.Store {
 func TestConformance(t *testing.T) {
 	conformance.RunTests(t, func(t *testing.T) store.Store { return newStore(t) })
 }
+
+// The schema guards money and history on its own, whatever code writes to
+// it: these statements bypass the Go store.
+func TestSchemaGuards(t *testing.T) {
+	s := newStore(t)
+	defer s.Close()
+	db := s.DB()
+	ctx := context.Background()
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	mustExec(`INSERT INTO notices (system, id, version, dossier_code, payment_code, agency_code, amount, currency, issued_at, status)
+		VALUES ('dvc','N1',1,'000.00.20.H40-261120-0001','NP000000000151','H40',100000,'VND',now(),'issued')`)
+	mustExec(`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:1','momo','1',100000,'VND',now())`)
+	mustExec(`INSERT INTO audit_log (at, actor, action, entity) VALUES (now(),'t','x','e')`)
+	mustExec(`INSERT INTO reports (id, business_date, agency, version, sha256, body, created_at)
+		VALUES ('r','2026-11-20','A',1,repeat('a',64),'\x7b7d',now())`)
+	refused := []string{
+		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:2','momo','2',-5,'VND',now())`,
+		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:1b','momo','1',5,'VND',now())`,
+		`INSERT INTO notices (system, id, version, dossier_code, payment_code, agency_code, amount, currency, issued_at, status)
+			VALUES ('dvc','N2',1,'x','NP000000000151','H40',100000,'VND',now(),'issued')`,
+		`INSERT INTO notices (system, id, version, dossier_code, payment_code, agency_code, amount, currency, issued_at, status)
+			VALUES ('dvc','N3',1,'x','NP000012345632','H40',100000.5,'VND',now(),'issued')`,
+		`INSERT INTO allocations (payment_id, notice_system, notice_id, amount, currency, rule) VALUES ('momo:1','dvc','N1',100001,'VND','r')`,
+		`INSERT INTO allocations (payment_id, notice_system, notice_id, amount, currency, rule) VALUES ('momo:1','dvc','nope',1,'VND','r')`,
+		`UPDATE audit_log SET actor='mallory'`,
+		`DELETE FROM audit_log`,
+		`UPDATE reports SET body='\x00'`,
+		`DELETE FROM reports`,
+	}
+	for _, q := range refused {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("schema accepted: %s", q)
+		}
+	}
+}

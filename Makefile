@@ -1,0 +1,42 @@
+# feerecon — the whole set-up is `make demo` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+PKGS  ?= ./...
+
+.PHONY: demo test test-unit fuzz bench build vet services-up services-down clean
+
+## demo: the main job on the embedded default (in-memory store, in-process transport); needs only Go.
+demo:
+	$(GO) run ./cmd/feerecon demo
+
+## test: start PostgreSQL and Kafka (3.9 and 4.x), vet, race-test everything with the integration tests on, fuzz briefly, stop the servers.
+test:
+	bash scripts/test.sh
+
+## test-unit: the tests that need no server (integration tests skip outside CI).
+test-unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -race $(PKGS)
+
+## fuzz: every fuzz target for FUZZTIME each (default 10s).
+fuzz:
+	bash scripts/fuzz.sh $${FUZZTIME:-10s}
+
+## bench: benchmarks on the real servers, figures for BENCHMARKS.md.
+bench:
+	bash scripts/bench.sh
+
+build:
+	$(GO) build -o bin/feerecon ./cmd/feerecon
+
+vet:
+	$(GO) vet $(PKGS)
+
+services-up:
+	@bash scripts/services.sh up
+
+services-down:
+	@bash scripts/services.sh down
+
+clean:
+	rm -rf bin

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make test: real PostgreSQL and Kafka up, vet, race tests with the
+# integration tests on, brief fuzzing, the Kafka round trip again on a 4.x
+# broker, and the servers down again whatever happens (trap).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export FEERECON_SERVICES_DIR=${FEERECON_SERVICES_DIR:-${TMPDIR:-/tmp}/feerecon-test-$$}
+K4_DIR=${FEERECON_SERVICES_DIR}-kafka4
+cleanup() {
+	rc=$?
+	FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh down || true
+	scripts/services.sh down || true
+	exit $rc
+}
+trap cleanup EXIT INT TERM
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "services: PostgreSQL and Kafka ${KAFKA_VERSION:-3.9.1} on 127.0.0.1"
+eval "$(scripts/services.sh up)"
+echo "FEERECON_TEST_PG=$FEERECON_TEST_PG"
+echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
+
+step "go vet"
+go vet ./...
+
+step "go test -race (integration tests on)"
+# -p 1: the packages share one PostgreSQL and one broker on a 2-core machine.
+go test -race -count=1 -p 1 -timeout 30m ./... 2>&1 | tee "${FEERECON_SERVICES_DIR}/go-test.log"
+
+step "fuzz every parser briefly"
+bash scripts/fuzz.sh "${FUZZTIME:-5s}"
+
+step "Kafka round trip on a 4.x broker"
+eval "$(FEERECON_SERVICES=kafka KAFKA_VERSION=${KAFKA4_VERSION:-4.x} FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh up)"
+echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
+go test -race -count=1 -p 1 -run 'Kafka|RoundTrip|Consumer|DLQ|Ingest' ./kafkabus/... ./ingest/... 2>&1
+
+step "all tests passed"
