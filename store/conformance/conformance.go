@@ -285,7 +285,9 @@ func testPaymentIdempotent(t *testing.T, s store.Store) {
 		t.Fatalf("redelivery: %v", err)
 	}
 	// The same txn id at another gateway is another payment.
-	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, Payment(payment.GatewayMoMo, "14422574", 150_000, base)) })
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.InsertPayment(ctx, Payment(payment.GatewayMoMo, "14422574", 150_000, base))
+	})
 	later := Payment(payment.GatewayVietQR, "9", 10_000, base.Add(-time.Minute))
 	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, later) })
 	inTx(t, s, func(tx store.Tx) error {
@@ -413,7 +415,9 @@ func testExceptionsLifecycle(t *testing.T, s store.Store) {
 		return nil
 	})
 	at := base.Add(time.Hour)
-	inTx(t, s, func(tx store.Tx) error { return tx.ResolveException(ctx, e.ID, "refunded to payer", "ke.toan@khobac", at) })
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.ResolveException(ctx, e.ID, "refunded to payer", "ke.toan@khobac", at)
+	})
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.ResolveException(ctx, e.ID, "again", "x", at) }); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("resolve twice: %v", err)
 	}

@@ -680,7 +680,9 @@ type lineRow struct {
 	Text        string          `db:"text"`
 }
 
-func dateOfSQL(t time.Time) payment.Date { return payment.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()} }
+func dateOfSQL(t time.Time) payment.Date {
+	return payment.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+}
 
 func sqlDate(d payment.Date) any {
 	if d.IsZero() {
