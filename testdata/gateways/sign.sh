@@ -60,3 +60,17 @@ jq -c '.data |= sub("\"amount\":10000,"; "\"amount\":1000000,")' zalopay/docs_sa
 jq -c 'del(.mac)' zalopay/docs_sample.json >zalopay/no_mac.json
 jq -c '.mac |= ascii_upcase' zalopay/docs_sample.json >zalopay/uppercase_mac.json
 jq -c 'del(.type)' zalopay/docs_sample.json >zalopay/no_type.json
+
+# vietqr and camt054: the signature travels in the X-Feerecon-Signature
+# header; <file>.sig holds it, computed over the file's exact bytes.
+for f in vietqr/*.json; do
+	case $f in *tampered*) continue ;; esac
+	hmac sha256 feerecon-test-vietqr-secret-0001 "$f" >"$f.sig"
+done
+sed 's/"transferAmount": 150000/"transferAmount": 1500000/' vietqr/valid.json >vietqr/tampered_amount.json
+cp vietqr/valid.json.sig vietqr/tampered_amount.json.sig
+for f in camt054/*.xml; do
+	[ -e "$f" ] || continue
+	case $f in *tampered*) continue ;; esac
+	hmac sha256 feerecon-test-camt054-secret-001 "$f" >"$f.sig"
+done

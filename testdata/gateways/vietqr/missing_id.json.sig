@@ -1,0 +1,1 @@
+e819be6fedd5dc426f31ff85f8d2a2feca21f1ab09c5e4b65cd24e2c2de677a5
