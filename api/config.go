@@ -1,0 +1,136 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/vietqr"
+)
+
+// CollectionAccount is the bank account citizens pay into: it is printed on
+// every VietQR code (so it is public), but logged masked.
+type CollectionAccount struct {
+	// BankBIN is the 6-digit NAPAS BIN of the collecting bank.
+	BankBIN string `json:"bank_bin"`
+	// Account is the collection account (or card) number.
+	Account string `json:"account"`
+	// Service is QRIBFTTA (to account, the default) or QRIBFTTC (to card).
+	Service vietqr.Service `json:"service,omitempty"`
+}
+
+func (c CollectionAccount) isZero() bool { return c == CollectionAccount{} }
+
+// Defaults.
+const (
+	DefaultQRSize       = 300
+	DefaultMaxBodyBytes = 64 << 10
+)
+
+// Config configures the API. Build it in cmd/, call WithDefaults, and pass
+// it to New, which validates it.
+type Config struct {
+	// CodePrefix prefixes issued payment codes (payment.DefaultCodePrefix
+	// when empty).
+	CodePrefix string
+	// DefaultCollection receives payments for notices whose treasury
+	// account has no entry in Collections.
+	DefaultCollection CollectionAccount
+	// Collections maps a notice's treasury_account to the collection
+	// account its QR codes carry.
+	Collections map[string]CollectionAccount
+	// PurposeSuffix follows the payment code in the QR's purpose text
+	// ("NP000000000151 LE PHI") when it fits; the code alone otherwise.
+	// Printable ASCII without diacritics.
+	PurposeSuffix string
+	// MaxPurposeLen limits the QR purpose text (vietqr.DefaultMaxPurposeLen
+	// when zero).
+	MaxPurposeLen int
+	// QRSize is the default PNG size in pixels (DefaultQRSize when zero).
+	QRSize int
+	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when zero).
+	MaxBodyBytes int64
+	// Amounts validates notice amounts; the zero value means
+	// payment.DefaultAmountPolicy() (a ceiling of 100 billion đồng).
+	Amounts payment.AmountPolicy
+}
+
+// WithDefaults returns c with zero fields set to their defaults.
+func (c Config) WithDefaults() Config {
+	if c.CodePrefix == "" {
+		c.CodePrefix = payment.DefaultCodePrefix
+	}
+	if c.MaxPurposeLen == 0 {
+		c.MaxPurposeLen = vietqr.DefaultMaxPurposeLen
+	}
+	if c.QRSize == 0 {
+		c.QRSize = DefaultQRSize
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Amounts == (payment.AmountPolicy{}) {
+		c.Amounts = payment.DefaultAmountPolicy()
+	}
+	return c
+}
+
+// ErrInvalidConfig is wrapped by Validate's error.
+var ErrInvalidConfig = errors.New("invalid api config")
+
+// Validate reports every problem of a defaulted config at once.
+func (c Config) Validate() error {
+	var probs []string
+	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if c.DefaultCollection.isZero() && len(c.Collections) == 0 {
+		probs = append(probs, "no collection account: set DefaultCollection or Collections")
+	}
+	check := func(name string, a CollectionAccount) {
+		// Building a QR is the authoritative check of BIN, account and service.
+		if _, err := vietqr.Build(vietqr.Payload{BankBIN: a.BankBIN, Account: a.Account, Service: a.Service}); err != nil {
+			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	if !c.DefaultCollection.isZero() {
+		check("DefaultCollection", c.DefaultCollection)
+	}
+	keys := make([]string, 0, len(c.Collections))
+	for k := range c.Collections {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		check(fmt.Sprintf("Collections[%q]", k), c.Collections[k])
+	}
+	if codeLen := len(c.CodePrefix) + payment.SerialDigits + 2; c.MaxPurposeLen < codeLen || c.MaxPurposeLen > 95 {
+		probs = append(probs, fmt.Sprintf("MaxPurposeLen %d: must hold a payment code (%d) and be at most 95", c.MaxPurposeLen, codeLen))
+	}
+	for i := 0; i < len(c.PurposeSuffix); i++ {
+		if ch := c.PurposeSuffix[i]; ch < 0x20 || ch > 0x7E {
+			probs = append(probs, "PurposeSuffix: printable ASCII only, no diacritics")
+			break
+		}
+	}
+	if c.QRSize < vietqr.MinPNGSize || c.QRSize > vietqr.MaxPNGSize {
+		probs = append(probs, fmt.Sprintf("QRSize %d: must be %d..%d", c.QRSize, vietqr.MinPNGSize, vietqr.MaxPNGSize))
+	}
+	if c.MaxBodyBytes < 1024 {
+		probs = append(probs, fmt.Sprintf("MaxBodyBytes %d: at least 1024", c.MaxBodyBytes))
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// collection returns the collection account for a treasury account.
+func (c Config) collection(treasuryAccount string) (CollectionAccount, bool) {
+	if a, ok := c.Collections[treasuryAccount]; ok {
+		return a, true
+	}
+	return c.DefaultCollection, !c.DefaultCollection.isZero()
+}

@@ -1,0 +1,178 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+)
+
+// exceptionKinds lists reconcile's exception kinds for query validation;
+// keep it in step with reconcile/types.go.
+var exceptionKinds = []reconcile.ExceptionKind{
+	reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
+	reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionCurrencyMismatch,
+	reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
+	reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent,
+}
+
+func oneOf[T ~string](param, v string, allowed []T) (T, error) {
+	if v == "" {
+		return "", nil
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		if string(a) == v {
+			return a, nil
+		}
+		names[i] = string(a)
+	}
+	return "", apiErr(http.StatusBadRequest, fmt.Sprintf("unknown %s %q", param, v), "allowed: "+strings.Join(names, ", "))
+}
+
+// ExceptionList is the answer of GET /v1/exceptions.
+type ExceptionList struct {
+	Exceptions []reconcile.Exception `json:"exceptions"`
+}
+
+// listExceptions: GET /v1/exceptions?status=&kind=.
+func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	status, err := oneOf("status", q.Get("status"), []reconcile.ExceptionStatus{reconcile.ExceptionOpen, reconcile.ExceptionResolved})
+	if err != nil {
+		return err
+	}
+	kind, err := oneOf("kind", q.Get("kind"), exceptionKinds)
+	if err != nil {
+		return err
+	}
+	out := ExceptionList{Exceptions: []reconcile.Exception{}}
+	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
+		l, err := tx.ListExceptions(r.Context(), store.ExceptionFilter{Status: status, Kind: kind})
+		if err != nil {
+			return err
+		}
+		out.Exceptions = append(out.Exceptions, l...)
+		return nil
+	}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// ResolveRequest is the body of POST /v1/exceptions/{id}/resolve.
+type ResolveRequest struct {
+	Resolution string `json:"resolution"`
+	By         string `json:"by"`
+}
+
+// resolveException: POST /v1/exceptions/{id}/resolve.
+func (s *Server) resolveException(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var q ResolveRequest
+	if err := s.decode(w, r, &q, false); err != nil {
+		return err
+	}
+	var probs []string
+	if strings.TrimSpace(q.Resolution) == "" || len(q.Resolution) > 2000 {
+		probs = append(probs, "resolution must be 1-2000 bytes")
+	}
+	if strings.TrimSpace(q.By) == "" || len(q.By) > 200 {
+		probs = append(probs, "by must be 1-200 bytes")
+	}
+	if len(probs) > 0 {
+		return apiErr(http.StatusUnprocessableEntity, "invalid resolution", probs...)
+	}
+	ctx := r.Context()
+	var e reconcile.Exception
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		old, err := tx.Exception(ctx, id)
+		if err != nil {
+			return notFound(err, "exception")
+		}
+		if old.Status != reconcile.ExceptionOpen {
+			return apiErr(http.StatusConflict, fmt.Sprintf("exception is %s", old.Status))
+		}
+		if err := tx.ResolveException(ctx, id, q.Resolution, q.By, s.now()); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, r, "exception.resolve", "exception:"+id, map[string]any{
+			"kind": old.Kind, "resolution": q.Resolution, "by": q.By,
+		}); err != nil {
+			return err
+		}
+		e, err = tx.Exception(ctx, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+// OutboxView is one outbox message as operators see it: the payload
+// inline when it is JSON, base64 otherwise.
+type OutboxView struct {
+	ID            string            `json:"id"`
+	Kind          store.OutboxKind  `json:"kind"`
+	Destination   string            `json:"destination"`
+	State         store.OutboxState `json:"state"`
+	Attempts      int               `json:"attempts"`
+	NextAttempt   time.Time         `json:"next_attempt_at"`
+	LastError     string            `json:"last_error,omitempty"`
+	CreatedAt     time.Time         `json:"created_at"`
+	DeliveredAt   *time.Time        `json:"delivered_at,omitempty"`
+	Payload       json.RawMessage   `json:"payload,omitempty"`
+	PayloadBase64 []byte            `json:"payload_base64,omitempty"`
+}
+
+// OutboxList is the answer of GET /v1/outbox.
+type OutboxList struct {
+	Messages []OutboxView `json:"messages"`
+}
+
+// listOutbox: GET /v1/outbox?kind=&state=.
+func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	kind, err := oneOf("kind", q.Get("kind"), []store.OutboxKind{store.OutboxConfirmation, store.OutboxReport})
+	if err != nil {
+		return err
+	}
+	state, err := oneOf("state", q.Get("state"), []store.OutboxState{store.OutboxPending, store.OutboxDelivered, store.OutboxDead})
+	if err != nil {
+		return err
+	}
+	out := OutboxList{Messages: []OutboxView{}}
+	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
+		l, err := tx.ListOutbox(r.Context(), kind, state)
+		if err != nil {
+			return err
+		}
+		for _, m := range l {
+			v := OutboxView{
+				ID: m.ID, Kind: m.Kind, Destination: m.Destination, State: m.State, Attempts: m.Attempts,
+				NextAttempt: m.NextAttempt, LastError: m.LastError, CreatedAt: m.CreatedAt, DeliveredAt: m.DeliveredAt,
+			}
+			if json.Valid(m.Payload) {
+				v.Payload = json.RawMessage(m.Payload)
+			} else {
+				v.PayloadBase64 = m.Payload
+			}
+			out.Messages = append(out.Messages, v)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
