@@ -284,6 +284,20 @@ func testPaymentIdempotent(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrAlreadyExists) {
 		t.Fatalf("redelivery: %v", err)
 	}
+	// ErrAlreadyExists leaves the transaction usable: a consumer takes it as
+	// "nothing new" and commits the rest of its work.
+	inTx(t, s, func(tx store.Tx) error {
+		if err := tx.InsertPayment(ctx, again); !errors.Is(err, store.ErrAlreadyExists) {
+			t.Errorf("redelivery in a transaction: %v", err)
+		}
+		return tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "redelivery", Entity: "payment:" + p.ID})
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		if trail, _ := tx.AuditTrail(ctx, "payment:"+p.ID); len(trail) != 1 {
+			t.Errorf("work after ErrAlreadyExists lost: %+v", trail)
+		}
+		return nil
+	})
 	// The same txn id at another gateway is another payment.
 	inTx(t, s, func(tx store.Tx) error {
 		return tx.InsertPayment(ctx, Payment(payment.GatewayMoMo, "14422574", 150_000, base))

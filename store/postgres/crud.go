@@ -14,6 +14,23 @@ import (
 	"github.com/feerecon/feerecon/store"
 )
 
+// inserted maps an INSERT … ON CONFLICT DO NOTHING result: no row means the
+// key existed. Unlike a unique violation, this leaves the transaction
+// usable, so a caller can take ErrAlreadyExists as "nothing new" and go on.
+func inserted(res sql.Result, err error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrAlreadyExists
+	}
+	return nil
+}
+
 // ---- notices
 
 type noticeRow struct {
@@ -75,12 +92,12 @@ func (t *tx) CreateNotice(ctx context.Context, n payment.Notice) error {
 	if err := n.Validate(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO notices (`+noticeCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO notices (`+noticeCols+`)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT DO NOTHING`,
 		n.System, n.ID, n.Version, string(n.Dossier), string(n.Code), n.Agency, n.PayerName,
 		n.Total.Amount, string(n.Total.Currency), n.IssuedAt, nullTime(n.DueAt), n.TreasuryAccount, string(n.Status))
-	if err != nil {
-		return fmt.Errorf("create notice %s/%s: %w", n.System, n.ID, mapErr(err))
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("create notice %s/%s (code %s): %w", n.System, n.ID, n.Code, err)
 	}
 	return t.insertItems(ctx, n)
 }
@@ -281,11 +298,12 @@ func (t *tx) InsertPayment(ctx context.Context, p payment.Payment) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+		ON CONFLICT DO NOTHING`,
 		p.ID, string(p.Gateway), p.TxnID, p.Amount.Amount, string(p.Amount.Currency), p.PaidAt,
 		p.PayerName, p.PayerAccount, p.Description, p.BankRef, p.RawRef)
-	if err != nil {
-		return fmt.Errorf("insert payment %s: %w", p.ID, mapErr(err))
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("insert payment %s: %w", p.ID, err)
 	}
 	return nil
 }
@@ -370,11 +388,11 @@ func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error
 	// The constraint trigger that refuses over-allocation is deferred to
 	// commit; SET CONSTRAINTS makes it fire here, so the caller sees the
 	// error at the insert that caused it.
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO allocations
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO allocations
 		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
 		a.PaymentID, a.NoticeSystem, a.NoticeID, string(a.Code), a.Amount.Amount, string(a.Amount.Currency), string(a.Rule), a.Evidence)
-	if err == nil {
+	if err = inserted(res, err); err == nil {
 		_, err = t.tx.ExecContext(ctx, `SET CONSTRAINTS allocations_within_payment IMMEDIATE`)
 		if err == nil {
 			_, err = t.tx.ExecContext(ctx, `SET CONSTRAINTS allocations_within_payment DEFERRED`)
@@ -541,10 +559,11 @@ func (t *tx) Enqueue(ctx context.Context, m store.OutboxMessage) error {
 	if m.State == "" {
 		m.State = store.OutboxPending
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, m.ID, string(m.Kind), m.Destination, m.Payload, string(m.State), m.Attempts, m.NextAttempt, m.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", m.ID, mapErr(err))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
+		m.ID, string(m.Kind), m.Destination, m.Payload, string(m.State), m.Attempts, m.NextAttempt, m.CreatedAt)
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("enqueue %s: %w", m.ID, err)
 	}
 	return nil
 }
@@ -623,10 +642,10 @@ type reportRow struct {
 }
 
 func (t *tx) InsertReport(ctx context.Context, r store.Report) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO reports (id, business_date, agency, version, sha256, body, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7)`, r.ID, r.BusinessDate.String(), r.Agency, r.Version, r.SHA256, r.Body, r.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("insert report %s %s v%d: %w", r.BusinessDate, r.Agency, r.Version, mapErr(err))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO reports (id, business_date, agency, version, sha256, body, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING`, r.ID, r.BusinessDate.String(), r.Agency, r.Version, r.SHA256, r.Body, r.CreatedAt)
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("insert report %s %s v%d: %w", r.BusinessDate, r.Agency, r.Version, err)
 	}
 	return nil
 }
@@ -692,8 +711,9 @@ func sqlDate(d payment.Date) any {
 }
 
 func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []store.StatementLine) error {
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO statements (id, source) VALUES ($1,$2)`, id, source); err != nil {
-		return fmt.Errorf("statement %s: %w", id, mapErr(err))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO statements (id, source) VALUES ($1,$2) ON CONFLICT DO NOTHING`, id, source)
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("statement %s: %w", id, err)
 	}
 	for _, l := range lines {
 		_, err := t.tx.ExecContext(ctx, `INSERT INTO statement_lines (statement_id, seq, source, account, ref, end_to_end_id,

@@ -1,0 +1,320 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+)
+
+// Outcome says what recording one payment did.
+type Outcome struct {
+	PaymentID string
+	// Redelivery: the gateway transaction was stored before; nothing changed.
+	Redelivery bool
+	// Allocations and Exceptions are the payment's own after the decision.
+	Allocations []reconcile.Allocation
+	Exceptions  []reconcile.Exception
+	// Confirmed lists the notices that became paid in this transaction.
+	Confirmed []store.NoticeKey
+}
+
+// Processor records payments. It is safe for concurrent use: the store's
+// transactions and notice locks serialise what must be serial.
+type Processor struct {
+	store  store.Store
+	engine *reconcile.Engine
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New builds a processor. now is the clock (time.Now in production).
+func New(s store.Store, e *reconcile.Engine, now func() time.Time, log *slog.Logger) *Processor {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Processor{store: s, engine: e, now: now, log: log}
+}
+
+// Confirmation is the body of a "paid" confirmation to the issuing
+// procedure system, and of the payments.confirmed Kafka message.
+type Confirmation struct {
+	// ID is the idempotency key: one confirmation per notice, ever.
+	ID          string                 `json:"id"`
+	System      string                 `json:"system"`
+	NoticeID    string                 `json:"notice_id"`
+	Dossier     payment.DossierCode    `json:"dossier_code"`
+	PaymentCode payment.PaymentCode    `json:"payment_code"`
+	Status      payment.NoticeStatus   `json:"status"`
+	AmountDue   payment.Money          `json:"amount_due"`
+	Paid        payment.Money          `json:"paid_amount"`
+	Allocations []reconcile.Allocation `json:"allocations"`
+	PaidAt      time.Time              `json:"paid_at"`
+}
+
+// ConfirmationID is the outbox id (and idempotency key) of a notice's
+// confirmation.
+func ConfirmationID(system, noticeID string) string { return "confirmation|" + system + "|" + noticeID }
+
+// Record stores p and applies the decision for the notices it references.
+// A redelivery returns Outcome{Redelivery: true} and no error. Errors from
+// the store are returned as they are (transient: the caller retries).
+func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, error) {
+	if err := p.Validate(); err != nil {
+		return Outcome{}, err
+	}
+	var out Outcome
+	err := pr.store.InTx(ctx, func(tx store.Tx) error {
+		out = Outcome{PaymentID: p.ID}
+		if err := tx.InsertPayment(ctx, p); err != nil {
+			if errors.Is(err, store.ErrAlreadyExists) {
+				out.Redelivery = true
+				return nil
+			}
+			return err
+		}
+		return pr.decide(ctx, tx, p, &out)
+	})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("record payment %s: %w", p.ID, err)
+	}
+	if out.Redelivery {
+		pr.log.InfoContext(ctx, "payment redelivered; nothing new", slog.String("payment_id", p.ID))
+		return out, nil
+	}
+	pr.log.InfoContext(ctx, "payment recorded",
+		slog.String("payment_id", p.ID), slog.String("gateway", string(p.Gateway)),
+		slog.String("amount", p.Amount.String()), slog.String("payer_account", payment.MaskAccount(p.PayerAccount)),
+		slog.Int("allocations", len(out.Allocations)), slog.Int("exceptions", len(out.Exceptions)),
+		slog.Int("confirmed", len(out.Confirmed)))
+	return out, nil
+}
+
+// referenced returns the notices p's description names.
+func (pr *Processor) referenced(ctx context.Context, tx store.Tx, p payment.Payment) ([]payment.PaymentCode, error) {
+	var codes []payment.PaymentCode
+	for _, ref := range pr.engine.References(p.Description) {
+		switch ref.Kind {
+		case reconcile.RefCode:
+			codes = append(codes, ref.Code)
+		case reconcile.RefDossier:
+			ns, err := tx.NoticesByDossier(ctx, ref.Key)
+			if err != nil {
+				return nil, err
+			}
+			for _, n := range ns {
+				codes = append(codes, n.Code)
+			}
+		}
+	}
+	return codes, nil
+}
+
+// maxGroup bounds the notices re-decided together; a group this large
+// means references chain unusually and is worth a look.
+const maxGroup = 1000
+
+func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment, out *Outcome) error {
+	codes, err := pr.referenced(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	notices, err := tx.LockNotices(ctx, codes)
+	if err != nil {
+		return err
+	}
+	keys := make([]store.NoticeKey, len(notices))
+	for i, n := range notices {
+		keys[i] = store.NoticeKey{System: n.System, ID: n.ID}
+	}
+	if err := tx.LinkPayment(ctx, p.ID, keys); err != nil {
+		return err
+	}
+
+	// The group: the referenced notices, every payment linked to them, and
+	// (transitively) the notices those payments reference too.
+	group := map[store.NoticeKey]payment.Notice{}
+	payments := map[string]payment.Payment{p.ID: p}
+	queue := notices
+	for len(queue) > 0 {
+		var next []payment.PaymentCode
+		for _, n := range queue {
+			k := store.NoticeKey{System: n.System, ID: n.ID}
+			if _, ok := group[k]; ok {
+				continue
+			}
+			group[k] = n
+			if len(group) > maxGroup {
+				return fmt.Errorf("payment %s: more than %d notices linked together", p.ID, maxGroup)
+			}
+			linked, err := tx.PaymentsByNotice(ctx, n.System, n.ID)
+			if err != nil {
+				return err
+			}
+			for _, q := range linked {
+				if _, ok := payments[q.ID]; ok {
+					continue
+				}
+				payments[q.ID] = q
+				more, err := tx.LinkedNotices(ctx, q.ID)
+				if err != nil {
+					return err
+				}
+				for _, mk := range more {
+					if _, ok := group[mk]; !ok {
+						mn, err := tx.Notice(ctx, mk.System, mk.ID)
+						if err != nil {
+							return err
+						}
+						next = append(next, mn.Code)
+					}
+				}
+			}
+		}
+		queue = nil
+		if len(next) > 0 {
+			if queue, err = tx.LockNotices(ctx, next); err != nil {
+				return err
+			}
+		}
+	}
+
+	// The engine decides from each notice's base status: what previous
+	// decisions derived (partially paid, paid, overpaid) is decided again.
+	base := make([]payment.Notice, 0, len(group))
+	for _, n := range group {
+		b := n
+		if b.Status == payment.NoticePartiallyPaid || b.Status.Settled() {
+			b.Status = payment.NoticeIssued
+		}
+		base = append(base, b)
+	}
+	sort.Slice(base, func(i, j int) bool { return base[i].Code < base[j].Code })
+	// Suggestions for an unmatched payment come from open notices of the
+	// same amount; they are never allocated (nothing references them).
+	pool := base
+	if len(notices) == 0 {
+		open, err := tx.OpenNoticesByAmount(ctx, p.Amount, p.PaidAt.Add(-reconcile.DefaultSuggestionWindow), 20)
+		if err != nil {
+			return err
+		}
+		pool = append(pool, open...)
+	}
+	all := make([]payment.Payment, 0, len(payments))
+	for _, q := range payments {
+		all = append(all, q)
+	}
+	d := pr.engine.Decide(pool, all)
+
+	// Replace the group's allocations and open exceptions.
+	for k := range group {
+		if err := tx.DeleteAllocations(ctx, k.System, k.ID); err != nil {
+			return err
+		}
+	}
+	for id := range payments {
+		if err := tx.DeleteExceptionsForPayment(ctx, id); err != nil {
+			return err
+		}
+	}
+	for _, a := range d.Allocations {
+		if err := tx.InsertAllocation(ctx, a); err != nil {
+			return err
+		}
+		if a.PaymentID == p.ID {
+			out.Allocations = append(out.Allocations, a)
+		}
+	}
+	for _, e := range d.Exceptions {
+		if e.PaymentID != "" {
+			if _, ok := payments[e.PaymentID]; !ok {
+				continue
+			}
+		}
+		if err := tx.UpsertException(ctx, e); err != nil {
+			return err
+		}
+		if e.PaymentID == p.ID {
+			out.Exceptions = append(out.Exceptions, e)
+		}
+	}
+	if err := pr.applyStates(ctx, tx, group, d, out); err != nil {
+		return err
+	}
+	detail, _ := json.Marshal(map[string]any{
+		"payment_id": p.ID, "amount": p.Amount, "allocations": out.Allocations, "exceptions": exceptionIDs(out.Exceptions),
+	})
+	return tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: "engine", Action: "payment.decide",
+		Entity: "payment:" + p.ID, Detail: detail})
+}
+
+func exceptionIDs(es []reconcile.Exception) []string {
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	return ids
+}
+
+// applyStates writes the new notice statuses and enqueues a confirmation
+// for each notice that became paid or overpaid.
+func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[store.NoticeKey]payment.Notice, d reconcile.Decision, out *Outcome) error {
+	for _, st := range d.Notices {
+		k := store.NoticeKey{System: st.System, ID: st.NoticeID}
+		n, ok := group[k]
+		if !ok || n.Status == st.Status {
+			continue
+		}
+		was := n.Status
+		n.Status = st.Status
+		if err := tx.UpdateNotice(ctx, n); err != nil {
+			return err
+		}
+		detail, _ := json.Marshal(map[string]any{"from": was, "to": st.Status, "paid": st.Paid})
+		if err := tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: "engine", Action: "notice.status",
+			Entity: "notice:" + n.System + "/" + n.ID, Detail: detail}); err != nil {
+			return err
+		}
+		if !st.Status.Settled() || was.Settled() {
+			continue
+		}
+		if err := pr.confirm(ctx, tx, n, st, d); err != nil {
+			return err
+		}
+		out.Confirmed = append(out.Confirmed, k)
+	}
+	return nil
+}
+
+func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice, st reconcile.NoticeState, d reconcile.Decision) error {
+	c := Confirmation{
+		ID: ConfirmationID(n.System, n.ID), System: n.System, NoticeID: n.ID, Dossier: n.Dossier,
+		PaymentCode: n.Code, Status: st.Status, AmountDue: st.AmountDue, Paid: st.Paid, Allocations: []reconcile.Allocation{},
+	}
+	for _, a := range d.Allocations {
+		if a.NoticeSystem == n.System && a.NoticeID == n.ID {
+			c.Allocations = append(c.Allocations, a)
+		}
+	}
+	c.PaidAt = pr.now()
+	body, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	now := pr.now()
+	err = tx.Enqueue(ctx, store.OutboxMessage{ID: c.ID, Kind: store.OutboxConfirmation, Destination: n.System,
+		Payload: body, State: store.OutboxPending, NextAttempt: now, CreatedAt: now})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		// Confirmed once already (a re-decision moved money between
+		// payments but the notice stayed paid): never twice.
+		return nil
+	}
+	return err
+}
