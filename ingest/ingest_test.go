@@ -121,10 +121,10 @@ func scenario(t *testing.T) ([]payment.Notice, []payment.Payment) {
 	ps := []payment.Payment{
 		pay(payment.GatewayVietQR, "A", 60_000, 1, "MBVCB.3278614134.NP "+n1.Code.Digits()+" le phi"),
 		pay(payment.GatewayMoMo, "B", 40_000, 2, "Thanh toan "+string(n1.Code)),
-		pay(payment.GatewayVNPay, "C", 50_000, 3, "NP-"+n1.Code.Digits()),              // n1 already paid: duplicate
+		pay(payment.GatewayVNPay, "C", 50_000, 3, "NP-"+n1.Code.Digits()),                 // n1 already paid: duplicate
 		pay(payment.GatewayZaloPay, "D", 120_000, 4, string(n2.Code)+" "+string(n3.Code)), // exact sum of n2 + n3
-		pay(payment.GatewayVietQR, "E", 30_000, 5, "le phi "+string(n4.Code)),            // cancelled notice
-		pay(payment.GatewayMoMo, "F", 70_000, 6, "chuyen tien"),                          // unmatched
+		pay(payment.GatewayVietQR, "E", 30_000, 5, "le phi "+string(n4.Code)),             // cancelled notice
+		pay(payment.GatewayMoMo, "F", 70_000, 6, "chuyen tien"),                           // unmatched
 	}
 	return []payment.Notice{n1, n2, n3, n4}, ps
 }
