@@ -176,6 +176,14 @@ func groups(f string) []group {
 			gs[3].linked = false
 		}
 	}
+	// A digit group longer than a code is another number (an account, a
+	// bank's <bin><account> prefix, a trace): it can hold no part of a code,
+	// so it is read like an envelope field and breaks digit chains.
+	for k := range gs {
+		if gs[k].digits && gs[k].end-gs[k].start > payment.SerialDigits+2 {
+			gs[k].noDigits = true
+		}
+	}
 	// An envelope field is not linked to its neighbours either.
 	for k := range gs {
 		if gs[k].noDigits {
@@ -392,29 +400,25 @@ func dateSeq(s string) (string, bool) {
 // together, e.g. G01899108000). Candidates name no notice until a notice's
 // dossier has the same key, so the extra ones are harmless.
 func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs []Reference) []Reference {
-	// done: a candidate written in the canonical dotted form was found;
-	// longer ones would only add the words before it.
-	done := false
+	mark := len(refs)
+	canonical := -1 // index in refs of the longest span in dotted form
 	emit := func(unit string, start int) {
 		if len(unit) < 2 || len(unit) > 15 || !hasLetterAndDigit(unit) {
 			return
 		}
-		if _, err := payment.ParseDossierCode(f[start:end]); err == nil {
-			done = true
-		}
 		compact := unit + tail
-		refs = append(refs, Reference{Kind: RefDossier, Dossier: compact, Key: DossierKey(compact),
-			Rule: RuleDossierCode, Evidence: f[start:end]})
+		r := Reference{Kind: RefDossier, Dossier: compact, Key: DossierKey(compact),
+			Rule: RuleDossierCode, Evidence: f[start:end]}
+		if _, err := payment.ParseDossierCode(r.Evidence); err == nil {
+			canonical = len(refs)
+		}
+		refs = append(refs, r)
 	}
 	unit := glued
-	start := gs[k].start
 	if glued != "" {
-		emit(unit, start)
-		if len(glued) > 3 {
-			return refs // a long glued unit is the whole unit
-		}
+		emit(unit, gs[k].start)
 	}
-	for i := 1; i <= 5 && k-i >= 0; i++ {
+	for i := 1; i <= 5 && k-i >= 0 && len(glued) <= 3; i++ {
 		if !gs[k-i+1].linked {
 			break
 		}
@@ -423,12 +427,21 @@ func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs 
 		if !single && len(gtxt) > 3 {
 			break
 		}
-		unit = gtxt + unit
-		start = gs[k-i].start
-		emit(unit, start)
-		if done || len(gtxt) > 3 {
-			break
+		start := gs[k-i].start
+		if _, err := payment.ParseDossierCode(f[start:end]); canonical >= 0 && err != nil {
+			break // grown past the code into the words before it
 		}
+		unit = gtxt + unit
+		emit(unit, start)
+		if len(gtxt) > 3 {
+			break // a long group is a whole unit typed without dots
+		}
+	}
+	// A span in the canonical dotted form is the whole code: its suffixes
+	// ("21.H29-…" of "000.31.21.H29-…") are not offered.
+	if canonical >= 0 {
+		r := refs[canonical]
+		refs = append(refs[:mark], r)
 	}
 	return refs
 }
