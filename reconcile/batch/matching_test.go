@@ -19,7 +19,7 @@ const matchingDir = "../../testdata/matching"
 
 type label struct {
 	id, category, exception, suggestion string
-	notices                            []string
+	notices                             []string
 }
 
 func readLabels(t *testing.T) []label {
