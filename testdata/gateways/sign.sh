@@ -74,3 +74,5 @@ for f in camt054/*.xml; do
 	case $f in *tampered*) continue ;; esac
 	hmac sha256 feerecon-test-camt054-secret-001 "$f" >"$f.sig"
 done
+sed 's/<Amt Ccy="VND">150000</<Amt Ccy="VND">1500000</' camt054/vnd_credits_v08.xml >camt054/tampered_amount.xml
+cp camt054/vnd_credits_v08.xml.sig camt054/tampered_amount.xml.sig

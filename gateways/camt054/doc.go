@@ -1,0 +1,49 @@
+// Package camt054 decodes ISO 20022 camt.054 bank-to-customer debit/credit
+// notifications (BkToCstmrDbtCdtNtfctn) into payment.Payment values, one per
+// booked credit entry.
+//
+// Input: gateways.Raw.Body is the XML document. Any version decodes: the
+// encoding/xml types of this package name elements without a namespace and
+// hold only the fields used. ParseNotification parses without verifying
+// (for files already trusted, and tests); Decode verifies, then parses.
+//
+// Authenticity (feerecon's scheme): banks deliver camt.054 over a
+// mutually-authenticated channel (host-to-host SFTP or mTLS API); the edge
+// that terminates that channel signs each document it accepts, and feerecon
+// requires the header X-Feerecon-Signature: the lowercase hex HMAC-SHA256 of
+// the raw body with a shared secret (Config.Secret), compared in constant
+// time before the XML is parsed.
+//
+// Normalisation, per Ntfctn/Ntry:
+//   - CdtDbtInd CRDT with Sts BOOK (text or Cd child) or without Sts becomes
+//     a payment. DBIT entries, entries with another status (PDNG, INFO) and
+//     reversals (RvslInd true) are skipped; a message with no payment left is
+//     gateways.ErrNotPayment. Any other CdtDbtInd is ErrMalformed.
+//   - Amount = Amt in Amt@Ccy. Every recognised currency is valid (a non-VND
+//     payment becomes a currency_mismatch for reconcile); the amount must
+//     respect the currency's minor units and be positive, else ErrAmount.
+//     One bad entry rejects the whole message: never half-recorded.
+//   - PaidAt = BookgDt/DtTm, else BookgDt/Dt (midnight), else ValDt likewise;
+//     a date or date-time without an offset is read in Asia/Ho_Chi_Minh.
+//   - TxnID = Ntry/AcctSvcrRef; else the first TxDtls/Refs/EndToEndId that is
+//     not NOTPROVIDED; else "<Ntfctn/Id>/<entry number from 1>". A TxnID that
+//     repeats within one message is ErrMalformed.
+//   - BankRef = Ntry/AcctSvcrRef, else TxDtls/Refs/AcctSvcrRef.
+//   - PayerName = RltdPties/Dbtr/Nm (or Dbtr/Pty/Nm from version .08);
+//     PayerAccount = RltdPties/DbtrAcct/Id/IBAN, else Othr/Id; the first
+//     transaction that has one.
+//   - Description: for each TxDtls, its RmtInf/Ustrd lines concatenated as
+//     they are (banks cut long text into 140-character lines, possibly in
+//     the middle of a word or code), then each Strd/CdtrRefInf/Ref; parts
+//     joined with one space; without any, Ntry/AddtlNtryInf. Verbatim
+//     otherwise.
+//
+// Assumption: one entry is one citizen's transfer. A batch entry with
+// several TxDtls becomes one payment of the entry amount, with the payer of
+// the first transaction and the remittance text of all; feerecon's
+// collection accounts are expected to be notified per transaction.
+//
+// Reply: HTTP 200 "OK" when stored and for a message without credits; 401
+// for ErrSignature; 400 for malformed or amount errors; 413 for
+// ErrTooLarge; 503 for a storage error, so the sender delivers again.
+package camt054

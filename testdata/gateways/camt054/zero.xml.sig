@@ -1,0 +1,1 @@
+72b4dcd3cb4e303c8d2461ae5eba78bc25aa6449eb3afcccacb8bfcc8d428d17
