@@ -38,21 +38,23 @@ type NoticeRequest struct {
 // and version).
 func (q NoticeRequest) notice(system string) payment.Notice {
 	n := payment.Notice{
-		ID:              q.NoticeID,
-		System:          system,
-		Dossier:         payment.DossierCode(q.DossierCode),
-		Agency:          q.AgencyCode,
-		PayerName:       q.PayerName,
-		Items:           q.Items,
-		Total:           q.Amount,
-		IssuedAt:        q.IssuedAt,
+		ID:        q.NoticeID,
+		System:    system,
+		Dossier:   payment.DossierCode(q.DossierCode),
+		Agency:    q.AgencyCode,
+		PayerName: q.PayerName,
+		Items:     q.Items,
+		Total:     q.Amount,
+		// Microseconds, what PostgreSQL keeps, so a replayed body compares
+		// equal to the stored notice.
+		IssuedAt:        q.IssuedAt.Truncate(time.Microsecond),
 		TreasuryAccount: q.TreasuryAccount,
 	}
 	if d, err := payment.ParseDossierCode(q.DossierCode); err == nil {
 		n.Dossier = d // the canonical (upper-case, trimmed) form
 	}
 	if q.DueAt != nil {
-		n.DueAt = *q.DueAt
+		n.DueAt = q.DueAt.Truncate(time.Microsecond)
 	}
 	return n
 }

@@ -280,7 +280,7 @@ func TestParseRejects(t *testing.T) {
 	}{
 		{"empty", "", "63", ErrChecksum},
 		{"bad CRC", v3 + "CBB5", "63", ErrChecksum},
-		{"CRC not last", seal(strings.Replace(v3, "6304", "", 1)+"6304")[:len(v3)] + "0000" + "5802VN", "63", ErrChecksum},
+		{"CRC not last", seal(strings.Replace(v3, "6304", "", 1) + "6304")[:len(v3)] + "0000" + "5802VN", "63", ErrChecksum},
 		{"short CRC", strings.TrimSuffix(v3, "6304") + "6303ABC", "63", ErrChecksum},
 		{"non-hex CRC", v3 + "CBBZ", "63", ErrChecksum},
 		{"id not digits", seal("0A020101021138540010A00000072701240006970423011000999999990208QRIBFTTA53037045802VN6304"), "?", ErrMalformed},
