@@ -416,15 +416,17 @@ func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs 
 	}
 	unit := glued
 	if glued != "" {
+		// The unit typed together with the date: the group is the whole
+		// code (G018991080002311100096); words before it are not read.
 		emit(unit, gs[k].start)
+		return refs
 	}
-	for i := 1; i <= 5 && k-i >= 0 && len(glued) <= 3; i++ {
+	for i := 1; i <= 5 && k-i >= 0; i++ {
 		if !gs[k-i+1].linked {
 			break
 		}
 		gtxt := f[gs[k-i].start:gs[k-i].end]
-		single := i == 1 && glued == ""
-		if !single && len(gtxt) > 3 {
+		if i > 1 && len(gtxt) > 3 {
 			break
 		}
 		start := gs[k-i].start
