@@ -1,0 +1,587 @@
+package daily
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+)
+
+// part is money of one payment landing on one budget line.
+type part struct {
+	notice *payment.Notice
+	item   int
+	amount decimal.Decimal
+	excess bool
+}
+
+type budgetKey struct{ agency, account, chapter, subitem string }
+type channelKey struct{ agency, account, channel string }
+type accountKey struct{ agency, account string }
+
+// builder accumulates one report scope.
+type builder struct {
+	agency      string
+	budget      map[budgetKey]*BudgetLine
+	channels    map[channelKey]*ChannelLine
+	chanPays    map[channelKey]map[string]bool
+	payments    []PaymentLine
+	allocations []AllocationLine
+	links       []Link
+	exceptions  []ExceptionLine
+	adjust      []Adjustment
+	unassigned  map[string]*UnassignedLine
+	control     Control
+}
+
+func newBuilder(agency string) *builder {
+	return &builder{
+		agency:     agency,
+		budget:     map[budgetKey]*BudgetLine{},
+		channels:   map[channelKey]*ChannelLine{},
+		chanPays:   map[channelKey]map[string]bool{},
+		unassigned: map[string]*UnassignedLine{},
+	}
+}
+
+func (b *builder) budgetLine(n *payment.Notice, item int) *BudgetLine {
+	ch, sub := "", ""
+	if item < len(n.Items) {
+		ch, sub = n.Items[item].BudgetChapter, n.Items[item].BudgetSubitem
+	}
+	k := budgetKey{n.Agency, n.TreasuryAccount, ch, sub}
+	l, ok := b.budget[k]
+	if !ok {
+		l = &BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}
+		b.budget[k] = l
+	}
+	return l
+}
+
+func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *ChannelLine {
+	k := channelKey{n.Agency, n.TreasuryAccount, channel}
+	l, ok := b.channels[k]
+	if !ok {
+		l = &ChannelLine{Agency: k.agency, TreasuryAccount: k.account, Channel: channel}
+		b.channels[k] = l
+		b.chanPays[k] = map[string]bool{}
+	}
+	if !b.chanPays[k][paymentID] {
+		b.chanPays[k][paymentID] = true
+		l.Payments++
+	}
+	return l
+}
+
+// items returns a notice's budget items' amounts; a notice without items is
+// one line without classification.
+func items(n *payment.Notice) []decimal.Decimal {
+	if len(n.Items) == 0 {
+		return []decimal.Decimal{n.Total.Amount}
+	}
+	out := make([]decimal.Decimal, len(n.Items))
+	for i, it := range n.Items {
+		out[i] = it.Amount.Amount
+	}
+	return out
+}
+
+// spread lays amount over the notice's items after what was paid before,
+// filling each item in order (no proportional split: nothing is rounded).
+// Anything beyond the last item lands on the last item.
+func spread(n *payment.Notice, before, amount decimal.Decimal) []part {
+	its := items(n)
+	var out []part
+	offset := decimal.Zero
+	for i, a := range its {
+		end := offset.Add(a)
+		if i == len(its)-1 {
+			end = before.Add(amount) // the rest, whatever it is
+			if end.LessThan(offset) {
+				end = offset
+			}
+		}
+		lo := decimal.Max(offset, before)
+		hi := decimal.Min(end, before.Add(amount))
+		if hi.GreaterThan(lo) {
+			out = append(out, part{notice: n, item: i, amount: hi.Sub(lo)})
+		}
+		offset = offset.Add(a)
+	}
+	return out
+}
+
+func (r *run) creditStatus(s *payState) CreditStatus {
+	switch s.credit {
+	case creditOK:
+		return CreditMatched
+	case creditMismatch:
+		return CreditMismatch
+	case creditNone:
+	}
+	if r.cfg.date.Before(s.day.AddDays(r.cfg.window)) {
+		return CreditAwaiting
+	}
+	return CreditMissing
+}
+
+func (r *run) reports() ([]Report, error) {
+	// What was paid on each notice before today's allocations.
+	before := map[*payment.Notice]decimal.Decimal{}
+	today := map[*payment.Notice]decimal.Decimal{}
+	for _, s := range r.pays {
+		if s.day != r.cfg.date {
+			continue
+		}
+		for _, a := range s.allocs {
+			n, _ := r.notice(a.NoticeSystem, a.NoticeID)
+			today[n] = today[n].Add(a.Amount.Amount)
+		}
+	}
+	for _, st := range r.in.NoticeStates {
+		n, err := r.notice(st.System, st.NoticeID)
+		if err != nil {
+			continue // a state of a notice with nothing to report
+		}
+		b := st.Paid.Amount.Sub(today[n])
+		if b.IsPositive() {
+			before[n] = b
+		}
+	}
+
+	late := map[string]*reconcile.Exception{}
+	for i := range r.excs {
+		if r.excs[i].Kind == reconcile.ExceptionLateEvent {
+			late[r.excs[i].PaymentID] = &r.excs[i]
+		}
+	}
+
+	all := newBuilder(AgencyAll)
+	scopes := map[string]*builder{}
+	scope := func(agency string) *builder {
+		b, ok := scopes[agency]
+		if !ok {
+			b = newBuilder(agency)
+			scopes[agency] = b
+		}
+		return b
+	}
+	paymentAgencies := map[string][]string{}
+
+	// Expected: notices issued on the day, not cancelled.
+	for _, n := range sortedNotices(r.notices) {
+		if n.Status == payment.NoticeCancelled || BusinessDay(n.IssuedAt, r.cfg.cutoff) != r.cfg.date || n.Total.Currency != payment.VND {
+			continue
+		}
+		for _, b := range []*builder{all, scope(n.Agency)} {
+			for i, a := range items(n) {
+				l := b.budgetLine(n, i)
+				l.Expected.Decimal = l.Expected.Add(a)
+				if i == 0 {
+					l.NoticesExpected++
+				}
+			}
+		}
+	}
+
+	for _, s := range r.pays {
+		if s.day != r.cfg.date {
+			continue
+		}
+		p := s.p
+		if p.Amount.Currency != payment.VND {
+			all.control.ForeignPayments++
+			continue
+		}
+		channel := p.Gateway.Channel()
+		credit := r.creditStatus(s)
+		matched := credit == CreditMatched
+		var parts []part
+		for _, a := range s.allocs {
+			n, _ := r.notice(a.NoticeSystem, a.NoticeID)
+			ps := spread(n, before[n], a.Amount.Amount)
+			before[n] = before[n].Add(a.Amount.Amount)
+			parts = append(parts, ps...)
+			al := AllocationLine{
+				PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, PaymentCode: a.Code,
+				Agency: n.Agency, TreasuryAccount: n.TreasuryAccount, Channel: channel,
+				Amount: amt(a.Amount.Amount), Rule: a.Rule, Credit: credit,
+			}
+			for _, b := range []*builder{all, scope(n.Agency)} {
+				b.allocations = append(b.allocations, al)
+				b.control.AllocationCount++
+				b.control.AllocationSum.Decimal = b.control.AllocationSum.Add(a.Amount.Amount)
+			}
+		}
+		if s.excess.IsPositive() {
+			n, err := r.notice("", s.excNote)
+			if err != nil {
+				return nil, fmt.Errorf("daily reconcile: overpaid excess of %s: %w", p.ID, err)
+			}
+			its := items(n)
+			parts = append(parts, part{notice: n, item: len(its) - 1, amount: s.excess, excess: true})
+		}
+		// The fee goes with the payment's first part (no split, no rounding).
+		fee := s.fee
+		collected := map[string]decimal.Decimal{}
+		total := decimal.Zero
+		for i, pt := range parts {
+			n := pt.notice
+			f := Figures{Collected: amt(pt.amount)}
+			if matched {
+				f.Matched = amt(pt.amount)
+			} else {
+				f.Unmatched = amt(pt.amount)
+			}
+			if pt.excess {
+				f.RefundsDue = amt(pt.amount)
+			}
+			if i == 0 {
+				f.Fees = amt(fee)
+			}
+			for _, b := range []*builder{all, scope(n.Agency)} {
+				b.budgetLine(n, pt.item).Figures.add(f)
+				b.channelLine(n, channel, p.ID).Figures.add(f)
+				if pt.excess {
+					b.control.ExcessSum.Decimal = b.control.ExcessSum.Add(pt.amount)
+				}
+			}
+			collected[n.Agency] = collected[n.Agency].Add(pt.amount)
+			total = total.Add(pt.amount)
+		}
+		rest := p.Amount.Amount.Sub(total)
+		line := PaymentLine{
+			PaymentID: p.ID, Gateway: p.Gateway, Channel: channel, PaidAt: p.PaidAt.UTC(),
+			Amount: amt(p.Amount.Amount), Fee: amt(fee), Credit: credit, Late: late[p.ID] != nil,
+		}
+		if s.link != nil {
+			line.LinkRule, line.StatementRef = s.link.Rule, s.link.Ref
+		}
+		agencies := sortedKeys(collected)
+		paymentAgencies[p.ID] = agencies
+		for _, ag := range agencies {
+			b := scope(ag)
+			pl := line
+			pl.Collected = amt(collected[ag])
+			b.addPayment(pl, s.link, late[p.ID])
+		}
+		pl := line
+		pl.Collected, pl.Unassigned = amt(total), amt(rest)
+		all.addPayment(pl, s.link, late[p.ID])
+		all.control.UnassignedSum.Decimal = all.control.UnassignedSum.Add(rest)
+		if rest.IsPositive() || len(parts) == 0 {
+			u, ok := all.unassigned[channel]
+			if !ok {
+				u = &UnassignedLine{Channel: channel}
+				all.unassigned[channel] = u
+			}
+			u.Payments++
+			u.Amount.Decimal = u.Amount.Add(rest)
+			if matched {
+				u.Matched.Decimal = u.Matched.Add(rest)
+			} else {
+				u.Unmatched.Decimal = u.Unmatched.Add(rest)
+			}
+			if len(parts) == 0 {
+				u.Fees.Decimal = u.Fees.Add(fee)
+			}
+		}
+	}
+
+	// Statement credits of the day: each linked or a missing_event.
+	for i, l := range r.lines {
+		if !r.subject(l.BookingDate) {
+			continue
+		}
+		if !l.Credit {
+			all.control.DebitCount++
+			all.control.DebitSum.Decimal = all.control.DebitSum.Add(l.Amount.Amount)
+			continue
+		}
+		all.control.CreditCount++
+		all.control.CreditSum.Decimal = all.control.CreditSum.Add(l.Amount.Amount)
+		if r.lineLink[i] != nil {
+			all.control.LinkedCreditCount++
+			all.control.LinkedCreditSum.Decimal = all.control.LinkedCreditSum.Add(l.Amount.Amount)
+		} else {
+			all.control.MissingEventCount++
+			all.control.MissingEventSum.Decimal = all.control.MissingEventSum.Add(l.Amount.Amount)
+		}
+	}
+	for _, lk := range r.links {
+		if lk.PaymentID == "" {
+			all.links = append(all.links, lk) // settlement batches: ALL only
+		}
+	}
+
+	// Open exceptions: the matching ones given, then this run's (a stored
+	// exception keeps its first version).
+	seen := map[string]bool{}
+	var excs []reconcile.Exception
+	for _, e := range r.in.Exceptions {
+		if e.Status == reconcile.ExceptionOpen && !seen[e.ID] {
+			seen[e.ID] = true
+			excs = append(excs, e)
+		}
+	}
+	for _, e := range r.excs {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			excs = append(excs, e)
+		}
+	}
+	asOf := payment.DateOf(r.in.Now)
+	for _, e := range excs {
+		el := ExceptionLine{
+			ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef, NoticeID: e.NoticeID,
+			Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
+			Evidence: e.Evidence, CreatedAt: e.CreatedAt.UTC(), AgeDays: days(payment.DateOf(e.CreatedAt), asOf),
+		}
+		if el.Candidates == nil {
+			el.Candidates = []string{}
+		}
+		all.exceptions = append(all.exceptions, el)
+		for _, ag := range r.exceptionAgencies(e, paymentAgencies) {
+			scope(ag).exceptions = append(scope(ag).exceptions, el)
+		}
+	}
+
+	var out []Report
+	agencies := make([]string, 0, len(scopes))
+	for ag := range scopes {
+		agencies = append(agencies, ag)
+	}
+	sort.Strings(agencies)
+	builders := append([]*builder{all}, make([]*builder, 0, len(agencies))...)
+	for _, ag := range agencies {
+		builders = append(builders, scopes[ag])
+	}
+	for _, b := range builders {
+		cur := r.finish(b)
+		rep, err := NextVersion(r.previous(b.agency), cur)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
+	}
+	return out, nil
+}
+
+func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Exception) {
+	b.payments = append(b.payments, pl)
+	b.control.PaymentCount++
+	b.control.PaymentSum.Decimal = b.control.PaymentSum.Add(pl.Collected.Decimal).Add(pl.Unassigned.Decimal)
+	if link != nil {
+		b.links = append(b.links, *link)
+	}
+	if late != nil {
+		b.adjust = append(b.adjust, Adjustment{
+			PaymentID: pl.PaymentID, Channel: pl.Channel, Reason: late.Kind, ExceptionID: late.ID,
+			Amount: pl.Amount, Collected: pl.Collected,
+		})
+	}
+}
+
+// exceptionAgencies: the agency of the exception's notice, else the
+// agencies its payment was allocated to; none for money nobody owns yet.
+func (r *run) exceptionAgencies(e reconcile.Exception, paymentAgencies map[string][]string) []string {
+	if e.NoticeID != "" {
+		if ns := r.byID[e.NoticeID]; len(ns) == 1 {
+			return []string{ns[0].Agency}
+		}
+	}
+	if e.PaymentID != "" {
+		if ags, ok := paymentAgencies[e.PaymentID]; ok {
+			return ags
+		}
+		if s, ok := r.payIdx[e.PaymentID]; ok {
+			set := map[string]decimal.Decimal{}
+			for _, a := range s.allocs {
+				if n, err := r.notice(a.NoticeSystem, a.NoticeID); err == nil {
+					set[n.Agency] = decimal.Zero
+				}
+			}
+			return sortedKeys(set)
+		}
+	}
+	return nil
+}
+
+func days(from, to payment.Date) int {
+	d := int(to.Start().Sub(from.Start()).Hours()) / 24
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+func sortedKeys(m map[string]decimal.Decimal) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedNotices(m map[string]*payment.Notice) []*payment.Notice {
+	out := make([]*payment.Notice, 0, len(m))
+	for _, n := range m {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].System != out[j].System {
+			return out[i].System < out[j].System
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// finish turns a builder into an unsealed version-0 report with sorted
+// lines and totals.
+func (r *run) finish(b *builder) Report {
+	rep := Report{
+		BusinessDate: r.cfg.date, Agency: b.agency, Currency: payment.VND,
+		Cutoff: FormatCutoff(r.cfg.cutoff), CreditWindowDays: r.cfg.window, AsOf: r.in.Now.UTC(),
+		Control:     b.control,
+		Payments:    b.payments,
+		Allocations: b.allocations,
+		Links:       b.links,
+		Exceptions:  b.exceptions,
+		Adjustments: b.adjust,
+	}
+	accounts := map[accountKey]*AccountLine{}
+	for _, l := range b.budget {
+		rep.Budget = append(rep.Budget, *l)
+		k := accountKey{l.Agency, l.TreasuryAccount}
+		a, ok := accounts[k]
+		if !ok {
+			a = &AccountLine{Agency: l.Agency, TreasuryAccount: l.TreasuryAccount}
+			accounts[k] = a
+		}
+		a.Figures.add(l.Figures)
+		a.NoticesExpected += l.NoticesExpected
+		rep.Totals.Figures.add(l.Figures)
+		rep.Totals.NoticesExpected += l.NoticesExpected
+	}
+	for _, a := range accounts {
+		rep.Accounts = append(rep.Accounts, *a)
+	}
+	for _, l := range b.channels {
+		rep.Channels = append(rep.Channels, *l)
+	}
+	for _, u := range b.unassigned {
+		rep.Unassigned = append(rep.Unassigned, *u)
+		rep.Totals.Unassigned.Decimal = rep.Totals.Unassigned.Add(u.Amount.Decimal)
+		rep.Totals.UnassignedFees.Decimal = rep.Totals.UnassignedFees.Add(u.Fees.Decimal)
+	}
+	rep.Totals.Payments = len(b.payments)
+	rep.Totals.OpenExceptions = len(b.exceptions)
+	rep.Control.ExceptionCount = len(b.exceptions)
+	byKind := map[reconcile.ExceptionKind]*KindCount{}
+	for _, e := range b.exceptions {
+		k, ok := byKind[e.Kind]
+		if !ok {
+			k = &KindCount{Kind: e.Kind}
+			byKind[e.Kind] = k
+		}
+		k.Count++
+		if e.Currency == payment.VND {
+			k.Amount.Decimal = k.Amount.Add(e.Amount.Decimal)
+		}
+	}
+	for _, k := range byKind {
+		rep.Totals.ByKind = append(rep.Totals.ByKind, *k)
+	}
+	sortReport(&rep)
+	return rep
+}
+
+func sortReport(rep *Report) {
+	sort.Slice(rep.Budget, func(i, j int) bool {
+		a, b := rep.Budget[i], rep.Budget[j]
+		if a.Agency != b.Agency {
+			return a.Agency < b.Agency
+		}
+		if a.TreasuryAccount != b.TreasuryAccount {
+			return a.TreasuryAccount < b.TreasuryAccount
+		}
+		if a.Chapter != b.Chapter {
+			return a.Chapter < b.Chapter
+		}
+		return a.Subitem < b.Subitem
+	})
+	sort.Slice(rep.Accounts, func(i, j int) bool {
+		a, b := rep.Accounts[i], rep.Accounts[j]
+		if a.Agency != b.Agency {
+			return a.Agency < b.Agency
+		}
+		return a.TreasuryAccount < b.TreasuryAccount
+	})
+	sort.Slice(rep.Channels, func(i, j int) bool {
+		a, b := rep.Channels[i], rep.Channels[j]
+		if a.Agency != b.Agency {
+			return a.Agency < b.Agency
+		}
+		if a.TreasuryAccount != b.TreasuryAccount {
+			return a.TreasuryAccount < b.TreasuryAccount
+		}
+		return a.Channel < b.Channel
+	})
+	sort.Slice(rep.Unassigned, func(i, j int) bool { return rep.Unassigned[i].Channel < rep.Unassigned[j].Channel })
+	sort.Slice(rep.Payments, func(i, j int) bool { return rep.Payments[i].PaymentID < rep.Payments[j].PaymentID })
+	sort.Slice(rep.Allocations, func(i, j int) bool {
+		a, b := rep.Allocations[i], rep.Allocations[j]
+		if a.PaymentID != b.PaymentID {
+			return a.PaymentID < b.PaymentID
+		}
+		if a.NoticeSystem != b.NoticeSystem {
+			return a.NoticeSystem < b.NoticeSystem
+		}
+		return a.NoticeID < b.NoticeID
+	})
+	sort.Slice(rep.Links, func(i, j int) bool {
+		if rep.Links[i].StatementID != rep.Links[j].StatementID {
+			return rep.Links[i].StatementID < rep.Links[j].StatementID
+		}
+		return rep.Links[i].Seq < rep.Links[j].Seq
+	})
+	sort.Slice(rep.Exceptions, func(i, j int) bool { return rep.Exceptions[i].ID < rep.Exceptions[j].ID })
+	sort.Slice(rep.Adjustments, func(i, j int) bool { return rep.Adjustments[i].PaymentID < rep.Adjustments[j].PaymentID })
+	sort.Slice(rep.Totals.ByKind, func(i, j int) bool { return rep.Totals.ByKind[i].Kind < rep.Totals.ByKind[j].Kind })
+	// Empty, not null, in JSON: a reader sees "no lines", not "unknown".
+	if rep.Budget == nil {
+		rep.Budget = []BudgetLine{}
+	}
+	if rep.Accounts == nil {
+		rep.Accounts = []AccountLine{}
+	}
+	if rep.Channels == nil {
+		rep.Channels = []ChannelLine{}
+	}
+	if rep.Unassigned == nil {
+		rep.Unassigned = []UnassignedLine{}
+	}
+	if rep.Payments == nil {
+		rep.Payments = []PaymentLine{}
+	}
+	if rep.Allocations == nil {
+		rep.Allocations = []AllocationLine{}
+	}
+	if rep.Links == nil {
+		rep.Links = []Link{}
+	}
+	if rep.Exceptions == nil {
+		rep.Exceptions = []ExceptionLine{}
+	}
+	if rep.Adjustments == nil {
+		rep.Adjustments = []Adjustment{}
+	}
+	if rep.Totals.ByKind == nil {
+		rep.Totals.ByKind = []KindCount{}
+	}
+}

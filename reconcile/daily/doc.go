@@ -1,0 +1,58 @@
+// Package daily is the daily three-way reconciliation of fee notices (with
+// the matching engine's allocations and exceptions), payment events, and
+// bank statements (camt.053) / e-wallet settlement files, and the treasury
+// reports built from it.
+//
+// Reconcile is a pure function of its Input: no SQL, no Kafka, no clock
+// (Input.Now is the clock), no map iteration order in any output.
+//
+// # Business day and cut-off
+//
+// An event belongs to business day D when it is paid before D's cut-off and
+// at or after D−1's (Input.Cutoff, a time of day in Asia/Ho_Chi_Minh;
+// default 24:00, i.e. the calendar day). Statement lines belong to their
+// booking date, settlement lines to their settled date.
+//
+// # Linking money (which rule, recorded in Link.Rule)
+//
+//  1. settlement_txn: a settlement line and a wallet payment with the same
+//     wallet and transaction id;
+//  2. bank_ref: a camt.053 credit whose AcctSvcrRef or EndToEndId equals a
+//     bank payment's gateway transaction id or bank reference;
+//  3. amount_date_reference: failing that, the same amount, booked between
+//     the payment's day and T+N, and a reference (Input.ExtractRefs) found in
+//     both the entry's text and the payment's description (the payment with
+//     the smallest id wins when several qualify);
+//  4. settlement_batch: a camt.053 credit equal to the net total of one
+//     wallet's settlement for a day, naming the wallet (or the settlement id).
+//
+// # Discrepancies (exceptions with evidence, deterministic ids)
+//
+//   - missing_event: a credit booked on the day (or a settlement line of the
+//     day) that no payment event explains; StatementRef = AcctSvcrRef, else
+//     EndToEndId (else statement#seq), or the wallet transaction id;
+//   - missing_credit: a payment of day T without a credit by the end of
+//     T+N (Input.CreditWindowDays, default 1); raised on every run from T+N
+//     on while the credit stays missing (same id, the store keeps one);
+//   - amount_mismatch: linked by reference, but the amounts differ;
+//   - settlement_short: a settlement line whose net + fee ≠ gross;
+//   - late_event: a payment of the day absent from the version of the
+//     report already sent; the next version lists it under adjustments, with
+//     a diff, and the sent version is never rewritten.
+//
+// Plus the matching exceptions given in Input.Exceptions (open ones).
+//
+// # Reports
+//
+// One report for ALL and one per agency, each a Report (schema in
+// REPORT.md): figures by treasury account, by budget chapter/sub-item and
+// by channel; unassigned money; payments, allocations, links, open
+// exceptions with their age; control totals that Check verifies; a SHA-256
+// over the canonical JSON; versions chained by NextVersion with a Diff.
+// Renderings: JSON, CSV (UTF-8 with BOM), XLSX (one sheet per agency) and
+// printable HTML, with Vietnamese labels by default and English on request.
+//
+// Money is split over a notice's budget items by filling the items in order
+// after what was paid before (NoticeStates), never proportionally: nothing
+// is rounded. A wallet fee is reported on the payment's first budget line.
+package daily

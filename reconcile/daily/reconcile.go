@@ -1,0 +1,571 @@
+package daily
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/statements"
+	"github.com/feerecon/feerecon/statements/settlement"
+)
+
+// LinkRule names how a statement or settlement line was found to be the
+// same money as a payment event.
+type LinkRule string
+
+// Link rules, strongest first.
+const (
+	// LinkBankRef: the entry's AcctSvcrRef or EndToEndId equals the
+	// event's gateway transaction id or bank reference.
+	LinkBankRef LinkRule = "bank_ref"
+	// LinkAmountDateReference: same amount, booked within the credit window
+	// of the payment's day, and a notice reference found in both texts.
+	LinkAmountDateReference LinkRule = "amount_date_reference"
+	// LinkSettlementTxn: a wallet settlement line with the event's wallet
+	// and transaction id.
+	LinkSettlementTxn LinkRule = "settlement_txn"
+	// LinkSettlementBatch: a bank credit whose amount is the net total of a
+	// wallet's settlement for a day and whose text names the wallet (or
+	// whose reference is the settlement's id): the wallet paying out.
+	LinkSettlementBatch LinkRule = "settlement_batch"
+)
+
+// Link records that a statement line and a payment (or a settlement batch)
+// are the same money, and by which rule.
+type Link struct {
+	StatementID string   `json:"statement_id"`
+	Seq         int      `json:"seq"`
+	Ref         string   `json:"statement_ref"`
+	PaymentID   string   `json:"payment_id,omitempty"`
+	Settlement  string   `json:"settlement,omitempty"`
+	Rule        LinkRule `json:"rule"`
+	Amount      Amount   `json:"amount"`
+}
+
+// Result is the outcome of one day's reconciliation.
+type Result struct {
+	// Links are the statement and settlement lines linked to payments,
+	// sorted by (statement id, seq).
+	Links []Link
+	// Exceptions are the discrepancies this run found (missing_event,
+	// missing_credit, amount_mismatch, settlement_short, late_event), sorted
+	// by id. Their ids are deterministic: a rerun finds the same ones.
+	Exceptions []reconcile.Exception
+	// Reports are the day's reports, sealed: ALL first, then one per agency
+	// by agency code.
+	Reports []Report
+}
+
+// Errors of inconsistent input (beyond ErrInvalidInput).
+var (
+	// ErrUnknownNotice: an allocation or notice state names a notice not in
+	// Input.Notices.
+	ErrUnknownNotice = errors.New("allocation refers to a notice not in the input")
+	// ErrUnknownPayment: an allocation names a payment not in Input.Payments.
+	ErrUnknownPayment = errors.New("allocation refers to a payment not in the input")
+	// ErrOverAllocated: a payment's allocations (plus its overpaid excess)
+	// exceed its amount.
+	ErrOverAllocated = errors.New("payment allocated beyond its amount")
+	// ErrCurrency: a report amount is not in VND.
+	ErrCurrency = errors.New("reports are in VND")
+)
+
+// creditSource says what confirms a payment's money.
+type creditState int
+
+const (
+	creditNone creditState = iota
+	creditOK
+	creditMismatch
+)
+
+type payState struct {
+	p       *payment.Payment
+	day     payment.Date
+	wallet  bool
+	credit  creditState
+	link    *Link
+	fee     decimal.Decimal
+	allocs  []*reconcile.Allocation
+	excess  decimal.Decimal // overpaid excess
+	excNote string          // notice of the overpaid excess
+}
+
+type run struct {
+	in       Input
+	cfg      config
+	notices  map[string]*payment.Notice // system + "\x00" + id
+	byID     map[string][]*payment.Notice
+	pays     []*payState // deduplicated, sorted by id
+	payIdx   map[string]*payState
+	lines    []*statements.Line // sorted
+	lineLink []*Link
+	setts    []*settlement.Line
+	links    []Link
+	excs     []reconcile.Exception
+}
+
+func noticeKey(system, id string) string { return system + "\x00" + id }
+
+// Reconcile runs the three-way reconciliation of one business day: notices
+// and the matching result, payment events, and bank statement / wallet
+// settlement lines. It is a pure function of in.
+func Reconcile(in Input) (Result, error) {
+	cfg, err := in.config()
+	if err != nil {
+		return Result{}, err
+	}
+	r := &run{in: in, cfg: cfg}
+	if err := r.index(); err != nil {
+		return Result{}, err
+	}
+	r.linkSettlements()
+	r.linkBankRefs()
+	r.linkByReference()
+	r.linkBatches()
+	r.detect()
+	reports, err := r.reports()
+	if err != nil {
+		return Result{}, err
+	}
+	sort.Slice(r.links, func(i, j int) bool {
+		if r.links[i].StatementID != r.links[j].StatementID {
+			return r.links[i].StatementID < r.links[j].StatementID
+		}
+		return r.links[i].Seq < r.links[j].Seq
+	})
+	sort.Slice(r.excs, func(i, j int) bool { return r.excs[i].ID < r.excs[j].ID })
+	return Result{Links: r.links, Exceptions: r.excs, Reports: reports}, nil
+}
+
+func (r *run) index() error {
+	r.notices = make(map[string]*payment.Notice, len(r.in.Notices))
+	r.byID = make(map[string][]*payment.Notice, len(r.in.Notices))
+	for i := range r.in.Notices {
+		n := &r.in.Notices[i]
+		k := noticeKey(n.System, n.ID)
+		if prev, ok := r.notices[k]; ok && prev.Version >= n.Version {
+			continue // the latest version of a notice wins
+		}
+		r.notices[k] = n
+	}
+	for _, n := range r.notices {
+		r.byID[n.ID] = append(r.byID[n.ID], n)
+	}
+
+	// Payments: one per id (a redelivery is not a second payment), of days
+	// up to the business date.
+	ps := make([]*payment.Payment, 0, len(r.in.Payments))
+	for i := range r.in.Payments {
+		p := &r.in.Payments[i]
+		if r.cfg.date.Before(BusinessDay(p.PaidAt, r.cfg.cutoff)) {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].ID != ps[j].ID {
+			return ps[i].ID < ps[j].ID
+		}
+		if !ps[i].PaidAt.Equal(ps[j].PaidAt) {
+			return ps[i].PaidAt.Before(ps[j].PaidAt)
+		}
+		return ps[i].Amount.Amount.LessThan(ps[j].Amount.Amount)
+	})
+	r.payIdx = make(map[string]*payState, len(ps))
+	r.pays = make([]*payState, 0, len(ps))
+	for _, p := range ps {
+		if _, dup := r.payIdx[p.ID]; dup {
+			continue
+		}
+		s := &payState{p: p, day: BusinessDay(p.PaidAt, r.cfg.cutoff), wallet: isWallet(p.Gateway)}
+		r.payIdx[p.ID] = s
+		r.pays = append(r.pays, s)
+	}
+
+	for i := range r.in.Allocations {
+		a := &r.in.Allocations[i]
+		s, ok := r.payIdx[a.PaymentID]
+		if !ok {
+			if r.paymentOfLaterDay(a.PaymentID) {
+				continue
+			}
+			return fmt.Errorf("daily reconcile: allocation to %s: %w: %s", a.NoticeID, ErrUnknownPayment, a.PaymentID)
+		}
+		if _, err := r.notice(a.NoticeSystem, a.NoticeID); err != nil {
+			return err
+		}
+		s.allocs = append(s.allocs, a)
+	}
+	for i := range r.in.Exceptions {
+		e := &r.in.Exceptions[i]
+		if e.Kind != reconcile.ExceptionOverpaid || e.Status != reconcile.ExceptionOpen && e.Status != reconcile.ExceptionResolved {
+			continue
+		}
+		if s, ok := r.payIdx[e.PaymentID]; ok && e.NoticeID != "" {
+			s.excess = s.excess.Add(e.Amount.Amount)
+			s.excNote = e.NoticeID
+		}
+	}
+	for _, s := range r.pays {
+		sort.Slice(s.allocs, func(i, j int) bool {
+			if s.allocs[i].NoticeSystem != s.allocs[j].NoticeSystem {
+				return s.allocs[i].NoticeSystem < s.allocs[j].NoticeSystem
+			}
+			return s.allocs[i].NoticeID < s.allocs[j].NoticeID
+		})
+		sum := s.excess
+		for _, a := range s.allocs {
+			if a.Amount.Currency != s.p.Amount.Currency {
+				return fmt.Errorf("daily reconcile: payment %s: allocation in %s: %w", s.p.ID, a.Amount.Currency, payment.ErrCurrencyMismatch)
+			}
+			sum = sum.Add(a.Amount.Amount)
+		}
+		if sum.GreaterThan(s.p.Amount.Amount) {
+			return fmt.Errorf("daily reconcile: payment %s of %s: %w (%s)", s.p.ID, s.p.Amount, ErrOverAllocated, sum)
+		}
+	}
+
+	r.lines = make([]*statements.Line, 0, len(r.in.StatementLines))
+	for i := range r.in.StatementLines {
+		r.lines = append(r.lines, &r.in.StatementLines[i])
+	}
+	sort.Slice(r.lines, func(i, j int) bool {
+		if r.lines[i].StatementID != r.lines[j].StatementID {
+			return r.lines[i].StatementID < r.lines[j].StatementID
+		}
+		return r.lines[i].Seq < r.lines[j].Seq
+	})
+	r.lineLink = make([]*Link, len(r.lines))
+	r.setts = make([]*settlement.Line, 0, len(r.in.SettlementLines))
+	for i := range r.in.SettlementLines {
+		r.setts = append(r.setts, &r.in.SettlementLines[i])
+	}
+	sort.Slice(r.setts, func(i, j int) bool {
+		a, b := r.setts[i], r.setts[j]
+		if a.Wallet != b.Wallet {
+			return a.Wallet < b.Wallet
+		}
+		if a.SettledDate != b.SettledDate {
+			return a.SettledDate.Before(b.SettledDate)
+		}
+		return a.TxnID < b.TxnID
+	})
+	return nil
+}
+
+func (r *run) paymentOfLaterDay(id string) bool {
+	for i := range r.in.Payments {
+		if r.in.Payments[i].ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) notice(system, id string) (*payment.Notice, error) {
+	if system != "" {
+		if n, ok := r.notices[noticeKey(system, id)]; ok {
+			return n, nil
+		}
+	} else if ns := r.byID[id]; len(ns) == 1 {
+		return ns[0], nil
+	}
+	return nil, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
+}
+
+func isWallet(g payment.Gateway) bool {
+	switch g {
+	case payment.GatewayVNPay, payment.GatewayMoMo, payment.GatewayZaloPay:
+		return true
+	case payment.GatewayVietQR, payment.GatewayCamt054:
+		return false
+	}
+	return false
+}
+
+func settlementID(l *settlement.Line) string {
+	return "settlement:" + string(l.Wallet) + ":" + l.SettledDate.String()
+}
+
+// statementRef is how a line is named in an exception: AcctSvcrRef, else
+// EndToEndId, else statement id and position.
+func statementRef(l *statements.Line) string {
+	switch {
+	case l.Ref != "":
+		return l.Ref
+	case l.EndToEndID != "":
+		return l.EndToEndID
+	}
+	return l.StatementID + "#" + strconv.Itoa(l.Seq)
+}
+
+func (r *run) subject(d payment.Date) bool { return d == r.cfg.date }
+
+func (r *run) exception(kind reconcile.ExceptionKind, amount payment.Money, evidence string, keys ...string) *reconcile.Exception {
+	r.excs = append(r.excs, reconcile.Exception{
+		ID:         reconcile.ExceptionID(kind, keys...),
+		Kind:       kind,
+		Amount:     amount,
+		Candidates: []string{},
+		Evidence:   evidence,
+		Status:     reconcile.ExceptionOpen,
+		CreatedAt:  r.cfg.date.Start(),
+	})
+	return &r.excs[len(r.excs)-1]
+}
+
+func (r *run) linkSettlements() {
+	for _, l := range r.setts {
+		s, ok := r.payIdx[l.PaymentID()]
+		sid := settlementID(l)
+		if d, short := l.Short(); short && r.subject(l.SettledDate) {
+			e := r.exception(reconcile.ExceptionSettlementShort, d,
+				fmt.Sprintf("%s row %d: net %s + fee %s != gross %s", sid, l.Seq, l.Net.Amount, l.Fee.Amount, l.Gross.Amount), sid, l.TxnID)
+			e.StatementRef = l.TxnID
+			if ok {
+				e.PaymentID = s.p.ID
+			}
+		}
+		if !ok || s.link != nil {
+			if r.subject(l.SettledDate) {
+				e := r.exception(reconcile.ExceptionMissingEvent, l.Gross,
+					fmt.Sprintf("%s row %d: %s transaction %s has no payment event", sid, l.Seq, l.Wallet, l.TxnID), sid, l.TxnID)
+				e.StatementRef = l.TxnID
+			}
+			continue
+		}
+		lk := Link{StatementID: sid, Seq: l.Seq, Ref: l.TxnID, PaymentID: s.p.ID, Rule: LinkSettlementTxn, Amount: amt(l.Gross.Amount)}
+		s.link = &lk
+		s.fee = l.Fee.Amount
+		s.credit = creditOK
+		if !l.Gross.Equal(s.p.Amount) {
+			s.credit = creditMismatch
+			if r.subject(l.SettledDate) || r.subject(s.day) {
+				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Gross, s.p.Amount),
+					fmt.Sprintf("%s row %d: settled gross %s, event %s", sid, l.Seq, l.Gross, s.p.Amount), s.p.ID, sid)
+				e.PaymentID, e.StatementRef = s.p.ID, l.TxnID
+			}
+		}
+		r.links = append(r.links, lk)
+	}
+}
+
+func diff(a, b payment.Money) payment.Money {
+	d := a.Amount.Sub(b.Amount).Abs()
+	return payment.Money{Amount: d, Currency: a.Currency}
+}
+
+// linkBankRefs links camt.053 credits to bank payments by reference.
+func (r *run) linkBankRefs() {
+	refs := make(map[string][]*payState, len(r.pays))
+	for _, s := range r.pays {
+		if s.wallet {
+			continue
+		}
+		refs[s.p.TxnID] = append(refs[s.p.TxnID], s)
+		if s.p.BankRef != "" && s.p.BankRef != s.p.TxnID {
+			refs[s.p.BankRef] = append(refs[s.p.BankRef], s)
+		}
+	}
+	for i, l := range r.lines {
+		if !l.Credit {
+			continue
+		}
+		var s *payState
+		for _, key := range []string{l.Ref, l.EndToEndID} {
+			if key == "" {
+				continue
+			}
+			for _, c := range refs[key] {
+				if c.link == nil {
+					s = c
+					break
+				}
+			}
+			if s != nil {
+				break
+			}
+		}
+		if s == nil {
+			continue
+		}
+		r.linkLine(i, s, LinkBankRef)
+		if !l.Amount.Equal(s.p.Amount) {
+			s.credit = creditMismatch
+			if r.subject(l.BookingDate) || r.subject(s.day) {
+				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Amount, s.p.Amount),
+					fmt.Sprintf("%s entry %d: booked %s, event %s", l.StatementID, l.Seq, l.Amount, s.p.Amount), s.p.ID, l.StatementID, strconv.Itoa(l.Seq))
+				e.PaymentID, e.StatementRef = s.p.ID, statementRef(l)
+			}
+		}
+	}
+}
+
+func (r *run) linkLine(i int, s *payState, rule LinkRule) {
+	l := r.lines[i]
+	lk := Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), PaymentID: s.p.ID, Rule: rule, Amount: amt(l.Amount.Amount)}
+	s.link = &lk
+	s.credit = creditOK
+	r.lineLink[i] = &lk
+	r.links = append(r.links, lk)
+}
+
+// linkByReference links the remaining credits by amount, booking date in
+// the credit window and a shared notice reference.
+func (r *run) linkByReference() {
+	if r.in.ExtractRefs == nil {
+		return
+	}
+	byKey := make(map[string][]*payState)
+	for _, s := range r.pays {
+		if s.wallet || s.link != nil {
+			continue
+		}
+		for _, ref := range uniq(r.in.ExtractRefs(s.p.Description)) {
+			k := s.p.Amount.String() + "|" + ref
+			byKey[k] = append(byKey[k], s)
+		}
+	}
+	if len(byKey) == 0 {
+		return
+	}
+	for i, l := range r.lines {
+		if !l.Credit || r.lineLink[i] != nil {
+			continue
+		}
+		var found *payState
+		for _, ref := range uniq(r.in.ExtractRefs(l.Text)) {
+			for _, s := range byKey[l.Amount.String()+"|"+ref] {
+				if s.link != nil || l.BookingDate.Before(s.day) || s.day.AddDays(r.cfg.window).Before(l.BookingDate) {
+					continue
+				}
+				if found == nil || s.p.ID < found.p.ID {
+					found = s
+				}
+			}
+		}
+		if found != nil {
+			r.linkLine(i, found, LinkAmountDateReference)
+		}
+	}
+}
+
+func uniq(xs []string) []string {
+	if len(xs) < 2 {
+		return xs
+	}
+	out := append([]string(nil), xs...)
+	sort.Strings(out)
+	w := 1
+	for i := 1; i < len(out); i++ {
+		if out[i] != out[w-1] {
+			out[w] = out[i]
+			w++
+		}
+	}
+	return out[:w]
+}
+
+// linkBatches links bank credits that pay out a wallet's settlement.
+func (r *run) linkBatches() {
+	type batch struct {
+		id     string
+		wallet string
+		net    decimal.Decimal
+		used   bool
+	}
+	var batches []*batch
+	byID := map[string]*batch{}
+	for _, l := range r.setts {
+		id := settlementID(l)
+		b, ok := byID[id]
+		if !ok {
+			b = &batch{id: id, wallet: string(l.Wallet)}
+			byID[id] = b
+			batches = append(batches, b)
+		}
+		b.net = b.net.Add(l.Net.Amount)
+	}
+	if len(batches) == 0 {
+		return
+	}
+	for i, l := range r.lines {
+		if !l.Credit || r.lineLink[i] != nil {
+			continue
+		}
+		text := strings.ToLower(l.Text)
+		for _, b := range batches {
+			if b.used || !b.net.Equal(l.Amount.Amount) {
+				continue
+			}
+			if l.Ref == b.id || l.EndToEndID == b.id || strings.Contains(text, b.wallet) {
+				b.used = true
+				lk := Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), Settlement: b.id, Rule: LinkSettlementBatch, Amount: amt(l.Amount.Amount)}
+				r.lineLink[i] = &lk
+				r.links = append(r.links, lk)
+				break
+			}
+		}
+	}
+}
+
+// detect raises missing_event, missing_credit and late_event.
+func (r *run) detect() {
+	for i, l := range r.lines {
+		if !l.Credit || r.lineLink[i] != nil || !r.subject(l.BookingDate) {
+			continue
+		}
+		e := r.exception(reconcile.ExceptionMissingEvent, l.Amount,
+			fmt.Sprintf("%s entry %d booked %s: %q", l.StatementID, l.Seq, l.BookingDate, l.Text), l.StatementID, strconv.Itoa(l.Seq))
+		e.StatementRef = statementRef(l)
+	}
+	for _, s := range r.pays {
+		deadline := s.day.AddDays(r.cfg.window)
+		if s.link != nil || r.cfg.date.Before(deadline) {
+			continue
+		}
+		where := "statement"
+		if s.wallet {
+			where = string(s.p.Gateway) + " settlement"
+		}
+		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount,
+			fmt.Sprintf("paid %s (business day %s), no %s credit by %s (T+%d)", s.p.PaidAt.In(payment.Location()).Format(time.RFC3339), s.day, where, deadline, r.cfg.window), s.p.ID)
+		e.PaymentID = s.p.ID
+	}
+	prev := r.previous(AgencyAll)
+	if prev == nil {
+		return
+	}
+	reported := make(map[string]bool, len(prev.Payments))
+	for _, p := range prev.Payments {
+		reported[p.PaymentID] = true
+	}
+	for _, s := range r.pays {
+		if s.day != r.cfg.date || reported[s.p.ID] {
+			continue
+		}
+		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
+			fmt.Sprintf("paid %s, after report %s was sent", s.p.PaidAt.In(payment.Location()).Format(time.RFC3339), prev.ID), s.p.ID, r.cfg.date.String())
+		e.PaymentID = s.p.ID
+		e.CreatedAt = r.in.Now
+	}
+}
+
+func (r *run) previous(agency string) *Report {
+	var best *Report
+	for i := range r.in.PreviousReports {
+		p := &r.in.PreviousReports[i]
+		if p.Agency == agency && p.BusinessDate == r.cfg.date && (best == nil || p.Version > best.Version) {
+			best = p
+		}
+	}
+	return best
+}

@@ -1,0 +1,313 @@
+package daily
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+)
+
+// AgencyAll is the agency of the report over every agency.
+const AgencyAll = "ALL"
+
+// Amount is an exact decimal amount in the report's currency, written in
+// JSON as a string ("150000") so no reader turns it into a float. It does
+// not depend on decimal's package-level JSON switches.
+type Amount struct{ decimal.Decimal }
+
+// MarshalJSON writes the amount as a JSON string in plain notation.
+func (a Amount) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("report amount: %w", err)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return fmt.Errorf("report amount %q: %w", s, err)
+	}
+	a.Decimal = d
+	return nil
+}
+
+func amt(d decimal.Decimal) Amount { return Amount{d} }
+
+// Figures are the money columns of a report line.
+type Figures struct {
+	// Expected: amounts due of the notices issued on the day (not cancelled).
+	Expected Amount `json:"expected"`
+	// Collected: money of the day's payments allocated to notices, plus the
+	// overpaid excess (which is also a refund due).
+	Collected Amount `json:"collected"`
+	// Matched: the part of Collected whose credit is on a bank statement or
+	// settlement file with the same amount.
+	Matched Amount `json:"matched"`
+	// Unmatched = Collected − Matched: credit not seen yet, or different.
+	Unmatched Amount `json:"unmatched"`
+	// RefundsDue: overpaid excess to pay back.
+	RefundsDue Amount `json:"refunds_due"`
+	// Fees: what the wallets kept, from settlement files.
+	Fees Amount `json:"fees"`
+}
+
+func (f *Figures) add(o Figures) {
+	f.Expected.Decimal = f.Expected.Add(o.Expected.Decimal)
+	f.Collected.Decimal = f.Collected.Add(o.Collected.Decimal)
+	f.Matched.Decimal = f.Matched.Add(o.Matched.Decimal)
+	f.Unmatched.Decimal = f.Unmatched.Add(o.Unmatched.Decimal)
+	f.RefundsDue.Decimal = f.RefundsDue.Add(o.RefundsDue.Decimal)
+	f.Fees.Decimal = f.Fees.Add(o.Fees.Decimal)
+}
+
+func (f Figures) equal(o Figures, withExpected bool) bool {
+	return (!withExpected || f.Expected.Equal(o.Expected.Decimal)) &&
+		f.Collected.Equal(o.Collected.Decimal) && f.Matched.Equal(o.Matched.Decimal) &&
+		f.Unmatched.Equal(o.Unmatched.Decimal) && f.RefundsDue.Equal(o.RefundsDue.Decimal) &&
+		f.Fees.Equal(o.Fees.Decimal)
+}
+
+// BudgetLine is the breakdown by treasury account and budget classification.
+type BudgetLine struct {
+	Agency          string `json:"agency"`
+	TreasuryAccount string `json:"treasury_account"`
+	Chapter         string `json:"budget_chapter"`
+	Subitem         string `json:"budget_subitem"`
+	NoticesExpected int    `json:"notices_expected"`
+	Figures
+}
+
+// ChannelLine is the breakdown by payment channel (Gateway.Channel()).
+type ChannelLine struct {
+	Agency          string `json:"agency"`
+	TreasuryAccount string `json:"treasury_account"`
+	Channel         string `json:"channel"`
+	Payments        int    `json:"payments"`
+	Figures
+}
+
+// AccountLine is the subtotal of one treasury account of an agency.
+type AccountLine struct {
+	Agency          string `json:"agency"`
+	TreasuryAccount string `json:"treasury_account"`
+	NoticesExpected int    `json:"notices_expected"`
+	Figures
+}
+
+// UnassignedLine is money of the day's payments not allocated to any
+// notice (unmatched, ambiguous, duplicate, cancelled notice …), by channel.
+// Only the ALL report has it: it belongs to no agency yet.
+type UnassignedLine struct {
+	Channel   string `json:"channel"`
+	Payments  int    `json:"payments"`
+	Amount    Amount `json:"amount"`
+	Matched   Amount `json:"matched"`
+	Unmatched Amount `json:"unmatched"`
+	Fees      Amount `json:"fees"`
+}
+
+// CreditStatus says whether a payment's money was seen on a statement.
+type CreditStatus string
+
+// Credit statuses.
+const (
+	CreditMatched  CreditStatus = "matched"  // credit found, same amount
+	CreditMismatch CreditStatus = "mismatch" // credit found, other amount
+	CreditAwaiting CreditStatus = "awaiting" // not yet, still within T+N
+	CreditMissing  CreditStatus = "missing"  // not by T+N: missing_credit
+)
+
+// PaymentLine is one payment of the day.
+type PaymentLine struct {
+	PaymentID string          `json:"payment_id"`
+	Gateway   payment.Gateway `json:"gateway"`
+	Channel   string          `json:"channel"`
+	PaidAt    time.Time       `json:"paid_at"`
+	// Amount is the whole payment.
+	Amount Amount `json:"amount"`
+	// Collected is the part allocated to this report's notices (plus their
+	// overpaid excess); Unassigned the part allocated to none (ALL only).
+	Collected    Amount       `json:"collected"`
+	Unassigned   Amount       `json:"unassigned"`
+	Fee          Amount       `json:"fee"`
+	Credit       CreditStatus `json:"credit"`
+	LinkRule     LinkRule     `json:"link_rule,omitempty"`
+	StatementRef string       `json:"statement_ref,omitempty"`
+	Late         bool         `json:"late,omitempty"`
+}
+
+// AllocationLine is one allocation of a payment of the day.
+type AllocationLine struct {
+	PaymentID       string              `json:"payment_id"`
+	NoticeSystem    string              `json:"notice_system"`
+	NoticeID        string              `json:"notice_id"`
+	PaymentCode     payment.PaymentCode `json:"payment_code,omitempty"`
+	Agency          string              `json:"agency"`
+	TreasuryAccount string              `json:"treasury_account"`
+	Channel         string              `json:"channel"`
+	Amount          Amount              `json:"amount"`
+	Rule            reconcile.Rule      `json:"rule"`
+	Credit          CreditStatus        `json:"credit"`
+}
+
+// ExceptionLine is one open exception.
+type ExceptionLine struct {
+	ID           string                  `json:"id"`
+	Kind         reconcile.ExceptionKind `json:"kind"`
+	PaymentID    string                  `json:"payment_id,omitempty"`
+	StatementRef string                  `json:"statement_ref,omitempty"`
+	NoticeID     string                  `json:"notice_id,omitempty"`
+	Amount       Amount                  `json:"amount"`
+	Currency     payment.Currency        `json:"currency"`
+	Candidates   []string                `json:"candidates"`
+	Evidence     string                  `json:"evidence,omitempty"`
+	CreatedAt    time.Time               `json:"created_at"`
+	// AgeDays is the number of business days from the exception's creation
+	// to the report's as-of date.
+	AgeDays int `json:"age_days"`
+}
+
+// Adjustment is a change to an already-sent report of the same day: a
+// payment that arrived after it was sent (late_event).
+type Adjustment struct {
+	PaymentID   string                  `json:"payment_id"`
+	Channel     string                  `json:"channel"`
+	Reason      reconcile.ExceptionKind `json:"reason"`
+	ExceptionID string                  `json:"exception_id"`
+	Amount      Amount                  `json:"amount"`
+	Collected   Amount                  `json:"collected"`
+}
+
+// KindCount counts open exceptions of one kind.
+type KindCount struct {
+	Kind   reconcile.ExceptionKind `json:"kind"`
+	Count  int                     `json:"count"`
+	Amount Amount                  `json:"amount"`
+}
+
+// Totals are the report's figures over all its lines.
+type Totals struct {
+	Figures
+	NoticesExpected int `json:"notices_expected"`
+	Payments        int `json:"payments"`
+	// Unassigned and UnassignedFees: see UnassignedLine (ALL only).
+	Unassigned     Amount      `json:"unassigned"`
+	UnassignedFees Amount      `json:"unassigned_fees"`
+	OpenExceptions int         `json:"open_exceptions"`
+	ByKind         []KindCount `json:"exceptions_by_kind"`
+}
+
+// Control holds the counts and sums that Check verifies add up.
+type Control struct {
+	PaymentCount int    `json:"payment_count"`
+	PaymentSum   Amount `json:"payment_sum"`
+	// ForeignPayments are payments of the day not in VND: listed as
+	// exceptions by matching, left out of every sum.
+	ForeignPayments int    `json:"foreign_payments"`
+	AllocationCount int    `json:"allocation_count"`
+	AllocationSum   Amount `json:"allocation_sum"`
+	ExcessSum       Amount `json:"excess_sum"`
+	UnassignedSum   Amount `json:"unassigned_sum"`
+	// Statement credits booked on the day (ALL only): each is linked or a
+	// missing_event.
+	CreditCount       int    `json:"credit_count"`
+	CreditSum         Amount `json:"credit_sum"`
+	LinkedCreditCount int    `json:"linked_credit_count"`
+	LinkedCreditSum   Amount `json:"linked_credit_sum"`
+	MissingEventCount int    `json:"missing_event_count"`
+	MissingEventSum   Amount `json:"missing_event_sum"`
+	DebitCount        int    `json:"debit_count"`
+	DebitSum          Amount `json:"debit_sum"`
+	ExceptionCount    int    `json:"exception_count"`
+}
+
+// Report is one immutable version of a daily report for an agency (or ALL).
+// Its JSON (see REPORT.md) is canonical: fields in a fixed order, every
+// slice sorted, no maps, no time but the inputs'.
+type Report struct {
+	ID               string           `json:"id"`
+	BusinessDate     payment.Date     `json:"business_date"`
+	Agency           string           `json:"agency"`
+	Version          int              `json:"version"`
+	Currency         payment.Currency `json:"currency"`
+	Cutoff           string           `json:"cutoff"`
+	CreditWindowDays int              `json:"credit_window_days"`
+	AsOf             time.Time        `json:"as_of"`
+	Totals           Totals           `json:"totals"`
+	Control          Control          `json:"control"`
+	Accounts         []AccountLine    `json:"accounts"`
+	Budget           []BudgetLine     `json:"budget"`
+	Channels         []ChannelLine    `json:"channels"`
+	Unassigned       []UnassignedLine `json:"unassigned"`
+	Payments         []PaymentLine    `json:"payments"`
+	Allocations      []AllocationLine `json:"allocations"`
+	Links            []Link           `json:"links"`
+	Exceptions       []ExceptionLine  `json:"exceptions"`
+	Adjustments      []Adjustment     `json:"adjustments"`
+	// Diff is the change from the previous version; nil for version 1.
+	Diff *Diff `json:"diff,omitempty"`
+	// SHA256 is the hex SHA-256 of the canonical JSON of the report with
+	// this field empty.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// ReportID is the id of a report version: daily/<date>/<agency>/v<version>.
+func ReportID(date payment.Date, agency string, version int) string {
+	return fmt.Sprintf("daily/%s/%s/v%d", date, agency, version)
+}
+
+// CanonicalJSON is the JSON the SHA-256 is computed over: the report with
+// SHA256 empty, compact.
+func (r Report) CanonicalJSON() ([]byte, error) {
+	r.SHA256 = ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("report %s canonical json: %w", r.ID, err)
+	}
+	return b, nil
+}
+
+// JSON is the report.json file: indented, with the SHA-256, and a final
+// newline.
+func (r Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report %s json: %w", r.ID, err)
+	}
+	return append(b, '\n'), nil
+}
+
+func (r *Report) seal() error {
+	r.ID = ReportID(r.BusinessDate, r.Agency, r.Version)
+	b, err := r.CanonicalJSON()
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	r.SHA256 = hex.EncodeToString(sum[:])
+	return nil
+}
+
+// ErrSHA256 is returned by Verify when a report's hash does not match.
+var ErrSHA256 = errors.New("report SHA-256 does not match its content")
+
+// Verify recomputes the SHA-256 and the control totals.
+func (r Report) Verify() error {
+	b, err := r.CanonicalJSON()
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != r.SHA256 {
+		return fmt.Errorf("report %s: %w", r.ID, ErrSHA256)
+	}
+	return Check(r)
+}
