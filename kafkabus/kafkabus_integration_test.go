@@ -288,7 +288,7 @@ func TestPoisonToDLQTransientRetriedAndReplay(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("ReplayDLQ = %d, %v; want 1", n, err)
 	}
-	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: 0})
+	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: 0, MaxWait: 200 * time.Millisecond})
 	defer rd.Close()
 	if err := rd.SetOffset(int64(len(keys))); err != nil {
 		t.Fatal(err)

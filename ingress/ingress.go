@@ -1,0 +1,263 @@
+package ingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/payment"
+)
+
+// ErrNotStored wraps every failure to store a callback in Kafka. Decoders
+// answer it with a reply that makes the gateway retry.
+var ErrNotStored = errors.New("callback not stored")
+
+// ErrConfig is wrapped by configuration errors.
+var ErrConfig = errors.New("ingress: invalid configuration")
+
+// Publisher stores messages in Kafka; *kafkabus.Producer is one. Both calls
+// return only after the broker acknowledged the write.
+type Publisher interface {
+	Publish(ctx context.Context, topic string, key, value []byte, headers map[string]string) error
+	DeadLetter(ctx context.Context, dlqTopic string, d kafkabus.DeadLetter) error
+}
+
+// Outcome of one callback, the label of feerecon_ingress_callbacks_total.
+type Outcome string
+
+// Outcomes.
+const (
+	// OutcomeAccepted: verified and published to the raw topic.
+	OutcomeAccepted Outcome = "accepted"
+	// OutcomeNotPayment: authentic, records no money in; published too.
+	OutcomeNotPayment Outcome = "not_payment"
+	// OutcomeRejected: poison; answered with an error, kept in the DLQ.
+	OutcomeRejected Outcome = "rejected"
+	// OutcomeNotStored: Kafka did not take it; the gateway will retry.
+	OutcomeNotStored Outcome = "not_stored"
+	// OutcomeUnknownGateway: no decoder for the path's name (404).
+	OutcomeUnknownGateway Outcome = "unknown_gateway"
+)
+
+// Config configures the handler. Zero values take the defaults.
+type Config struct {
+	// Decoders by gateway: the gateways served. Required.
+	Decoders gateways.Set
+	// Publisher stores messages. Required.
+	Publisher Publisher
+	// Topic names a gateway's raw topic; default kafkabus.RawTopic.
+	Topic func(payment.Gateway) string
+	// DLQTopic receives rejected callbacks; default kafkabus.TopicDLQ.
+	DLQTopic string
+	// PublishTimeout bounds the wait for the broker; default 10s. Keep it
+	// under the gateway's own timeout (MoMo waits 15s).
+	PublishTimeout time.Duration
+	// KeepHeader selects the request headers passed to the decoder and
+	// stored with the message (canonical names); default: every "X-*"
+	// header. Only a header's first value is kept.
+	KeepHeader func(name string) bool
+	// Registerer, if set, receives feerecon_ingress_callbacks_total.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Clock      func() time.Time
+}
+
+// Validate reports all problems at once.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Decoders) == 0 {
+		errs = append(errs, fmt.Errorf("%w: no decoders", ErrConfig))
+	}
+	for g, d := range c.Decoders {
+		if d == nil || d.Gateway() != g {
+			errs = append(errs, fmt.Errorf("%w: decoder for %q is nil or serves another gateway", ErrConfig, g))
+		}
+	}
+	if c.Publisher == nil {
+		errs = append(errs, fmt.Errorf("%w: no publisher", ErrConfig))
+	}
+	if c.PublishTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%w: negative PublishTimeout", ErrConfig))
+	}
+	return errors.Join(errs...)
+}
+
+// maxHeaders bounds how many request headers are kept.
+const maxHeaders = 32
+
+// Handler serves POST and GET /gateways/{name}/callback.
+type Handler struct {
+	cfg      Config
+	mux      *http.ServeMux
+	log      *slog.Logger
+	outcomes *prometheus.CounterVec
+}
+
+// New builds the handler. Mount it at the root or under "/gateways/".
+func New(cfg Config) (*Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Topic == nil {
+		cfg.Topic = kafkabus.RawTopic
+	}
+	if cfg.DLQTopic == "" {
+		cfg.DLQTopic = kafkabus.TopicDLQ
+	}
+	if cfg.PublishTimeout == 0 {
+		cfg.PublishTimeout = 10 * time.Second
+	}
+	if cfg.KeepHeader == nil {
+		cfg.KeepHeader = func(name string) bool { return strings.HasPrefix(name, "X-") }
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), log: log}
+	h.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "feerecon_ingress_callbacks_total",
+		Help: "Gateway callbacks by gateway and outcome (accepted, not_payment, rejected, not_stored, unknown_gateway).",
+	}, []string{"gateway", "outcome"})
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(h.outcomes); err != nil {
+			return nil, fmt.Errorf("register ingress metrics: %w", err)
+		}
+	}
+	h.mux.HandleFunc("POST /gateways/{name}/callback", h.callback)
+	h.mux.HandleFunc("GET /gateways/{name}/callback", h.callback)
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
+	g := payment.Gateway(r.PathValue("name"))
+	dec, err := h.cfg.Decoders.Get(g)
+	if err != nil {
+		h.count("unknown", OutcomeUnknownGateway)
+		http.Error(w, "unknown gateway", http.StatusNotFound)
+		return
+	}
+	log := h.log.With(slog.String("gateway", string(g)), slog.String("method", r.Method))
+	raw, readErr := h.read(w, r, g)
+	var (
+		payments  []payment.Payment
+		decodeErr = readErr
+	)
+	if readErr == nil {
+		payments, decodeErr = dec.Decode(raw)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
+	defer cancel()
+	topic := h.cfg.Topic(g)
+
+	if decodeErr == nil || errors.Is(decodeErr, gateways.ErrNotPayment) {
+		var key []byte
+		if len(payments) > 0 {
+			key = []byte(payments[0].TxnID)
+		}
+		if err := h.cfg.Publisher.Publish(ctx, topic, key, raw.Body, raw.Headers); err != nil {
+			h.notStored(ctx, w, log, dec, g, err)
+			return
+		}
+		outcome := OutcomeAccepted
+		if decodeErr != nil {
+			outcome = OutcomeNotPayment
+		}
+		h.count(string(g), outcome)
+		attrs := []any{slog.String("outcome", string(outcome)), slog.Int("payments", len(payments))}
+		if len(payments) > 0 {
+			p := payments[0]
+			attrs = append(attrs, slog.String("txn_id", p.TxnID), slog.String("amount", p.Amount.String()))
+			if p.PayerAccount != "" {
+				attrs = append(attrs, slog.String("payer_account", payment.MaskAccount(p.PayerAccount)))
+			}
+		}
+		log.InfoContext(ctx, "callback stored", attrs...)
+		reply(w, dec, decodeErr)
+		return
+	}
+
+	// Poison, or an error that breaks the contract: answer with the
+	// gateway's error reply, but keep the message.
+	_, kind, reason := kafkabus.Classify(decodeErr)
+	if kind == "" {
+		kind, reason = kafkabus.KindPermanent, "undecodable"
+	}
+	d := kafkabus.DeadLetter{
+		SourceTopic: topic, SourcePartition: -1, SourceOffset: -1,
+		Value: raw.Body, Headers: raw.Headers,
+		Kind: kind, Reason: reason, Err: decodeErr, At: h.cfg.Clock(), Origin: "ingress",
+	}
+	if err := h.cfg.Publisher.DeadLetter(ctx, h.cfg.DLQTopic, d); err != nil {
+		h.notStored(ctx, w, log, dec, g, err)
+		return
+	}
+	h.count(string(g), OutcomeRejected)
+	log.WarnContext(ctx, "callback rejected and dead-lettered",
+		slog.String("reason", reason), slog.String("error", decodeErr.Error()))
+	reply(w, dec, decodeErr)
+}
+
+// read returns the raw message. A body over gateways.MaxMessageBytes is an
+// ErrTooLarge error with an empty Body (the headers are kept).
+func (h *Handler) read(w http.ResponseWriter, r *http.Request, g payment.Gateway) (gateways.Raw, error) {
+	raw := gateways.Raw{Headers: map[string]string{}}
+	for name, vs := range r.Header {
+		if len(raw.Headers) == maxHeaders {
+			break
+		}
+		if len(vs) > 0 && h.cfg.KeepHeader(name) {
+			raw.Headers[name] = vs[0]
+		}
+	}
+	if r.Method == http.MethodGet {
+		if len(r.URL.RawQuery) > gateways.MaxMessageBytes {
+			return raw, gateways.Errorf(g, gateways.ErrTooLarge, "query of %d bytes", len(r.URL.RawQuery))
+		}
+		raw.Body = []byte(r.URL.RawQuery)
+		return raw, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, gateways.MaxMessageBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return raw, gateways.Errorf(g, gateways.ErrTooLarge, "body over %d bytes", gateways.MaxMessageBytes)
+		}
+		return raw, gateways.Errorf(g, gateways.ErrMalformed, "read body: %v", err)
+	}
+	raw.Body = body
+	return raw, nil
+}
+
+func (h *Handler) notStored(ctx context.Context, w http.ResponseWriter, log *slog.Logger, dec gateways.Decoder, g payment.Gateway, err error) {
+	h.count(string(g), OutcomeNotStored)
+	log.ErrorContext(ctx, "callback not stored: answering with a retry", slog.String("error", err.Error()))
+	reply(w, dec, fmt.Errorf("%w: %w", ErrNotStored, err))
+}
+
+func (h *Handler) count(gateway string, o Outcome) {
+	h.outcomes.WithLabelValues(gateway, string(o)).Inc()
+}
+
+func reply(w http.ResponseWriter, dec gateways.Decoder, err error) {
+	status, ct, body := dec.Reply(err)
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,349 @@
+package ingress_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/vietqr"
+	"github.com/feerecon/feerecon/gateways/vnpay"
+	"github.com/feerecon/feerecon/ingress"
+	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/testenv"
+)
+
+const (
+	vietqrDir    = "../testdata/gateways/vietqr"
+	vietqrSecret = "feerecon-test-vietqr-secret-0001" // signs testdata/gateways/vietqr
+	vnpaySecret  = "test_secret"                      // the DOMAIN.md vector's secret
+	// vnpayIPN is the DOMAIN.md VNPay vector as an IPN query string.
+	vnpayIPN = "vnp_Amount=1000000&vnp_BankCode=NCB&vnp_BankTranNo=VNP14422574&vnp_CardType=ATM&" +
+		"vnp_OrderInfo=Thanh+toan+don+hang+2024-05-21T02%3A17%3A31.249Z&vnp_PayDate=20240521091806&" +
+		"vnp_ResponseCode=00&vnp_TmnCode=TEST_TMN_CODE&vnp_TransactionNo=14422574&vnp_TransactionStatus=00&" +
+		"vnp_TxnRef=1716257871703&vnp_SecureHash=649982421beb422556a1374713c74e58e716ecbd05007c0c0e1f7effdfaf361dbf146889ca446139afe11b9954c4d5c486e99e3b86fcfab6957f29eb0be72895"
+)
+
+func decoders(t *testing.T) gateways.Set {
+	t.Helper()
+	q, err := vietqr.New(vietqr.Config{Secret: vietqrSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vnpay.New(vnpay.Config{HashSecret: vnpaySecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gateways.NewSet(q, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func vietqrFile(t *testing.T, name string) (body []byte, sig string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(vietqrDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.ReadFile(filepath.Join(vietqrDir, name+".sig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, strings.TrimSpace(string(s))
+}
+
+type env struct {
+	h      *ingress.Handler
+	broker string
+	raw    map[payment.Gateway]string // unique raw topics
+	dlq    string
+	logs   *bytes.Buffer
+}
+
+// newEnv builds a handler publishing to brokers (the real one unless
+// overridden) with unique one-partition topics.
+func newEnv(t *testing.T, brokers []string, publishTimeout time.Duration) env {
+	t.Helper()
+	e := env{raw: map[payment.Gateway]string{}, dlq: testenv.Name("in-dlq"), logs: &bytes.Buffer{}}
+	for _, g := range []payment.Gateway{payment.GatewayVietQR, payment.GatewayVNPay} {
+		e.raw[g] = testenv.Name("in-raw-" + string(g))
+	}
+	if brokers == nil {
+		e.broker = testenv.Kafka(t)
+		brokers = []string{e.broker}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := kafkabus.EnsureTopicsWith(ctx, e.broker, kafkabus.TopicOptions{Partitions: 1},
+			e.raw[payment.GatewayVietQR], e.raw[payment.GatewayVNPay], e.dlq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: brokers, MaxAttempts: 2, WriteTimeout: time.Second, ReadTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	e.h, err = ingress.New(ingress.Config{
+		Decoders: decoders(t), Publisher: p, DLQTopic: e.dlq,
+		Topic:          func(g payment.Gateway) string { return e.raw[g] },
+		PublishTimeout: publishTimeout,
+		Logger:         slog.New(slog.NewTextHandler(e.logs, nil)),
+		Registerer:     prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e env) do(method, target string, body []byte, hdr map[string]string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, target, bytes.NewReader(body))
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	return w
+}
+
+// readOne reads the message at offset 0 of a one-partition topic.
+func readOne(t *testing.T, broker, topic string) kafka.Message {
+	t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: 0, MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := r.FetchMessage(ctx)
+	if err != nil {
+		t.Fatalf("read %s: %v", topic, err)
+	}
+	return m
+}
+
+func headers(m kafka.Message) map[string]string {
+	h := map[string]string{}
+	for _, x := range m.Headers {
+		h[x.Key] = string(x.Value)
+	}
+	return h
+}
+
+func TestCallbackStoredInKafka(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, 10*time.Second)
+	body, sig := vietqrFile(t, "valid.json")
+	w := e.do(http.MethodPost, "/gateways/vietqr/callback", body, map[string]string{
+		vietqr.HeaderSignature: sig, "Content-Type": "application/json", "Authorization": "Bearer not-kept"})
+	if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"success":true}` {
+		t.Fatalf("reply %d %s", w.Code, w.Body)
+	}
+	m := readOne(t, e.broker, e.raw[payment.GatewayVietQR])
+	h := headers(m)
+	if string(m.Key) != "92704" || !bytes.Equal(m.Value, body) || h[vietqr.HeaderSignature] != sig {
+		t.Errorf("stored key %q headers %v, value equal %v", m.Key, h, bytes.Equal(m.Value, body))
+	}
+	if _, ok := h["Authorization"]; ok {
+		t.Error("a non X- header was stored")
+	}
+	// The stored message decodes again, byte for byte.
+	if ps, err := decoders(t)[payment.GatewayVietQR].Decode(gateways.Raw{Body: m.Value, Headers: h}); err != nil || len(ps) != 1 {
+		t.Errorf("stored message does not decode: %v", err)
+	}
+	if strings.Contains(e.logs.String(), "0071000123456") {
+		t.Errorf("account number in the logs: %s", e.logs)
+	}
+
+	// VNPay IPN by GET: the raw query is the message.
+	w = e.do(http.MethodGet, "/gateways/vnpay/callback?"+vnpayIPN, nil, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"RspCode":"00"`) {
+		t.Fatalf("vnpay reply %d %s", w.Code, w.Body)
+	}
+	m = readOne(t, e.broker, e.raw[payment.GatewayVNPay])
+	if string(m.Key) != "14422574" || string(m.Value) != vnpayIPN {
+		t.Errorf("vnpay stored key %q value %q", m.Key, m.Value)
+	}
+}
+
+func TestBadSignatureAnsweredAndDeadLettered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, 10*time.Second)
+	body, sig := vietqrFile(t, "tampered_amount.json")
+	w := e.do(http.MethodPost, "/gateways/vietqr/callback", body, map[string]string{vietqr.HeaderSignature: sig})
+	if w.Code != 400 {
+		t.Fatalf("reply %d %s, want the adapter's 400", w.Code, w.Body)
+	}
+	recs, err := kafkabus.ListDLQ(context.Background(), e.broker, 0, kafkabus.WithDLQTopic(e.dlq))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("DLQ: %d records, %v", len(recs), err)
+	}
+	r := recs[0]
+	if r.Reason != "signature" || r.Kind != kafkabus.KindPoison || r.Origin != "ingress" ||
+		r.SourceTopic != e.raw[payment.GatewayVietQR] || r.SourceOffset != -1 ||
+		!bytes.Equal(r.Message.Value, body) || r.OriginalHeaders[vietqr.HeaderSignature] != sig {
+		t.Errorf("dead letter %+v", r)
+	}
+	// VNPay answers a bad checksum with its own code.
+	w = e.do(http.MethodGet, "/gateways/vnpay/callback?"+strings.Replace(vnpayIPN, "vnp_Amount=1000000", "vnp_Amount=2000000", 1), nil, nil)
+	if !strings.Contains(w.Body.String(), `"RspCode":"97"`) {
+		t.Errorf("vnpay bad checksum reply %s", w.Body)
+	}
+	// Too large: 413 and a dead letter with an empty value.
+	big := bytes.Repeat([]byte("a"), gateways.MaxMessageBytes+1)
+	w = e.do(http.MethodPost, "/gateways/vietqr/callback", big, map[string]string{vietqr.HeaderSignature: sig})
+	if w.Code != 413 {
+		t.Errorf("too large: %d", w.Code)
+	}
+	recs, err = kafkabus.ListDLQ(context.Background(), e.broker, 0, kafkabus.WithDLQTopic(e.dlq))
+	if err != nil || len(recs) != 3 || recs[2].Reason != "too_large" || len(recs[2].Message.Value) != 0 {
+		t.Errorf("DLQ after too large: %d records, %v", len(recs), err)
+	}
+}
+
+func TestNotPaymentStoredAndAcknowledged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, 10*time.Second)
+	body, sig := vietqrFile(t, "transfer_out.json")
+	w := e.do(http.MethodPost, "/gateways/vietqr/callback", body, map[string]string{vietqr.HeaderSignature: sig})
+	if w.Code != 200 {
+		t.Fatalf("reply %d %s", w.Code, w.Body)
+	}
+	m := readOne(t, e.broker, e.raw[payment.GatewayVietQR])
+	if !bytes.Equal(m.Value, body) || len(m.Key) != 0 {
+		t.Errorf("stored key %q", m.Key)
+	}
+}
+
+// closedPort returns a 127.0.0.1 address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// silentBroker accepts connections and never answers: a broker that hangs.
+func silentBroker(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// With Kafka unreachable the endpoint never answers success: the gateways
+// retry. The shared broker is not touched.
+func TestKafkaDownAnswersRetry(t *testing.T) {
+	t.Parallel()
+	body, sig := vietqrFile(t, "valid.json")
+	bad, badSig := vietqrFile(t, "tampered_amount.json")
+	for name, broker := range map[string]string{"closed port": closedPort(t), "silent broker": silentBroker(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, []string{broker}, 2*time.Second)
+			start := time.Now()
+			w := e.do(http.MethodPost, "/gateways/vietqr/callback", body, map[string]string{vietqr.HeaderSignature: sig})
+			if w.Code != 500 {
+				t.Errorf("vietqr reply %d %s, want 500", w.Code, w.Body)
+			}
+			if d := time.Since(start); d > 15*time.Second {
+				t.Errorf("answer took %s", d)
+			}
+			w = e.do(http.MethodGet, "/gateways/vnpay/callback?"+vnpayIPN, nil, nil)
+			if !strings.Contains(w.Body.String(), `"RspCode":"99"`) {
+				t.Errorf("vnpay reply %s, want RspCode 99", w.Body)
+			}
+			// A poison message that cannot be kept is not answered as
+			// rejected either: the gateway must come back.
+			w = e.do(http.MethodPost, "/gateways/vietqr/callback", bad, map[string]string{vietqr.HeaderSignature: badSig})
+			if w.Code != 500 {
+				t.Errorf("poison with Kafka down: %d, want 500", w.Code)
+			}
+			if !strings.Contains(e.logs.String(), "callback not stored") {
+				t.Errorf("no error logged: %s", e.logs)
+			}
+		})
+	}
+}
+
+type fakePublisher struct {
+	published, deadLettered int
+	err                     error
+}
+
+func (f *fakePublisher) Publish(context.Context, string, []byte, []byte, map[string]string) error {
+	f.published++
+	return f.err
+}
+
+func (f *fakePublisher) DeadLetter(context.Context, string, kafkabus.DeadLetter) error {
+	f.deadLettered++
+	return f.err
+}
+
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	f := &fakePublisher{}
+	h, err := ingress.New(ingress.Config{Decoders: decoders(t), Publisher: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodPost, "/gateways/nosuch/callback", 404},
+		{http.MethodPut, "/gateways/vietqr/callback", 405},
+		{http.MethodPost, "/gateways/vietqr/other", 404},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(c.method, c.path, strings.NewReader("{}")))
+		if w.Code != c.want {
+			t.Errorf("%s %s = %d, want %d", c.method, c.path, w.Code, c.want)
+		}
+	}
+	if f.published+f.deadLettered != 0 {
+		t.Error("a routing failure published something")
+	}
+	if _, err := ingress.New(ingress.Config{}); !errors.Is(err, ingress.ErrConfig) {
+		t.Errorf("empty config: %v", err)
+	}
+}
