@@ -319,6 +319,9 @@ func (d *decider) decide(p *payment.Payment) {
 	}
 	switch {
 	case len(targets) == 0:
+		if evidence == "" {
+			evidence = "no valid payment code or dossier code in the description"
+		}
 		d.exception(p, ExceptionUnmatched, p.Amount, d.suggest(p), "", evidence)
 	case conflict:
 		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(targets), "",

@@ -93,7 +93,7 @@ func NewReport(r *Result) Report {
 	for _, a := range r.Allocations {
 		rep.Allocations = append(rep.Allocations, ReportAllocation{
 			PaymentID: a.PaymentID, NoticeSystem: a.NoticeSystem, NoticeID: a.NoticeID, PaymentCode: a.Code,
-			Amount: a.Amount.Amount.String(), Currency: a.Amount.Currency, Rule: a.Rule, Evidence: a.Evidence,
+			Amount: moneyString(a.Amount), Currency: a.Amount.Currency, Rule: a.Rule, Evidence: a.Evidence,
 		})
 	}
 	for _, e := range r.Exceptions {
@@ -105,7 +105,7 @@ func NewReport(r *Result) Report {
 			x.Candidates = []string{}
 		}
 		if e.Amount.Currency != "" {
-			x.Amount, x.Currency = e.Amount.Amount.String(), e.Amount.Currency
+			x.Amount, x.Currency = moneyString(e.Amount), e.Amount.Currency
 		}
 		if e.Kind == reconcile.ExceptionInvalidInput {
 			x.Line = r.Lines[e.ID]
@@ -117,14 +117,23 @@ func NewReport(r *Result) Report {
 	for _, n := range r.Notices {
 		rep.Notices = append(rep.Notices, ReportNotice{
 			NoticeSystem: n.System, NoticeID: n.NoticeID, PaymentCode: n.Code, Status: n.Status,
-			AmountDue: n.AmountDue.Amount.String(), PaidAmount: n.Paid.Amount.String(),
-			Outstanding: n.AmountDue.Amount.Sub(n.Paid.Amount).String(),
+			AmountDue: moneyString(n.AmountDue), PaidAmount: moneyString(n.Paid),
+			Outstanding: moneyString(payment.Money{Amount: n.AmountDue.Amount.Sub(n.Paid.Amount), Currency: n.AmountDue.Currency}),
 		})
 	}
 	for _, l := range r.InvalidNotices {
 		rep.InvalidNotices = append(rep.InvalidNotices, ReportLine{File: l.File, Line: l.Line, Field: l.Field, Error: l.Err.Error()})
 	}
 	return rep
+}
+
+// moneyString writes an amount with its currency's minor units ("12.50"
+// USD, "150000" VND).
+func moneyString(m payment.Money) string {
+	if units, ok := m.Currency.MinorUnits(); ok {
+		return m.Amount.StringFixed(units)
+	}
+	return m.Amount.String()
 }
 
 // CSVHeader is the header of report.csv: one row per allocation, exception

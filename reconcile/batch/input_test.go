@@ -1,0 +1,119 @@
+package batch
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/feerecon/feerecon/payment"
+)
+
+func TestParsePaymentErrors(t *testing.T) {
+	t.Parallel()
+	policy := payment.DefaultAmountPolicy()
+	ok := `{"payment_id":"vietqr:A","gateway":"vietqr","gateway_txn_id":"A","amount":"150000","currency":"VND","paid_at":"2026-11-20T09:00:00+07:00","description":"NP"}`
+	if _, err := parsePayment([]byte(ok), policy); err != nil {
+		t.Fatalf("good line rejected: %v", err)
+	}
+	for name, c := range map[string]struct {
+		line  string
+		field string
+		is    error
+	}{
+		"number amount": {strings.Replace(ok, `"150000"`, `150000`, 1), "amount", ErrField},
+		"fraction":      {strings.Replace(ok, `"150000"`, `"1.5"`, 1), "amount", payment.ErrAmountFractional},
+		"exponent":      {strings.Replace(ok, `"150000"`, `"1e5"`, 1), "amount", payment.ErrAmountNotNumeric},
+		"zero":          {strings.Replace(ok, `"150000"`, `"0"`, 1), "amount", payment.ErrAmountZero},
+		"currency":      {strings.Replace(ok, `"VND"`, `"XYZ"`, 1), "amount", payment.ErrUnknownCurrency},
+		"time":          {strings.Replace(ok, `2026-11-20T09:00:00+07:00`, `2026-11-20 09:00`, 1), "paid_at", ErrField},
+		"unknown field": {strings.Replace(ok, `"description"`, `"descripton"`, 1), "", ErrSyntax},
+		"id mismatch":   {strings.Replace(ok, `"vietqr:A"`, `"vietqr:B"`, 1), "", payment.ErrInvalidPayment},
+		"two values":    {ok + ` {}`, "", ErrSyntax},
+	} {
+		_, err := parsePayment([]byte(c.line), policy)
+		if !errors.Is(err, c.is) {
+			t.Errorf("%s: error %v, want %v", name, err, c.is)
+		}
+		le := lineErr("payments.jsonl", 3, err)
+		if le.Field != c.field || !strings.HasPrefix(le.Error(), "payments.jsonl:3: ") {
+			t.Errorf("%s: line error %q field %q, want field %q", name, le, le.Field, c.field)
+		}
+	}
+}
+
+func TestCellSafe(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "-2": "'-2", "@x": "'@x", "150000": "150000", "": "",
+	} {
+		if got := cellSafe(in); got != want {
+			t.Errorf("cellSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzParsePaymentLine(f *testing.F) {
+	f.Add([]byte(`{"payment_id":"vietqr:A","gateway":"vietqr","gateway_txn_id":"A","amount":"150000","currency":"VND","paid_at":"2026-11-20T09:00:00+07:00","description":"NP000000015186","payer_name":"Nguyễn","payer_account":"0071"}`))
+	f.Add([]byte(`{"payment_id":"momo:1","gateway":"momo","gateway_txn_id":"1","amount":"12.50","currency":"USD","paid_at":"2026-11-20T09:00:00Z","description":""}`))
+	f.Add([]byte(`{"amount":1e400}`))
+	f.Add([]byte(`not json`))
+	policy := payment.DefaultAmountPolicy()
+	f.Fuzz(func(t *testing.T, line []byte) {
+		p, err := parsePayment(line, policy)
+		if err != nil {
+			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrField) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("accepted an invalid payment: %v", err)
+		}
+		// write it back and read it again: the same payment
+		back, err := json.Marshal(map[string]string{
+			"payment_id": p.ID, "gateway": string(p.Gateway), "gateway_txn_id": p.TxnID,
+			"amount": p.Amount.Amount.String(), "currency": string(p.Amount.Currency),
+			"paid_at": p.PaidAt.Format("2006-01-02T15:04:05.999999999Z07:00"), "description": p.Description,
+			"payer_name": p.PayerName, "payer_account": p.PayerAccount, "bank_ref": p.BankRef,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := parsePayment(back, policy)
+		if err != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+		if q.ID != p.ID || !q.Amount.Equal(p.Amount) || !q.PaidAt.Equal(p.PaidAt) || q.Description != p.Description {
+			t.Fatalf("round trip changed %+v into %+v", p, q)
+		}
+	})
+}
+
+func FuzzParseNoticeRecord(f *testing.F) {
+	f.Add("TB-1,G01.899.108.000-261118-0001,NP000000015186,UBND-01,Nguyễn Văn An,50000,VND,2026-11-18T08:00:00+07:00,2026-12-18T08:00:00+07:00,018,2771,7111001,issued")
+	f.Add("TB-2,H29.75-261119-0003,,A,B,1.5,VND,2026-11-18T08:00:00Z,,1,2,3,cancelled")
+	f.Add("TB-3,x,y,z,,,,,,,,,")
+	h, err := parseNoticeHeader("notices.csv", NoticeColumns)
+	if err != nil {
+		f.Fatal(err)
+	}
+	policy := payment.DefaultAmountPolicy()
+	f.Fuzz(func(t *testing.T, line string) {
+		rec := strings.Split(line, ",")
+		n, err := parseNotice(h, rec, "batch", policy)
+		if err != nil {
+			var fe *fieldErr
+			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrField) && !errors.As(err, &fe) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if err := n.Validate(); err != nil {
+			t.Fatalf("accepted an invalid notice: %v", err)
+		}
+		if n.Status != payment.NoticeIssued && n.Status != payment.NoticeCancelled && n.Status != payment.NoticeExpired {
+			t.Fatalf("status %q accepted", n.Status)
+		}
+	})
+}
