@@ -173,7 +173,9 @@ func diffReports(prev, cur *Report) (Diff, error) {
 	if d.Exceptions, err = diffOf(ageless(prev.Exceptions), ageless(cur.Exceptions), func(e ExceptionLine) string { return e.ID }); err != nil {
 		return d, err
 	}
-	adjKey := func(a Adjustment) string { return a.PaymentID + "|" + string(a.Reason) + "|" + strconv.Quote(a.ExceptionID) }
+	adjKey := func(a Adjustment) string {
+		return a.PaymentID + "|" + string(a.Reason) + "|" + strconv.Quote(a.ExceptionID)
+	}
 	if d.Adjustments, err = diffOf(prev.Adjustments, cur.Adjustments, adjKey); err != nil {
 		return d, err
 	}
