@@ -1,0 +1,63 @@
+package gatewaysim
+
+import (
+	"encoding/json"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/vietqr"
+	"github.com/feerecon/feerecon/payment"
+)
+
+// sepayWebhook is SePay's bank-transaction webhook body, fields in the order
+// SePay sends them.
+type sepayWebhook struct {
+	ID              json.Number `json:"id"`
+	Gateway         string      `json:"gateway"`
+	TransactionDate string      `json:"transactionDate"`
+	AccountNumber   string      `json:"accountNumber"`
+	Code            *string     `json:"code"`
+	Content         string      `json:"content"`
+	TransferType    string      `json:"transferType"`
+	TransferAmount  json.Number `json:"transferAmount"`
+	Accumulated     json.Number `json:"accumulated"`
+	SubAccount      *string     `json:"subAccount"`
+	ReferenceCode   string      `json:"referenceCode"`
+	Description     string      `json:"description"`
+}
+
+// encodeVietQR writes the SePay-schema credit webhook with feerecon's
+// X-Feerecon-Signature header.
+func encodeVietQR(p payment.Payment, s Secrets) (gateways.Raw, error) {
+	if !jsonInteger(p.TxnID) {
+		return gateways.Raw{}, unencodable(p, "vietqr id %q is not an integer without leading zeros", p.TxnID)
+	}
+	if err := requireVND(p); err != nil {
+		return gateways.Raw{}, err
+	}
+	if err := utf8Fields(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
+		return gateways.Raw{}, err
+	}
+	at, err := localTime(p, "2006-01-02 15:04:05")
+	if err != nil {
+		return gateways.Raw{}, err
+	}
+	body, err := json.Marshal(sepayWebhook{
+		ID:              json.Number(p.TxnID),
+		Gateway:         "Vietcombank",
+		TransactionDate: at,
+		AccountNumber:   s.CollectionAccount,
+		Content:         p.Description,
+		TransferType:    vietqr.TransferIn,
+		TransferAmount:  json.Number(p.Amount.Amount.String()),
+		// The running balance is unknown to the simulator; the adapter
+		// does not read it.
+		Accumulated:   json.Number("0"),
+		ReferenceCode: p.BankRef,
+		// SePay's description is the bank's full notification text.
+		Description: "BankAPINotify " + p.Description,
+	})
+	if err != nil {
+		return gateways.Raw{}, unencodable(p, "json: %v", err)
+	}
+	return gateways.Raw{Body: body, Headers: map[string]string{vietqr.HeaderSignature: hmacSHA256Hex(s.VietQR, body)}}, nil
+}
