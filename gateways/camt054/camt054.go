@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -238,24 +240,27 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 		}
 		txn = nid + "/" + strconv.Itoa(idx+1)
 	}
+	if !validID(txn) {
+		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transaction id %q is not printable text of at most %d bytes", txn, maxIDBytes)
+	}
 	p := payment.Payment{
 		ID:          payment.PaymentID(gw, txn),
 		Gateway:     gw,
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      paidAt,
-		Description: e.description(txs),
-		BankRef:     strings.TrimSpace(e.AcctSvcrRef),
+		Description: text(e.description(txs)),
+		BankRef:     text(strings.TrimSpace(e.AcctSvcrRef)),
 	}
 	for _, t := range txs {
 		if p.BankRef == "" {
-			p.BankRef = strings.TrimSpace(t.Refs.AcctSvcrRef)
+			p.BankRef = text(strings.TrimSpace(t.Refs.AcctSvcrRef))
 		}
 		if p.PayerName == "" {
-			p.PayerName = t.RltdPties.Dbtr.name()
+			p.PayerName = text(t.RltdPties.Dbtr.name())
 		}
 		if p.PayerAccount == "" {
-			p.PayerAccount = t.RltdPties.DbtrAcct.ID.String()
+			p.PayerAccount = text(t.RltdPties.DbtrAcct.ID.String())
 		}
 	}
 	return p, nil
@@ -302,4 +307,26 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 	default:
 		return 503, ct, []byte("retry later\n")
 	}
+}
+
+// text makes s storable without changing valid text: invalid UTF-8 becomes
+// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
+func text(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
+// maxIDBytes bounds a transaction id: Max35Text references, or a
+// notification id with an entry number.
+const maxIDBytes = 80
+
+func validID(s string) bool {
+	if len(s) > maxIDBytes || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -43,6 +43,10 @@
 // the first transaction and the remittance text of all; feerecon's
 // collection accounts are expected to be notified per transaction.
 //
+// Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
+// and NUL is dropped: a payment that PostgreSQL cannot store would be
+// redelivered forever.
+//
 // Reply: HTTP 200 "OK" when stored and for a message without credits; 401
 // for ErrSignature; 400 for malformed or amount errors; 413 for
 // ErrTooLarge; 503 for a storage error, so the sender delivers again.

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -81,6 +82,13 @@ func Check(g payment.Gateway, ps []payment.Payment, err error) error {
 		}
 		if err := p.Validate(); err != nil {
 			return fmt.Errorf("payment %d: %w", i, err)
+		}
+		// PostgreSQL text rejects invalid UTF-8 and NUL: such a payment
+		// would fail to store forever and be redelivered forever.
+		for _, f := range []string{p.ID, p.TxnID, p.PayerName, p.PayerAccount, p.Description, p.BankRef} {
+			if !utf8.ValidString(f) || strings.ContainsRune(f, 0) {
+				return fmt.Errorf("payment %d: field %q is not storable text (invalid UTF-8 or NUL)", i, f)
+			}
 		}
 	}
 	return nil

@@ -30,6 +30,10 @@
 //   - Config.PartnerCode, when set, must equal partnerCode (else
 //     ErrSignature).
 //
+// Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
+// and NUL is dropped: a payment that PostgreSQL cannot store would be
+// redelivered forever.
+//
 // Reply: HTTP 204 with no body when stored, and for an authentic failed
 // payment; 400 for a signature, malformed or amount error; 413 for
 // ErrTooLarge; 500 for anything else (a storage error), so MoMo may send

@@ -193,8 +193,8 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: *n.OrderInfo,
-		BankRef:     *n.OrderID,
+		Description: text(*n.OrderInfo),
+		BankRef:     text(*n.OrderID),
 	}, nil
 }
 
@@ -222,4 +222,10 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 	default:
 		return 500, "text/plain; charset=utf-8", []byte("retry later\n")
 	}
+}
+
+// text makes s storable without changing valid text: invalid UTF-8 becomes
+// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
+func text(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }

@@ -192,3 +192,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestStorableText(t *testing.T) {
+	t.Parallel()
+	body := strings.Replace(string(read(t, "valid.json").Body), `"orderInfo":"`, `"orderInfo":"\u0000`, 1)
+	ps, err := newDecoder(t).Decode(resign([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ps[0].Description, "Nộp lệ phí đăng ký hộ tịch, mã FR0000000123456789"; got != want {
+		t.Errorf("Description = %q, want %q", got, want)
+	}
+}

@@ -42,6 +42,10 @@
 //   - Description = content verbatim; BankRef = referenceCode.
 //   - The schema has no payer name or account: both stay empty.
 //
+// Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
+// and NUL is dropped: a payment that PostgreSQL cannot store would be
+// redelivered forever.
+//
 // Reply: {"success":true} with HTTP 200 when stored and for an authentic
 // debit; HTTP 400 {"success":false} for a signature, malformed or amount
 // error; 413 for ErrTooLarge; 500 {"success":false} for a storage error,

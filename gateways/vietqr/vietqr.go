@@ -194,8 +194,8 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      paidAt,
-		Description: *n.Content,
-		BankRef:     ref,
+		Description: text(*n.Content),
+		BankRef:     text(ref),
 	}, nil
 }
 
@@ -224,4 +224,10 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 	default:
 		return 500, ct, []byte(`{"success":false}`)
 	}
+}
+
+// text makes s storable without changing valid text: invalid UTF-8 becomes
+// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
+func text(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }

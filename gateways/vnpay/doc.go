@@ -28,6 +28,10 @@
 //   - Config.TmnCode, when set, must equal vnp_TmnCode (else ErrSignature:
 //     the message was not meant for this terminal).
 //
+// Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
+// and NUL is dropped: a payment that PostgreSQL cannot store would be
+// redelivered forever.
+//
 // Reply: HTTP 200 JSON {"RspCode","Message"}: 00 "Confirm Success" when
 // stored, and for an authentic failed transaction (VNPay only needs to know
 // we received it); 97 "Invalid Checksum" for ErrSignature; 04 "Invalid

@@ -243,3 +243,20 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestStorableText(t *testing.T) {
+	t.Parallel()
+	body := strings.Replace(string(read(t, "src/domain_vector.query").Body),
+		"vnp_OrderInfo=Thanh", "vnp_OrderInfo=%FF%00Thanh", 1)
+	ps, err := newDecoder(t).Decode(resign([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ps[0].Description, "\uFFFDThanh toan don hang 2024-05-21T02:17:31.249Z"; got != want {
+		t.Errorf("Description = %q, want %q", got, want)
+	}
+	bad := strings.Replace(string(read(t, "src/domain_vector.query").Body), "vnp_TransactionNo=14422574", "vnp_TransactionNo=1442%0A2574", 1)
+	if _, err := newDecoder(t).Decode(resign([]byte(bad))); !errors.Is(err, gateways.ErrMalformed) {
+		t.Errorf("a transaction number with a newline: err = %v, want ErrMalformed", err)
+	}
+}

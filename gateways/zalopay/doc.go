@@ -30,6 +30,10 @@
 //     a missing one is ErrMalformed. Config.AppID, when set, must equal
 //     app_id (else ErrSignature).
 //
+// Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
+// and NUL is dropped: a payment that PostgreSQL cannot store would be
+// redelivered forever.
+//
 // Reply: HTTP 200 JSON {"return_code","return_message"}: 1 when stored and
 // for an authentic non-payment; 0 for a storage error (ZaloPay calls back
 // again); -1 for a signature, malformed, amount or size error.

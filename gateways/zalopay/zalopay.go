@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feerecon/feerecon/gateways"
@@ -191,8 +192,8 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: desc,
-		BankRef:     *od.AppTransID,
+		Description: text(desc),
+		BankRef:     text(*od.AppTransID),
 	}, nil
 }
 
@@ -220,4 +221,10 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 		code, msg = -1, "invalid callback"
 	}
 	return 200, "application/json", []byte(`{"return_code":` + strconv.Itoa(code) + `,"return_message":"` + msg + `"}`)
+}
+
+// text makes s storable without changing valid text: invalid UTF-8 becomes
+// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
+func text(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
