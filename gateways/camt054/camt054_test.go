@@ -275,3 +275,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecode(b *testing.B) {
+	dec := newDecoder(b)
+	raw := read(b, "vnd_credits_v08.xml")
+	b.SetBytes(int64(len(raw.Body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.Decode(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -204,3 +204,15 @@ func TestStorableText(t *testing.T) {
 		t.Errorf("Description = %q, want %q", got, want)
 	}
 }
+
+func BenchmarkDecode(b *testing.B) {
+	dec := newDecoder(b)
+	raw := read(b, "valid.json")
+	b.SetBytes(int64(len(raw.Body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.Decode(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

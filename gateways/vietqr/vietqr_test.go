@@ -186,3 +186,15 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecode(b *testing.B) {
+	dec := newDecoder(b)
+	raw := read(b, "valid.json")
+	b.SetBytes(int64(len(raw.Body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.Decode(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

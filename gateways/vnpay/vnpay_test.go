@@ -260,3 +260,15 @@ func TestStorableText(t *testing.T) {
 		t.Errorf("a transaction number with a newline: err = %v, want ErrMalformed", err)
 	}
 }
+
+func BenchmarkDecode(b *testing.B) {
+	dec := newDecoder(b)
+	raw := read(b, "domain_vector.query")
+	b.SetBytes(int64(len(raw.Body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.Decode(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
