@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/gateways"
@@ -40,6 +41,11 @@ func encodeCamt054(p payment.Payment, s Secrets) (gateways.Raw, error) {
 		if !xmlText(f.v) || strings.TrimSpace(f.v) != f.v || utf8.RuneCountInString(f.v) > f.max {
 			return gateways.Raw{}, unencodable(p, "camt054 %s %q: want at most %d XML characters without surrounding space", f.name, f.v, f.max)
 		}
+	}
+	// The adapter refuses control characters and more than 80 bytes in the
+	// transaction id.
+	if len(p.TxnID) > 80 || strings.IndexFunc(p.TxnID, unicode.IsControl) >= 0 {
+		return gateways.Raw{}, unencodable(p, "camt054 gateway_txn_id %q holds control characters or is too long", p.TxnID)
 	}
 	if !xmlText(p.Description) {
 		return gateways.Raw{}, unencodable(p, "camt054 description holds characters XML cannot carry")
@@ -146,7 +152,8 @@ func splitRunes(s string, n int) []string {
 }
 
 // xmlText reports whether s is valid UTF-8 made only of characters XML 1.0
-// allows (escaped where needed, they survive a parse unchanged).
+// allows (escaped where needed, they survive a parse unchanged). NUL is not
+// one of them.
 func xmlText(s string) bool {
 	if !utf8.ValidString(s) {
 		return false

@@ -30,17 +30,25 @@
 //
 // What each format carries:
 //
-//	gateway  TxnID field            PaidAt                    Description          payer   BankRef
-//	vietqr   id (integer)           transactionDate, seconds  content              no      referenceCode
-//	camt054  Ntry/AcctSvcrRef       BookgDt/DtTm, any         RmtInf/Ustrd lines   yes     = TxnID
-//	vnpay    vnp_TransactionNo      vnp_PayDate, seconds      vnp_OrderInfo        no      vnp_BankTranNo
-//	momo     transId (integer)      responseTime, millis      orderInfo            no      orderId
-//	zalopay  zp_trans_id (integer)  server_time, millis       app_trans_id+" "+embed_data  no  app_trans_id
+//	gateway  TxnID in                 PaidAt in (precision)        Description in                payer  BankRef
+//	vietqr   id (integer)             transactionDate (second)     content                       no     referenceCode
+//	camt054  Ntry/AcctSvcrRef         BookgDt/DtTm (nanosecond)    RmtInf/Ustrd lines            yes    = TxnID
+//	vnpay    vnp_TransactionNo (digits) vnp_PayDate (second)       vnp_OrderInfo                 no     vnp_BankTranNo
+//	momo     transId (integer)        responseTime (millisecond)   orderInfo                     no     orderId
+//	zalopay  zp_trans_id (integer)    server_time (millisecond)    app_trans_id " " embed_data   no     app_trans_id
 //
 // Local times (vietqr, vnpay, camt054) are written in Asia/Ho_Chi_Minh
-// (GMT+7); MoMo and ZaloPay send epoch milliseconds. Integer ids are
-// decimal digits without a leading zero (they are JSON numbers), at most
-// 30 of them. ZaloPay has no free-text field: the adapter's Description is
-// app_trans_id, a space and embed_data, so Encode splits Description at its
-// first space (no space: embed_data "{}").
+// (GMT+7); MoMo and ZaloPay send epoch milliseconds. Integer ids are 1 to
+// 30 decimal digits without a leading zero (they are JSON numbers);
+// VNPay's may have leading zeros. Amounts are VND only, except camt054
+// (any currency payment knows, Amt@Ccy).
+//
+// Text must be valid UTF-8 without NUL (the adapters replace the one and
+// drop the other, so that PostgreSQL can store it). camt054 text must also
+// be XML characters within the ISO 20022 lengths (AcctSvcrRef 35, Nm 140,
+// account Id 34), with no surrounding space on the id and payer fields,
+// which the adapter trims. ZaloPay has no free-text field: the adapter's
+// Description is app_trans_id, a space and embed_data, so Encode splits
+// Description at its first space (no space: embed_data "{}"); the demo's
+// shape is "yymmdd_<payment code> <text>".
 package gatewaysim

@@ -211,7 +211,13 @@ func hmacSHA256Hex(key string, data []byte) string {
 // jsonInteger reports whether s is a non-negative JSON integer literal of
 // at most 30 digits, the ids the JSON gateways send as numbers.
 func jsonInteger(s string) bool {
-	if s == "" || len(s) > 30 || (len(s) > 1 && s[0] == '0') {
+	return decimalID(s) && (len(s) == 1 || s[0] != '0')
+}
+
+// decimalID reports whether s is 1 to 30 decimal digits, the transaction
+// ids the adapters accept from VNPay, MoMo, ZaloPay and the bank webhook.
+func decimalID(s string) bool {
+	if s == "" || len(s) > 30 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -253,12 +259,13 @@ func epochMillis(p payment.Payment) (int64, error) {
 	return ms, nil
 }
 
-// utf8Fields refuses text a JSON string cannot carry unchanged (encoding/json
-// replaces invalid UTF-8).
-func utf8Fields(p payment.Payment, fields ...[2]string) error {
+// storable refuses text the adapters would change: they turn invalid
+// UTF-8 into U+FFFD and drop NUL, so that PostgreSQL can store it (and
+// encoding/json would replace invalid UTF-8 anyway).
+func storable(p payment.Payment, fields ...[2]string) error {
 	for _, f := range fields {
-		if !utf8.ValidString(f[1]) {
-			return unencodable(p, "%s is not valid UTF-8", f[0])
+		if !utf8.ValidString(f[1]) || strings.ContainsRune(f[1], 0) {
+			return unencodable(p, "%s is not storable text (invalid UTF-8 or NUL)", f[0])
 		}
 	}
 	return nil

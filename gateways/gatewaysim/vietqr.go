@@ -34,7 +34,7 @@ func encodeVietQR(p payment.Payment, s Secrets) (gateways.Raw, error) {
 	if err := requireVND(p); err != nil {
 		return gateways.Raw{}, err
 	}
-	if err := utf8Fields(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
+	if err := storable(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
 		return gateways.Raw{}, err
 	}
 	at, err := localTime(p, "2006-01-02 15:04:05")

@@ -17,7 +17,13 @@ import (
 // IPN URL: the vnp_ parameters sorted by key and PHP-urlencoded, then
 // vnp_SecureHash, the HMAC-SHA512 of exactly the preceding string.
 func encodeVNPay(p payment.Payment, s Secrets) (gateways.Raw, error) {
+	if !decimalID(p.TxnID) {
+		return gateways.Raw{}, unencodable(p, "vnpay vnp_TransactionNo %q is not 1 to 30 decimal digits", p.TxnID)
+	}
 	if err := requireVND(p); err != nil {
+		return gateways.Raw{}, err
+	}
+	if err := storable(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
 		return gateways.Raw{}, err
 	}
 	at, err := localTime(p, "20060102150405")

@@ -49,7 +49,7 @@ func encodeZaloPay(p payment.Payment, s Secrets) (gateways.Raw, error) {
 	if err := requireVND(p); err != nil {
 		return gateways.Raw{}, err
 	}
-	if err := utf8Fields(p, [2]string{"description", p.Description}); err != nil {
+	if err := storable(p, [2]string{"description", p.Description}); err != nil {
 		return gateways.Raw{}, err
 	}
 	ms, err := epochMillis(p)
