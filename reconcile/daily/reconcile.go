@@ -458,6 +458,36 @@ func (r *run) linkByReference() {
 	}
 }
 
+// maskNumbers masks every standalone run of nine or more digits (account and
+// card numbers in bank envelopes) in text that goes into a report. Runs glued
+// to letters, like the digits of a payment code, are kept.
+func maskNumbers(s string) string {
+	b := []byte(s)
+	isDigit := func(i int) bool { return i >= 0 && i < len(b) && b[i] >= '0' && b[i] <= '9' }
+	isAlnum := func(i int) bool {
+		return i >= 0 && i < len(b) && (isDigit(i) || b[i] >= 'A' && b[i] <= 'Z' || b[i] >= 'a' && b[i] <= 'z')
+	}
+	var out strings.Builder
+	for i := 0; i < len(b); {
+		if !isDigit(i) || isAlnum(i-1) {
+			out.WriteByte(b[i])
+			i++
+			continue
+		}
+		j := i
+		for isDigit(j) {
+			j++
+		}
+		if j-i >= 9 && !isAlnum(j) {
+			out.WriteString(payment.MaskAccount(string(b[i:j])))
+		} else {
+			out.Write(b[i:j])
+		}
+		i = j
+	}
+	return out.String()
+}
+
 func uniq(xs []string) []string {
 	if len(xs) < 2 {
 		return xs
@@ -524,7 +554,7 @@ func (r *run) detect() {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionMissingEvent, l.Amount,
-			fmt.Sprintf("%s entry %d booked %s: %q", l.StatementID, l.Seq, l.BookingDate, l.Text), l.StatementID, strconv.Itoa(l.Seq))
+			fmt.Sprintf("%s entry %d booked %s: %q", l.StatementID, l.Seq, l.BookingDate, maskNumbers(l.Text)), l.StatementID, strconv.Itoa(l.Seq))
 		e.StatementRef = statementRef(l)
 	}
 	for _, s := range r.pays {

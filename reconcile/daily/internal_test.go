@@ -1,0 +1,67 @@
+package daily
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+)
+
+func TestSpreadFillsItemsInOrder(t *testing.T) {
+	t.Parallel()
+	n := &payment.Notice{Total: payment.VNDOf(300), Items: []payment.NoticeItem{
+		{Amount: payment.VNDOf(100), BudgetSubitem: "a"},
+		{Amount: payment.VNDOf(150), BudgetSubitem: "b"},
+		{Amount: payment.VNDOf(50), BudgetSubitem: "c"},
+	}}
+	d := decimal.NewFromInt
+	tests := []struct {
+		before, amount int64
+		want           map[int]int64
+	}{
+		{0, 300, map[int]int64{0: 100, 1: 150, 2: 50}},
+		{0, 60, map[int]int64{0: 60}},
+		{60, 100, map[int]int64{0: 40, 1: 60}},
+		{240, 60, map[int]int64{1: 10, 2: 50}},
+		{290, 30, map[int]int64{2: 30}}, // beyond the total: the last item
+	}
+	for _, tc := range tests {
+		parts := spread(n, d(tc.before), d(tc.amount))
+		got := map[int]int64{}
+		sum := decimal.Zero
+		for _, p := range parts {
+			got[p.item] = p.amount.IntPart()
+			sum = sum.Add(p.amount)
+		}
+		if !sum.Equal(d(tc.amount)) || len(got) != len(tc.want) {
+			t.Fatalf("spread(%d, %d) = %v, want %v", tc.before, tc.amount, got, tc.want)
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Fatalf("spread(%d, %d) = %v, want %v", tc.before, tc.amount, got, tc.want)
+			}
+		}
+	}
+	// A notice without items is one unclassified line.
+	bare := &payment.Notice{Total: payment.VNDOf(500)}
+	if ps := spread(bare, decimal.Zero, d(500)); len(ps) != 1 || ps[0].item != 0 || !ps[0].amount.Equal(d(500)) {
+		t.Fatalf("bare notice %+v", ps)
+	}
+}
+
+func TestMaskNumbers(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"CT tu 0011004455667 NGUYEN VAN A toi 0071000123456": "CT tu *********5667 NGUYEN VAN A toi *********3456",
+		"NP000000015186 le phi":                              "NP000000015186 le phi",
+		"ma 12345678 ngan":                                   "ma 12345678 ngan",
+		"0071000123456":                                      "*********3456",
+		"FT26330100000001":                                   "FT26330100000001",
+	}
+	for in, want := range tests {
+		if got := maskNumbers(in); got != want {
+			t.Errorf("maskNumbers(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
