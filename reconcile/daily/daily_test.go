@@ -140,7 +140,9 @@ func TestCheckAndVerifyCatchTampering(t *testing.T) {
 		name   string
 		mutate func(r *daily.Report)
 	}{
-		{"budget collected", func(r *daily.Report) { r.Budget[0].Collected.Decimal = r.Budget[0].Collected.Add(decimal.NewFromInt(1)) }},
+		{"budget collected", func(r *daily.Report) {
+			r.Budget[0].Collected.Decimal = r.Budget[0].Collected.Add(decimal.NewFromInt(1))
+		}},
 		{"channel fees", func(r *daily.Report) { r.Channels[0].Fees.Decimal = r.Channels[0].Fees.Add(decimal.NewFromInt(1)) }},
 		{"payment dropped", func(r *daily.Report) { r.Payments = r.Payments[1:] }},
 		{"allocation amount", func(r *daily.Report) { r.Allocations[0].Amount.Decimal = decimal.NewFromInt(1) }},
