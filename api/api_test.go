@@ -336,6 +336,9 @@ func TestCreateNoticeRejects(t *testing.T) {
 		{"items do not sum", sys, noticeBody("TB-3", "150000", `"items":[{"fee_type":"le phi","amount":{"amount":"100000","currency":"VND"},"budget_chapter":"018","budget_subitem":"2752"}]`), 422, 1},
 		{"due before issue", sys, noticeBody("TB-3", "150000", `"due_at":"2026-11-01T00:00:00Z"`), 422, 1},
 		{"above ceiling", sys, noticeBody("TB-3", "100000000001"), 422, 1},
+		{"bad item kind", sys, noticeBody("TB-3", "150000", `"items":[{"fee_type":"x","kind":"tax","amount":{"amount":"150000","currency":"VND"},"budget_chapter":"018","budget_subitem":"2752"}]`), 422, 1},
+		{"long notice id", sys, noticeBody(strings.Repeat("N", 201), "150000"), 422, 1},
+		{"control character in id", sys, noticeBody(`TB\u00003`, "150000"), 422, 1},
 		{"fractional VND", sys, noticeBody("TB-3", "150000.5"), 422, 1},
 		{"exponent", sys, noticeBody("TB-3", "15e4"), 422, 1},
 		{"amount as a JSON number", sys, strings.Replace(noticeBody("TB-3", "0"), `{"amount":"0","currency":"VND"}`, `150000`, 1), 400, 0},
@@ -687,5 +690,41 @@ func TestConfigValidate(t *testing.T) {
 	if c.CodePrefix != payment.DefaultCodePrefix || c.QRSize != api.DefaultQRSize || c.MaxPurposeLen != vietqr.DefaultMaxPurposeLen ||
 		!c.Amounts.Ceiling.Equal(decimal.New(100_000_000_000, 0)) {
 		t.Errorf("defaults = %+v", c)
+	}
+}
+
+// TestOverTheWire runs one notice's life over a real HTTP connection.
+func TestOverTheWire(t *testing.T) {
+	t.Parallel()
+	b := setup(t, memory.New())
+	ts := httptest.NewServer(b.srv)
+	defer ts.Close()
+	call := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set(api.SystemHeader, sys)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return res
+	}
+	res := call("POST", "/v1/notices", noticeBody("TB-W", "150000"))
+	if res.StatusCode != http.StatusCreated || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("POST: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	res = call("GET", "/v1/notices/TB-W/qr.png?size=256", "")
+	img, err := png.Decode(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK || img.Bounds().Dx() != 256 {
+		t.Fatalf("qr.png: %d, %v", res.StatusCode, err)
+	}
+	res = call("POST", "/v1/notices", noticeBody("TB-W", "150000", `"payer_name":"`+strings.Repeat("A", 2*api.DefaultMaxBodyBytes)+`"`))
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d", res.StatusCode)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -153,6 +154,16 @@ func sameContent(a, b payment.Notice) bool {
 // configured amount ceiling.
 func (s *Server) problems(n payment.Notice) []string {
 	probs := n.Problems()
+	if len(n.ID) > maxIDLen || strings.ContainsFunc(n.ID, isControl) {
+		probs = append(probs, fmt.Sprintf("notice_id must be at most %d bytes without control characters", maxIDLen))
+	}
+	for i, it := range n.Items {
+		switch it.Kind {
+		case "", payment.FeeKindPhi, payment.FeeKindLePhi:
+		default:
+			probs = append(probs, fmt.Sprintf("item %d: kind %q is neither %q nor %q", i, it.Kind, payment.FeeKindPhi, payment.FeeKindLePhi))
+		}
+	}
 	if _, ok := s.cfg.collection(n.TreasuryAccount); !ok {
 		probs = append(probs, fmt.Sprintf("treasury_account %q has no collection account configured", n.TreasuryAccount))
 	}

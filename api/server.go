@@ -224,10 +224,15 @@ func actor(r *http.Request) string {
 	return "api"
 }
 
+// maxIDLen bounds notice and exception ids.
+const maxIDLen = 200
+
+func isControl(c rune) bool { return c < 0x20 || c == 0x7F }
+
 // pathID returns a path value checked for length and control characters.
 func pathID(r *http.Request, name string) (string, error) {
 	v := r.PathValue(name)
-	if v == "" || len(v) > 200 || strings.ContainsFunc(v, func(c rune) bool { return c < 0x20 || c == 0x7F }) {
+	if v == "" || len(v) > maxIDLen || strings.ContainsFunc(v, isControl) {
 		return "", apiErr(http.StatusBadRequest, "bad "+name+" in path")
 	}
 	return v, nil
