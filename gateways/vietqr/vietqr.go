@@ -46,7 +46,7 @@ type Config struct {
 func (c Config) Validate() error {
 	var errs []error
 	if len(c.Secret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("Secret must have at least %d bytes", MinSecretBytes))
+		errs = append(errs, fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes))
 	}
 	if c.Amounts.Ceiling.IsNegative() {
 		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
