@@ -25,10 +25,11 @@ const (
 // there are any.
 const camtDateTime = "2006-01-02T15:04:05.999999999-07:00"
 
-// encodeCamt054 writes a camt.054.001.08 notification with one Ntfctn
+// camt054 writes a camt.054.001.08 notification with one Ntfctn
 // holding one booked credit entry, signed in X-Feerecon-Signature as the
 // edge that terminated the bank's channel does.
-func encodeCamt054(p payment.Payment, s Secrets) (gateways.Raw, error) {
+func (e *Encoder) camt054(p payment.Payment) (gateways.Raw, error) {
+	s := e.s
 	for _, f := range []struct {
 		name, v string
 		max     int
@@ -55,7 +56,7 @@ func encodeCamt054(p payment.Payment, s Secrets) (gateways.Raw, error) {
 	}
 	units, _ := p.Amount.Currency.MinorUnits() // Validate checked the currency
 	amt := p.Amount.Amount.StringFixed(units)
-	loc := p.PaidAt.In(payment.Location())
+	loc := p.PaidAt.In(e.loc)
 	at := loc.Format(camtDateTime)
 	sum := sha256.Sum256([]byte(p.TxnID))
 	msgID := "SIM" + loc.Format("20060102150405") + "-" + hex.EncodeToString(sum[:4])

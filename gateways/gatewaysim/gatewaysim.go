@@ -132,19 +132,41 @@ func unencodable(p payment.Payment, format string, args ...any) error {
 	return fmt.Errorf("gatewaysim: encode %s: %w: %s", p.ID, ErrUnencodable, fmt.Sprintf(format, args...))
 }
 
-// Encode builds the message p.Gateway would send for p, signed with s. The
-// error wraps payment.ErrInvalidPayment for an invalid p, ErrUnencodable
-// when the format cannot carry p exactly (see the package doc), or reports
-// invalid Secrets.
+// Encoder encodes and signs payments with one set of Secrets. It is
+// immutable and safe for concurrent use; build it once for many messages
+// (Encode builds one per call).
+type Encoder struct {
+	s   Secrets
+	loc *time.Location
+}
+
+// NewEncoder validates s and returns an Encoder signing with it.
+func NewEncoder(s Secrets) (*Encoder, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return &Encoder{s: s, loc: payment.Location()}, nil
+}
+
+// Encode builds the message p.Gateway would send for p, signed with s: a
+// shorthand for NewEncoder(s) then Encoder.Encode.
 func Encode(p payment.Payment, s Secrets) (gateways.Raw, error) {
+	e, err := NewEncoder(s)
+	if err != nil {
+		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode %s: %w", p.ID, err)
+	}
+	return e.Encode(p)
+}
+
+// Encode builds the message p.Gateway would send for p. The error wraps
+// payment.ErrInvalidPayment for an invalid p, or ErrUnencodable when the
+// format cannot carry p exactly (see the package doc).
+func (e *Encoder) Encode(p payment.Payment) (gateways.Raw, error) {
 	if err := p.Validate(); err != nil {
 		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode: %w", err)
 	}
-	if err := s.Validate(); err != nil {
-		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode %s: %w", p.ID, err)
-	}
 	// Epoch milliseconds must be positive; four-digit years elsewhere.
-	if !p.PaidAt.After(time.UnixMilli(0)) || p.PaidAt.In(payment.Location()).Year() > 9999 {
+	if !p.PaidAt.After(time.UnixMilli(0)) || p.PaidAt.In(e.loc).Year() > 9999 {
 		return gateways.Raw{}, unencodable(p, "paid_at %s is outside 1970–9999", p.PaidAt.Format(time.RFC3339Nano))
 	}
 	var (
@@ -153,15 +175,15 @@ func Encode(p payment.Payment, s Secrets) (gateways.Raw, error) {
 	)
 	switch p.Gateway {
 	case payment.GatewayVietQR:
-		raw, err = encodeVietQR(p, s)
+		raw, err = e.vietQR(p)
 	case payment.GatewayCamt054:
-		raw, err = encodeCamt054(p, s)
+		raw, err = e.camt054(p)
 	case payment.GatewayVNPay:
-		raw, err = encodeVNPay(p, s)
+		raw, err = e.vnPay(p)
 	case payment.GatewayMoMo:
-		raw, err = encodeMoMo(p, s)
+		raw, err = e.moMo(p)
 	case payment.GatewayZaloPay:
-		raw, err = encodeZaloPay(p, s)
+		raw, err = e.zaloPay(p)
 	default:
 		// Validate has rejected unknown gateways already.
 		return gateways.Raw{}, unencodable(p, "gateway %q is unknown", p.Gateway)
@@ -240,9 +262,9 @@ func requireVND(p payment.Payment) error {
 // localTime formats t in Asia/Ho_Chi_Minh with layout and checks that the
 // adapter reads the same instant back: whole seconds, and no local time
 // made ambiguous by a change of offset.
-func localTime(p payment.Payment, layout string) (string, error) {
-	s := p.PaidAt.In(payment.Location()).Format(layout)
-	back, err := time.ParseInLocation(layout, s, payment.Location())
+func (e *Encoder) localTime(p payment.Payment, layout string) (string, error) {
+	s := p.PaidAt.In(e.loc).Format(layout)
+	back, err := time.ParseInLocation(layout, s, e.loc)
 	if err != nil || !back.Equal(p.PaidAt) {
 		return "", unencodable(p, "paid_at %s does not fit %q in GMT+7 (whole seconds)", p.PaidAt.Format(time.RFC3339Nano), layout)
 	}

@@ -38,9 +38,10 @@ func momoOrderID(p payment.Payment) string {
 	return "FR" + p.TxnID
 }
 
-// encodeMoMo writes the IPN body MoMo POSTs to the ipnUrl, signed with
+// moMo writes the IPN body MoMo POSTs to the ipnUrl, signed with
 // HMAC-SHA256 over MoMo's fixed key order.
-func encodeMoMo(p payment.Payment, s Secrets) (gateways.Raw, error) {
+func (e *Encoder) moMo(p payment.Payment) (gateways.Raw, error) {
+	s := e.s
 	if !jsonInteger(p.TxnID) {
 		return gateways.Raw{}, unencodable(p, "momo transId %q is not an integer without leading zeros", p.TxnID)
 	}

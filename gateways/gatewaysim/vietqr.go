@@ -25,9 +25,10 @@ type sepayWebhook struct {
 	Description     string      `json:"description"`
 }
 
-// encodeVietQR writes the SePay-schema credit webhook with feerecon's
+// vietQR writes the SePay-schema credit webhook with feerecon's
 // X-Feerecon-Signature header.
-func encodeVietQR(p payment.Payment, s Secrets) (gateways.Raw, error) {
+func (e *Encoder) vietQR(p payment.Payment) (gateways.Raw, error) {
+	s := e.s
 	if !jsonInteger(p.TxnID) {
 		return gateways.Raw{}, unencodable(p, "vietqr id %q is not an integer without leading zeros", p.TxnID)
 	}
@@ -37,7 +38,7 @@ func encodeVietQR(p payment.Payment, s Secrets) (gateways.Raw, error) {
 	if err := storable(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
 		return gateways.Raw{}, err
 	}
-	at, err := localTime(p, "2006-01-02 15:04:05")
+	at, err := e.localTime(p, "2006-01-02 15:04:05")
 	if err != nil {
 		return gateways.Raw{}, err
 	}

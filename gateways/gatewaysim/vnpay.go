@@ -13,10 +13,11 @@ import (
 	"github.com/feerecon/feerecon/payment"
 )
 
-// encodeVNPay writes the IPN query string VNPay appends to the merchant's
+// vnPay writes the IPN query string VNPay appends to the merchant's
 // IPN URL: the vnp_ parameters sorted by key and PHP-urlencoded, then
 // vnp_SecureHash, the HMAC-SHA512 of exactly the preceding string.
-func encodeVNPay(p payment.Payment, s Secrets) (gateways.Raw, error) {
+func (e *Encoder) vnPay(p payment.Payment) (gateways.Raw, error) {
+	s := e.s
 	if !decimalID(p.TxnID) {
 		return gateways.Raw{}, unencodable(p, "vnpay vnp_TransactionNo %q is not 1 to 30 decimal digits", p.TxnID)
 	}
@@ -26,7 +27,7 @@ func encodeVNPay(p payment.Payment, s Secrets) (gateways.Raw, error) {
 	if err := storable(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
 		return gateways.Raw{}, err
 	}
-	at, err := localTime(p, "20060102150405")
+	at, err := e.localTime(p, "20060102150405")
 	if err != nil {
 		return gateways.Raw{}, err
 	}

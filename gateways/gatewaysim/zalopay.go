@@ -38,11 +38,12 @@ type zaloPayCallback struct {
 // the adapter leaves it out of Description.
 const emptyEmbedData = "{}"
 
-// encodeZaloPay writes the order callback ZaloPay POSTs to the callback
+// zaloPay writes the order callback ZaloPay POSTs to the callback
 // URL. ZaloPay has no free-text field: the adapter's Description is
 // app_trans_id + " " + embed_data, so Description is split at its first
 // space.
-func encodeZaloPay(p payment.Payment, s Secrets) (gateways.Raw, error) {
+func (e *Encoder) zaloPay(p payment.Payment) (gateways.Raw, error) {
+	s := e.s
 	if !jsonInteger(p.TxnID) {
 		return gateways.Raw{}, unencodable(p, "zalopay zp_trans_id %q is not an integer without leading zeros", p.TxnID)
 	}
