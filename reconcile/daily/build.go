@@ -3,6 +3,7 @@ package daily
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -122,7 +123,7 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 		return CreditMismatch
 	case creditNone:
 	}
-	if r.cfg.date.Before(s.day.AddDays(r.cfg.window)) {
+	if before(r.cfg.date, addDays(s.day, r.cfg.window)) {
 		return CreditAwaiting
 	}
 	return CreditMissing
@@ -173,7 +174,7 @@ func (r *run) reports() ([]Report, error) {
 
 	// Expected: notices issued on the day, not cancelled.
 	for _, n := range sortedNotices(r.notices) {
-		if n.Status == payment.NoticeCancelled || BusinessDay(n.IssuedAt, r.cfg.cutoff) != r.cfg.date || n.Total.Currency != payment.VND {
+		if n.Status == payment.NoticeCancelled || r.cfg.day(n.IssuedAt) != r.cfg.date || n.Total.Currency != payment.VND {
 			continue
 		}
 		for _, b := range []*builder{all, scope(n.Agency)} {
@@ -333,12 +334,12 @@ func (r *run) reports() ([]Report, error) {
 			excs = append(excs, e)
 		}
 	}
-	asOf := payment.DateOf(r.in.Now)
+	asOf := r.cfg.calendarDay(r.in.Now)
 	for _, e := range excs {
 		el := ExceptionLine{
 			ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef, NoticeID: e.NoticeID,
 			Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
-			Evidence: e.Evidence, CreatedAt: e.CreatedAt.UTC(), AgeDays: days(payment.DateOf(e.CreatedAt), asOf),
+			Evidence: e.Evidence, CreatedAt: e.CreatedAt.UTC(), AgeDays: days(r.cfg.calendarDay(e.CreatedAt), asOf),
 		}
 		if el.Candidates == nil {
 			el.Candidates = []string{}
@@ -411,7 +412,9 @@ func (r *run) exceptionAgencies(e reconcile.Exception, paymentAgencies map[strin
 }
 
 func days(from, to payment.Date) int {
-	d := int(to.Start().Sub(from.Start()).Hours()) / 24
+	a := time.Date(from.Year, from.Month, from.Day, 0, 0, 0, 0, time.UTC)
+	b := time.Date(to.Year, to.Month, to.Day, 0, 0, 0, 0, time.UTC)
+	d := int(b.Sub(a) / (24 * time.Hour))
 	if d < 0 {
 		return 0
 	}

@@ -87,10 +87,41 @@ type config struct {
 	date   payment.Date
 	cutoff time.Duration
 	window int
+	// loc and start are computed once: payment.Location loads the zone on
+	// every call, far too slow for a million events.
+	loc   *time.Location
+	start time.Time
+}
+
+// day is BusinessDay with the run's zone and cut-off.
+func (c config) day(t time.Time) payment.Date { return c.calendarDay(t.Add(24*time.Hour - c.cutoff)) }
+
+// calendarDay is the calendar day of t in the business zone.
+func (c config) calendarDay(t time.Time) payment.Date {
+	y, m, d := t.In(c.loc).Date()
+	return payment.Date{Year: y, Month: m, Day: d}
+}
+
+// before compares calendar dates without a time zone.
+func before(a, b payment.Date) bool {
+	if a.Year != b.Year {
+		return a.Year < b.Year
+	}
+	if a.Month != b.Month {
+		return a.Month < b.Month
+	}
+	return a.Day < b.Day
+}
+
+// addDays is calendar arithmetic (no zone needed: dates, not instants).
+func addDays(d payment.Date, n int) payment.Date {
+	t := time.Date(d.Year, d.Month, d.Day+n, 0, 0, 0, 0, time.UTC)
+	return payment.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
 }
 
 func (in Input) config() (config, error) {
-	c := config{date: in.BusinessDate, cutoff: in.Cutoff, window: in.CreditWindowDays}
+	c := config{date: in.BusinessDate, cutoff: in.Cutoff, window: in.CreditWindowDays, loc: payment.Location()}
+	c.start = time.Date(c.date.Year, c.date.Month, c.date.Day, 0, 0, 0, 0, c.loc)
 	if c.cutoff == 0 {
 		c.cutoff = DefaultCutoff
 	}

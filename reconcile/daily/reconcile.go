@@ -165,7 +165,7 @@ func (r *run) index() error {
 	ps := make([]*payment.Payment, 0, len(r.in.Payments))
 	for i := range r.in.Payments {
 		p := &r.in.Payments[i]
-		if r.cfg.date.Before(BusinessDay(p.PaidAt, r.cfg.cutoff)) {
+		if before(r.cfg.date, r.cfg.day(p.PaidAt)) {
 			continue
 		}
 		ps = append(ps, p)
@@ -185,7 +185,7 @@ func (r *run) index() error {
 		if _, dup := r.payIdx[p.ID]; dup {
 			continue
 		}
-		s := &payState{p: p, day: BusinessDay(p.PaidAt, r.cfg.cutoff), wallet: isWallet(p.Gateway)}
+		s := &payState{p: p, day: r.cfg.day(p.PaidAt), wallet: isWallet(p.Gateway)}
 		r.payIdx[p.ID] = s
 		r.pays = append(r.pays, s)
 	}
@@ -254,7 +254,7 @@ func (r *run) index() error {
 			return a.Wallet < b.Wallet
 		}
 		if a.SettledDate != b.SettledDate {
-			return a.SettledDate.Before(b.SettledDate)
+			return before(a.SettledDate, b.SettledDate)
 		}
 		return a.TxnID < b.TxnID
 	})
@@ -317,7 +317,7 @@ func (r *run) exception(kind reconcile.ExceptionKind, amount payment.Money, evid
 		Candidates: []string{},
 		Evidence:   evidence,
 		Status:     reconcile.ExceptionOpen,
-		CreatedAt:  r.cfg.date.Start(),
+		CreatedAt:  r.cfg.start,
 	})
 	return &r.excs[len(r.excs)-1]
 }
@@ -444,7 +444,7 @@ func (r *run) linkByReference() {
 		var found *payState
 		for _, ref := range uniq(r.in.ExtractRefs(l.Text)) {
 			for _, s := range byKey[l.Amount.String()+"|"+ref] {
-				if s.link != nil || l.BookingDate.Before(s.day) || s.day.AddDays(r.cfg.window).Before(l.BookingDate) {
+				if s.link != nil || before(l.BookingDate, s.day) || before(addDays(s.day, r.cfg.window), l.BookingDate) {
 					continue
 				}
 				if found == nil || s.p.ID < found.p.ID {
@@ -558,8 +558,8 @@ func (r *run) detect() {
 		e.StatementRef = statementRef(l)
 	}
 	for _, s := range r.pays {
-		deadline := s.day.AddDays(r.cfg.window)
-		if s.link != nil || r.cfg.date.Before(deadline) {
+		deadline := addDays(s.day, r.cfg.window)
+		if s.link != nil || before(r.cfg.date, deadline) {
 			continue
 		}
 		where := "statement"
@@ -567,7 +567,7 @@ func (r *run) detect() {
 			where = string(s.p.Gateway) + " settlement"
 		}
 		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount,
-			fmt.Sprintf("paid %s (business day %s), no %s credit by %s (T+%d)", s.p.PaidAt.In(payment.Location()).Format(time.RFC3339), s.day, where, deadline, r.cfg.window), s.p.ID)
+			fmt.Sprintf("paid %s (business day %s), no %s credit by %s (T+%d)", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), s.day, where, deadline, r.cfg.window), s.p.ID)
 		e.PaymentID = s.p.ID
 	}
 	prev := r.previous(AgencyAll)
@@ -583,7 +583,7 @@ func (r *run) detect() {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
-			fmt.Sprintf("paid %s, after report %s was sent", s.p.PaidAt.In(payment.Location()).Format(time.RFC3339), prev.ID), s.p.ID, r.cfg.date.String())
+			fmt.Sprintf("paid %s, after report %s was sent", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), prev.ID), s.p.ID, r.cfg.date.String())
 		e.PaymentID = s.p.ID
 		e.CreatedAt = r.in.Now
 	}

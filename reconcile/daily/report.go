@@ -23,7 +23,14 @@ const AgencyAll = "ALL"
 type Amount struct{ decimal.Decimal }
 
 // MarshalJSON writes the amount as a JSON string in plain notation.
-func (a Amount) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+// A decimal's text is digits, a dot and a sign: nothing to escape.
+func (a Amount) MarshalJSON() ([]byte, error) {
+	s := a.String()
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), nil
+}
 
 // UnmarshalJSON reads what MarshalJSON writes.
 func (a *Amount) UnmarshalJSON(b []byte) error {
