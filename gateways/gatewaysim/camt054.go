@@ -51,9 +51,6 @@ func (e *Encoder) camt054(p payment.Payment) (gateways.Raw, error) {
 	if !xmlText(p.Description) {
 		return gateways.Raw{}, unencodable(p, "camt054 description holds characters XML cannot carry")
 	}
-	if len(s.CollectionAccount) > max34 {
-		return gateways.Raw{}, unencodable(p, "collection account is longer than %d characters", max34)
-	}
 	units, _ := p.Amount.Currency.MinorUnits() // Validate checked the currency
 	amt := p.Amount.Amount.StringFixed(units)
 	loc := p.PaidAt.In(e.loc)

@@ -88,9 +88,12 @@ func (s Secrets) Validate() error {
 	if !jsonInteger(s.ZaloPayAppID) {
 		errs = append(errs, errors.New("ZaloPayAppID must be decimal digits without a leading zero"))
 	}
-	if !utf8.ValidString(s.MoMoPartnerCode) || !xmlText(s.CollectionAccount) ||
-		strings.TrimSpace(s.CollectionAccount) != s.CollectionAccount {
-		errs = append(errs, errors.New("MoMoPartnerCode or CollectionAccount holds characters the formats cannot carry"))
+	if !utf8.ValidString(s.MoMoPartnerCode) || strings.ContainsRune(s.MoMoPartnerCode, 0) {
+		errs = append(errs, errors.New("MoMoPartnerCode is not valid UTF-8 without NUL"))
+	}
+	if !xmlText(s.CollectionAccount) || strings.TrimSpace(s.CollectionAccount) != s.CollectionAccount ||
+		utf8.RuneCountInString(s.CollectionAccount) > max34 {
+		errs = append(errs, fmt.Errorf("CollectionAccount must be at most %d XML characters without surrounding space", max34))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("gatewaysim secrets: %w", err)
@@ -223,7 +226,7 @@ func Expected(p payment.Payment) payment.Payment {
 	return q
 }
 
-// hmacHex is the lowercase hex HMAC of data under key with hash h.
+// hmacSHA256Hex is the lowercase hex HMAC-SHA256 of data under key.
 func hmacSHA256Hex(key string, data []byte) string {
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write(data)
