@@ -150,6 +150,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		JoinGroupBackoff:  time.Second,
 		ReadBackoffMin:    100 * time.Millisecond,
 		ReadBackoffMax:    time.Second,
+		ErrorLogger:       errorLogger(c.log, "kafka reader"),
 	})
 	defer r.Close()
 	for {

@@ -386,3 +386,28 @@ func deadLettered(t *testing.T, reg *prometheus.Registry, topic, kind, reason st
 	}
 	return 0
 }
+
+// BenchmarkPublish measures one synchronous, acks=all publish of a 1 KiB
+// message to the real broker.
+func BenchmarkPublish(b *testing.B) {
+	broker := testenv.Kafka(b)
+	topic := testenv.Name("kb-bench")
+	ctx := context.Background()
+	if err := kafkabus.EnsureTopics(ctx, broker, topic); err != nil {
+		b.Fatal(err)
+	}
+	p, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: []string{broker}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	value := make([]byte, 1024)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := p.Publish(ctx, topic, []byte(strconv.Itoa(i)), value, map[string]string{"X-Feerecon-Signature": "ab"}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

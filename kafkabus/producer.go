@@ -23,8 +23,13 @@ type ProducerConfig struct {
 	ReadTimeout  time.Duration
 	// MaxAttempts is how often one Publish tries before it fails; default 3.
 	MaxAttempts int
-	// BatchTimeout is how long a write waits for companions before it is
-	// sent; default 5ms, because every Publish is synchronous.
+	// BatchSize is how many messages a partition's batch collects before
+	// it is sent; default 1: every Publish is synchronous, so a batch of one
+	// goes out at once instead of waiting BatchTimeout. Raise it (with a
+	// short BatchTimeout) for many concurrent publishers.
+	BatchSize int
+	// BatchTimeout is how long a batch waits for BatchSize messages;
+	// default 5ms.
 	BatchTimeout time.Duration
 	Logger       *slog.Logger
 }
@@ -40,8 +45,8 @@ func (c ProducerConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("%w: producer: negative duration %s", ErrConfig, d))
 		}
 	}
-	if c.MaxAttempts < 0 {
-		errs = append(errs, fmt.Errorf("%w: producer: negative MaxAttempts", ErrConfig))
+	if c.MaxAttempts < 0 || c.BatchSize < 0 {
+		errs = append(errs, fmt.Errorf("%w: producer: negative MaxAttempts or BatchSize", ErrConfig))
 	}
 	return errors.Join(errs...)
 }
@@ -69,6 +74,9 @@ func NewProducer(cfg ProducerConfig) (*Producer, error) {
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = 3
 	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 1
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -81,10 +89,12 @@ func NewProducer(cfg ProducerConfig) (*Producer, error) {
 		MaxAttempts:            cfg.MaxAttempts,
 		WriteBackoffMin:        100 * time.Millisecond,
 		WriteBackoffMax:        time.Second,
+		BatchSize:              cfg.BatchSize,
 		BatchTimeout:           cfg.BatchTimeout,
 		WriteTimeout:           cfg.WriteTimeout,
 		ReadTimeout:            cfg.ReadTimeout,
 		AllowAutoTopicCreation: false,
+		ErrorLogger:            errorLogger(log, "kafka writer"),
 	}
 	return &Producer{w: w, log: log}, nil
 }
@@ -133,4 +143,11 @@ func fromKafkaHeaders(hs []kafka.Header) map[string]string {
 		m[h.Key] = string(h.Value) // a repeated key keeps its last value
 	}
 	return m
+}
+
+// errorLogger routes kafka-go's error log to slog at warning level.
+func errorLogger(log *slog.Logger, component string) kafka.Logger {
+	return kafka.LoggerFunc(func(format string, args ...any) {
+		log.Warn(component + ": " + fmt.Sprintf(format, args...))
+	})
 }
