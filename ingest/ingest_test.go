@@ -282,3 +282,5 @@ func TestConcurrentProcessorsNoDoubleAllocation(t *testing.T) {
 		return err
 	})
 }
+
+func newEngine() (*reconcile.Engine, error) { return reconcile.NewEngine(reconcile.Config{}) }

@@ -68,7 +68,11 @@ n = notices[25]; pay("vietqr", n, int(n["amount"]["amount"]) + 10000, n["_code"]
 n = notices[26]; pay("vnpay", n, int(n["amount"]["amount"]), n["_code"], 66); pay("zalopay", n, int(n["amount"]["amount"]), "nop lai " + n["_code"], 68)  # duplicate
 a, b = notices[27], notices[28]                                      # two notices, one transfer
 pay("camt054", a, int(a["amount"]["amount"]) + int(b["amount"]["amount"]), "%s va %s" % (a["_code"], b["_code"]), 70)
-n = notices[29]; c = n["_code"]; pay("vietqr", n, int(n["amount"]["amount"]), c[:4] + "O" + c[5:8] + "l" + c[9:], 72)  # look-alikes
+n = notices[29]; c = n["_code"]  # look-alikes: O and o typed for 0, l for 1
+c = c[:4] + "O" + c[5:7] + "o" + c[8:]
+if "1" in c[2:]:
+    i = c.index("1", 2); c = c[:i] + "l" + c[i + 1:]
+pay("vietqr", n, int(n["amount"]["amount"]), c, 72)
 n = notices[30]; c = n["_code"]; typo = c[:-3] + str((int(c[-3]) + 1) % 10) + c[-2:]
 pay("camt054", n, int(n["amount"]["amount"]), "nop phi " + typo, 74)  # typo: the check digits refuse it
 n = notices[31]; pay("momo", n, int(n["amount"]["amount"]), "chuyen tien le phi", 76)  # no reference

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/feerecon/feerecon/store/postgres"
+)
+
+func migrateCmd(g *globals) *cobra.Command {
+	var db string
+	c := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the embedded SQL migrations to PostgreSQL",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			if db == "" {
+				return usagef("--db (or FEERECON_DB) is required: postgres://user@host:port/db?sslmode=disable")
+			}
+			v, err := postgres.Migrate(db)
+			if err != nil {
+				return err
+			}
+			log.Info("schema migrated", "version", v)
+			fmt.Fprintf(cmd.OutOrStdout(), "schema at version %d\n", v)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	return c
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/batch"
+)
+
+func reconcileCmd(g *globals) *cobra.Command {
+	var (
+		o        batch.Options
+		date     string
+		out      string
+		prefixes []string
+	)
+	c := &cobra.Command{
+		Use:   "reconcile --notices FILE.csv --payments FILE.jsonl --date YYYY-MM-DD --out DIR",
+		Short: "Match a day's payments to notices from files, with no servers; writes DIR/report.json and report.csv",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				return usagef("--out DIR is required")
+			}
+			if date != "" {
+				d, err := payment.ParseDate(date)
+				if err != nil {
+					return usagef("--date: %v", err)
+				}
+				o.Date = d
+			} else {
+				return usagef("--date YYYY-MM-DD is required (the business day, Asia/Ho_Chi_Minh)")
+			}
+			o.Engine = reconcile.Config{CodePrefixes: prefixes}
+			o.Logger = log
+			if err := o.Validate(); err != nil {
+				return &usageError{err}
+			}
+			res, err := batch.Run(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if err := batch.WriteReport(out, res); err != nil {
+				return err
+			}
+			t := res.Totals
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d notices, %d payments, %d allocations (%s VND), %d exceptions -> %s\n",
+				o.Date, t.Notices, t.Payments, t.Allocations, t.AllocatedAmount, t.Exceptions, out)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.NoticesPath, "notices", "", "notices CSV")
+	f.StringVar(&o.PaymentsPath, "payments", "", "payments JSONL")
+	f.StringVar(&date, "date", "", "business date YYYY-MM-DD")
+	f.StringVar(&out, "out", "", "output directory")
+	f.StringVar(&o.System, "system", batch.DefaultSystem, "issuing system of the notices")
+	f.StringSliceVar(&prefixes, "code-prefix", []string{payment.DefaultCodePrefix}, "payment-code prefixes")
+	return c
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/camt054"
+	"github.com/feerecon/feerecon/gateways/momo"
+	"github.com/feerecon/feerecon/gateways/vietqr"
+	"github.com/feerecon/feerecon/gateways/vnpay"
+	"github.com/feerecon/feerecon/gateways/zalopay"
+	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/ingress"
+	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store/postgres"
+)
+
+// serveConfig is the service's configuration: flags with environment
+// defaults; secrets only from the environment.
+type serveConfig struct {
+	DB         string
+	Kafka      string
+	HTTPAddr   string
+	Group      string
+	CodePrefix string
+	BankBIN    string
+	Account    string
+	Secrets    gatewaySecrets
+}
+
+// gatewaySecrets come from the environment only, so they never appear in
+// a process list or a shell history.
+type gatewaySecrets struct {
+	VietQR, Camt054, VNPay, VNPayTmn, MoMoSecret, MoMoAccessKey, MoMoPartner, ZaloPayKey2, ZaloPayAppID string
+}
+
+func secretsFromEnv() gatewaySecrets {
+	return gatewaySecrets{
+		VietQR: os.Getenv("FEERECON_VIETQR_SECRET"), Camt054: os.Getenv("FEERECON_CAMT054_SECRET"),
+		VNPay: os.Getenv("FEERECON_VNPAY_HASH_SECRET"), VNPayTmn: os.Getenv("FEERECON_VNPAY_TMN_CODE"),
+		MoMoSecret: os.Getenv("FEERECON_MOMO_SECRET_KEY"), MoMoAccessKey: os.Getenv("FEERECON_MOMO_ACCESS_KEY"),
+		MoMoPartner: os.Getenv("FEERECON_MOMO_PARTNER_CODE"),
+		ZaloPayKey2: os.Getenv("FEERECON_ZALOPAY_KEY2"), ZaloPayAppID: os.Getenv("FEERECON_ZALOPAY_APP_ID"),
+	}
+}
+
+// Validate reports every problem at once.
+func (c serveConfig) Validate() error {
+	var probs []string
+	if c.DB == "" {
+		probs = append(probs, "--db (FEERECON_DB) is required")
+	}
+	if c.Kafka == "" {
+		probs = append(probs, "--kafka (FEERECON_KAFKA) is required")
+	}
+	if c.Group == "" {
+		probs = append(probs, "--group is required")
+	}
+	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if len(probs) > 0 {
+		return usagef("serve: %s", strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// decoders builds the adapters whose secrets are configured; a gateway
+// without its secret is not served (and says so in the log).
+func (s gatewaySecrets) decoders(log *slog.Logger) (gateways.Set, error) {
+	amounts := payment.DefaultAmountPolicy()
+	var decs []gateways.Decoder
+	var errs []error
+	add := func(g payment.Gateway, configured bool, build func() (gateways.Decoder, error)) {
+		if !configured {
+			log.Warn("gateway not configured: its callbacks and topic are not served", "gateway", g)
+			return
+		}
+		d, err := build()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		decs = append(decs, d)
+	}
+	add(payment.GatewayVietQR, s.VietQR != "", func() (gateways.Decoder, error) {
+		return vietqr.New(vietqr.Config{Secret: s.VietQR, Amounts: amounts})
+	})
+	add(payment.GatewayCamt054, s.Camt054 != "", func() (gateways.Decoder, error) {
+		return camt054.New(camt054.Config{Secret: s.Camt054, Amounts: amounts})
+	})
+	add(payment.GatewayVNPay, s.VNPay != "", func() (gateways.Decoder, error) {
+		return vnpay.New(vnpay.Config{HashSecret: s.VNPay, TmnCode: s.VNPayTmn, Amounts: amounts})
+	})
+	add(payment.GatewayMoMo, s.MoMoSecret != "", func() (gateways.Decoder, error) {
+		return momo.New(momo.Config{SecretKey: s.MoMoSecret, AccessKey: s.MoMoAccessKey, PartnerCode: s.MoMoPartner, Amounts: amounts})
+	})
+	add(payment.GatewayZaloPay, s.ZaloPayKey2 != "", func() (gateways.Decoder, error) {
+		return zalopay.New(zalopay.Config{Key2: s.ZaloPayKey2, AppID: s.ZaloPayAppID, Amounts: amounts})
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, &usageError{err}
+	}
+	if len(decs) == 0 {
+		return nil, usagef("no gateway configured: set at least one FEERECON_*_SECRET / KEY variable")
+	}
+	return gateways.NewSet(decs...)
+}
+
+func serveCmd(g *globals) *cobra.Command {
+	var c serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service: HTTP API and gateway callbacks, Kafka consumers, matching, confirmations",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			c.Secrets = secretsFromEnv()
+			if err := c.Validate(); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), c, log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.DB, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	f.StringVar(&c.Kafka, "kafka", envOr("FEERECON_KAFKA", ""), "Kafka bootstrap broker")
+	f.StringVar(&c.HTTPAddr, "http", envOr("FEERECON_HTTP", "127.0.0.1:8080"), "HTTP listen address")
+	f.StringVar(&c.Group, "group", envOr("FEERECON_GROUP", "feerecon"), "Kafka consumer group")
+	f.StringVar(&c.CodePrefix, "code-prefix", payment.DefaultCodePrefix, "payment-code prefix issued")
+	f.StringVar(&c.BankBIN, "collection-bin", envOr("FEERECON_COLLECTION_BIN", ""), "NAPAS BIN of the collecting bank (VietQR)")
+	f.StringVar(&c.Account, "collection-account", envOr("FEERECON_COLLECTION_ACCOUNT", ""), "collection account printed on VietQR codes")
+	return cmd
+}
+
+func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
+	decs, err := c.Secrets.decoders(log)
+	if err != nil {
+		return err
+	}
+	if _, err := postgres.Migrate(c.DB); err != nil {
+		return err
+	}
+	st, err := postgres.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	engine, err := reconcile.NewEngine(reconcile.Config{CodePrefixes: []string{c.CodePrefix}})
+	if err != nil {
+		return err
+	}
+	topics := []string{kafkabus.TopicDLQ}
+	for _, g := range decs.Gateways() {
+		topics = append(topics, kafkabus.RawTopic(g))
+	}
+	if err := kafkabus.EnsureTopics(ctx, c.Kafka, topics...); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := kafkabus.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	producer, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: []string{c.Kafka}, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer producer.Close()
+
+	apiSrv, err := api.New(api.Config{CodePrefix: c.CodePrefix,
+		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults(), st, log, time.Now)
+	if err != nil {
+		return &usageError{err}
+	}
+	in, err := ingress.New(ingress.Config{Decoders: decs, Publisher: producer, Registerer: reg, Logger: log, Clock: time.Now})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", apiSrv)
+	mux.Handle("/gateways/", in)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	srv := &http.Server{Addr: c.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	pr := ingest.New(st, engine, time.Now, log)
+	grp, gctx := errgroup.WithContext(ctx)
+	for _, gw := range decs.Gateways() {
+		dec := decs[gw]
+		consumer, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{
+			Brokers: []string{c.Kafka}, GroupID: c.Group, Topic: kafkabus.RawTopic(gw),
+			Producer: producer, Metrics: metrics, Logger: log,
+		}, func(ctx context.Context, m kafkabus.Message) error {
+			_, err := pr.HandleRaw(ctx, dec, gateways.Raw{Body: m.Value, Headers: m.Headers}, m.Ref())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		grp.Go(func() error {
+			defer consumer.Close()
+			return consumer.Run(gctx)
+		})
+	}
+	grp.Go(func() error {
+		log.Info("listening", "addr", c.HTTPAddr, "gateways", fmt.Sprint(decs.Gateways()))
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	grp.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	err = grp.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,208 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/gatewaysim"
+	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/store/conformance"
+	"github.com/feerecon/feerecon/store/memory"
+	"github.com/feerecon/feerecon/store/postgres"
+	"github.com/feerecon/feerecon/testenv"
+)
+
+// workload returns n notices and n payments, each paying one notice in
+// full by its code.
+func workload(tb testing.TB, n int) ([]payment.Notice, []payment.Payment) {
+	ns := make([]payment.Notice, n)
+	ps := make([]payment.Payment, n)
+	for i := range ns {
+		t := &testing.T{}
+		ns[i] = conformance.Notice(t, "dvc", fmt.Sprintf("B%07d", i), uint64(1_000_000+i), 150_000)
+		ps[i] = pay(payment.GatewayVietQR, fmt.Sprintf("%09d", i), 150_000, i%600, "MBVCB.3278614134."+string(ns[i].Code)+" nop le phi")
+	}
+	return ns, ps
+}
+
+func benchRecord(b *testing.B, st store.Store) {
+	ns, ps := workload(b, b.N)
+	if err := st.InTx(context.Background(), func(tx store.Tx) error {
+		for _, n := range ns {
+			if err := tx.CreateNotice(context.Background(), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	e, err := newEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr := ingest.New(st, e, clock, nil)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		out, err := pr.Record(context.Background(), ps[i])
+		if err != nil || len(out.Allocations) != 1 {
+			b.Fatalf("record %s: %+v %v", ps[i].ID, out, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "payments/s")
+}
+
+// BenchmarkRecordMemory: matching and recording on the in-memory store.
+func BenchmarkRecordMemory(b *testing.B) { benchRecord(b, memory.New()) }
+
+// BenchmarkRecordPostgres: the same on the real PostgreSQL, one
+// transaction per payment (insert, lock, decide, allocate, confirm).
+func BenchmarkRecordPostgres(b *testing.B) { benchRecord(b, pgStoreB(b)) }
+
+func pgStoreB(b *testing.B) *postgres.Store {
+	url := testenv.Postgres(b)
+	if _, err := postgres.Migrate(url); err != nil {
+		b.Fatal(err)
+	}
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkPGInsert is the baseline: one bare INSERT of a payment row per
+// transaction, through the same driver.
+func BenchmarkPGInsert(b *testing.B) {
+	s := pgStoreB(b)
+	_, ps := workload(b, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		p := ps[i]
+		if _, err := s.DB().Exec(`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at, description) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+			p.ID, string(p.Gateway), p.TxnID, p.Amount.Amount, "VND", p.PaidAt, p.Description); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "rows/s")
+}
+
+func fill(b *testing.B, broker, topic string, n int) []payment.Payment {
+	_, ps := workload(b, n)
+	if err := kafkabus.EnsureTopics(context.Background(), broker, topic); err != nil {
+		b.Fatal(err)
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(broker), Topic: topic, RequiredAcks: kafka.RequireAll, BatchSize: 500, BatchTimeout: 10 * time.Millisecond}
+	defer w.Close()
+	msgs := make([]kafka.Message, 0, n)
+	for _, p := range ps {
+		raw, err := gatewaysim.Encode(p, gatewaysim.DemoSecrets())
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := kafka.Message{Key: []byte(p.TxnID), Value: raw.Body}
+		for k, v := range raw.Headers {
+			m.Headers = append(m.Headers, kafka.Header{Key: k, Value: []byte(v)})
+		}
+		msgs = append(msgs, m)
+	}
+	for i := 0; i < len(msgs); i += 500 {
+		if err := w.WriteMessages(context.Background(), msgs[i:min(i+500, len(msgs))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ps
+}
+
+// BenchmarkKafkaRead is the baseline: kafka-go in a consumer group, fetch
+// and commit each message (what the consumer does), nothing else.
+func BenchmarkKafkaRead(b *testing.B) {
+	broker := testenv.Kafka(b)
+	topic := testenv.Name("bench-read")
+	fill(b, broker, topic, b.N)
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, GroupID: testenv.Name("g"), Topic: topic,
+		StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond})
+	defer r.Close()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		m, err := r.FetchMessage(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.CommitMessages(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
+
+// BenchmarkPipeline: the consumer of `feerecon serve` on the real servers —
+// fetch, verify the signature and decode (vietqr adapter), record and
+// match on PostgreSQL, commit the offset.
+func BenchmarkPipeline(b *testing.B) {
+	broker := testenv.Kafka(b)
+	topic := testenv.Name("bench-pipe")
+	s := pgStoreB(b)
+	ns, _ := workload(b, b.N)
+	if err := s.InTx(context.Background(), func(tx store.Tx) error {
+		for _, n := range ns {
+			if err := tx.CreateNotice(context.Background(), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	fill(b, broker, topic, b.N)
+	decs, err := gatewaysim.Decoders(gatewaysim.DemoSecrets())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := newEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr := ingest.New(s, e, clock, nil)
+	dec := decs[payment.GatewayVietQR]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var handled atomic.Int64
+	c, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: testenv.Name("g"), Topic: topic},
+		func(ctx context.Context, m kafkabus.Message) error {
+			st, err := pr.HandleRaw(ctx, dec, gateways.Raw{Body: m.Value, Headers: m.Headers}, m.Ref())
+			if err == nil && st.Recorded != 1 {
+				err = fmt.Errorf("message %s recorded %d payments", m.Ref(), st.Recorded)
+			}
+			if err != nil {
+				b.Error(err)
+			}
+			if handled.Add(1) == int64(b.N) {
+				cancel()
+			}
+			return err
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ResetTimer()
+	start := time.Now()
+	if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "payments/s")
+}

@@ -1,0 +1,58 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/payment"
+)
+
+// RawStats counts what HandleRaw did, for the demo summary and metrics.
+type RawStats struct {
+	Recorded    int
+	Redelivered int
+	NotPayment  int
+}
+
+// HandleRaw decodes one raw gateway message (as it sits on
+// payments.raw.<gateway>) and records each payment it carries. ref is the
+// message's position, kept as the payments' RawRef.
+//
+// Decode errors are returned as they are: gateways.Poison(err) tells the
+// caller to dead-letter the message. An authentic message that records no
+// money in (gateways.ErrNotPayment) is logged and counted, not an error.
+// Store errors are transient: the caller retries the whole message, which
+// is safe because recording is idempotent.
+func (pr *Processor) HandleRaw(ctx context.Context, dec gateways.Decoder, raw gateways.Raw, ref string) (RawStats, error) {
+	var st RawStats
+	ps, err := dec.Decode(raw)
+	if errors.Is(err, gateways.ErrNotPayment) {
+		pr.log.InfoContext(ctx, "gateway message is not a payment", slog.String("gateway", string(dec.Gateway())),
+			slog.String("raw_ref", ref), slog.String("reason", err.Error()))
+		st.NotPayment++
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	for _, p := range ps {
+		p.RawRef = ref
+		out, err := pr.Record(ctx, p)
+		if err != nil {
+			if errors.Is(err, payment.ErrInvalidPayment) {
+				// A decoder let through what the domain refuses: poison.
+				return st, &gateways.Error{Gateway: dec.Gateway(), Err: fmt.Errorf("%w: %w", gateways.ErrMalformed, err)}
+			}
+			return st, err
+		}
+		if out.Redelivery {
+			st.Redelivered++
+		} else {
+			st.Recorded++
+		}
+	}
+	return st, nil
+}
