@@ -347,3 +347,45 @@ func TestRouting(t *testing.T) {
 		t.Errorf("empty config: %v", err)
 	}
 }
+
+// orderPublisher checks that nothing was answered while it stores.
+type orderPublisher struct {
+	w       *httptest.ResponseRecorder
+	early   bool
+	calls   int
+	failErr error
+}
+
+func (o *orderPublisher) Publish(context.Context, string, []byte, []byte, map[string]string) error {
+	o.calls++
+	o.early = o.early || o.w.Body.Len() > 0 || o.w.Code != 200 || len(o.w.Header()) > 0
+	return o.failErr
+}
+
+func (o *orderPublisher) DeadLetter(ctx context.Context, topic string, _ kafkabus.DeadLetter) error {
+	return o.Publish(ctx, topic, nil, nil, nil)
+}
+
+// The answer is written only after the publisher returned.
+func TestReplyAfterPublish(t *testing.T) {
+	t.Parallel()
+	body, sig := vietqrFile(t, "valid.json")
+	bad, badSig := vietqrFile(t, "tampered_amount.json")
+	for _, c := range []struct {
+		body []byte
+		sig  string
+	}{{body, sig}, {bad, badSig}} {
+		w := httptest.NewRecorder()
+		p := &orderPublisher{w: w}
+		h, err := ingress.New(ingress.Config{Decoders: decoders(t), Publisher: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodPost, "/gateways/vietqr/callback", bytes.NewReader(c.body))
+		r.Header.Set(vietqr.HeaderSignature, c.sig)
+		h.ServeHTTP(w, r)
+		if p.calls != 1 || p.early || w.Body.Len() == 0 {
+			t.Errorf("calls %d, answered before storing: %v, body %q", p.calls, p.early, w.Body)
+		}
+	}
+}

@@ -411,3 +411,49 @@ func BenchmarkPublish(b *testing.B) {
 		i++
 	}
 }
+
+// A transient error that outlasts MaxRetries stops the consumer without
+// committing: the restarted consumer gets the same message, never the next.
+func TestRetriesExhaustedNeverSkips(t *testing.T) {
+	t.Parallel()
+	broker, topic, p := setup(t, 1)
+	publishN(t, p, topic, 0, 2)
+	group := testenv.Name("g")
+	calls := 0
+	c1, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{
+		Brokers: []string{broker}, GroupID: group, Topic: topic, Producer: p,
+		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetries: 2,
+	}, func(_ context.Context, m kafkabus.Message) error {
+		calls++
+		return errors.New("database down")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := waitDone(t, runConsumer(context.Background(), c1)); !errors.Is(err, kafkabus.ErrRetriesExhausted) {
+		t.Fatalf("Run = %v, want ErrRetriesExhausted", err)
+	}
+	if calls != 3 {
+		t.Errorf("handler called %d times, want 3 (1 + 2 retries)", calls)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var got []string
+	c2, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: group, Topic: topic, Producer: p},
+		func(_ context.Context, m kafkabus.Message) error {
+			got = append(got, string(m.Key))
+			if len(got) == 2 {
+				stop()
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := waitDone(t, runConsumer(ctx, c2)); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[txn-0 txn-1]" {
+		t.Errorf("after restart handled %v, want [txn-0 txn-1]", got)
+	}
+}
