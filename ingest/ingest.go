@@ -70,6 +70,8 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 	if err := p.Validate(); err != nil {
 		return Outcome{}, err
 	}
+	// PostgreSQL keeps microseconds; every backend stores the same instant.
+	p.PaidAt = p.PaidAt.Truncate(time.Microsecond)
 	var out Outcome
 	err := pr.store.InTx(ctx, func(tx store.Tx) error {
 		out = Outcome{PaymentID: p.ID}
