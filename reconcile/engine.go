@@ -233,8 +233,12 @@ func canonicalOrder(payments []payment.Payment) []int {
 }
 
 type decider struct {
-	e       *Engine
-	ns      []noticeState
+	e  *Engine
+	ns []noticeState
+	// byKey lists notice indices in (system, id) order; rank is the
+	// inverse, so comparing two notices is comparing two ints.
+	byKey   []int32
+	rank    []int32
 	codes   index
 	dossier index
 	sugg    *suggester
@@ -259,6 +263,24 @@ func (d *decider) init(notices []payment.Notice) {
 		if n.Dossier != "" {
 			d.dossier.add(DossierKey(string(n.Dossier)), int32(i))
 		}
+	}
+	d.byKey = make([]int32, len(notices))
+	for i := range d.byKey {
+		d.byKey[i] = int32(i)
+	}
+	sort.Slice(d.byKey, func(a, b int) bool {
+		x, y := &notices[d.byKey[a]], &notices[d.byKey[b]]
+		if x.System != y.System {
+			return x.System < y.System
+		}
+		if x.ID != y.ID {
+			return x.ID < y.ID
+		}
+		return d.byKey[a] < d.byKey[b] // the same notice twice: keep input position stable
+	})
+	d.rank = make([]int32, len(notices))
+	for r, i := range d.byKey {
+		d.rank[i] = int32(r)
 	}
 }
 
@@ -417,13 +439,7 @@ func (d *decider) exception(p *payment.Payment, kind ExceptionKind, amt payment.
 	})
 }
 
-func (d *decider) less(a, b int32) bool {
-	x, y := d.ns[a].n, d.ns[b].n
-	if x.System != y.System {
-		return x.System < y.System
-	}
-	return x.ID < y.ID
-}
+func (d *decider) less(a, b int32) bool { return d.rank[a] < d.rank[b] }
 
 func (d *decider) ids(ts []resolved) []string {
 	out := make([]string, 0, len(ts))
@@ -462,20 +478,14 @@ func (d *decider) result() Decision {
 		return a.ID < b.ID
 	})
 	states := make([]NoticeState, len(d.ns))
-	for i := range d.ns {
+	for r, i := range d.byKey {
 		s := &d.ns[i]
-		states[i] = NoticeState{
+		states[r] = NoticeState{
 			System: s.n.System, NoticeID: s.n.ID, Code: s.n.Code, Status: s.status,
 			AmountDue: s.n.Total,
 			Paid:      payment.Money{Amount: s.paid, Currency: s.n.Total.Currency},
 		}
 	}
-	sort.Slice(states, func(i, j int) bool {
-		if states[i].System != states[j].System {
-			return states[i].System < states[j].System
-		}
-		return states[i].NoticeID < states[j].NoticeID
-	})
 	return Decision{Allocations: d.allocs, Exceptions: d.excs, Notices: states}
 }
 

@@ -138,7 +138,7 @@ func extract(description string, prefixes []string) []Reference {
 // groups splits folded text into alphanumeric groups and marks envelope
 // fields and links.
 func groups(f string) []group {
-	var gs []group
+	gs := make([]group, 0, len(f)/4+1)
 	for i := 0; i < len(f); {
 		if !isAlnum(f[i]) {
 			i++
@@ -355,14 +355,14 @@ func dossiers(f string, gs []group, refs []Reference) []Reference {
 		// possibly with the unit glued before them.
 		txt := f[gs[k].start:gs[k].end]
 		if len(txt) >= 10 {
-			if tail, ok := dateSeq(txt[len(txt)-10:]); ok {
+			if tail, ok := dateSeq(txt[len(txt)-10:], ""); ok {
 				glued := txt[:len(txt)-10]
 				refs = unitsBefore(f, gs, k, glued, tail, gs[k].end, refs)
 			}
 		}
 		// Tail form 2: a 6-char group then a linked 4-char group.
 		if k+1 < len(gs) && gs[k+1].linked && len(txt) >= 6 && gs[k+1].end-gs[k+1].start == 4 {
-			if tail, ok := dateSeq(txt[len(txt)-6:] + f[gs[k+1].start:gs[k+1].end]); ok {
+			if tail, ok := dateSeq(txt[len(txt)-6:], f[gs[k+1].start:gs[k+1].end]); ok {
 				glued := txt[:len(txt)-6]
 				refs = unitsBefore(f, gs, k, glued, tail, gs[k+1].end, refs)
 			}
@@ -373,8 +373,13 @@ func dossiers(f string, gs []group, refs []Reference) []Reference {
 
 // dateSeq checks yymmdd+nnnn (look-alike letters read as digits) and
 // returns it in digits.
-func dateSeq(s string) (string, bool) {
-	b := []byte(s)
+func dateSeq(s1, s2 string) (string, bool) {
+	var b [10]byte
+	if len(s1)+len(s2) != len(b) {
+		return "", false
+	}
+	copy(b[:], s1)
+	copy(b[len(s1):], s2)
 	for i, c := range b {
 		if isDigit(c) {
 			continue
@@ -390,7 +395,7 @@ func dateSeq(s string) (string, bool) {
 	if mm < 1 || mm > 12 || dd < 1 || dd > 31 {
 		return "", false
 	}
-	return string(b), true
+	return string(b[:]), true
 }
 
 // unitsBefore emits a dossier candidate for each plausible receiving-unit id
@@ -409,7 +414,7 @@ func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs 
 		compact := unit + tail
 		r := Reference{Kind: RefDossier, Dossier: compact, Key: DossierKey(compact),
 			Rule: RuleDossierCode, Evidence: f[start:end]}
-		if _, err := payment.ParseDossierCode(r.Evidence); err == nil {
+		if canonicalDossier(r.Evidence) {
 			canonical = len(refs)
 		}
 		refs = append(refs, r)
@@ -430,7 +435,7 @@ func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs 
 			break
 		}
 		start := gs[k-i].start
-		if _, err := payment.ParseDossierCode(f[start:end]); canonical >= 0 && err != nil {
+		if canonical >= 0 && !canonicalDossier(f[start:end]) {
 			break // grown past the code into the words before it
 		}
 		unit = gtxt + unit
@@ -446,6 +451,39 @@ func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs 
 		refs = append(refs[:mark], r)
 	}
 	return refs
+}
+
+// canonicalDossier reports whether s (folded) is a dossier code in its
+// dotted form, the pattern payment.ParseDossierCode accepts:
+// [A-Z0-9]{2,3}(\.[A-Z0-9]{1,3}){1,4}-\d{6}-\d{4}. Written out by hand
+// because it runs for every candidate span of every payment.
+func canonicalDossier(s string) bool {
+	n := len(s)
+	if n < 2+2+12 || s[n-5] != '-' || s[n-12] != '-' {
+		return false
+	}
+	for i := n - 11; i < n; i++ {
+		if i != n-5 && !isDigit(s[i]) {
+			return false
+		}
+	}
+	unit := s[:n-12]
+	groups, size := 0, 0
+	for i := 0; i <= len(unit); i++ {
+		if i == len(unit) || unit[i] == '.' {
+			groups++
+			if (groups == 1 && (size < 2 || size > 3)) || (groups > 1 && (size < 1 || size > 3)) {
+				return false
+			}
+			size = 0
+			continue
+		}
+		if !isAlnum(unit[i]) {
+			return false
+		}
+		size++
+	}
+	return groups >= 2 && groups <= 5
 }
 
 func hasLetterAndDigit(s string) bool {

@@ -198,3 +198,19 @@ func FuzzReferences(f *testing.F) {
 		}
 	})
 }
+
+func TestCanonicalDossierMatchesPaymentPackage(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"G01.899.108.000-231110-0096", "000.00.20.H40-240916-0012", "H29.75-231113-0001", "H29-231113-0001",
+		"G01.899.108.000.11.22-231110-0096", "G0.1-231110-0096", "G01..1-231110-0096", "G01.1234-231110-0096",
+		"G01.1-23111-00961", "G01.1-231110-009", "G01.1-2311100096", "g01.1-231110-0096", "GOI.899.108.000-231110-0096",
+		"A.B.C-231110-0096", "AB.C-23111O-0096", "", "AB.C-231110-0096 ",
+	} {
+		_, err := payment.ParseDossierCode(s)
+		want := err == nil && s == strings.ToUpper(strings.TrimSpace(s))
+		if got := canonicalDossier(s); got != want {
+			t.Errorf("canonicalDossier(%q) = %v, ParseDossierCode says %v", s, got, want)
+		}
+	}
+}

@@ -24,25 +24,44 @@ func Fold(s string) string {
 	if ascii {
 		return strings.ToUpper(s)
 	}
-	d := norm.NFD.String(s)
 	var b strings.Builder
-	b.Grow(len(d))
-	for _, r := range d {
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == 'đ' || r == 'Đ':
 			b.WriteByte('D')
-		case r < utf8.RuneSelf:
-			if r >= 'a' && r <= 'z' {
-				r -= 'a' - 'A'
-			}
-			b.WriteByte(byte(r))
 		case unicode.Is(unicode.Mn, r):
-			// combining mark left by NFD: the diacritic itself
+			// a combining mark (text already in NFD): the diacritic itself
 		default:
-			b.WriteByte(' ')
+			// A precomposed letter: its canonical decomposition starts with
+			// the base letter ("ệ" → "e" + U+0323 + U+0302).
+			dec := norm.NFD.PropertiesString(s[i:]).Decomposition()
+			if len(dec) > 0 && dec[0] < utf8.RuneSelf && isAlnum(upper(dec[0])) {
+				b.WriteByte(upper(dec[0]))
+			} else {
+				b.WriteByte(' ')
+			}
 		}
+		i += size
 	}
 	return b.String()
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
 }
 
 // FoldName returns a payer name folded for comparison: Fold, then only

@@ -1,20 +1,26 @@
 package reconcile
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
 )
 
-// suggester finds candidate notices for an unmatched payment: notices still
-// open whose amount due equals the payment's amount, or whose payer name
-// folds to the payer's, issued within the window before the payment (one
-// day after it is tolerated for clock skew). Suggestions are for a person;
-// they are never allocated.
+// suggester finds candidate notices for an unmatched payment, for a person
+// to look at; suggestions are never allocated. A candidate is a notice
+// still open, issued within the window before the payment (or up to a day
+// after it, for clock skew between systems), whose outstanding amount
+// equals the payment's or whose payer name folds to the payer's. Both
+// together rank first, then either; ties go to the notice issued nearest
+// the payment, then to (system, id).
 type suggester struct {
-	byAmount map[string][]int32 // sorted by IssuedAt, then system, id
+	names    []string           // folded payer name per notice
+	byAmount map[string][]int32 // each bucket sorted by IssuedAt, then system, id
 	byName   map[string][]int32
+	byBoth   map[string][]int32
 }
 
 // maxScan bounds the notices looked at per bucket, so one popular amount
@@ -23,6 +29,12 @@ const maxScan = 256
 
 const skew = 24 * time.Hour
 
+type suggestion struct {
+	idx   int32
+	score int
+	age   time.Duration
+}
+
 func (d *decider) suggest(p *payment.Payment) []string {
 	if d.e.limit < 0 {
 		return []string{}
@@ -30,50 +42,16 @@ func (d *decider) suggest(p *payment.Payment) []string {
 	if d.sugg == nil {
 		d.sugg = d.buildSuggester()
 	}
-	type cand struct {
-		idx   int32
-		score int
-		age   time.Duration
-	}
+	amount := p.Amount.Amount.String()
 	name := FoldName(p.PayerName)
+	var cands []suggestion
 	seen := map[int32]bool{}
-	var cands []cand
-	consider := func(bucket []int32) {
-		hi := sort.Search(len(bucket), func(i int) bool {
-			return d.ns[bucket[i]].n.IssuedAt.After(p.PaidAt.Add(skew))
-		})
-		from := p.PaidAt.Add(-d.e.window)
-		for k, scanned := hi-1, 0; k >= 0 && scanned < maxScan; k, scanned = k-1, scanned+1 {
-			i := bucket[k]
-			s := &d.ns[i]
-			if s.n.IssuedAt.Before(from) {
-				break
-			}
-			if !s.status.Open() || seen[i] {
-				continue
-			}
-			score := 0
-			if s.n.Total.Currency == p.Amount.Currency && s.outstanding().Equal(p.Amount.Amount) {
-				score += 2
-			}
-			if name != "" && FoldName(s.n.PayerName) == name {
-				score += 2
-			}
-			if score == 0 {
-				continue
-			}
-			seen[i] = true
-			age := p.PaidAt.Sub(s.n.IssuedAt)
-			if age < 0 {
-				age = -age
-			}
-			cands = append(cands, cand{idx: i, score: score, age: age})
-		}
-	}
-	consider(d.sugg.byAmount[p.Amount.Amount.String()])
+	want := 2 * d.e.limit
 	if name != "" {
-		consider(d.sugg.byName[name])
+		cands = d.scan(p, d.sugg.byBoth[amount+"|"+name], name, want, seen, cands)
+		cands = d.scan(p, d.sugg.byName[name], name, want, seen, cands)
 	}
+	cands = d.scan(p, d.sugg.byAmount[amount], name, want, seen, cands)
 	sort.Slice(cands, func(a, b int) bool {
 		x, y := cands[a], cands[b]
 		if x.score != y.score {
@@ -84,7 +62,7 @@ func (d *decider) suggest(p *payment.Payment) []string {
 		}
 		return d.less(x.idx, y.idx)
 	})
-	out := []string{}
+	out := make([]string, 0, d.e.limit)
 	for _, c := range cands {
 		if len(out) == d.e.limit {
 			break
@@ -94,33 +72,94 @@ func (d *decider) suggest(p *payment.Payment) []string {
 	return out
 }
 
+// scan walks a bucket outward from the payment time, nearest issue time
+// first, and collects up to want new candidates with a positive score.
+func (d *decider) scan(p *payment.Payment, bucket []int32, name string, want int, seen map[int32]bool, cands []suggestion) []suggestion {
+	if len(bucket) == 0 {
+		return cands
+	}
+	issued := func(k int) time.Time { return d.ns[bucket[k]].n.IssuedAt }
+	mid := sort.Search(len(bucket), func(k int) bool { return issued(k).After(p.PaidAt) })
+	latest, earliest := p.PaidAt.Add(skew), p.PaidAt.Add(-d.e.window)
+	back, fwd := mid-1, mid
+	got := 0
+	for visited := 0; visited < maxScan && got < want; visited++ {
+		var k int
+		bOK := back >= 0 && !issued(back).Before(earliest)
+		fOK := fwd < len(bucket) && !issued(fwd).After(latest)
+		switch {
+		case bOK && fOK:
+			if p.PaidAt.Sub(issued(back)) <= issued(fwd).Sub(p.PaidAt) {
+				k, back = back, back-1
+			} else {
+				k, fwd = fwd, fwd+1
+			}
+		case bOK:
+			k, back = back, back-1
+		case fOK:
+			k, fwd = fwd, fwd+1
+		default:
+			return cands
+		}
+		i := bucket[k]
+		s := &d.ns[i]
+		if seen[i] || !s.status.Open() {
+			continue
+		}
+		score := 0
+		if s.n.Total.Currency == p.Amount.Currency && s.outstanding().Equal(p.Amount.Amount) {
+			score += 2
+		}
+		if name != "" && d.sugg.names[i] == name {
+			score += 2
+		}
+		if score == 0 {
+			continue
+		}
+		seen[i] = true
+		age := p.PaidAt.Sub(s.n.IssuedAt)
+		if age < 0 {
+			age = -age
+		}
+		cands = append(cands, suggestion{idx: i, score: score, age: age})
+		got++
+	}
+	return cands
+}
+
 func (d *decider) buildSuggester() *suggester {
-	s := &suggester{byAmount: map[string][]int32{}, byName: map[string][]int32{}}
+	s := &suggester{
+		names:    make([]string, len(d.ns)),
+		byAmount: map[string][]int32{},
+		byName:   map[string][]int32{},
+		byBoth:   map[string][]int32{},
+	}
+	// One sort of every notice by (issued, system, id); buckets filled in
+	// that order come out sorted.
+	order := make([]int32, 0, len(d.ns))
+	issued := make([]int64, len(d.ns))
 	for i := range d.ns {
-		n := d.ns[i].n
 		if d.ns[i].status == payment.NoticeCancelled || d.ns[i].status == payment.NoticeExpired {
 			continue
 		}
-		k := n.Total.Amount.String()
-		s.byAmount[k] = append(s.byAmount[k], int32(i))
-		if name := FoldName(n.PayerName); name != "" {
-			s.byName[name] = append(s.byName[name], int32(i))
+		issued[i] = d.ns[i].n.IssuedAt.UnixNano()
+		order = append(order, int32(i))
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(issued[a], issued[b]); c != 0 {
+			return c
 		}
-	}
-	order := func(b []int32) {
-		sort.Slice(b, func(x, y int) bool {
-			p, q := d.ns[b[x]].n, d.ns[b[y]].n
-			if !p.IssuedAt.Equal(q.IssuedAt) {
-				return p.IssuedAt.Before(q.IssuedAt)
-			}
-			return d.less(b[x], b[y])
-		})
-	}
-	for _, b := range s.byAmount {
-		order(b)
-	}
-	for _, b := range s.byName {
-		order(b)
+		return cmp.Compare(d.rank[a], d.rank[b])
+	})
+	for _, i := range order {
+		n := d.ns[i].n
+		amount := n.Total.Amount.String()
+		s.byAmount[amount] = append(s.byAmount[amount], i)
+		if name := FoldName(n.PayerName); name != "" {
+			s.names[i] = name
+			s.byName[name] = append(s.byName[name], i)
+			s.byBoth[amount+"|"+name] = append(s.byBoth[amount+"|"+name], i)
+		}
 	}
 	return s
 }
