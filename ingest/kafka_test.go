@@ -238,3 +238,103 @@ func TestKafkaIngestAllGateways(t *testing.T) {
 		return err
 	})
 }
+
+// Acceptance (issue 4): two consumer instances in one group on the real
+// broker and PostgreSQL, payments for the same notices spread over the
+// topic's partitions: no notice is allocated twice.
+func TestKafkaTwoInstancesNoDoubleAllocation(t *testing.T) {
+	broker := testenv.Kafka(t)
+	st := pgStore(t)
+	topic, group := testenv.Name("raw-vietqr"), testenv.Name("ingest")
+	if err := kafkabus.EnsureTopicsWith(context.Background(), broker, kafkabus.TopicOptions{Partitions: 3}, topic, topic+"-dlq"); err != nil {
+		t.Fatal(err)
+	}
+	var notices []payment.Notice
+	var ps []payment.Payment
+	for i := 0; i < 8; i++ {
+		n := conformance.Notice(t, "dvc", fmt.Sprintf("C%02d", i), uint64(700+i), 120_000)
+		notices = append(notices, n)
+		for k := 0; k < 3; k++ { // three full payments for each notice
+			ps = append(ps, pay(payment.GatewayVietQR, fmt.Sprintf("%d%02d%d", 66, i, k), 120_000, i*3+k, "nop phi "+string(n.Code)))
+		}
+	}
+	seed(t, st, notices...)
+	producer, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: []string{broker}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	for _, x := range ps {
+		raw, err := gatewaysim.Encode(x, gatewaysim.DemoSecrets())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := producer.Publish(context.Background(), topic, []byte(x.TxnID), raw.Body, raw.Headers); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decs, err := gatewaysim.Decoders(gatewaysim.DemoSecrets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	var perInstance [2]atomic.Int64
+	errs := make(chan error, 2)
+	for inst := 0; inst < 2; inst++ {
+		pr := ingest.New(st, engine(t), clock, nil) // each instance its own processor and connection use
+		c, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: group, Topic: topic,
+			DLQTopic: topic + "-dlq", Producer: producer, MaxRetries: 20},
+			func(ctx context.Context, m kafkabus.Message) error {
+				_, err := pr.HandleRaw(ctx, decs[payment.GatewayVietQR], gateways.Raw{Body: m.Value, Headers: m.Headers}, m.Ref())
+				if err == nil {
+					perInstance[inst].Add(1)
+				}
+				return err
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { defer c.Close(); errs <- c.Run(runCtx) }()
+	}
+	count := func() int {
+		n := 0
+		_ = st.InTx(context.Background(), func(tx store.Tx) error {
+			got, err := tx.ListPayments(context.Background(), base.Add(-time.Hour), base.Add(time.Hour))
+			n = len(got)
+			return err
+		})
+		return n
+	}
+	for count() < len(ps) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("stored %d of %d payments in time", count(), len(ps))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	stop()
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("consumer: %v", err)
+		}
+	}
+	t.Logf("instance 0 handled %d messages, instance 1 handled %d", perInstance[0].Load(), perInstance[1].Load())
+	_ = st.InTx(context.Background(), func(tx store.Tx) error {
+		for _, n := range notices {
+			as, err := tx.AllocationsByNotice(context.Background(), n.System, n.ID)
+			if err != nil {
+				return err
+			}
+			if len(as) != 1 || !as[0].Amount.Equal(n.Total) {
+				t.Errorf("notice %s: allocations %+v", n.ID, as)
+			}
+		}
+		dups, err := tx.ListExceptions(context.Background(), store.ExceptionFilter{Kind: "duplicate"})
+		if len(dups) != 2*len(notices) {
+			t.Errorf("duplicate exceptions: %d, want %d", len(dups), 2*len(notices))
+		}
+		return err
+	})
+}
