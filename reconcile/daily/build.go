@@ -2,6 +2,7 @@ package daily
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -161,6 +162,9 @@ func (r *run) reports() ([]Report, error) {
 	}
 
 	all := newBuilder(AgencyAll)
+	all.payments = make([]PaymentLine, 0, len(r.pays))
+	all.allocations = make([]AllocationLine, 0, len(r.in.Allocations))
+	all.links = make([]Link, 0, len(r.links))
 	scopes := map[string]*builder{}
 	scope := func(agency string) *builder {
 		b, ok := scopes[agency]
@@ -170,7 +174,6 @@ func (r *run) reports() ([]Report, error) {
 		}
 		return b
 	}
-	paymentAgencies := map[string][]string{}
 
 	// Expected: notices issued on the day, not cancelled.
 	for _, n := range sortedNotices(r.notices) {
@@ -227,7 +230,7 @@ func (r *run) reports() ([]Report, error) {
 		}
 		// The fee goes with the payment's first part (no split, no rounding).
 		fee := s.fee
-		collected := map[string]decimal.Decimal{}
+		var collected agencySums
 		total := decimal.Zero
 		for i, pt := range parts {
 			n := pt.notice
@@ -250,7 +253,7 @@ func (r *run) reports() ([]Report, error) {
 					b.control.ExcessSum.Decimal = b.control.ExcessSum.Add(pt.amount)
 				}
 			}
-			collected[n.Agency] = collected[n.Agency].Add(pt.amount)
+			collected.add(n.Agency, pt.amount)
 			total = total.Add(pt.amount)
 		}
 		rest := p.Amount.Amount.Sub(total)
@@ -261,12 +264,11 @@ func (r *run) reports() ([]Report, error) {
 		if s.link != nil {
 			line.LinkRule, line.StatementRef = s.link.Rule, s.link.Ref
 		}
-		agencies := sortedKeys(collected)
-		paymentAgencies[p.ID] = agencies
-		for _, ag := range agencies {
-			b := scope(ag)
+		collected.sort()
+		for _, c := range collected {
+			b := scope(c.agency)
 			pl := line
-			pl.Collected = amt(collected[ag])
+			pl.Collected = amt(c.sum)
 			b.addPayment(pl, s.link, late[p.ID])
 		}
 		pl := line
@@ -345,7 +347,7 @@ func (r *run) reports() ([]Report, error) {
 			el.Candidates = []string{}
 		}
 		all.exceptions = append(all.exceptions, el)
-		for _, ag := range r.exceptionAgencies(e, paymentAgencies) {
+		for _, ag := range r.exceptionAgencies(e) {
 			scope(ag).exceptions = append(scope(ag).exceptions, el)
 		}
 	}
@@ -371,6 +373,28 @@ func (r *run) reports() ([]Report, error) {
 	return out, nil
 }
 
+// agencySums is the money of one payment per agency: a short slice, not a
+// map, as most payments touch one agency.
+type agencySums []struct {
+	agency string
+	sum    decimal.Decimal
+}
+
+func (a *agencySums) add(agency string, d decimal.Decimal) {
+	for i := range *a {
+		if (*a)[i].agency == agency {
+			(*a)[i].sum = (*a)[i].sum.Add(d)
+			return
+		}
+	}
+	*a = append(*a, struct {
+		agency string
+		sum    decimal.Decimal
+	}{agency, d})
+}
+
+func (a agencySums) sort() { sort.Slice(a, func(i, j int) bool { return a[i].agency < a[j].agency }) }
+
 func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Exception) {
 	b.payments = append(b.payments, pl)
 	b.control.PaymentCount++
@@ -388,27 +412,24 @@ func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Excepti
 
 // exceptionAgencies: the agency of the exception's notice, else the
 // agencies its payment was allocated to; none for money nobody owns yet.
-func (r *run) exceptionAgencies(e reconcile.Exception, paymentAgencies map[string][]string) []string {
+func (r *run) exceptionAgencies(e reconcile.Exception) []string {
 	if e.NoticeID != "" {
 		if ns := r.byID[e.NoticeID]; len(ns) == 1 {
 			return []string{ns[0].Agency}
 		}
 	}
-	if e.PaymentID != "" {
-		if ags, ok := paymentAgencies[e.PaymentID]; ok {
-			return ags
-		}
-		if s, ok := r.payIdx[e.PaymentID]; ok {
-			set := map[string]decimal.Decimal{}
-			for _, a := range s.allocs {
-				if n, err := r.notice(a.NoticeSystem, a.NoticeID); err == nil {
-					set[n.Agency] = decimal.Zero
-				}
-			}
-			return sortedKeys(set)
+	s, ok := r.payIdx[e.PaymentID]
+	if e.PaymentID == "" || !ok {
+		return nil
+	}
+	var out []string
+	for _, a := range s.allocs {
+		if n, err := r.notice(a.NoticeSystem, a.NoticeID); err == nil && !slices.Contains(out, n.Agency) {
+			out = append(out, n.Agency)
 		}
 	}
-	return nil
+	sort.Strings(out)
+	return out
 }
 
 func days(from, to payment.Date) int {
@@ -419,15 +440,6 @@ func days(from, to payment.Date) int {
 		return 0
 	}
 	return d
-}
-
-func sortedKeys(m map[string]decimal.Decimal) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func sortedNotices(m map[string]*payment.Notice) []*payment.Notice {

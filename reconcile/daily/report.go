@@ -67,12 +67,19 @@ type Figures struct {
 }
 
 func (f *Figures) add(o Figures) {
-	f.Expected.Decimal = f.Expected.Add(o.Expected.Decimal)
-	f.Collected.Decimal = f.Collected.Add(o.Collected.Decimal)
-	f.Matched.Decimal = f.Matched.Add(o.Matched.Decimal)
-	f.Unmatched.Decimal = f.Unmatched.Add(o.Unmatched.Decimal)
-	f.RefundsDue.Decimal = f.RefundsDue.Add(o.RefundsDue.Decimal)
-	f.Fees.Decimal = f.Fees.Add(o.Fees.Decimal)
+	addTo(&f.Expected, o.Expected)
+	addTo(&f.Collected, o.Collected)
+	addTo(&f.Matched, o.Matched)
+	addTo(&f.Unmatched, o.Unmatched)
+	addTo(&f.RefundsDue, o.RefundsDue)
+	addTo(&f.Fees, o.Fees)
+}
+
+// addTo adds o to a; adding zero allocates nothing.
+func addTo(a *Amount, o Amount) {
+	if !o.IsZero() {
+		a.Decimal = a.Add(o.Decimal)
+	}
 }
 
 func (f Figures) equal(o Figures, withExpected bool) bool {
