@@ -219,7 +219,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		}
 		grp.Go(func() error {
 			defer consumer.Close()
-			return consumer.Run(gctx)
+			return supervise(gctx, log, kafkabus.RawTopic(gw), consumer.Run)
 		})
 	}
 	grp.Go(func() error {
@@ -240,4 +240,24 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// supervise keeps a consumer running: Run returns on a rebalance during a
+// commit, a broker outage or exhausted retries, having committed nothing it
+// has not finished; it is restarted with a capped backoff until ctx ends.
+func supervise(ctx context.Context, log *slog.Logger, topic string, run func(context.Context) error) error {
+	backoff := time.Second
+	for {
+		err := run(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Error("consumer stopped; restarting", "topic", topic, "error", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Minute)
+	}
 }
