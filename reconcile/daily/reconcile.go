@@ -190,11 +190,20 @@ func (r *run) index() error {
 		r.pays = append(r.pays, s)
 	}
 
+	var later map[string]bool // payments of days after the business date
+	if len(ps) < len(r.in.Payments) {
+		later = make(map[string]bool, len(r.in.Payments)-len(ps))
+		for i := range r.in.Payments {
+			if _, ok := r.payIdx[r.in.Payments[i].ID]; !ok {
+				later[r.in.Payments[i].ID] = true
+			}
+		}
+	}
 	for i := range r.in.Allocations {
 		a := &r.in.Allocations[i]
 		s, ok := r.payIdx[a.PaymentID]
 		if !ok {
-			if r.paymentOfLaterDay(a.PaymentID) {
+			if later[a.PaymentID] {
 				continue
 			}
 			return fmt.Errorf("daily reconcile: allocation to %s: %w: %s", a.NoticeID, ErrUnknownPayment, a.PaymentID)
@@ -259,15 +268,6 @@ func (r *run) index() error {
 		return a.TxnID < b.TxnID
 	})
 	return nil
-}
-
-func (r *run) paymentOfLaterDay(id string) bool {
-	for i := range r.in.Payments {
-		if r.in.Payments[i].ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *run) notice(system, id string) (*payment.Notice, error) {
@@ -336,8 +336,12 @@ func (r *run) linkSettlements() {
 		}
 		if !ok || s.link != nil {
 			if r.subject(l.SettledDate) {
+				why := "has no payment event"
+				if ok {
+					why = "was already settled in " + s.link.StatementID
+				}
 				e := r.exception(reconcile.ExceptionMissingEvent, l.Gross,
-					fmt.Sprintf("%s row %d: %s transaction %s has no payment event", sid, l.Seq, l.Wallet, l.TxnID), sid, l.TxnID)
+					fmt.Sprintf("%s row %d: %s transaction %s %s", sid, l.Seq, l.Wallet, l.TxnID, why), sid, l.TxnID)
 				e.StatementRef = l.TxnID
 			}
 			continue
@@ -579,7 +583,7 @@ func (r *run) detect() {
 		reported[p.PaymentID] = true
 	}
 	for _, s := range r.pays {
-		if s.day != r.cfg.date || reported[s.p.ID] {
+		if s.day != r.cfg.date || reported[s.p.ID] || s.p.Amount.Currency != payment.VND {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,

@@ -1,0 +1,76 @@
+package daily_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
+	"github.com/feerecon/feerecon/statements/settlement"
+)
+
+// One payment for two notices of two agencies, a USD payment, and a wallet
+// transaction settled twice.
+func TestSplitPaymentForeignAndDoubleSettlement(t *testing.T) {
+	t.Parallel()
+	d := loadDay(t)
+	notices := d.notices
+	loc := payment.Location()
+	at := time.Date(2026, 11, 26, 16, 0, 0, 0, loc)
+	split := payment.Payment{ID: "vietqr:SPLIT", Gateway: payment.GatewayVietQR, TxnID: "SPLIT", Amount: payment.VNDOf(450000), PaidAt: at,
+		Description: "NP000000016156 NP000000015768"}
+	usd := payment.Payment{ID: "vietqr:USD1", Gateway: payment.GatewayVietQR, TxnID: "USD1",
+		Amount: payment.Money{Amount: decimal.NewFromInt(10), Currency: "USD"}, PaidAt: at, Description: "NP000000015671"}
+	wallet := payment.Payment{ID: "momo:77", Gateway: payment.GatewayMoMo, TxnID: "77", Amount: payment.VNDOf(120000), PaidAt: at, Description: "x"}
+	in := daily.Input{
+		BusinessDate: businessDate,
+		Notices:      notices,
+		Payments:     []payment.Payment{split, usd, wallet},
+		Allocations: []reconcile.Allocation{
+			{PaymentID: split.ID, NoticeSystem: system, NoticeID: "TB-011", Amount: payment.VNDOf(400000), Rule: reconcile.RuleMultiReferenceExactSum},
+			{PaymentID: split.ID, NoticeSystem: system, NoticeID: "TB-006", Amount: payment.VNDOf(50000), Rule: reconcile.RuleMultiReferenceExactSum},
+		},
+		Exceptions: []reconcile.Exception{{ID: "currency_mismatch|vietqr:USD1", Kind: reconcile.ExceptionCurrencyMismatch, PaymentID: usd.ID,
+			Amount: usd.Amount, Status: reconcile.ExceptionOpen, CreatedAt: at}},
+		SettlementLines: []settlement.Line{
+			{Seq: 1, Wallet: payment.GatewayMoMo, TxnID: "77", Gross: payment.VNDOf(120000), Fee: payment.VNDOf(0), Net: payment.VNDOf(120000), SettledDate: businessDate},
+			{Seq: 1, Wallet: payment.GatewayMoMo, TxnID: "77", Gross: payment.VNDOf(120000), Fee: payment.VNDOf(0), Net: payment.VNDOf(120000), SettledDate: businessDate.AddDays(-1)},
+		},
+		Now: nowV1,
+	}
+	res := reconcileOK(t, in)
+	all := byAgency(t, res, daily.AgencyAll)
+	if all.Control.ForeignPayments != 1 || all.Control.PaymentCount != 2 {
+		t.Fatalf("foreign %d payments %d", all.Control.ForeignPayments, all.Control.PaymentCount)
+	}
+	g, h := byAgency(t, res, "G01.899.108"), byAgency(t, res, "H29.75")
+	if !g.Totals.Collected.Equal(decimal.NewFromInt(400000)) || !h.Totals.Collected.Equal(decimal.NewFromInt(50000)) {
+		t.Fatalf("split collected G01 %s H29.75 %s", g.Totals.Collected, h.Totals.Collected)
+	}
+	if len(g.Payments) != 1 || !g.Payments[0].Amount.Equal(decimal.NewFromInt(450000)) || !g.Payments[0].Collected.Equal(decimal.NewFromInt(400000)) {
+		t.Fatalf("G01 payment line %+v", g.Payments)
+	}
+	// The unallocated rest of the wallet payment is unassigned money.
+	if !all.Totals.Unassigned.Equal(decimal.NewFromInt(120000)) {
+		t.Fatalf("unassigned %s", all.Totals.Unassigned)
+	}
+	var dup int
+	for _, e := range res.Exceptions {
+		if e.Kind == reconcile.ExceptionMissingEvent && e.StatementRef == "77" {
+			dup++
+		}
+	}
+	// The line of the day is linked only if the earlier one was not: the
+	// earlier (2026-11-25) settles it first, so today's is the second credit.
+	if dup != 1 {
+		t.Fatalf("double settlement: %d missing_event, want 1: %+v", dup, res.Exceptions)
+	}
+	for _, r := range res.Reports {
+		if err := daily.Check(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
