@@ -1,0 +1,145 @@
+package noticefeed
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Action is what an event asks for.
+type Action string
+
+// Actions, each standing for one API call.
+const (
+	// ActionCreate issues a notice: POST /v1/notices.
+	ActionCreate Action = "create"
+	// ActionAmend amends a notice: PUT /v1/notices/{id}.
+	ActionAmend Action = "amend"
+	// ActionCancel withdraws a notice: POST /v1/notices/{id}/cancel.
+	ActionCancel Action = "cancel"
+)
+
+// MaxEventBytes bounds one event; a larger one is malformed. (The API bounds
+// the notice body itself, by default to 64 KiB.)
+const MaxEventBytes = 256 << 10
+
+// ErrMalformed is wrapped by every decoding error: the event can never be
+// applied, whatever the state of the store.
+var ErrMalformed = errors.New("malformed notice event")
+
+// Event is one notice event as carried on notices.events.
+type Event struct {
+	Action   Action `json:"action"`
+	System   string `json:"system"`
+	NoticeID string `json:"notice_id"`
+	// Notice is the NoticeRequest (api.NoticeRequest) for create and
+	// amend, kept as raw JSON so the API validates exactly what was sent.
+	Notice json.RawMessage `json:"notice,omitempty"`
+	// Reason is the optional cancellation reason (cancel only).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Key is the Kafka key of a notice's events: "<system>/<notice_id>".
+func Key(system, noticeID string) []byte { return []byte(system + "/" + noticeID) }
+
+// Key is the event's Kafka key.
+func (e Event) Key() []byte { return Key(e.System, e.NoticeID) }
+
+// Marshal encodes e for publication after checking it as Decode would, so
+// that a producer cannot publish what the consumer dead-letters as
+// malformed.
+func Marshal(e Event) ([]byte, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encode: %w", ErrMalformed, err)
+	}
+	if len(b) > MaxEventBytes {
+		return nil, fmt.Errorf("%w: %d bytes, above %d", ErrMalformed, len(b), MaxEventBytes)
+	}
+	return b, nil
+}
+
+// Decode parses one event: a single JSON object, unknown fields rejected,
+// then checked (see the package documentation). Every error wraps
+// ErrMalformed.
+func Decode(b []byte) (Event, error) {
+	var e Event
+	if len(b) > MaxEventBytes {
+		return e, fmt.Errorf("%w: %d bytes, above %d", ErrMalformed, len(b), MaxEventBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Event{}, fmt.Errorf("%w: trailing data after the event object", ErrMalformed)
+	}
+	if err := e.check(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// noticeIDs are the fields of the notice body the event must agree with.
+type noticeIDs struct {
+	NoticeID *string `json:"notice_id"`
+}
+
+func (e Event) check() error {
+	var probs []string
+	switch e.Action {
+	case ActionCreate, ActionAmend, ActionCancel:
+	case "":
+		probs = append(probs, "action is missing")
+	default:
+		probs = append(probs, fmt.Sprintf("unknown action %q (want create, amend or cancel)", e.Action))
+	}
+	if e.System == "" {
+		probs = append(probs, "system is missing")
+	}
+	if e.NoticeID == "" {
+		probs = append(probs, "notice_id is missing")
+	}
+	hasNotice := len(e.Notice) > 0 && !bytes.Equal(bytes.TrimSpace(e.Notice), []byte("null"))
+	switch e.Action {
+	case ActionCreate, ActionAmend:
+		if e.Reason != "" {
+			probs = append(probs, "reason is for cancel only")
+		}
+		if !hasNotice {
+			probs = append(probs, "notice is missing")
+			break
+		}
+		t := bytes.TrimSpace(e.Notice)
+		if len(t) == 0 || t[0] != '{' {
+			probs = append(probs, "notice is not a JSON object")
+			break
+		}
+		var ids noticeIDs
+		if err := json.Unmarshal(e.Notice, &ids); err != nil {
+			probs = append(probs, "notice: "+err.Error())
+			break
+		}
+		switch {
+		case ids.NoticeID == nil && e.Action == ActionCreate:
+			probs = append(probs, "notice.notice_id is missing")
+		case ids.NoticeID != nil && *ids.NoticeID != e.NoticeID:
+			probs = append(probs, fmt.Sprintf("notice.notice_id %q differs from notice_id %q", *ids.NoticeID, e.NoticeID))
+		}
+	case ActionCancel:
+		if hasNotice {
+			probs = append(probs, "cancel carries no notice")
+		}
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s", ErrMalformed, strings.Join(probs, "; "))
+	}
+	return nil
+}
