@@ -10,8 +10,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/feerecon/feerecon/payment"
 )
 
 // text looks up a label, falling back to the key itself for a kind or
@@ -234,7 +237,7 @@ func writeSheet(f *excelize.File, sheet string, r Report, t text) error {
 		{t.get(LBusinessDate), r.BusinessDate.String()},
 		{t.get(LAgency), t.agency(r.Agency)},
 		{t.get(LVersion), r.Version},
-		{t.get(LAsOf), r.AsOf.Format("2006-01-02T15:04:05Z07:00")},
+		{t.get(LAsOf), localTime(r.AsOf)},
 		{t.get(LCutoff), r.Cutoff},
 		{t.get(LCreditWindow), r.CreditWindowDays},
 		{t.get(LSHA256), r.SHA256},
@@ -299,6 +302,9 @@ func numberCell(s string) any {
 	return s
 }
 
+// localTime prints a time in the business zone, as people read it.
+func localTime(t time.Time) string { return t.In(payment.Location()).Format("2006-01-02 15:04:05 -07:00") }
+
 //go:embed report.html.tmpl
 var htmlTemplate string
 
@@ -324,8 +330,9 @@ func WriteHTML(w io.Writer, r Report, lang Lang) error {
 	data := struct {
 		Lang Lang
 		R    Report
+		AsOf string
 		Rows []row
-	}{lang, r, figureRows(r, t)}
+	}{lang, r, localTime(r.AsOf), figureRows(r, t)}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return fmt.Errorf("write report html: %w", err)
