@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
 	"github.com/feerecon/feerecon/gateways/momo"
@@ -41,7 +45,50 @@ type serveConfig struct {
 	CodePrefix string
 	BankBIN    string
 	Account    string
-	Secrets    gatewaySecrets
+	// Webhooks is a JSON file naming, per destination (a procedure
+	// system, or "treasury"), the URL and the environment variable that
+	// holds its signing secret.
+	Webhooks string
+	Secrets  gatewaySecrets
+}
+
+// webhookFile is the shape of --webhooks:
+//
+//	{"dvc-nghean": {"url": "https://dvc.example/feerecon", "secret_env": "FEERECON_SECRET_DVC"}}
+type webhookFile map[string]struct {
+	URL       string `json:"url"`
+	SecretEnv string `json:"secret_env"`
+}
+
+func loadWebhooks(path string) (map[string]delivery.Endpoint, error) {
+	out := map[string]delivery.Endpoint{}
+	if path == "" {
+		return out, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--webhooks: %v", err)
+	}
+	var f webhookFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, usagef("--webhooks %s: %v", path, err)
+	}
+	var probs []string
+	for name, w := range f {
+		secret := os.Getenv(w.SecretEnv)
+		if w.SecretEnv == "" || secret == "" {
+			probs = append(probs, fmt.Sprintf("%s: secret_env %q is not set", name, w.SecretEnv))
+			continue
+		}
+		out[name] = delivery.Endpoint{URL: w.URL, Secret: delivery.Secret(secret)}
+	}
+	if len(probs) > 0 {
+		sort.Strings(probs)
+		return nil, usagef("--webhooks %s: %s", path, strings.Join(probs, "; "))
+	}
+	return out, nil
 }
 
 // gatewaySecrets come from the environment only, so they never appear in
@@ -148,11 +195,16 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.CodePrefix, "code-prefix", payment.DefaultCodePrefix, "payment-code prefix issued")
 	f.StringVar(&c.BankBIN, "collection-bin", envOr("FEERECON_COLLECTION_BIN", ""), "NAPAS BIN of the collecting bank (VietQR)")
 	f.StringVar(&c.Account, "collection-account", envOr("FEERECON_COLLECTION_ACCOUNT", ""), "collection account printed on VietQR codes")
+	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
 	return cmd
 }
 
 func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	decs, err := c.Secrets.decoders(log)
+	if err != nil {
+		return err
+	}
+	endpoints, err := loadWebhooks(c.Webhooks)
 	if err != nil {
 		return err
 	}
@@ -222,6 +274,11 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 			return supervise(gctx, log, kafkabus.RawTopic(gw), consumer.Run)
 		})
 	}
+	sender, err := delivery.New(delivery.FromStore(st), delivery.Config{Endpoints: endpoints, Registerer: reg, Logger: log})
+	if err != nil {
+		return &usageError{err}
+	}
+	grp.Go(func() error { return sender.Run(gctx) })
 	grp.Go(func() error {
 		log.Info("listening", "addr", c.HTTPAddr, "gateways", fmt.Sprint(decs.Gateways()))
 		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {

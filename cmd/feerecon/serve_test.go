@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/delivery"
+	"github.com/feerecon/feerecon/gateways/gatewaysim"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/vietqr"
+	"github.com/feerecon/feerecon/testenv"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// The citizen's path through `feerecon serve` on the real servers: a
+// procedure system posts a notice, the citizen's QR carries its code and
+// amount, the bank's signed callback is acknowledged only once Kafka has
+// it, the consumer matches it, the notice reads paid, and the procedure
+// system receives one signed confirmation.
+func TestServeEndToEnd(t *testing.T) {
+	db := testenv.Postgres(t)
+	broker := testenv.Kafka(t)
+	sim := gatewaysim.DemoSecrets()
+	t.Setenv("FEERECON_VIETQR_SECRET", sim.VietQR)
+	t.Setenv("FEERECON_TEST_SINK_SECRET", "sink-secret-for-this-test")
+
+	var mu sync.Mutex
+	var confirmations []map[string]any
+	keys := map[string]int{}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := delivery.Verify("sink-secret-for-this-test", r.Header.Get(delivery.HeaderTimestamp), body, r.Header.Get(delivery.HeaderSignature)); err != nil {
+			t.Errorf("confirmation signature: %v", err)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		var c map[string]any
+		_ = json.Unmarshal(body, &c)
+		mu.Lock()
+		keys[r.Header.Get(delivery.HeaderIdempotencyKey)]++
+		confirmations = append(confirmations, c)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer sink.Close()
+	hooks := filepath.Join(t.TempDir(), "webhooks.json")
+	if err := os.WriteFile(hooks, []byte(`{"dvc-nghean":{"url":"`+sink.URL+`","secret_env":"FEERECON_TEST_SINK_SECRET"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: "NP",
+		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv()}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	}()
+	base := "http://" + addr
+	call := func(method, path string, body []byte, want int) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(api.SystemHeader, "dvc-nghean")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		return b
+	}
+	// Wait for the server.
+	for i := 0; ; i++ {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 300 {
+			t.Fatal("serve did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	notice := `{"notice_id":"TB-E2E-1","dossier_code":"000.00.20.H40-261127-0001","agency_code":"H40.01","payer_name":"Nguyễn Thị Mai",
+		"amount":{"amount":"250000","currency":"VND"},"issued_at":"2026-11-27T08:00:00+07:00","treasury_account":"3511.0.1055555"}`
+	var created api.NoticeView
+	if err := json.Unmarshal(call(http.MethodPost, "/v1/notices", []byte(notice), http.StatusCreated), &created); err != nil {
+		t.Fatal(err)
+	}
+	code := created.Code
+	var qr api.QRView
+	if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/TB-E2E-1/qr", nil, http.StatusOK), &qr); err != nil {
+		t.Fatal(err)
+	}
+	dec, err := vietqr.Parse(qr.Payload)
+	if err != nil {
+		t.Fatalf("QR payload %q: %v", qr.Payload, err)
+	}
+	if !dec.Payload.Amount.Equal(payment.VNDOf(250_000)) || !strings.HasPrefix(dec.Payload.Purpose, string(code)) {
+		t.Fatalf("QR carries %s / %q, want 250000 VND and %s", dec.Payload.Amount, dec.Payload.Purpose, code)
+	}
+
+	// The bank's callback for the citizen's transfer.
+	p := payment.Payment{Gateway: payment.GatewayVietQR, TxnID: "55501", Amount: payment.VNDOf(250_000),
+		PaidAt: time.Date(2026, 11, 27, 9, 15, 0, 0, payment.Location()), Description: dec.Payload.Purpose}
+	p.ID = payment.PaymentID(p.Gateway, p.TxnID)
+	raw, err := gatewaysim.Encode(p, sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paidAt := time.Now()
+	post := func() int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/gateways/vietqr/callback", bytes.NewReader(raw.Body))
+		for k, v := range raw.Headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(); got != http.StatusOK {
+		t.Fatalf("callback answered %d", got)
+	}
+	var view api.NoticeView
+	for {
+		if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/TB-E2E-1", nil, http.StatusOK), &view); err != nil {
+			t.Fatal(err)
+		}
+		if view.Status == payment.NoticePaid {
+			break
+		}
+		if time.Since(paidAt) > 30*time.Second {
+			t.Fatalf("notice still %s 30s after the callback", view.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("notice paid %v after the bank's callback", time.Since(paidAt).Round(time.Millisecond))
+	if len(view.Allocations) != 1 || view.Allocations[0].PaymentID != p.ID {
+		t.Fatalf("allocations %+v", view.Allocations)
+	}
+	// The bank retries the callback: acknowledged again, nothing new.
+	if got := post(); got != http.StatusOK {
+		t.Fatalf("retried callback answered %d", got)
+	}
+	for {
+		mu.Lock()
+		n := len(confirmations)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Since(paidAt) > 30*time.Second {
+			t.Fatal("no confirmation reached the procedure system")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // a second sender tick and the redelivered callback
+	mu.Lock()
+	defer mu.Unlock()
+	if len(keys) != 1 || confirmations[0]["notice_id"] != "TB-E2E-1" || confirmations[0]["status"] != "paid" {
+		t.Fatalf("confirmations %v (keys %v)", confirmations, keys)
+	}
+	_ = json.Unmarshal(call(http.MethodGet, "/v1/notices/TB-E2E-1", nil, http.StatusOK), &view)
+	if len(view.Allocations) != 1 {
+		t.Fatalf("after the retried callback: %+v", view.Allocations)
+	}
+}
