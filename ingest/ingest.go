@@ -63,6 +63,16 @@ type Confirmation struct {
 // confirmation.
 func ConfirmationID(system, noticeID string) string { return "confirmation|" + system + "|" + noticeID }
 
+// ConfirmationKafkaID is the outbox id (and Kafka Idempotency-Key header) of
+// the copy of a notice's confirmation for payments.confirmed.
+func ConfirmationKafkaID(system, noticeID string) string {
+	return ConfirmationID(system, noticeID) + "|kafka"
+}
+
+// ConfirmationKafkaDestination is the destination of those copies (the
+// topic kafkabus.TopicConfirmed); confirmfeed publishes them.
+const ConfirmationKafkaDestination = "kafka:payments.confirmed"
+
 // Record stores p and applies the decision for the notices it references.
 // A redelivery returns Outcome{Redelivery: true} and no error. Errors from
 // the store are returned as they are (transient: the caller retries).
@@ -311,12 +321,18 @@ func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice,
 		return err
 	}
 	now := pr.now()
-	err = tx.Enqueue(ctx, store.OutboxMessage{ID: c.ID, Kind: store.OutboxConfirmation, Destination: n.System,
-		Payload: body, State: store.OutboxPending, NextAttempt: now, CreatedAt: now})
-	if errors.Is(err, store.ErrAlreadyExists) {
-		// Confirmed once already (a re-decision moved money between
-		// payments but the notice stayed paid): never twice.
-		return nil
+	// One message per channel, each with its own delivery state: the
+	// webhook to the issuing system, and the copy for Kafka.
+	for _, m := range []store.OutboxMessage{
+		{ID: c.ID, Kind: store.OutboxConfirmation, Destination: n.System},
+		{ID: ConfirmationKafkaID(n.System, n.ID), Kind: store.OutboxConfirmationKafka, Destination: ConfirmationKafkaDestination},
+	} {
+		m.Payload, m.State, m.NextAttempt, m.CreatedAt = body, store.OutboxPending, now, now
+		// ErrAlreadyExists: confirmed once already (a re-decision moved
+		// money between payments but the notice stayed paid): never twice.
+		if err := tx.Enqueue(ctx, m); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+			return err
+		}
 	}
-	return err
+	return nil
 }

@@ -166,18 +166,29 @@ func TestRecordDecidesAndConfirmsOnce(t *testing.T) {
 	if again := state(t, s, notices, ps); again != got {
 		t.Errorf("redelivery changed the state:\n%s\nwas\n%s", again, got)
 	}
-	var conf []store.OutboxMessage
+	var conf, kconf []store.OutboxMessage
 	_ = s.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		conf, err = tx.ListOutbox(ctx, store.OutboxConfirmation, "")
+		if conf, err = tx.ListOutbox(ctx, store.OutboxConfirmation, ""); err != nil {
+			return err
+		}
+		kconf, err = tx.ListOutbox(ctx, store.OutboxConfirmationKafka, "")
 		return err
 	})
 	if len(conf) != 3 {
 		t.Fatalf("confirmations: %d, want 3 (N1, N2, N3)", len(conf))
 	}
-	for _, c := range conf {
+	// Each confirmation has its copy for Kafka, same payload, own id.
+	if len(kconf) != len(conf) {
+		t.Fatalf("Kafka confirmations: %d, want %d", len(kconf), len(conf))
+	}
+	for i, c := range conf {
 		if !strings.Contains(string(c.Payload), `"status":"paid"`) {
 			t.Errorf("confirmation %s: %s", c.ID, c.Payload)
+		}
+		k := kconf[i]
+		if k.ID != c.ID+"|kafka" || k.Destination != ingest.ConfirmationKafkaDestination || string(k.Payload) != string(c.Payload) {
+			t.Errorf("Kafka copy %s (%s) of %s: %s", k.ID, k.Destination, c.ID, k.Payload)
 		}
 	}
 }

@@ -144,6 +144,11 @@ type OutboxKind string
 const (
 	OutboxConfirmation OutboxKind = "confirmation"
 	OutboxReport       OutboxKind = "report"
+	// OutboxConfirmationKafka is a confirmation's copy for the Kafka topic
+	// payments.confirmed (published by confirmfeed). A kind of its own, so
+	// the webhook sender and the Kafka publisher never take, fail or
+	// deliver each other's messages.
+	OutboxConfirmationKafka OutboxKind = "confirmation_kafka"
 )
 
 // OutboxState is where a message is in its delivery.

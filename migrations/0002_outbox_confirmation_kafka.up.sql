@@ -1,0 +1,5 @@
+-- Confirmations published to Kafka (payments.confirmed) are outbox messages
+-- of their own kind, tracked apart from the webhook deliveries.
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check
+    CHECK (kind IN ('confirmation', 'report', 'confirmation_kafka'));
