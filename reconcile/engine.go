@@ -335,6 +335,12 @@ func (d *decider) decide(p *payment.Payment) {
 	sort.Slice(targets, func(a, b int) bool { return d.less(targets[a].idx, targets[b].idx) })
 	evidence := evidenceOf(targets, unknown)
 
+	if !p.Amount.Amount.IsPositive() {
+		// Edges validate amounts; a zero or negative one reaching the
+		// engine is still never allocated.
+		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), "", "amount is not positive: "+evidence)
+		return
+	}
 	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.ns[targets[0].idx].n.Total.Currency || cur != payment.VND {
 		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), evidence)
 		return
@@ -369,6 +375,11 @@ func (d *decider) one(p *payment.Payment, t resolved, evidence string) {
 	case payment.NoticeIssued, payment.NoticePartiallyPaid:
 	}
 	out := s.outstanding()
+	if !out.IsPositive() {
+		// a notice with nothing due (a zero amount) cannot take money
+		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID, "nothing outstanding: "+evidence)
+		return
+	}
 	amt := p.Amount.Amount
 	switch amt.Cmp(out) {
 	case -1:
@@ -390,7 +401,7 @@ func (d *decider) many(p *payment.Payment, ts []resolved, evidence string) {
 	sum := decimal.Zero
 	for _, t := range ts {
 		s := &d.ns[t.idx]
-		if !s.status.Open() {
+		if !s.status.Open() || !s.outstanding().IsPositive() {
 			d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
 				fmt.Sprintf("several notices named, %s is %s: %s", s.n.ID, s.status, evidence))
 			return

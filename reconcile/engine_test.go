@@ -136,6 +136,8 @@ func TestDecideRules(t *testing.T) {
 			map[string]string{"A": "issued 0", "B": "issued 0"}},
 		{"unknown code", []payment.Notice{a}, []payment.Payment{testPayment("p1", 0, 100000, string(mustCode(t, "NP", 999)))},
 			map[string]string{}, map[string]string{"vietqr:p1": "unmatched:100000:[A],"}, map[string]string{"A": "issued 0"}},
+		{"zero amount never allocated", []payment.Notice{a}, []payment.Payment{testPayment("p1", 0, 0, code(a))},
+			map[string]string{}, map[string]string{"vietqr:p1": "invalid_input:0:[A],"}, map[string]string{"A": "issued 0"}},
 		{"status paid on input starts from zero", []payment.Notice{func() payment.Notice { n := a; n.Status = payment.NoticePaid; return n }()},
 			[]payment.Payment{testPayment("p1", 0, 100000, code(a))},
 			map[string]string{"vietqr:p1": "A=100000/payment_code,"}, map[string]string{}, map[string]string{"A": "paid 100000"}},

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -39,8 +40,7 @@ type Options struct {
 	System string
 	// Engine configures matching.
 	Engine reconcile.Config
-	// Amounts validates amounts. The zero value means
-	// payment.DefaultAmountPolicy().
+	// Amounts validates amounts; nil means payment.DefaultAmountPolicy().
 	Amounts *payment.AmountPolicy
 	// Logger; nil discards.
 	Logger *slog.Logger
@@ -278,6 +278,9 @@ func readPayments(path string, date payment.Date, policy payment.AmountPolicy, r
 	}
 	for line := 1; sc.Scan(); line++ {
 		raw := sc.Bytes()
+		if line == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
+		}
 		if len(strings.TrimSpace(string(raw))) == 0 {
 			continue
 		}
