@@ -303,7 +303,9 @@ func numberCell(s string) any {
 }
 
 // localTime prints a time in the business zone, as people read it.
-func localTime(t time.Time) string { return t.In(payment.Location()).Format("2006-01-02 15:04:05 -07:00") }
+func localTime(t time.Time) string {
+	return t.In(payment.Location()).Format("2006-01-02 15:04:05 -07:00")
+}
 
 //go:embed report.html.tmpl
 var htmlTemplate string

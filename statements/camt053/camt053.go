@@ -340,11 +340,11 @@ func convertBalance(xb xBal) (Balance, error) {
 		t = BalanceType(strings.TrimSpace(xb.Tp.CdOrPrtry.Prtry))
 	}
 	if t == "" {
-		return Balance{}, fmt.Errorf("Tp/CdOrPrtry: %w", ErrMissingField)
+		return Balance{}, fmt.Errorf("type: %w", ErrMissingField)
 	}
 	m, err := balanceAmount(xb.Amt)
 	if err != nil {
-		return Balance{}, fmt.Errorf("Amt: %w", err)
+		return Balance{}, fmt.Errorf("amount: %w", err)
 	}
 	amt := m.Amount
 	switch ind := strings.TrimSpace(xb.CdtDbtInd); ind {
@@ -352,11 +352,11 @@ func convertBalance(xb xBal) (Balance, error) {
 	case "DBIT":
 		amt = amt.Neg()
 	default:
-		return Balance{}, fmt.Errorf("CdtDbtInd %q: %w", ind, ErrBadField)
+		return Balance{}, fmt.Errorf("credit/debit indicator %q: %w", ind, ErrBadField)
 	}
 	d, _, err := xb.Dt.date()
 	if err != nil {
-		return Balance{}, fmt.Errorf("Dt: %w", err)
+		return Balance{}, fmt.Errorf("date: %w", err)
 	}
 	return Balance{Type: t, Amount: amt, Ccy: m.Currency, Date: d}, nil
 }
@@ -539,7 +539,7 @@ func (d xDate) date() (payment.Date, time.Time, error) {
 	if s := strings.TrimSpace(d.Dt); s != "" {
 		v, err := payment.ParseDate(s)
 		if err != nil {
-			return payment.Date{}, time.Time{}, fmt.Errorf("Dt %q: %w", s, ErrBadField)
+			return payment.Date{}, time.Time{}, fmt.Errorf("date %q: %w", s, ErrBadField)
 		}
 		return v, time.Time{}, nil
 	}
@@ -550,7 +550,7 @@ func (d xDate) date() (payment.Date, time.Time, error) {
 		if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, payment.Location()); err == nil {
 			return payment.DateOf(t), t, nil
 		}
-		return payment.Date{}, time.Time{}, fmt.Errorf("DtTm %q: %w", s, ErrBadField)
+		return payment.Date{}, time.Time{}, fmt.Errorf("date-time %q: %w", s, ErrBadField)
 	}
 	return payment.Date{}, time.Time{}, ErrMissingField
 }
