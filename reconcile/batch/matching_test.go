@@ -2,6 +2,7 @@ package batch_test
 
 import (
 	"context"
+	"flag"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 	"github.com/feerecon/feerecon/reconcile/batch"
 )
 
-const matchingDir = "../../testdata/matching"
+// -matching points the test at another generated set, e.g. one made with
+// go run ./testdata/matching/gen -seed 7 -out /tmp/set7.
+var matchingDir = flag.String("matching", "../../testdata/matching", "directory of the labelled matching set")
 
 type label struct {
 	id, category, exception, suggestion string
@@ -24,7 +27,7 @@ type label struct {
 
 func readLabels(t *testing.T) []label {
 	t.Helper()
-	f, err := os.Open(filepath.Join(matchingDir, "labels.csv"))
+	f, err := os.Open(filepath.Join(*matchingDir, "labels.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +59,8 @@ func TestMatchingSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := batch.Run(context.Background(), batch.Options{
-		NoticesPath:  filepath.Join(matchingDir, "notices.csv"),
-		PaymentsPath: filepath.Join(matchingDir, "payments.jsonl"),
+		NoticesPath:  filepath.Join(*matchingDir, "notices.csv"),
+		PaymentsPath: filepath.Join(*matchingDir, "payments.jsonl"),
 		Date:         date,
 	})
 	if err != nil {
