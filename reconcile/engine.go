@@ -1,8 +1,10 @@
 package reconcile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -202,32 +204,34 @@ func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) De
 
 func canonicalOrder(payments []payment.Payment) []int {
 	order := make([]int, len(payments))
+	at := make([]int64, len(payments))
 	for i := range order {
 		order[i] = i
+		at[i] = payments[i].PaidAt.UnixNano()
 	}
-	sort.Slice(order, func(a, b int) bool {
-		p, q := &payments[order[a]], &payments[order[b]]
-		if !p.PaidAt.Equal(q.PaidAt) {
-			return p.PaidAt.Before(q.PaidAt)
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(at[a], at[b]); c != 0 {
+			return c
 		}
-		if p.ID != q.ID {
-			return p.ID < q.ID
+		p, q := &payments[a], &payments[b]
+		if c := strings.Compare(p.ID, q.ID); c != 0 {
+			return c
 		}
 		// Same id twice: a redelivery. Order by content so the one kept
 		// does not depend on delivery order.
 		if c := p.Amount.Amount.Cmp(q.Amount.Amount); c != 0 {
-			return c < 0
+			return c
 		}
-		if p.Amount.Currency != q.Amount.Currency {
-			return p.Amount.Currency < q.Amount.Currency
+		if c := strings.Compare(string(p.Amount.Currency), string(q.Amount.Currency)); c != 0 {
+			return c
 		}
-		if p.Description != q.Description {
-			return p.Description < q.Description
+		if c := strings.Compare(p.Description, q.Description); c != 0 {
+			return c
 		}
-		if p.PayerName != q.PayerName {
-			return p.PayerName < q.PayerName
+		if c := strings.Compare(p.PayerName, q.PayerName); c != 0 {
+			return c
 		}
-		return p.PayerAccount < q.PayerAccount
+		return strings.Compare(p.PayerAccount, q.PayerAccount)
 	})
 	return order
 }
@@ -333,51 +337,52 @@ func (d *decider) decide(p *payment.Payment) {
 		targets = append(targets, r)
 	}
 	sort.Slice(targets, func(a, b int) bool { return d.less(targets[a].idx, targets[b].idx) })
-	evidence := evidenceOf(targets, unknown)
+	ev := &lazyEvidence{ts: targets, unknown: unknown}
 
 	if !p.Amount.Amount.IsPositive() {
 		// Edges validate amounts; a zero or negative one reaching the
 		// engine is still never allocated.
-		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), "", "amount is not positive: "+evidence)
+		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), "", "amount is not positive: "+ev.String())
 		return
 	}
 	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.ns[targets[0].idx].n.Total.Currency || cur != payment.VND {
-		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), evidence)
+		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), ev.String())
 		return
 	}
 	switch {
 	case len(targets) == 0:
+		evidence := ev.String()
 		if evidence == "" {
 			evidence = "no valid payment code or dossier code in the description"
 		}
 		d.exception(p, ExceptionUnmatched, p.Amount, d.suggest(p), "", evidence)
 	case conflict:
 		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(targets), "",
-			"payment code and dossier code name different notices: "+evidence)
+			"payment code and dossier code name different notices: "+ev.String())
 	case len(targets) == 1:
-		d.one(p, targets[0], evidence)
+		d.one(p, targets[0], ev)
 	default:
-		d.many(p, targets, evidence)
+		d.many(p, targets, ev)
 	}
 }
 
-func (d *decider) one(p *payment.Payment, t resolved, evidence string) {
+func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {
 	s := &d.ns[t.idx]
 	switch s.status {
 	case payment.NoticeCancelled, payment.NoticeExpired:
 		d.exception(p, ExceptionCancelledNotice, p.Amount, []string{s.n.ID}, s.n.ID,
-			fmt.Sprintf("notice is %s: %s", s.status, evidence))
+			fmt.Sprintf("notice is %s: %s", s.status, ev.String()))
 		return
 	case payment.NoticePaid, payment.NoticeOverpaid:
 		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID,
-			"notice already paid: "+evidence)
+			"notice already paid: "+ev.String())
 		return
 	case payment.NoticeIssued, payment.NoticePartiallyPaid:
 	}
 	out := s.outstanding()
 	if !out.IsPositive() {
 		// a notice with nothing due (a zero amount) cannot take money
-		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID, "nothing outstanding: "+evidence)
+		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID, "nothing outstanding: "+ev.String())
 		return
 	}
 	amt := p.Amount.Amount
@@ -393,24 +398,24 @@ func (d *decider) one(p *payment.Payment, t resolved, evidence string) {
 		s.status = payment.NoticePaid
 		excess := payment.Money{Amount: amt.Sub(out), Currency: p.Amount.Currency}
 		d.exception(p, ExceptionOverpaid, excess, []string{s.n.ID}, s.n.ID,
-			fmt.Sprintf("paid %s, outstanding was %s: %s", amt, out, evidence))
+			fmt.Sprintf("paid %s, outstanding was %s: %s", amt, out, ev.String()))
 	}
 }
 
-func (d *decider) many(p *payment.Payment, ts []resolved, evidence string) {
+func (d *decider) many(p *payment.Payment, ts []resolved, ev *lazyEvidence) {
 	sum := decimal.Zero
 	for _, t := range ts {
 		s := &d.ns[t.idx]
 		if !s.status.Open() || !s.outstanding().IsPositive() {
 			d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
-				fmt.Sprintf("several notices named, %s is %s: %s", s.n.ID, s.status, evidence))
+				fmt.Sprintf("several notices named, %s is %s: %s", s.n.ID, s.status, ev.String()))
 			return
 		}
 		sum = sum.Add(s.outstanding())
 	}
 	if !p.Amount.Amount.Equal(sum) {
 		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
-			fmt.Sprintf("several notices named, amount %s is not their outstanding sum %s: %s", p.Amount.Amount, sum, evidence))
+			fmt.Sprintf("several notices named, amount %s is not their outstanding sum %s: %s", p.Amount.Amount, sum, ev.String()))
 		return
 	}
 	for _, t := range ts {
@@ -551,6 +556,22 @@ func narrowDossier(ns []noticeState, rs []resolved) []resolved {
 		}
 	}
 	return out
+}
+
+// lazyEvidence is the evidence text of an exception, built only when an
+// exception is raised: most payments are simply allocated.
+type lazyEvidence struct {
+	ts      []resolved
+	unknown []string
+	s       string
+	done    bool
+}
+
+func (l *lazyEvidence) String() string {
+	if !l.done {
+		l.s, l.done = evidenceOf(l.ts, l.unknown), true
+	}
+	return l.s
 }
 
 // evidenceOf lists the references that named a given notice, and the

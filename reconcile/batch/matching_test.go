@@ -2,8 +2,8 @@ package batch_test
 
 import (
 	"context"
-	"flag"
 	"encoding/csv"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
