@@ -52,7 +52,9 @@ type Input struct {
 	NoticeStates []reconcile.NoticeState
 	// Payments are the payment events of business days BusinessDate−N …
 	// BusinessDate (earlier ones are still waiting for their credit). Events
-	// of later days are ignored. A payment id given twice is one payment.
+	// of later days (after the cut-off) may be given: they can explain a
+	// credit booked on the day but are not reported. A payment id given
+	// twice is one payment.
 	Payments []payment.Payment
 	// Allocations and Exceptions are the matching result
 	// (reconcile.Decision) for the payments, plus the open exceptions of

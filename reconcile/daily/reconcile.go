@@ -160,15 +160,12 @@ func (r *run) index() error {
 		r.byID[n.ID] = append(r.byID[n.ID], n)
 	}
 
-	// Payments: one per id (a redelivery is not a second payment), of days
-	// up to the business date.
+	// Payments: one per id (a redelivery is not a second payment). Those of
+	// later days (paid after the cut-off) can still explain a credit the
+	// bank booked today; they are not reported or judged here.
 	ps := make([]*payment.Payment, 0, len(r.in.Payments))
 	for i := range r.in.Payments {
-		p := &r.in.Payments[i]
-		if before(r.cfg.date, r.cfg.day(p.PaidAt)) {
-			continue
-		}
-		ps = append(ps, p)
+		ps = append(ps, &r.in.Payments[i])
 	}
 	sort.Slice(ps, func(i, j int) bool {
 		if ps[i].ID != ps[j].ID {
@@ -190,22 +187,10 @@ func (r *run) index() error {
 		r.pays = append(r.pays, s)
 	}
 
-	var later map[string]bool // payments of days after the business date
-	if len(ps) < len(r.in.Payments) {
-		later = make(map[string]bool, len(r.in.Payments)-len(ps))
-		for i := range r.in.Payments {
-			if _, ok := r.payIdx[r.in.Payments[i].ID]; !ok {
-				later[r.in.Payments[i].ID] = true
-			}
-		}
-	}
 	for i := range r.in.Allocations {
 		a := &r.in.Allocations[i]
 		s, ok := r.payIdx[a.PaymentID]
 		if !ok {
-			if later[a.PaymentID] {
-				continue
-			}
 			return fmt.Errorf("daily reconcile: allocation to %s: %w: %s", a.NoticeID, ErrUnknownPayment, a.PaymentID)
 		}
 		if _, err := r.notice(a.NoticeSystem, a.NoticeID); err != nil {
