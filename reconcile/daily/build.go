@@ -322,10 +322,26 @@ func (r *run) reports() ([]Report, error) {
 
 	// Open exceptions: the matching ones given, then this run's (a stored
 	// exception keeps its first version).
+	given := make([]reconcile.Exception, 0, len(r.in.Exceptions))
+	for _, e := range r.in.Exceptions {
+		if e.Status == reconcile.ExceptionOpen {
+			given = append(given, e)
+		}
+	}
+	// The same id twice: keep the first created (the store keeps the first).
+	sort.SliceStable(given, func(i, j int) bool {
+		if given[i].ID != given[j].ID {
+			return given[i].ID < given[j].ID
+		}
+		if !given[i].CreatedAt.Equal(given[j].CreatedAt) {
+			return given[i].CreatedAt.Before(given[j].CreatedAt)
+		}
+		return given[i].Evidence < given[j].Evidence
+	})
 	seen := map[string]bool{}
 	var excs []reconcile.Exception
-	for _, e := range r.in.Exceptions {
-		if e.Status == reconcile.ExceptionOpen && !seen[e.ID] {
+	for _, e := range given {
+		if !seen[e.ID] {
 			seen[e.ID] = true
 			excs = append(excs, e)
 		}

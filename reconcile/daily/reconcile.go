@@ -174,7 +174,24 @@ func (r *run) index() error {
 		if !ps[i].PaidAt.Equal(ps[j].PaidAt) {
 			return ps[i].PaidAt.Before(ps[j].PaidAt)
 		}
-		return ps[i].Amount.Amount.LessThan(ps[j].Amount.Amount)
+		// The same id twice with different content: keep one chosen by
+		// content, so the choice does not depend on input order.
+		if c := ps[i].Amount.Amount.Cmp(ps[j].Amount.Amount); c != 0 {
+			return c < 0
+		}
+		if ps[i].Amount.Currency != ps[j].Amount.Currency {
+			return ps[i].Amount.Currency < ps[j].Amount.Currency
+		}
+		if ps[i].Description != ps[j].Description {
+			return ps[i].Description < ps[j].Description
+		}
+		if ps[i].BankRef != ps[j].BankRef {
+			return ps[i].BankRef < ps[j].BankRef
+		}
+		if ps[i].PayerName != ps[j].PayerName {
+			return ps[i].PayerName < ps[j].PayerName
+		}
+		return ps[i].PayerAccount < ps[j].PayerAccount
 	})
 	r.payIdx = make(map[string]*payState, len(ps))
 	r.pays = make([]*payState, 0, len(ps))
@@ -198,11 +215,13 @@ func (r *run) index() error {
 		}
 		s.allocs = append(s.allocs, a)
 	}
+	excess := map[string]bool{} // an exception id counts once
 	for i := range r.in.Exceptions {
 		e := &r.in.Exceptions[i]
-		if e.Kind != reconcile.ExceptionOverpaid || e.Status != reconcile.ExceptionOpen && e.Status != reconcile.ExceptionResolved {
+		if e.Kind != reconcile.ExceptionOverpaid || e.Status != reconcile.ExceptionOpen && e.Status != reconcile.ExceptionResolved || excess[e.ID] {
 			continue
 		}
+		excess[e.ID] = true
 		if s, ok := r.payIdx[e.PaymentID]; ok && e.NoticeID != "" {
 			s.excess = s.excess.Add(e.Amount.Amount)
 			s.excNote = e.NoticeID
@@ -227,16 +246,25 @@ func (r *run) index() error {
 		}
 	}
 
-	r.lines = make([]*statements.Line, 0, len(r.in.StatementLines))
+	lines := make([]*statements.Line, 0, len(r.in.StatementLines))
 	for i := range r.in.StatementLines {
-		r.lines = append(r.lines, &r.in.StatementLines[i])
+		lines = append(lines, &r.in.StatementLines[i])
 	}
-	sort.Slice(r.lines, func(i, j int) bool {
-		if r.lines[i].StatementID != r.lines[j].StatementID {
-			return r.lines[i].StatementID < r.lines[j].StatementID
+	sort.Slice(lines, func(i, j int) bool {
+		if lines[i].StatementID != lines[j].StatementID {
+			return lines[i].StatementID < lines[j].StatementID
 		}
-		return r.lines[i].Seq < r.lines[j].Seq
+		return lines[i].Seq < lines[j].Seq
 	})
+	// A statement given twice is one statement: (statement id, seq) is the
+	// line's identity, as in the store.
+	r.lines = lines[:0]
+	for i, l := range lines {
+		if i > 0 && l.StatementID == lines[i-1].StatementID && l.Seq == lines[i-1].Seq {
+			continue
+		}
+		r.lines = append(r.lines, l)
+	}
 	r.lineLink = make([]*Link, len(r.lines))
 	r.setts = make([]*settlement.Line, 0, len(r.in.SettlementLines))
 	for i := range r.in.SettlementLines {
@@ -250,9 +278,26 @@ func (r *run) index() error {
 		if a.SettledDate != b.SettledDate {
 			return before(a.SettledDate, b.SettledDate)
 		}
-		return a.TxnID < b.TxnID
+		if a.TxnID != b.TxnID {
+			return a.TxnID < b.TxnID
+		}
+		return a.Seq < b.Seq
 	})
+	// The same settlement file given twice is one file.
+	setts := r.setts[:0]
+	for i, l := range r.setts {
+		if i > 0 && sameSettlement(l, r.setts[i-1]) {
+			continue
+		}
+		setts = append(setts, l)
+	}
+	r.setts = setts
 	return nil
+}
+
+func sameSettlement(a, b *settlement.Line) bool {
+	return a.Wallet == b.Wallet && a.TxnID == b.TxnID && a.SettledDate == b.SettledDate && a.Seq == b.Seq &&
+		a.Gross.Equal(b.Gross) && a.Fee.Equal(b.Fee) && a.Net.Equal(b.Net)
 }
 
 func (r *run) notice(system, id string) (*payment.Notice, error) {
