@@ -131,12 +131,13 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 }
 
 func (r *run) reports() ([]Report, error) {
-	// What was paid on each notice before today's allocations.
-	before := map[*payment.Notice]decimal.Decimal{}
+	// What was paid on each notice before today's allocations (the states
+	// count every payment given, including today's and later ones).
+	paidBefore := map[*payment.Notice]decimal.Decimal{}
 	today := map[*payment.Notice]decimal.Decimal{}
 	for _, s := range r.pays {
-		if s.day != r.cfg.date {
-			continue
+		if before(s.day, r.cfg.date) {
+			continue // paid before the day: part of "before"
 		}
 		for _, a := range s.allocs {
 			n, _ := r.notice(a.NoticeSystem, a.NoticeID)
@@ -150,7 +151,7 @@ func (r *run) reports() ([]Report, error) {
 		}
 		b := st.Paid.Amount.Sub(today[n])
 		if b.IsPositive() {
-			before[n] = b
+			paidBefore[n] = b
 		}
 	}
 
@@ -206,8 +207,8 @@ func (r *run) reports() ([]Report, error) {
 		var parts []part
 		for _, a := range s.allocs {
 			n, _ := r.notice(a.NoticeSystem, a.NoticeID)
-			ps := spread(n, before[n], a.Amount.Amount)
-			before[n] = before[n].Add(a.Amount.Amount)
+			ps := spread(n, paidBefore[n], a.Amount.Amount)
+			paidBefore[n] = paidBefore[n].Add(a.Amount.Amount)
 			parts = append(parts, ps...)
 			al := AllocationLine{
 				PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, PaymentCode: a.Code,
@@ -221,7 +222,13 @@ func (r *run) reports() ([]Report, error) {
 			}
 		}
 		if s.excess.IsPositive() {
-			n, err := r.notice("", s.excNote)
+			system := ""
+			for _, a := range s.allocs {
+				if a.NoticeID == s.excNote {
+					system = a.NoticeSystem
+				}
+			}
+			n, err := r.notice(system, s.excNote)
 			if err != nil {
 				return nil, fmt.Errorf("daily reconcile: overpaid excess of %s: %w", p.ID, err)
 			}

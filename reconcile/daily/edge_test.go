@@ -74,3 +74,34 @@ func TestSplitPaymentForeignAndDoubleSettlement(t *testing.T) {
 		}
 	}
 }
+
+// An instalment on a two-item notice lands on the items after what was paid
+// before (from the notice states), never split proportionally.
+func TestInstalmentFillsBudgetItemsInOrder(t *testing.T) {
+	t.Parallel()
+	loc := payment.Location()
+	issued := time.Date(2026, 11, 20, 9, 0, 0, 0, loc)
+	n := payment.Notice{ID: "TB-2", System: system, Dossier: "H29.75-261120-0001", Code: "NP000000016253", Agency: "H29.75",
+		Total: payment.VNDOf(300000), IssuedAt: issued, TreasuryAccount: "3511.0.1052361", Status: payment.NoticePartiallyPaid, Version: 1,
+		Items: []payment.NoticeItem{
+			{Amount: payment.VNDOf(200000), BudgetChapter: "418", BudgetSubitem: "2752"},
+			{Amount: payment.VNDOf(100000), BudgetChapter: "418", BudgetSubitem: "2716"},
+		}}
+	p := payment.Payment{ID: "vietqr:I2", Gateway: payment.GatewayVietQR, TxnID: "I2", Amount: payment.VNDOf(150000),
+		PaidAt: time.Date(2026, 11, 26, 10, 0, 0, 0, loc), Description: "NP000000016253"}
+	in := daily.Input{
+		BusinessDate: businessDate, Notices: []payment.Notice{n}, Payments: []payment.Payment{p},
+		Allocations: []reconcile.Allocation{{PaymentID: p.ID, NoticeSystem: system, NoticeID: n.ID, Amount: p.Amount, Rule: reconcile.RulePaymentCode}},
+		// 100000 paid on an earlier day, 150000 today.
+		NoticeStates: []reconcile.NoticeState{{System: system, NoticeID: n.ID, Status: payment.NoticePartiallyPaid, AmountDue: n.Total, Paid: payment.VNDOf(250000)}},
+		Now:          nowV1,
+	}
+	r := byAgency(t, reconcileOK(t, in), "H29.75")
+	got := map[string]string{}
+	for _, l := range r.Budget {
+		got[l.Subitem] = l.Collected.String()
+	}
+	if got["2752"] != "100000" || got["2716"] != "50000" {
+		t.Fatalf("budget lines %v, want 2752: 100000, 2716: 50000", got)
+	}
+}
