@@ -2,6 +2,8 @@ package daily_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/csv"
 	"errors"
 	"math/rand/v2"
@@ -191,6 +193,13 @@ func TestJSONRoundTripKeepsSHA(t *testing.T) {
 	t.Parallel()
 	_, v2 := runDay(t, engineMatcher(t))
 	for _, r := range v2.Reports {
+		canon, err := r.CanonicalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum := sha256.Sum256(canon); hex.EncodeToString(sum[:]) != r.SHA256 {
+			t.Fatalf("%s: sha256 is not that of CanonicalJSON", r.ID)
+		}
 		c := cloneReport(t, r)
 		if err := c.Verify(); err != nil {
 			t.Fatalf("%s read back does not verify: %v", r.ID, err)

@@ -1,6 +1,7 @@
 package daily
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -62,6 +63,29 @@ func TestMaskNumbers(t *testing.T) {
 	for in, want := range tests {
 		if got := maskNumbers(in); got != want {
 			t.Errorf("maskNumbers(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The streamed canonical JSON is byte for byte json.Marshal's.
+func TestWriteCanonicalEqualsMarshal(t *testing.T) {
+	t.Parallel()
+	reports := []Report{
+		{}, // nil slices, no diff
+		{ID: "x", Agency: "A<&>", Budget: []BudgetLine{{Agency: "a"}, {Agency: "b"}}, Exceptions: []ExceptionLine{},
+			Diff: &Diff{PreviousVersion: 1, Lines: Changes{Added: []string{"k"}}}, SHA256: "ignored"},
+	}
+	for _, r := range reports {
+		want, err := r.CanonicalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := r.writeCanonical(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("streamed:\n%s\nmarshal:\n%s", got.Bytes(), want)
 		}
 	}
 }

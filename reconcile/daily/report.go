@@ -1,11 +1,15 @@
 package daily
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -299,14 +303,78 @@ func (r Report) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// writeCanonical writes exactly what CanonicalJSON returns, one top-level
+// field and one slice element at a time, so that hashing a report of a
+// million lines does not hold its whole JSON in memory.
+func (r Report) writeCanonical(w io.Writer) error {
+	r.SHA256 = ""
+	bw := bufio.NewWriterSize(w, 64<<10)
+	v := reflect.ValueOf(r)
+	t := v.Type()
+	first := true
+	put := func(x any) error {
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Errorf("report %s canonical json: %w", r.ID, err)
+		}
+		_, _ = bw.Write(b) // a bufio.Writer keeps its first error for Flush
+		return nil
+	}
+	_ = bw.WriteByte('{')
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		fv := v.Field(i)
+		if !f.IsExported() || name == "-" || opts == "omitempty" && fv.IsZero() {
+			continue
+		}
+		if !first {
+			_ = bw.WriteByte(',')
+		}
+		first = false
+		if err := put(name); err != nil {
+			return err
+		}
+		_ = bw.WriteByte(':')
+		if fv.Kind() != reflect.Slice || fv.IsNil() {
+			if err := put(fv.Interface()); err != nil {
+				return err
+			}
+			continue
+		}
+		_ = bw.WriteByte('[')
+		for j := 0; j < fv.Len(); j++ {
+			if j > 0 {
+				_ = bw.WriteByte(',')
+			}
+			if err := put(fv.Index(j).Interface()); err != nil {
+				return err
+			}
+		}
+		_ = bw.WriteByte(']')
+	}
+	_ = bw.WriteByte('}')
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("report %s canonical json: %w", r.ID, err)
+	}
+	return nil
+}
+
+func (r Report) hash() (string, error) {
+	h := sha256.New()
+	if err := r.writeCanonical(h); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 func (r *Report) seal() error {
 	r.ID = ReportID(r.BusinessDate, r.Agency, r.Version)
-	b, err := r.CanonicalJSON()
+	sum, err := r.hash()
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(b)
-	r.SHA256 = hex.EncodeToString(sum[:])
+	r.SHA256 = sum
 	return nil
 }
 
@@ -315,12 +383,11 @@ var ErrSHA256 = errors.New("report SHA-256 does not match its content")
 
 // Verify recomputes the SHA-256 and the control totals.
 func (r Report) Verify() error {
-	b, err := r.CanonicalJSON()
+	sum, err := r.hash()
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != r.SHA256 {
+	if sum != r.SHA256 {
 		return fmt.Errorf("report %s: %w", r.ID, ErrSHA256)
 	}
 	return Check(r)
