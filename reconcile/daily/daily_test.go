@@ -3,8 +3,8 @@ package daily_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"strings"
