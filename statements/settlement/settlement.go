@@ -14,11 +14,10 @@ import (
 	"github.com/feerecon/feerecon/statements"
 )
 
-// Header is the exact header row of a settlement file.
-var header = []string{"wallet", "transaction_id", "amount", "fee", "net", "settled_date"}
-
-// Header returns the header row (a fresh slice).
-func Header() []string { return append([]string(nil), header...) }
+// Header returns the exact header row of a settlement file (a fresh slice).
+func Header() []string {
+	return []string{"wallet", "transaction_id", "amount", "fee", "net", "settled_date"}
+}
 
 // Errors. A *RowError wraps one of them or a *payment.AmountError.
 var (
@@ -147,6 +146,7 @@ func Parse(r io.Reader, policy payment.AmountPolicy) (File, error) {
 	sum := sha256.Sum256(raw)
 	body := bytes.TrimPrefix(raw, []byte("\uFEFF"))
 	cr := csv.NewReader(bytes.NewReader(body))
+	header := Header()
 	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = false
 	rows, err := cr.ReadAll()
