@@ -33,7 +33,9 @@
 //     EndToEndId (else statement#seq), or the wallet transaction id;
 //   - missing_credit: a payment of day T without a credit by the end of
 //     T+N (Input.CreditWindowDays, default 1); raised on every run from T+N
-//     on while the credit stays missing (same id, the store keeps one);
+//     on while the credit stays missing (same id, the store keeps one). A
+//     wallet settlement of day T whose net total no bank credit pays out by
+//     T+N is one too (StatementRef = the settlement id);
 //   - amount_mismatch: linked by reference, but the amounts differ;
 //   - settlement_short: a settlement line whose net + fee ≠ gross;
 //   - late_event: a payment of the day absent from the version of the

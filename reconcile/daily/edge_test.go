@@ -68,6 +68,17 @@ func TestSplitPaymentForeignAndDoubleSettlement(t *testing.T) {
 	if dup != 1 {
 		t.Fatalf("double settlement: %d missing_event, want 1: %+v", dup, res.Exceptions)
 	}
+	// The 2026-11-25 MoMo settlement was never paid out to the account by
+	// T+1; the one of the day still has time.
+	var batchMissing []string
+	for _, e := range res.Exceptions {
+		if e.Kind == reconcile.ExceptionMissingCredit && e.PaymentID == "" {
+			batchMissing = append(batchMissing, e.StatementRef)
+		}
+	}
+	if len(batchMissing) != 1 || batchMissing[0] != "settlement:momo:2026-11-25" {
+		t.Fatalf("unpaid settlements %v", batchMissing)
+	}
 	for _, r := range res.Reports {
 		if err := daily.Check(r); err != nil {
 			t.Fatal(err)

@@ -108,6 +108,7 @@ type run struct {
 	lines    []*statements.Line // sorted
 	lineLink []*Link
 	setts    []*settlement.Line
+	batches  []*batch
 	links    []Link
 	excs     []reconcile.Exception
 }
@@ -538,26 +539,30 @@ func uniq(xs []string) []string {
 	return out[:w]
 }
 
+// batch is one wallet's settlement for one day: what it owes the account.
+type batch struct {
+	id     string
+	wallet string
+	date   payment.Date
+	net    decimal.Decimal
+	used   bool
+}
+
 // linkBatches links bank credits that pay out a wallet's settlement.
 func (r *run) linkBatches() {
-	type batch struct {
-		id     string
-		wallet string
-		net    decimal.Decimal
-		used   bool
-	}
 	var batches []*batch
 	byID := map[string]*batch{}
 	for _, l := range r.setts {
 		id := settlementID(l)
 		b, ok := byID[id]
 		if !ok {
-			b = &batch{id: id, wallet: string(l.Wallet)}
+			b = &batch{id: id, wallet: string(l.Wallet), date: l.SettledDate}
 			byID[id] = b
 			batches = append(batches, b)
 		}
 		b.net = b.net.Add(l.Net.Amount)
 	}
+	r.batches = batches
 	if len(batches) == 0 {
 		return
 	}
@@ -603,6 +608,17 @@ func (r *run) detect() {
 		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount,
 			fmt.Sprintf("paid %s (business day %s), no %s credit by %s (T+%d)", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), s.day, where, deadline, r.cfg.window), s.p.ID)
 		e.PaymentID = s.p.ID
+	}
+	// A wallet settlement the bank has not credited by T+N: the wallet kept
+	// the money.
+	for _, b := range r.batches {
+		deadline := addDays(b.date, r.cfg.window)
+		if b.used || before(r.cfg.date, deadline) || !b.net.IsPositive() {
+			continue
+		}
+		e := r.exception(reconcile.ExceptionMissingCredit, payment.Money{Amount: b.net, Currency: payment.VND},
+			fmt.Sprintf("%s: net %s not credited on the bank statement by %s (T+%d)", b.id, b.net, deadline, r.cfg.window), b.id)
+		e.StatementRef = b.id
 	}
 	prev := r.previous(AgencyAll)
 	if prev == nil {
