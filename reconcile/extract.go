@@ -124,7 +124,8 @@ func (e *Engine) References(description string) []Reference {
 
 func extract(description string, prefixes []string) []Reference {
 	f := Fold(description)
-	gs := groups(f)
+	var buf [32]group // most descriptions fit: no allocation for the groups
+	gs := groups(f, buf[:0])
 	if len(gs) == 0 {
 		return nil
 	}
@@ -137,8 +138,7 @@ func extract(description string, prefixes []string) []Reference {
 
 // groups splits folded text into alphanumeric groups and marks envelope
 // fields and links.
-func groups(f string) []group {
-	gs := make([]group, 0, len(f)/4+1)
+func groups(f string, gs []group) []group {
 	for i := 0; i < len(f); {
 		if !isAlnum(f[i]) {
 			i++

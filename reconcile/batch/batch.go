@@ -29,7 +29,7 @@ const maxLine = 1 << 20
 
 // Options configure a batch run.
 type Options struct {
-	// NoticesPath is the notices CSV (header NoticeColumns).
+	// NoticesPath is the notices CSV (header NoticeColumns()).
 	NoticesPath string
 	// PaymentsPath is the payments JSONL.
 	PaymentsPath string

@@ -11,11 +11,13 @@ import (
 	"github.com/feerecon/feerecon/payment"
 )
 
-// NoticeColumns is the notices CSV header, in the documented order. Columns
-// may come in any order; all must be present.
-var NoticeColumns = []string{
-	"notice_id", "dossier_code", "payment_code", "agency_code", "payer_name", "amount", "currency",
-	"issued_at", "due_at", "budget_chapter", "budget_subitem", "treasury_account", "status",
+// NoticeColumns returns the notices CSV header, in the documented order.
+// Columns may come in any order; all must be present.
+func NoticeColumns() []string {
+	return []string{
+		"notice_id", "dossier_code", "payment_code", "agency_code", "payer_name", "amount", "currency",
+		"issued_at", "due_at", "budget_chapter", "budget_subitem", "treasury_account", "status",
+	}
 }
 
 // Errors wrapped by *LineError and *HeaderError.
@@ -81,8 +83,9 @@ func parseNoticeHeader(file string, rec []string) (noticeHeader, error) {
 		}
 		h[name] = i
 	}
+	cols := NoticeColumns()
 	var missing []string
-	for _, c := range NoticeColumns {
+	for _, c := range cols {
 		if _, ok := h[c]; !ok {
 			missing = append(missing, c)
 		}
@@ -90,10 +93,10 @@ func parseNoticeHeader(file string, rec []string) (noticeHeader, error) {
 	if len(missing) > 0 {
 		return nil, &HeaderError{File: file, Reason: "missing columns " + strings.Join(missing, ", ")}
 	}
-	if len(h) != len(NoticeColumns) {
+	if len(h) != len(cols) {
 		var extra []string
 		for i, name := range rec {
-			if _, known := indexOf(NoticeColumns, strings.TrimPrefix(strings.TrimSpace(name), "\uFEFF")); !known {
+			if _, known := indexOf(cols, strings.TrimPrefix(strings.TrimSpace(name), "\uFEFF")); !known {
 				extra = append(extra, fmt.Sprintf("%q (column %d)", name, i+1))
 			}
 		}

@@ -94,7 +94,7 @@ func FuzzParseNoticeRecord(f *testing.F) {
 	f.Add("TB-1,G01.899.108.000-261118-0001,NP000000015186,UBND-01,Nguyễn Văn An,50000,VND,2026-11-18T08:00:00+07:00,2026-12-18T08:00:00+07:00,018,2771,7111001,issued")
 	f.Add("TB-2,H29.75-261119-0003,,A,B,1.5,VND,2026-11-18T08:00:00Z,,1,2,3,cancelled")
 	f.Add("TB-3,x,y,z,,,,,,,,,")
-	h, err := parseNoticeHeader("notices.csv", NoticeColumns)
+	h, err := parseNoticeHeader("notices.csv", NoticeColumns())
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -136,11 +136,14 @@ func moneyString(m payment.Money) string {
 	return m.Amount.String()
 }
 
-// CSVHeader is the header of report.csv: one row per allocation, exception
-// and notice, told apart by the record column.
-var CSVHeader = []string{
-	"record", "payment_id", "line", "notice_id", "payment_code", "kind_or_rule", "status",
-	"amount", "paid_amount", "currency", "candidates", "evidence",
+// CSVHeader returns the header of report.csv: one row per allocation,
+// exception, notice and unreadable notice line, told apart by the record
+// column.
+func CSVHeader() []string {
+	return []string{
+		"record", "payment_id", "line", "notice_id", "payment_code", "kind_or_rule", "status",
+		"amount", "paid_amount", "currency", "candidates", "evidence",
+	}
 }
 
 // WriteReport writes report.json and report.csv (UTF-8 with a byte-order
@@ -170,7 +173,7 @@ func reportCSV(rep Report) ([]byte, error) {
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	rows := [][]string{CSVHeader}
+	rows := [][]string{CSVHeader()}
 	for _, a := range rep.Allocations {
 		rows = append(rows, []string{"allocation", a.PaymentID, "", a.NoticeID, string(a.PaymentCode), string(a.Rule), "",
 			a.Amount, "", string(a.Currency), "", a.Evidence})
