@@ -440,6 +440,38 @@ func (g *gen) build() {
 		p := g.newPay("other_day", n.Amount, g.describe(n.Code, n.Payer), nil, "skipped")
 		p.PaidAt = g.day.Add(-time.Duration(1+g.r.IntN(20)) * time.Hour) // the day before, local time
 	}
+	for range 20 { // punctuation around the code, words glued after it
+		n := g.newNotice(g.fee())
+		forms := []string{"(" + n.Code + ")", "[" + strings.ToLower(n.Code) + "]", "Ma TT:" + n.Code, "NP#" + n.Code[2:],
+			n.Code + "đóng phí", "\"" + n.Code + "\"", "ma thanh toan: " + n.Code[:2] + " " + n.Code[2:] + ";"}
+		g.newPay("code_punctuated", n.Amount, g.envelope(g.pick(forms)+" "+g.text(), n.Payer), []*notice{n}, "")
+	}
+	for range 15 { // a dossier code with a wrong sequence number: no notice has it
+		n := g.newNotice(g.fee())
+		d := n.Dossier
+		for g.dossiers[d] {
+			d = d[:len(d)-4] + fmt.Sprintf("%04d", g.r.IntN(10000))
+		}
+		g.newPay("dossier_unknown", n.Amount, g.describe("ho so "+d, n.Payer), nil, "unmatched")
+	}
+	for range 10 { // a dossier code cut short by the bank
+		n := g.newNotice(g.fee())
+		g.newPay("dossier_truncated", n.Amount, g.text()+" ho so "+n.Dossier[:len(n.Dossier)-2-g.r.IntN(4)], nil, "unmatched")
+	}
+	for range 10 { // a dossier whose first notice was cancelled and re-issued
+		old := g.newNotice(g.fee())
+		old.Status = "cancelled"
+		n := g.newNotice(old.Amount)
+		n.Dossier = old.Dossier
+		g.newPay("dossier_reissued", n.Amount, g.describe("ho so "+g.dossierForm(n.Dossier), n.Payer), []*notice{n}, "")
+	}
+	for range 10 { // an instalment, then a second payment larger than the rest
+		n := g.newNotice(200000)
+		first := g.newPay("instalment_then_overpaid", 100000, g.describe(n.Code, n.Payer), []*notice{n}, "")
+		second := g.newPay("instalment_then_overpaid", 150000, g.describe(g.codeForm(n.Code), n.Payer), []*notice{n}, "overpaid")
+		first.PaidAt = g.day.Add(9 * time.Hour)
+		second.PaidAt = first.PaidAt.Add(3 * time.Hour)
+	}
 	// lines a reader must reject, listed as invalid_input
 	for i, raw := range []string{
 		`{"payment_id":"vietqr:BAD1","gateway":"vietqr","gateway_txn_id":"BAD1","amount":150000,"currency":"VND","paid_at":"2026-11-20T09:00:00+07:00","description":"NP000000000151"}`,
