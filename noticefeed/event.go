@@ -2,6 +2,7 @@ package noticefeed
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,6 +141,25 @@ func (e Event) check() error {
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w: %s", ErrMalformed, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// Producer publishes one message; *kafkabus.Producer is one.
+type Producer interface {
+	Publish(ctx context.Context, topic string, key, value []byte, headers map[string]string) error
+}
+
+// Publish checks and encodes e (Marshal) and publishes it to topic (normally
+// kafkabus.TopicNoticeEvents) under its Key: what a procedure system, a
+// bridge or a test sends.
+func Publish(ctx context.Context, p Producer, topic string, e Event) error {
+	b, err := Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := p.Publish(ctx, topic, e.Key(), b, nil); err != nil {
+		return fmt.Errorf("publish notice event %s %s/%s: %w", e.Action, e.System, e.NoticeID, err)
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ func TestKafkaNoticeEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { prod.Close() })
+	var _ noticefeed.Producer = prod
 
 	const sys = "dvc-hanoi"
 	events := []noticefeed.Event{
@@ -51,11 +52,7 @@ func TestKafkaNoticeEvents(t *testing.T) {
 		{Action: noticefeed.ActionCancel, System: sys, NoticeID: "HS-2", Reason: "dossier withdrawn"},
 	}
 	for _, e := range events {
-		b, err := noticefeed.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := prod.Publish(context.Background(), topic, e.Key(), b, nil); err != nil {
+		if err := noticefeed.Publish(context.Background(), prod, topic, e); err != nil {
 			t.Fatal(err)
 		}
 	}
