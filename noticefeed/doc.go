@@ -38,6 +38,8 @@
 //
 // The Kafka key is "<system>/<notice_id>" (Key), so that one notice's events
 // stay in one partition, in order. The value is at most MaxEventBytes.
+// Producers in Go use Publish, which checks the event as the consumer will
+// (Marshal) and sets the key.
 //
 // # Outcomes
 //
