@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/confirmfeed"
 	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
@@ -30,6 +31,7 @@ import (
 	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/ingress"
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/noticefeed"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store/postgres"
@@ -220,7 +222,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	topics := []string{kafkabus.TopicDLQ}
+	topics := []string{kafkabus.TopicDLQ, kafkabus.TopicNoticeEvents, kafkabus.TopicConfirmed}
 	for _, g := range decs.Gateways() {
 		topics = append(topics, kafkabus.RawTopic(g))
 	}
@@ -279,6 +281,23 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return &usageError{err}
 	}
 	grp.Go(func() error { return sender.Run(gctx) })
+	// Procedure systems that publish notices instead of calling the API:
+	// each event is replayed against the API's own handler.
+	notices, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-notices",
+		Topic: kafkabus.TopicNoticeEvents, Producer: producer, Metrics: metrics, Logger: log}, noticefeed.Handler(apiSrv, log))
+	if err != nil {
+		return err
+	}
+	grp.Go(func() error {
+		defer notices.Close()
+		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
+	})
+	// Confirmations for systems that pull from Kafka (payments.confirmed).
+	pub, err := confirmfeed.New(confirmfeed.FromStore(st), producer, confirmfeed.Config{Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	grp.Go(func() error { return pub.Run(gctx) })
 	grp.Go(func() error {
 		log.Info("listening", "addr", c.HTTPAddr, "gateways", fmt.Sprint(decs.Gateways()))
 		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -16,9 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
+	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/testenv"
@@ -70,14 +74,21 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: "NP",
+	// The raw topics are shared with earlier runs on this broker, and a
+	// fresh database issues serial 1 again: a payment code prefix of its
+	// own keeps an old event from paying this run's notice.
+	prefix := ""
+	for n := time.Now().UnixNano(); len(prefix) < 4; n /= 26 {
+		prefix += string(rune('A' + n%26))
+	}
+	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv()}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -113,7 +124,8 @@ func TestServeEndToEnd(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	notice := `{"notice_id":"TB-E2E-1","dossier_code":"000.00.20.H40-261127-0001","agency_code":"H40.01","payer_name":"Nguyễn Thị Mai",
+	noticeID := testenv.Name("TB-E2E")
+	notice := `{"notice_id":"` + noticeID + `","dossier_code":"000.00.20.H40-261127-0001","agency_code":"H40.01","payer_name":"Nguyễn Thị Mai",
 		"amount":{"amount":"250000","currency":"VND"},"issued_at":"2026-11-27T08:00:00+07:00","treasury_account":"3511.0.1055555"}`
 	var created api.NoticeView
 	if err := json.Unmarshal(call(http.MethodPost, "/v1/notices", []byte(notice), http.StatusCreated), &created); err != nil {
@@ -121,7 +133,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	code := created.Code
 	var qr api.QRView
-	if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/TB-E2E-1/qr", nil, http.StatusOK), &qr); err != nil {
+	if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/"+noticeID+"/qr", nil, http.StatusOK), &qr); err != nil {
 		t.Fatal(err)
 	}
 	dec, err := vietqr.Parse(qr.Payload)
@@ -133,7 +145,9 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// The bank's callback for the citizen's transfer.
-	p := payment.Payment{Gateway: payment.GatewayVietQR, TxnID: "55501", Amount: payment.VNDOf(250_000),
+	// A transaction id of its own: the raw topic is shared with earlier
+	// runs, and a redelivered id is (rightly) nothing new.
+	p := payment.Payment{Gateway: payment.GatewayVietQR, TxnID: fmt.Sprint(1_000_000 + time.Now().UnixNano()%1_000_000_000_000), Amount: payment.VNDOf(250_000),
 		PaidAt: time.Date(2026, 11, 27, 9, 15, 0, 0, payment.Location()), Description: dec.Payload.Purpose}
 	p.ID = payment.PaymentID(p.Gateway, p.TxnID)
 	raw, err := gatewaysim.Encode(p, sim)
@@ -158,7 +172,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	var view api.NoticeView
 	for {
-		if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/TB-E2E-1", nil, http.StatusOK), &view); err != nil {
+		if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/"+noticeID+"", nil, http.StatusOK), &view); err != nil {
 			t.Fatal(err)
 		}
 		if view.Status == payment.NoticePaid {
@@ -192,11 +206,48 @@ func TestServeEndToEnd(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // a second sender tick and the redelivered callback
 	mu.Lock()
 	defer mu.Unlock()
-	if len(keys) != 1 || confirmations[0]["notice_id"] != "TB-E2E-1" || confirmations[0]["status"] != "paid" {
+	if len(keys) != 1 || confirmations[0]["notice_id"] != noticeID || confirmations[0]["status"] != "paid" {
 		t.Fatalf("confirmations %v (keys %v)", confirmations, keys)
 	}
-	_ = json.Unmarshal(call(http.MethodGet, "/v1/notices/TB-E2E-1", nil, http.StatusOK), &view)
+	_ = json.Unmarshal(call(http.MethodGet, "/v1/notices/"+noticeID+"", nil, http.StatusOK), &view)
 	if len(view.Allocations) != 1 {
 		t.Fatalf("after the retried callback: %+v", view.Allocations)
 	}
+	// Systems that pull read the same confirmation on payments.confirmed.
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: kafkabus.TopicConfirmed, Partition: partitionOf(t, broker, "dvc-nghean/"+noticeID), MaxWait: 200 * time.Millisecond})
+	defer r.Close()
+	rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer rcancel()
+	for {
+		m, err := r.ReadMessage(rctx)
+		if err != nil {
+			t.Fatalf("no confirmation for %s on %s: %v", noticeID, kafkabus.TopicConfirmed, err)
+		}
+		if string(m.Key) == "dvc-nghean/"+noticeID {
+			if !bytes.Contains(m.Value, []byte(`"status":"paid"`)) {
+				t.Fatalf("confirmation on Kafka: %s", m.Value)
+			}
+			break
+		}
+	}
+}
+
+// partitionOf is the partition the producer's hash balancer picks for key
+// on the topic's partitions.
+func partitionOf(t *testing.T, broker, key string) int {
+	t.Helper()
+	conn, err := kafka.Dial("tcp", broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions(kafkabus.TopicConfirmed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
+	}
+	return (&kafka.Hash{}).Balance(kafka.Message{Key: []byte(key)}, ids...)
 }
