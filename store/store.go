@@ -149,6 +149,10 @@ const (
 	// the webhook sender and the Kafka publisher never take, fail or
 	// deliver each other's messages.
 	OutboxConfirmationKafka OutboxKind = "confirmation_kafka"
+	// OutboxReportKafka is a daily report version's copy for the Kafka
+	// topic treasury.reports (published by dailyrun.Publisher), apart from
+	// the treasury webhook's OutboxReport for the same reason.
+	OutboxReportKafka OutboxKind = "report_kafka"
 )
 
 // OutboxState is where a message is in its delivery.
