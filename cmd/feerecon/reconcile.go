@@ -8,6 +8,7 @@ import (
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/batch"
+	"github.com/feerecon/feerecon/reconcile/daily"
 )
 
 func reconcileCmd(g *globals) *cobra.Command {
@@ -16,6 +17,7 @@ func reconcileCmd(g *globals) *cobra.Command {
 		date     string
 		out      string
 		prefixes []string
+		lang     string
 	)
 	c := &cobra.Command{
 		Use:   "reconcile --notices FILE.csv --payments FILE.jsonl --date YYYY-MM-DD --out DIR",
@@ -38,6 +40,10 @@ func reconcileCmd(g *globals) *cobra.Command {
 				return usagef("--date YYYY-MM-DD is required (the business day, Asia/Ho_Chi_Minh)")
 			}
 			o.Engine = reconcile.Config{CodePrefixes: prefixes}
+			if _, err := daily.Labels(daily.Lang(lang)); err != nil {
+				return usagef("--lang: %v", err)
+			}
+			o.Lang = daily.Lang(lang)
 			o.Logger = log
 			if err := o.Validate(); err != nil {
 				return &usageError{err}
@@ -62,5 +68,10 @@ func reconcileCmd(g *globals) *cobra.Command {
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&o.System, "system", batch.DefaultSystem, "issuing system of the notices")
 	f.StringSliceVar(&prefixes, "code-prefix", []string{payment.DefaultCodePrefix}, "payment-code prefixes")
+	f.StringArrayVar(&o.Statements, "statement", nil, "camt.053 bank statement (repeatable): adds the three-way reconciliation")
+	f.StringArrayVar(&o.Settlements, "settlement", nil, "e-wallet settlement CSV (repeatable): adds the three-way reconciliation")
+	f.DurationVar(&o.Cutoff, "cutoff", 0, "business-day cut-off as time since midnight, e.g. 16h30m (default: end of day)")
+	f.IntVar(&o.CreditWindowDays, "credit-window-days", 0, "N in T+N for missing_credit (default 1)")
+	f.StringVar(&lang, "lang", "vi", "language of the daily report files: vi or en")
 	return c
 }

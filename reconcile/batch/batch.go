@@ -14,11 +14,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
 )
 
 // DefaultSystem is the notice system of notices read from a batch file.
@@ -44,6 +46,17 @@ type Options struct {
 	Amounts *payment.AmountPolicy
 	// Logger; nil discards.
 	Logger *slog.Logger
+
+	// Statements (camt.053) and Settlements (e-wallet settlement CSV), when
+	// given, add the daily three-way reconciliation: its discrepancies
+	// join the exceptions and WriteReport also writes the daily reports.
+	Statements  []string
+	Settlements []string
+	// Cutoff and CreditWindowDays as daily.Input takes them (0: defaults).
+	Cutoff           time.Duration
+	CreditWindowDays int
+	// Lang of the daily report files; default Vietnamese.
+	Lang daily.Lang
 }
 
 // ErrInvalidOptions is wrapped by Options.Validate errors.
@@ -60,6 +73,9 @@ func (o Options) Validate() error {
 	}
 	if err := o.Engine.Validate(); err != nil {
 		probs = append(probs, err.Error())
+	}
+	if (len(o.Statements) > 0 || len(o.Settlements) > 0) && o.Date.IsZero() {
+		probs = append(probs, "a business date is required with statements or settlements")
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalidOptions, strings.Join(probs, "; "))
@@ -83,6 +99,10 @@ type Result struct {
 	InvalidNotices []*LineError
 	Inputs         Inputs
 	Totals         Totals
+	// Daily are the three-way daily reports (ALL and one per agency), when
+	// statements or settlements were given.
+	Daily []daily.Report
+	lang  daily.Lang
 }
 
 // Inputs counts what was read.
@@ -95,6 +115,11 @@ type Inputs struct {
 	PaymentsOtherDates int    `json:"payments_other_dates"`
 	InvalidPayments    int    `json:"invalid_payment_lines"`
 	InvalidNotices     int    `json:"invalid_notice_lines"`
+	// Three-way inputs, when given.
+	StatementFiles  []string `json:"statement_files,omitempty"`
+	SettlementFiles []string `json:"settlement_files,omitempty"`
+	StatementLines  int      `json:"statement_lines,omitempty"`
+	SettlementLines int      `json:"settlement_lines,omitempty"`
 }
 
 // Totals are counts and sums that add up:
@@ -144,7 +169,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{BusinessDate: o.Date, Lines: map[string]int{}}
+	res := &Result{BusinessDate: o.Date, Lines: map[string]int{}, lang: o.Lang}
 	res.Inputs.NoticesFile = filepath.Base(o.NoticesPath)
 	res.Inputs.PaymentsFile = filepath.Base(o.PaymentsPath)
 
@@ -166,6 +191,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Allocations = d.Allocations
 	res.Notices = d.Notices
 	res.Exceptions = append(d.Exceptions, invalid...)
+	if len(o.Statements) > 0 || len(o.Settlements) > 0 {
+		if err := threeWay(o, policy, engine, notices, payments, d, res); err != nil {
+			return nil, err
+		}
+	}
 	sort.SliceStable(res.Exceptions, func(i, j int) bool {
 		a, b := &res.Exceptions[i], &res.Exceptions[j]
 		if a.PaymentID != b.PaymentID {

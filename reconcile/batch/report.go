@@ -46,15 +46,19 @@ type ReportAllocation struct {
 
 // ReportException is one exception row.
 type ReportException struct {
-	ID         string                  `json:"id"`
-	PaymentID  string                  `json:"payment_id"`
-	Kind       reconcile.ExceptionKind `json:"kind"`
-	NoticeID   string                  `json:"notice_id,omitempty"`
-	Amount     string                  `json:"amount,omitempty"`
-	Currency   payment.Currency        `json:"currency,omitempty"`
-	Candidates []string                `json:"candidates"`
-	Evidence   string                  `json:"evidence"`
-	Line       int                     `json:"line,omitempty"`
+	ID        string `json:"id"`
+	PaymentID string `json:"payment_id,omitempty"`
+	// StatementRef is the statement entry of a three-way discrepancy
+	// (AcctSvcrRef, else EndToEndId); set instead of PaymentID when the
+	// exception has no payment (missing_event), beside it when it has both.
+	StatementRef string                  `json:"statement_ref,omitempty"`
+	Kind         reconcile.ExceptionKind `json:"kind"`
+	NoticeID     string                  `json:"notice_id,omitempty"`
+	Amount       string                  `json:"amount,omitempty"`
+	Currency     payment.Currency        `json:"currency,omitempty"`
+	Candidates   []string                `json:"candidates"`
+	Evidence     string                  `json:"evidence"`
+	Line         int                     `json:"line,omitempty"`
 }
 
 // ReportNotice is one notice after the run.
@@ -98,7 +102,7 @@ func NewReport(r *Result) Report {
 	}
 	for _, e := range r.Exceptions {
 		x := ReportException{
-			ID: e.ID, PaymentID: e.PaymentID, Kind: e.Kind, NoticeID: e.NoticeID,
+			ID: e.ID, PaymentID: e.PaymentID, StatementRef: e.StatementRef, Kind: e.Kind, NoticeID: e.NoticeID,
 			Candidates: e.Candidates, Evidence: e.Evidence,
 		}
 		if x.Candidates == nil {
@@ -165,7 +169,10 @@ func WriteReport(dir string, r *Result) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, ReportCSV), c)
+	if err := writeAtomic(filepath.Join(dir, ReportCSV), c); err != nil {
+		return err
+	}
+	return writeDaily(dir, r.Daily, r.lang)
 }
 
 func reportCSV(rep Report) ([]byte, error) {
