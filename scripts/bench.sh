@@ -12,8 +12,13 @@ COUNT=${BENCH_COUNT:-5}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB"
 echo "go: $(go version)"
 echo "postgres: $FEERECON_TEST_PG (fsync on)  kafka: $FEERECON_TEST_KAFKA ($FEERECON_TEST_KAFKA_VERSION)"
-run() { echo; echo "==> go test -run '^\$' -bench '$2' -benchmem -count $COUNT $1 ${3:-}"; go test -run '^$' -bench "$2" -benchmem -count "$COUNT" ${3:-} "$1"; }
-run ./ingest/ 'Pipeline|KafkaRead|PGInsert|RecordPostgres|RecordMemory'
-run ./reconcile/ 'Decide' '-timeout 60m'
-run ./reconcile/daily/ 'DailyReconcile' '-timeout 60m'
-run ./gateways/... 'EncodeDecode|Decode'
+run() { echo; echo "==> go test -run '^\$' -bench '$2' -benchmem $3 $1"; go test -run '^$' -bench "$2" -benchmem $3 "$1" 2>&1 | grep -v 'level='; }
+# Consumer throughput next to its baselines (raw kafka-go read, raw INSERT), same run, same servers.
+run ./ingest/ 'KafkaRead|PGInsert|Pipeline|RecordPostgres|RecordMemory' "-benchtime 2000x -count $COUNT"
+# Matching on the in-memory engine: 10k and 1M notices x payments.
+run ./reconcile/ 'Decide10k$|References' "-count $COUNT"
+run ./reconcile/ 'Decide1M$' "-benchtime 1x -count 3 -timeout 60m"
+# Daily three-way reconciliation: 100k and 1M notices / events / statement lines, time and peak heap.
+run ./reconcile/daily/ 'DailyReconcile' "-benchtime 1x -count 3 -timeout 60m"
+# Gateway decoders (signature + parse + normalise).
+run ./gateways/... 'Decode$|EncodeDecode' "-count $COUNT"
