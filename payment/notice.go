@@ -79,7 +79,7 @@ type Notice struct {
 	// Total is the amount due: the sum of the items.
 	Total    Money     `json:"amount"`
 	IssuedAt time.Time `json:"issued_at"`
-	DueAt    time.Time `json:"due_at"`
+	DueAt    time.Time `json:"due_at,omitzero"`
 	// TreasuryAccount is the State Treasury account the fee is remitted to.
 	TreasuryAccount string       `json:"treasury_account"`
 	Status          NoticeStatus `json:"status"`
