@@ -1,0 +1,202 @@
+package dailyrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/statements"
+	"github.com/feerecon/feerecon/statements/camt053"
+	"github.com/feerecon/feerecon/statements/settlement"
+	"github.com/feerecon/feerecon/store"
+)
+
+// Format is the kind of file ImportStatement recognised.
+type Format string
+
+// Formats.
+const (
+	// FormatCamt053 is an ISO 20022 camt.053 XML document.
+	FormatCamt053 Format = "camt053"
+	// FormatSettlement is an e-wallet settlement CSV (statements/settlement).
+	FormatSettlement Format = "settlement"
+)
+
+// Errors of ImportStatement. A parse error also wraps the parser's own
+// sentinel (camt053.ErrMalformed, settlement.ErrHeader, …), so errors.Is
+// sees both.
+var (
+	// ErrUnknownFormat: the body is neither XML nor a settlement CSV.
+	ErrUnknownFormat = errors.New("statement file is neither camt.053 XML nor a settlement CSV")
+	// ErrParse wraps every error of the file's content: importing it again
+	// cannot succeed.
+	ErrParse = errors.New("statement file does not parse")
+	// ErrEmpty: the file holds no statement line.
+	ErrEmpty = errors.New("statement file holds no line")
+)
+
+// Imported says what one ImportStatement call stored.
+type Imported struct {
+	// ID is the statement key (camt053.Statement.Key) or the settlement
+	// file id; for a camt.053 document holding several statements, the
+	// first one's (all are in IDs).
+	ID     string
+	IDs    []string
+	Format Format
+	// Source is the lines' source: "camt053" or "settlement:<wallet>".
+	Source string
+	// Lines is the number of lines in the file.
+	Lines int
+	// Duplicate is true when every statement of the file was imported
+	// before: nothing was stored, and that is not an error.
+	Duplicate bool
+}
+
+// Sniff tells a camt.053 document from a settlement CSV by its first
+// non-blank byte (after a UTF-8 BOM).
+func Sniff(body []byte) (Format, error) {
+	b := bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	b = bytes.TrimLeft(b, " \t\r\n")
+	switch {
+	case len(b) == 0:
+		return "", fmt.Errorf("%w: empty", ErrUnknownFormat)
+	case b[0] == '<':
+		return FormatCamt053, nil
+	case bytes.HasPrefix(b, []byte("wallet,")) || bytes.HasPrefix(b, []byte(`"wallet"`)):
+		return FormatSettlement, nil
+	}
+	return "", fmt.Errorf("%w", ErrUnknownFormat)
+}
+
+type parsed struct {
+	format Format
+	stmts  []parsedStatement
+}
+
+type parsedStatement struct {
+	id, source string
+	lines      []store.StatementLine
+}
+
+// parseStatement parses body (typed errors wrapping ErrParse).
+func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
+	f, err := Sniff(body)
+	if err != nil {
+		return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
+	}
+	out := parsed{format: f}
+	switch f {
+	case FormatCamt053:
+		stmts, err := camt053.Parse(bytes.NewReader(body), policy)
+		if err != nil {
+			return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
+		}
+		for _, s := range stmts {
+			out.stmts = append(out.stmts, parsedStatement{id: s.Key(), source: statements.SourceCamt053, lines: toStore(s.Lines())})
+		}
+	case FormatSettlement:
+		file, err := settlement.Parse(bytes.NewReader(body), policy)
+		if err != nil {
+			return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
+		}
+		out.stmts = append(out.stmts, parsedStatement{id: file.ID, source: settlement.Source(file.Wallet), lines: toStore(file.StatementLines())})
+	default:
+		return parsed{}, fmt.Errorf("%w: %w: %q", ErrParse, ErrUnknownFormat, f)
+	}
+	n := 0
+	for _, s := range out.stmts {
+		n += len(s.lines)
+	}
+	if n == 0 {
+		return parsed{}, fmt.Errorf("%w: %w", ErrParse, ErrEmpty)
+	}
+	return out, nil
+}
+
+func toStore(ls []statements.Line) []store.StatementLine {
+	out := make([]store.StatementLine, len(ls))
+	for i, l := range ls {
+		out[i] = store.StatementLine(l)
+	}
+	return out
+}
+
+// Actor is the audit log's actor of this package's writes.
+const Actor = "dailyrun"
+
+// Audit actions.
+const (
+	ActionStatementImported = "statement.imported"
+	ActionReportVersion     = "report.version"
+)
+
+// ImportStatement parses a camt.053 document or a settlement CSV and
+// stores its lines under the statement key / file id, with an audit entry,
+// in one transaction. Importing the same statement again stores nothing
+// and returns Duplicate: a redelivery is not a second statement. A file
+// that does not parse returns an error wrapping ErrParse (permanent); any
+// other error is the store's (transient).
+func ImportStatement(ctx context.Context, st store.Store, body []byte, policy payment.AmountPolicy, now time.Time) (Imported, error) {
+	p, err := parseStatement(body, policy)
+	if err != nil {
+		return Imported{}, err
+	}
+	imp := Imported{ID: p.stmts[0].id, Format: p.format, Source: p.stmts[0].source}
+	for _, s := range p.stmts {
+		imp.IDs = append(imp.IDs, s.id)
+		imp.Lines += len(s.lines)
+	}
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		dups := 0
+		for _, s := range p.stmts {
+			err := tx.InsertStatement(ctx, s.id, s.source, s.lines)
+			if errors.Is(err, store.ErrAlreadyExists) {
+				dups++
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("import statement %s: %w", s.id, err)
+			}
+			detail, err := json.Marshal(struct {
+				Source string `json:"source"`
+				Lines  int    `json:"lines"`
+				Format Format `json:"format"`
+			}{s.source, len(s.lines), p.format})
+			if err != nil {
+				return err
+			}
+			if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: Actor, Action: ActionStatementImported,
+				Entity: "statement:" + s.id, Detail: detail}); err != nil {
+				return fmt.Errorf("import statement %s: audit: %w", s.id, err)
+			}
+		}
+		imp.Duplicate = dups == len(p.stmts)
+		return nil
+	})
+	if err != nil {
+		return Imported{}, err
+	}
+	return imp, nil
+}
+
+// printable keeps an id safe to print on one line.
+func printable(s string) string {
+	if !utf8.ValidString(s) {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
+
+// String is the line `feerecon statement import` prints for a file.
+func (i Imported) String() string {
+	state := "imported"
+	if i.Duplicate {
+		state = "duplicate"
+	}
+	return fmt.Sprintf("%s %s %s lines=%d", state, i.Source, printable(i.ID), i.Lines)
+}

@@ -1,0 +1,492 @@
+package dailyrun
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
+	"github.com/feerecon/feerecon/statements"
+	"github.com/feerecon/feerecon/statements/settlement"
+	"github.com/feerecon/feerecon/store"
+)
+
+// Defaults of Config.
+const (
+	// DefaultDestination is the outbox destination of the treasury webhook.
+	DefaultDestination = "treasury"
+	// KafkaDestination is the destination recorded on the Kafka copies (the
+	// topic's name; Publisher may publish to another topic).
+	KafkaDestination = "kafka:treasury.reports"
+)
+
+// Errors of the Job.
+var (
+	// ErrConfig is wrapped by configuration errors.
+	ErrConfig = errors.New("dailyrun: invalid configuration")
+	// ErrStoredReport: a stored report's body does not hash to its SHA-256.
+	ErrStoredReport = errors.New("stored report does not match its SHA-256")
+)
+
+// Config configures a Job. Zero values take the defaults.
+type Config struct {
+	// Cutoff closes the business day (time of day, Asia/Ho_Chi_Minh); 0 is
+	// daily.DefaultCutoff (24:00).
+	Cutoff time.Duration
+	// CreditWindowDays is N in T+N (daily.Input.CreditWindowDays): 0 is
+	// daily.DefaultCreditWindowDays, daily.NoCreditWindow is T+0.
+	CreditWindowDays int
+	// Engine configures the reference extraction of the
+	// amount_date_reference link rule (the same engine as matching).
+	Engine reconcile.Config
+	// Lang of the renderings (WriteFiles); default daily.LangVI.
+	Lang daily.Lang
+	// Destination of the treasury webhook messages; default "treasury".
+	Destination string
+	// Clock is when a run happens (the report's as-of time); default
+	// time.Now. It is truncated to the second: what the store keeps.
+	Clock  func() time.Time
+	Logger *slog.Logger
+}
+
+// Validate reports all problems at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Cutoff < 0 || c.Cutoff > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("%w: cut-off %s not within (0, 24h]", ErrConfig, c.Cutoff))
+	}
+	if c.CreditWindowDays != daily.NoCreditWindow && (c.CreditWindowDays < 0 || c.CreditWindowDays > daily.MaxCreditWindowDays) {
+		errs = append(errs, fmt.Errorf("%w: credit window %d days not within 0…%d", ErrConfig, c.CreditWindowDays, daily.MaxCreditWindowDays))
+	}
+	switch c.Lang {
+	case "", daily.LangVI, daily.LangEN:
+	default:
+		errs = append(errs, fmt.Errorf("%w: language %q: want vi or en", ErrConfig, c.Lang))
+	}
+	if err := c.Engine.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: engine: %w", ErrConfig, err))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) window() int {
+	switch c.CreditWindowDays {
+	case 0:
+		return daily.DefaultCreditWindowDays
+	case daily.NoCreditWindow:
+		return 0
+	}
+	return c.CreditWindowDays
+}
+
+func (c Config) cutoff() time.Duration {
+	if c.Cutoff == 0 {
+		return daily.DefaultCutoff
+	}
+	return c.Cutoff
+}
+
+// Job reconciles business days over a store.
+type Job struct {
+	st  store.Store
+	cfg Config
+	eng *reconcile.Engine
+	log *slog.Logger
+}
+
+// NewJob builds a Job over st.
+func NewJob(st store.Store, cfg Config) (*Job, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrConfig)
+	}
+	eng, err := reconcile.NewEngine(cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if cfg.Lang == "" {
+		cfg.Lang = daily.LangVI
+	}
+	if cfg.Destination == "" {
+		cfg.Destination = DefaultDestination
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Job{st: st, cfg: cfg, eng: eng, log: log}, nil
+}
+
+// Cutoff is the job's business-day cut-off.
+func (j *Job) Cutoff() time.Duration { return j.cfg.cutoff() }
+
+// Lang is the job's rendering language.
+func (j *Job) Lang() daily.Lang { return j.cfg.Lang }
+
+// DayStart and DayEnd bound business day d: [DayStart, DayEnd).
+func DayStart(d payment.Date, cutoff time.Duration) time.Time {
+	return d.AddDays(-1).Start().Add(cutoff)
+}
+
+// DayEnd is when business day d closes: d's midnight plus the cut-off.
+func DayEnd(d payment.Date, cutoff time.Duration) time.Time { return d.Start().Add(cutoff) }
+
+// ReportOutboxID is the outbox id (the treasury's Idempotency-Key) of a
+// report version; reportID (daily.ReportID) names the version already.
+func ReportOutboxID(reportID string) string { return "report|" + reportID }
+
+// ReportKafkaID is the outbox id (and Kafka Idempotency-Key header) of the
+// version's copy for treasury.reports.
+func ReportKafkaID(reportID string) string { return ReportOutboxID(reportID) + "|kafka" }
+
+// Run reconciles business day date and stores every report whose version
+// is new: the first one, or one whose diff against the stored latest
+// version is not empty. agency, if not empty, keeps only that agency's
+// report ("ALL" for the total). It returns the versions it stored (none
+// when nothing changed). A concurrent run that stored the same version
+// first makes Run fail with store.ErrAlreadyExists: run it again.
+func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]daily.Report, error) {
+	if date.IsZero() {
+		return nil, fmt.Errorf("%w: no business date", ErrConfig)
+	}
+	now := j.cfg.Clock().Truncate(time.Second)
+	var (
+		in     daily.Input
+		latest map[string]*daily.Report
+	)
+	err := j.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		in, latest, err = j.load(ctx, tx, date)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("daily run %s: load: %w", date, err)
+	}
+	in.Now = now
+	res, err := daily.Reconcile(in)
+	if err != nil {
+		return nil, fmt.Errorf("daily run %s: %w", date, err)
+	}
+	var fresh []daily.Report
+	for _, rep := range res.Reports {
+		if agency != "" && rep.Agency != agency {
+			continue
+		}
+		// Chain against the stored latest version (the late-event
+		// reference given to Reconcile may be an earlier one).
+		rep, err := daily.NextVersion(latest[rep.Agency], rep)
+		if err != nil {
+			return nil, fmt.Errorf("daily run %s: %w", date, err)
+		}
+		if rep.Diff != nil && rep.Diff.Empty() {
+			continue
+		}
+		fresh = append(fresh, rep)
+	}
+	err = j.st.InTx(ctx, func(tx store.Tx) error {
+		for _, e := range res.Exceptions {
+			if err := tx.UpsertException(ctx, e); err != nil {
+				return fmt.Errorf("exception %s: %w", e.ID, err)
+			}
+		}
+		for _, rep := range fresh {
+			if err := j.save(ctx, tx, rep, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("daily run %s: store: %w", date, err)
+	}
+	for _, rep := range fresh {
+		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
+	}
+	return fresh, nil
+}
+
+func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.Time) error {
+	body, err := rep.CanonicalJSON()
+	if err != nil {
+		return err
+	}
+	if err := tx.InsertReport(ctx, store.Report{ID: rep.ID, BusinessDate: rep.BusinessDate, Agency: rep.Agency,
+		Version: rep.Version, SHA256: rep.SHA256, Body: body, CreatedAt: now}); err != nil {
+		return fmt.Errorf("report %s: %w", rep.ID, err)
+	}
+	payload, err := json.Marshal(rep)
+	if err != nil {
+		return fmt.Errorf("report %s payload: %w", rep.ID, err)
+	}
+	// One message per channel, each with its own delivery state.
+	for _, m := range []store.OutboxMessage{
+		{ID: ReportOutboxID(rep.ID), Kind: store.OutboxReport, Destination: j.cfg.Destination},
+		{ID: ReportKafkaID(rep.ID), Kind: store.OutboxReportKafka, Destination: KafkaDestination},
+	} {
+		m.Payload, m.State, m.NextAttempt, m.CreatedAt = payload, store.OutboxPending, now, now
+		if err := tx.Enqueue(ctx, m); err != nil {
+			return fmt.Errorf("report %s outbox %s: %w", rep.ID, m.Kind, err)
+		}
+	}
+	type summary struct {
+		Version         int            `json:"version"`
+		SHA256          string         `json:"sha256"`
+		PreviousVersion int            `json:"previous_version,omitempty"`
+		Changes         map[string]int `json:"changes,omitempty"`
+	}
+	s := summary{Version: rep.Version, SHA256: rep.SHA256}
+	if d := rep.Diff; d != nil {
+		s.PreviousVersion = d.PreviousVersion
+		s.Changes = map[string]int{}
+		for name, c := range map[string]daily.Changes{"lines": d.Lines, "payments": d.Payments,
+			"allocations": d.Allocations, "exceptions": d.Exceptions, "adjustments": d.Adjustments} {
+			if n := len(c.Added) + len(c.Removed) + len(c.Changed); n > 0 {
+				s.Changes[name] = n
+			}
+		}
+	}
+	detail, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: Actor, Action: ActionReportVersion,
+		Entity: "report:" + rep.ID, Detail: detail}); err != nil {
+		return fmt.Errorf("report %s audit: %w", rep.ID, err)
+	}
+	return nil
+}
+
+// load reads what business day date needs, and the stored latest report
+// versions by agency.
+func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.Input, map[string]*daily.Report, error) {
+	cut, n := j.cfg.cutoff(), j.cfg.window()
+	in := daily.Input{BusinessDate: date, Cutoff: cut, CreditWindowDays: j.cfg.CreditWindowDays, ExtractRefs: j.extract}
+	// Payments of days date−N … date (earlier ones still wait for their
+	// credit), plus those after the cut-off on date's calendar day: they
+	// can explain a credit booked on the day.
+	from := DayStart(date.AddDays(-n), cut)
+	to := DayEnd(date, cut)
+	if end := date.AddDays(1).Start(); end.After(to) {
+		to = end
+	}
+	pays, err := tx.ListPayments(ctx, from, to)
+	if err != nil {
+		return in, nil, fmt.Errorf("payments: %w", err)
+	}
+	in.Payments = pays
+	given := make(map[string]payment.Payment, len(pays))
+	for _, p := range pays {
+		given[p.ID] = p
+		as, err := tx.AllocationsByPayment(ctx, p.ID)
+		if err != nil {
+			return in, nil, fmt.Errorf("allocations of %s: %w", p.ID, err)
+		}
+		in.Allocations = append(in.Allocations, as...)
+		es, err := tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
+		if err != nil {
+			return in, nil, fmt.Errorf("exceptions of %s: %w", p.ID, err)
+		}
+		in.Exceptions = append(in.Exceptions, es...)
+	}
+
+	// Notices issued on the day, and every notice an allocation names.
+	ns, err := tx.ListNotices(ctx, DayStart(date, cut), DayEnd(date, cut))
+	if err != nil {
+		return in, nil, fmt.Errorf("notices: %w", err)
+	}
+	have := map[store.NoticeKey]bool{}
+	for _, n := range ns {
+		have[store.NoticeKey{System: n.System, ID: n.ID}] = true
+	}
+	var keys []store.NoticeKey
+	for _, a := range in.Allocations {
+		k := store.NoticeKey{System: a.NoticeSystem, ID: a.NoticeID}
+		if !have[k] {
+			have[k] = true
+			n, err := tx.Notice(ctx, k.System, k.ID)
+			if err != nil {
+				return in, nil, fmt.Errorf("notice %s/%s: %w", k.System, k.ID, err)
+			}
+			ns = append(ns, n)
+		}
+		keys = append(keys, k)
+	}
+	in.Notices = ns
+	if in.NoticeStates, err = noticeStates(ctx, tx, ns, keys, given, from); err != nil {
+		return in, nil, err
+	}
+
+	// Statement and settlement lines booked date−N … date+N.
+	lines, err := tx.StatementLines(ctx, date.AddDays(-n), date.AddDays(n))
+	if err != nil {
+		return in, nil, fmt.Errorf("statement lines: %w", err)
+	}
+	for _, l := range lines {
+		sl := statements.Line(l)
+		switch {
+		case sl.Source == statements.SourceCamt053:
+			in.StatementLines = append(in.StatementLines, sl)
+		case strings.HasPrefix(sl.Source, statements.SourceSettlementPrefix):
+			s, err := settlement.FromStatementLine(sl)
+			if err != nil {
+				return in, nil, fmt.Errorf("statement lines: %w", err)
+			}
+			in.SettlementLines = append(in.SettlementLines, s)
+		default:
+			return in, nil, fmt.Errorf("statement %s line %d: unknown source %q", sl.StatementID, sl.Seq, sl.Source)
+		}
+	}
+
+	// Previous versions: the latest of each scope (what a new version is
+	// chained to) and, for ALL, version 1 (the report first sent: a payment
+	// absent from it is a late event in every later version too).
+	scopes := map[string]bool{daily.AgencyAll: true}
+	for _, n := range ns {
+		scopes[n.Agency] = true
+	}
+	latest := map[string]*daily.Report{}
+	for ag := range scopes {
+		r, err := tx.LatestReport(ctx, date, ag)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return in, nil, fmt.Errorf("latest report: %w", err)
+		}
+		rep, err := decodeStored(r)
+		if err != nil {
+			return in, nil, err
+		}
+		latest[ag] = &rep
+		if ag != daily.AgencyAll {
+			in.PreviousReports = append(in.PreviousReports, rep)
+		}
+	}
+	if all := latest[daily.AgencyAll]; all != nil {
+		first := *all
+		if all.Version != 1 {
+			r, err := tx.ReportVersion(ctx, date, daily.AgencyAll, 1)
+			if err != nil {
+				return in, nil, fmt.Errorf("first report: %w", err)
+			}
+			if first, err = decodeStored(r); err != nil {
+				return in, nil, err
+			}
+		}
+		in.PreviousReports = append(in.PreviousReports, first)
+	}
+	sort.Slice(in.PreviousReports, func(a, b int) bool { return in.PreviousReports[a].Agency < in.PreviousReports[b].Agency })
+	return in, latest, nil
+}
+
+// noticeStates says how much was paid on each notice an allocation names,
+// counting the payments given and those paid before them (not later ones:
+// they are not in this day's input).
+func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []store.NoticeKey, given map[string]payment.Payment, from time.Time) ([]reconcile.NoticeState, error) {
+	byKey := make(map[store.NoticeKey]payment.Notice, len(ns))
+	for _, n := range ns {
+		byKey[store.NoticeKey{System: n.System, ID: n.ID}] = n
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].System != keys[b].System {
+			return keys[a].System < keys[b].System
+		}
+		return keys[a].ID < keys[b].ID
+	})
+	var out []reconcile.NoticeState
+	for i, k := range keys {
+		if i > 0 && keys[i-1] == k {
+			continue
+		}
+		as, err := tx.AllocationsByNotice(ctx, k.System, k.ID)
+		if err != nil {
+			return nil, fmt.Errorf("allocations of notice %s/%s: %w", k.System, k.ID, err)
+		}
+		paid := decimal.Zero
+		for _, a := range as {
+			if _, ok := given[a.PaymentID]; !ok {
+				p, err := tx.Payment(ctx, a.PaymentID)
+				if err != nil {
+					return nil, fmt.Errorf("payment %s: %w", a.PaymentID, err)
+				}
+				if !p.PaidAt.Before(from) {
+					continue // paid after the day's input: not counted
+				}
+			}
+			paid = paid.Add(a.Amount.Amount)
+		}
+		n := byKey[k]
+		out = append(out, reconcile.NoticeState{System: k.System, NoticeID: k.ID, Code: n.Code, Status: n.Status,
+			AmountDue: n.Total, Paid: payment.Money{Amount: paid, Currency: n.Total.Currency}})
+	}
+	return out, nil
+}
+
+// decodeStored reads a stored report version back, checking that its body
+// (the canonical JSON) hashes to its SHA-256.
+func decodeStored(r store.Report) (daily.Report, error) {
+	sum := sha256.Sum256(r.Body)
+	if hex.EncodeToString(sum[:]) != r.SHA256 {
+		return daily.Report{}, fmt.Errorf("report %s: %w", r.ID, ErrStoredReport)
+	}
+	var rep daily.Report
+	if err := json.Unmarshal(r.Body, &rep); err != nil {
+		return daily.Report{}, fmt.Errorf("report %s: %w: %w", r.ID, ErrStoredReport, err)
+	}
+	rep.SHA256 = r.SHA256
+	return rep, nil
+}
+
+func (j *Job) extract(s string) []string {
+	refs := j.eng.References(s)
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.Key
+	}
+	return out
+}
+
+// Latest returns the stored latest version of every report of date (ALL
+// first, then by agency), or only agency's when agency is not empty.
+func (j *Job) Latest(ctx context.Context, date payment.Date, agency string) ([]daily.Report, error) {
+	var out []daily.Report
+	err := j.st.InTx(ctx, func(tx store.Tx) error {
+		in, latest, err := j.load(ctx, tx, date)
+		_ = in
+		if err != nil {
+			return err
+		}
+		for ag, r := range latest {
+			if agency == "" || ag == agency {
+				out = append(out, *r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("daily reports %s: %w", date, err)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if (out[a].Agency == daily.AgencyAll) != (out[b].Agency == daily.AgencyAll) {
+			return out[a].Agency == daily.AgencyAll
+		}
+		return out[a].Agency < out[b].Agency
+	})
+	return out, nil
+}
