@@ -5,19 +5,27 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 
 	"github.com/feerecon/feerecon/reconcile/daily"
 )
 
-// unsafeName matches what may not appear in a file name (agency codes are
-// dotted ids such as H29.75; anything else is replaced).
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+// safeName keeps a file name to letters, digits, '.', '_' and '-' (agency
+// codes are dotted ids such as H29.75); anything else becomes '_'.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, s)
+}
 
 // FileBase is the base name of a report version's files:
 // report_<date>_<agency>_v<version>.
 func FileBase(r daily.Report) string {
-	return fmt.Sprintf("report_%s_%s_v%d", r.BusinessDate, unsafeName.ReplaceAllString(r.Agency, "_"), r.Version)
+	return fmt.Sprintf("report_%s_%s_v%d", r.BusinessDate, safeName(r.Agency), r.Version)
 }
 
 // WriteFiles writes each report as JSON (indented, with its SHA-256), CSV
