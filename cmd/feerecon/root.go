@@ -57,6 +57,8 @@ business day to the State Treasury (Kho bạc Nhà nước).`,
 		demoCmd(g),
 		dlqCmd(g),
 		serveCmd(g),
+		statementCmd(g),
+		reportCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/feerecon/feerecon/dailyrun"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
+	"github.com/feerecon/feerecon/store/postgres"
+)
+
+func reportCmd(g *globals) *cobra.Command {
+	var (
+		db, date, agency, out, lang string
+		cfg                         dailyrun.Config
+		prefixes                    []string
+	)
+	c := &cobra.Command{
+		Use:   "report --date YYYY-MM-DD --out DIR [--agency CODE] [--db URL] [--lang vi|en]",
+		Short: "Run a business day's three-way reconciliation over the database; store new report versions; write JSON, CSV, XLSX, HTML",
+		Long: `report reconciles one business day from the database (notices, payments with their allocations
+and exceptions, imported statements and settlement files), stores each report version that says
+something new (immutable; queued for the treasury webhook and treasury.reports), and writes the
+latest version of each report into DIR as JSON, CSV (UTF-8 with BOM), XLSX and printable HTML.
+Running it again with nothing new stores nothing.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			if db == "" {
+				return usagef("--db (or FEERECON_DB) is required")
+			}
+			if out == "" {
+				return usagef("--out DIR is required")
+			}
+			d, err := payment.ParseDate(date)
+			if err != nil {
+				return usagef("--date YYYY-MM-DD (the business day, Asia/Ho_Chi_Minh): %v", err)
+			}
+			cfg.Lang = daily.Lang(lang)
+			cfg.Engine = reconcile.Config{CodePrefixes: prefixes}
+			cfg.Logger = log
+			if err := cfg.Validate(); err != nil {
+				return &usageError{err}
+			}
+			if _, err := postgres.Migrate(db); err != nil {
+				return err
+			}
+			st, err := postgres.Open(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			job, err := dailyrun.NewJob(st, cfg)
+			if err != nil {
+				return &usageError{err}
+			}
+			fresh, err := job.Run(cmd.Context(), d, agency)
+			if err != nil {
+				return err
+			}
+			latest, err := job.Latest(cmd.Context(), d, agency)
+			if err != nil {
+				return err
+			}
+			if len(latest) == 0 {
+				return fmt.Errorf("no report for %s %s", d, agency)
+			}
+			if _, err := dailyrun.WriteFiles(out, latest, job.Lang()); err != nil {
+				return err
+			}
+			for _, r := range latest {
+				state := "unchanged"
+				if slices.ContainsFunc(fresh, func(f daily.Report) bool { return f.ID == r.ID }) {
+					state = "new"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s sha256=%s payments=%d collected=%s open_exceptions=%d -> %s/%s.*\n",
+					r.ID, state, r.SHA256, r.Totals.Payments, r.Totals.Collected.String(), r.Totals.OpenExceptions, out, dailyrun.FileBase(r))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	f.StringVar(&date, "date", "", "business date YYYY-MM-DD")
+	f.StringVar(&agency, "agency", "", "only this agency's report (ALL for the total)")
+	f.StringVar(&out, "out", "", "output directory")
+	f.StringVar(&lang, "lang", string(daily.LangVI), "language of the report files: vi or en")
+	f.DurationVar(&cfg.Cutoff, "cutoff", 0, "business-day cut-off as time since midnight, e.g. 16h30m (default: end of day)")
+	f.IntVar(&cfg.CreditWindowDays, "credit-window-days", 0, "N in T+N for missing_credit (default 1)")
+	f.StringSliceVar(&prefixes, "code-prefix", []string{payment.DefaultCodePrefix}, "payment-code prefixes")
+	f.StringVar(&cfg.Destination, "destination", dailyrun.DefaultDestination, "outbox destination of the treasury webhook")
+	return c
+}

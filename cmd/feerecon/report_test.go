@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/feerecon/feerecon/testenv"
+)
+
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(append(args, "--log-level", "error"))
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestStatementImportAndReportCommands(t *testing.T) {
+	db := testenv.Postgres(t)
+	day := "../../testdata/daily"
+	camt, sett := filepath.Join(day, "statement.camt053.xml"), filepath.Join(day, "settlement.vnpay.csv")
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("not,a,statement\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := runCLI(t, "statement", "import", camt, sett, "--db", db)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "imported camt053 camt053:0071000123456:0071000123456-20261126 lines=9") ||
+		!strings.Contains(lines[1], "imported settlement:vnpay settlement:vnpay:2026-11-26 lines=3") {
+		t.Fatalf("import printed\n%s", out)
+	}
+	out, err = runCLI(t, "statement", "import", camt, bad, "--db", db)
+	if err == nil || !strings.Contains(out, camt+" duplicate camt053") || !strings.Contains(out, bad+" error ") {
+		t.Fatalf("re-import with a bad file: %v\n%s", err, out)
+	}
+
+	dir := t.TempDir()
+	out, err = runCLI(t, "report", "--date", "2026-11-26", "--out", dir, "--db", db, "--lang", "en")
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "daily/2026-11-26/ALL/v1 new") {
+		t.Fatalf("report printed\n%s", out)
+	}
+	for _, ext := range []string{".json", ".csv", ".exceptions.csv", ".xlsx", ".html"} {
+		b, err := os.ReadFile(filepath.Join(dir, "report_2026-11-26_ALL_v1"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(ext, ".csv") && !bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+			t.Errorf("%s has no UTF-8 BOM", ext)
+		}
+	}
+	out, err = runCLI(t, "report", "--date", "2026-11-26", "--out", dir, "--db", db)
+	if err != nil || !strings.Contains(out, "daily/2026-11-26/ALL/v1 unchanged") {
+		t.Fatalf("second report: %v\n%s", err, out)
+	}
+	if _, err := runCLI(t, "report", "--date", "26/11/2026", "--out", dir, "--db", db); err == nil {
+		t.Fatal("a bad date was accepted")
+	}
+}
