@@ -29,7 +29,7 @@ func workload(tb testing.TB, n int) ([]payment.Notice, []payment.Payment) {
 	for i := range ns {
 		t := &testing.T{}
 		ns[i] = conformance.Notice(t, "dvc", fmt.Sprintf("B%07d", i), uint64(1_000_000+i), 150_000)
-		ps[i] = pay(payment.GatewayVietQR, fmt.Sprintf("%09d", i), 150_000, i%600, "MBVCB.3278614134."+string(ns[i].Code)+" nop le phi")
+		ps[i] = pay(payment.GatewayVietQR, fmt.Sprint(1_000_000_000+i), 150_000, i%600, "MBVCB.3278614134."+string(ns[i].Code)+" nop le phi")
 	}
 	return ns, ps
 }

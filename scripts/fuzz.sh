@@ -9,7 +9,7 @@ while IFS= read -r dir; do
 	pkg=./$dir
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort -u); do
 		echo "fuzz $pkg $target ($t)"
-		if ! out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "$t" "$pkg" 2>&1); then
+		if ! out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "$t" -fuzzminimizetime 10s "$pkg" 2>&1); then
 			printf '%s\n' "$out"
 			echo "fuzz $pkg $target FAILED: the crasher is in $dir/testdata/fuzz/$target/" >&2
 			exit 1
