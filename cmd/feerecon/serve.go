@@ -21,6 +21,7 @@ import (
 
 	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/confirmfeed"
+	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
@@ -52,6 +53,14 @@ type serveConfig struct {
 	// holds its signing secret.
 	Webhooks string
 	Secrets  gatewaySecrets
+	// Daily reconciliation: the business day closes at Cutoff (time since
+	// midnight, Asia/Ho_Chi_Minh; 0 is 24:00); the day is run ReportGrace
+	// after it. ReportsFrom (YYYY-MM-DD, optional) is the first day ever
+	// reported.
+	Cutoff           time.Duration
+	ReportGrace      time.Duration
+	CreditWindowDays int
+	ReportsFrom      string
 }
 
 // webhookFile is the shape of --webhooks:
@@ -123,6 +132,17 @@ func (c serveConfig) Validate() error {
 	}
 	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
 		probs = append(probs, err.Error())
+	}
+	if err := (dailyrun.Config{Cutoff: c.Cutoff, CreditWindowDays: c.CreditWindowDays}).Validate(); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if c.ReportGrace < 0 || c.ReportGrace > 24*time.Hour {
+		probs = append(probs, fmt.Sprintf("--report-grace %s not within 0…24h", c.ReportGrace))
+	}
+	if c.ReportsFrom != "" {
+		if _, err := payment.ParseDate(c.ReportsFrom); err != nil {
+			probs = append(probs, fmt.Sprintf("--reports-from: %v", err))
+		}
 	}
 	if len(probs) > 0 {
 		return usagef("serve: %s", strings.Join(probs, "; "))
@@ -198,6 +218,10 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.BankBIN, "collection-bin", envOr("FEERECON_COLLECTION_BIN", ""), "NAPAS BIN of the collecting bank (VietQR)")
 	f.StringVar(&c.Account, "collection-account", envOr("FEERECON_COLLECTION_ACCOUNT", ""), "collection account printed on VietQR codes")
 	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
+	f.DurationVar(&c.Cutoff, "cutoff", 0, "business-day cut-off as time since midnight, e.g. 16h30m (default: end of day, 24:00)")
+	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs")
+	f.IntVar(&c.CreditWindowDays, "credit-window-days", 0, "N in T+N for missing_credit (default 1)")
+	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""), "first business day ever reported, YYYY-MM-DD (catch-up never goes before it)")
 	return cmd
 }
 
@@ -222,7 +246,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	topics := []string{kafkabus.TopicDLQ, kafkabus.TopicNoticeEvents, kafkabus.TopicConfirmed}
+	topics := []string{kafkabus.TopicDLQ, kafkabus.TopicNoticeEvents, kafkabus.TopicConfirmed, kafkabus.TopicStatements, kafkabus.TopicTreasuryReports}
 	for _, g := range decs.Gateways() {
 		topics = append(topics, kafkabus.RawTopic(g))
 	}
@@ -298,6 +322,12 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	grp.Go(func() error { return pub.Run(gctx) })
+	if err := serveDaily(gctx, grp, c, st, producer, metrics, log); err != nil {
+		return err
+	}
+	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
+		log.Warn("no webhook for the treasury in --webhooks: daily report deliveries fail and go dead after the sender's attempts", "destination", dailyrun.DefaultDestination)
+	}
 	grp.Go(func() error {
 		log.Info("listening", "addr", c.HTTPAddr, "gateways", fmt.Sprint(decs.Gateways()))
 		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
@@ -336,4 +366,44 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 		}
 		backoff = min(2*backoff, time.Minute)
 	}
+}
+
+// serveDaily adds the daily reconciliation to the service: the
+// statements.raw consumer, the scheduler of the business days, and the
+// publisher of the reports to treasury.reports (the treasury webhook is the
+// outbox sender's, kind report).
+func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *postgres.Store, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
+	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
+		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
+		dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), time.Now, log))
+	if err != nil {
+		return err
+	}
+	grp.Go(func() error {
+		defer statements.Close()
+		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
+	})
+	job, err := dailyrun.NewJob(st, dailyrun.Config{Cutoff: c.Cutoff, CreditWindowDays: c.CreditWindowDays,
+		Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log})
+	if err != nil {
+		return &usageError{err}
+	}
+	var first payment.Date
+	if c.ReportsFrom != "" {
+		if first, err = payment.ParseDate(c.ReportsFrom); err != nil {
+			return usagef("--reports-from: %v", err)
+		}
+	}
+	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.Cutoff, Grace: c.ReportGrace,
+		FirstDay: first, Logger: log})
+	if err != nil {
+		return &usageError{err}
+	}
+	grp.Go(func() error { return sched.Run(ctx) })
+	reports, err := dailyrun.NewPublisher(st, producer, dailyrun.PublisherConfig{Logger: log})
+	if err != nil {
+		return err
+	}
+	grp.Go(func() error { return reports.Run(ctx) })
+	return nil
 }
