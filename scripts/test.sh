@@ -25,6 +25,14 @@ echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSI
 step "go vet"
 go vet ./...
 
+step "proof the real servers are used: migrations, conformance suite on PostgreSQL, Kafka round trip"
+proof=${FEERECON_SERVICES_DIR}/proof.log
+if ! go test -count=1 -v -run 'TestConformance$|TestSchemaGuards|TestRoundTripCommittedOffset' ./store/postgres/ ./kafkabus/ >"$proof" 2>&1; then
+	cat "$proof"
+	exit 1
+fi
+grep -E -- '--- (PASS|FAIL)|^ok|schema version' "$proof" | sed 's/^ *//' | awk '!seen[$0]++'
+
 step "go test -race (integration tests on)"
 # -p 1: the packages share one PostgreSQL and one broker on a 2-core machine.
 go test -race -count=1 -p 1 -timeout 30m ./... 2>&1 | tee "${FEERECON_SERVICES_DIR}/go-test.log"
