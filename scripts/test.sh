@@ -18,7 +18,11 @@ trap cleanup EXIT INT TERM
 step() { printf '\n==> %s\n' "$*"; }
 
 step "services: PostgreSQL and Kafka ${KAFKA_VERSION:-3.9.1} on 127.0.0.1"
-eval "$(scripts/services.sh up)"
+if ! exports=$(scripts/services.sh up); then
+	echo "FAILED: PostgreSQL or Kafka could not be started (see above); no test ran" >&2
+	exit 1
+fi
+eval "$exports"
 echo "FEERECON_TEST_PG=$FEERECON_TEST_PG"
 echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
 
@@ -41,7 +45,11 @@ step "fuzz every parser briefly"
 bash scripts/fuzz.sh "${FUZZTIME:-5s}"
 
 step "Kafka round trip on a 4.x broker"
-eval "$(FEERECON_SERVICES=kafka KAFKA_VERSION=${KAFKA4_VERSION:-4.x} FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh up)"
+if ! exports=$(FEERECON_SERVICES=kafka KAFKA_VERSION=${KAFKA4_VERSION:-4.x} FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh up); then
+	echo "FAILED: the Kafka 4.x broker could not be started (see above)" >&2
+	exit 1
+fi
+eval "$exports"
 echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
 # Every package that talks to Kafka, whole, against the 4.x broker (PostgreSQL stays as it was).
 go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./confirmfeed/... ./cmd/... 2>&1
