@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store"
@@ -168,6 +170,13 @@ func (p *Publisher) one(ctx context.Context, tried map[string]bool, res *Publish
 		if ctx.Err() != nil {
 			return ctx.Err() // shutting down: leave the message as it was
 		}
+		if tooLarge(perr) {
+			// No retry can publish it: dead, for an operator to see (the
+			// report is stored and goes to the treasury by webhook).
+			r.Dead++
+			log.ErrorContext(ctx, "report larger than the broker accepts; dead", slog.String("error", perr.Error()))
+			return tx.MarkFailed(ctx, m.ID, perr.Error(), p.cfg.Clock(), true)
+		}
 		r.Failed++
 		next := p.cfg.Clock().Add(p.backoff(m.Attempts + 1))
 		log.WarnContext(ctx, "report publish failed", slog.String("error", perr.Error()), slog.Time("next_attempt", next))
@@ -200,6 +209,13 @@ func reportKey(payload []byte) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("%w: no business_date, agency or sha256", ErrNotReport)
 	}
 	return []byte(r.BusinessDate.String() + "/" + r.Agency), r.SHA256, nil
+}
+
+// tooLarge reports whether the broker (or the client) refused the message
+// for its size.
+func tooLarge(err error) bool {
+	var mtl kafka.MessageTooLargeError
+	return errors.As(err, &mtl) || errors.Is(err, kafka.MessageSizeTooLarge)
 }
 
 func (p *Publisher) backoff(n int) time.Duration {
