@@ -127,11 +127,13 @@ func (s *Scheduler) LastClosed(now time.Time) payment.Date {
 }
 
 // Step runs, oldest first, every day of the catch-up window whose ALL
-// report is missing, and returns when the next day falls due. It stops at
-// the first failing day (later ones wait for the retry).
+// report is missing, and returns when the next day falls due. A failing day
+// does not hold the others back: Step runs them all and returns the
+// failures joined (a retry runs only the days still missing).
 func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Time, err error) {
 	last := s.LastClosed(s.cfg.Clock.Now())
 	next = s.due(last.AddDays(1))
+	var errs []error
 	for i := s.cfg.CatchUpDays - 1; i >= 0; i-- {
 		d := last.AddDays(-i)
 		if !s.cfg.FirstDay.IsZero() && d.Before(s.cfg.FirstDay) {
@@ -139,19 +141,21 @@ func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Tim
 		}
 		done, err := s.reported(ctx, d)
 		if err != nil {
-			return ran, next, err
+			errs = append(errs, err)
+			continue
 		}
 		if done {
 			continue
 		}
 		reps, err := s.job.Run(ctx, d, "")
 		if err != nil {
-			return ran, next, fmt.Errorf("daily run %s: %w", d, err)
+			errs = append(errs, fmt.Errorf("daily run %s: %w", d, err))
+			continue
 		}
 		ran = append(ran, d)
 		s.log.InfoContext(ctx, "business day reconciled", slog.String("date", d.String()), slog.Int("new_versions", len(reps)))
 	}
-	return ran, next, nil
+	return ran, next, errors.Join(errs...)
 }
 
 func (s *Scheduler) reported(ctx context.Context, d payment.Date) (bool, error) {

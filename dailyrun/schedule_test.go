@@ -218,3 +218,34 @@ func TestSchedulerRunRetriesWithBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// failDay fails one date, always.
+type failDay struct {
+	job *dailyrun.Job
+	bad string
+}
+
+func (f failDay) Run(ctx context.Context, d payment.Date, agency string) ([]daily.Report, error) {
+	if d.String() == f.bad {
+		return nil, errDown
+	}
+	return f.job.Run(ctx, d, agency)
+}
+
+func TestSchedulerFailingDayDoesNotBlockOthers(t *testing.T) {
+	t.Parallel()
+	st := memoryStore()
+	clk := newFakeClock(at(27, 1, 0))
+	job, err := dailyrun.NewJob(st, dailyrun.Config{Clock: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := dailyrun.NewScheduler(st, failDay{job: job, bad: "2026-11-24"}, dailyrun.SchedulerConfig{Clock: clk, CatchUpDays: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, _, err := s.Step(context.Background())
+	if !errors.Is(err, errDown) || !slices.Equal(dates(ran), []string{"2026-11-25", "2026-11-26"}) {
+		t.Fatalf("ran %v, %v; want the 25th and 26th and the 24th's error", dates(ran), err)
+	}
+}
