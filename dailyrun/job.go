@@ -346,6 +346,34 @@ func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.I
 		}
 		keys = append(keys, k)
 	}
+	// A matching exception names its notice by id (cancelled_notice,
+	// overpaid): the payment's linked notices say which one, so that the
+	// exception lands in that agency's report too.
+	ids := map[string]bool{}
+	for _, n := range ns {
+		ids[n.ID] = true
+	}
+	for _, e := range in.Exceptions {
+		if e.NoticeID == "" || ids[e.NoticeID] || e.PaymentID == "" {
+			continue
+		}
+		linked, err := tx.LinkedNotices(ctx, e.PaymentID)
+		if err != nil {
+			return in, nil, fmt.Errorf("notices of %s: %w", e.PaymentID, err)
+		}
+		for _, k := range linked {
+			if k.ID != e.NoticeID || have[k] {
+				continue
+			}
+			have[k] = true
+			n, err := tx.Notice(ctx, k.System, k.ID)
+			if err != nil {
+				return in, nil, fmt.Errorf("notice %s/%s: %w", k.System, k.ID, err)
+			}
+			ns = append(ns, n)
+			ids[n.ID] = true
+		}
+	}
 	in.Notices = ns
 	if in.NoticeStates, err = noticeStates(ctx, tx, ns, keys, given, from); err != nil {
 		return in, nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/dailyrun"
+	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
@@ -269,4 +270,40 @@ func checkOutbox(t *testing.T, st store.Store, reportIDs []string) {
 			t.Errorf("outbox %s = %v, want %v", kind, got, want)
 		}
 	}
+}
+
+// A payment of the day on a notice cancelled days before: its
+// cancelled_notice exception is in the notice's agency report, though the
+// notice was not issued on the day.
+func TestJobExceptionOfAnOlderNotice(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		var cancelled payment.Notice
+		for _, n := range loadNotices(t) {
+			if n.ID == "TB-009" {
+				cancelled = n
+			}
+		}
+		cancelled.IssuedAt = at(20, 8, 0)
+		cancelled.DueAt = at(30, 8, 0)
+		if err := st.InTx(ctx, func(tx store.Tx) error { return tx.CreateNotice(ctx, cancelled) }); err != nil {
+			t.Fatal(err)
+		}
+		var pay []payment.Payment
+		for _, p := range loadEvents(t, "events.jsonl") {
+			if p.ID == "vietqr:SP1010" {
+				pay = append(pay, p)
+			}
+		}
+		record(t, st, at(26, 23, 0), pay)
+		reps, err := newJob(t, st, &clock{t: at(27, 1, 0)}).Run(ctx, businessDate, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ag := byScope(t, reps, cancelled.Agency)
+		if len(ag.Exceptions) != 1 || ag.Exceptions[0].Kind != reconcile.ExceptionCancelledNotice || ag.Totals.NoticesExpected != 0 {
+			t.Fatalf("%s report: exceptions %+v, %d notices expected", cancelled.Agency, ag.Exceptions, ag.Totals.NoticesExpected)
+		}
+	})
 }
