@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,4 +308,44 @@ func TestJobExceptionOfAnOlderNotice(t *testing.T) {
 			t.Fatalf("%s report: exceptions %+v, %d notices expected", cancelled.Agency, ag.Exceptions, ag.Totals.NoticesExpected)
 		}
 	})
+}
+
+func TestJobAgencyFilter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := memoryStore()
+	loadDay(t, st)
+	job := newJob(t, st, &clock{t: at(27, 1, 0)})
+	reps, err := job.Run(ctx, businessDate, "H29.75")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(reps, func(r daily.Report) string { return r.ID }); !slices.Equal(got, []string{"daily/2026-11-26/H29.75/v1"}) {
+		t.Fatalf("filtered run stored %v", got)
+	}
+	checkOutbox(t, st, []string{"daily/2026-11-26/H29.75/v1"})
+	// The full run adds the others; H29.75 is unchanged.
+	reps, err = job.Run(ctx, businessDate, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(reps, func(r daily.Report) string { return r.ID }); !slices.Equal(got, []string{"daily/2026-11-26/ALL/v1", "daily/2026-11-26/G01.899.108/v1"}) {
+		t.Fatalf("full run stored %v", got)
+	}
+}
+
+func TestConfigValidateReportsAll(t *testing.T) {
+	t.Parallel()
+	err := dailyrun.Config{Cutoff: 25 * time.Hour, CreditWindowDays: 99, Lang: "fr"}.Validate()
+	if !errors.Is(err, dailyrun.ErrConfig) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"cut-off", "credit window", "language"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q missing from %v", want, err)
+		}
+	}
+	if err := (dailyrun.Config{CreditWindowDays: daily.NoCreditWindow, Cutoff: 16 * time.Hour}).Validate(); err != nil {
+		t.Errorf("valid config: %v", err)
+	}
 }
