@@ -99,7 +99,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 }
 
 func (d *Decoder) verify(raw gateways.Raw) error {
-	sig := header(raw.Headers, HeaderSignature)
+	sig := raw.Header(HeaderSignature)
 	if sig == "" {
 		return gateways.Errorf(gw, gateways.ErrSignature, "%s is missing", HeaderSignature)
 	}
@@ -113,19 +113,6 @@ func (d *Decoder) verify(raw gateways.Raw) error {
 		return gateways.Errorf(gw, gateways.ErrSignature, "%s does not match", HeaderSignature)
 	}
 	return nil
-}
-
-// header looks name up canonically, then case-insensitively.
-func header(h map[string]string, name string) string {
-	if v, ok := h[name]; ok {
-		return strings.TrimSpace(v)
-	}
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // ParseNotification reads a camt.054 document of any version (element
@@ -249,18 +236,18 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      paidAt,
-		Description: text(e.description(txs)),
-		BankRef:     text(strings.TrimSpace(e.AcctSvcrRef)),
+		Description: gateways.StorableText(e.description(txs)),
+		BankRef:     gateways.StorableText(strings.TrimSpace(e.AcctSvcrRef)),
 	}
 	for _, t := range txs {
 		if p.BankRef == "" {
-			p.BankRef = text(strings.TrimSpace(t.Refs.AcctSvcrRef))
+			p.BankRef = gateways.StorableText(strings.TrimSpace(t.Refs.AcctSvcrRef))
 		}
 		if p.PayerName == "" {
-			p.PayerName = text(t.RltdPties.Dbtr.name())
+			p.PayerName = gateways.StorableText(t.RltdPties.Dbtr.name())
 		}
 		if p.PayerAccount == "" {
-			p.PayerAccount = text(t.RltdPties.DbtrAcct.ID.String())
+			p.PayerAccount = gateways.StorableText(t.RltdPties.DbtrAcct.ID.String())
 		}
 	}
 	return p, nil
@@ -307,12 +294,6 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 	default:
 		return 503, ct, []byte("retry later\n")
 	}
-}
-
-// text makes s storable without changing valid text: invalid UTF-8 becomes
-// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
-func text(s string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
 // maxIDBytes bounds a transaction id: Max35Text references, or a

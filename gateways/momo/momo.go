@@ -176,7 +176,7 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrNotPayment, "resultCode %s: %q", rc, *n.Message)
 	}
 	txn := n.TransID.String()
-	if !digits(txn) {
+	if !gateways.DecimalID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transId %q is not a decimal id", txn)
 	}
 	m, err := d.amounts.ParsePositive(n.Amount.String(), string(payment.VND))
@@ -193,21 +193,9 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: text(*n.OrderInfo),
-		BankRef:     text(*n.OrderID),
+		Description: gateways.StorableText(*n.OrderInfo),
+		BankRef:     gateways.StorableText(*n.OrderID),
 	}, nil
-}
-
-func digits(s string) bool {
-	if s == "" || len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Reply answers MoMo's IPN call.
@@ -222,10 +210,4 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 	default:
 		return 500, "text/plain; charset=utf-8", []byte("retry later\n")
 	}
-}
-
-// text makes s storable without changing valid text: invalid UTF-8 becomes
-// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
-func text(s string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }

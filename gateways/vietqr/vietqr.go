@@ -116,7 +116,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 }
 
 func (d *Decoder) verify(raw gateways.Raw) error {
-	sig := header(raw.Headers, HeaderSignature)
+	sig := raw.Header(HeaderSignature)
 	if sig == "" {
 		return gateways.Errorf(gw, gateways.ErrSignature, "%s is missing", HeaderSignature)
 	}
@@ -130,19 +130,6 @@ func (d *Decoder) verify(raw gateways.Raw) error {
 		return gateways.Errorf(gw, gateways.ErrSignature, "%s does not match", HeaderSignature)
 	}
 	return nil
-}
-
-// header looks name up canonically, then case-insensitively.
-func header(h map[string]string, name string) string {
-	if v, ok := h[name]; ok {
-		return strings.TrimSpace(v)
-	}
-	for k, v := range h {
-		if strings.EqualFold(k, name) {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 func (d *Decoder) normalise(n notification) (payment.Payment, error) {
@@ -173,7 +160,7 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transferType %q is neither in nor out", *n.TransferType)
 	}
 	txn := n.ID.String()
-	if !digits(txn) {
+	if !gateways.DecimalID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "id %q is not a decimal id", txn)
 	}
 	m, err := d.amounts.ParsePositive(n.TransferAmount.String(), string(payment.VND))
@@ -194,21 +181,9 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      paidAt,
-		Description: text(*n.Content),
-		BankRef:     text(ref),
+		Description: gateways.StorableText(*n.Content),
+		BankRef:     gateways.StorableText(ref),
 	}, nil
-}
-
-func digits(s string) bool {
-	if s == "" || len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Reply answers the aggregator's webhook call.
@@ -224,10 +199,4 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 	default:
 		return 500, ct, []byte(`{"success":false}`)
 	}
-}
-
-// text makes s storable without changing valid text: invalid UTF-8 becomes
-// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
-func text(s string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }

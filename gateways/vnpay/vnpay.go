@@ -194,7 +194,7 @@ func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
 		}
 	}
 	txn, amount, payDate := v[0], v[1], v[2]
-	if !digits(txn) {
+	if !gateways.DecimalID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_TransactionNo %q is not a decimal id", txn)
 	}
 	if _, ok := params["vnp_OrderInfo"]; !ok {
@@ -218,8 +218,8 @@ func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      paidAt,
-		Description: text(params["vnp_OrderInfo"]),
-		BankRef:     text(params["vnp_BankTranNo"]),
+		Description: gateways.StorableText(params["vnp_OrderInfo"]),
+		BankRef:     gateways.StorableText(params["vnp_BankTranNo"]),
 	}, nil
 }
 
@@ -255,22 +255,4 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 		code, msg = "04", "Invalid amount"
 	}
 	return 200, "application/json", []byte(`{"RspCode":"` + code + `","Message":"` + msg + `"}`)
-}
-
-// text makes s storable without changing valid text: invalid UTF-8 becomes
-// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
-func text(s string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
-}
-
-func digits(s string) bool {
-	if s == "" || len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

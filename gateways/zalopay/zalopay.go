@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/feerecon/feerecon/gateways"
@@ -42,7 +41,7 @@ func (c Config) Validate() error {
 	if c.Key2 == "" {
 		errs = append(errs, errors.New("Key2 is required"))
 	}
-	if c.AppID != "" && !digits(c.AppID) {
+	if c.AppID != "" && !gateways.DecimalID(c.AppID) {
 		errs = append(errs, fmt.Errorf("AppID %q is not decimal", c.AppID))
 	}
 	if c.Amounts.Ceiling.IsNegative() {
@@ -171,7 +170,7 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrSignature, "app_id %s is not ours", od.AppID.String())
 	}
 	txn := od.ZPTransID.String()
-	if !digits(txn) {
+	if !gateways.DecimalID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "zp_trans_id %q is not a decimal id", txn)
 	}
 	m, err := d.amounts.ParsePositive(od.Amount.String(), string(payment.VND))
@@ -192,21 +191,9 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 		TxnID:       txn,
 		Amount:      m,
 		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: text(desc),
-		BankRef:     text(*od.AppTransID),
+		Description: gateways.StorableText(desc),
+		BankRef:     gateways.StorableText(*od.AppTransID),
 	}, nil
-}
-
-func digits(s string) bool {
-	if s == "" || len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Reply answers ZaloPay's callback.
@@ -221,10 +208,4 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 		code, msg = -1, "invalid callback"
 	}
 	return 200, "application/json", []byte(`{"return_code":` + strconv.Itoa(code) + `,"return_message":"` + msg + `"}`)
-}
-
-// text makes s storable without changing valid text: invalid UTF-8 becomes
-// U+FFFD and NUL is dropped (PostgreSQL text accepts neither).
-func text(s string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
