@@ -271,7 +271,7 @@ func (s *Sender) one(ctx context.Context, kind store.OutboxKind, tried map[strin
 			return ctx.Err()
 		}
 		dead := m.Attempts+1 >= s.cfg.MaxAttempts
-		next := at.Add(s.backoff(m.Attempts + 1))
+		next := at.Add(Backoff(m.Attempts+1, s.cfg.BaseBackoff, s.cfg.MaxBackoff, s.cfg.Rand))
 		outcome = "failed"
 		if dead {
 			outcome = "dead"
@@ -330,17 +330,6 @@ func (s *Sender) send(ctx context.Context, m store.OutboxMessage) string {
 		body = body[:200]
 	}
 	return fmt.Sprintf("http %d: %s", resp.StatusCode(), body)
-}
-
-// backoff after the n-th failed attempt: full jitter in [0, min(MaxBackoff,
-// BaseBackoff·2^(n-1))].
-func (s *Sender) backoff(n int) time.Duration {
-	ceil := s.cfg.BaseBackoff
-	for i := 1; i < n && ceil < s.cfg.MaxBackoff; i++ {
-		ceil *= 2
-	}
-	ceil = min(ceil, s.cfg.MaxBackoff)
-	return time.Duration(s.cfg.Rand(int64(ceil) + 1))
 }
 
 // restyLogger routes resty's own messages to slog at debug level.
