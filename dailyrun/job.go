@@ -201,7 +201,7 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 	}
 	err = j.st.InTx(ctx, func(tx store.Tx) error {
 		for _, e := range res.Exceptions {
-			if err := tx.UpsertException(ctx, storable(e)); err != nil {
+			if err := tx.UpsertException(ctx, e); err != nil {
 				return fmt.Errorf("exception %s: %w", e.ID, err)
 			}
 		}
@@ -219,18 +219,6 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
 	}
 	return fresh, nil
-}
-
-// storable is the exception as the store keeps it. A wallet that paid out
-// more than it owed (net + fee > gross) is a settlement_short of a negative
-// amount in the report; the store (and its schema) keeps amounts
-// non-negative, so the stored copy has the magnitude, and the evidence
-// (net + fee != gross) says which way.
-func storable(e reconcile.Exception) reconcile.Exception {
-	if e.Amount.Amount.IsNegative() {
-		e.Amount.Amount = e.Amount.Amount.Abs()
-	}
-	return e
 }
 
 func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.Time) error {
@@ -314,14 +302,7 @@ func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.I
 		if err != nil {
 			return in, nil, fmt.Errorf("exceptions of %s: %w", p.ID, err)
 		}
-		for _, e := range es {
-			// A settlement_short is raised only on its settled date, always
-			// alike; its stored copy may carry the amount without its sign
-			// (see storable), so the report uses this run's.
-			if e.Kind != reconcile.ExceptionSettlementShort {
-				in.Exceptions = append(in.Exceptions, e)
-			}
-		}
+		in.Exceptions = append(in.Exceptions, es...)
 	}
 
 	// Notices issued on the day, and every notice an allocation names.

@@ -2,6 +2,7 @@ package dailyrun_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/feerecon/feerecon/reconcile"
@@ -10,9 +11,9 @@ import (
 )
 
 // A wallet that paid out more than it owed (net + fee > gross) is a
-// settlement_short of a negative amount in the report; the store keeps
-// exception amounts non-negative. The day still runs, and runs again
-// without a new version.
+// settlement_short of the gap's magnitude, the same in the report and the
+// store (whose schema keeps amounts non-negative), the evidence saying
+// which way. The day still runs, and runs again without a new version.
 func TestSettlementPaidOutMore(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, st store.Store) {
@@ -33,7 +34,7 @@ func TestSettlementPaidOutMore(t *testing.T) {
 				short = &all.Exceptions[i]
 			}
 		}
-		if short == nil || short.Amount.String() != "-350" {
+		if short == nil || short.Amount.String() != "350" || !strings.HasSuffix(short.Evidence, "paid out 350 more than owed") {
 			t.Fatalf("report's settlement_short %+v", short)
 		}
 		var stored reconcile.Exception
@@ -42,8 +43,8 @@ func TestSettlementPaidOutMore(t *testing.T) {
 			stored, err = tx.Exception(ctx, short.ID)
 			return err
 		})
-		if err != nil || stored.Amount.Amount.String() != "350" {
-			t.Fatalf("stored %s, %v", stored.Amount, err)
+		if err != nil || stored.Amount.Amount.String() != "350" || stored.Evidence != short.Evidence {
+			t.Fatalf("stored %s %q, %v", stored.Amount, stored.Evidence, err)
 		}
 		again, err := job.Run(ctx, businessDate, "")
 		if err != nil || len(again) != 0 {

@@ -37,7 +37,10 @@
 //     wallet settlement of day T whose net total no bank credit pays out by
 //     T+N is one too (StatementRef = the settlement id);
 //   - amount_mismatch: linked by reference, but the amounts differ;
-//   - settlement_short: a settlement line whose net + fee ≠ gross;
+//   - settlement_short: a settlement line whose net + fee ≠ gross; the
+//     amount is the gap's magnitude (never negative), and when the wallet
+//     paid out more than it owed (net + fee > gross) the evidence ends in
+//     "paid out X more than owed";
 //   - late_event: a payment of the day absent from the version of the
 //     report already sent; the next version lists it under adjustments, with
 //     a diff, and the sent version is never rewritten.

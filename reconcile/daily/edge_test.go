@@ -1,6 +1,7 @@
 package daily_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,44 @@ func TestInstalmentFillsBudgetItemsInOrder(t *testing.T) {
 	}
 	if got["2752"] != "100000" || got["2716"] != "50000" {
 		t.Fatalf("budget lines %v, want 2752: 100000, 2716: 50000", got)
+	}
+}
+
+// A settlement_short's amount is never negative: a wallet paying out more
+// than it owed says so in the evidence, a short one does not.
+func TestSettlementShortDirection(t *testing.T) {
+	t.Parallel()
+	line := func(txn string, net int64) settlement.Line {
+		return settlement.Line{Seq: 1, Wallet: payment.GatewayVNPay, TxnID: txn, Gross: payment.VNDOf(50000), Fee: payment.VNDOf(550),
+			Net: payment.VNDOf(net), SettledDate: businessDate}
+	}
+	res := reconcileOK(t, daily.Input{BusinessDate: businessDate, Now: nowV1,
+		SettlementLines: []settlement.Line{line("OVER", 49800), line("SHORT", 49000)}})
+	got := map[string]reconcile.Exception{}
+	for _, e := range res.Exceptions {
+		if e.Kind == reconcile.ExceptionSettlementShort {
+			got[e.StatementRef] = e
+		}
+	}
+	for _, c := range []struct {
+		txn, amount string
+		over        bool
+	}{{"OVER", "350", true}, {"SHORT", "450", false}} {
+		e, ok := got[c.txn]
+		if !ok {
+			t.Fatalf("%s: no settlement_short among %+v", c.txn, res.Exceptions)
+		}
+		if e.Amount.Amount.String() != c.amount || e.Amount.Currency != payment.VND {
+			t.Errorf("%s: amount %s, want %s VND", c.txn, e.Amount, c.amount)
+		}
+		if over := strings.HasSuffix(e.Evidence, ": paid out "+c.amount+" more than owed"); over != c.over {
+			t.Errorf("%s: evidence %q", c.txn, e.Evidence)
+		}
+	}
+	all := byAgency(t, res, daily.AgencyAll)
+	for _, k := range all.Totals.ByKind {
+		if k.Kind == reconcile.ExceptionSettlementShort && k.Amount.String() != "800" {
+			t.Errorf("settlement_short total %s, want 800", k.Amount)
+		}
 	}
 }

@@ -358,8 +358,15 @@ func (r *run) linkSettlements() {
 		s, ok := r.payIdx[l.PaymentID()]
 		sid := settlementID(l)
 		if d, short := l.Short(); short && r.subject(l.SettledDate) {
-			e := r.exception(reconcile.ExceptionSettlementShort, d,
-				fmt.Sprintf("%s row %d: net %s + fee %s != gross %s", sid, l.Seq, l.Net.Amount, l.Fee.Amount, l.Gross.Amount), sid, l.TxnID)
+			// The amount is the gap's magnitude, never negative; a wallet
+			// that paid out more than it owed (net + fee > gross) says so
+			// in the evidence.
+			ev := fmt.Sprintf("%s row %d: net %s + fee %s != gross %s", sid, l.Seq, l.Net.Amount, l.Fee.Amount, l.Gross.Amount)
+			if d.Amount.IsNegative() {
+				d.Amount = d.Amount.Neg()
+				ev += fmt.Sprintf(": paid out %s more than owed", d.Amount)
+			}
+			e := r.exception(reconcile.ExceptionSettlementShort, d, ev, sid, l.TxnID)
 			e.StatementRef = l.TxnID
 			if ok {
 				e.PaymentID = s.p.ID
