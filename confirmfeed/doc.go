@@ -29,14 +29,16 @@
 //
 // # Delivery guarantee
 //
-// Publisher takes one due message at a time in a store transaction (locked,
-// so two publishers never take the same one), publishes it with acks=all,
-// and marks it delivered in that transaction. A crash between the publish
-// and the commit publishes the message again, with the same key and
-// Idempotency-Key: at least once on the topic, exactly once in effect for a
-// consumer that ignores an Idempotency-Key it has applied (and there is one
-// confirmation per notice, ever). A failed publish is retried with full
-// jitter backoff; by default a message never dies of broker outages.
+// The mechanism is package outboxfeed's; this package is its configuration
+// for confirmations (Feed: kind, topic, key, header). Publisher takes one
+// due message at a time in a store transaction (locked, so two publishers
+// never take the same one), publishes it with acks=all, and marks it
+// delivered in that transaction. A crash between the publish and the commit
+// publishes the message again, with the same key and Idempotency-Key: at
+// least once on the topic, exactly once in effect for a consumer that
+// ignores an Idempotency-Key it has applied (and there is one confirmation
+// per notice, ever). A failed publish is retried with full jitter backoff;
+// by default a message never dies of broker outages.
 //
 // This package reads and marks outbox rows only; it does not decide what is
 // confirmed.
