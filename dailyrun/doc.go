@@ -22,11 +22,11 @@
 // days D−N … D plus those later on D's calendar day, their allocations and
 // exceptions; the notices issued on D and every notice an allocation or a
 // matching exception names; the statement and settlement lines booked
-// D−N … D+N; and the stored report versions of D. Each new version is
-// chained to the stored latest version of its scope, but late events are
-// judged against version 1 of ALL (the report first sent): a payment absent
-// from it stays a late event, with its adjustment, in every later version,
-// so a re-run with nothing new never makes a version.
+// D−N … D+N; and the stored latest report version of each scope of D.
+// daily.Reconcile chains each new version to it and judges late events by
+// version 1 of ALL (the latest version lists them as late): a late payment
+// stays a late event, with its adjustment, in every later version, and a
+// re-run with nothing new makes no version.
 //
 // It holds no reconciliation rules of its own (they are in reconcile and
 // reconcile/daily) and no SQL (that is in the store backends).

@@ -166,13 +166,10 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		return nil, fmt.Errorf("%w: no business date", ErrConfig)
 	}
 	now := j.cfg.Clock().Truncate(time.Second)
-	var (
-		in     daily.Input
-		latest map[string]*daily.Report
-	)
+	var in daily.Input
 	err := j.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		in, latest, err = j.load(ctx, tx, date)
+		in, _, err = j.load(ctx, tx, date)
 		return err
 	})
 	if err != nil {
@@ -188,12 +185,8 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		if agency != "" && rep.Agency != agency {
 			continue
 		}
-		// Chain against the stored latest version (the late-event
-		// reference given to Reconcile may be an earlier one).
-		rep, err := daily.NextVersion(latest[rep.Agency], rep)
-		if err != nil {
-			return nil, fmt.Errorf("daily run %s: %w", date, err)
-		}
+		// Each report is chained to its scope's stored latest version; one
+		// that says nothing new is not a version.
 		if rep.Diff != nil && rep.Diff.Empty() {
 			continue
 		}
@@ -381,9 +374,8 @@ func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.I
 		}
 	}
 
-	// Previous versions: the latest of each scope (what a new version is
-	// chained to) and, for ALL, version 1 (the report first sent: a payment
-	// absent from it is a late event in every later version too).
+	// Previous versions: the latest of each scope, what a new version is
+	// chained to and late events are judged by (daily.Input.PreviousReports).
 	scopes := map[string]bool{daily.AgencyAll: true}
 	for _, n := range ns {
 		scopes[n.Agency] = true
@@ -402,22 +394,7 @@ func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.I
 			return in, nil, err
 		}
 		latest[ag] = &rep
-		if ag != daily.AgencyAll {
-			in.PreviousReports = append(in.PreviousReports, rep)
-		}
-	}
-	if all := latest[daily.AgencyAll]; all != nil {
-		first := *all
-		if all.Version != 1 {
-			r, err := tx.ReportVersion(ctx, date, daily.AgencyAll, 1)
-			if err != nil {
-				return in, nil, fmt.Errorf("first report: %w", err)
-			}
-			if first, err = decodeStored(r); err != nil {
-				return in, nil, err
-			}
-		}
-		in.PreviousReports = append(in.PreviousReports, first)
+		in.PreviousReports = append(in.PreviousReports, rep)
 	}
 	sort.Slice(in.PreviousReports, func(a, b int) bool { return in.PreviousReports[a].Agency < in.PreviousReports[b].Agency })
 	return in, latest, nil

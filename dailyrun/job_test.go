@@ -233,6 +233,61 @@ func TestJobGoldenDay(t *testing.T) {
 		if got := ids(latest, func(r daily.Report) string { return r.ID }); !slices.Equal(got, []string{"daily/2026-11-26/ALL/v2", "daily/2026-11-26/G01.899.108/v2", "daily/2026-11-26/H29.75/v1"}) {
 			t.Errorf("latest %v", got)
 		}
+		v2Bodies := map[string][]byte{}
+		for _, r := range v2 {
+			v2Bodies[r.Agency] = stored(t, st, r.Agency, 2).Body
+		}
+
+		// Another late payment: version 3, chained to v2, adds only its own
+		// adjustment; both payments stay late events.
+		clk.t = at(27, 15, 0)
+		y := payment.Payment{ID: "vietqr:SP1099", Gateway: payment.GatewayVietQR, TxnID: "SP1099", Amount: payment.VNDOf(400000),
+			PaidAt: at(26, 21, 0), Description: "NP000000016156 nop phi"}
+		record(t, st, clk.t, []payment.Payment{y})
+		v3, err := job.Run(ctx, businessDate, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want3 := []string{"daily/2026-11-26/ALL/v3", "daily/2026-11-26/G01.899.108/v3"}
+		if got := ids(v3, func(r daily.Report) string { return r.ID }); !slices.Equal(got, want3) {
+			t.Fatalf("second late event stored %v, want %v", got, want3)
+		}
+		x := "zalopay:261126_2553_000011"
+		for _, r := range v3 {
+			if r.Diff == nil || r.Diff.PreviousVersion != 2 || r.Diff.PreviousSHA256 != byScope(t, v2, r.Agency).SHA256 {
+				t.Fatalf("%s diff %+v", r.ID, r.Diff)
+			}
+			if got := ids(r.Adjustments, func(a daily.Adjustment) string { return a.PaymentID + "|" + string(a.Reason) }); !slices.Equal(got, []string{y.ID + "|late_event", x + "|late_event"}) {
+				t.Errorf("%s adjustments %v", r.ID, got)
+			}
+			if c := r.Diff.Adjustments; len(c.Added) != 1 || !strings.HasPrefix(c.Added[0], y.ID+"|") || len(c.Removed)+len(c.Changed) > 0 {
+				t.Errorf("%s adjustment diff %+v, want only %s added", r.ID, c, y.ID)
+			}
+			late := 0
+			for _, e := range r.Exceptions {
+				if e.Kind == reconcile.ExceptionLateEvent && (e.PaymentID == x || e.PaymentID == y.ID) {
+					late++
+				}
+			}
+			if late != 2 {
+				t.Errorf("%s lists %d late_event exceptions, want 2", r.ID, late)
+			}
+		}
+		for ag, body := range v1Bodies {
+			if s := stored(t, st, ag, 1); !bytes.Equal(s.Body, body) {
+				t.Errorf("%s v1 body changed", ag)
+			}
+		}
+		for ag, body := range v2Bodies {
+			if s := stored(t, st, ag, 2); !bytes.Equal(s.Body, body) {
+				t.Errorf("%s v2 body changed", ag)
+			}
+		}
+		checkOutbox(t, st, append(append(want, want2...), want3...))
+		clk.t = at(27, 18, 0)
+		if again, err := job.Run(ctx, businessDate, ""); err != nil || len(again) != 0 {
+			t.Fatalf("re-run after v3 stored %v, %v; want nothing", ids(again, func(r daily.Report) string { return r.ID }), err)
+		}
 	})
 }
 

@@ -41,9 +41,11 @@
 //     amount is the gap's magnitude (never negative), and when the wallet
 //     paid out more than it owed (net + fee > gross) the evidence ends in
 //     "paid out X more than owed";
-//   - late_event: a payment of the day absent from the version of the
-//     report already sent; the next version lists it under adjustments, with
-//     a diff, and the sent version is never rewritten.
+//   - late_event: a payment of the day absent from version 1 of the ALL
+//     report, the one first sent (Input.PreviousReports: the latest ALL
+//     version lists it as late, or not at all); every later version lists
+//     it under adjustments, the one that first does so with a diff, and a
+//     sent version is never rewritten.
 //
 // Plus the matching exceptions given in Input.Exceptions (open ones).
 //

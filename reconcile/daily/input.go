@@ -71,11 +71,17 @@ type Input struct {
 	// keys) in a description; e.g. the Key of each reconcile.Engine
 	// References result. Nil disables the amount_date_reference link rule.
 	ExtractRefs func(string) []string
-	// PreviousReports are the latest versions already sent for this
-	// business date, one per scope (ALL and each agency). A payment of the
-	// day missing from the previous ALL report is a late_event, and each
-	// new report is the next version of its scope's previous one, with a
-	// diff. Sent reports are never changed.
+	// PreviousReports are the versions already sent for this business date:
+	// at least the latest of each scope (ALL and each agency); earlier
+	// versions may be given too and change nothing. Each new report is the
+	// next version of its scope's latest one, with a diff (a report whose
+	// Diff is Empty says nothing new: do not send it). A payment of the day
+	// that no given ALL version lists on time (absent, or listed as late)
+	// is a late_event: it was not in version 1, the report first sent. As
+	// every version lists a late payment as late, the latest ALL version is
+	// enough, a late payment stays late (with its adjustment) in every
+	// later version, and a re-run with nothing new changes nothing. Sent
+	// reports are never changed.
 	PreviousReports []Report
 	// Now is when the reconciliation runs: the report's as-of time and the
 	// reference for the age of open exceptions.

@@ -627,22 +627,52 @@ func (r *run) detect() {
 			fmt.Sprintf("%s: net %s not credited on the bank statement by %s (T+%d)", b.id, b.net, deadline, r.cfg.window), b.id)
 		e.StatementRef = b.id
 	}
-	prev := r.previous(AgencyAll)
-	if prev == nil {
+	r.detectLate()
+}
+
+// detectLate raises late_event: a payment of the day that no sent version of
+// ALL listed on time. A version lists a late payment with its late flag, so
+// the payments listed without it are those of version 1, whichever versions
+// are given: a late payment stays late, with its adjustment, in every later
+// version, and a re-run with nothing new changes nothing.
+func (r *run) detectLate() {
+	var sent []*Report
+	for i := range r.in.PreviousReports {
+		if p := &r.in.PreviousReports[i]; p.Agency == AgencyAll && p.BusinessDate == r.cfg.date {
+			sent = append(sent, p)
+		}
+	}
+	if len(sent) == 0 {
 		return
 	}
-	reported := make(map[string]bool, len(prev.Payments))
-	for _, p := range prev.Payments {
-		reported[p.PaymentID] = true
+	sort.SliceStable(sent, func(i, j int) bool { return sent[i].Version < sent[j].Version })
+	onTime := make(map[string]bool, len(sent[len(sent)-1].Payments))
+	// A late event listed before keeps the time it was first raised.
+	raised := map[string]time.Time{}
+	for _, p := range sent {
+		for _, pl := range p.Payments {
+			if !pl.Late {
+				onTime[pl.PaymentID] = true
+			}
+		}
+		for _, x := range p.Exceptions {
+			if _, ok := raised[x.ID]; !ok && x.Kind == reconcile.ExceptionLateEvent {
+				raised[x.ID] = x.CreatedAt
+			}
+		}
 	}
+	first := ReportID(r.cfg.date, AgencyAll, 1)
 	for _, s := range r.pays {
-		if s.day != r.cfg.date || reported[s.p.ID] || s.p.Amount.Currency != payment.VND {
+		if s.day != r.cfg.date || onTime[s.p.ID] || s.p.Amount.Currency != payment.VND {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
-			fmt.Sprintf("paid %s, after report %s was sent", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), prev.ID), s.p.ID, r.cfg.date.String())
+			fmt.Sprintf("paid %s, after report %s was sent", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), first), s.p.ID, r.cfg.date.String())
 		e.PaymentID = s.p.ID
 		e.CreatedAt = r.in.Now
+		if at, ok := raised[e.ID]; ok {
+			e.CreatedAt = at
+		}
 	}
 }
 
