@@ -100,3 +100,33 @@ func outboxByID(t *testing.T, st store.Store, id string) store.OutboxMessage {
 	}
 	return m
 }
+
+// NewPublisher reports every problem with dailyrun.ErrConfig, and takes a
+// base backoff above the cap as the cap.
+func TestNewPublisherConfig(t *testing.T) {
+	t.Parallel()
+	_, err := dailyrun.NewPublisher(nil, nil, dailyrun.PublisherConfig{Batch: -1})
+	if !errors.Is(err, dailyrun.ErrConfig) {
+		t.Fatalf("nil store and negative batch: %v", err)
+	}
+	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 2 {
+		t.Errorf("%d problems reported, want 2: %v", n, err)
+	}
+	st := memoryStore()
+	clk := &clock{t: at(27, 1, 0)}
+	if _, err := newJob(t, st, clk).Run(context.Background(), businessDate, ""); err != nil {
+		t.Fatal(err)
+	}
+	var asked []int64
+	pub, err := dailyrun.NewPublisher(st, &fakeProducer{errs: []error{errors.New("down")}}, dailyrun.PublisherConfig{Clock: clk.now,
+		BaseBackoff: 2 * time.Hour, MaxBackoff: time.Hour, Rand: func(n int64) int64 { asked = append(asked, n); return n - 1 }})
+	if err != nil {
+		t.Fatalf("base above the cap: %v", err)
+	}
+	if res, err := pub.Tick(context.Background()); err != nil || res != (dailyrun.PublishResult{Failed: 1}) {
+		t.Fatalf("Tick = %+v, %v", res, err)
+	}
+	if len(asked) != 1 || asked[0] != int64(time.Hour)+1 {
+		t.Errorf("backoff drawn from %v, want [0, 1h]", asked)
+	}
+}
