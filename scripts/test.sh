@@ -5,12 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export FEERECON_SERVICES_DIR=${FEERECON_SERVICES_DIR:-${TMPDIR:-/tmp}/feerecon-test-$$}
-K4_DIR=${FEERECON_SERVICES_DIR}-kafka4
+# Both directories are fixed here: the 4.x broker's exports set
+# FEERECON_SERVICES_DIR again, and cleanup must still stop both.
+MAIN_DIR=${FEERECON_SERVICES_DIR:-${TMPDIR:-/tmp}/feerecon-test-$$}
+K4_DIR=${MAIN_DIR}-kafka4
+export FEERECON_SERVICES_DIR=$MAIN_DIR
 cleanup() {
 	rc=$?
 	FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh down || true
-	scripts/services.sh down || true
+	FEERECON_SERVICES_DIR=$MAIN_DIR scripts/services.sh down || true
 	exit $rc
 }
 trap cleanup EXIT INT TERM
@@ -30,7 +33,7 @@ step "go vet"
 go vet ./...
 
 step "proof the real servers are used: migrations, conformance suite on PostgreSQL, Kafka round trip"
-proof=${FEERECON_SERVICES_DIR}/proof.log
+proof=${MAIN_DIR}/proof.log
 if ! go test -count=1 -v -run 'TestConformance$|TestSchemaGuards|TestRoundTripCommittedOffset' ./store/postgres/ ./kafkabus/ >"$proof" 2>&1; then
 	cat "$proof"
 	exit 1
@@ -39,7 +42,7 @@ grep -E -- '--- (PASS|FAIL)|^ok|schema version' "$proof" | sed 's/^ *//' | awk '
 
 step "go test -race (integration tests on)"
 # -p 1: the packages share one PostgreSQL and one broker on a 2-core machine.
-go test -race -count=1 -p 1 -timeout 30m ./... 2>&1 | tee "${FEERECON_SERVICES_DIR}/go-test.log"
+go test -race -count=1 -p 1 -timeout 30m ./... 2>&1 | tee "${MAIN_DIR}/go-test.log"
 
 step "fuzz every parser briefly"
 bash scripts/fuzz.sh "${FUZZTIME:-5s}"
