@@ -26,7 +26,10 @@
 // daily.Reconcile chains each new version to it and judges late events by
 // version 1 of ALL (the latest version lists them as late): a late payment
 // stays a late event, with its adjustment, in every later version, and a
-// re-run with nothing new makes no version.
+// re-run with nothing new makes no version. An exception an accountant
+// resolved stays resolved: those the day's payments do not bring along are
+// looked up by the ids the run finds, and the day reconciled again with
+// them; the report lists them as resolved, never as open.
 //
 // It holds no reconciliation rules of its own (they are in reconcile and
 // reconcile/daily) and no SQL (that is in the store backends).

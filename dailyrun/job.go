@@ -180,6 +180,25 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 	if err != nil {
 		return nil, fmt.Errorf("daily run %s: %w", date, err)
 	}
+	// A discrepancy an accountant resolved stays resolved: the ones not
+	// loaded with the day's payments (a missing_event names a statement
+	// line, not a payment) are looked up by their deterministic ids, and
+	// the day reconciled again with them.
+	var resolved []reconcile.Exception
+	err = j.st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		resolved, err = resolvedAmong(ctx, tx, in.Exceptions, res.Exceptions)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("daily run %s: load resolutions: %w", date, err)
+	}
+	if len(resolved) > 0 {
+		in.Exceptions = append(in.Exceptions, resolved...)
+		if res, err = daily.Reconcile(in); err != nil {
+			return nil, fmt.Errorf("daily run %s: %w", date, err)
+		}
+	}
 	var fresh []daily.Report
 	for _, rep := range res.Reports {
 		if agency != "" && rep.Agency != agency {
@@ -194,6 +213,9 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 	}
 	err = j.st.InTx(ctx, func(tx store.Tx) error {
 		for _, e := range res.Exceptions {
+			if e.Status == reconcile.ExceptionResolved {
+				continue // its stored row is where the resolution came from
+			}
 			if err := tx.UpsertException(ctx, e); err != nil {
 				return fmt.Errorf("exception %s: %w", e.ID, err)
 			}
@@ -212,6 +234,33 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
 	}
 	return fresh, nil
+}
+
+// resolvedAmong returns the stored resolved exceptions among found that
+// are not given already.
+func resolvedAmong(ctx context.Context, tx store.Tx, given, found []reconcile.Exception) ([]reconcile.Exception, error) {
+	have := make(map[string]bool, len(given))
+	for _, e := range given {
+		have[e.ID] = true
+	}
+	var out []reconcile.Exception
+	for _, e := range found {
+		if have[e.ID] {
+			continue
+		}
+		have[e.ID] = true
+		s, err := tx.Exception(ctx, e.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // found for the first time
+		}
+		if err != nil {
+			return nil, fmt.Errorf("exception %s: %w", e.ID, err)
+		}
+		if s.Status == reconcile.ExceptionResolved {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.Time) error {

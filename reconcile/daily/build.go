@@ -34,6 +34,7 @@ type builder struct {
 	allocations []AllocationLine
 	links       []Link
 	exceptions  []ExceptionLine
+	resolved    []ExceptionLine
 	adjust      []Adjustment
 	unassigned  map[string]*UnassignedLine
 	control     Control
@@ -328,10 +329,11 @@ func (r *run) reports() ([]Report, error) {
 	}
 
 	// Open exceptions: the matching ones given, then this run's (a stored
-	// exception keeps its first version).
+	// exception keeps its first version); none whose id was given resolved
+	// (r.excs has those marked resolved already, see resolve).
 	given := make([]reconcile.Exception, 0, len(r.in.Exceptions))
 	for _, e := range r.in.Exceptions {
-		if e.Status == reconcile.ExceptionOpen {
+		if e.Status == reconcile.ExceptionOpen && r.resolved[e.ID] == nil {
 			given = append(given, e)
 		}
 	}
@@ -354,13 +356,13 @@ func (r *run) reports() ([]Report, error) {
 		}
 	}
 	for _, e := range r.excs {
-		if !seen[e.ID] {
+		if !seen[e.ID] && e.Status == reconcile.ExceptionOpen {
 			seen[e.ID] = true
 			excs = append(excs, e)
 		}
 	}
 	asOf := r.cfg.calendarDay(r.in.Now)
-	for _, e := range excs {
+	line := func(e reconcile.Exception) ExceptionLine {
 		el := ExceptionLine{
 			ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef, NoticeID: e.NoticeID,
 			Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
@@ -369,9 +371,26 @@ func (r *run) reports() ([]Report, error) {
 		if el.Candidates == nil {
 			el.Candidates = []string{}
 		}
+		return el
+	}
+	for _, e := range excs {
+		el := line(e)
 		all.exceptions = append(all.exceptions, el)
 		for _, ag := range r.exceptionAgencies(e) {
 			scope(ag).exceptions = append(scope(ag).exceptions, el)
+		}
+	}
+	for _, id := range sortedKeys(r.resolved) {
+		e := r.resolved[id]
+		el := line(*e)
+		if e.ResolvedAt != nil {
+			at := e.ResolvedAt.UTC()
+			el.ResolvedAt = &at
+			el.AgeDays = days(r.cfg.calendarDay(e.CreatedAt), r.cfg.calendarDay(at))
+		}
+		all.resolved = append(all.resolved, el)
+		for _, ag := range r.exceptionAgencies(*e) {
+			scope(ag).resolved = append(scope(ag).resolved, el)
 		}
 	}
 
@@ -465,6 +484,15 @@ func days(from, to payment.Date) int {
 	return d
 }
 
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 func sortedNotices(m map[string]*payment.Notice) []*payment.Notice {
 	out := make([]*payment.Notice, 0, len(m))
 	for _, n := range m {
@@ -491,6 +519,7 @@ func (r *run) finish(b *builder) Report {
 		Links:       b.links,
 		Exceptions:  b.exceptions,
 		Adjustments: b.adjust,
+		Resolved:    b.resolved, // nil when none: omitted, as in reports made before it existed
 	}
 	accounts := map[accountKey]*AccountLine{}
 	for _, l := range b.budget {
@@ -519,6 +548,7 @@ func (r *run) finish(b *builder) Report {
 	}
 	rep.Totals.Payments = len(b.payments)
 	rep.Totals.OpenExceptions = len(b.exceptions)
+	rep.Totals.ResolvedExceptions = len(b.resolved)
 	rep.Control.ExceptionCount = len(b.exceptions)
 	byKind := map[reconcile.ExceptionKind]*KindCount{}
 	for _, e := range b.exceptions {
@@ -589,6 +619,7 @@ func sortReport(rep *Report) {
 		return rep.Links[i].Seq < rep.Links[j].Seq
 	})
 	sort.Slice(rep.Exceptions, func(i, j int) bool { return rep.Exceptions[i].ID < rep.Exceptions[j].ID })
+	sort.Slice(rep.Resolved, func(i, j int) bool { return rep.Resolved[i].ID < rep.Resolved[j].ID })
 	sort.Slice(rep.Adjustments, func(i, j int) bool { return rep.Adjustments[i].PaymentID < rep.Adjustments[j].PaymentID })
 	sort.Slice(rep.Totals.ByKind, func(i, j int) bool { return rep.Totals.ByKind[i].Kind < rep.Totals.ByKind[j].Kind })
 	// Empty, not null, in JSON: a reader sees "no lines", not "unknown".

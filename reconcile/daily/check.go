@@ -22,7 +22,8 @@ var ErrControl = errors.New("control totals do not add up")
 //     sum to the unassigned total;
 //   - statement credits of the day = linked credits + missing events, in
 //     count and sum;
-//   - the exceptions listed match their count and the per-kind counts.
+//   - the exceptions listed match their count and the per-kind counts, the
+//     resolved ones their count.
 //
 // It reports every failure at once (errors.Join), each wrapping ErrControl.
 func Check(r Report) error {
@@ -110,5 +111,6 @@ func Check(r Report) error {
 		kinds += k.Count
 	}
 	eqi("exceptions by kind", kinds, len(r.Exceptions))
+	eqi("resolved exception lines vs totals", len(r.Resolved), t.ResolvedExceptions)
 	return errors.Join(errs...)
 }

@@ -47,15 +47,18 @@
 //     it under adjustments, the one that first does so with a diff, and a
 //     sent version is never rewritten.
 //
-// Plus the matching exceptions given in Input.Exceptions (open ones).
+// Plus the matching exceptions given in Input.Exceptions (open ones). An
+// exception given resolved (an accountant's decision) is never open again:
+// the same discrepancy found by a later run is reported under resolved.
 //
 // # Reports
 //
 // One report for ALL and one per agency, each a Report (schema in
 // REPORT.md): figures by treasury account, by budget chapter/sub-item and
 // by channel; unassigned money; payments, allocations, links, open
-// exceptions with their age; control totals that Check verifies; a SHA-256
-// over the canonical JSON; versions chained by NextVersion with a Diff.
+// exceptions with their age and the resolved ones; control totals that
+// Check verifies; a SHA-256 over the canonical JSON; versions chained by
+// NextVersion with a Diff.
 // Renderings: JSON, CSV (UTF-8 with BOM), XLSX (one sheet per agency) and
 // printable HTML, with Vietnamese labels by default and English on request.
 //

@@ -57,9 +57,13 @@ type Input struct {
 	// twice is one payment.
 	Payments []payment.Payment
 	// Allocations and Exceptions are the matching result
-	// (reconcile.Decision) for the payments, plus the open exceptions of
-	// earlier days that should appear in the report. Resolved exceptions
-	// are left out of the report.
+	// (reconcile.Decision) for the payments, plus the exceptions of
+	// earlier runs that should appear in the report, with their status.
+	// An exception given with status resolved is an accountant's decision:
+	// no report lists it as open, not even when this run finds the same
+	// discrepancy again (the ids are deterministic: give every resolved
+	// exception whose id this run may raise); the reports list it under
+	// Resolved, and Result.Exceptions returns the discrepancy resolved.
 	Allocations []reconcile.Allocation
 	Exceptions  []reconcile.Exception
 	// StatementLines are camt.053 lines (statements.SourceCamt053) booked on

@@ -111,6 +111,8 @@ type run struct {
 	batches  []*batch
 	links    []Link
 	excs     []reconcile.Exception
+	// resolved are the exceptions given resolved, by id (see resolve).
+	resolved map[string]*reconcile.Exception
 }
 
 func noticeKey(system, id string) string { return system + "\x00" + id }
@@ -132,6 +134,7 @@ func Reconcile(in Input) (Result, error) {
 	r.linkByReference()
 	r.linkBatches()
 	r.detect()
+	r.resolve()
 	reports, err := r.reports()
 	if err != nil {
 		return Result{}, err
@@ -294,6 +297,46 @@ func (r *run) index() error {
 	}
 	r.setts = setts
 	return nil
+}
+
+// resolve applies the accountants' decisions: an exception given with
+// status resolved stays resolved. This run's discrepancy of the same id
+// (ids are deterministic) is returned resolved, as given, and no report
+// lists it as open; the reports list it under Resolved.
+func (r *run) resolve() {
+	r.resolved = map[string]*reconcile.Exception{}
+	for i := range r.in.Exceptions {
+		e := &r.in.Exceptions[i]
+		if e.Status != reconcile.ExceptionResolved {
+			continue
+		}
+		// The same id given twice: the earliest resolution, then the
+		// smallest evidence, so input order does not matter.
+		if p, ok := r.resolved[e.ID]; ok && !earlierResolution(e, p) {
+			continue
+		}
+		r.resolved[e.ID] = e
+	}
+	for i := range r.excs {
+		if g, ok := r.resolved[r.excs[i].ID]; ok {
+			x := &r.excs[i]
+			x.Status, x.Resolution, x.ResolvedBy, x.ResolvedAt = g.Status, g.Resolution, g.ResolvedBy, g.ResolvedAt
+		}
+	}
+}
+
+func earlierResolution(a, b *reconcile.Exception) bool {
+	switch {
+	case a.ResolvedAt != nil && b.ResolvedAt == nil:
+		return true
+	case a.ResolvedAt == nil && b.ResolvedAt != nil:
+		return false
+	case a.ResolvedAt != nil && !a.ResolvedAt.Equal(*b.ResolvedAt):
+		return a.ResolvedAt.Before(*b.ResolvedAt)
+	case !a.CreatedAt.Equal(b.CreatedAt):
+		return a.CreatedAt.Before(b.CreatedAt)
+	}
+	return a.Evidence < b.Evidence
 }
 
 func sameSettlement(a, b *settlement.Line) bool {

@@ -176,7 +176,8 @@ type AllocationLine struct {
 	Credit          CreditStatus        `json:"credit"`
 }
 
-// ExceptionLine is one open exception.
+// ExceptionLine is one exception: open (Report.Exceptions) or resolved by an
+// accountant (Report.Resolved).
 type ExceptionLine struct {
 	ID           string                  `json:"id"`
 	Kind         reconcile.ExceptionKind `json:"kind"`
@@ -189,8 +190,10 @@ type ExceptionLine struct {
 	Evidence     string                  `json:"evidence,omitempty"`
 	CreatedAt    time.Time               `json:"created_at"`
 	// AgeDays is the number of business days from the exception's creation
-	// to the report's as-of date.
+	// to the report's as-of date (to its resolution, for a resolved one).
 	AgeDays int `json:"age_days"`
+	// ResolvedAt is when an accountant resolved it; absent while open.
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 }
 
 // Adjustment is a change to an already-sent report of the same day: a
@@ -221,6 +224,8 @@ type Totals struct {
 	UnassignedFees Amount      `json:"unassigned_fees"`
 	OpenExceptions int         `json:"open_exceptions"`
 	ByKind         []KindCount `json:"exceptions_by_kind"`
+	// ResolvedExceptions counts Report.Resolved (absent when none).
+	ResolvedExceptions int `json:"resolved_exceptions,omitempty"`
 }
 
 // Control holds the counts and sums that Check verifies add up.
@@ -270,6 +275,9 @@ type Report struct {
 	Links            []Link           `json:"links"`
 	Exceptions       []ExceptionLine  `json:"exceptions"`
 	Adjustments      []Adjustment     `json:"adjustments"`
+	// Resolved are the report's exceptions an accountant resolved (absent
+	// when none): found again by a run, they are never open again.
+	Resolved []ExceptionLine `json:"resolved_exceptions,omitempty"`
 	// Diff is the change from the previous version; nil for version 1.
 	Diff *Diff `json:"diff,omitempty"`
 	// SHA256 is the hex SHA-256 of the canonical JSON of the report with
