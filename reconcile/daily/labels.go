@@ -32,6 +32,8 @@ const (
 	LUnassigned      Label = "unassigned"
 	LExceptions      Label = "exceptions"
 	LAdjustments     Label = "adjustments"
+	LResolved        Label = "resolved_exceptions"
+	LResolvedAt      Label = "resolved_at"
 	LTreasuryAccount Label = "treasury_account"
 	LChapter         Label = "budget_chapter"
 	LSubitem         Label = "budget_subitem"
@@ -70,6 +72,7 @@ func labels() map[Lang]map[Label]string {
 			LTotals: "Tổng cộng", LAccounts: "Theo tài khoản Kho bạc", LBudget: "Theo chương, tiểu mục",
 			LChannels: "Theo kênh thanh toán", LUnassigned: "Tiền chưa xác định thông báo",
 			LExceptions: "Sai lệch chưa xử lý", LAdjustments: "Điều chỉnh so với báo cáo đã gửi",
+			LResolved: "Sai lệch đã xử lý", LResolvedAt: "Thời điểm xử lý",
 			LTreasuryAccount: "Tài khoản Kho bạc", LChapter: "Chương", LSubitem: "Tiểu mục", LChannel: "Kênh",
 			LNotices: "Số thông báo", LPayments: "Số giao dịch", LExpected: "Phải thu", LCollected: "Đã thu",
 			LMatched: "Đã khớp sao kê", LUnmatched: "Chưa khớp sao kê", LRefundsDue: "Phải hoàn trả",
@@ -93,6 +96,7 @@ func labels() map[Lang]map[Label]string {
 			LTotals: "Totals", LAccounts: "By treasury account", LBudget: "By budget chapter and sub-item",
 			LChannels: "By payment channel", LUnassigned: "Money not assigned to a notice",
 			LExceptions: "Open exceptions", LAdjustments: "Adjustments to the report already sent",
+			LResolved: "Resolved exceptions", LResolvedAt: "Resolved at",
 			LTreasuryAccount: "Treasury account", LChapter: "Chapter", LSubitem: "Sub-item", LChannel: "Channel",
 			LNotices: "Notices", LPayments: "Payments", LExpected: "Expected", LCollected: "Collected",
 			LMatched: "Matched to statement", LUnmatched: "Not matched to statement", LRefundsDue: "Refunds due",

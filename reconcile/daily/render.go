@@ -325,6 +325,7 @@ func WriteHTML(w io.Writer, r Report, lang Lang) error {
 		"kind":    func(k any) string { return t.kind(fmt.Sprint(k)) },
 		"channel": t.channel,
 		"agency":  t.agency,
+		"local":   func(at *time.Time) string { return localTime(*at) },
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("report html template: %w", err)

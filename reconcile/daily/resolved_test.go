@@ -1,7 +1,9 @@
 package daily_test
 
 import (
+	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +76,19 @@ func TestResolvedExceptionsStayResolved(t *testing.T) {
 	}
 	if c := all2.Diff.Exceptions; !slices.Equal(c.Removed, want) || len(c.Added)+len(c.Changed) > 0 {
 		t.Errorf("v2 exception diff %+v, want %v removed", c, want)
+	}
+	// The printable report has a section for them (none without them).
+	for _, c := range []struct {
+		r    daily.Report
+		want bool
+	}{{all2, true}, {all1, false}} {
+		var html bytes.Buffer
+		if err := daily.WriteHTML(&html, c.r, daily.LangEN); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(html.String(), "Resolved exceptions"); got != c.want {
+			t.Errorf("%s html has a resolved section: %t", c.r.ID, got)
+		}
 	}
 	// A resolved line with a tampered count fails the control totals.
 	bad := all2
