@@ -415,6 +415,16 @@ func testExceptionsLifecycle(t *testing.T, s store.Store) {
 	miss := reconcile.Exception{ID: "missing_event|REF1", Kind: reconcile.ExceptionMissingEvent, StatementRef: "REF1",
 		Amount: payment.VNDOf(5000), Status: reconcile.ExceptionOpen, CreatedAt: base}
 	inTx(t, s, func(tx store.Tx) error { return tx.UpsertException(ctx, miss) })
+	noTime := miss
+	noTime.ID, noTime.Status = "missing_event|REF2", reconcile.ExceptionResolved
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpsertException(ctx, noTime) }); err == nil {
+		t.Error("a resolved exception without a resolution time was accepted")
+	}
+	neg := miss
+	neg.ID, neg.Amount = "missing_event|REF3", payment.Money{Amount: decimal.NewFromInt(-1), Currency: payment.VND}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpsertException(ctx, neg) }); err == nil {
+		t.Error("an exception with a negative amount was accepted")
+	}
 	inTx(t, s, func(tx store.Tx) error {
 		got, err := tx.Exception(ctx, e.ID)
 		must(t, err)

@@ -484,6 +484,9 @@ func (t *tx) UpsertException(ctx context.Context, e reconcile.Exception) error {
 	if e.Amount.Amount.IsNegative() {
 		return fmt.Errorf("exception %s: negative amount: %w", e.ID, store.ErrConflict)
 	}
+	if (e.Status == reconcile.ExceptionResolved) != (e.ResolvedAt != nil) {
+		return fmt.Errorf("exception %s: resolved exactly when it has a resolution time: %w", e.ID, store.ErrConflict)
+	}
 	if _, ok := t.s.excs[e.ID]; ok {
 		return nil
 	}
