@@ -286,7 +286,7 @@ func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[sto
 		}
 		was := n.Status
 		n.Status = st.Status
-		if err := tx.UpdateNotice(ctx, n); err != nil {
+		if err := tx.SetNoticeStatus(ctx, n.System, n.ID, st.Status); err != nil {
 			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"from": was, "to": st.Status, "paid": st.Paid})

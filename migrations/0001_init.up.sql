@@ -80,6 +80,8 @@ CREATE TABLE allocations (
 CREATE INDEX allocations_notice ON allocations (notice_system, notice_id);
 
 -- No payment is ever allocated beyond its amount, nor in another currency.
+-- Checked at the end of each statement, so the insert that would overdraw
+-- the payment is the one that fails.
 CREATE FUNCTION allocations_within_payment() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     total NUMERIC;
@@ -98,7 +100,7 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE CONSTRAINT TRIGGER allocations_within_payment
-    AFTER INSERT OR UPDATE ON allocations DEFERRABLE INITIALLY DEFERRED
+    AFTER INSERT OR UPDATE ON allocations NOT DEFERRABLE
     FOR EACH ROW EXECUTE FUNCTION allocations_within_payment();
 
 -- Which notices a payment's description referenced, so that a notice's

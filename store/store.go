@@ -61,6 +61,9 @@ type Notices interface {
 	// none. A change of status alone keeps the version: n.Version equal to
 	// the stored one is accepted when nothing but the status differs.
 	UpdateNotice(ctx context.Context, n payment.Notice) error
+	// SetNoticeStatus sets a notice's status alone, keeping its version:
+	// what the matching engine decides. ErrNotFound if there is none.
+	SetNoticeStatus(ctx context.Context, system, id string, status payment.NoticeStatus) error
 	// Notice returns a notice by (system, id).
 	Notice(ctx context.Context, system, id string) (payment.Notice, error)
 	// NoticeByCode returns the notice carrying a payment code.

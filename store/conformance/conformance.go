@@ -165,6 +165,14 @@ func testNoticeUpdateVersions(t *testing.T, s store.Store) {
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotice(ctx, code) }); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("payment code change: %v", err)
 	}
+	inTx(t, s, func(tx store.Tx) error { return tx.SetNoticeStatus(ctx, "dvc", "TB-1", payment.NoticePaid) })
+	inTx(t, s, func(tx store.Tx) error { return tx.SetNoticeStatus(ctx, "dvc", "TB-1", payment.NoticePartiallyPaid) })
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetNoticeStatus(ctx, "dvc", "TB-404", payment.NoticePaid) }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("status of a missing notice: %v", err)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetNoticeStatus(ctx, "dvc", "TB-1", "settled") }); err == nil {
+		t.Error("unknown status accepted")
+	}
 	missing := Notice(t, "dvc", "TB-404", 5, 1000)
 	missing.Version = 2
 	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.UpdateNotice(ctx, missing) }); !errors.Is(err, store.ErrNotFound) {

@@ -182,6 +182,21 @@ func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
 	return nil
 }
 
+func (t *tx) SetNoticeStatus(ctx context.Context, system, id string, status payment.NoticeStatus) error {
+	k := noticeKey{system, id}
+	n, ok := t.s.notices[k]
+	if !ok {
+		return fmt.Errorf("notice %s/%s: %w", system, id, store.ErrNotFound)
+	}
+	if !status.Valid() {
+		return fmt.Errorf("notice %s/%s: status %q: %w", system, id, status, store.ErrConflict)
+	}
+	n = cloneNotice(n)
+	n.Status = status
+	setMap(t, t.s.notices, k, n)
+	return nil
+}
+
 // statusOnly reports whether n differs from old in its status alone, which
 // the engine changes without a new version.
 func statusOnly(old, n payment.Notice) bool {

@@ -169,6 +169,20 @@ func noticesEqual(a, b payment.Notice) bool {
 		a.Status == b.Status && a.Version == b.Version
 }
 
+func (t *tx) SetNoticeStatus(ctx context.Context, system, id string, status payment.NoticeStatus) error {
+	if !status.Valid() {
+		return fmt.Errorf("notice %s/%s: status %q: %w", system, id, status, store.ErrConflict)
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE notices SET status=$3, updated_at=now() WHERE system=$1 AND id=$2`, system, id, string(status))
+	if err != nil {
+		return fmt.Errorf("notice %s/%s status: %w", system, id, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("notice %s/%s: %w", system, id, store.ErrNotFound)
+	}
+	return nil
+}
+
 func (t *tx) lockNotice(ctx context.Context, system, id string) (payment.Notice, error) {
 	ns, err := t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE system=$1 AND id=$2 FOR UPDATE`, system, id)
 	if err != nil {
@@ -385,21 +399,14 @@ func (r allocRow) allocation() reconcile.Allocation {
 }
 
 func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error {
-	// The constraint trigger that refuses over-allocation is deferred to
-	// commit; SET CONSTRAINTS makes it fire here, so the caller sees the
-	// error at the insert that caused it.
+	// A constraint trigger refuses over-allocation at the end of this
+	// statement: the insert that would overdraw the payment fails.
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO allocations
 		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
 		a.PaymentID, a.NoticeSystem, a.NoticeID, string(a.Code), a.Amount.Amount, string(a.Amount.Currency), string(a.Rule), a.Evidence)
-	if err = inserted(res, err); err == nil {
-		_, err = t.tx.ExecContext(ctx, `SET CONSTRAINTS allocations_within_payment IMMEDIATE`)
-		if err == nil {
-			_, err = t.tx.ExecContext(ctx, `SET CONSTRAINTS allocations_within_payment DEFERRED`)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("allocate %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, mapErr(err))
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("allocate %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, err)
 	}
 	return nil
 }
