@@ -165,15 +165,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	engine, err := reconcile.NewEngine(o.Engine)
-	if err != nil {
-		return nil, err
-	}
 	res := &Result{BusinessDate: o.Date, Lines: map[string]int{}, lang: o.Lang}
 	res.Inputs.NoticesFile = filepath.Base(o.NoticesPath)
 	res.Inputs.PaymentsFile = filepath.Base(o.PaymentsPath)
 
 	notices, err := readNotices(o.NoticesPath, o.System, policy, res)
+	if err != nil {
+		return nil, err
+	}
+	// The prefixes of the codes the notices carry are accepted in
+	// descriptions too: a province that issues "TP…" codes is matched
+	// without configuration. Only prefixes of issued codes are added, so
+	// this widens nothing beyond the notices at hand.
+	o.Engine.CodePrefixes = withNoticePrefixes(o.Engine.CodePrefixes, notices)
+	engine, err := reconcile.NewEngine(o.Engine)
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +221,32 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		slog.Int("allocations", res.Totals.Allocations),
 		slog.Int("exceptions", res.Totals.Exceptions))
 	return res, nil
+}
+
+// withNoticePrefixes returns the configured prefixes (the default when none)
+// plus the prefix of every notice's payment code, sorted, each once.
+func withNoticePrefixes(configured []string, notices []payment.Notice) []string {
+	if len(configured) == 0 {
+		configured = []string{payment.DefaultCodePrefix}
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range configured {
+		add(p)
+	}
+	for _, n := range notices {
+		if n.Code != "" {
+			add(n.Code.Prefix())
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func readNotices(path, system string, policy payment.AmountPolicy, res *Result) ([]payment.Notice, error) {

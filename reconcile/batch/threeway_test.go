@@ -88,3 +88,31 @@ func TestBatchThreeWay(t *testing.T) {
 		t.Errorf("sheets %v", sheets)
 	}
 }
+
+// Notices whose payment codes carry another prefix than the configured one
+// are matched by that prefix: the batch accepts the prefixes it is given.
+func TestBatchAcceptsTheNoticesPrefixes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, err := payment.NewPaymentCode("TP", 123456)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := "notice_id,dossier_code,payment_code,agency_code,payer_name,amount,currency,issued_at,due_at,budget_chapter,budget_subitem,treasury_account,status\n" +
+		"N1,000.00.20.H40-261126-0001," + string(code) + ",H40,Le Van C,50000,VND,2026-11-26T08:00:00+07:00,,599,2771,3511,issued\n"
+	payments := `{"payment_id":"momo:1","gateway":"momo","gateway_txn_id":"1","amount":"50000","currency":"VND","paid_at":"2026-11-26T09:00:00+07:00","description":"nop phi ` + string(code[2:]) + ` ` + string(code) + `","payer_name":"","payer_account":""}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "n.csv"), []byte(notices), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p.jsonl"), []byte(payments), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	day, _ := payment.ParseDate("2026-11-26")
+	res, err := batch.Run(context.Background(), batch.Options{NoticesPath: filepath.Join(dir, "n.csv"), PaymentsPath: filepath.Join(dir, "p.jsonl"), Date: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Allocations) != 1 || res.Allocations[0].NoticeID != "N1" || res.Allocations[0].Code != code {
+		t.Fatalf("allocations %+v, exceptions %+v", res.Allocations, res.Exceptions)
+	}
+}
