@@ -202,8 +202,9 @@ type paymentLine struct {
 // could read even on error, so an invalid_input row can name it.
 func parsePayment(line []byte, policy payment.AmountPolicy) (payment.Payment, error) {
 	var v paymentLine
+	// Fields beyond the contract (a channel, a note) are ignored: a line
+	// that carries what matching needs is matched, not rejected.
 	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		return payment.Payment{}, fmt.Errorf("%w: %w", ErrSyntax, err)
 	}
@@ -222,6 +223,15 @@ func parsePayment(line []byte, policy payment.AmountPolicy) (payment.Payment, er
 	if p.ID == "" && p.Gateway != "" && p.TxnID != "" {
 		p.ID = payment.PaymentID(p.Gateway, p.TxnID)
 	}
+	// A batch file names its own payment ids and may name channels feerecon
+	// has no adapter for (the money is received all the same): both are
+	// kept as given. What identifies the money must be there.
+	switch {
+	case strings.TrimSpace(v.Gateway) == "":
+		return p, badField("gateway", "empty")
+	case strings.TrimSpace(v.TxnID) == "":
+		return p, badField("gateway_txn_id", "empty")
+	}
 	var amount string
 	if len(v.Amount) == 0 || v.Amount[0] != '"' || json.Unmarshal(v.Amount, &amount) != nil {
 		return p, badField("amount", "want a decimal string such as \"150000\", got %s", truncate(string(v.Amount), 40))
@@ -234,7 +244,14 @@ func parsePayment(line []byte, policy payment.AmountPolicy) (payment.Payment, er
 	if p.PaidAt, err = parseTime(v.PaidAt); err != nil {
 		return p, &fieldErr{"paid_at", err}
 	}
-	if err := p.Validate(); err != nil {
+	// The domain's checks, on the canonical id and a known channel; the
+	// payment keeps the id and channel the file gave.
+	q := p
+	q.ID = payment.PaymentID(q.Gateway, q.TxnID)
+	if !q.Gateway.Valid() {
+		q.Gateway, q.ID = payment.GatewayCamt054, payment.PaymentID(payment.GatewayCamt054, q.TxnID)
+	}
+	if err := q.Validate(); err != nil {
 		return p, fmt.Errorf("%w: %w", ErrField, err)
 	}
 	return p, nil

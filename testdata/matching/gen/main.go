@@ -479,7 +479,7 @@ func (g *gen) build() {
 		`{"payment_id":"vietqr:BAD3","gateway":"vietqr","gateway_txn_id":"BAD3","amount":"150000","currency":"VND","paid_at":"20/11/2026 09:00","description":"x"}`,
 		`{"payment_id":"vietqr:BAD4","gateway":"vietqr","gateway_txn_id":"BAD4","amount":"-150000","currency":"VND","paid_at":"2026-11-20T09:00:00+07:00","description":"x"}`,
 		`{"payment_id":"vietqr:BAD5", "gateway":"vietqr", "gateway_txn_id":`,
-		`{"payment_id":"vietqr:BAD6","gateway":"nganluong","gateway_txn_id":"BAD6","amount":"150000","currency":"VND","paid_at":"2026-11-20T09:00:00+07:00","description":"x"}`,
+		`{"payment_id":"vietqr:BAD6","gateway":"","gateway_txn_id":"BAD6","amount":"150000","currency":"VND","paid_at":"2026-11-20T09:00:00+07:00","description":"x"}`,
 	} {
 		g.payments = append(g.payments, &pay{ID: fmt.Sprintf("vietqr:BAD%d", i+1), raw: raw, Category: "invalid_line", ExpException: "invalid_input"})
 	}
