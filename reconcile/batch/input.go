@@ -74,7 +74,7 @@ type noticeHeader map[string]int
 func parseNoticeHeader(file string, rec []string) (noticeHeader, error) {
 	h := noticeHeader{}
 	for i, name := range rec {
-		name = strings.TrimSpace(name)
+		name = strings.ToLower(strings.TrimSpace(name))
 		if i == 0 {
 			name = strings.TrimPrefix(name, "\uFEFF")
 		}
@@ -93,26 +93,10 @@ func parseNoticeHeader(file string, rec []string) (noticeHeader, error) {
 	if len(missing) > 0 {
 		return nil, &HeaderError{File: file, Reason: "missing columns " + strings.Join(missing, ", ")}
 	}
-	if len(h) != len(cols) {
-		var extra []string
-		for i, name := range rec {
-			if _, known := indexOf(cols, strings.TrimPrefix(strings.TrimSpace(name), "\uFEFF")); !known {
-				extra = append(extra, fmt.Sprintf("%q (column %d)", name, i+1))
-			}
-		}
-		return nil, &HeaderError{File: file, Reason: "unknown columns " + strings.Join(extra, ", ")}
-	}
+	// Columns beyond the contract (a note, an officer) are ignored.
 	return h, nil
 }
 
-func indexOf(xs []string, x string) (int, bool) {
-	for i, v := range xs {
-		if v == x {
-			return i, true
-		}
-	}
-	return 0, false
-}
 
 // parseNotice reads one notices CSV record. The notice gets one item
 // carrying the whole amount and the budget classification, version 1.
@@ -161,7 +145,7 @@ func parseNotice(h noticeHeader, rec []string, system string, policy payment.Amo
 			return n, &fieldErr{"due_at", err}
 		}
 	}
-	switch st := payment.NoticeStatus(get("status")); st {
+	switch st := payment.NoticeStatus(strings.ToLower(get("status"))); st {
 	case payment.NoticeIssued, payment.NoticeCancelled, payment.NoticeExpired:
 		n.Status = st
 	case payment.NoticePartiallyPaid, payment.NoticePaid, payment.NoticeOverpaid:

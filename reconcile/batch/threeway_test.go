@@ -116,3 +116,28 @@ func TestBatchAcceptsTheNoticesPrefixes(t *testing.T) {
 		t.Fatalf("allocations %+v, exceptions %+v", res.Allocations, res.Exceptions)
 	}
 }
+
+// A notices file as spreadsheets write it: header names in another case,
+// an extra column, statuses in capitals. Nothing in it is lost.
+func TestNoticesFileAsSpreadsheetsWriteIt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, _ := payment.NewPaymentCode("NP", 42)
+	notices := "\uFEFFNOTICE_ID,Dossier_Code,payment_code,agency_code,payer_name,amount,currency,issued_at,due_at,budget_chapter,budget_subitem,treasury_account,status,ghi_chu\r\n" +
+		"N1,000.00.20.H40-261126-0001," + string(code) + ",H40,Le Van C,50000,VND,2026-11-26T08:00:00+07:00,,599,2771,3511,ISSUED,nộp tại quầy\r\n"
+	payments := `{"payment_id":"P1","gateway":"vietqr","gateway_txn_id":"1","amount":"50000","currency":"VND","paid_at":"2026-11-26T09:00:00+07:00","description":"` + string(code) + `"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "n.csv"), []byte(notices), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p.jsonl"), []byte(payments), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	day, _ := payment.ParseDate("2026-11-26")
+	res, err := batch.Run(context.Background(), batch.Options{NoticesPath: filepath.Join(dir, "n.csv"), PaymentsPath: filepath.Join(dir, "p.jsonl"), Date: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.InvalidNotices) != 0 || len(res.Allocations) != 1 || res.Allocations[0].PaymentID != "P1" {
+		t.Fatalf("invalid %v, allocations %+v, exceptions %+v", res.InvalidNotices, res.Allocations, res.Exceptions)
+	}
+}
