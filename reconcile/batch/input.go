@@ -97,7 +97,6 @@ func parseNoticeHeader(file string, rec []string) (noticeHeader, error) {
 	return h, nil
 }
 
-
 // parseNotice reads one notices CSV record. The notice gets one item
 // carrying the whole amount and the budget classification, version 1.
 // status is issued, cancelled or expired.
