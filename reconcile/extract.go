@@ -203,7 +203,7 @@ func linkSep(sep string) bool {
 	}
 	for i := 0; i < len(sep); i++ {
 		switch sep[i] {
-		case ' ', '.', '-', '_':
+		case ' ', '.', '-', '_', '/':
 		default:
 			return false
 		}

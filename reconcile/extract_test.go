@@ -58,6 +58,7 @@ func TestReferences(t *testing.T) {
 		{"spaces", "NP " + d[:4] + " " + d[4:8] + " " + d[8:], []want{{string(code), RulePaymentCode}}},
 		{"dashes", "NP-" + d, []want{{string(code), RulePaymentCode}}},
 		{"dots", "NP." + d[:4] + "." + d[4:8] + "." + d[8:], []want{{string(code), RulePaymentCode}}},
+		{"slashes", "NP/" + d[:4] + "/" + d[4:8] + "/" + d[8:], []want{{string(code), RulePaymentCode}}},
 		{"colon", "Ma TT: NP: " + d, []want{{string(code), RulePaymentCode}}},
 		{"glued left", "HOSO" + string(code) + "THANHTOAN", []want{{string(code), RulePaymentCode}}},
 		{"MBVCB", "MBVCB.3278614134." + string(code) + ".CT tu 0071000123456 NGUYEN VAN A toi 1234567890123",
