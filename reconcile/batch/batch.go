@@ -120,6 +120,9 @@ type Inputs struct {
 	SettlementFiles []string `json:"settlement_files,omitempty"`
 	StatementLines  int      `json:"statement_lines,omitempty"`
 	SettlementLines int      `json:"settlement_lines,omitempty"`
+	// StatementWarnings name statements read whole but whose entries do not
+	// add up to their closing balance (entries missing at the bank).
+	StatementWarnings []string `json:"statement_warnings,omitempty"`
 }
 
 // Totals are counts and sums that add up:

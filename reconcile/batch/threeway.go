@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,12 +25,18 @@ func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
 	notices []payment.Notice, payments []payment.Payment, d reconcile.Decision, res *Result) error {
 	var lines []statements.Line
 	for _, path := range o.Statements {
-		f, err := os.Open(path)
+		body, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("read statement: %w", err)
 		}
-		sts, err := camt053.Parse(f, policy)
-		f.Close()
+		sts, err := camt053.Parse(bytes.NewReader(body), policy)
+		if errors.Is(err, camt053.ErrBalanceMismatch) {
+			// The entries are readable but do not add up to the closing
+			// balance: reconcile what is there and say so in the report,
+			// so the accountant asks the bank for the missing entries.
+			res.Inputs.StatementWarnings = append(res.Inputs.StatementWarnings, fmt.Sprintf("%s: %v", filepath.Base(path), err))
+			sts, err = camt053.Decode(bytes.NewReader(body), policy)
+		}
 		if err != nil {
 			return fmt.Errorf("statement %s: %w", filepath.Base(path), err)
 		}

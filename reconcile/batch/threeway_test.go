@@ -1,10 +1,12 @@
 package batch_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -139,5 +141,39 @@ func TestNoticesFileAsSpreadsheetsWriteIt(t *testing.T) {
 	}
 	if len(res.InvalidNotices) != 0 || len(res.Allocations) != 1 || res.Allocations[0].PaymentID != "P1" {
 		t.Fatalf("invalid %v, allocations %+v, exceptions %+v", res.InvalidNotices, res.Allocations, res.Exceptions)
+	}
+}
+
+// A statement whose entries do not add up to its closing balance is still
+// reconciled, with a warning in the report: entries are missing at the
+// bank, and the day's other discrepancies are still worth seeing.
+func TestBatchStatementThatDoesNotBalance(t *testing.T) {
+	t.Parallel()
+	dir := "../../testdata/daily"
+	body, err := os.ReadFile(filepath.Join(dir, "statement.camt053.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := bytes.Replace(body, []byte(">51361560<"), []byte(">51361561<"), 1)
+	if bytes.Equal(off, body) {
+		t.Fatal("closing balance not found in the test statement")
+	}
+	stmt := filepath.Join(t.TempDir(), "off.xml")
+	if err := os.WriteFile(stmt, off, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	day, _ := payment.ParseDate("2026-11-26")
+	res, err := batch.Run(context.Background(), batch.Options{
+		NoticesPath: filepath.Join(dir, "notices.csv"), PaymentsPath: filepath.Join(dir, "events.jsonl"), Date: day,
+		Statements: []string{stmt},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Inputs.StatementWarnings) != 1 || !strings.Contains(res.Inputs.StatementWarnings[0], "do not add up") {
+		t.Fatalf("warnings %v", res.Inputs.StatementWarnings)
+	}
+	if res.Totals.ExceptionsByKind[reconcile.ExceptionMissingEvent] == 0 {
+		t.Fatalf("no three-way reconciliation: %v", res.Totals.ExceptionsByKind)
 	}
 }
