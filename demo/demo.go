@@ -51,15 +51,17 @@ type Options struct {
 
 // Summary is what the demo prints.
 type Summary struct {
-	Notices          int
-	NoticesByStatus  map[payment.NoticeStatus]int
-	Events           int
-	DeadLettered     int
-	Payments         int
-	Redelivered      int
-	Allocated        int
-	AllocatedAmount  payment.Money
-	Exceptions       map[reconcile.ExceptionKind]int
+	Notices         int
+	NoticesByStatus map[payment.NoticeStatus]int
+	Events          int
+	DeadLettered    int
+	Payments        int
+	Redelivered     int
+	Allocated       int
+	AllocatedAmount payment.Money
+	Exceptions      map[reconcile.ExceptionKind]int
+	// Open lists the open exceptions, as an accountant sees them.
+	Open             []reconcile.Exception
 	Confirmations    int
 	ConfirmedAtSink  int
 	SinkRejected     int
@@ -303,6 +305,7 @@ func tally(ctx context.Context, st store.Store, sum *Summary) error {
 		for _, e := range es {
 			sum.Exceptions[e.Kind]++
 		}
+		sum.Open = es
 		conf, err := tx.ListOutbox(ctx, store.OutboxConfirmation, "")
 		if err != nil {
 			return err
@@ -331,6 +334,19 @@ func (s Summary) Print(w io.Writer) {
 	fmt.Fprintf(w, "  exceptions (open):     %d  (%s)\n", total, counts(s.Exceptions))
 	fmt.Fprintf(w, "  confirmations:         %d  (delivered to the procedure system's sink %d, still due %d)\n",
 		s.Confirmations, s.ConfirmedAtSink, s.ConfirmationsDue)
+	if len(s.Open) > 0 {
+		fmt.Fprintf(w, "exceptions for the accountant:\n")
+	}
+	for _, e := range s.Open {
+		ev := e.Evidence
+		if r := []rune(ev); len(r) > 70 {
+			ev = string(r[:70]) + "…"
+		}
+		if len(e.Candidates) > 0 {
+			ev += " — suggested: " + strings.Join(e.Candidates, ", ")
+		}
+		fmt.Fprintf(w, "  %-17s %-24s %12s  %s\n", e.Kind, e.PaymentID, e.Amount, ev)
+	}
 }
 
 func counts[K ~string](m map[K]int) string {

@@ -12,6 +12,11 @@ func demoCmd(g *globals) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the main job on the embedded default (in-memory store, in-process transport) over testdata/demo",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The demo's output is its summary; its logs (every request, every
+			// payment) are there with --log-level info.
+			if !cmd.Flags().Changed("log-level") {
+				g.logLevel = "warn"
+			}
 			log, err := g.logger()
 			if err != nil {
 				return err
