@@ -257,7 +257,7 @@ func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment,
 			out.Exceptions = append(out.Exceptions, e)
 		}
 	}
-	if err := pr.applyStates(ctx, tx, group, d, out); err != nil {
+	if err := pr.applyStates(ctx, tx, group, payments, d, out); err != nil {
 		return err
 	}
 	detail, _ := json.Marshal(map[string]any{
@@ -277,7 +277,8 @@ func exceptionIDs(es []reconcile.Exception) []string {
 
 // applyStates writes the new notice statuses and enqueues a confirmation
 // for each notice that became paid or overpaid.
-func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[store.NoticeKey]payment.Notice, d reconcile.Decision, out *Outcome) error {
+func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[store.NoticeKey]payment.Notice,
+	payments map[string]payment.Payment, d reconcile.Decision, out *Outcome) error {
 	for _, st := range d.Notices {
 		k := store.NoticeKey{System: st.System, ID: st.NoticeID}
 		n, ok := group[k]
@@ -297,7 +298,7 @@ func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[sto
 		if !st.Status.Settled() || was.Settled() {
 			continue
 		}
-		if err := pr.confirm(ctx, tx, n, st, d); err != nil {
+		if err := pr.confirm(ctx, tx, n, st, payments, d); err != nil {
 			return err
 		}
 		out.Confirmed = append(out.Confirmed, k)
@@ -305,7 +306,8 @@ func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[sto
 	return nil
 }
 
-func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice, st reconcile.NoticeState, d reconcile.Decision) error {
+func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice, st reconcile.NoticeState,
+	payments map[string]payment.Payment, d reconcile.Decision) error {
 	c := Confirmation{
 		ID: ConfirmationID(n.System, n.ID), System: n.System, NoticeID: n.ID, Dossier: n.Dossier,
 		PaymentCode: n.Code, Status: st.Status, AmountDue: st.AmountDue, Paid: st.Paid, Allocations: []reconcile.Allocation{},
@@ -315,7 +317,12 @@ func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice,
 			c.Allocations = append(c.Allocations, a)
 		}
 	}
-	c.PaidAt = pr.now()
+	// Paid at: when the payment that completed the notice was made.
+	for _, a := range c.Allocations {
+		if at := payments[a.PaymentID].PaidAt; at.After(c.PaidAt) {
+			c.PaidAt = at
+		}
+	}
 	body, err := json.Marshal(c)
 	if err != nil {
 		return err

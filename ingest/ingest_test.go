@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"sort"
@@ -189,6 +190,14 @@ func TestRecordDecidesAndConfirmsOnce(t *testing.T) {
 		k := kconf[i]
 		if k.ID != c.ID+"|kafka" || k.Destination != ingest.ConfirmationKafkaDestination || string(k.Payload) != string(c.Payload) {
 			t.Errorf("Kafka copy %s (%s) of %s: %s", k.ID, k.Destination, c.ID, k.Payload)
+		}
+		// N1 was completed by payment B at 09:02: the confirmation says so.
+		var body ingest.Confirmation
+		if err := json.Unmarshal(c.Payload, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.NoticeID == "N1" && !body.PaidAt.Equal(base.Add(2*time.Minute)) {
+			t.Errorf("N1 confirmed paid at %v, want %v", body.PaidAt, base.Add(2*time.Minute))
 		}
 	}
 }
