@@ -46,6 +46,28 @@ type Reply struct {
 	Body        string
 }
 
+// ErrorReplies is the expected reply to a decode error wrapping each
+// sentinel; a field left zero fails the suite.
+type ErrorReplies struct {
+	Signature, Malformed, Amount, TooLarge, NotPayment Reply
+}
+
+// For returns r as Cases.Replies: each reply with Err set to a
+// *gateways.Error of gateway g wrapping its sentinel.
+func (r ErrorReplies) For(g payment.Gateway) []Reply {
+	with := func(r Reply, sentinel error) Reply {
+		r.Err = &gateways.Error{Gateway: g, Err: sentinel}
+		return r
+	}
+	return []Reply{
+		with(r.Signature, gateways.ErrSignature),
+		with(r.Malformed, gateways.ErrMalformed),
+		with(r.Amount, gateways.ErrAmount),
+		with(r.TooLarge, gateways.ErrTooLarge),
+		with(r.NotPayment, gateways.ErrNotPayment),
+	}
+}
+
 // Check is the invariant every decode result keeps, for tests and fuzz
 // targets: an error is a *gateways.Error of gateway g wrapping exactly one
 // sentinel and no payments; a success has at least one payment, each of g

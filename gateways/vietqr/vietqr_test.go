@@ -1,12 +1,8 @@
 package vietqr_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,70 +33,31 @@ func newDecoder(t testing.TB) *vietqr.Decoder {
 // read returns a file with the openssl signature from <file>.sig.
 func read(t testing.TB, name string) gateways.Raw {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := os.ReadFile(filepath.Join(dir, name+".sig"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gateways.Raw{Body: b, Headers: map[string]string{vietqr.HeaderSignature: strings.TrimSpace(string(sig))}}
+	return gatewaytest.ReadSigned(t, dir, name, vietqr.HeaderSignature)
 }
 
-func resign(body []byte) gateways.Raw {
-	mac := hmac.New(sha256.New, []byte(testSecret))
-	mac.Write(body)
-	return gateways.Raw{Body: body, Headers: map[string]string{vietqr.HeaderSignature: hex.EncodeToString(mac.Sum(nil))}}
-}
+var resign = gatewaytest.HMACHeader(vietqr.HeaderSignature, testSecret)
 
 func TestDecodeFiles(t *testing.T) {
 	t.Parallel()
-	dec := newDecoder(t)
-	tests := []struct {
-		file string
-		want error // nil: decodes, compared with <file>.golden
-	}{
-		{"valid.json", nil},
-		{"unicode_mbvcb.json", nil},
-		{"empty_content_no_ref.json", nil},
-		{"amount_string.json", nil},
-		{"tampered_amount.json", gateways.ErrSignature},
-		{"transfer_out.json", gateways.ErrNotPayment},
-		{"transfer_type_unknown.json", gateways.ErrMalformed},
-		{"fractional.json", payment.ErrAmountFractional},
-		{"zero.json", payment.ErrAmountZero},
-		{"negative.json", payment.ErrAmountNegative},
-		{"missing_id.json", gateways.ErrMalformed},
-		{"missing_content.json", gateways.ErrMalformed},
-		{"null_amount.json", gateways.ErrMalformed},
-		{"bad_date.json", gateways.ErrMalformed},
-		{"id_not_digits.json", gateways.ErrMalformed},
-		{"trailing_garbage.json", gateways.ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			ps, err := dec.Decode(read(t, tt.file))
-			if cerr := gatewaytest.Check(payment.GatewayVietQR, ps, err); cerr != nil {
-				t.Fatal(cerr)
-			}
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("Decode: %v", err)
-				}
-				gatewaytest.Golden(t, filepath.Join(dir, strings.TrimSuffix(tt.file, ".json")+".golden"), ps, *update)
-				return
-			}
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			var ae *payment.AmountError
-			if errors.As(err, &ae) != errors.Is(err, gateways.ErrAmount) {
-				t.Errorf("ErrAmount and *payment.AmountError must come together: %v", err)
-			}
-		})
-	}
+	gatewaytest.RunFileCases(t, newDecoder(t), payment.GatewayVietQR, dir, []gatewaytest.FileCase{
+		{File: "valid.json"},
+		{File: "unicode_mbvcb.json"},
+		{File: "empty_content_no_ref.json"},
+		{File: "amount_string.json"},
+		{File: "tampered_amount.json", Want: gateways.ErrSignature},
+		{File: "transfer_out.json", Want: gateways.ErrNotPayment},
+		{File: "transfer_type_unknown.json", Want: gateways.ErrMalformed},
+		{File: "fractional.json", Want: payment.ErrAmountFractional},
+		{File: "zero.json", Want: payment.ErrAmountZero},
+		{File: "negative.json", Want: payment.ErrAmountNegative},
+		{File: "missing_id.json", Want: gateways.ErrMalformed},
+		{File: "missing_content.json", Want: gateways.ErrMalformed},
+		{File: "null_amount.json", Want: gateways.ErrMalformed},
+		{File: "bad_date.json", Want: gateways.ErrMalformed},
+		{File: "id_not_digits.json", Want: gateways.ErrMalformed},
+		{File: "trailing_garbage.json", Want: gateways.ErrMalformed},
+	}, read, *update)
 }
 
 func TestSignatureHeader(t *testing.T) {
@@ -117,7 +74,7 @@ func TestSignatureHeader(t *testing.T) {
 		}
 	}
 	for name, h := range map[string]map[string]string{
-		"other secret": resignWith("another-secret-of-16b", raw.Body),
+		"other secret": gatewaytest.HMACHeader(vietqr.HeaderSignature, "another-secret-of-16b")(raw.Body).Headers,
 		"not hex":      {vietqr.HeaderSignature: "sha256=" + sig},
 		"short":        {vietqr.HeaderSignature: sig[:32]},
 		"empty":        {vietqr.HeaderSignature: ""},
@@ -126,12 +83,6 @@ func TestSignatureHeader(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrSignature", name, err)
 		}
 	}
-}
-
-func resignWith(secret string, body []byte) map[string]string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return map[string]string{vietqr.HeaderSignature: hex.EncodeToString(mac.Sum(nil))}
 }
 
 func TestConfigValidate(t *testing.T) {
@@ -143,58 +94,33 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	ge := func(s error) error { return &gateways.Error{Gateway: payment.GatewayVietQR, Err: s} }
 	const ct = "application/json"
 	ok := gatewaytest.Reply{Status: 200, ContentType: ct, Body: `{"success":true}`}
 	bad := gatewaytest.Reply{Status: 400, ContentType: ct, Body: `{"success":false}`}
-	with := func(r gatewaytest.Reply, err error) gatewaytest.Reply { r.Err = err; return r }
 	gatewaytest.RunDecoderTests(t, newDecoder(t), gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "valid.json"), read(t, "unicode_mbvcb.json"), read(t, "empty_content_no_ref.json")},
 		Tampered: []gateways.Raw{read(t, "tampered_amount.json")},
 		Resign:   resign,
 		Success:  ok,
 		Retry:    gatewaytest.Reply{Status: 500, ContentType: ct, Body: `{"success":false}`},
-		Replies: []gatewaytest.Reply{
-			with(bad, ge(gateways.ErrSignature)),
-			with(bad, ge(gateways.ErrMalformed)),
-			with(bad, ge(gateways.ErrAmount)),
-			{Err: ge(gateways.ErrTooLarge), Status: 413, ContentType: ct, Body: `{"success":false}`},
-			with(ok, ge(gateways.ErrNotPayment)),
-		},
+		Replies: gatewaytest.ErrorReplies{
+			Signature:  bad,
+			Malformed:  bad,
+			Amount:     bad,
+			TooLarge:   gatewaytest.Reply{Status: 413, ContentType: ct, Body: `{"success":false}`},
+			NotPayment: ok,
+		}.For(payment.GatewayVietQR),
 	})
 }
 
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds in %s: %v", dir, err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	gatewaytest.AddSeeds(f, filepath.Join(dir, "*.json"))
 	dec := newDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, raw := range []gateways.Raw{{Body: body}, resign(body)} {
-			ps, err := dec.Decode(raw)
-			if cerr := gatewaytest.Check(payment.GatewayVietQR, ps, err); cerr != nil {
-				t.Fatalf("%q: %v", raw.Body, cerr)
-			}
-		}
+		gatewaytest.CheckDecode(t, dec, payment.GatewayVietQR, gateways.Raw{Body: body}, resign(body))
 	})
 }
 
 func BenchmarkDecode(b *testing.B) {
-	dec := newDecoder(b)
-	raw := read(b, "valid.json")
-	b.SetBytes(int64(len(raw.Body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
+	gatewaytest.BenchmarkDecode(b, newDecoder(b), read(b, "valid.json"))
 }
