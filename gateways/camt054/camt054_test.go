@@ -1,9 +1,6 @@
 package camt054_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"os"
@@ -39,78 +36,35 @@ func newDecoder(t testing.TB) *camt054.Decoder {
 // read returns a file with the openssl signature from <file>.sig.
 func read(t testing.TB, name string) gateways.Raw {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := os.ReadFile(filepath.Join(dir, name+".sig"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gateways.Raw{Body: b, Headers: map[string]string{camt054.HeaderSignature: strings.TrimSpace(string(sig))}}
+	return gatewaytest.ReadSigned(t, dir, name, camt054.HeaderSignature)
 }
 
-func resign(body []byte) gateways.Raw {
-	mac := hmac.New(sha256.New, []byte(testSecret))
-	mac.Write(body)
-	return gateways.Raw{Body: body, Headers: map[string]string{camt054.HeaderSignature: hex.EncodeToString(mac.Sum(nil))}}
-}
+var resign = gatewaytest.HMACHeader(camt054.HeaderSignature, testSecret)
 
 func TestDecodeFiles(t *testing.T) {
 	t.Parallel()
-	dec := newDecoder(t)
-	tests := []struct {
-		file  string
-		want  error // nil: decodes, compared with <file>.golden
-		count int   // payments expected when want is nil
-	}{
-		{"vnd_credits_v08.xml", nil, 2},
-		{"vnd_fallbacks_v02.xml", nil, 2},
-		{"usd_credit.xml", nil, 1},
-		{"tampered_amount.xml", gateways.ErrSignature, 0},
-		{"debit_only.xml", gateways.ErrNotPayment, 0},
-		{"pending_only.xml", gateways.ErrNotPayment, 0},
-		{"reversal_only.xml", gateways.ErrNotPayment, 0},
-		{"fractional_vnd.xml", payment.ErrAmountFractional, 0},
-		{"negative.xml", payment.ErrAmountNegative, 0},
-		{"zero.xml", payment.ErrAmountZero, 0},
-		{"unknown_currency.xml", payment.ErrUnknownCurrency, 0},
-		{"usd_three_decimals.xml", payment.ErrAmountFractional, 0},
-		{"bad_credit_among_good.xml", payment.ErrAmountFractional, 0},
-		{"missing_booking_date.xml", gateways.ErrMalformed, 0},
-		{"bad_indicator.xml", gateways.ErrMalformed, 0},
-		{"duplicate_ref.xml", gateways.ErrMalformed, 0},
-		{"no_id_at_all.xml", gateways.ErrMalformed, 0},
-		{"not_camt054.xml", gateways.ErrMalformed, 0},
-		{"no_notification.xml", gateways.ErrMalformed, 0},
-		{"two_roots.xml", gateways.ErrMalformed, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			ps, err := dec.Decode(read(t, tt.file))
-			if cerr := gatewaytest.Check(payment.GatewayCamt054, ps, err); cerr != nil {
-				t.Fatal(cerr)
-			}
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("Decode: %v", err)
-				}
-				if len(ps) != tt.count {
-					t.Errorf("%d payments, want %d", len(ps), tt.count)
-				}
-				gatewaytest.Golden(t, filepath.Join(dir, strings.TrimSuffix(tt.file, ".xml")+".golden"), ps, *update)
-				return
-			}
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			var ae *payment.AmountError
-			if errors.As(err, &ae) != errors.Is(err, gateways.ErrAmount) {
-				t.Errorf("ErrAmount and *payment.AmountError must come together: %v", err)
-			}
-		})
-	}
+	gatewaytest.RunFileCases(t, newDecoder(t), payment.GatewayCamt054, dir, []gatewaytest.FileCase{
+		{File: "vnd_credits_v08.xml", Payments: 2},
+		{File: "vnd_fallbacks_v02.xml", Payments: 2},
+		{File: "usd_credit.xml", Payments: 1},
+		{File: "tampered_amount.xml", Want: gateways.ErrSignature},
+		{File: "debit_only.xml", Want: gateways.ErrNotPayment},
+		{File: "pending_only.xml", Want: gateways.ErrNotPayment},
+		{File: "reversal_only.xml", Want: gateways.ErrNotPayment},
+		{File: "fractional_vnd.xml", Want: payment.ErrAmountFractional},
+		{File: "negative.xml", Want: payment.ErrAmountNegative},
+		{File: "zero.xml", Want: payment.ErrAmountZero},
+		{File: "unknown_currency.xml", Want: payment.ErrUnknownCurrency},
+		{File: "usd_three_decimals.xml", Want: payment.ErrAmountFractional},
+		{File: "bad_credit_among_good.xml", Want: payment.ErrAmountFractional},
+		{File: "missing_booking_date.xml", Want: gateways.ErrMalformed},
+		{File: "bad_indicator.xml", Want: gateways.ErrMalformed},
+		{File: "duplicate_ref.xml", Want: gateways.ErrMalformed},
+		{File: "no_id_at_all.xml", Want: gateways.ErrMalformed},
+		{File: "not_camt054.xml", Want: gateways.ErrMalformed},
+		{File: "no_notification.xml", Want: gateways.ErrMalformed},
+		{File: "two_roots.xml", Want: gateways.ErrMalformed},
+	}, read, *update)
 }
 
 // realSamples returns the directory of the shared real samples. It skips
@@ -234,7 +188,6 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	ge := func(s error) error { return &gateways.Error{Gateway: payment.GatewayCamt054, Err: s} }
 	const ct = "text/plain; charset=utf-8"
 	gatewaytest.RunDecoderTests(t, newDecoder(t), gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "vnd_credits_v08.xml"), read(t, "vnd_fallbacks_v02.xml"), read(t, "usd_credit.xml")},
@@ -242,48 +195,28 @@ func TestConformance(t *testing.T) {
 		Resign:   resign,
 		Success:  gatewaytest.Reply{Status: 200, ContentType: ct, Body: "OK\n"},
 		Retry:    gatewaytest.Reply{Status: 503, ContentType: ct, Body: "retry later\n"},
-		Replies: []gatewaytest.Reply{
-			{Err: ge(gateways.ErrSignature), Status: 401, ContentType: ct, Body: "signature does not verify\n"},
-			{Err: ge(gateways.ErrMalformed), Status: 400, ContentType: ct, Body: "rejected\n"},
-			{Err: ge(gateways.ErrAmount), Status: 400, ContentType: ct, Body: "rejected\n"},
-			{Err: ge(gateways.ErrTooLarge), Status: 413, ContentType: ct, Body: "message too large\n"},
-			{Err: ge(gateways.ErrNotPayment), Status: 200, ContentType: ct, Body: "OK\n"},
-		},
+		Replies: gatewaytest.ErrorReplies{
+			Signature:  gatewaytest.Reply{Status: 401, ContentType: ct, Body: "signature does not verify\n"},
+			Malformed:  gatewaytest.Reply{Status: 400, ContentType: ct, Body: "rejected\n"},
+			Amount:     gatewaytest.Reply{Status: 400, ContentType: ct, Body: "rejected\n"},
+			TooLarge:   gatewaytest.Reply{Status: 413, ContentType: ct, Body: "message too large\n"},
+			NotPayment: gatewaytest.Reply{Status: 200, ContentType: ct, Body: "OK\n"},
+		}.For(payment.GatewayCamt054),
 	})
 }
 
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds in %s: %v", dir, err)
-	}
-	real, _ := filepath.Glob(filepath.Join(realDir, "camt054*.xml"))
-	for _, file := range append(files, real...) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+	gatewaytest.AddSeeds(f, filepath.Join(dir, "*.xml"))
+	// The shared real samples seed too where they are checked out.
+	if _, err := os.Stat(realDir); err == nil {
+		gatewaytest.AddSeeds(f, filepath.Join(realDir, "camt054*.xml"))
 	}
 	dec := newDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, raw := range []gateways.Raw{{Body: body}, resign(body)} {
-			ps, err := dec.Decode(raw)
-			if cerr := gatewaytest.Check(payment.GatewayCamt054, ps, err); cerr != nil {
-				t.Fatalf("%q: %v", raw.Body, cerr)
-			}
-		}
+		gatewaytest.CheckDecode(t, dec, payment.GatewayCamt054, gateways.Raw{Body: body}, resign(body))
 	})
 }
 
 func BenchmarkDecode(b *testing.B) {
-	dec := newDecoder(b)
-	raw := read(b, "vnd_credits_v08.xml")
-	b.SetBytes(int64(len(raw.Body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
+	gatewaytest.BenchmarkDecode(b, newDecoder(b), read(b, "vnd_credits_v08.xml"))
 }
