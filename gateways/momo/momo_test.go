@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,11 +39,7 @@ func newDecoder(t testing.TB) *momo.Decoder {
 
 func read(t testing.TB, name string) gateways.Raw {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gateways.Raw{Body: b}
+	return gatewaytest.ReadFile(t, dir, name)
 }
 
 // resign recomputes the signature of a JSON object body with the test
@@ -76,52 +70,25 @@ func resign(body []byte) gateways.Raw {
 
 func TestDecodeFiles(t *testing.T) {
 	t.Parallel()
-	dec := newDecoder(t)
-	tests := []struct {
-		file string
-		want error // nil: decodes, compared with <file>.golden
-	}{
-		{"valid.json", nil},
-		{"amount_as_string.json", nil},
-		{"extra_fields_napas.json", nil},
-		{"tampered_amount.json", gateways.ErrSignature},
-		{"tampered_orderinfo.json", gateways.ErrSignature},
-		{"empty_signature.json", gateways.ErrSignature},
-		{"no_signature.json", gateways.ErrSignature},
-		{"other_partner.json", gateways.ErrSignature},
-		{"failed.json", gateways.ErrNotPayment},
-		{"fractional.json", payment.ErrAmountFractional},
-		{"zero.json", payment.ErrAmountZero},
-		{"negative.json", payment.ErrAmountNegative},
-		{"amount_exponent.json", payment.ErrAmountNotNumeric},
-		{"missing_transid.json", gateways.ErrMalformed},
-		{"missing_extradata.json", gateways.ErrMalformed},
-		{"transid_not_digits.json", gateways.ErrMalformed},
-		{"bad_response_time.json", gateways.ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			ps, err := dec.Decode(read(t, tt.file))
-			if cerr := gatewaytest.Check(payment.GatewayMoMo, ps, err); cerr != nil {
-				t.Fatal(cerr)
-			}
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("Decode: %v", err)
-				}
-				gatewaytest.Golden(t, filepath.Join(dir, strings.TrimSuffix(tt.file, ".json")+".golden"), ps, *update)
-				return
-			}
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			var ae *payment.AmountError
-			if errors.As(err, &ae) != errors.Is(err, gateways.ErrAmount) {
-				t.Errorf("ErrAmount and *payment.AmountError must come together: %v", err)
-			}
-		})
-	}
+	gatewaytest.RunFileCases(t, newDecoder(t), payment.GatewayMoMo, dir, []gatewaytest.FileCase{
+		{File: "valid.json"},
+		{File: "amount_as_string.json"},
+		{File: "extra_fields_napas.json"},
+		{File: "tampered_amount.json", Want: gateways.ErrSignature},
+		{File: "tampered_orderinfo.json", Want: gateways.ErrSignature},
+		{File: "empty_signature.json", Want: gateways.ErrSignature},
+		{File: "no_signature.json", Want: gateways.ErrSignature},
+		{File: "other_partner.json", Want: gateways.ErrSignature},
+		{File: "failed.json", Want: gateways.ErrNotPayment},
+		{File: "fractional.json", Want: payment.ErrAmountFractional},
+		{File: "zero.json", Want: payment.ErrAmountZero},
+		{File: "negative.json", Want: payment.ErrAmountNegative},
+		{File: "amount_exponent.json", Want: payment.ErrAmountNotNumeric},
+		{File: "missing_transid.json", Want: gateways.ErrMalformed},
+		{File: "missing_extradata.json", Want: gateways.ErrMalformed},
+		{File: "transid_not_digits.json", Want: gateways.ErrMalformed},
+		{File: "bad_response_time.json", Want: gateways.ErrMalformed},
+	}, read, *update)
 }
 
 // TestSignedData checks the signed string against the one sign.sh gave
@@ -144,21 +111,21 @@ func TestSignedData(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	ge := func(s error) error { return &gateways.Error{Gateway: payment.GatewayMoMo, Err: s} }
 	const text = "text/plain; charset=utf-8"
+	rejected := gatewaytest.Reply{Status: 400, ContentType: text, Body: "rejected\n"}
 	gatewaytest.RunDecoderTests(t, newDecoder(t), gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "valid.json"), read(t, "amount_as_string.json"), read(t, "extra_fields_napas.json")},
 		Tampered: []gateways.Raw{read(t, "tampered_amount.json"), read(t, "tampered_orderinfo.json"), read(t, "no_signature.json")},
 		Resign:   resign,
 		Success:  gatewaytest.Reply{Status: 204},
 		Retry:    gatewaytest.Reply{Status: 500, ContentType: text, Body: "retry later\n"},
-		Replies: []gatewaytest.Reply{
-			{Err: ge(gateways.ErrSignature), Status: 400, ContentType: text, Body: "rejected\n"},
-			{Err: ge(gateways.ErrMalformed), Status: 400, ContentType: text, Body: "rejected\n"},
-			{Err: ge(gateways.ErrAmount), Status: 400, ContentType: text, Body: "rejected\n"},
-			{Err: ge(gateways.ErrTooLarge), Status: 413, ContentType: text, Body: "message too large\n"},
-			{Err: ge(gateways.ErrNotPayment), Status: 204},
-		},
+		Replies: gatewaytest.ErrorReplies{
+			Signature:  rejected,
+			Malformed:  rejected,
+			Amount:     rejected,
+			TooLarge:   gatewaytest.Reply{Status: 413, ContentType: text, Body: "message too large\n"},
+			NotPayment: gatewaytest.Reply{Status: 204},
+		}.For(payment.GatewayMoMo),
 	})
 }
 
@@ -171,25 +138,10 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds in %s: %v", dir, err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	gatewaytest.AddSeeds(f, filepath.Join(dir, "*.json"))
 	dec := newDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, raw := range []gateways.Raw{{Body: body}, resign(body)} {
-			ps, err := dec.Decode(raw)
-			if cerr := gatewaytest.Check(payment.GatewayMoMo, ps, err); cerr != nil {
-				t.Fatalf("%q: %v", raw.Body, cerr)
-			}
-		}
+		gatewaytest.CheckDecode(t, dec, payment.GatewayMoMo, gateways.Raw{Body: body}, resign(body))
 	})
 }
 
@@ -206,13 +158,5 @@ func TestStorableText(t *testing.T) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	dec := newDecoder(b)
-	raw := read(b, "valid.json")
-	b.SetBytes(int64(len(raw.Body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
+	gatewaytest.BenchmarkDecode(b, newDecoder(b), read(b, "valid.json"))
 }
