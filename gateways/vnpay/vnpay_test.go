@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -39,11 +38,7 @@ func newDecoder(t testing.TB) *vnpay.Decoder {
 
 func read(t testing.TB, name string) gateways.Raw {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gateways.Raw{Body: b}
+	return gatewaytest.ReadFile(t, dir, name)
 }
 
 // encode is PHP's urlencode written out byte by byte, independently of the
@@ -88,56 +83,29 @@ func resign(body []byte) gateways.Raw {
 
 func TestDecodeFiles(t *testing.T) {
 	t.Parallel()
-	dec := newDecoder(t)
-	tests := []struct {
-		file string
-		want error // nil: decodes, compared with <file>.golden
-	}{
-		{"domain_vector.query", nil},
-		{"unicode_orderinfo.query", nil},
-		{"no_banktranno.query", nil},
-		{"uppercase_hash.query", nil},
-		{"extra_unsigned_param.query", nil},
-		{"tampered_amount.query", gateways.ErrSignature},
-		{"empty_hash.query", gateways.ErrSignature},
-		{"no_hash.query", gateways.ErrSignature},
-		{"hash_type_sha256.query", gateways.ErrSignature},
-		{"other_terminal.query", gateways.ErrSignature},
-		{"failed.query", gateways.ErrNotPayment},
-		{"pending_status.query", gateways.ErrNotPayment},
-		{"fractional.query", payment.ErrAmountFractional},
-		{"zero.query", payment.ErrAmountZero},
-		{"negative.query", payment.ErrAmountNegative},
-		{"exponent.query", payment.ErrAmountNotNumeric},
-		{"unknown_currency.query", payment.ErrUnknownCurrency},
-		{"above_ceiling.query", payment.ErrAmountCeiling},
-		{"missing_transactionno.query", gateways.ErrMalformed},
-		{"missing_amount.query", gateways.ErrMalformed},
-		{"bad_paydate.query", gateways.ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			ps, err := dec.Decode(read(t, tt.file))
-			if cerr := gatewaytest.Check(payment.GatewayVNPay, ps, err); cerr != nil {
-				t.Fatal(cerr)
-			}
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("Decode: %v", err)
-				}
-				gatewaytest.Golden(t, filepath.Join(dir, strings.TrimSuffix(tt.file, ".query")+".golden"), ps, *update)
-				return
-			}
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			var ae *payment.AmountError
-			if errors.As(err, &ae) != errors.Is(err, gateways.ErrAmount) {
-				t.Errorf("ErrAmount and *payment.AmountError must come together: %v", err)
-			}
-		})
-	}
+	gatewaytest.RunFileCases(t, newDecoder(t), payment.GatewayVNPay, dir, []gatewaytest.FileCase{
+		{File: "domain_vector.query"},
+		{File: "unicode_orderinfo.query"},
+		{File: "no_banktranno.query"},
+		{File: "uppercase_hash.query"},
+		{File: "extra_unsigned_param.query"},
+		{File: "tampered_amount.query", Want: gateways.ErrSignature},
+		{File: "empty_hash.query", Want: gateways.ErrSignature},
+		{File: "no_hash.query", Want: gateways.ErrSignature},
+		{File: "hash_type_sha256.query", Want: gateways.ErrSignature},
+		{File: "other_terminal.query", Want: gateways.ErrSignature},
+		{File: "failed.query", Want: gateways.ErrNotPayment},
+		{File: "pending_status.query", Want: gateways.ErrNotPayment},
+		{File: "fractional.query", Want: payment.ErrAmountFractional},
+		{File: "zero.query", Want: payment.ErrAmountZero},
+		{File: "negative.query", Want: payment.ErrAmountNegative},
+		{File: "exponent.query", Want: payment.ErrAmountNotNumeric},
+		{File: "unknown_currency.query", Want: payment.ErrUnknownCurrency},
+		{File: "above_ceiling.query", Want: payment.ErrAmountCeiling},
+		{File: "missing_transactionno.query", Want: gateways.ErrMalformed},
+		{File: "missing_amount.query", Want: gateways.ErrMalformed},
+		{File: "bad_paydate.query", Want: gateways.ErrMalformed},
+	}, read, *update)
 }
 
 // TestDomainVector pins the canonical string and hash of the DOMAIN.md
@@ -196,21 +164,19 @@ func TestConformance(t *testing.T) {
 		return gatewaytest.Reply{Status: 200, ContentType: "application/json",
 			Body: `{"RspCode":"` + code + `","Message":"` + msg + `"}`}
 	}
-	withErr := func(r gatewaytest.Reply, err error) gatewaytest.Reply { r.Err = err; return r }
-	ge := func(s error) error { return &gateways.Error{Gateway: payment.GatewayVNPay, Err: s} }
 	gatewaytest.RunDecoderTests(t, dec, gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "domain_vector.query"), read(t, "unicode_orderinfo.query"), read(t, "no_banktranno.query")},
 		Tampered: []gateways.Raw{read(t, "tampered_amount.query"), read(t, "no_hash.query"), read(t, "empty_hash.query")},
 		Resign:   resign,
 		Success:  reply("00", "Confirm Success"),
 		Retry:    reply("99", "Unknown error"),
-		Replies: []gatewaytest.Reply{
-			withErr(reply("97", "Invalid Checksum"), ge(gateways.ErrSignature)),
-			withErr(reply("04", "Invalid amount"), ge(gateways.ErrAmount)),
-			withErr(reply("99", "Unknown error"), ge(gateways.ErrMalformed)),
-			withErr(reply("99", "Unknown error"), ge(gateways.ErrTooLarge)),
-			withErr(reply("00", "Confirm Success"), ge(gateways.ErrNotPayment)),
-		},
+		Replies: gatewaytest.ErrorReplies{
+			Signature:  reply("97", "Invalid Checksum"),
+			Amount:     reply("04", "Invalid amount"),
+			Malformed:  reply("99", "Unknown error"),
+			TooLarge:   reply("99", "Unknown error"),
+			NotPayment: reply("00", "Confirm Success"),
+		}.For(payment.GatewayVNPay),
 	})
 }
 
@@ -222,25 +188,10 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.query"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds in %s: %v", dir, err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	gatewaytest.AddSeeds(f, filepath.Join(dir, "*.query"))
 	dec := newDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, raw := range []gateways.Raw{{Body: body}, resign(body)} {
-			ps, err := dec.Decode(raw)
-			if cerr := gatewaytest.Check(payment.GatewayVNPay, ps, err); cerr != nil {
-				t.Fatalf("%q: %v", raw.Body, cerr)
-			}
-		}
+		gatewaytest.CheckDecode(t, dec, payment.GatewayVNPay, gateways.Raw{Body: body}, resign(body))
 	})
 }
 
@@ -262,13 +213,5 @@ func TestStorableText(t *testing.T) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	dec := newDecoder(b)
-	raw := read(b, "domain_vector.query")
-	b.SetBytes(int64(len(raw.Body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
+	gatewaytest.BenchmarkDecode(b, newDecoder(b), read(b, "domain_vector.query"))
 }
