@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,11 +37,7 @@ func newDecoder(t testing.TB) *zalopay.Decoder {
 
 func read(t testing.TB, name string) gateways.Raw {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gateways.Raw{Body: b}
+	return gatewaytest.ReadFile(t, dir, name)
 }
 
 // envelope wraps a data string in a callback signed with the test key2.
@@ -70,53 +65,26 @@ func resign(body []byte) gateways.Raw {
 
 func TestDecodeFiles(t *testing.T) {
 	t.Parallel()
-	dec := newDecoder(t)
-	tests := []struct {
-		file string
-		want error // nil: decodes, compared with <file>.golden
-	}{
-		{"docs_sample.json", nil},
-		{"unicode_embed.json", nil},
-		{"empty_embed.json", nil},
-		{"amount_string.json", nil},
-		{"uppercase_mac.json", nil},
-		{"no_type.json", nil},
-		{"tampered_amount.json", gateways.ErrSignature},
-		{"no_mac.json", gateways.ErrSignature},
-		{"type_agreement.json", gateways.ErrNotPayment},
-		{"type_unknown.json", gateways.ErrMalformed},
-		{"fractional.json", payment.ErrAmountFractional},
-		{"zero.json", payment.ErrAmountZero},
-		{"negative.json", payment.ErrAmountNegative},
-		{"missing_zp_trans_id.json", gateways.ErrMalformed},
-		{"missing_amount.json", gateways.ErrMalformed},
-		{"zp_trans_id_string.json", gateways.ErrMalformed},
-		{"bad_server_time.json", gateways.ErrMalformed},
-		{"not_json.json", gateways.ErrMalformed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			ps, err := dec.Decode(read(t, tt.file))
-			if cerr := gatewaytest.Check(payment.GatewayZaloPay, ps, err); cerr != nil {
-				t.Fatal(cerr)
-			}
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("Decode: %v", err)
-				}
-				gatewaytest.Golden(t, filepath.Join(dir, strings.TrimSuffix(tt.file, ".json")+".golden"), ps, *update)
-				return
-			}
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			var ae *payment.AmountError
-			if errors.As(err, &ae) != errors.Is(err, gateways.ErrAmount) {
-				t.Errorf("ErrAmount and *payment.AmountError must come together: %v", err)
-			}
-		})
-	}
+	gatewaytest.RunFileCases(t, newDecoder(t), payment.GatewayZaloPay, dir, []gatewaytest.FileCase{
+		{File: "docs_sample.json"},
+		{File: "unicode_embed.json"},
+		{File: "empty_embed.json"},
+		{File: "amount_string.json"},
+		{File: "uppercase_mac.json"},
+		{File: "no_type.json"},
+		{File: "tampered_amount.json", Want: gateways.ErrSignature},
+		{File: "no_mac.json", Want: gateways.ErrSignature},
+		{File: "type_agreement.json", Want: gateways.ErrNotPayment},
+		{File: "type_unknown.json", Want: gateways.ErrMalformed},
+		{File: "fractional.json", Want: payment.ErrAmountFractional},
+		{File: "zero.json", Want: payment.ErrAmountZero},
+		{File: "negative.json", Want: payment.ErrAmountNegative},
+		{File: "missing_zp_trans_id.json", Want: gateways.ErrMalformed},
+		{File: "missing_amount.json", Want: gateways.ErrMalformed},
+		{File: "zp_trans_id_string.json", Want: gateways.ErrMalformed},
+		{File: "bad_server_time.json", Want: gateways.ErrMalformed},
+		{File: "not_json.json", Want: gateways.ErrMalformed},
+	}, read, *update)
 }
 
 // TestDocsVector pins the mac of ZaloPay's documented sample (DOMAIN.md,
@@ -152,59 +120,35 @@ func TestOtherApp(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	ge := func(s error) error { return &gateways.Error{Gateway: payment.GatewayZaloPay, Err: s} }
-	reply := func(err error, code, msg string) gatewaytest.Reply {
-		return gatewaytest.Reply{Err: err, Status: 200, ContentType: "application/json",
+	reply := func(code, msg string) gatewaytest.Reply {
+		return gatewaytest.Reply{Status: 200, ContentType: "application/json",
 			Body: `{"return_code":` + code + `,"return_message":"` + msg + `"}`}
 	}
 	gatewaytest.RunDecoderTests(t, newDecoder(t), gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "docs_sample.json"), read(t, "unicode_embed.json"), read(t, "empty_embed.json")},
 		Tampered: []gateways.Raw{read(t, "tampered_amount.json"), read(t, "no_mac.json")},
 		Resign:   resign,
-		Success:  reply(nil, "1", "success"),
-		Retry:    reply(nil, "0", "retry"),
-		Replies: []gatewaytest.Reply{
-			reply(ge(gateways.ErrSignature), "-1", "mac not equal"),
-			reply(ge(gateways.ErrMalformed), "-1", "invalid callback"),
-			reply(ge(gateways.ErrAmount), "-1", "invalid callback"),
-			reply(ge(gateways.ErrTooLarge), "-1", "invalid callback"),
-			reply(ge(gateways.ErrNotPayment), "1", "success"),
-		},
+		Success:  reply("1", "success"),
+		Retry:    reply("0", "retry"),
+		Replies: gatewaytest.ErrorReplies{
+			Signature:  reply("-1", "mac not equal"),
+			Malformed:  reply("-1", "invalid callback"),
+			Amount:     reply("-1", "invalid callback"),
+			TooLarge:   reply("-1", "invalid callback"),
+			NotPayment: reply("1", "success"),
+		}.For(payment.GatewayZaloPay),
 	})
 }
 
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds in %s: %v", dir, err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	gatewaytest.AddSeeds(f, filepath.Join(dir, "*.json"))
 	dec := newDecoder(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// As a whole callback, and as the data string of a signed one.
-		for _, raw := range []gateways.Raw{{Body: body}, resign(body), envelope(string(body))} {
-			ps, err := dec.Decode(raw)
-			if cerr := gatewaytest.Check(payment.GatewayZaloPay, ps, err); cerr != nil {
-				t.Fatalf("%q: %v", raw.Body, cerr)
-			}
-		}
+		gatewaytest.CheckDecode(t, dec, payment.GatewayZaloPay, gateways.Raw{Body: body}, resign(body), envelope(string(body)))
 	})
 }
 
 func BenchmarkDecode(b *testing.B) {
-	dec := newDecoder(b)
-	raw := read(b, "docs_sample.json")
-	b.SetBytes(int64(len(raw.Body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := dec.Decode(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
+	gatewaytest.BenchmarkDecode(b, newDecoder(b), read(b, "docs_sample.json"))
 }
