@@ -67,12 +67,8 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	amounts := cfg.Amounts
-	if amounts.Ceiling.IsZero() {
-		amounts = payment.DefaultAmountPolicy()
-	}
 	return &Decoder{accessKey: cfg.AccessKey, secret: []byte(cfg.SecretKey), partnerCode: cfg.PartnerCode,
-		amounts: amounts, loc: payment.Location()}, nil
+		amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
 }
 
 // Gateway returns payment.GatewayMoMo.

@@ -71,11 +71,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	amounts := cfg.Amounts
-	if amounts.Ceiling.IsZero() {
-		amounts = payment.DefaultAmountPolicy()
-	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: amounts, loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
 }
 
 // Gateway returns payment.GatewayVietQR.

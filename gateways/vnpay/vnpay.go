@@ -67,11 +67,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	amounts := cfg.Amounts
-	if amounts.Ceiling.IsZero() {
-		amounts = payment.DefaultAmountPolicy()
-	}
-	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: amounts, loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
 }
 
 // Gateway returns payment.GatewayVNPay.

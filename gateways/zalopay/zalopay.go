@@ -68,11 +68,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	amounts := cfg.Amounts
-	if amounts.Ceiling.IsZero() {
-		amounts = payment.DefaultAmountPolicy()
-	}
-	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: amounts, loc: payment.Location()}, nil
+	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
 }
 
 // Gateway returns payment.GatewayZaloPay.
