@@ -89,3 +89,20 @@ func TestWriteCanonicalEqualsMarshal(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupDigits(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		lang Lang
+		want string
+	}{
+		{"1630000", LangVI, "1.630.000"}, {"1630000", LangEN, "1,630,000"}, {"0", LangVI, "0"},
+		{"999", LangVI, "999"}, {"1000", LangVI, "1.000"}, {"-50000", LangVI, "-50.000"},
+		{"1234.5", LangVI, "1.234,5"}, {"1234.5", LangEN, "1,234.5"}, {"100000000000", LangEN, "100,000,000,000"},
+	} {
+		if got := groupDigits(c.in, c.lang); got != c.want {
+			t.Errorf("groupDigits(%q, %s) = %q, want %q", c.in, c.lang, got, c.want)
+		}
+	}
+}

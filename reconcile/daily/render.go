@@ -326,6 +326,7 @@ func WriteHTML(w io.Writer, r Report, lang Lang) error {
 		"channel": t.channel,
 		"agency":  t.agency,
 		"local":   func(at *time.Time) string { return localTime(*at) },
+		"money":   func(a Amount) string { return groupDigits(a.String(), lang) },
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("report html template: %w", err)
@@ -344,4 +345,33 @@ func WriteHTML(w io.Writer, r Report, lang Lang) error {
 		return fmt.Errorf("write report html: %w", err)
 	}
 	return nil
+}
+
+// groupDigits writes a plain decimal for a reader: thousands grouped and
+// the decimal mark of the language (Vietnamese 1.170.000,5; English
+// 1,170,000.5). Only the printable page uses it; the data formats keep
+// plain decimals.
+func groupDigits(plain string, lang Lang) string {
+	thousands, mark := ".", ","
+	if lang == LangEN {
+		thousands, mark = ",", "."
+	}
+	sign := ""
+	if strings.HasPrefix(plain, "-") {
+		sign, plain = "-", plain[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(plain, ".")
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString(mark)
+		b.WriteString(frac)
+	}
+	return b.String()
 }
