@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-10s}
 n=0
-corpus_count() { find "$1" -type f 2>/dev/null | wc -l; }
+corpus_count() {
+	if [[ -d $1 ]]; then find "$1" -type f | wc -l; else echo 0; fi
+}
 while IFS= read -r dir; do
 	pkg=./$dir
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort -u); do
