@@ -29,10 +29,11 @@ type Outcome struct {
 // Processor records payments. It is safe for concurrent use: the store's
 // transactions and notice locks serialise what must be serial.
 type Processor struct {
-	store  store.Store
-	engine *reconcile.Engine
-	now    func() time.Time
-	log    *slog.Logger
+	store   store.Store
+	engine  *reconcile.Engine
+	now     func() time.Time
+	log     *slog.Logger
+	metrics *Metrics // optional
 }
 
 // New builds a processor. now is the clock (time.Now in production).
@@ -97,6 +98,7 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 	if err != nil {
 		return Outcome{}, fmt.Errorf("record payment %s: %w", p.ID, err)
 	}
+	pr.metrics.observe(string(p.Gateway), out)
 	if out.Redelivery {
 		pr.log.InfoContext(ctx, "payment redelivered; nothing new", slog.String("payment_id", p.ID))
 		return out, nil

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -304,3 +307,47 @@ func TestConcurrentProcessorsNoDoubleAllocation(t *testing.T) {
 }
 
 func newEngine() (*reconcile.Engine, error) { return reconcile.NewEngine(reconcile.Config{}) }
+
+func TestMetricsCountOutcomes(t *testing.T) {
+	t.Parallel()
+	notices, ps := scenario(t)
+	s := memory.New()
+	seed(t, s, notices...)
+	reg := prometheus.NewRegistry()
+	m, err := ingest.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := ingest.New(s, engine(t), clock, nil).WithMetrics(m)
+	for _, p := range append(ps, ps[0]) { // the first one redelivered
+		if _, err := pr.Record(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The scenario: A, E (vietqr), B, F (momo), C (vnpay), D (zalopay);
+	// C pays a paid notice, E a cancelled one, F names none; B completes
+	// N1, D pays N2 and N3 exactly.
+	want := `
+# HELP feerecon_notices_confirmed_total Notices that became paid and were confirmed (enqueued) to their procedure system.
+# TYPE feerecon_notices_confirmed_total counter
+feerecon_notices_confirmed_total 3
+# HELP feerecon_payment_exceptions_total Exceptions raised for a newly recorded payment, by kind.
+# TYPE feerecon_payment_exceptions_total counter
+feerecon_payment_exceptions_total{kind="cancelled_notice"} 1
+feerecon_payment_exceptions_total{kind="duplicate"} 1
+feerecon_payment_exceptions_total{kind="unmatched"} 1
+# HELP feerecon_payments_total Payment events recorded, by gateway and outcome (recorded, redelivered).
+# TYPE feerecon_payments_total counter
+feerecon_payments_total{gateway="momo",outcome="recorded"} 2
+feerecon_payments_total{gateway="vietqr",outcome="recorded"} 2
+feerecon_payments_total{gateway="vietqr",outcome="redelivered"} 1
+feerecon_payments_total{gateway="vnpay",outcome="recorded"} 1
+feerecon_payments_total{gateway="zalopay",outcome="recorded"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	if _, err := ingest.NewMetrics(reg); err == nil {
+		t.Error("registering twice on one registry succeeded")
+	}
+}

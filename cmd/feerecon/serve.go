@@ -281,7 +281,11 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	srv := &http.Server{Addr: c.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	pr := ingest.New(st, engine, time.Now, log)
+	ingestMetrics, err := ingest.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	pr := ingest.New(st, engine, time.Now, log).WithMetrics(ingestMetrics)
 	grp, gctx := errgroup.WithContext(ctx)
 	for _, gw := range decs.Gateways() {
 		dec := decs[gw]

@@ -215,6 +215,19 @@ func TestServeEndToEnd(t *testing.T) {
 	if len(view.Allocations) != 1 {
 		t.Fatalf("after the retried callback: %+v", view.Allocations)
 	}
+	// Operators see it in the metrics.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`feerecon_payments_total{gateway="vietqr",outcome="recorded"}`, `feerecon_payments_total{gateway="vietqr",outcome="redelivered"}`,
+		"feerecon_notices_confirmed_total", `feerecon_ingress_callbacks_total{gateway="vietqr"`, "feerecon_kafka_consumed_total"} {
+		if !bytes.Contains(metrics, []byte(m)) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 	// Systems that pull read the same confirmation on payments.confirmed.
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: kafkabus.TopicConfirmed, Partition: partitionOf(t, broker, "dvc-nghean/"+noticeID), MaxWait: 200 * time.Millisecond})
 	defer r.Close()
