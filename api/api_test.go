@@ -580,6 +580,20 @@ func TestExceptions(t *testing.T) {
 		if len(l.Exceptions) != 1 || l.Exceptions[0].Kind != reconcile.ExceptionMissingCredit || !l.Exceptions[0].Amount.Equal(vnd(70000)) {
 			t.Fatalf("missing_credit = %+v", l)
 		}
+		// Pages: one at a time, in id order, the cursor in next.
+		p1 := list("?limit=1")
+		if len(p1.Exceptions) != 1 || p1.Next != p1.Exceptions[0].ID || p1.Exceptions[0].Kind != reconcile.ExceptionLateEvent {
+			t.Fatalf("page 1 = %+v", p1)
+		}
+		p2 := list("?limit=1&after=" + url.QueryEscape(p1.Next))
+		if len(p2.Exceptions) != 1 || p2.Exceptions[0].Kind != reconcile.ExceptionMissingCredit {
+			t.Fatalf("page 2 = %+v", p2)
+		}
+		if p3 := list("?limit=1&after=" + url.QueryEscape(p2.Next)); len(p3.Exceptions) != 0 || p3.Next != "" {
+			t.Fatalf("page 3 = %+v", p3)
+		}
+		b.do("GET", "/v1/exceptions?limit=0", "", "").want(t, http.StatusBadRequest).apiError(t)
+		b.do("GET", "/v1/exceptions?limit=99999", "", "").want(t, http.StatusBadRequest).apiError(t)
 		b.do("GET", "/v1/exceptions?kind=bogus", "", "").want(t, http.StatusBadRequest).apiError(t)
 		b.do("GET", "/v1/exceptions?status=closed", "", "").want(t, http.StatusBadRequest)
 

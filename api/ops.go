@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,16 @@ func oneOf[T ~string](param, v string, allowed []T) (T, error) {
 // ExceptionList is the answer of GET /v1/exceptions.
 type ExceptionList struct {
 	Exceptions []reconcile.Exception `json:"exceptions"`
+	// Next, when set, is the after= value of the next page.
+	Next string `json:"next,omitempty"`
 }
+
+// Paging of GET /v1/exceptions: ?limit= (default DefaultPage, at most
+// MaxPage) and ?after=<id of the last exception seen>.
+const (
+	DefaultPage = 500
+	MaxPage     = 5000
+)
 
 // listExceptions: GET /v1/exceptions?status=&kind=.
 func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
@@ -50,13 +60,24 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	limit := DefaultPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPage {
+			return apiErr(http.StatusBadRequest, "bad query", fmt.Sprintf("limit %q: want 1 to %d", v, MaxPage))
+		}
+		limit = n
+	}
 	out := ExceptionList{Exceptions: []reconcile.Exception{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
-		l, err := tx.ListExceptions(r.Context(), store.ExceptionFilter{Status: status, Kind: kind})
+		l, err := tx.ListExceptions(r.Context(), store.ExceptionFilter{Status: status, Kind: kind, After: q.Get("after"), Limit: limit})
 		if err != nil {
 			return err
 		}
 		out.Exceptions = append(out.Exceptions, l...)
+		if len(l) == limit {
+			out.Next = l[len(l)-1].ID
+		}
 		return nil
 	}); err != nil {
 		return err

@@ -123,6 +123,10 @@ type ExceptionFilter struct {
 	Status    reconcile.ExceptionStatus
 	Kind      reconcile.ExceptionKind
 	PaymentID string
+	// After and Limit page through the list (ordered by id): only ids
+	// after After, at most Limit of them (0: all).
+	After string
+	Limit int
 }
 
 // Exceptions holds what needs an accountant.

@@ -439,6 +439,16 @@ func testExceptionsLifecycle(t *testing.T, s store.Store) {
 		if got.Evidence != "no code" || fmt.Sprint(got.Candidates) != "[dvc/A dvc/B]" || !got.Amount.Equal(p.Amount) {
 			t.Errorf("got %+v", got)
 		}
+		page, err := tx.ListExceptions(ctx, store.ExceptionFilter{Limit: 1})
+		must(t, err)
+		if len(page) != 1 || page[0].ID != miss.ID { // "missing_event|…" sorts before "unmatched|…"
+			t.Errorf("first page %+v", page)
+		}
+		page, err = tx.ListExceptions(ctx, store.ExceptionFilter{After: page[0].ID, Limit: 5})
+		must(t, err)
+		if len(page) != 1 || page[0].ID != e.ID {
+			t.Errorf("second page %+v", page)
+		}
 		list, err := tx.ListExceptions(ctx, store.ExceptionFilter{Kind: reconcile.ExceptionMissingEvent})
 		must(t, err)
 		if len(list) != 1 || list[0].StatementRef != "REF1" || list[0].PaymentID != "" {

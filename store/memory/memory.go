@@ -524,11 +524,14 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 	var out []reconcile.Exception
 	for _, e := range t.s.excs {
 		if (f.Status == "" || e.Status == f.Status) && (f.Kind == "" || e.Kind == f.Kind) &&
-			(f.PaymentID == "" || e.PaymentID == f.PaymentID) {
+			(f.PaymentID == "" || e.PaymentID == f.PaymentID) && e.ID > f.After {
 			out = append(out, cloneException(e))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
 	return out, nil
 }
 

@@ -512,8 +512,8 @@ func (t *tx) Exception(ctx context.Context, id string) (reconcile.Exception, err
 func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]reconcile.Exception, error) {
 	var rows []exceptionRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+exceptionCols+` FROM exceptions
-		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR payment_id = $3)
-		ORDER BY id`, string(f.Status), string(f.Kind), f.PaymentID)
+		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR payment_id = $3) AND id > $4
+		ORDER BY id LIMIT NULLIF($5, 0)`, string(f.Status), string(f.Kind), f.PaymentID, f.After, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions: %w", mapErr(err))
 	}
