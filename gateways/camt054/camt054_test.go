@@ -75,7 +75,7 @@ func realSamples(t *testing.T) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("real camt samples missing under CI=true: %v (clone the shared repository beside this one)", err)
 		}
-		t.Skipf("real camt samples not found at %s: %v", realDir, err)
+		t.Skipf("real camt samples not found at %s (a skip only outside CI): %v", realDir, err)
 	}
 	return realDir
 }
