@@ -152,7 +152,19 @@ func testNoticeUpdateVersions(t *testing.T, s store.Store) {
 		t.Errorf("amendment without version: %v", err)
 	}
 	am.Version = 2
+	oldDossier := am.Dossier
+	am.Dossier = "000.00.20.H40-261121-0777"
 	inTx(t, s, func(tx store.Tx) error { return tx.UpdateNotice(ctx, am) })
+	inTx(t, s, func(tx store.Tx) error {
+		now, err := tx.NoticesByDossier(ctx, reconcile.DossierKey(string(am.Dossier)))
+		must(t, err)
+		was, err := tx.NoticesByDossier(ctx, reconcile.DossierKey(string(oldDossier)))
+		must(t, err)
+		if len(now) != 1 || len(was) != 0 {
+			t.Errorf("after the dossier code changed: new %v, old %v", ids(now), ids(was))
+		}
+		return nil
+	})
 	stale := am
 	stale.Version = 2
 	stale.PayerName = "Lê Văn Cường"
@@ -618,6 +630,9 @@ func testRollback(t *testing.T, s store.Store) {
 		must(t, tx.CreateNotice(ctx, n))
 		must(t, tx.InsertPayment(ctx, p))
 		must(t, tx.InsertAllocation(ctx, reconcile.Allocation{PaymentID: p.ID, NoticeSystem: "dvc", NoticeID: "R", Amount: p.Amount, Rule: reconcile.RulePaymentCode}))
+		must(t, tx.LinkPayment(ctx, p.ID, []store.NoticeKey{{System: "dvc", ID: "R"}}))
+		must(t, tx.UpsertException(ctx, reconcile.Exception{ID: "duplicate|" + p.ID, Kind: reconcile.ExceptionDuplicate,
+			PaymentID: p.ID, Amount: p.Amount, Status: reconcile.ExceptionOpen, CreatedAt: base}))
 		must(t, tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "x", Entity: "notice:dvc/R"}))
 		return boom
 	})
@@ -645,8 +660,26 @@ func testRollback(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	// The store still works.
+	// The store still works, and nothing of the rolled-back links,
+	// allocations and exceptions is found through any lookup.
 	inTx(t, s, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) })
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, p) })
+	inTx(t, s, func(tx store.Tx) error {
+		as, err := tx.AllocationsByNotice(ctx, "dvc", "R")
+		must(t, err)
+		bp, err := tx.AllocationsByPayment(ctx, p.ID)
+		must(t, err)
+		ps, err := tx.PaymentsByNotice(ctx, "dvc", "R")
+		must(t, err)
+		ks, err := tx.LinkedNotices(ctx, p.ID)
+		must(t, err)
+		es, err := tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
+		must(t, err)
+		if len(as)+len(bp)+len(ps)+len(ks)+len(es) != 0 {
+			t.Errorf("rolled back rows still found: %v %v %v %v %v", as, bp, ps, ks, es)
+		}
+		return nil
+	})
 }
 
 func testPaymentLinks(t *testing.T, s store.Store) {

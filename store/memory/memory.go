@@ -43,13 +43,20 @@ type Store struct {
 	payments map[string]payment.Payment
 	byTxn    map[string]string // gateway|txn -> payment id
 	allocs   map[allocKey]reconcile.Allocation
-	refs     map[allocKey]bool
-	excs     map[string]reconcile.Exception
-	outbox   map[string]store.OutboxMessage
-	reports  map[reportKey]store.Report
-	reportID map[string]bool
-	stmts    map[string][]store.StatementLine
-	audit    []store.AuditEntry
+	// Secondary indexes, so that a transaction's lookups cost what the
+	// matching rows cost, not a scan of the store.
+	allocsByNotice  map[noticeKey]map[string]bool
+	allocsByPayment map[string]map[noticeKey]bool
+	refsByNotice    map[noticeKey]map[string]bool
+	refsByPayment   map[string]map[noticeKey]bool
+	excsByPayment   map[string]map[string]bool
+	byDossierKey    map[string]map[noticeKey]bool
+	excs            map[string]reconcile.Exception
+	outbox          map[string]store.OutboxMessage
+	reports         map[reportKey]store.Report
+	reportID        map[string]bool
+	stmts           map[string][]store.StatementLine
+	audit           []store.AuditEntry
 }
 
 var _ store.Store = (*Store)(nil)
@@ -62,12 +69,18 @@ func New() *Store {
 		payments: map[string]payment.Payment{},
 		byTxn:    map[string]string{},
 		allocs:   map[allocKey]reconcile.Allocation{},
-		refs:     map[allocKey]bool{},
-		excs:     map[string]reconcile.Exception{},
-		outbox:   map[string]store.OutboxMessage{},
-		reports:  map[reportKey]store.Report{},
-		reportID: map[string]bool{},
-		stmts:    map[string][]store.StatementLine{},
+
+		allocsByNotice:  map[noticeKey]map[string]bool{},
+		allocsByPayment: map[string]map[noticeKey]bool{},
+		refsByNotice:    map[noticeKey]map[string]bool{},
+		refsByPayment:   map[string]map[noticeKey]bool{},
+		excsByPayment:   map[string]map[string]bool{},
+		byDossierKey:    map[string]map[noticeKey]bool{},
+		excs:            map[string]reconcile.Exception{},
+		outbox:          map[string]store.OutboxMessage{},
+		reports:         map[reportKey]store.Report{},
+		reportID:        map[string]bool{},
+		stmts:           map[string][]store.StatementLine{},
 	}
 }
 
@@ -123,6 +136,44 @@ func setMap[K comparable, V any](t *tx, m map[K]V, k K, v V) {
 	m[k] = v
 }
 
+// addToSet adds member m to the set idx[k], undoably.
+func addToSet[K, M comparable](t *tx, idx map[K]map[M]bool, k K, m M) {
+	set := idx[k]
+	if set == nil {
+		set = map[M]bool{}
+		idx[k] = set
+	}
+	if set[m] {
+		return
+	}
+	set[m] = true
+	t.undo = append(t.undo, func() { delete(idx[k], m) })
+}
+
+// removeFromSet removes member m from the set idx[k], undoably.
+func removeFromSet[K, M comparable](t *tx, idx map[K]map[M]bool, k K, m M) {
+	if !idx[k][m] {
+		return
+	}
+	delete(idx[k], m)
+	t.undo = append(t.undo, func() {
+		if idx[k] == nil {
+			idx[k] = map[M]bool{}
+		}
+		idx[k][m] = true
+	})
+}
+
+// sortedKeys returns the members of a set in order.
+func sortedKeys[M interface{ ~string }](set map[M]bool) []M {
+	out := make([]M, 0, len(set))
+	for m := range set {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
 func delMap[K comparable, V any](t *tx, m map[K]V, k K) {
 	old, had := m[k]
 	if !had {
@@ -160,6 +211,7 @@ func (t *tx) CreateNotice(ctx context.Context, n payment.Notice) error {
 	}
 	setMap(t, t.s.notices, k, cloneNotice(n))
 	setMap(t, t.s.byCode, n.Code, k)
+	addToSet(t, t.s.byDossierKey, reconcile.DossierKey(string(n.Dossier)), k)
 	return nil
 }
 
@@ -177,6 +229,10 @@ func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
 	}
 	if old.Code != n.Code {
 		return fmt.Errorf("notice %s/%s: payment code cannot change: %w", n.System, n.ID, store.ErrConflict)
+	}
+	if old.Dossier != n.Dossier {
+		removeFromSet(t, t.s.byDossierKey, reconcile.DossierKey(string(old.Dossier)), k)
+		addToSet(t, t.s.byDossierKey, reconcile.DossierKey(string(n.Dossier)), k)
 	}
 	setMap(t, t.s.notices, k, cloneNotice(n))
 	return nil
@@ -240,10 +296,8 @@ func (t *tx) NoticeByCode(ctx context.Context, code payment.PaymentCode) (paymen
 
 func (t *tx) NoticesByDossier(ctx context.Context, key string) ([]payment.Notice, error) {
 	var out []payment.Notice
-	for _, n := range t.s.notices {
-		if reconcile.DossierKey(string(n.Dossier)) == key {
-			out = append(out, cloneNotice(n))
-		}
+	for k := range t.s.byDossierKey[key] {
+		out = append(out, cloneNotice(t.s.notices[k]))
 	}
 	sortNotices(out)
 	return out, nil
@@ -358,17 +412,16 @@ func (t *tx) LinkPayment(ctx context.Context, paymentID string, notices []store.
 		if _, ok := t.s.notices[noticeKey{k.System, k.ID}]; !ok {
 			return fmt.Errorf("link payment %s to %s/%s: %w", paymentID, k.System, k.ID, store.ErrNotFound)
 		}
-		setMap(t, t.s.refs, allocKey{paymentID, noticeKey{k.System, k.ID}}, true)
+		addToSet(t, t.s.refsByNotice, noticeKey{k.System, k.ID}, paymentID)
+		addToSet(t, t.s.refsByPayment, paymentID, noticeKey{k.System, k.ID})
 	}
 	return nil
 }
 
 func (t *tx) PaymentsByNotice(ctx context.Context, system, noticeID string) ([]payment.Payment, error) {
 	var out []payment.Payment
-	for k := range t.s.refs {
-		if k.notice == (noticeKey{system, noticeID}) {
-			out = append(out, t.s.payments[k.payment])
-		}
+	for id := range t.s.refsByNotice[noticeKey{system, noticeID}] {
+		out = append(out, t.s.payments[id])
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].PaidAt.Equal(out[j].PaidAt) {
@@ -381,10 +434,8 @@ func (t *tx) PaymentsByNotice(ctx context.Context, system, noticeID string) ([]p
 
 func (t *tx) LinkedNotices(ctx context.Context, paymentID string) ([]store.NoticeKey, error) {
 	var out []store.NoticeKey
-	for k := range t.s.refs {
-		if k.payment == paymentID {
-			out = append(out, store.NoticeKey{System: k.notice.system, ID: k.notice.id})
-		}
+	for k := range t.s.refsByPayment[paymentID] {
+		out = append(out, store.NoticeKey{System: k.system, ID: k.id})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].System != out[j].System {
@@ -420,23 +471,24 @@ func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error
 		return fmt.Errorf("allocation %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, store.ErrAlreadyExists)
 	}
 	total := a.Amount.Amount
-	for ok2, x := range t.s.allocs {
-		if ok2.payment == a.PaymentID {
-			total = total.Add(x.Amount.Amount)
-		}
+	for n := range t.s.allocsByPayment[a.PaymentID] {
+		total = total.Add(t.s.allocs[allocKey{a.PaymentID, n}].Amount.Amount)
 	}
 	if total.GreaterThan(p.Amount.Amount) {
 		return fmt.Errorf("allocations of payment %s would sum to %s, more than %s: %w", a.PaymentID, total, p.Amount, store.ErrConflict)
 	}
 	setMap(t, t.s.allocs, k, a)
+	addToSet(t, t.s.allocsByNotice, nk, a.PaymentID)
+	addToSet(t, t.s.allocsByPayment, a.PaymentID, nk)
 	return nil
 }
 
 func (t *tx) DeleteAllocations(ctx context.Context, system, noticeID string) error {
-	for k := range t.s.allocs {
-		if k.notice == (noticeKey{system, noticeID}) {
-			delMap(t, t.s.allocs, k)
-		}
+	nk := noticeKey{system, noticeID}
+	for _, id := range sortedKeys(t.s.allocsByNotice[nk]) {
+		delMap(t, t.s.allocs, allocKey{id, nk})
+		removeFromSet(t, t.s.allocsByNotice, nk, id)
+		removeFromSet(t, t.s.allocsByPayment, id, nk)
 	}
 	return nil
 }
@@ -456,10 +508,9 @@ func sortAllocs(as []reconcile.Allocation) {
 
 func (t *tx) AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error) {
 	var out []reconcile.Allocation
-	for k, a := range t.s.allocs {
-		if k.notice == (noticeKey{system, noticeID}) {
-			out = append(out, a)
-		}
+	nk := noticeKey{system, noticeID}
+	for id := range t.s.allocsByNotice[nk] {
+		out = append(out, t.s.allocs[allocKey{id, nk}])
 	}
 	sortAllocs(out)
 	return out, nil
@@ -467,10 +518,8 @@ func (t *tx) AllocationsByNotice(ctx context.Context, system, noticeID string) (
 
 func (t *tx) AllocationsByPayment(ctx context.Context, paymentID string) ([]reconcile.Allocation, error) {
 	var out []reconcile.Allocation
-	for k, a := range t.s.allocs {
-		if k.payment == paymentID {
-			out = append(out, a)
-		}
+	for nk := range t.s.allocsByPayment[paymentID] {
+		out = append(out, t.s.allocs[allocKey{paymentID, nk}])
 	}
 	sortAllocs(out)
 	return out, nil
@@ -509,6 +558,9 @@ func (t *tx) UpsertException(ctx context.Context, e reconcile.Exception) error {
 		e.Status = reconcile.ExceptionOpen
 	}
 	setMap(t, t.s.excs, e.ID, cloneException(e))
+	if e.PaymentID != "" {
+		addToSet(t, t.s.excsByPayment, e.PaymentID, e.ID)
+	}
 	return nil
 }
 
@@ -522,10 +574,19 @@ func (t *tx) Exception(ctx context.Context, id string) (reconcile.Exception, err
 
 func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]reconcile.Exception, error) {
 	var out []reconcile.Exception
-	for _, e := range t.s.excs {
+	match := func(e reconcile.Exception) {
 		if (f.Status == "" || e.Status == f.Status) && (f.Kind == "" || e.Kind == f.Kind) &&
 			(f.PaymentID == "" || e.PaymentID == f.PaymentID) && e.ID > f.After {
 			out = append(out, cloneException(e))
+		}
+	}
+	if f.PaymentID != "" {
+		for id := range t.s.excsByPayment[f.PaymentID] {
+			match(t.s.excs[id])
+		}
+	} else {
+		for _, e := range t.s.excs {
+			match(e)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -553,9 +614,10 @@ func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at
 }
 
 func (t *tx) DeleteExceptionsForPayment(ctx context.Context, paymentID string) error {
-	for id, e := range t.s.excs {
-		if e.PaymentID == paymentID && e.Status == reconcile.ExceptionOpen {
+	for _, id := range sortedKeys(t.s.excsByPayment[paymentID]) {
+		if t.s.excs[id].Status == reconcile.ExceptionOpen {
 			delMap(t, t.s.excs, id)
+			removeFromSet(t, t.s.excsByPayment, paymentID, id)
 		}
 	}
 	return nil
