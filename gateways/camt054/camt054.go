@@ -2,9 +2,6 @@ package camt054
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -95,20 +92,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 }
 
 func (d *Decoder) verify(raw gateways.Raw) error {
-	sig := raw.Header(HeaderSignature)
-	if sig == "" {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s is missing", HeaderSignature)
-	}
-	sum, err := hex.DecodeString(sig)
-	if err != nil {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s is not hex", HeaderSignature)
-	}
-	mac := hmac.New(sha256.New, d.secret)
-	mac.Write(raw.Body)
-	if !hmac.Equal(sum, mac.Sum(nil)) {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s does not match", HeaderSignature)
-	}
-	return nil
+	return gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret)
 }
 
 // ParseNotification reads a camt.054 document of any version (element

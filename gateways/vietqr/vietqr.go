@@ -2,9 +2,6 @@ package vietqr
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,20 +109,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 }
 
 func (d *Decoder) verify(raw gateways.Raw) error {
-	sig := raw.Header(HeaderSignature)
-	if sig == "" {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s is missing", HeaderSignature)
-	}
-	sum, err := hex.DecodeString(sig)
-	if err != nil {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s is not hex", HeaderSignature)
-	}
-	mac := hmac.New(sha256.New, d.secret)
-	mac.Write(raw.Body)
-	if !hmac.Equal(sum, mac.Sum(nil)) {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s does not match", HeaderSignature)
-	}
-	return nil
+	return gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret)
 }
 
 func (d *Decoder) normalise(n notification) (payment.Payment, error) {
