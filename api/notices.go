@@ -132,24 +132,6 @@ func notFound(err error, what string) error {
 	return err
 }
 
-// sameContent reports whether two notices say the same thing, leaving out
-// what feerecon owns (code, status, version).
-func sameContent(a, b payment.Notice) bool {
-	if a.ID != b.ID || a.System != b.System || a.Dossier != b.Dossier || a.Agency != b.Agency ||
-		a.PayerName != b.PayerName || !a.Total.Equal(b.Total) || !a.IssuedAt.Equal(b.IssuedAt) ||
-		!a.DueAt.Equal(b.DueAt) || a.TreasuryAccount != b.TreasuryAccount || len(a.Items) != len(b.Items) {
-		return false
-	}
-	for i := range a.Items {
-		x, y := a.Items[i], b.Items[i]
-		if x.FeeType != y.FeeType || x.Kind != y.Kind || !x.Amount.Equal(y.Amount) ||
-			x.BudgetChapter != y.BudgetChapter || x.BudgetSubitem != y.BudgetSubitem {
-			return false
-		}
-	}
-	return true
-}
-
 // problems validates a requested notice: payment.Notice's rules plus the
 // configured amount ceiling.
 func (s *Server) problems(n payment.Notice) []string {
@@ -225,7 +207,7 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request) error {
 			old, err := tx.Notice(ctx, n.System, n.ID)
 			switch {
 			case err == nil:
-				if !sameContent(old, n) {
+				if !old.SameContent(n) {
 					return apiErr(http.StatusConflict,
 						"notice "+n.ID+" exists with a different body; amend it with PUT "+links(n.ID).Self)
 				}
@@ -353,7 +335,7 @@ func (s *Server) amendNotice(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if sameContent(old, n) {
+		if old.SameContent(n) {
 			v, err = view(old, allocs)
 			return err
 		}

@@ -155,3 +155,34 @@ func (n Notice) Problems() []string {
 	}
 	return probs
 }
+
+// Equal reports whether two notice lines are the same, amounts compared as
+// money (currency and value, so 1000 equals 1000.0).
+func (it NoticeItem) Equal(o NoticeItem) bool {
+	return it.FeeType == o.FeeType && it.Kind == o.Kind && it.Amount.Equal(o.Amount) &&
+		it.BudgetChapter == o.BudgetChapter && it.BudgetSubitem == o.BudgetSubitem
+}
+
+// SameContent reports whether n and o say the same thing as their issuing
+// system wrote it, leaving out what feerecon owns: the payment code, the
+// status and the version. A resubmitted notice with the same content is a
+// redelivery, not an amendment.
+func (n Notice) SameContent(o Notice) bool {
+	if n.ID != o.ID || n.System != o.System || n.Dossier != o.Dossier || n.Agency != o.Agency ||
+		n.PayerName != o.PayerName || !n.Total.Equal(o.Total) || !n.IssuedAt.Equal(o.IssuedAt) ||
+		!n.DueAt.Equal(o.DueAt) || n.TreasuryAccount != o.TreasuryAccount || len(n.Items) != len(o.Items) {
+		return false
+	}
+	for i := range n.Items {
+		if !n.Items[i].Equal(o.Items[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether n and o are the same notice in every field, money
+// and times compared as values.
+func (n Notice) Equal(o Notice) bool {
+	return n.SameContent(o) && n.Code == o.Code && n.Status == o.Status && n.Version == o.Version
+}

@@ -267,3 +267,14 @@ type Audit interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	AuditTrail(ctx context.Context, entity string) ([]AuditEntry, error)
 }
+
+// StatusOnly reports whether n differs from old in its status alone, at the
+// same version: the one change UpdateNotice accepts without a new version
+// (the engine's decision, not an amendment by the issuing system).
+func StatusOnly(old, n payment.Notice) bool {
+	if old.Version != n.Version {
+		return false
+	}
+	old.Status = n.Status
+	return old.Equal(n)
+}

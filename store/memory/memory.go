@@ -224,7 +224,7 @@ func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
 	if !ok {
 		return fmt.Errorf("notice %s/%s: %w", n.System, n.ID, store.ErrNotFound)
 	}
-	if old.Version != n.Version-1 && !(old.Version == n.Version && statusOnly(old, n)) {
+	if old.Version != n.Version-1 && !store.StatusOnly(old, n) {
 		return fmt.Errorf("notice %s/%s version %d over stored %d: %w", n.System, n.ID, n.Version, old.Version, store.ErrConflict)
 	}
 	if old.Code != n.Code {
@@ -251,31 +251,6 @@ func (t *tx) SetNoticeStatus(ctx context.Context, system, id string, status paym
 	n.Status = status
 	setMap(t, t.s.notices, k, n)
 	return nil
-}
-
-// statusOnly reports whether n differs from old in its status alone, which
-// the engine changes without a new version.
-func statusOnly(old, n payment.Notice) bool {
-	old.Status = n.Status
-	return noticesEqual(old, n)
-}
-
-func noticesEqual(a, b payment.Notice) bool {
-	if len(a.Items) != len(b.Items) {
-		return false
-	}
-	for i := range a.Items {
-		x, y := a.Items[i], b.Items[i]
-		if x.FeeType != y.FeeType || x.Kind != y.Kind || !x.Amount.Equal(y.Amount) ||
-			x.BudgetChapter != y.BudgetChapter || x.BudgetSubitem != y.BudgetSubitem {
-			return false
-		}
-	}
-	a.Items, b.Items = nil, nil
-	return a.ID == b.ID && a.System == b.System && a.Dossier == b.Dossier && a.Code == b.Code &&
-		a.Agency == b.Agency && a.PayerName == b.PayerName && a.Total.Equal(b.Total) &&
-		a.IssuedAt.Equal(b.IssuedAt) && a.DueAt.Equal(b.DueAt) && a.TreasuryAccount == b.TreasuryAccount &&
-		a.Status == b.Status && a.Version == b.Version
 }
 
 func (t *tx) Notice(ctx context.Context, system, id string) (payment.Notice, error) {

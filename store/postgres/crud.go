@@ -126,12 +126,7 @@ func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
 	if old.Code != n.Code {
 		return fmt.Errorf("notice %s/%s: payment code cannot change: %w", n.System, n.ID, store.ErrConflict)
 	}
-	statusOnly := false
-	if old.Version == n.Version {
-		cmp := old
-		cmp.Status = n.Status
-		statusOnly = noticesEqual(cmp, n)
-	}
+	statusOnly := store.StatusOnly(old, n)
 	if old.Version != n.Version-1 && !statusOnly {
 		return fmt.Errorf("notice %s/%s version %d over stored %d: %w", n.System, n.ID, n.Version, old.Version, store.ErrConflict)
 	}
@@ -150,23 +145,6 @@ func (t *tx) UpdateNotice(ctx context.Context, n payment.Notice) error {
 		return fmt.Errorf("update notice %s/%s items: %w", n.System, n.ID, mapErr(err))
 	}
 	return t.insertItems(ctx, n)
-}
-
-func noticesEqual(a, b payment.Notice) bool {
-	if len(a.Items) != len(b.Items) {
-		return false
-	}
-	for i := range a.Items {
-		x, y := a.Items[i], b.Items[i]
-		if x.FeeType != y.FeeType || x.Kind != y.Kind || !x.Amount.Equal(y.Amount) ||
-			x.BudgetChapter != y.BudgetChapter || x.BudgetSubitem != y.BudgetSubitem {
-			return false
-		}
-	}
-	return a.ID == b.ID && a.System == b.System && a.Dossier == b.Dossier && a.Code == b.Code &&
-		a.Agency == b.Agency && a.PayerName == b.PayerName && a.Total.Equal(b.Total) &&
-		a.IssuedAt.Equal(b.IssuedAt) && a.DueAt.Equal(b.DueAt) && a.TreasuryAccount == b.TreasuryAccount &&
-		a.Status == b.Status && a.Version == b.Version
 }
 
 func (t *tx) SetNoticeStatus(ctx context.Context, system, id string, status payment.NoticeStatus) error {
