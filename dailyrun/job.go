@@ -39,14 +39,12 @@ var (
 	ErrStoredReport = errors.New("stored report does not match its SHA-256")
 )
 
-// Config configures a Job. Zero values take the defaults.
+// Config configures a Job. Zero values take the defaults, except in
+// DayRules, where CreditWindowDays 0 is T+0 (daily.DefaultDayRules has
+// the usual T+1).
 type Config struct {
-	// Cutoff closes the business day (time of day, Asia/Ho_Chi_Minh); 0 is
-	// daily.DefaultCutoff (24:00).
-	Cutoff time.Duration
-	// CreditWindowDays is N in T+N (daily.Input.CreditWindowDays): 0 is
-	// daily.DefaultCreditWindowDays, daily.NoCreditWindow is T+0.
-	CreditWindowDays int
+	// DayRules: the business day's cut-off and the credit window T+N.
+	daily.DayRules
 	// Engine configures the reference extraction of the
 	// amount_date_reference link rule (the same engine as matching).
 	Engine reconcile.Config
@@ -63,11 +61,8 @@ type Config struct {
 // Validate reports all problems at once.
 func (c Config) Validate() error {
 	var errs []error
-	if c.Cutoff < 0 || c.Cutoff > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("%w: cut-off %s not within (0, 24h]", ErrConfig, c.Cutoff))
-	}
-	if c.CreditWindowDays != daily.NoCreditWindow && (c.CreditWindowDays < 0 || c.CreditWindowDays > daily.MaxCreditWindowDays) {
-		errs = append(errs, fmt.Errorf("%w: credit window %d days not within 0…%d", ErrConfig, c.CreditWindowDays, daily.MaxCreditWindowDays))
+	for _, p := range c.Problems() {
+		errs = append(errs, fmt.Errorf("%w: %s", ErrConfig, p))
 	}
 	switch c.Lang {
 	case "", daily.LangVI, daily.LangEN:
@@ -78,23 +73,6 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%w: engine: %w", ErrConfig, err))
 	}
 	return errors.Join(errs...)
-}
-
-func (c Config) window() int {
-	switch c.CreditWindowDays {
-	case 0:
-		return daily.DefaultCreditWindowDays
-	case daily.NoCreditWindow:
-		return 0
-	}
-	return c.CreditWindowDays
-}
-
-func (c Config) cutoff() time.Duration {
-	if c.Cutoff == 0 {
-		return daily.DefaultCutoff
-	}
-	return c.Cutoff
 }
 
 // Job reconciles business days over a store.
@@ -133,19 +111,11 @@ func NewJob(st store.Store, cfg Config) (*Job, error) {
 	return &Job{st: st, cfg: cfg, eng: eng, log: log}, nil
 }
 
-// Cutoff is the job's business-day cut-off.
-func (j *Job) Cutoff() time.Duration { return j.cfg.cutoff() }
+// DayRules are the job's business-day rules.
+func (j *Job) DayRules() daily.DayRules { return j.cfg.DayRules }
 
 // Lang is the job's rendering language.
 func (j *Job) Lang() daily.Lang { return j.cfg.Lang }
-
-// DayStart and DayEnd bound business day d: [DayStart, DayEnd).
-func DayStart(d payment.Date, cutoff time.Duration) time.Time {
-	return d.AddDays(-1).Start().Add(cutoff)
-}
-
-// DayEnd is when business day d closes: d's midnight plus the cut-off.
-func DayEnd(d payment.Date, cutoff time.Duration) time.Time { return d.Start().Add(cutoff) }
 
 // ReportOutboxID is the outbox id (the treasury's Idempotency-Key) of a
 // report version; reportID (daily.ReportID) names the version already.
@@ -317,13 +287,13 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 // load reads what business day date needs, and the stored latest report
 // versions by agency.
 func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.Input, map[string]*daily.Report, error) {
-	cut, n := j.cfg.cutoff(), j.cfg.window()
-	in := daily.Input{BusinessDate: date, Cutoff: cut, CreditWindowDays: j.cfg.CreditWindowDays, ExtractRefs: j.extract}
+	rules := j.cfg.DayRules
+	in := daily.Input{BusinessDate: date, DayRules: rules, ExtractRefs: j.extract}
 	// Payments of days date−N … date (earlier ones still wait for their
 	// credit), plus those after the cut-off on date's calendar day: they
 	// can explain a credit booked on the day.
-	from := DayStart(date.AddDays(-n), cut)
-	to := DayEnd(date, cut)
+	from := rules.WindowStart(date)
+	to := rules.DayEnd(date)
 	if end := date.AddDays(1).Start(); end.After(to) {
 		to = end
 	}
@@ -348,7 +318,7 @@ func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.I
 	}
 
 	// Notices issued on the day, and every notice an allocation names.
-	ns, err := tx.ListNotices(ctx, DayStart(date, cut), DayEnd(date, cut))
+	ns, err := tx.ListNotices(ctx, rules.DayStart(date), rules.DayEnd(date))
 	if err != nil {
 		return in, nil, fmt.Errorf("notices: %w", err)
 	}
@@ -403,7 +373,7 @@ func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.I
 	}
 
 	// Statement and settlement lines booked date−N … date+N.
-	lines, err := tx.StatementLines(ctx, date.AddDays(-n), date.AddDays(n))
+	lines, err := tx.StatementLines(ctx, date.AddDays(-rules.CreditWindowDays), date.AddDays(rules.CreditWindowDays))
 	if err != nil {
 		return in, nil, fmt.Errorf("statement lines: %w", err)
 	}

@@ -26,7 +26,7 @@ func (c *clock) now() time.Time { return c.t }
 
 func newJob(t testing.TB, st store.Store, c *clock) *dailyrun.Job {
 	t.Helper()
-	j, err := dailyrun.NewJob(st, dailyrun.Config{Clock: c.now})
+	j, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestJobAgencyFilter(t *testing.T) {
 
 func TestConfigValidateReportsAll(t *testing.T) {
 	t.Parallel()
-	err := dailyrun.Config{Cutoff: 25 * time.Hour, CreditWindowDays: 99, Lang: "fr"}.Validate()
+	err := dailyrun.Config{DayRules: daily.DayRules{Cutoff: 25 * time.Hour, CreditWindowDays: 99}, Lang: "fr"}.Validate()
 	if !errors.Is(err, dailyrun.ErrConfig) {
 		t.Fatalf("err = %v", err)
 	}
@@ -400,7 +400,7 @@ func TestConfigValidateReportsAll(t *testing.T) {
 			t.Errorf("%q missing from %v", want, err)
 		}
 	}
-	if err := (dailyrun.Config{CreditWindowDays: daily.NoCreditWindow, Cutoff: 16 * time.Hour}).Validate(); err != nil {
+	if err := (dailyrun.Config{DayRules: daily.DayRules{CreditWindowDays: 0, Cutoff: 16 * time.Hour}}).Validate(); err != nil {
 		t.Errorf("valid config: %v", err)
 	}
 }

@@ -42,10 +42,12 @@ var _ DayRunner = (*Job)(nil)
 
 // SchedulerConfig configures a Scheduler. Zero values take the defaults.
 type SchedulerConfig struct {
-	// Cutoff closes the business day (as the Job's); default 24:00.
+	// Cutoff closes the business day (the Job's daily.DayRules.Cutoff);
+	// 0 is 24:00.
 	Cutoff time.Duration
 	// Grace is waited after the cut-off before the day is run, for late
-	// callbacks and statements; default 30m.
+	// callbacks and statements; 0 is no grace (the commands' default is
+	// DefaultGrace).
 	Grace time.Duration
 	// CatchUpDays bounds how far back a (re)started scheduler runs days
 	// whose ALL report is missing; default 7 (the day just closed and the
@@ -75,8 +77,8 @@ func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Schedule
 	if st == nil || job == nil {
 		errs = append(errs, fmt.Errorf("%w: scheduler: nil store or job", ErrConfig))
 	}
-	if cfg.Cutoff < 0 || cfg.Cutoff > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("%w: scheduler: cut-off %s not within (0, 24h]", ErrConfig, cfg.Cutoff))
+	for _, p := range (daily.DayRules{Cutoff: cfg.Cutoff}).Problems() {
+		errs = append(errs, fmt.Errorf("%w: scheduler: %s", ErrConfig, p))
 	}
 	if cfg.Grace < 0 || cfg.Grace > 24*time.Hour || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 {
 		errs = append(errs, fmt.Errorf("%w: scheduler: negative duration or grace over 24h", ErrConfig))
@@ -86,12 +88,6 @@ func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Schedule
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
-	}
-	if cfg.Cutoff == 0 {
-		cfg.Cutoff = daily.DefaultCutoff
-	}
-	if cfg.Grace == 0 {
-		cfg.Grace = DefaultGrace
 	}
 	if cfg.CatchUpDays == 0 {
 		cfg.CatchUpDays = DefaultCatchUpDays
@@ -114,7 +110,9 @@ func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Schedule
 }
 
 // due is when business day d may be run: its cut-off plus the grace.
-func (s *Scheduler) due(d payment.Date) time.Time { return DayEnd(d, s.cfg.Cutoff).Add(s.cfg.Grace) }
+func (s *Scheduler) due(d payment.Date) time.Time {
+	return daily.DayRules{Cutoff: s.cfg.Cutoff}.DayEnd(d).Add(s.cfg.Grace)
+}
 
 // LastClosed is the latest business day whose cut-off plus grace is at or
 // before now.

@@ -103,11 +103,11 @@ func TestSchedulerStepCatchUpOnce(t *testing.T) {
 	st := memoryStore()
 	loadDay(t, st)
 	clk := newFakeClock(at(27, 0, 20)) // before 00:00 + 30m grace: the 26th is not due yet
-	job, err := dailyrun.NewJob(st, dailyrun.Config{Clock: clk.Now})
+	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, CatchUpDays: 3})
+	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestSchedulerCutoffAndFirstDay(t *testing.T) {
 	t.Parallel()
 	st := memoryStore()
 	clk := newFakeClock(at(26, 17, 0))
-	job, err := dailyrun.NewJob(st, dailyrun.Config{Clock: clk.Now, Cutoff: 16*time.Hour + 30*time.Minute})
+	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DayRules{Cutoff: 16*time.Hour + 30*time.Minute, CreditWindowDays: 1}, Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,16 +166,41 @@ func TestSchedulerCutoffAndFirstDay(t *testing.T) {
 	}
 }
 
+// Grace 0 is no grace: a day is due at its cut-off itself.
+func TestSchedulerZeroGraceRunsAtTheCutoff(t *testing.T) {
+	t.Parallel()
+	st := memoryStore()
+	clk := newFakeClock(at(26, 16, 30))
+	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DayRules{Cutoff: 16*time.Hour + 30*time.Minute, CreditWindowDays: 1}, Clock: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Cutoff: 16*time.Hour + 30*time.Minute, FirstDay: businessDate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.LastClosed(at(26, 16, 29)); got.String() != "2026-11-25" {
+		t.Errorf("LastClosed a minute before the cut-off = %s, want 2026-11-25", got)
+	}
+	ran, next, err := s.Step(context.Background())
+	if err != nil || !slices.Equal(dates(ran), []string{"2026-11-26"}) {
+		t.Fatalf("at the cut-off ran %v, %v; want the 26th", dates(ran), err)
+	}
+	if want := at(27, 16, 30); !next.Equal(want) {
+		t.Errorf("next %v, want %v", next, want)
+	}
+}
+
 func TestSchedulerRunRetriesWithBackoff(t *testing.T) {
 	t.Parallel()
 	st := memoryStore()
 	clk := newFakeClock(at(27, 0, 40))
-	job, err := dailyrun.NewJob(st, dailyrun.Config{Clock: clk.Now})
+	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runner := &flakyRunner{job: job, fail: 2}
-	s, err := dailyrun.NewScheduler(st, runner, dailyrun.SchedulerConfig{Clock: clk, CatchUpDays: 1,
+	s, err := dailyrun.NewScheduler(st, runner, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 1,
 		MinBackoff: time.Minute, MaxBackoff: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -236,11 +261,11 @@ func TestSchedulerFailingDayDoesNotBlockOthers(t *testing.T) {
 	t.Parallel()
 	st := memoryStore()
 	clk := newFakeClock(at(27, 1, 0))
-	job, err := dailyrun.NewJob(st, dailyrun.Config{Clock: clk.Now})
+	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dailyrun.NewScheduler(st, failDay{job: job, bad: "2026-11-24"}, dailyrun.SchedulerConfig{Clock: clk, CatchUpDays: 3})
+	s, err := dailyrun.NewScheduler(st, failDay{job: job, bad: "2026-11-24"}, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,8 +70,7 @@ func reconcileCmd(g *globals) *cobra.Command {
 	f.StringSliceVar(&prefixes, "code-prefix", []string{payment.DefaultCodePrefix}, "payment-code prefixes")
 	f.StringArrayVar(&o.Statements, "statement", nil, "camt.053 bank statement (repeatable): adds the three-way reconciliation")
 	f.StringArrayVar(&o.Settlements, "settlement", nil, "e-wallet settlement CSV (repeatable): adds the three-way reconciliation")
-	f.DurationVar(&o.Cutoff, "cutoff", 0, "business-day cut-off as time since midnight, e.g. 16h30m (default: end of day)")
-	f.IntVar(&o.CreditWindowDays, "credit-window-days", 0, "N in T+N for missing_credit (default 1)")
+	dayRulesFlags(f, &o.DayRules)
 	f.StringVar(&lang, "lang", "vi", "language of the daily report files: vi or en")
 	return c
 }

@@ -91,8 +91,7 @@ Running it again with nothing new stores nothing.`,
 	f.StringVar(&agency, "agency", "", "only this agency's report (ALL for the total)")
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&lang, "lang", string(daily.LangVI), "language of the report files: vi or en")
-	f.DurationVar(&cfg.Cutoff, "cutoff", 0, "business-day cut-off as time since midnight, e.g. 16h30m (default: end of day)")
-	f.IntVar(&cfg.CreditWindowDays, "credit-window-days", 0, "N in T+N for missing_credit (default 1)")
+	dayRulesFlags(f, &cfg.DayRules)
 	f.StringSliceVar(&prefixes, "code-prefix", []string{payment.DefaultCodePrefix}, "payment-code prefixes")
 	f.StringVar(&cfg.Destination, "destination", dailyrun.DefaultDestination, "outbox destination of the treasury webhook")
 	return c

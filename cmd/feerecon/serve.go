@@ -35,6 +35,7 @@ import (
 	"github.com/feerecon/feerecon/noticefeed"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store/postgres"
 )
 
@@ -53,14 +54,12 @@ type serveConfig struct {
 	// holds its signing secret.
 	Webhooks string
 	Secrets  gatewaySecrets
-	// Daily reconciliation: the business day closes at Cutoff (time since
-	// midnight, Asia/Ho_Chi_Minh; 0 is 24:00); the day is run ReportGrace
-	// after it. ReportsFrom (YYYY-MM-DD, optional) is the first day ever
-	// reported.
-	Cutoff           time.Duration
-	ReportGrace      time.Duration
-	CreditWindowDays int
-	ReportsFrom      string
+	// Daily reconciliation: the business day's rules (cut-off, credit
+	// window); the day is run ReportGrace after its cut-off (0: at once).
+	// ReportsFrom (YYYY-MM-DD, optional) is the first day ever reported.
+	DayRules    daily.DayRules
+	ReportGrace time.Duration
+	ReportsFrom string
 }
 
 // webhookFile is the shape of --webhooks:
@@ -133,9 +132,7 @@ func (c serveConfig) Validate() error {
 	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
 		probs = append(probs, err.Error())
 	}
-	if err := (dailyrun.Config{Cutoff: c.Cutoff, CreditWindowDays: c.CreditWindowDays}).Validate(); err != nil {
-		probs = append(probs, err.Error())
-	}
+	probs = append(probs, c.DayRules.Problems()...)
 	if c.ReportGrace < 0 || c.ReportGrace > 24*time.Hour {
 		probs = append(probs, fmt.Sprintf("--report-grace %s not within 0…24h", c.ReportGrace))
 	}
@@ -218,9 +215,8 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.BankBIN, "collection-bin", envOr("FEERECON_COLLECTION_BIN", ""), "NAPAS BIN of the collecting bank (VietQR)")
 	f.StringVar(&c.Account, "collection-account", envOr("FEERECON_COLLECTION_ACCOUNT", ""), "collection account printed on VietQR codes")
 	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
-	f.DurationVar(&c.Cutoff, "cutoff", 0, "business-day cut-off as time since midnight, e.g. 16h30m (default: end of day, 24:00)")
-	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs")
-	f.IntVar(&c.CreditWindowDays, "credit-window-days", 0, "N in T+N for missing_credit (default 1)")
+	dayRulesFlags(f, &c.DayRules)
+	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")
 	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""), "first business day ever reported, YYYY-MM-DD (catch-up never goes before it)")
 	return cmd
 }
@@ -387,7 +383,7 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *pos
 		defer statements.Close()
 		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
 	})
-	job, err := dailyrun.NewJob(st, dailyrun.Config{Cutoff: c.Cutoff, CreditWindowDays: c.CreditWindowDays,
+	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: c.DayRules,
 		Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log})
 	if err != nil {
 		return &usageError{err}
@@ -398,7 +394,7 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *pos
 			return usagef("--reports-from: %v", err)
 		}
 	}
-	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.Cutoff, Grace: c.ReportGrace,
+	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
 		FirstDay: first, Logger: log})
 	if err != nil {
 		return &usageError{err}

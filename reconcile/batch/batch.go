@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -52,9 +51,9 @@ type Options struct {
 	// join the exceptions and WriteReport also writes the daily reports.
 	Statements  []string
 	Settlements []string
-	// Cutoff and CreditWindowDays as daily.Input takes them (0: defaults).
-	Cutoff           time.Duration
-	CreditWindowDays int
+	// DayRules of the three-way reconciliation: the cut-off and the credit
+	// window, as daily.Input takes them (CreditWindowDays 0 is T+0).
+	daily.DayRules
 	// Lang of the daily report files; default Vietnamese.
 	Lang daily.Lang
 }
@@ -77,6 +76,7 @@ func (o Options) Validate() error {
 	if (len(o.Statements) > 0 || len(o.Settlements) > 0) && o.Date.IsZero() {
 		probs = append(probs, "a business date is required with statements or settlements")
 	}
+	probs = append(probs, o.Problems()...)
 	if len(probs) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalidOptions, strings.Join(probs, "; "))
 	}

@@ -64,21 +64,15 @@ func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
 	// The credit window looks back: events of earlier days still waiting
 	// for their credit take part, decided together with the day's (the
 	// engine is order-independent, so the day's decisions are unchanged).
-	window := o.CreditWindowDays
-	if window == 0 {
-		window = daily.DefaultCreditWindowDays
-	} else if window == daily.NoCreditWindow {
-		window = 0
-	}
 	scratch := &Result{Lines: map[string]int{}}
 	all, _, err := readPayments(o.PaymentsPath, payment.Date{}, policy, scratch)
 	if err != nil {
 		return err
 	}
-	first := o.Date.AddDays(-window)
+	first := o.Date.AddDays(-o.CreditWindowDays)
 	var window3 []payment.Payment
 	for _, p := range all {
-		if !payment.DateOf(p.PaidAt).Before(first) {
+		if !o.BusinessDay(p.PaidAt).Before(first) {
 			window3 = append(window3, p)
 		}
 	}
@@ -93,7 +87,7 @@ func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
 		return keys
 	}
 	out, err := daily.Reconcile(daily.Input{
-		BusinessDate: o.Date, Cutoff: o.Cutoff, CreditWindowDays: o.CreditWindowDays,
+		BusinessDate: o.Date, DayRules: o.DayRules,
 		Notices: notices, NoticeStates: d.Notices, Payments: payments,
 		Allocations: d.Allocations, Exceptions: d.Exceptions,
 		StatementLines: lines, SettlementLines: wallet, ExtractRefs: extract,

@@ -14,6 +14,7 @@ import (
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/batch"
+	"github.com/feerecon/feerecon/reconcile/daily"
 )
 
 // Issue 5, batch form: --statement and --settlement add the three-way
@@ -27,7 +28,7 @@ func TestBatchThreeWay(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := "../../testdata/daily"
-	res, err := batch.Run(context.Background(), batch.Options{
+	res, err := batch.Run(context.Background(), batch.Options{DayRules: daily.DefaultDayRules(),
 		NoticesPath: filepath.Join(dir, "notices.csv"), PaymentsPath: filepath.Join(dir, "events.jsonl"), Date: day,
 		Statements:  []string{filepath.Join(dir, "statement.camt053.xml")},
 		Settlements: []string{filepath.Join(dir, "settlement.vnpay.csv")},
@@ -110,7 +111,7 @@ func TestBatchAcceptsTheNoticesPrefixes(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, _ := payment.ParseDate("2026-11-26")
-	res, err := batch.Run(context.Background(), batch.Options{NoticesPath: filepath.Join(dir, "n.csv"), PaymentsPath: filepath.Join(dir, "p.jsonl"), Date: day})
+	res, err := batch.Run(context.Background(), batch.Options{DayRules: daily.DefaultDayRules(), NoticesPath: filepath.Join(dir, "n.csv"), PaymentsPath: filepath.Join(dir, "p.jsonl"), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestNoticesFileAsSpreadsheetsWriteIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, _ := payment.ParseDate("2026-11-26")
-	res, err := batch.Run(context.Background(), batch.Options{NoticesPath: filepath.Join(dir, "n.csv"), PaymentsPath: filepath.Join(dir, "p.jsonl"), Date: day})
+	res, err := batch.Run(context.Background(), batch.Options{DayRules: daily.DefaultDayRules(), NoticesPath: filepath.Join(dir, "n.csv"), PaymentsPath: filepath.Join(dir, "p.jsonl"), Date: day})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestBatchStatementThatDoesNotBalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	day, _ := payment.ParseDate("2026-11-26")
-	res, err := batch.Run(context.Background(), batch.Options{
+	res, err := batch.Run(context.Background(), batch.Options{DayRules: daily.DefaultDayRules(),
 		NoticesPath: filepath.Join(dir, "notices.csv"), PaymentsPath: filepath.Join(dir, "events.jsonl"), Date: day,
 		Statements: []string{stmt},
 	})

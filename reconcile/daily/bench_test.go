@@ -33,6 +33,7 @@ func benchDay(b *testing.B, n int) daily.Input {
 	start := day.Start()
 	subitems := []string{"2752", "2764", "2767", "2768", "2771"}
 	in := daily.Input{
+		DayRules:        daily.DefaultDayRules(),
 		BusinessDate:    day,
 		Notices:         make([]payment.Notice, 0, n),
 		Payments:        make([]payment.Payment, 0, n),

@@ -326,7 +326,7 @@ func TestHTMLLanguages(t *testing.T) {
 
 func TestInputValidation(t *testing.T) {
 	t.Parallel()
-	ok := daily.Input{BusinessDate: businessDate, Now: nowV1}
+	ok := daily.Input{DayRules: daily.DefaultDayRules(), BusinessDate: businessDate, Now: nowV1}
 	if _, err := daily.Reconcile(ok); err != nil {
 		t.Fatalf("empty day: %v", err)
 	}
@@ -396,16 +396,35 @@ func TestBusinessDayCutoff(t *testing.T) {
 		{time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), 17 * time.Hour, "2026-11-27"}, // 17:00 in Hà Nội
 	}
 	for _, tc := range tests {
-		c := tc.cutoff
-		if c == 0 {
-			c = daily.DefaultCutoff
-		}
-		if got := daily.BusinessDay(tc.at, c).String(); got != tc.want {
+		r := daily.DayRules{Cutoff: tc.cutoff}
+		if got := r.BusinessDay(tc.at).String(); got != tc.want {
 			t.Errorf("BusinessDay(%s, %s) = %s, want %s", tc.at, tc.cutoff, got, tc.want)
 		}
 	}
 	if daily.FormatCutoff(0) != "24:00:00" || daily.FormatCutoff(17*time.Hour+30*time.Minute) != "17:30:00" {
 		t.Error("FormatCutoff")
+	}
+	// Business day 2026-11-27 under a 17:00 cut-off is [11-26 17:00, 11-27 17:00);
+	// with T+2 its window opens at business day 11-25's start.
+	r := daily.DayRules{Cutoff: 17 * time.Hour, CreditWindowDays: 2}
+	d := payment.Date{Year: 2026, Month: 11, Day: 27}
+	if got, want := r.DayStart(d), time.Date(2026, 11, 26, 17, 0, 0, 0, loc); !got.Equal(want) {
+		t.Errorf("DayStart = %s, want %s", got, want)
+	}
+	if got, want := r.DayEnd(d), time.Date(2026, 11, 27, 17, 0, 0, 0, loc); !got.Equal(want) {
+		t.Errorf("DayEnd = %s, want %s", got, want)
+	}
+	if got, want := r.WindowStart(d), time.Date(2026, 11, 24, 17, 0, 0, 0, loc); !got.Equal(want) {
+		t.Errorf("WindowStart = %s, want %s", got, want)
+	}
+	if r.BusinessDay(r.DayStart(d)) != d || r.BusinessDay(r.DayEnd(d).Add(-time.Nanosecond)) != d || r.BusinessDay(r.DayEnd(d)) == d {
+		t.Error("BusinessDay disagrees with [DayStart, DayEnd)")
+	}
+	if got := (daily.DayRules{CreditWindowDays: 0}).Problems(); len(got) != 0 {
+		t.Errorf("T+0 is refused: %v", got)
+	}
+	if got := (daily.DayRules{CreditWindowDays: -1}).Problems(); len(got) != 1 {
+		t.Errorf("a negative window is accepted: %v", got)
 	}
 }
 
@@ -418,7 +437,7 @@ func TestCutoffAndWindowChangeTheDay(t *testing.T) {
 	all := append(append([]payment.Payment(nil), d.events...), d.late...)
 	in := d.input(m, all, nowV2, nil)
 	in.Cutoff = 17 * time.Hour
-	in.CreditWindowDays = daily.NoCreditWindow
+	in.CreditWindowDays = 0
 	res := reconcileOK(t, in)
 	r := byAgency(t, res, daily.AgencyAll)
 	for _, p := range r.Payments {

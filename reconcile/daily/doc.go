@@ -9,7 +9,7 @@
 // # Business day and cut-off
 //
 // An event belongs to business day D when it is paid before D's cut-off and
-// at or after D−1's (Input.Cutoff, a time of day in Asia/Ho_Chi_Minh;
+// at or after D−1's (DayRules.Cutoff, a time of day in Asia/Ho_Chi_Minh;
 // default 24:00, i.e. the calendar day). Statement lines belong to their
 // booking date, settlement lines to their settled date.
 //
@@ -32,7 +32,7 @@
 //     day) that no payment event explains; StatementRef = AcctSvcrRef, else
 //     EndToEndId (else statement#seq), or the wallet transaction id;
 //   - missing_credit: a payment of day T without a credit by the end of
-//     T+N (Input.CreditWindowDays, default 1); raised on every run from T+N
+//     T+N (DayRules.CreditWindowDays; 0 is T+0); raised on every run from T+N
 //     on while the credit stays missing (same id, the store keeps one). A
 //     wallet settlement of day T whose net total no bank credit pays out by
 //     T+N is one too (StatementRef = the settlement id);

@@ -27,6 +27,7 @@ func TestSplitPaymentForeignAndDoubleSettlement(t *testing.T) {
 		Amount: payment.Money{Amount: decimal.NewFromInt(10), Currency: "USD"}, PaidAt: at, Description: "NP000000015671"}
 	wallet := payment.Payment{ID: "momo:77", Gateway: payment.GatewayMoMo, TxnID: "77", Amount: payment.VNDOf(120000), PaidAt: at, Description: "x"}
 	in := daily.Input{
+		DayRules:     daily.DefaultDayRules(),
 		BusinessDate: businessDate,
 		Notices:      notices,
 		Payments:     []payment.Payment{split, usd, wallet},
@@ -102,6 +103,7 @@ func TestInstalmentFillsBudgetItemsInOrder(t *testing.T) {
 	p := payment.Payment{ID: "vietqr:I2", Gateway: payment.GatewayVietQR, TxnID: "I2", Amount: payment.VNDOf(150000),
 		PaidAt: time.Date(2026, 11, 26, 10, 0, 0, 0, loc), Description: "NP000000016253"}
 	in := daily.Input{
+		DayRules:     daily.DefaultDayRules(),
 		BusinessDate: businessDate, Notices: []payment.Notice{n}, Payments: []payment.Payment{p},
 		Allocations: []reconcile.Allocation{{PaymentID: p.ID, NoticeSystem: system, NoticeID: n.ID, Amount: p.Amount, Rule: reconcile.RulePaymentCode}},
 		// 100000 paid on an earlier day, 150000 today.
@@ -126,7 +128,7 @@ func TestSettlementShortDirection(t *testing.T) {
 		return settlement.Line{Seq: 1, Wallet: payment.GatewayVNPay, TxnID: txn, Gross: payment.VNDOf(50000), Fee: payment.VNDOf(550),
 			Net: payment.VNDOf(net), SettledDate: businessDate}
 	}
-	res := reconcileOK(t, daily.Input{BusinessDate: businessDate, Now: nowV1,
+	res := reconcileOK(t, daily.Input{DayRules: daily.DefaultDayRules(), BusinessDate: businessDate, Now: nowV1,
 		SettlementLines: []settlement.Line{line("OVER", 49800), line("SHORT", 49000)}})
 	got := map[string]reconcile.Exception{}
 	for _, e := range res.Exceptions {

@@ -196,6 +196,7 @@ func loadDay(t testing.TB) day {
 func (d day) input(m matcher, events []payment.Payment, now time.Time, prev []daily.Report) daily.Input {
 	dec := m.decide(d.notices, events)
 	return daily.Input{
+		DayRules:        daily.DefaultDayRules(),
 		BusinessDate:    businessDate,
 		Notices:         d.notices,
 		NoticeStates:    dec.Notices,

@@ -12,18 +12,6 @@ import (
 	"github.com/feerecon/feerecon/statements/settlement"
 )
 
-// Defaults.
-const (
-	// DefaultCutoff closes the business day at midnight: the business day of
-	// an event is its calendar day in Asia/Ho_Chi_Minh.
-	DefaultCutoff = 24 * time.Hour
-	// DefaultCreditWindowDays: a payment of day T whose credit is not on a
-	// statement or settlement file by the end of T+1 is a missing_credit.
-	DefaultCreditWindowDays = 1
-	// MaxCreditWindowDays bounds the window; a longer one hides losses.
-	MaxCreditWindowDays = 10
-)
-
 // ErrInvalidInput is wrapped by every Input validation error.
 var ErrInvalidInput = errors.New("invalid daily reconciliation input")
 
@@ -32,16 +20,8 @@ var ErrInvalidInput = errors.New("invalid daily reconciliation input")
 type Input struct {
 	// BusinessDate is the day reconciled.
 	BusinessDate payment.Date
-	// Cutoff is the time of day (since midnight, Asia/Ho_Chi_Minh) at which
-	// a business day closes: an event paid at or after the cut-off belongs
-	// to the next business day. 0 means DefaultCutoff (24h: the calendar
-	// day). Allowed: (0, 24h].
-	Cutoff time.Duration
-	// CreditWindowDays is N in T+N: a payment of business day T needs its
-	// credit (a camt.053 entry, or for an e-wallet a settlement line) by
-	// the end of T+N. 0 means DefaultCreditWindowDays; use NoCreditWindow
-	// for same-day (T+0).
-	CreditWindowDays int
+	// DayRules: the business day's cut-off and the credit window T+N.
+	DayRules
 	// Notices are the notices issued on the day plus every notice the
 	// allocations and exceptions refer to.
 	Notices []payment.Notice
@@ -92,9 +72,6 @@ type Input struct {
 	Now time.Time
 }
 
-// NoCreditWindow is the CreditWindowDays value for a same-day (T+0) window.
-const NoCreditWindow = -1
-
 type config struct {
 	date   payment.Date
 	cutoff time.Duration
@@ -105,7 +82,7 @@ type config struct {
 	start time.Time
 }
 
-// day is BusinessDay with the run's zone and cut-off.
+// day is DayRules.BusinessDay with the zone loaded once.
 func (c config) day(t time.Time) payment.Date { return c.calendarDay(t.Add(24*time.Hour - c.cutoff)) }
 
 // calendarDay is the calendar day of t in the business zone.
@@ -132,27 +109,13 @@ func addDays(d payment.Date, n int) payment.Date {
 }
 
 func (in Input) config() (config, error) {
-	c := config{date: in.BusinessDate, cutoff: in.Cutoff, window: in.CreditWindowDays, loc: payment.Location()}
+	c := config{date: in.BusinessDate, cutoff: in.CutoffTime(), window: in.CreditWindowDays, loc: payment.Location()}
 	c.start = time.Date(c.date.Year, c.date.Month, c.date.Day, 0, 0, 0, 0, c.loc)
-	if c.cutoff == 0 {
-		c.cutoff = DefaultCutoff
-	}
-	switch {
-	case c.window == 0:
-		c.window = DefaultCreditWindowDays
-	case c.window == NoCreditWindow:
-		c.window = 0
-	}
 	var probs []string
 	if in.BusinessDate.IsZero() {
 		probs = append(probs, "business date is missing")
 	}
-	if c.cutoff <= 0 || c.cutoff > 24*time.Hour {
-		probs = append(probs, fmt.Sprintf("cut-off %s is not within (0, 24h]", in.Cutoff))
-	}
-	if c.window < 0 || c.window > MaxCreditWindowDays {
-		probs = append(probs, fmt.Sprintf("credit window %d days is not within 0…%d", in.CreditWindowDays, MaxCreditWindowDays))
-	}
+	probs = append(probs, in.Problems()...)
 	if in.Now.IsZero() {
 		probs = append(probs, "now is missing")
 	}
@@ -166,20 +129,4 @@ func (in Input) config() (config, error) {
 		return c, fmt.Errorf("%w: %s", ErrInvalidInput, strings.Join(probs, "; "))
 	}
 	return c, nil
-}
-
-// BusinessDay returns the business day of an event at t under cutoff: the
-// calendar day in Asia/Ho_Chi_Minh, or the next one at or after the cut-off.
-// (Viet Nam has no daylight saving time, so shifting by 24h − cutoff is
-// exact.)
-func BusinessDay(t time.Time, cutoff time.Duration) payment.Date {
-	return payment.DateOf(t.Add(24*time.Hour - cutoff))
-}
-
-// FormatCutoff prints a cut-off as HH:MM:SS (24:00:00 for the default).
-func FormatCutoff(d time.Duration) string {
-	if d == 0 {
-		d = DefaultCutoff
-	}
-	return fmt.Sprintf("%02d:%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second))
 }
