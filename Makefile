@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  ?= ./...
 
-.PHONY: demo test test-unit fuzz bench build vet services-up services-down clean
+.PHONY: demo test test-unit lint fuzz bench build vet services-up services-down clean
 
 ## demo: the main job on the embedded default (in-memory store, in-process transport); needs only Go.
 demo:
@@ -17,6 +17,10 @@ test:
 test-unit:
 	$(GO) vet $(PKGS)
 	$(GO) test -race $(PKGS)
+
+## lint: go vet and golangci-lint (.golangci.yaml; the pinned version is installed if missing), and the labelled-set generator checked.
+lint:
+	bash scripts/lint.sh
 
 ## fuzz: every fuzz target for FUZZTIME each (default 10s).
 fuzz:

@@ -33,6 +33,7 @@ func FileBase(r daily.Report) string {
 // HTML into dir, named by FileBase, and returns the paths written. A file
 // is written whole (temporary file, then rename).
 func WriteFiles(dir string, reports []daily.Report, lang daily.Lang) ([]string, error) {
+	//nolint:gosec // G301: report folders are read by the accountants' own tools and other users.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report files: %w", err)
 	}

@@ -47,7 +47,7 @@ func collect(ctx context.Context, t *testing.T, broker, topic string, prod *kafk
 		select {
 		case <-ctx.Done():
 			stop()
-			<-done
+			t.Logf("consumer stopped: %v", <-done)
 			t.Fatalf("%s: %d of %d messages before the deadline", topic, n, want)
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -182,7 +182,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		wait := next.Sub(s.cfg.Clock.Now())
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return nil //nolint:nilerr // shutting down: the run failed because ctx ended
 			}
 			s.log.ErrorContext(ctx, "daily run failed; retrying", slog.String("error", err.Error()), slog.Duration("in", backoff))
 			wait = backoff

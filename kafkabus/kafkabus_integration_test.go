@@ -164,7 +164,7 @@ func TestRoundTripCommittedOffset(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		stop2()
-		<-done
+		t.Logf("consumer stopped: %v", <-done)
 		t.Fatalf("second run saw only %v", second)
 	}
 	for i := range n {

@@ -148,6 +148,6 @@ func fromKafkaHeaders(hs []kafka.Header) map[string]string {
 // errorLogger routes kafka-go's error log to slog at warning level.
 func errorLogger(log *slog.Logger, component string) kafka.Logger {
 	return kafka.LoggerFunc(func(format string, args ...any) {
-		log.Warn(component + ": " + fmt.Sprintf(format, args...))
+		log.Warn("kafka client error", "component", component, "error", fmt.Sprintf(format, args...))
 	})
 }

@@ -17,7 +17,7 @@ func BenchmarkHandle(b *testing.B) {
 	msgs := make([]kafkabus.Message, b.N)
 	for i := range msgs {
 		id := fmt.Sprintf("HS-%d", i)
-		msgs[i] = kafkabus.Message(message(b, noticefeed.Event{Action: noticefeed.ActionCreate, System: "dvc", NoticeID: id, Notice: noticeJSON(id, "150000", "X")}))
+		msgs[i] = message(b, noticefeed.Event{Action: noticefeed.ActionCreate, System: "dvc", NoticeID: id, Notice: noticeJSON(id, "150000", "X")})
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

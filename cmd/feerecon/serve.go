@@ -356,7 +356,7 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 	for {
 		err := run(ctx)
 		if ctx.Err() != nil {
-			return nil
+			return nil //nolint:nilerr // shutting down: the run ended because ctx did
 		}
 		log.Error("consumer stopped; restarting", "topic", topic, "error", err, "in", backoff)
 		select {

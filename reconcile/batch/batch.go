@@ -308,7 +308,7 @@ func readNotices(path, system string, policy payment.AmountPolicy, res *Result) 
 }
 
 func lineErr(file string, line int, err error) *LineError {
-	var fe *fieldErr
+	var fe *fieldError
 	if errors.As(err, &fe) {
 		return &LineError{File: file, Line: line, Field: fe.field, Err: fe.err}
 	}
@@ -359,7 +359,7 @@ func readPayments(path string, date payment.Date, policy payment.AmountPolicy, r
 			continue
 		}
 		if first, ok := seen[p.ID]; ok {
-			bad(line, p.ID, &fieldErr{"payment_id", fmt.Errorf("%w: payment %q first on line %d (a redelivery is not a second payment)", ErrRepeated, p.ID, first)})
+			bad(line, p.ID, &fieldError{"payment_id", fmt.Errorf("%w: payment %q first on line %d (a redelivery is not a second payment)", ErrRepeated, p.ID, first)})
 			continue
 		}
 		seen[p.ID] = line

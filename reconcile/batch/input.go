@@ -55,17 +55,17 @@ type HeaderError struct {
 func (e *HeaderError) Error() string { return fmt.Sprintf("%s:1: %v: %s", e.File, ErrHeader, e.Reason) }
 func (e *HeaderError) Unwrap() error { return ErrHeader }
 
-// fieldErr is a field problem before the file and line are known.
-type fieldErr struct {
+// fieldError is a field problem before the file and line are known.
+type fieldError struct {
 	field string
 	err   error
 }
 
-func (e *fieldErr) Error() string { return e.field + ": " + e.err.Error() }
-func (e *fieldErr) Unwrap() error { return e.err }
+func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
 
 func badField(field string, format string, args ...any) error {
-	return &fieldErr{field: field, err: fmt.Errorf("%w: "+format, append([]any{ErrField}, args...)...)}
+	return &fieldError{field: field, err: fmt.Errorf("%w: "+format, append([]any{ErrField}, args...)...)}
 }
 
 // noticeHeader maps column names to positions.
@@ -118,30 +118,30 @@ func parseNotice(h noticeHeader, rec []string, system string, policy payment.Amo
 	}
 	d, err := payment.ParseDossierCode(get("dossier_code"))
 	if err != nil {
-		return n, &fieldErr{"dossier_code", fmt.Errorf("%w: %w", ErrField, err)}
+		return n, &fieldError{"dossier_code", fmt.Errorf("%w: %w", ErrField, err)}
 	}
 	n.Dossier = d
 	if c := get("payment_code"); c != "" {
 		code, err := payment.ParsePaymentCode(strings.ToUpper(c))
 		if err != nil {
-			return n, &fieldErr{"payment_code", fmt.Errorf("%w: %w", ErrField, err)}
+			return n, &fieldError{"payment_code", fmt.Errorf("%w: %w", ErrField, err)}
 		}
 		n.Code = code
 	}
 	m, err := policy.ParsePositive(get("amount"), get("currency"))
 	if err != nil {
-		return n, &fieldErr{"amount", fmt.Errorf("%w: %w", ErrField, err)}
+		return n, &fieldError{"amount", fmt.Errorf("%w: %w", ErrField, err)}
 	}
 	n.Total = m
 	n.Items = []payment.NoticeItem{{
 		Amount: m, BudgetChapter: get("budget_chapter"), BudgetSubitem: get("budget_subitem"),
 	}}
 	if n.IssuedAt, err = parseTime(get("issued_at")); err != nil {
-		return n, &fieldErr{"issued_at", err}
+		return n, &fieldError{"issued_at", err}
 	}
 	if due := get("due_at"); due != "" {
 		if n.DueAt, err = parseTime(due); err != nil {
-			return n, &fieldErr{"due_at", err}
+			return n, &fieldError{"due_at", err}
 		}
 	}
 	switch st := payment.NoticeStatus(strings.ToLower(get("status"))); st {
@@ -221,11 +221,11 @@ func parsePayment(line []byte, policy payment.AmountPolicy) (payment.Payment, er
 	}
 	m, err := policy.ParsePositive(amount, v.Currency)
 	if err != nil {
-		return p, &fieldErr{"amount", fmt.Errorf("%w: %w", ErrField, err)}
+		return p, &fieldError{"amount", fmt.Errorf("%w: %w", ErrField, err)}
 	}
 	p.Amount = m
 	if p.PaidAt, err = parseTime(v.PaidAt); err != nil {
-		return p, &fieldErr{"paid_at", err}
+		return p, &fieldError{"paid_at", err}
 	}
 	// The domain's checks, on the canonical id and a known channel; the
 	// payment keeps the id and channel the file gave.

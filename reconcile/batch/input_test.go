@@ -126,7 +126,7 @@ func FuzzParseNoticeRecord(f *testing.F) {
 		rec := strings.Split(line, ",")
 		n, err := parseNotice(h, rec, "batch", policy)
 		if err != nil {
-			var fe *fieldErr
+			var fe *fieldError
 			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrField) && !errors.As(err, &fe) {
 				t.Fatalf("untyped error %v", err)
 			}

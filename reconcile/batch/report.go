@@ -154,6 +154,7 @@ func CSVHeader() []string {
 // mark, for spreadsheet programs) into dir, creating it. Each file is
 // written to a temporary name and renamed, so a reader never sees half.
 func WriteReport(dir string, r *Result) error {
+	//nolint:gosec // G301: report folders are read by the accountants' own tools and other users.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -238,6 +239,7 @@ func writeAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
+	//nolint:gosec // G302: a report is readable like any file written by the user (CreateTemp makes it 0600).
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
