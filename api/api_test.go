@@ -619,6 +619,35 @@ func TestExceptions(t *testing.T) {
 	})
 }
 
+// Every kind the engine and the daily reconciliation can raise is a valid
+// ?kind= filter, and filters to exactly that kind.
+func TestExceptionsFilterByEveryKind(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b bundle) {
+		ctx := context.Background()
+		kinds := reconcile.ExceptionKinds()
+		if err := b.st.InTx(ctx, func(tx store.Tx) error {
+			for i, k := range kinds {
+				ref := fmt.Sprintf("stmt-9/%d", i)
+				e := reconcile.Exception{ID: reconcile.ExceptionID(k, ref), Kind: k, StatementRef: ref, Amount: vnd(1000), CreatedAt: clock}
+				if err := tx.UpsertException(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range kinds {
+			var l api.ExceptionList
+			b.do("GET", "/v1/exceptions?kind="+url.QueryEscape(string(k)), "", "").want(t, http.StatusOK).decode(t, &l)
+			if len(l.Exceptions) != 1 || l.Exceptions[0].Kind != k {
+				t.Errorf("?kind=%s: %+v", k, l.Exceptions)
+			}
+		}
+	})
+}
+
 func TestOutbox(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, b bundle) {

@@ -12,15 +12,6 @@ import (
 	"github.com/feerecon/feerecon/store"
 )
 
-// exceptionKinds lists reconcile's exception kinds for query validation;
-// keep it in step with reconcile/types.go.
-var exceptionKinds = []reconcile.ExceptionKind{
-	reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
-	reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionCurrencyMismatch,
-	reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
-	reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent,
-}
-
 func oneOf[T ~string](param, v string, allowed []T) (T, error) {
 	if v == "" {
 		return "", nil
@@ -56,7 +47,7 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	kind, err := oneOf("kind", q.Get("kind"), exceptionKinds)
+	kind, err := oneOf("kind", q.Get("kind"), reconcile.ExceptionKinds())
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"slices"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
@@ -52,6 +53,22 @@ const (
 	// finishes and nothing is dropped unseen.
 	ExceptionInvalidInput ExceptionKind = "invalid_input"
 )
+
+// ExceptionKinds lists every exception kind, matching's first: the one
+// list that validators (the API's ?kind=, the stores) take. A test checks
+// it against the constants declared above.
+func ExceptionKinds() []ExceptionKind {
+	return []ExceptionKind{
+		ExceptionUnmatched, ExceptionAmbiguous, ExceptionOverpaid, ExceptionDuplicate,
+		ExceptionCancelledNotice, ExceptionCurrencyMismatch,
+		ExceptionMissingEvent, ExceptionMissingCredit, ExceptionAmountMismatch,
+		ExceptionSettlementShort, ExceptionLateEvent,
+		ExceptionInvalidInput,
+	}
+}
+
+// Valid reports whether k is one of ExceptionKinds.
+func (k ExceptionKind) Valid() bool { return slices.Contains(ExceptionKinds(), k) }
 
 // ExceptionStatus is where an exception is in its life.
 type ExceptionStatus string
