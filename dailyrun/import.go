@@ -80,7 +80,7 @@ type parsed struct {
 
 type parsedStatement struct {
 	id, source string
-	lines      []store.StatementLine
+	lines      []statements.Line
 }
 
 // parseStatement parses body (typed errors wrapping ErrParse).
@@ -97,14 +97,14 @@ func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
 			return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
 		}
 		for _, s := range stmts {
-			out.stmts = append(out.stmts, parsedStatement{id: s.Key(), source: statements.SourceCamt053, lines: toStore(s.Lines())})
+			out.stmts = append(out.stmts, parsedStatement{id: s.Key(), source: statements.SourceCamt053, lines: s.Lines()})
 		}
 	case FormatSettlement:
 		file, err := settlement.Parse(bytes.NewReader(body), policy)
 		if err != nil {
 			return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
 		}
-		out.stmts = append(out.stmts, parsedStatement{id: file.ID, source: settlement.Source(file.Wallet), lines: toStore(file.StatementLines())})
+		out.stmts = append(out.stmts, parsedStatement{id: file.ID, source: settlement.Source(file.Wallet), lines: file.StatementLines()})
 	default:
 		return parsed{}, fmt.Errorf("%w: %w: %q", ErrParse, ErrUnknownFormat, f)
 	}
@@ -116,14 +116,6 @@ func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
 		return parsed{}, fmt.Errorf("%w: %w", ErrParse, ErrEmpty)
 	}
 	return out, nil
-}
-
-func toStore(ls []statements.Line) []store.StatementLine {
-	out := make([]store.StatementLine, len(ls))
-	for i, l := range ls {
-		out[i] = store.StatementLine(l)
-	}
-	return out
 }
 
 // Actor is the audit log's actor of this package's writes.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/statements/camt053"
 	"github.com/feerecon/feerecon/statements/settlement"
 	"github.com/feerecon/feerecon/store"
@@ -31,9 +32,9 @@ func auditCount(t *testing.T, st store.Store, entity string) int {
 	return n
 }
 
-func storedLines(t *testing.T, st store.Store) []store.StatementLine {
+func storedLines(t *testing.T, st store.Store) []statements.Line {
 	t.Helper()
-	var ls []store.StatementLine
+	var ls []statements.Line
 	err := st.InTx(context.Background(), func(tx store.Tx) error {
 		var err error
 		ls, err = tx.StatementLines(context.Background(), businessDate.AddDays(-3), businessDate.AddDays(3))

@@ -11,8 +11,7 @@ const (
 	SourceSettlementPrefix = "settlement:"
 )
 
-// Line is one booked entry of a statement. Its fields are those of
-// store.StatementLine, so that store.StatementLine(l) converts it.
+// Line is one booked entry of a statement, as parsed and as stored.
 type Line struct {
 	// StatementID is the idempotency key of the statement the line belongs
 	// to (see camt053.Statement.Key and settlement.File.ID).

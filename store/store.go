@@ -12,6 +12,7 @@ import (
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/statements"
 )
 
 // Errors every backend returns, so callers can test with errors.Is.
@@ -225,31 +226,14 @@ type Reports interface {
 	ReportVersion(ctx context.Context, date payment.Date, agency string, version int) (Report, error)
 }
 
-// StatementLine is one credit or debit entry of a bank statement or
-// e-wallet settlement file.
-type StatementLine struct {
-	StatementID string        `json:"statement_id"`
-	Seq         int           `json:"seq"`
-	Source      string        `json:"source"` // "camt053" or a wallet's settlement
-	Account     string        `json:"account"`
-	Ref         string        `json:"ref"` // AcctSvcrRef or the wallet's transaction id
-	EndToEndID  string        `json:"end_to_end_id,omitempty"`
-	Credit      bool          `json:"credit"`
-	Amount      payment.Money `json:"amount"`
-	Fee         payment.Money `json:"fee"`
-	BookingDate payment.Date  `json:"booking_date"`
-	ValueDate   payment.Date  `json:"value_date"`
-	Text        string        `json:"text"`
-}
-
 // Statements holds imported statements, idempotent on statement id.
 type Statements interface {
 	// InsertStatement stores a statement's lines; ErrAlreadyExists if the
 	// statement id was imported before.
-	InsertStatement(ctx context.Context, id, source string, lines []StatementLine) error
+	InsertStatement(ctx context.Context, id, source string, lines []statements.Line) error
 	// StatementLines lists lines booked in [from, to], ordered by
 	// (booking date, statement id, seq).
-	StatementLines(ctx context.Context, from, to payment.Date) ([]StatementLine, error)
+	StatementLines(ctx context.Context, from, to payment.Date) ([]statements.Line, error)
 }
 
 // AuditEntry is one line of the append-only audit log.

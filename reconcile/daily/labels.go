@@ -63,6 +63,7 @@ const (
 
 // labels holds every label in every language: data, not code. It is built
 // on each call, so no package state can be changed.
+//
 //nolint:gosec // G101: labels such as "sha256" are words, not credentials.
 func labels() map[Lang]map[Label]string {
 	return map[Lang]map[Label]string{

@@ -16,6 +16,7 @@ import (
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -582,7 +583,7 @@ func testReports(t *testing.T, s store.Store) {
 
 func testStatements(t *testing.T, s store.Store) {
 	day := payment.DateOf(base)
-	lines := []store.StatementLine{
+	lines := []statements.Line{
 		{StatementID: "STMT-1", Seq: 1, Source: "camt053", Account: "0071000123456", Ref: "FT1", Credit: true,
 			Amount: payment.VNDOf(150_000), Fee: payment.VNDOf(0), BookingDate: day, ValueDate: day, Text: "NP000000000151"},
 		{StatementID: "STMT-1", Seq: 0, Source: "camt053", Account: "0071000123456", Ref: "FT0", EndToEndID: "E2E", Credit: true,

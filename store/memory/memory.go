@@ -17,6 +17,7 @@ import (
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -55,7 +56,7 @@ type Store struct {
 	outbox          map[string]store.OutboxMessage
 	reports         map[reportKey]store.Report
 	reportID        map[string]bool
-	stmts           map[string][]store.StatementLine
+	stmts           map[string][]statements.Line
 	audit           []store.AuditEntry
 }
 
@@ -80,7 +81,7 @@ func New() *Store {
 		outbox:          map[string]store.OutboxMessage{},
 		reports:         map[reportKey]store.Report{},
 		reportID:        map[string]bool{},
-		stmts:           map[string][]store.StatementLine{},
+		stmts:           map[string][]statements.Line{},
 	}
 }
 
@@ -724,7 +725,7 @@ func (t *tx) ReportVersion(ctx context.Context, date payment.Date, agency string
 
 // ---- statements
 
-func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []store.StatementLine) error {
+func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []statements.Line) error {
 	if _, ok := t.s.stmts[id]; ok {
 		return fmt.Errorf("statement %s: %w", id, store.ErrAlreadyExists)
 	}
@@ -733,12 +734,12 @@ func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []sto
 			return fmt.Errorf("statement %s line %d: negative amount: %w", id, l.Seq, store.ErrConflict)
 		}
 	}
-	setMap(t, t.s.stmts, id, append([]store.StatementLine(nil), lines...))
+	setMap(t, t.s.stmts, id, append([]statements.Line(nil), lines...))
 	return nil
 }
 
-func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]store.StatementLine, error) {
-	var out []store.StatementLine
+func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]statements.Line, error) {
+	var out []statements.Line
 	for _, ls := range t.s.stmts {
 		for _, l := range ls {
 			if !l.BookingDate.Before(from) && !to.Before(l.BookingDate) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -695,7 +696,7 @@ func sqlDate(d payment.Date) any {
 	return d.String()
 }
 
-func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []store.StatementLine) error {
+func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []statements.Line) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO statements (id, source) VALUES ($1,$2) ON CONFLICT DO NOTHING`, id, source)
 	if err := inserted(res, err); err != nil {
 		return fmt.Errorf("statement %s: %w", id, err)
@@ -713,16 +714,16 @@ func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []sto
 	return nil
 }
 
-func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]store.StatementLine, error) {
+func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]statements.Line, error) {
 	var rows []lineRow
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT statement_id, seq, source, account, ref, end_to_end_id, credit, amount,
 		currency, fee, fee_currency, booking_date, value_date, text FROM statement_lines
 		WHERE booking_date BETWEEN $1 AND $2 ORDER BY booking_date, statement_id, seq`, from.String(), to.String()); err != nil {
 		return nil, fmt.Errorf("statement lines: %w", mapErr(err))
 	}
-	out := make([]store.StatementLine, len(rows))
+	out := make([]statements.Line, len(rows))
 	for i, r := range rows {
-		l := store.StatementLine{
+		l := statements.Line{
 			StatementID: r.StatementID, Seq: r.Seq, Source: r.Source, Account: r.Account, Ref: r.Ref, EndToEndID: r.EndToEndID,
 			Credit: r.Credit, Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
 			Fee:         payment.Money{Amount: r.Fee, Currency: payment.Currency(r.FeeCurrency)},
