@@ -1,11 +1,10 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 )
@@ -77,22 +76,19 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// ErrInvalidConfig is wrapped by Validate's error.
-var ErrInvalidConfig = errors.New("invalid api config")
-
 // Validate reports every problem of a defaulted config at once.
 func (c Config) Validate() error {
-	var probs []string
+	p := config.In("api")
 	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
-		probs = append(probs, err.Error())
+		p.Add(err)
 	}
 	if c.DefaultCollection.isZero() && len(c.Collections) == 0 {
-		probs = append(probs, "no collection account: set DefaultCollection or Collections")
+		p.Addf("no collection account: set DefaultCollection or Collections")
 	}
 	check := func(name string, a CollectionAccount) {
 		// Building a QR is the authoritative check of BIN, account and service.
 		if _, err := vietqr.Build(vietqr.Payload{BankBIN: a.BankBIN, Account: a.Account, Service: a.Service}); err != nil {
-			probs = append(probs, fmt.Sprintf("%s: %v", name, err))
+			p.Addf("%s: %v", name, err)
 		}
 	}
 	if !c.DefaultCollection.isZero() {
@@ -107,24 +103,21 @@ func (c Config) Validate() error {
 		check(fmt.Sprintf("Collections[%q]", k), c.Collections[k])
 	}
 	if codeLen := len(c.CodePrefix) + payment.SerialDigits + 2; c.MaxPurposeLen < codeLen || c.MaxPurposeLen > 95 {
-		probs = append(probs, fmt.Sprintf("MaxPurposeLen %d: must hold a payment code (%d) and be at most 95", c.MaxPurposeLen, codeLen))
+		p.Addf("MaxPurposeLen %d: must hold a payment code (%d) and be at most 95", c.MaxPurposeLen, codeLen)
 	}
 	for i := 0; i < len(c.PurposeSuffix); i++ {
 		if ch := c.PurposeSuffix[i]; ch < 0x20 || ch > 0x7E {
-			probs = append(probs, "PurposeSuffix: printable ASCII only, no diacritics")
+			p.Addf("PurposeSuffix: printable ASCII only, no diacritics")
 			break
 		}
 	}
 	if c.QRSize < vietqr.MinPNGSize || c.QRSize > vietqr.MaxPNGSize {
-		probs = append(probs, fmt.Sprintf("QRSize %d: must be %d..%d", c.QRSize, vietqr.MinPNGSize, vietqr.MaxPNGSize))
+		p.Addf("QRSize %d: must be %d..%d", c.QRSize, vietqr.MinPNGSize, vietqr.MaxPNGSize)
 	}
 	if c.MaxBodyBytes < 1024 {
-		probs = append(probs, fmt.Sprintf("MaxBodyBytes %d: at least 1024", c.MaxBodyBytes))
+		p.Addf("MaxBodyBytes %d: at least 1024", c.MaxBodyBytes)
 	}
-	if len(probs) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(probs, "; "))
-	}
-	return nil
+	return p.Err()
 }
 
 // collection returns the collection account for a treasury account.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/store"
@@ -41,7 +42,7 @@ func New(cfg Config, st store.Store, logger *slog.Logger, now func() time.Time) 
 		return nil, err
 	}
 	if st == nil || logger == nil || now == nil {
-		return nil, fmt.Errorf("%w: store, logger and clock are required", ErrInvalidConfig)
+		return nil, config.Errorf("api: store, logger and clock are required")
 	}
 	s := &Server{cfg: cfg, st: st, log: logger, now: now, qr: vietqr.Builder{MaxPurposeLen: cfg.MaxPurposeLen}}
 	s.mux = http.NewServeMux()

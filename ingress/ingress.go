@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
@@ -20,9 +21,6 @@ import (
 // ErrNotStored wraps every failure to store a callback in Kafka. Decoders
 // answer it with a reply that makes the gateway retry.
 var ErrNotStored = errors.New("callback not stored")
-
-// ErrConfig is wrapped by configuration errors.
-var ErrConfig = errors.New("ingress: invalid configuration")
 
 // Publisher stores messages in Kafka; *kafkabus.Producer is one. Both calls
 // return only after the broker acknowledged the write.
@@ -73,22 +71,22 @@ type Config struct {
 
 // Validate reports all problems at once.
 func (c Config) Validate() error {
-	var errs []error
+	p := config.In("ingress")
 	if len(c.Decoders) == 0 {
-		errs = append(errs, fmt.Errorf("%w: no decoders", ErrConfig))
+		p.Addf("no decoders")
 	}
 	for g, d := range c.Decoders {
 		if d == nil || d.Gateway() != g {
-			errs = append(errs, fmt.Errorf("%w: decoder for %q is nil or serves another gateway", ErrConfig, g))
+			p.Addf("decoder for %q is nil or serves another gateway", g)
 		}
 	}
 	if c.Publisher == nil {
-		errs = append(errs, fmt.Errorf("%w: no publisher", ErrConfig))
+		p.Addf("no publisher")
 	}
 	if c.PublishTimeout < 0 {
-		errs = append(errs, fmt.Errorf("%w: negative PublishTimeout", ErrConfig))
+		p.Addf("negative PublishTimeout")
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 // maxHeaders bounds how many request headers are kept.

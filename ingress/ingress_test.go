@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/vietqr"
 	"github.com/feerecon/feerecon/gateways/vnpay"
@@ -343,7 +344,7 @@ func TestRouting(t *testing.T) {
 	if f.published+f.deadLettered != 0 {
 		t.Error("a routing failure published something")
 	}
-	if _, err := ingress.New(ingress.Config{}); !errors.Is(err, ingress.ErrConfig) {
+	if _, err := ingress.New(ingress.Config{}); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("empty config: %v", err)
 	}
 }

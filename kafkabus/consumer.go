@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/feerecon/feerecon/config"
 )
 
 // Handler handles one message. It returns nil only after the effect of the
@@ -55,29 +57,29 @@ type ConsumerConfig struct {
 
 // Validate reports all problems at once.
 func (c ConsumerConfig) Validate() error {
-	var errs []error
+	p := config.In("kafkabus")
 	if len(c.Brokers) == 0 {
-		errs = append(errs, fmt.Errorf("%w: consumer: no brokers", ErrConfig))
+		p.Addf("consumer: no brokers")
 	}
 	if c.GroupID == "" {
-		errs = append(errs, fmt.Errorf("%w: consumer: no group id", ErrConfig))
+		p.Addf("consumer: no group id")
 	}
 	if c.Topic == "" {
-		errs = append(errs, fmt.Errorf("%w: consumer: no topic", ErrConfig))
+		p.Addf("consumer: no topic")
 	}
 	if c.Topic != "" && c.Topic == c.DLQTopic {
-		errs = append(errs, fmt.Errorf("%w: consumer: topic %s is its own dead-letter topic", ErrConfig, c.Topic))
+		p.Addf("consumer: topic %s is its own dead-letter topic", c.Topic)
 	}
 	if c.MinBackoff < 0 || c.MaxBackoff < 0 || c.SessionTimeout < 0 {
-		errs = append(errs, fmt.Errorf("%w: consumer: negative duration", ErrConfig))
+		p.Addf("consumer: negative duration")
 	}
 	if c.MaxBackoff > 0 && c.MinBackoff > c.MaxBackoff {
-		errs = append(errs, fmt.Errorf("%w: consumer: MinBackoff %s above MaxBackoff %s", ErrConfig, c.MinBackoff, c.MaxBackoff))
+		p.Addf("consumer: MinBackoff %s above MaxBackoff %s", c.MinBackoff, c.MaxBackoff)
 	}
 	if c.MaxRetries < 0 {
-		errs = append(errs, fmt.Errorf("%w: consumer: negative MaxRetries", ErrConfig))
+		p.Addf("consumer: negative MaxRetries")
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 // Consumer runs one consumer-group loop over one topic.
@@ -94,7 +96,7 @@ func NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
 		return nil, err
 	}
 	if h == nil {
-		return nil, fmt.Errorf("%w: consumer: nil handler", ErrConfig)
+		return nil, config.Errorf("kafkabus: consumer: nil handler")
 	}
 	if cfg.DLQTopic == "" {
 		cfg.DLQTopic = TopicDLQ

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
 )
@@ -65,17 +66,17 @@ func TestClassify(t *testing.T) {
 func TestConsumerConfigValidate(t *testing.T) {
 	t.Parallel()
 	err := ConsumerConfig{Topic: "a", DLQTopic: "a", MinBackoff: 2 * time.Second, MaxBackoff: time.Second, MaxRetries: -1}.Validate()
-	if !errors.Is(err, ErrConfig) {
-		t.Fatalf("Validate = %v, want ErrConfig", err)
+	if !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("Validate = %v, want config.ErrInvalid", err)
 	}
 	// All problems at once: brokers, group, own DLQ, backoff order, retries.
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 5 {
 		t.Errorf("Validate reported %d problems, want 5: %v", n, err)
 	}
-	if _, err := NewConsumer(ConsumerConfig{Brokers: []string{"x:1"}, GroupID: "g", Topic: "t"}, nil); !errors.Is(err, ErrConfig) {
+	if _, err := NewConsumer(ConsumerConfig{Brokers: []string{"x:1"}, GroupID: "g", Topic: "t"}, nil); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("nil handler: %v", err)
 	}
-	if _, err := NewProducer(ProducerConfig{}); !errors.Is(err, ErrConfig) {
+	if _, err := NewProducer(ProducerConfig{}); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("producer without brokers: %v", err)
 	}
 }

@@ -2,17 +2,15 @@ package kafkabus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
-)
 
-// ErrConfig is wrapped by every configuration error of this package.
-var ErrConfig = errors.New("kafkabus: invalid configuration")
+	"github.com/feerecon/feerecon/config"
+)
 
 // ProducerConfig configures a Producer. Zero durations take the defaults.
 type ProducerConfig struct {
@@ -36,19 +34,19 @@ type ProducerConfig struct {
 
 // Validate reports all problems at once.
 func (c ProducerConfig) Validate() error {
-	var errs []error
+	p := config.In("kafkabus")
 	if len(c.Brokers) == 0 {
-		errs = append(errs, fmt.Errorf("%w: producer: no brokers", ErrConfig))
+		p.Addf("producer: no brokers")
 	}
 	for _, d := range []time.Duration{c.WriteTimeout, c.ReadTimeout, c.BatchTimeout} {
 		if d < 0 {
-			errs = append(errs, fmt.Errorf("%w: producer: negative duration %s", ErrConfig, d))
+			p.Addf("producer: negative duration %s", d)
 		}
 	}
 	if c.MaxAttempts < 0 || c.BatchSize < 0 {
-		errs = append(errs, fmt.Errorf("%w: producer: negative MaxAttempts or BatchSize", ErrConfig))
+		p.Addf("producer: negative MaxAttempts or BatchSize")
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 // Producer publishes messages synchronously: Publish returns only once all

@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 )
 
@@ -33,9 +33,6 @@ const (
 	DefaultSuggestionWindow = 90 * 24 * time.Hour
 )
 
-// ErrInvalidConfig is wrapped by Config.Validate errors.
-var ErrInvalidConfig = errors.New("invalid reconcile config")
-
 func (c Config) withDefaults() Config {
 	if len(c.CodePrefixes) == 0 {
 		c.CodePrefixes = []string{payment.DefaultCodePrefix}
@@ -52,27 +49,24 @@ func (c Config) withDefaults() Config {
 // Validate reports all problems of the configuration (after defaults) at once.
 func (c Config) Validate() error {
 	c = c.withDefaults()
-	var probs []string
+	p := config.In("reconcile")
 	seen := map[string]bool{}
-	for _, p := range c.CodePrefixes {
-		if err := payment.ValidatePrefix(p); err != nil {
-			probs = append(probs, err.Error())
+	for _, prefix := range c.CodePrefixes {
+		if err := payment.ValidatePrefix(prefix); err != nil {
+			p.Add(err)
 		}
-		if seen[p] {
-			probs = append(probs, fmt.Sprintf("prefix %q listed twice", p))
+		if seen[prefix] {
+			p.Addf("prefix %q listed twice", prefix)
 		}
-		seen[p] = true
+		seen[prefix] = true
 	}
 	if c.SuggestionLimit > 100 {
-		probs = append(probs, fmt.Sprintf("suggestion limit %d is above 100", c.SuggestionLimit))
+		p.Addf("suggestion limit %d is above 100", c.SuggestionLimit)
 	}
 	if c.SuggestionWindow < 0 {
-		probs = append(probs, "suggestion window is negative")
+		p.Addf("suggestion window is negative")
 	}
-	if len(probs) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(probs, "; "))
-	}
-	return nil
+	return p.Err()
 }
 
 // Engine allocates payments to notices. It is immutable after NewEngine

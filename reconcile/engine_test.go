@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 )
 
@@ -175,8 +176,8 @@ func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	if _, err := NewEngine(Config{CodePrefixes: []string{"np", "NP", "NP"}, SuggestionLimit: 1000}); err == nil {
 		t.Fatal("bad config accepted")
-	} else if !errorsIs(err, ErrInvalidConfig) {
-		t.Fatalf("error %v does not wrap ErrInvalidConfig", err)
+	} else if !errorsIs(err, config.ErrInvalid) {
+		t.Fatalf("error %v does not wrap config.ErrInvalid", err)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/daily"
@@ -58,29 +59,25 @@ type Options struct {
 	Lang daily.Lang
 }
 
-// ErrInvalidOptions is wrapped by Options.Validate errors.
-var ErrInvalidOptions = errors.New("invalid batch options")
-
 // Validate reports all problems at once.
 func (o Options) Validate() error {
-	var probs []string
+	p := config.In("batch")
 	if o.NoticesPath == "" {
-		probs = append(probs, "notices file is required")
+		p.Addf("notices file is required")
 	}
 	if o.PaymentsPath == "" {
-		probs = append(probs, "payments file is required")
+		p.Addf("payments file is required")
 	}
 	if err := o.Engine.Validate(); err != nil {
-		probs = append(probs, err.Error())
+		p.Add(err)
 	}
 	if (len(o.Statements) > 0 || len(o.Settlements) > 0) && o.Date.IsZero() {
-		probs = append(probs, "a business date is required with statements or settlements")
+		p.Addf("a business date is required with statements or settlements")
 	}
-	probs = append(probs, o.Problems()...)
-	if len(probs) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidOptions, strings.Join(probs, "; "))
+	for _, s := range o.Problems() {
+		p.Addf("%s", s)
 	}
-	return nil
+	return p.Err()
 }
 
 // Result is the outcome of a batch run.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/batch"
@@ -159,7 +160,7 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 	_, err = batch.Run(context.Background(), batch.Options{})
-	if !errors.Is(err, batch.ErrInvalidOptions) {
+	if !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("empty options: %v", err)
 	}
 }
