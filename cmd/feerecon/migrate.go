@@ -13,6 +13,10 @@ func migrateCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply the embedded SQL migrations to PostgreSQL",
+		Long: `migrate brings the database's schema to the version this binary needs. It is the one command
+that changes the schema: serve, report and statement import check the version and refuse to
+start on a database that is not migrated (or is behind, ahead, or dirty), naming this command.
+Running it again on a current schema changes nothing.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
 			if err != nil {

@@ -48,9 +48,6 @@ Running it again with nothing new stores nothing.`,
 			if err := cfg.Validate(); err != nil {
 				return &usageError{err}
 			}
-			if _, err := postgres.Migrate(db); err != nil {
-				return err
-			}
 			st, err := postgres.Open(cmd.Context(), db)
 			if err != nil {
 				return err

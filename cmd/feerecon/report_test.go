@@ -31,6 +31,14 @@ func TestStatementImportAndReportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Nothing migrates behind the operator's back: import refuses an
+	// unmigrated database and names the command that migrates it.
+	if out, err := runCLI(t, "statement", "import", camt, "--db", db); err == nil || !strings.Contains(err.Error(), "feerecon migrate") {
+		t.Fatalf("import into an unmigrated database: %v\n%s", err, out)
+	}
+	if out, err := runCLI(t, "migrate", "--db", db); err != nil || !strings.Contains(out, "schema at version") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
 	out, err := runCLI(t, "statement", "import", camt, sett, "--db", db)
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, out)

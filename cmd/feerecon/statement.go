@@ -36,9 +36,6 @@ func statementImportCmd(g *globals) *cobra.Command {
 			if db == "" {
 				return usagef("--db (or FEERECON_DB) is required")
 			}
-			if _, err := postgres.Migrate(db); err != nil {
-				return err
-			}
 			st, err := postgres.Open(cmd.Context(), db)
 			if err != nil {
 				return err

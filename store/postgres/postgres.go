@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -31,8 +32,14 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open connects to url (postgres://…) and checks the connection. It does
-// not migrate: call Migrate (feerecon migrate does) first.
+// ErrSchema: the database's schema is not the one this binary's embedded
+// migrations reach (not migrated, behind, ahead, or left dirty by a failed
+// migration). Migrating is an explicit step: feerecon migrate.
+var ErrSchema = errors.New("database schema does not match this binary")
+
+// Open connects to url (postgres://…), checks the connection and that the
+// schema is at SchemaVersion (ErrSchema otherwise). It never migrates:
+// feerecon migrate (Migrate) does, as its own step.
 func Open(ctx context.Context, url string) (*Store, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
@@ -41,10 +48,67 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	db.SetMaxOpenConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
+	if err := checkSchema(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	return &Store{db: db}, nil
+}
+
+// SchemaVersion is the version the embedded migrations reach: the number
+// of the last one.
+func SchemaVersion() (uint, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	defer src.Close()
+	v, err := src.First()
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	for {
+		next, err := src.Next(v)
+		if errors.Is(err, fs.ErrNotExist) {
+			return v, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("migrations: %w", err)
+		}
+		v = next
+	}
+}
+
+// checkSchema compares golang-migrate's record of the schema with
+// SchemaVersion.
+func checkSchema(ctx context.Context, db *sqlx.DB) error {
+	want, err := SchemaVersion()
+	if err != nil {
+		return err
+	}
+	const fix = "run feerecon migrate --db URL"
+	var (
+		have  int64
+		dirty bool
+	)
+	err = db.QueryRowContext(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&have, &dirty)
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, sql.ErrNoRows), errors.As(err, &pqErr) && pqErr.Code == "42P01": // undefined_table
+		return fmt.Errorf("%w: the database is not migrated (this binary needs schema version %d): %s", ErrSchema, want, fix)
+	case err != nil:
+		return fmt.Errorf("read schema version: %w", err)
+	case dirty:
+		return fmt.Errorf("%w: schema version %d is dirty (a migration failed half-way): fix it by hand, then force the version", ErrSchema, have)
+	case have < int64(want):
+		return fmt.Errorf("%w: schema at version %d, this binary needs %d: %s", ErrSchema, have, want, fix)
+	case have > int64(want):
+		return fmt.Errorf("%w: schema at version %d is newer than this binary's %d: run the newer binary", ErrSchema, have, want)
+	}
+	return nil
 }
 
 // DB exposes the connection pool for benchmarks and operator tools.

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/feerecon/feerecon/store"
@@ -67,5 +69,40 @@ func TestSchemaGuards(t *testing.T) {
 		if _, err := db.ExecContext(ctx, q); err == nil {
 			t.Errorf("schema accepted: %s", q)
 		}
+	}
+}
+
+// Opening never migrates: a database without the schema, or behind it, is
+// refused with ErrSchema and the command that fixes it.
+func TestOpenRefusesAnUnmigratedSchema(t *testing.T) {
+	ctx := context.Background()
+	url := testenv.Postgres(t)
+	if _, err := postgres.Open(ctx, url); !errors.Is(err, postgres.ErrSchema) || !strings.Contains(err.Error(), "feerecon migrate") {
+		t.Fatalf("Open of an empty database: %v, want ErrSchema naming feerecon migrate", err)
+	}
+	want, err := postgres.SchemaVersion()
+	if err != nil || want < 3 {
+		t.Fatalf("SchemaVersion = %d, %v", want, err)
+	}
+	if got, err := postgres.Migrate(url); err != nil || got != want {
+		t.Fatalf("Migrate = %d, %v; want %d", got, err, want)
+	}
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
+	defer s.Close()
+	// One version behind, as after deploying a newer binary without migrating.
+	if _, err := s.DB().ExecContext(ctx, `UPDATE schema_migrations SET version = version - 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Open(ctx, url); !errors.Is(err, postgres.ErrSchema) || !strings.Contains(err.Error(), "needs") {
+		t.Fatalf("Open of a schema behind: %v, want ErrSchema", err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE schema_migrations SET version = version + 2, dirty = true`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Open(ctx, url); !errors.Is(err, postgres.ErrSchema) || !strings.Contains(err.Error(), "dirty") {
+		t.Fatalf("Open of a dirty schema: %v, want ErrSchema", err)
 	}
 }
