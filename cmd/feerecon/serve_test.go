@@ -20,9 +20,9 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/feerecon/feerecon/api"
-	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/testenv"
@@ -55,7 +55,7 @@ func TestServeEndToEnd(t *testing.T) {
 	keys := map[string]int{}
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := delivery.Verify("sink-secret-for-this-test", r.Header.Get(delivery.HeaderTimestamp), body, r.Header.Get(delivery.HeaderSignature)); err != nil {
+		if err := outbox.Verify("sink-secret-for-this-test", r.Header.Get(outbox.HeaderTimestamp), body, r.Header.Get(outbox.HeaderSignature)); err != nil {
 			t.Errorf("confirmation signature: %v", err)
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
@@ -63,7 +63,7 @@ func TestServeEndToEnd(t *testing.T) {
 		var c map[string]any
 		_ = json.Unmarshal(body, &c)
 		mu.Lock()
-		keys[r.Header.Get(delivery.HeaderIdempotencyKey)]++
+		keys[r.Header.Get(outbox.HeaderIdempotencyKey)]++
 		confirmations = append(confirmations, c)
 		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
