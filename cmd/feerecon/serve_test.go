@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/feerecon/feerecon/api"
@@ -25,6 +26,7 @@ import (
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
+	"github.com/feerecon/feerecon/store/memory"
 	"github.com/feerecon/feerecon/testenv"
 )
 
@@ -223,7 +225,9 @@ func TestServeEndToEnd(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, m := range []string{`feerecon_payments_total{gateway="vietqr",outcome="recorded"}`, `feerecon_payments_total{gateway="vietqr",outcome="redelivered"}`,
-		"feerecon_notices_confirmed_total", `feerecon_ingress_callbacks_total{gateway="vietqr"`, "feerecon_kafka_consumed_total"} {
+		"feerecon_notices_confirmed_total", `feerecon_ingress_callbacks_total{gateway="vietqr"`, "feerecon_kafka_consumed_total",
+		`feerecon_outbox_attempts_total{kind="confirmation",outcome="delivered"}`, `feerecon_confirmfeed_attempts_total{outcome="published"}`,
+		`feerecon_reportfeed_attempts_total{outcome="published"}`} {
 		if !bytes.Contains(metrics, []byte(m)) {
 			t.Errorf("/metrics lacks %s", m)
 		}
@@ -244,6 +248,28 @@ func TestServeEndToEnd(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// The outbox senders serve wires count every channel's attempts in its
+// registry, the report feed's included (it was once left unregistered).
+func TestOutboxSendersMetrics(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	if _, err := outboxSenders(outbox.FromStore(memory.New()), nil, &kafkabus.Producer{}, reg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	want := []string{"feerecon_confirmfeed_attempts_total", "feerecon_outbox_attempts_total", "feerecon_reportfeed_attempts_total"}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("registered %v, want %v", names, want)
 	}
 }
 
