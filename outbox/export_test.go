@@ -15,5 +15,5 @@ type TestRoute struct {
 
 // NewKafkaRoute is NewKafka of r.
 func NewKafkaRoute(st Store, prod Producer, r TestRoute, cfg KafkaConfig) (*Sender, error) {
-	return newKafka(st, prod, r.Header, route{kafka: r.Kind, topic: r.Topic, metric: r.Metric, message: r.Message, permanent: r.Permanent}, cfg)
+	return newKafka(st, prod, r.Header, route{typ: r.Header, kafka: r.Kind, topic: r.Topic, metric: r.Metric, message: r.Message, permanent: r.Permanent}, cfg)
 }

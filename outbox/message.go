@@ -32,6 +32,7 @@ const (
 // route is how a message type goes out: its outbox kind per channel, and
 // how its payload becomes a Kafka message.
 type route struct {
+	typ Type
 	// webhook is the kind of the signed webhook copy.
 	webhook store.OutboxKind
 	// kafka is the kind of the Kafka copy, published to topic (by default;
@@ -46,21 +47,33 @@ type route struct {
 	permanent func(error) bool
 }
 
-// types is the message table: a new message type is one constant above
+// routes is the message table: a new message type is one constant above
 // and one entry here (plus its outbox kinds in package store).
-var types = map[Type]route{
-	Confirmation: {webhook: store.OutboxConfirmation, kafka: store.OutboxConfirmationKafka, topic: kafkabus.TopicConfirmed,
-		metric: "feerecon_confirmfeed_attempts_total", message: confirmationMessage},
-	Report: {webhook: store.OutboxReport, kafka: store.OutboxReportKafka, topic: kafkabus.TopicTreasuryReports,
-		metric: "feerecon_reportfeed_attempts_total", message: reportMessage, permanent: TooLarge},
+func routes() []route {
+	return []route{
+		{typ: Confirmation, webhook: store.OutboxConfirmation, kafka: store.OutboxConfirmationKafka, topic: kafkabus.TopicConfirmed,
+			metric: "feerecon_confirmfeed_attempts_total", message: confirmationMessage},
+		{typ: Report, webhook: store.OutboxReport, kafka: store.OutboxReportKafka, topic: kafkabus.TopicTreasuryReports,
+			metric: "feerecon_reportfeed_attempts_total", message: reportMessage, permanent: TooLarge},
+	}
 }
 
-// Types lists the message types, in a fixed order.
-func Types() []Type { return []Type{Confirmation, Report} }
+// Types lists the message types, in the table's order.
+func Types() []Type {
+	var ts []Type
+	for _, r := range routes() {
+		ts = append(ts, r.typ)
+	}
+	return ts
+}
 
 func (t Type) route() (route, bool) {
-	r, ok := types[t]
-	return r, ok
+	for _, r := range routes() {
+		if r.typ == t {
+			return r, true
+		}
+	}
+	return route{}, false
 }
 
 // ID is the outbox id of a message of type t, its webhook Idempotency-Key:
