@@ -114,7 +114,7 @@ func (k *kafkaTopic) send(ctx context.Context, m store.OutboxMessage) attempt {
 	if err := k.prod.Publish(ctx, k.topic, key, m.Payload, headers); err != nil {
 		return attempt{err: err.Error(), permanent: k.permanent != nil && k.permanent(err)}
 	}
-	return attempt{}
+	return attempt{attrs: []slog.Attr{slog.String("key", string(key))}}
 }
 
 // TooLarge reports whether the broker (or the client) refused a message for

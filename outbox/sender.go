@@ -157,6 +157,8 @@ type attempt struct {
 	unsendable bool
 	// permanent: the receiver refused it for good: dead at once.
 	permanent bool
+	// attrs are logged with a delivery (e.g. the Kafka key).
+	attrs []slog.Attr
 }
 
 // channel is one way out: it sends one message and counts outcomes.
@@ -269,7 +271,7 @@ func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage
 				return "", nil, fmt.Errorf("after send %s: %w", m.ID, err)
 			}
 		}
-		log.InfoContext(ctx, "outbox message delivered")
+		log.LogAttrs(ctx, slog.LevelInfo, "outbox message delivered", a.attrs...)
 		return OutcomeDelivered, func() error { return tx.MarkDelivered(ctx, m.ID, s.cfg.Clock()) }, nil
 	}
 	if !a.unsendable && ctx.Err() != nil {
