@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/dailyrun"
-	"github.com/feerecon/feerecon/delivery"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
 )
@@ -22,7 +22,7 @@ import (
 // (the sender times out), the third and later are acknowledged duplicates.
 type treasurySink struct {
 	t      *testing.T
-	secret delivery.Secret
+	secret outbox.Secret
 	mu     sync.Mutex
 	tries  map[string]int
 	apply  map[string]int // times applied, by key
@@ -36,14 +36,14 @@ func (s *treasurySink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if err := delivery.Verify(s.secret, r.Header.Get(delivery.HeaderTimestamp), body, r.Header.Get(delivery.HeaderSignature)); err != nil {
+	if err := outbox.Verify(s.secret, r.Header.Get(outbox.HeaderTimestamp), body, r.Header.Get(outbox.HeaderSignature)); err != nil {
 		s.mu.Lock()
 		s.bad++
 		s.mu.Unlock()
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	key := r.Header.Get(delivery.HeaderIdempotencyKey)
+	key := r.Header.Get(outbox.HeaderIdempotencyKey)
 	s.mu.Lock()
 	s.tries[key]++
 	n := s.tries[key]
@@ -79,18 +79,20 @@ func TestTreasuryDelivery(t *testing.T) {
 	sink := &treasurySink{t: t, secret: "kbnn-test-secret", tries: map[string]int{}, apply: map[string]int{}, bodies: map[string][]byte{}}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
-	sender, err := delivery.New(delivery.FromStore(st), delivery.Config{
-		Endpoints:   map[string]delivery.Endpoint{dailyrun.DefaultDestination: {URL: srv.URL + "/kbnn/reports", Secret: sink.secret}},
-		Kinds:       []store.OutboxKind{store.OutboxReport},
-		Timeout:     300 * time.Millisecond,
-		MaxAttempts: 5,
-		Clock:       clk.now,
-		Rand:        func(n int64) int64 { return n - 1 }, // the longest backoff
+	sender, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
+		Endpoints: map[string]outbox.Endpoint{dailyrun.DefaultDestination: {URL: srv.URL + "/kbnn/reports", Secret: sink.secret}},
+		Types:     []outbox.Type{outbox.Report},
+		Timeout:   300 * time.Millisecond,
+		Loop: outbox.Loop{
+			MaxAttempts: 5,
+			Clock:       clk.now,
+			Rand:        func(n int64) int64 { return n - 1 }, // the longest backoff
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var results []delivery.Result
+	var results []outbox.Result
 	for range 4 {
 		res, err := sender.Tick(ctx)
 		if err != nil {
@@ -99,7 +101,7 @@ func TestTreasuryDelivery(t *testing.T) {
 		results = append(results, res)
 		clk.t = clk.t.Add(2 * time.Hour) // past any backoff
 	}
-	want := []delivery.Result{{Failed: 3}, {Failed: 3}, {Delivered: 3}, {}}
+	want := []outbox.Result{{Failed: 3}, {Failed: 3}, {Delivered: 3}, {}}
 	for i := range want {
 		if results[i] != want[i] {
 			t.Errorf("tick %d = %+v, want %+v", i+1, results[i], want[i])
@@ -109,7 +111,7 @@ func TestTreasuryDelivery(t *testing.T) {
 		t.Errorf("%d requests with a bad signature", sink.bad)
 	}
 	for _, r := range reps {
-		key := dailyrun.ReportOutboxID(r.ID)
+		key := outbox.Report.ID(r.ID)
 		if sink.tries[key] != 3 || sink.apply[key] != 1 {
 			t.Errorf("%s: %d attempts, applied %d times; want 3 attempts under one key, applied once", key, sink.tries[key], sink.apply[key])
 		}
@@ -132,7 +134,7 @@ func TestTreasuryDelivery(t *testing.T) {
 		// The Kafka copy is another channel: untouched by the webhook sender.
 		err = st.InTx(ctx, func(tx store.Tx) error {
 			var err error
-			m, err = tx.OutboxMessage(ctx, dailyrun.ReportKafkaID(r.ID))
+			m, err = tx.OutboxMessage(ctx, outbox.KafkaID(outbox.Report.ID(r.ID)))
 			return err
 		})
 		if err != nil || m.State != store.OutboxPending || m.Attempts != 0 {

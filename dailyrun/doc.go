@@ -6,13 +6,12 @@
 //     does the same for the Kafka topic statements.raw.
 //   - Job runs one business day over the store: it loads what the day
 //     needs, calls daily.Reconcile, and stores each report version that
-//     says something new, in one transaction with its outbox messages (the
-//     treasury webhook, kind report, and the Kafka copy, kind report_kafka),
-//     the new exceptions and an audit entry. Stored versions are never
-//     changed: a late event makes version n+1 with a diff.
-//   - Publisher publishes the report_kafka outbox messages to
-//     treasury.reports; the webhook sender (package delivery) sends the
-//     report messages. The two channels never touch each other's messages.
+//     says something new, in one transaction with its outbox messages
+//     (outbox.Report: the treasury webhook, kind report, and the Kafka
+//     copy for treasury.reports, kind report_kafka), the new exceptions and
+//     an audit entry. Stored versions are never changed: a late event makes
+//     version n+1 with a diff. Package outbox delivers both channels; they
+//     never touch each other's messages.
 //   - Scheduler runs the Job for each business day after its cut-off plus a
 //     grace period, once, retrying with backoff, and catches up on restart.
 //

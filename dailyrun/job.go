@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/daily"
@@ -26,9 +27,6 @@ import (
 const (
 	// DefaultDestination is the outbox destination of the treasury webhook.
 	DefaultDestination = "treasury"
-	// KafkaDestination is the destination recorded on the Kafka copies (the
-	// topic's name; Publisher may publish to another topic).
-	KafkaDestination = "kafka:treasury.reports"
 )
 
 // Errors of the Job.
@@ -116,14 +114,6 @@ func (j *Job) DayRules() daily.DayRules { return j.cfg.DayRules }
 
 // Lang is the job's rendering language.
 func (j *Job) Lang() daily.Lang { return j.cfg.Lang }
-
-// ReportOutboxID is the outbox id (the treasury's Idempotency-Key) of a
-// report version; reportID (daily.ReportID) names the version already.
-func ReportOutboxID(reportID string) string { return "report|" + reportID }
-
-// ReportKafkaID is the outbox id (and Kafka Idempotency-Key header) of the
-// version's copy for treasury.reports.
-func ReportKafkaID(reportID string) string { return ReportOutboxID(reportID) + "|kafka" }
 
 // Run reconciles business day date and stores every report whose version
 // is new: the first one, or one whose diff against the stored latest
@@ -247,14 +237,8 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 		return fmt.Errorf("report %s payload: %w", rep.ID, err)
 	}
 	// One message per channel, each with its own delivery state.
-	for _, m := range []store.OutboxMessage{
-		{ID: ReportOutboxID(rep.ID), Kind: store.OutboxReport, Destination: j.cfg.Destination},
-		{ID: ReportKafkaID(rep.ID), Kind: store.OutboxReportKafka, Destination: KafkaDestination},
-	} {
-		m.Payload, m.State, m.NextAttempt, m.CreatedAt = payload, store.OutboxPending, now, now
-		if err := tx.Enqueue(ctx, m); err != nil {
-			return fmt.Errorf("report %s outbox %s: %w", rep.ID, m.Kind, err)
-		}
+	if err := outbox.Report.Enqueue(ctx, tx, outbox.Report.ID(rep.ID), j.cfg.Destination, payload, now); err != nil {
+		return fmt.Errorf("report %s: %w", rep.ID, err)
 	}
 	type summary struct {
 		Version         int            `json:"version"`

@@ -89,7 +89,7 @@ func stored(t testing.TB, st store.Store, agency string, version int) store.Repo
 	return r
 }
 
-func outbox(t testing.TB, st store.Store, kind store.OutboxKind) []store.OutboxMessage {
+func outboxOf(t testing.TB, st store.Store, kind store.OutboxKind) []store.OutboxMessage {
 	t.Helper()
 	var ms []store.OutboxMessage
 	err := st.InTx(context.Background(), func(tx store.Tx) error {
@@ -296,13 +296,13 @@ func checkOutbox(t *testing.T, st store.Store, reportIDs []string) {
 	sorted := slices.Clone(reportIDs)
 	sort.Strings(sorted)
 	for _, kind := range []store.OutboxKind{store.OutboxReport, store.OutboxReportKafka} {
-		ms := outbox(t, st, kind)
+		ms := outboxOf(t, st, kind)
 		var got, want []string
 		for _, m := range ms {
 			got = append(got, m.ID)
 			dest := "treasury"
 			if kind == store.OutboxReportKafka {
-				dest = dailyrun.KafkaDestination
+				dest = "kafka:treasury.reports"
 			}
 			if m.Destination != dest {
 				t.Errorf("%s destination %q, want %q", m.ID, m.Destination, dest)
@@ -317,9 +317,9 @@ func checkOutbox(t *testing.T, st store.Store, reportIDs []string) {
 		}
 		for _, id := range sorted {
 			if kind == store.OutboxReport {
-				want = append(want, dailyrun.ReportOutboxID(id))
+				want = append(want, "report|"+id)
 			} else {
-				want = append(want, dailyrun.ReportKafkaID(id))
+				want = append(want, "report|"+id+"|kafka")
 			}
 		}
 		sort.Strings(want)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
@@ -151,19 +152,19 @@ func TestKafkaTreasuryReports(t *testing.T) {
 	if err != nil || len(reps) != 3 {
 		t.Fatalf("job: %d reports, %v", len(reps), err)
 	}
-	pub, err := dailyrun.NewPublisher(st, prod, dailyrun.PublisherConfig{Topic: topic, Clock: clk.now})
+	pub, err := outbox.NewKafka(outbox.FromStore(st), prod, outbox.Report, outbox.KafkaConfig{Topic: topic, Loop: outbox.Loop{Clock: clk.now}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := pub.Tick(ctx)
-	if err != nil || res != (dailyrun.PublishResult{Published: 3}) {
+	if err != nil || res != (outbox.Result{Delivered: 3}) {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
-	if res, err := pub.Tick(ctx); err != nil || res != (dailyrun.PublishResult{}) {
+	if res, err := pub.Tick(ctx); err != nil || res != (outbox.Result{}) {
 		t.Fatalf("second Tick = %+v, %v; want nothing left", res, err)
 	}
 	// The webhook channel was not touched.
-	for _, m := range outbox(t, st, store.OutboxReport) {
+	for _, m := range outboxOf(t, st, store.OutboxReport) {
 		if m.State != store.OutboxPending || m.Attempts != 0 {
 			t.Errorf("webhook message %s: %s after %d attempts", m.ID, m.State, m.Attempts)
 		}
@@ -178,7 +179,7 @@ func TestKafkaTreasuryReports(t *testing.T) {
 		if err := r.Verify(); err != nil {
 			t.Errorf("%s: %v", r.ID, err)
 		}
-		if m.Headers[dailyrun.HeaderIdempotencyKey] != dailyrun.ReportKafkaID(r.ID) || m.Headers[dailyrun.HeaderSHA256] != r.SHA256 {
+		if m.Headers[outbox.HeaderIdempotencyKey] != outbox.KafkaID(outbox.Report.ID(r.ID)) || m.Headers[outbox.HeaderSHA256] != r.SHA256 {
 			t.Errorf("%s headers %v", r.ID, m.Headers)
 		}
 		keys = append(keys, string(m.Key))

@@ -9,13 +9,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/feerecon/feerecon/delivery"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 )
 
 // sinkSecret is the demo procedure system's webhook secret: a public test
 // value, never a real one.
-const sinkSecret = delivery.Secret("demo-only-webhook-secret")
+const sinkSecret = outbox.Secret("demo-only-webhook-secret")
 
 // sink is the procedure system's webhook: it verifies each signature and
 // counts distinct idempotency keys, as a real receiver dedups. It fails
@@ -36,12 +36,12 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "procedure system busy", http.StatusServiceUnavailable)
 		return
 	}
-	if err := delivery.Verify(sinkSecret, r.Header.Get(delivery.HeaderTimestamp), body, r.Header.Get(delivery.HeaderSignature)); err != nil {
+	if err := outbox.Verify(sinkSecret, r.Header.Get(outbox.HeaderTimestamp), body, r.Header.Get(outbox.HeaderSignature)); err != nil {
 		s.rejected++
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	s.keys[r.Header.Get(delivery.HeaderIdempotencyKey)] = true
+	s.keys[r.Header.Get(outbox.HeaderIdempotencyKey)] = true
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -53,12 +53,13 @@ func deliverConfirmations(ctx context.Context, st store.Store, now func() time.T
 	defer srv.Close()
 	clock := now()
 	var mu sync.Mutex
-	sender, err := delivery.New(delivery.FromStore(st), delivery.Config{
-		Endpoints:   map[string]delivery.Endpoint{System: {URL: srv.URL + "/feerecon/confirmations", Secret: sinkSecret}},
-		Kinds:       []store.OutboxKind{store.OutboxConfirmation},
-		BaseBackoff: time.Second, MaxBackoff: time.Minute, Timeout: 5 * time.Second,
-		Clock:  func() time.Time { mu.Lock(); defer mu.Unlock(); return clock },
-		Logger: log,
+	sender, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
+		Endpoints: map[string]outbox.Endpoint{System: {URL: srv.URL + "/feerecon/confirmations", Secret: sinkSecret}},
+		Types:     []outbox.Type{outbox.Confirmation},
+		Timeout:   5 * time.Second,
+		Loop: outbox.Loop{BaseBackoff: time.Second, MaxBackoff: time.Minute,
+			Clock:  func() time.Time { mu.Lock(); defer mu.Unlock(); return clock },
+			Logger: log},
 	})
 	if err != nil {
 		return err

@@ -10,7 +10,8 @@
 // whole group — the notices and every payment linked to them — with
 // reconcile.Engine.Decide, replace the group's allocations and open
 // exceptions with the decision, update notice statuses, and enqueue a
-// confirmation for each notice that became paid. Because the group is
+// confirmation for each notice that became paid (outbox.Confirmation, one
+// outbox message per channel; package outbox delivers them). Because the group is
 // re-decided in the engine's canonical order, the same payments delivered
 // in any order end in the same state, and because notices are locked,
 // several consumer instances cannot double-allocate.

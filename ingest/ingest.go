@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
@@ -59,20 +60,6 @@ type Confirmation struct {
 	Allocations []reconcile.Allocation `json:"allocations"`
 	PaidAt      time.Time              `json:"paid_at"`
 }
-
-// ConfirmationID is the outbox id (and idempotency key) of a notice's
-// confirmation.
-func ConfirmationID(system, noticeID string) string { return "confirmation|" + system + "|" + noticeID }
-
-// ConfirmationKafkaID is the outbox id (and Kafka Idempotency-Key header) of
-// the copy of a notice's confirmation for payments.confirmed.
-func ConfirmationKafkaID(system, noticeID string) string {
-	return ConfirmationID(system, noticeID) + "|kafka"
-}
-
-// ConfirmationKafkaDestination is the destination of those copies (the
-// topic kafkabus.TopicConfirmed); confirmfeed publishes them.
-const ConfirmationKafkaDestination = "kafka:payments.confirmed"
 
 // Record stores p and applies the decision for the notices it references.
 // A redelivery returns Outcome{Redelivery: true} and no error. Errors from
@@ -311,7 +298,7 @@ func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[sto
 func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice, st reconcile.NoticeState,
 	payments map[string]payment.Payment, d reconcile.Decision) error {
 	c := Confirmation{
-		ID: ConfirmationID(n.System, n.ID), System: n.System, NoticeID: n.ID, Dossier: n.Dossier,
+		ID: outbox.Confirmation.ID(n.System, n.ID), System: n.System, NoticeID: n.ID, Dossier: n.Dossier,
 		PaymentCode: n.Code, Status: st.Status, AmountDue: st.AmountDue, Paid: st.Paid, Allocations: []reconcile.Allocation{},
 	}
 	for _, a := range d.Allocations {
@@ -329,19 +316,10 @@ func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice,
 	if err != nil {
 		return err
 	}
-	now := pr.now()
-	// One message per channel, each with its own delivery state: the
-	// webhook to the issuing system, and the copy for Kafka.
-	for _, m := range []store.OutboxMessage{
-		{ID: c.ID, Kind: store.OutboxConfirmation, Destination: n.System},
-		{ID: ConfirmationKafkaID(n.System, n.ID), Kind: store.OutboxConfirmationKafka, Destination: ConfirmationKafkaDestination},
-	} {
-		m.Payload, m.State, m.NextAttempt, m.CreatedAt = body, store.OutboxPending, now, now
-		// ErrAlreadyExists: confirmed once already (a re-decision moved
-		// money between payments but the notice stayed paid): never twice.
-		if err := tx.Enqueue(ctx, m); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
-			return err
-		}
+	// ErrAlreadyExists: confirmed once already (a re-decision moved money
+	// between payments but the notice stayed paid): never twice.
+	if err := outbox.Confirmation.Enqueue(ctx, tx, c.ID, n.System, body, pr.now()); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return err
 	}
 	return nil
 }

@@ -191,7 +191,7 @@ func TestRecordDecidesAndConfirmsOnce(t *testing.T) {
 			t.Errorf("confirmation %s: %s", c.ID, c.Payload)
 		}
 		k := kconf[i]
-		if k.ID != c.ID+"|kafka" || k.Destination != ingest.ConfirmationKafkaDestination || string(k.Payload) != string(c.Payload) {
+		if k.ID != c.ID+"|kafka" || k.Destination != "kafka:payments.confirmed" || string(k.Payload) != string(c.Payload) {
 			t.Errorf("Kafka copy %s (%s) of %s: %s", k.ID, k.Destination, c.ID, k.Payload)
 		}
 		// N1 was completed by payment B at 09:02: the confirmation says so.

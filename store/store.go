@@ -153,12 +153,12 @@ const (
 	OutboxConfirmation OutboxKind = "confirmation"
 	OutboxReport       OutboxKind = "report"
 	// OutboxConfirmationKafka is a confirmation's copy for the Kafka topic
-	// payments.confirmed (published by confirmfeed). A kind of its own, so
+	// payments.confirmed (published by package outbox). A kind of its own, so
 	// the webhook sender and the Kafka publisher never take, fail or
 	// deliver each other's messages.
 	OutboxConfirmationKafka OutboxKind = "confirmation_kafka"
 	// OutboxReportKafka is a daily report version's copy for the Kafka
-	// topic treasury.reports (published by dailyrun.Publisher), apart from
+	// topic treasury.reports (published by package outbox), apart from
 	// the treasury webhook's OutboxReport for the same reason.
 	OutboxReportKafka OutboxKind = "report_kafka"
 )

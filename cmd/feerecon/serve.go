@@ -20,9 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feerecon/feerecon/api"
-	"github.com/feerecon/feerecon/confirmfeed"
 	"github.com/feerecon/feerecon/dailyrun"
-	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
 	"github.com/feerecon/feerecon/gateways/momo"
@@ -33,6 +31,7 @@ import (
 	"github.com/feerecon/feerecon/ingress"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/noticefeed"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/daily"
@@ -70,8 +69,8 @@ type webhookFile map[string]struct {
 	SecretEnv string `json:"secret_env"`
 }
 
-func loadWebhooks(path string) (map[string]delivery.Endpoint, error) {
-	out := map[string]delivery.Endpoint{}
+func loadWebhooks(path string) (map[string]outbox.Endpoint, error) {
+	out := map[string]outbox.Endpoint{}
 	if path == "" {
 		return out, nil
 	}
@@ -92,7 +91,7 @@ func loadWebhooks(path string) (map[string]delivery.Endpoint, error) {
 			probs = append(probs, fmt.Sprintf("%s: secret_env %q is not set", name, w.SecretEnv))
 			continue
 		}
-		out[name] = delivery.Endpoint{URL: w.URL, Secret: delivery.Secret(secret)}
+		out[name] = outbox.Endpoint{URL: w.URL, Secret: outbox.Secret(secret)}
 	}
 	if len(probs) > 0 {
 		sort.Strings(probs)
@@ -300,11 +299,13 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 			return supervise(gctx, log, kafkabus.RawTopic(gw), consumer.Run)
 		})
 	}
-	sender, err := delivery.New(delivery.FromStore(st), delivery.Config{Endpoints: endpoints, Registerer: reg, Logger: log})
+	senders, err := outboxSenders(outbox.FromStore(st), endpoints, producer, reg, log)
 	if err != nil {
-		return &usageError{err}
+		return err
 	}
-	grp.Go(func() error { return sender.Run(gctx) })
+	for _, sender := range senders {
+		grp.Go(func() error { return sender.Run(gctx) })
+	}
 	// Procedure systems that publish notices instead of calling the API:
 	// each event is replayed against the API's own handler.
 	notices, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-notices",
@@ -316,12 +317,6 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		defer notices.Close()
 		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
 	})
-	// Confirmations for systems that pull from Kafka (payments.confirmed).
-	pub, err := confirmfeed.New(confirmfeed.FromStore(st), producer, confirmfeed.Config{Logger: log, Registerer: reg})
-	if err != nil {
-		return err
-	}
-	grp.Go(func() error { return pub.Run(gctx) })
 	if err := serveDaily(gctx, grp, c, st, producer, metrics, log); err != nil {
 		return err
 	}
@@ -369,9 +364,8 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 }
 
 // serveDaily adds the daily reconciliation to the service: the
-// statements.raw consumer, the scheduler of the business days, and the
-// publisher of the reports to treasury.reports (the treasury webhook is the
-// outbox sender's, kind report).
+// statements.raw consumer and the scheduler of the business days (the
+// reports' webhook and Kafka copies are the outbox senders').
 func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *postgres.Store, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
 		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
@@ -400,10 +394,25 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *pos
 		return &usageError{err}
 	}
 	grp.Go(func() error { return sched.Run(ctx) })
-	reports, err := dailyrun.NewPublisher(st, producer, dailyrun.PublisherConfig{Logger: log})
-	if err != nil {
-		return err
-	}
-	grp.Go(func() error { return reports.Run(ctx) })
 	return nil
+}
+
+// outboxSenders are the outbox's channels: the signed webhooks of every
+// message type, and one Kafka publisher per message type (confirmations to
+// payments.confirmed for systems that pull, reports to treasury.reports),
+// each with its metrics in reg.
+func outboxSenders(st outbox.Store, endpoints map[string]outbox.Endpoint, producer outbox.Producer, reg prometheus.Registerer, log *slog.Logger) ([]*outbox.Sender, error) {
+	webhooks, err := outbox.NewWebhook(st, outbox.WebhookConfig{Endpoints: endpoints, Registerer: reg, Loop: outbox.Loop{Logger: log}})
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	senders := []*outbox.Sender{webhooks}
+	for _, t := range outbox.Types() {
+		s, err := outbox.NewKafka(st, producer, t, outbox.KafkaConfig{Registerer: reg, Loop: outbox.Loop{Logger: log}})
+		if err != nil {
+			return nil, err
+		}
+		senders = append(senders, s)
+	}
+	return senders, nil
 }

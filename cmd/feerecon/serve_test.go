@@ -17,14 +17,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/feerecon/feerecon/api"
-	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
+	"github.com/feerecon/feerecon/store/memory"
 	"github.com/feerecon/feerecon/testenv"
 )
 
@@ -55,7 +57,7 @@ func TestServeEndToEnd(t *testing.T) {
 	keys := map[string]int{}
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := delivery.Verify("sink-secret-for-this-test", r.Header.Get(delivery.HeaderTimestamp), body, r.Header.Get(delivery.HeaderSignature)); err != nil {
+		if err := outbox.Verify("sink-secret-for-this-test", r.Header.Get(outbox.HeaderTimestamp), body, r.Header.Get(outbox.HeaderSignature)); err != nil {
 			t.Errorf("confirmation signature: %v", err)
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
@@ -63,7 +65,7 @@ func TestServeEndToEnd(t *testing.T) {
 		var c map[string]any
 		_ = json.Unmarshal(body, &c)
 		mu.Lock()
-		keys[r.Header.Get(delivery.HeaderIdempotencyKey)]++
+		keys[r.Header.Get(outbox.HeaderIdempotencyKey)]++
 		confirmations = append(confirmations, c)
 		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
@@ -223,7 +225,9 @@ func TestServeEndToEnd(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, m := range []string{`feerecon_payments_total{gateway="vietqr",outcome="recorded"}`, `feerecon_payments_total{gateway="vietqr",outcome="redelivered"}`,
-		"feerecon_notices_confirmed_total", `feerecon_ingress_callbacks_total{gateway="vietqr"`, "feerecon_kafka_consumed_total"} {
+		"feerecon_notices_confirmed_total", `feerecon_ingress_callbacks_total{gateway="vietqr"`, "feerecon_kafka_consumed_total",
+		`feerecon_outbox_attempts_total{kind="confirmation",outcome="delivered"}`, `feerecon_confirmfeed_attempts_total{outcome="published"}`,
+		`feerecon_reportfeed_attempts_total{outcome="published"}`} {
 		if !bytes.Contains(metrics, []byte(m)) {
 			t.Errorf("/metrics lacks %s", m)
 		}
@@ -244,6 +248,28 @@ func TestServeEndToEnd(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// The outbox senders serve wires count every channel's attempts in its
+// registry, the report feed's included (it was once left unregistered).
+func TestOutboxSendersMetrics(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	if _, err := outboxSenders(outbox.FromStore(memory.New()), nil, &kafkabus.Producer{}, reg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	want := []string{"feerecon_confirmfeed_attempts_total", "feerecon_outbox_attempts_total", "feerecon_reportfeed_attempts_total"}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("registered %v, want %v", names, want)
 	}
 }
 

@@ -1,4 +1,4 @@
-package delivery_test
+package outbox_test
 
 import (
 	"bytes"
@@ -9,26 +9,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feerecon/feerecon/delivery"
+	"github.com/feerecon/feerecon/outbox"
 )
 
 func TestSignVector(t *testing.T) {
 	t.Parallel()
 	// printf '%s' '1764212400.{"id":"x"}' | openssl dgst -sha256 -hmac 's3cret-for-tests'
 	const want = "91696ca20fb2f245de96ee8cfe297e9c66ad8af7a2a41fdacb7b40ccee66bf2f"
-	if got := delivery.Sign("s3cret-for-tests", "1764212400", []byte(`{"id":"x"}`)); got != want {
+	if got := outbox.Sign("s3cret-for-tests", "1764212400", []byte(`{"id":"x"}`)); got != want {
 		t.Errorf("Sign = %s, want %s", got, want)
 	}
 }
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
-	const secret delivery.Secret = "s3cret-for-tests"
+	const secret outbox.Secret = "s3cret-for-tests"
 	body := []byte(`{"notice":"FR0000000123456789","amount":"150000"}`)
-	sig := delivery.Sign(secret, "1764212400", body)
+	sig := outbox.Sign(secret, "1764212400", body)
 	cases := []struct {
 		name, ts, sig string
-		secret        delivery.Secret
+		secret        outbox.Secret
 		body          []byte
 		ok            bool
 	}{
@@ -42,8 +42,8 @@ func TestVerify(t *testing.T) {
 		{"empty", "1764212400", "", secret, body, false},
 	}
 	for _, c := range cases {
-		err := delivery.Verify(c.secret, c.ts, c.body, c.sig)
-		if (err == nil) != c.ok || (err != nil && !errors.Is(err, delivery.ErrSignature)) {
+		err := outbox.Verify(c.secret, c.ts, c.body, c.sig)
+		if (err == nil) != c.ok || (err != nil && !errors.Is(err, outbox.ErrSignature)) {
 			t.Errorf("%s: Verify = %v", c.name, err)
 		}
 	}
@@ -53,7 +53,7 @@ func TestCheckTimestamp(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1764212400, 0)
 	for ts, ok := range map[string]bool{"1764212400": true, "1764212100": true, "1764212099": false, "1764212701": false, "x": false, "": false} {
-		if err := delivery.CheckTimestamp(ts, now, 5*time.Minute); (err == nil) != ok {
+		if err := outbox.CheckTimestamp(ts, now, 5*time.Minute); (err == nil) != ok {
 			t.Errorf("CheckTimestamp(%q) = %v", ts, err)
 		}
 	}
@@ -62,7 +62,7 @@ func TestCheckTimestamp(t *testing.T) {
 func TestSecretNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const raw = "super-secret-value"
-	ep := delivery.Endpoint{URL: "https://dvc.example/confirm", Secret: raw}
+	ep := outbox.Endpoint{URL: "https://dvc.example/confirm", Secret: raw}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", slog.Any("endpoint", ep), slog.Any("secret", ep.Secret))
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "secret", ep.Secret, "endpoint", ep)
@@ -77,16 +77,16 @@ func FuzzVerify(f *testing.F) {
 	f.Add("", []byte{}, "")
 	f.Add("1.2", []byte("\x00\xff"), "zz")
 	f.Fuzz(func(t *testing.T, ts string, body []byte, sig string) {
-		const secret delivery.Secret = "fuzz-secret"
-		_ = delivery.Verify(secret, ts, body, sig) // never panics
-		good := delivery.Sign(secret, ts, body)
-		if err := delivery.Verify(secret, ts, body, good); err != nil {
+		const secret outbox.Secret = "fuzz-secret"
+		_ = outbox.Verify(secret, ts, body, sig) // never panics
+		good := outbox.Sign(secret, ts, body)
+		if err := outbox.Verify(secret, ts, body, good); err != nil {
 			t.Fatalf("own signature rejected: %v", err)
 		}
-		if sig != good && !strings.EqualFold(sig, good) && delivery.Verify(secret, ts, body, sig) == nil {
+		if sig != good && !strings.EqualFold(sig, good) && outbox.Verify(secret, ts, body, sig) == nil {
 			t.Fatalf("foreign signature %q accepted", sig)
 		}
-		if err := delivery.Verify(secret, ts+"0", body, good); err == nil {
+		if err := outbox.Verify(secret, ts+"0", body, good); err == nil {
 			t.Fatal("signature accepted for another timestamp")
 		}
 	})

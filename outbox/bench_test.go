@@ -1,4 +1,4 @@
-package confirmfeed_test
+package outbox_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feerecon/feerecon/confirmfeed"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store/memory"
 )
 
@@ -19,15 +19,15 @@ func BenchmarkTick(b *testing.B) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("HS-%d", i)
 	}
-	enqueue(b, st, "dvc", ids...)
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), &fakeProducer{}, confirmfeed.Config{Batch: b.N, Clock: func() time.Time { return base.Add(time.Duration(b.N+1) * time.Second) }})
+	enqueueConfirmations(b, st, "dvc", ids...)
+	p, err := newConfirmations(st, &fakeProducer{}, outbox.KafkaConfig{Loop: outbox.Loop{Batch: b.N, Clock: func() time.Time { return base.Add(time.Duration(b.N+1) * time.Second) }}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	res, err := p.Tick(context.Background())
-	if err != nil || res.Published != b.N {
+	if err != nil || res.Delivered != b.N {
 		b.Fatalf("Tick = %+v, %v", res, err)
 	}
 }

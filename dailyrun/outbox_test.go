@@ -8,7 +8,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/feerecon/feerecon/dailyrun"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -23,7 +23,7 @@ func (f *fakeProducer) Publish(_ context.Context, _ string, key, _ []byte, h map
 		f.errs = f.errs[1:]
 		return err
 	}
-	f.sent = append(f.sent, string(key)+" "+h[dailyrun.HeaderIdempotencyKey])
+	f.sent = append(f.sent, string(key)+" "+h[outbox.HeaderIdempotencyKey])
 	return nil
 }
 
@@ -36,34 +36,34 @@ func TestPublisherFailuresBackoffAndDead(t *testing.T) {
 	if err != nil || len(reps) != 1 {
 		t.Fatalf("empty day: %d reports, %v; want the ALL report", len(reps), err)
 	}
-	id := dailyrun.ReportKafkaID(reps[0].ID)
+	id := outbox.KafkaID(outbox.Report.ID(reps[0].ID))
 	// A message that is not a report, in the same kind.
 	err = st.InTx(ctx, func(tx store.Tx) error {
-		return tx.Enqueue(ctx, store.OutboxMessage{ID: "report|junk|kafka", Kind: store.OutboxReportKafka, Destination: dailyrun.KafkaDestination,
+		return tx.Enqueue(ctx, store.OutboxMessage{ID: "report|junk|kafka", Kind: store.OutboxReportKafka, Destination: outbox.Report.KafkaDestination(),
 			Payload: []byte(`{"hello":1}`), State: store.OutboxPending, NextAttempt: clk.t, CreatedAt: clk.t})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	prod := &fakeProducer{errs: []error{errors.New("broker down")}}
-	pub, err := dailyrun.NewPublisher(st, prod, dailyrun.PublisherConfig{Clock: clk.now, Rand: func(n int64) int64 { return n - 1 },
+	pub, err := newReports(st, prod, outbox.Loop{Clock: clk.now, Rand: func(n int64) int64 { return n - 1 },
 		BaseBackoff: time.Minute, MaxBackoff: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := pub.Tick(ctx)
-	if err != nil || res != (dailyrun.PublishResult{Failed: 1, Dead: 1}) {
+	if err != nil || res != (outbox.Result{Failed: 1, Dead: 1}) {
 		t.Fatalf("Tick = %+v, %v; want the report failed and the junk dead", res, err)
 	}
 	m := outboxByID(t, st, id)
 	if m.State != store.OutboxPending || m.Attempts != 1 || !m.NextAttempt.Equal(clk.t.Add(time.Minute)) {
 		t.Fatalf("after a failure: %s, %d attempts, next %v", m.State, m.Attempts, m.NextAttempt)
 	}
-	if res, _ := pub.Tick(ctx); res != (dailyrun.PublishResult{}) {
+	if res, _ := pub.Tick(ctx); res != (outbox.Result{}) {
 		t.Fatalf("before its backoff ends: %+v", res)
 	}
 	clk.t = clk.t.Add(time.Minute)
-	if res, err := pub.Tick(ctx); err != nil || res != (dailyrun.PublishResult{Published: 1}) {
+	if res, err := pub.Tick(ctx); err != nil || res != (outbox.Result{Delivered: 1}) {
 		t.Fatalf("after the backoff: %+v, %v", res, err)
 	}
 	if len(prod.sent) != 1 || prod.sent[0] != "2026-11-26/ALL "+id {
@@ -75,11 +75,11 @@ func TestPublisherFailuresBackoffAndDead(t *testing.T) {
 	if _, err := newJob(t, st2, clk).Run(ctx, businessDate, ""); err != nil {
 		t.Fatal(err)
 	}
-	pub2, err := dailyrun.NewPublisher(st2, &fakeProducer{errs: []error{kafka.MessageTooLargeError{}}}, dailyrun.PublisherConfig{Clock: clk.now})
+	pub2, err := newReports(st2, &fakeProducer{errs: []error{kafka.MessageTooLargeError{}}}, outbox.Loop{Clock: clk.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := pub2.Tick(ctx); err != nil || res != (dailyrun.PublishResult{Dead: 1}) {
+	if res, err := pub2.Tick(ctx); err != nil || res != (outbox.Result{Dead: 1}) {
 		t.Fatalf("too large: %+v, %v", res, err)
 	}
 	if m := outboxByID(t, st2, id); m.State != store.OutboxDead {
@@ -101,16 +101,22 @@ func outboxByID(t *testing.T, st store.Store, id string) store.OutboxMessage {
 	return m
 }
 
-// NewPublisher reports every problem with dailyrun.ErrConfig, and takes a
-// base backoff above the cap as the cap.
-func TestNewPublisherConfig(t *testing.T) {
+// newReports is the Kafka Sender of reports (treasury.reports).
+func newReports(st store.Store, prod outbox.Producer, loop outbox.Loop) (*outbox.Sender, error) {
+	return outbox.NewKafka(outbox.FromStore(st), prod, outbox.Report, outbox.KafkaConfig{Loop: loop})
+}
+
+// The report feed reports every problem with outbox.ErrConfig, a base
+// backoff above an explicit cap included, and takes a base above the
+// default cap (5m) as the cap.
+func TestReportFeedConfig(t *testing.T) {
 	t.Parallel()
-	_, err := dailyrun.NewPublisher(nil, nil, dailyrun.PublisherConfig{Batch: -1})
-	if !errors.Is(err, dailyrun.ErrConfig) {
-		t.Fatalf("nil store and negative batch: %v", err)
+	_, err := outbox.NewKafka(nil, nil, outbox.Report, outbox.KafkaConfig{Loop: outbox.Loop{Batch: -1, BaseBackoff: 2 * time.Hour, MaxBackoff: time.Hour}})
+	if !errors.Is(err, outbox.ErrConfig) {
+		t.Fatalf("nil store, negative batch, base above the cap: %v", err)
 	}
-	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 2 {
-		t.Errorf("%d problems reported, want 2: %v", n, err)
+	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {
+		t.Errorf("%d problems reported, want 3: %v", n, err)
 	}
 	st := memoryStore()
 	clk := &clock{t: at(27, 1, 0)}
@@ -118,15 +124,15 @@ func TestNewPublisherConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []int64
-	pub, err := dailyrun.NewPublisher(st, &fakeProducer{errs: []error{errors.New("down")}}, dailyrun.PublisherConfig{Clock: clk.now,
-		BaseBackoff: 2 * time.Hour, MaxBackoff: time.Hour, Rand: func(n int64) int64 { asked = append(asked, n); return n - 1 }})
+	pub, err := newReports(st, &fakeProducer{errs: []error{errors.New("down")}}, outbox.Loop{Clock: clk.now,
+		BaseBackoff: 2 * time.Hour, Rand: func(n int64) int64 { asked = append(asked, n); return n - 1 }})
 	if err != nil {
-		t.Fatalf("base above the cap: %v", err)
+		t.Fatalf("base above the default cap: %v", err)
 	}
-	if res, err := pub.Tick(context.Background()); err != nil || res != (dailyrun.PublishResult{Failed: 1}) {
+	if res, err := pub.Tick(context.Background()); err != nil || res != (outbox.Result{Failed: 1}) {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
-	if len(asked) != 1 || asked[0] != int64(time.Hour)+1 {
-		t.Errorf("backoff drawn from %v, want [0, 1h]", asked)
+	if len(asked) != 1 || asked[0] != int64(5*time.Minute)+1 {
+		t.Errorf("backoff drawn from %v, want [0, 5m]", asked)
 	}
 }

@@ -1,32 +1,28 @@
-package outboxfeed_test
+package outbox_test
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/feerecon/feerecon/outboxfeed"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
 )
 
-var (
-	base     = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	errNotUs = errors.New("not a test message")
-)
+var errNotUs = errors.New("not a test message")
 
 // testFeed publishes kind report_kafka payloads {"key":…,"tag":…} keyed by
 // "key", with the tag as an extra header.
-func testFeed() outboxfeed.Feed {
-	return outboxfeed.Feed{
-		Kind: store.OutboxReportKafka, HeaderKind: store.OutboxReport, Topic: "default-topic",
+func testFeed() outbox.TestRoute {
+	return outbox.TestRoute{
+		Kind: store.OutboxReportKafka, Header: outbox.Report, Topic: "default-topic",
 		Metric: "feerecon_test_attempts_total",
 		Message: func(payload []byte) ([]byte, map[string]string, error) {
 			var v struct{ Key, Tag string }
@@ -34,12 +30,12 @@ func testFeed() outboxfeed.Feed {
 				return nil, nil, fmt.Errorf("%w: %s", errNotUs, payload)
 			}
 			// A feed cannot override the outbox's own headers.
-			return []byte(v.Key), map[string]string{"X-Tag": v.Tag, outboxfeed.HeaderIdempotencyKey: "forged"}, nil
+			return []byte(v.Key), map[string]string{"X-Tag": v.Tag, outbox.HeaderIdempotencyKey: "forged"}, nil
 		},
 	}
 }
 
-func enqueue(t testing.TB, st store.Store, kind store.OutboxKind, id, payload string, at time.Time) {
+func enqueueOne(t testing.TB, st store.Store, kind store.OutboxKind, id, payload string, at time.Time) {
 	t.Helper()
 	if err := st.InTx(context.Background(), func(tx store.Tx) error {
 		return tx.Enqueue(context.Background(), store.OutboxMessage{ID: id, Kind: kind, Destination: "test",
@@ -49,62 +45,19 @@ func enqueue(t testing.TB, st store.Store, kind store.OutboxKind, id, payload st
 	}
 }
 
-func outboxMsg(t testing.TB, st store.Store, id string) store.OutboxMessage {
-	t.Helper()
-	var m store.OutboxMessage
-	if err := st.InTx(context.Background(), func(tx store.Tx) error {
-		var err error
-		m, err = tx.OutboxMessage(context.Background(), id)
-		return err
-	}); err != nil {
-		t.Fatalf("outbox %s: %v", id, err)
-	}
-	return m
-}
-
-type published struct {
-	topic, key, value string
-	headers           map[string]string
-}
-
-// fakeProducer returns errs in turn, then records publishes.
-type fakeProducer struct {
-	mu   sync.Mutex
-	errs []error
-	got  []published
-}
-
-func (f *fakeProducer) Publish(_ context.Context, topic string, key, value []byte, headers map[string]string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.errs) > 0 {
-		err := f.errs[0]
-		f.errs = f.errs[1:]
-		return err
-	}
-	f.got = append(f.got, published{topic, string(key), string(value), headers})
-	return nil
-}
-
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
-
-func maxRand(n int64) int64 { return n - 1 }
-
 func TestPublishesItsKindWithKeyAndHeaders(t *testing.T) {
 	t.Parallel()
 	for _, topic := range []string{"", "other-topic"} {
 		st := memory.New()
-		enqueue(t, st, store.OutboxReportKafka, "r1", `{"key":"2026-11-26/ALL","tag":"a"}`, base)
-		enqueue(t, st, store.OutboxReport, "r1-webhook", `{"key":"2026-11-26/ALL","tag":"a"}`, base)
-		enqueue(t, st, store.OutboxConfirmationKafka, "c1", `{"key":"dvc/A","tag":"c"}`, base)
+		enqueueOne(t, st, store.OutboxReportKafka, "r1", `{"key":"2026-11-26/ALL","tag":"a"}`, base)
+		enqueueOne(t, st, store.OutboxReport, "r1-webhook", `{"key":"2026-11-26/ALL","tag":"a"}`, base)
+		enqueueOne(t, st, store.OutboxConfirmationKafka, "c1", `{"key":"dvc/A","tag":"c"}`, base)
 		prod := &fakeProducer{}
-		p, err := outboxfeed.New(outboxfeed.FromStore(st), prod, testFeed(), outboxfeed.Config{Topic: topic, Clock: func() time.Time { return base }})
+		p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Topic: topic, Loop: outbox.Loop{Clock: func() time.Time { return base }}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res, err := p.Tick(context.Background()); err != nil || res != (outboxfeed.Result{Published: 1}) {
+		if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{Delivered: 1}) {
 			t.Fatalf("topic %q: Tick = %+v, %v", topic, res, err)
 		}
 		wantTopic := topic
@@ -132,18 +85,18 @@ func TestPublishesItsKindWithKeyAndHeaders(t *testing.T) {
 func TestDeadAtOnce(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, store.OutboxReportKafka, "junk", `{"hello":1}`, base)
-	enqueue(t, st, store.OutboxReportKafka, "huge", `{"key":"k1"}`, base.Add(time.Second))
-	enqueue(t, st, store.OutboxReportKafka, "flaky", `{"key":"k2"}`, base.Add(2*time.Second))
+	enqueueOne(t, st, store.OutboxReportKafka, "junk", `{"hello":1}`, base)
+	enqueueOne(t, st, store.OutboxReportKafka, "huge", `{"key":"k1"}`, base.Add(time.Second))
+	enqueueOne(t, st, store.OutboxReportKafka, "flaky", `{"key":"k2"}`, base.Add(2*time.Second))
 	feed := testFeed()
-	feed.Permanent = outboxfeed.TooLarge
+	feed.Permanent = outbox.TooLarge
 	prod := &fakeProducer{errs: []error{kafka.MessageTooLargeError{}, errors.New("leader not available")}}
 	clk := &fakeClock{t: base.Add(time.Minute)}
-	p, err := outboxfeed.New(outboxfeed.FromStore(st), prod, feed, outboxfeed.Config{Clock: clk.now, Rand: maxRand, BaseBackoff: time.Minute})
+	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, feed, outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now, Rand: maxRand, BaseBackoff: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p.Tick(context.Background()); err != nil || res != (outboxfeed.Result{Failed: 1, Dead: 2}) || len(prod.got) != 0 {
+	if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{Failed: 1, Dead: 2}) || len(prod.got) != 0 {
 		t.Fatalf("Tick = %+v, %v, %d published", res, err, len(prod.got))
 	}
 	junk := outboxMsg(t, st, "junk")
@@ -158,12 +111,12 @@ func TestDeadAtOnce(t *testing.T) {
 	}
 	// Without Permanent, too large is an ordinary failure.
 	st2 := memory.New()
-	enqueue(t, st2, store.OutboxReportKafka, "huge", `{"key":"k1"}`, base)
-	p2, err := outboxfeed.New(outboxfeed.FromStore(st2), &fakeProducer{errs: []error{kafka.MessageTooLargeError{}}}, testFeed(), outboxfeed.Config{Clock: clk.now})
+	enqueueOne(t, st2, store.OutboxReportKafka, "huge", `{"key":"k1"}`, base)
+	p2, err := outbox.NewKafkaRoute(outbox.FromStore(st2), &fakeProducer{errs: []error{kafka.MessageTooLargeError{}}}, testFeed(), outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p2.Tick(context.Background()); err != nil || res != (outboxfeed.Result{Failed: 1}) {
+	if res, err := p2.Tick(context.Background()); err != nil || res != (outbox.Result{Failed: 1}) {
 		t.Errorf("no Permanent: Tick = %+v, %v", res, err)
 	}
 }
@@ -171,18 +124,18 @@ func TestDeadAtOnce(t *testing.T) {
 func TestBackoffAndMaxAttempts(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, store.OutboxReportKafka, "r1", `{"key":"k"}`, base)
+	enqueueOne(t, st, store.OutboxReportKafka, "r1", `{"key":"k"}`, base)
 	clk := &fakeClock{t: base}
 	down := errors.New("broker down")
 	prod := &fakeProducer{errs: []error{down, down, down, down, down, down}}
-	p, err := outboxfeed.New(outboxfeed.FromStore(st), prod, testFeed(), outboxfeed.Config{
-		Clock: clk.now, Rand: maxRand, BaseBackoff: time.Second, MaxBackoff: 4 * time.Second, MaxAttempts: 5})
+	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Loop: outbox.Loop{
+		Clock: clk.now, Rand: maxRand, BaseBackoff: time.Second, MaxBackoff: 4 * time.Second, MaxAttempts: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	for i, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
-		if res, err := p.Tick(ctx); err != nil || res != (outboxfeed.Result{Failed: 1}) {
+		if res, err := p.Tick(ctx); err != nil || res != (outbox.Result{Failed: 1}) {
 			t.Fatalf("attempt %d: %+v, %v", i+1, res, err)
 		}
 		m := outboxMsg(t, st, "r1")
@@ -190,12 +143,12 @@ func TestBackoffAndMaxAttempts(t *testing.T) {
 			t.Fatalf("after attempt %d: %+v, want next attempt in %s", i+1, m, wait)
 		}
 		clk.t = clk.t.Add(wait - time.Nanosecond)
-		if res, _ := p.Tick(ctx); res != (outboxfeed.Result{}) {
+		if res, _ := p.Tick(ctx); res != (outbox.Result{}) {
 			t.Fatalf("attempted before its backoff ended: %+v", res)
 		}
 		clk.t = clk.t.Add(time.Nanosecond)
 	}
-	if res, err := p.Tick(ctx); err != nil || res != (outboxfeed.Result{Dead: 1}) {
+	if res, err := p.Tick(ctx); err != nil || res != (outbox.Result{Dead: 1}) {
 		t.Fatalf("last attempt: %+v, %v", res, err)
 	}
 	if m := outboxMsg(t, st, "r1"); m.State != store.OutboxDead || m.Attempts != 5 {
@@ -203,34 +156,34 @@ func TestBackoffAndMaxAttempts(t *testing.T) {
 	}
 }
 
-// A crash between the publish and the mark (AfterPublish failing) leaves the
+// A crash between the publish and the mark (AfterSend failing) leaves the
 // message as it was; the next Tick publishes it again with the same
 // Idempotency-Key.
 func TestAfterPublishCrashRepublishes(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, store.OutboxReportKafka, "r1", `{"key":"k"}`, base)
+	enqueueOne(t, st, store.OutboxReportKafka, "r1", `{"key":"k"}`, base)
 	crash := errors.New("crash")
 	crashed := false
 	prod := &fakeProducer{}
-	p, err := outboxfeed.New(outboxfeed.FromStore(st), prod, testFeed(), outboxfeed.Config{Clock: func() time.Time { return base },
-		AfterPublish: func(m store.OutboxMessage) error {
+	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Loop: outbox.Loop{Clock: func() time.Time { return base },
+		AfterSend: func(m store.OutboxMessage) error {
 			if !crashed {
 				crashed = true
 				return crash
 			}
 			return nil
-		}})
+		}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p.Tick(context.Background()); !errors.Is(err, crash) || res != (outboxfeed.Result{}) {
+	if res, err := p.Tick(context.Background()); !errors.Is(err, crash) || res != (outbox.Result{}) {
 		t.Fatalf("crashing Tick = %+v, %v", res, err)
 	}
 	if m := outboxMsg(t, st, "r1"); m.State != store.OutboxPending || m.Attempts != 0 {
 		t.Fatalf("after the crash: %+v", m)
 	}
-	if res, err := p.Tick(context.Background()); err != nil || res != (outboxfeed.Result{Published: 1}) {
+	if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{Delivered: 1}) {
 		t.Fatalf("Tick after the crash = %+v, %v", res, err)
 	}
 	if len(prod.got) != 2 || prod.got[0].headers["Idempotency-Key"] != "r1" || prod.got[1].headers["Idempotency-Key"] != "r1" {
@@ -241,17 +194,17 @@ func TestAfterPublishCrashRepublishes(t *testing.T) {
 func TestMetric(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, store.OutboxReportKafka, "ok", `{"key":"k"}`, base)
-	enqueue(t, st, store.OutboxReportKafka, "junk", `x`, base.Add(time.Second))
-	enqueue(t, st, store.OutboxReportKafka, "fail", `{"key":"k"}`, base.Add(2*time.Second))
+	enqueueOne(t, st, store.OutboxReportKafka, "ok", `{"key":"k"}`, base)
+	enqueueOne(t, st, store.OutboxReportKafka, "junk", `x`, base.Add(time.Second))
+	enqueueOne(t, st, store.OutboxReportKafka, "fail", `{"key":"k"}`, base.Add(2*time.Second))
 	reg := prometheus.NewRegistry()
 	prod := &fakeProducer{}
-	p, err := outboxfeed.New(outboxfeed.FromStore(st), prod, testFeed(), outboxfeed.Config{Clock: func() time.Time { return base.Add(time.Minute) }, Registerer: reg,
-		AfterPublish: func(store.OutboxMessage) error { prod.errs = []error{errors.New("down")}; return nil }})
+	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Registerer: reg, Loop: outbox.Loop{Clock: func() time.Time { return base.Add(time.Minute) },
+		AfterSend: func(store.OutboxMessage) error { prod.errs = []error{errors.New("down")}; return nil }}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p.Tick(context.Background()); err != nil || res != (outboxfeed.Result{Published: 1, Failed: 1, Dead: 1}) {
+	if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{Delivered: 1, Failed: 1, Dead: 1}) {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
 	mfs, err := reg.Gather()
@@ -267,37 +220,37 @@ func TestMetric(t *testing.T) {
 	}
 	// One metric per feed: a second publisher on the same registry fails.
 	var are prometheus.AlreadyRegisteredError
-	if _, err := outboxfeed.New(outboxfeed.FromStore(st), prod, testFeed(), outboxfeed.Config{Registerer: reg}); !errors.As(err, &are) {
+	if _, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Registerer: reg}); !errors.As(err, &are) {
 		t.Errorf("second registration: %v", err)
 	}
 }
 
 func TestNewValidates(t *testing.T) {
 	t.Parallel()
-	err := outboxfeed.Config{MaxAttempts: -1, Interval: -1, BaseBackoff: 2 * time.Second, MaxBackoff: time.Second}.Validate()
-	if !errors.Is(err, outboxfeed.ErrConfig) {
+	err := outbox.Loop{MaxAttempts: -1, Interval: -1, BaseBackoff: 2 * time.Second, MaxBackoff: time.Second}.Validate()
+	if !errors.Is(err, outbox.ErrConfig) {
 		t.Fatalf("Validate = %v", err)
 	}
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {
 		t.Errorf("%d problems reported, want 3: %v", n, err)
 	}
-	st := outboxfeed.FromStore(memory.New())
+	st := outbox.FromStore(memory.New())
 	noMessage := testFeed()
 	noMessage.Message = nil
 	noKind := testFeed()
 	noKind.Kind = ""
 	for name, tc := range map[string]struct {
-		st   outboxfeed.Store
-		prod outboxfeed.Producer
-		feed outboxfeed.Feed
+		st   outbox.Store
+		prod outbox.Producer
+		feed outbox.TestRoute
 	}{
 		"nil store":    {nil, &fakeProducer{}, testFeed()},
 		"nil producer": {st, nil, testFeed()},
 		"no Message":   {st, &fakeProducer{}, noMessage},
 		"no kind":      {st, &fakeProducer{}, noKind},
-		"empty feed":   {st, &fakeProducer{}, outboxfeed.Feed{}},
+		"empty feed":   {st, &fakeProducer{}, outbox.TestRoute{}},
 	} {
-		if _, err := outboxfeed.New(tc.st, tc.prod, tc.feed, outboxfeed.Config{}); !errors.Is(err, outboxfeed.ErrConfig) {
+		if _, err := outbox.NewKafkaRoute(tc.st, tc.prod, tc.feed, outbox.KafkaConfig{}); !errors.Is(err, outbox.ErrConfig) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -315,7 +268,7 @@ func TestTooLarge(t *testing.T) {
 		{kafka.LeaderNotAvailable, false},
 		{errors.New("message too large"), false},
 	} {
-		if got := outboxfeed.TooLarge(tc.err); got != tc.want {
+		if got := outbox.TooLarge(tc.err); got != tc.want {
 			t.Errorf("TooLarge(%v) = %v", tc.err, got)
 		}
 	}

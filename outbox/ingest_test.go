@@ -1,12 +1,12 @@
-package confirmfeed_test
+package outbox_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/feerecon/feerecon/confirmfeed"
 	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
@@ -38,16 +38,16 @@ func TestIngestToKafka(t *testing.T) {
 		t.Fatalf("Record = %+v, %v", out, err)
 	}
 	prod := &fakeProducer{}
-	pub, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{Clock: now})
+	pub, err := newConfirmations(st, prod, outbox.KafkaConfig{Loop: outbox.Loop{Clock: now}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := pub.Tick(ctx); err != nil || res.Published != 1 {
+	if res, err := pub.Tick(ctx); err != nil || res.Delivered != 1 {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
-	web := outboxMsg(t, st, ingest.ConfirmationID("dvc", "TB-9"))
+	web := outboxMsg(t, st, outbox.Confirmation.ID("dvc", "TB-9"))
 	if len(prod.got) != 1 || prod.got[0].key != "dvc/TB-9" || prod.got[0].value != string(web.Payload) ||
-		prod.got[0].headers[confirmfeed.HeaderIdempotencyKey] != ingest.ConfirmationKafkaID("dvc", "TB-9") {
+		prod.got[0].headers[outbox.HeaderIdempotencyKey] != confirmationKafkaID("dvc", "TB-9") {
 		t.Fatalf("published %+v, webhook payload %s", prod.got, web.Payload)
 	}
 	if web.State != store.OutboxPending {
@@ -56,7 +56,7 @@ func TestIngestToKafka(t *testing.T) {
 	if out, err := pr.Record(ctx, p); err != nil || !out.Redelivery {
 		t.Fatalf("redelivery: %+v, %v", out, err)
 	}
-	if res, err := pub.Tick(ctx); err != nil || res != (confirmfeed.Result{}) || len(prod.got) != 1 {
+	if res, err := pub.Tick(ctx); err != nil || res != (outbox.Result{}) || len(prod.got) != 1 {
 		t.Errorf("after a redelivery: %+v, %v, %d published", res, err, len(prod.got))
 	}
 }

@@ -1,4 +1,4 @@
-package confirmfeed_test
+package outbox_test
 
 import (
 	"context"
@@ -13,16 +13,13 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/feerecon/feerecon/confirmfeed"
-	"github.com/feerecon/feerecon/delivery"
 	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
 )
-
-var base = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 
 func vnd(n int64) payment.Money { return payment.Money{Amount: decimal.NewFromInt(n), Currency: "VND"} }
 
@@ -30,7 +27,7 @@ func vnd(n int64) payment.Money { return payment.Money{Amount: decimal.NewFromIn
 func confirmation(t testing.TB, system, id string) []byte {
 	t.Helper()
 	b, err := json.Marshal(ingest.Confirmation{
-		ID: ingest.ConfirmationID(system, id), System: system, NoticeID: id,
+		ID: outbox.Confirmation.ID(system, id), System: system, NoticeID: id,
 		Dossier: "000.00.20.H40-240916-0012", PaymentCode: "NP000000000151", Status: payment.NoticePaid,
 		AmountDue: vnd(150000), Paid: vnd(150000), Allocations: []reconcile.Allocation{}, PaidAt: base,
 	})
@@ -40,21 +37,15 @@ func confirmation(t testing.TB, system, id string) []byte {
 	return b
 }
 
-// enqueue writes both channels' messages for each notice, as ingest does.
-func enqueue(t testing.TB, st store.Store, system string, ids ...string) {
+// enqueueConfirmations enqueues each notice's confirmation on both
+// channels, as ingest does.
+func enqueueConfirmations(t testing.TB, st store.Store, system string, ids ...string) {
 	t.Helper()
 	err := st.InTx(context.Background(), func(tx store.Tx) error {
 		for i, id := range ids {
-			body := confirmation(t, system, id)
 			at := base.Add(time.Duration(i) * time.Second)
-			for _, m := range []store.OutboxMessage{
-				{ID: ingest.ConfirmationID(system, id), Kind: store.OutboxConfirmation, Destination: system},
-				{ID: ingest.ConfirmationKafkaID(system, id), Kind: store.OutboxConfirmationKafka, Destination: ingest.ConfirmationKafkaDestination},
-			} {
-				m.Payload, m.State, m.NextAttempt, m.CreatedAt = body, store.OutboxPending, at, at
-				if err := tx.Enqueue(context.Background(), m); err != nil {
-					return err
-				}
+			if err := outbox.Confirmation.Enqueue(context.Background(), tx, outbox.Confirmation.ID(system, id), system, confirmation(t, system, id), at); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -64,68 +55,28 @@ func enqueue(t testing.TB, st store.Store, system string, ids ...string) {
 	}
 }
 
-func outboxMsg(t testing.TB, st store.Store, id string) store.OutboxMessage {
-	t.Helper()
-	var m store.OutboxMessage
-	if err := st.InTx(context.Background(), func(tx store.Tx) error {
-		var err error
-		m, err = tx.OutboxMessage(context.Background(), id)
-		return err
-	}); err != nil {
-		t.Fatalf("outbox %s: %v", id, err)
-	}
-	return m
+// confirmationKafkaID is the outbox id of a notice's Kafka copy.
+func confirmationKafkaID(system, id string) string {
+	return outbox.KafkaID(outbox.Confirmation.ID(system, id))
 }
 
-type published struct {
-	topic      string
-	key, value string
-	headers    map[string]string
+// newConfirmations is the Kafka Sender of confirmations.
+func newConfirmations(st store.Store, prod outbox.Producer, cfg outbox.KafkaConfig) (*outbox.Sender, error) {
+	return outbox.NewKafka(outbox.FromStore(st), prod, outbox.Confirmation, cfg)
 }
-
-// fakeProducer records publishes, or fails with err.
-type fakeProducer struct {
-	mu  sync.Mutex
-	err error
-	got []published
-}
-
-func (f *fakeProducer) Publish(_ context.Context, topic string, key, value []byte, headers map[string]string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err != nil {
-		return f.err
-	}
-	f.got = append(f.got, published{topic, string(key), string(value), headers})
-	return nil
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func maxRand(n int64) int64 { return n - 1 }
 
 func TestPublishesOnlyItsOwnKind(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, "dvc", "A", "B")
+	enqueueConfirmations(t, st, "dvc", "A", "B")
 	prod := &fakeProducer{}
 	clk := &fakeClock{t: base.Add(time.Minute)}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{Topic: "confirmed-test", Clock: clk.now})
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Topic: "confirmed-test", Loop: outbox.Loop{Clock: clk.now}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := p.Tick(context.Background())
-	if err != nil || res != (confirmfeed.Result{Published: 2}) {
+	if err != nil || res != (outbox.Result{Delivered: 2}) {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
 	if len(prod.got) != 2 {
@@ -134,21 +85,21 @@ func TestPublishesOnlyItsOwnKind(t *testing.T) {
 	for i, id := range []string{"A", "B"} {
 		g := prod.got[i] // oldest first
 		want := published{"confirmed-test", "dvc/" + id, string(confirmation(t, "dvc", id)),
-			map[string]string{confirmfeed.HeaderIdempotencyKey: ingest.ConfirmationKafkaID("dvc", id), confirmfeed.HeaderKind: "confirmation"}}
+			map[string]string{outbox.HeaderIdempotencyKey: confirmationKafkaID("dvc", id), outbox.HeaderKind: "confirmation"}}
 		if g.topic != want.topic || g.key != want.key || g.value != want.value || fmt.Sprint(g.headers) != fmt.Sprint(want.headers) {
 			t.Errorf("message %d:\n got %+v\nwant %+v", i, g, want)
 		}
-		k := outboxMsg(t, st, ingest.ConfirmationKafkaID("dvc", id))
+		k := outboxMsg(t, st, confirmationKafkaID("dvc", id))
 		if k.State != store.OutboxDelivered || k.Attempts != 1 || k.DeliveredAt == nil || !k.DeliveredAt.Equal(clk.now()) {
 			t.Errorf("Kafka copy %s: %+v", id, k)
 		}
-		w := outboxMsg(t, st, ingest.ConfirmationID("dvc", id))
+		w := outboxMsg(t, st, outbox.Confirmation.ID("dvc", id))
 		if w.State != store.OutboxPending || w.Attempts != 0 {
 			t.Errorf("the webhook message was touched: %+v", w)
 		}
 	}
 	// Nothing left: a second Tick publishes nothing.
-	if res, err := p.Tick(context.Background()); err != nil || res != (confirmfeed.Result{}) || len(prod.got) != 2 {
+	if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{}) || len(prod.got) != 2 {
 		t.Errorf("second Tick = %+v, %v, %d published", res, err, len(prod.got))
 	}
 }
@@ -159,7 +110,7 @@ func TestPublishesOnlyItsOwnKind(t *testing.T) {
 func TestChannelsIndependent(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, "dvc", "A")
+	enqueueConfirmations(t, st, "dvc", "A")
 	clk := &fakeClock{t: base.Add(time.Minute)}
 	var hits int
 	var mu sync.Mutex
@@ -167,21 +118,21 @@ func TestChannelsIndependent(t *testing.T) {
 		mu.Lock()
 		hits++
 		mu.Unlock()
-		if r.Header.Get(delivery.HeaderIdempotencyKey) != ingest.ConfirmationID("dvc", "A") {
-			t.Errorf("webhook got %s", r.Header.Get(delivery.HeaderIdempotencyKey))
+		if r.Header.Get(outbox.HeaderIdempotencyKey) != outbox.Confirmation.ID("dvc", "A") {
+			t.Errorf("webhook got %s", r.Header.Get(outbox.HeaderIdempotencyKey))
 		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	sender, err := delivery.New(delivery.FromStore(st), delivery.Config{
-		Endpoints: map[string]delivery.Endpoint{"dvc": {URL: srv.URL, Secret: "s3cret-s3cret-s3cret"}},
-		Clock:     clk.now, Rand: maxRand, MaxAttempts: 2, BaseBackoff: time.Second, MaxBackoff: time.Second,
+	sender, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
+		Endpoints: map[string]outbox.Endpoint{"dvc": {URL: srv.URL, Secret: "s3cret-s3cret-s3cret"}},
+		Loop:      outbox.Loop{Clock: clk.now, Rand: maxRand, MaxAttempts: 2, BaseBackoff: time.Second, MaxBackoff: time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	prod := &fakeProducer{err: errors.New("broker down")}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{Clock: clk.now, Rand: maxRand})
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now, Rand: maxRand}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,8 +146,8 @@ func TestChannelsIndependent(t *testing.T) {
 		}
 		clk.add(time.Hour)
 	}
-	w := outboxMsg(t, st, ingest.ConfirmationID("dvc", "A"))
-	k := outboxMsg(t, st, ingest.ConfirmationKafkaID("dvc", "A"))
+	w := outboxMsg(t, st, outbox.Confirmation.ID("dvc", "A"))
+	k := outboxMsg(t, st, confirmationKafkaID("dvc", "A"))
 	if w.State != store.OutboxDead || w.Attempts != 2 || hits != 2 {
 		t.Errorf("webhook: %+v after %d hits", w, hits)
 	}
@@ -207,10 +158,10 @@ func TestChannelsIndependent(t *testing.T) {
 	prod.mu.Lock()
 	prod.err = nil
 	prod.mu.Unlock()
-	if res, err := p.Tick(ctx); err != nil || res.Published != 1 {
+	if res, err := p.Tick(ctx); err != nil || res.Delivered != 1 {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
-	if k := outboxMsg(t, st, ingest.ConfirmationKafkaID("dvc", "A")); k.State != store.OutboxDelivered {
+	if k := outboxMsg(t, st, confirmationKafkaID("dvc", "A")); k.State != store.OutboxDelivered {
 		t.Errorf("Kafka copy: %+v", k)
 	}
 }
@@ -218,12 +169,12 @@ func TestChannelsIndependent(t *testing.T) {
 func TestBackoffAndDead(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, "dvc", "A")
-	id := ingest.ConfirmationKafkaID("dvc", "A")
+	enqueueConfirmations(t, st, "dvc", "A")
+	id := confirmationKafkaID("dvc", "A")
 	clk := &fakeClock{t: base}
 	prod := &fakeProducer{err: errors.New("leader not available")}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{
-		Clock: clk.now, Rand: maxRand, BaseBackoff: time.Second, MaxBackoff: 4 * time.Second, MaxAttempts: 5})
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Loop: outbox.Loop{
+		Clock: clk.now, Rand: maxRand, BaseBackoff: time.Second, MaxBackoff: 4 * time.Second, MaxAttempts: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +182,7 @@ func TestBackoffAndDead(t *testing.T) {
 	// Waits after attempts 1..4 with full jitter at its ceiling: 1s 2s 4s 4s.
 	for i, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
 		res, err := p.Tick(ctx)
-		if err != nil || res != (confirmfeed.Result{Failed: 1}) {
+		if err != nil || res != (outbox.Result{Failed: 1}) {
 			t.Fatalf("attempt %d: %+v, %v", i+1, res, err)
 		}
 		m := outboxMsg(t, st, id)
@@ -240,12 +191,12 @@ func TestBackoffAndDead(t *testing.T) {
 		}
 		// Not due before its time.
 		clk.add(wait - time.Nanosecond)
-		if res, _ := p.Tick(ctx); res != (confirmfeed.Result{}) {
+		if res, _ := p.Tick(ctx); res != (outbox.Result{}) {
 			t.Fatalf("attempted before its backoff ended: %+v", res)
 		}
 		clk.add(time.Nanosecond)
 	}
-	if res, err := p.Tick(ctx); err != nil || res != (confirmfeed.Result{Dead: 1}) {
+	if res, err := p.Tick(ctx); err != nil || res != (outbox.Result{Dead: 1}) {
 		t.Fatalf("last attempt: %+v, %v", res, err)
 	}
 	if m := outboxMsg(t, st, id); m.State != store.OutboxDead || m.Attempts != 5 {
@@ -257,9 +208,9 @@ func TestBackoffAndDead(t *testing.T) {
 func TestNeverDeadByDefault(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	enqueue(t, st, "dvc", "A")
+	enqueueConfirmations(t, st, "dvc", "A")
 	clk := &fakeClock{t: base}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), &fakeProducer{err: errors.New("down")}, confirmfeed.Config{Clock: clk.now})
+	p, err := newConfirmations(st, &fakeProducer{err: errors.New("down")}, outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +220,7 @@ func TestNeverDeadByDefault(t *testing.T) {
 		}
 		clk.add(time.Hour)
 	}
-	if m := outboxMsg(t, st, ingest.ConfirmationKafkaID("dvc", "A")); m.State != store.OutboxPending || m.Attempts != 50 {
+	if m := outboxMsg(t, st, confirmationKafkaID("dvc", "A")); m.State != store.OutboxPending || m.Attempts != 50 {
 		t.Errorf("after 50 failures: %+v", m)
 	}
 }
@@ -281,34 +232,31 @@ func TestNotAConfirmationIsDead(t *testing.T) {
 		id := "bad|" + body
 		if err := st.InTx(context.Background(), func(tx store.Tx) error {
 			return tx.Enqueue(context.Background(), store.OutboxMessage{ID: id, Kind: store.OutboxConfirmationKafka,
-				Destination: ingest.ConfirmationKafkaDestination, Payload: []byte(body), State: store.OutboxPending, NextAttempt: base, CreatedAt: base})
+				Destination: outbox.Confirmation.KafkaDestination(), Payload: []byte(body), State: store.OutboxPending, NextAttempt: base, CreatedAt: base})
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	prod := &fakeProducer{}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{Clock: func() time.Time { return base }})
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Loop: outbox.Loop{Clock: func() time.Time { return base }}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p.Tick(context.Background()); err != nil || res != (confirmfeed.Result{Dead: 2}) || len(prod.got) != 0 {
+	if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{Dead: 2}) || len(prod.got) != 0 {
 		t.Errorf("Tick = %+v, %v, %d published", res, err, len(prod.got))
 	}
-	if _, err := confirmfeed.Key([]byte(`{"system":"dvc"}`)); !errors.Is(err, confirmfeed.ErrNotConfirmation) {
+	if _, err := outbox.ConfirmationKey([]byte(`{"system":"dvc"}`)); !errors.Is(err, outbox.ErrNotConfirmation) {
 		t.Errorf("Key without notice_id: %v", err)
 	}
 }
 
-func TestConfigValidate(t *testing.T) {
+// The Loop's own validation is TestNewValidates'.
+func TestConfirmationsConfigValidate(t *testing.T) {
 	t.Parallel()
-	err := confirmfeed.Config{MaxAttempts: -1, Interval: -1, BaseBackoff: 2 * time.Second, MaxBackoff: time.Second}.Validate()
-	if !errors.Is(err, confirmfeed.ErrConfig) {
-		t.Fatalf("Validate = %v", err)
-	}
-	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {
-		t.Errorf("%d problems reported, want 3: %v", n, err)
-	}
-	if _, err := confirmfeed.New(nil, &fakeProducer{}, confirmfeed.Config{}); !errors.Is(err, confirmfeed.ErrConfig) {
+	if _, err := outbox.NewKafka(nil, &fakeProducer{}, outbox.Confirmation, outbox.KafkaConfig{}); !errors.Is(err, outbox.ErrConfig) {
 		t.Errorf("nil store: %v", err)
+	}
+	if _, err := outbox.NewKafka(outbox.FromStore(memory.New()), &fakeProducer{}, "fax", outbox.KafkaConfig{}); !errors.Is(err, outbox.ErrConfig) {
+		t.Errorf("unknown type: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package delivery
+package outbox
 
 import "time"
 
@@ -8,8 +8,8 @@ import "time"
 // together do not retry together). rand returns a value in [0, n), like
 // math/rand/v2.Int64N; base must not exceed maxWait.
 //
-// The webhook Sender and the Kafka publishers (package outboxfeed) share it,
-// so every outbox channel retries on the same schedule.
+// Every Sender uses it, so every outbox channel retries on the same
+// schedule.
 func Backoff(n int, base, maxWait time.Duration, rand func(n int64) int64) time.Duration {
 	ceil := base
 	for i := 1; i < n && ceil < maxWait; i++ {

@@ -1,4 +1,4 @@
-package delivery_test
+package outbox_test
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feerecon/feerecon/delivery"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
 	"github.com/feerecon/feerecon/store/postgres"
 	"github.com/feerecon/feerecon/testenv"
 )
 
-const sinkSecret delivery.Secret = "sink-secret-0123456789"
+const sinkSecret outbox.Secret = "sink-secret-0123456789"
 
 // backends runs f against store/memory and store/postgres.
 func backends(t *testing.T, f func(t *testing.T, st store.Store)) {
@@ -27,35 +27,26 @@ func backends(t *testing.T, f func(t *testing.T, st store.Store)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		url := testenv.Postgres(t)
-		if _, err := postgres.Migrate(url); err != nil {
-			t.Fatal(err)
-		}
-		st, err := postgres.Open(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		f(t, st)
+		f(t, openPostgres(t))
 	})
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
+// openPostgres is a migrated store on a database of the test's own.
+func openPostgres(t *testing.T) store.Store {
+	t.Helper()
+	url := testenv.Postgres(t)
+	if _, err := postgres.Migrate(url); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	st, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)} }
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)} }
 
 // sink is a receiver: it verifies every signature, dedups on
 // Idempotency-Key and applies each key's effect once.
@@ -81,12 +72,12 @@ func newSink(t *testing.T, script func(key string, n int) int) *sink {
 
 func (s *sink) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	key := r.Header.Get(delivery.HeaderIdempotencyKey)
+	key := r.Header.Get(outbox.HeaderIdempotencyKey)
 	s.mu.Lock()
 	if key == "" {
 		s.noKey++
 	}
-	if delivery.Verify(sinkSecret, r.Header.Get(delivery.HeaderTimestamp), body, r.Header.Get(delivery.HeaderSignature)) != nil {
+	if outbox.Verify(sinkSecret, r.Header.Get(outbox.HeaderTimestamp), body, r.Header.Get(outbox.HeaderSignature)) != nil {
 		s.badSig++
 		s.mu.Unlock()
 		http.Error(w, "bad signature", http.StatusUnauthorized)
@@ -130,35 +121,21 @@ func enqueue(t *testing.T, st store.Store, at time.Time, ms ...store.OutboxMessa
 	}
 }
 
-func outbox(t *testing.T, st store.Store, id string) store.OutboxMessage {
-	t.Helper()
-	var m store.OutboxMessage
-	err := st.InTx(context.Background(), func(tx store.Tx) error {
-		var err error
-		m, err = tx.OutboxMessage(context.Background(), id)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // crashingStore makes MarkDelivered of chosen ids fail once: the process
 // died after the receiver answered 2xx and before the commit.
 type crashingStore struct {
-	delivery.Store
+	outbox.Store
 	mu    sync.Mutex
 	crash map[string]bool
 }
 
 type crashingTx struct {
-	delivery.OutboxTx
+	outbox.OutboxTx
 	s *crashingStore
 }
 
-func (c *crashingStore) InTx(ctx context.Context, fn func(delivery.OutboxTx) error) error {
-	return c.Store.InTx(ctx, func(tx delivery.OutboxTx) error { return fn(crashingTx{tx, c}) })
+func (c *crashingStore) InTx(ctx context.Context, fn func(outbox.OutboxTx) error) error {
+	return c.Store.InTx(ctx, func(tx outbox.OutboxTx) error { return fn(crashingTx{tx, c}) })
 }
 
 var errCrash = errors.New("crash before commit")
@@ -191,23 +168,24 @@ func TestDeliveredOnceThroughFailuresAndRestarts(t *testing.T) {
 			}
 			return 200
 		})
-		enqueue(t, st, clk.Now(),
+		enqueue(t, st, clk.now(),
 			store.OutboxMessage{ID: "conf-1", Kind: store.OutboxConfirmation, Destination: "dvc", Payload: []byte(`{"notice":"A"}`)},
 			store.OutboxMessage{ID: "conf-2", Kind: store.OutboxConfirmation, Destination: "dvc", Payload: []byte(`{"notice":"B"}`)},
 			store.OutboxMessage{ID: "rep-1", Kind: store.OutboxReport, Destination: "kbnn", Payload: []byte(`{"report":"2026-11-26"}`)},
 		)
-		cs := &crashingStore{Store: delivery.FromStore(st), crash: map[string]bool{"rep-1": true}}
-		cfg := delivery.Config{
-			Endpoints: map[string]delivery.Endpoint{
+		cs := &crashingStore{Store: outbox.FromStore(st), crash: map[string]bool{"rep-1": true}}
+		cfg := outbox.WebhookConfig{
+			Endpoints: map[string]outbox.Endpoint{
 				"dvc":  {URL: sk.srv.URL + "/confirm", Secret: sinkSecret},
 				"kbnn": {URL: sk.srv.URL + "/report", Secret: sinkSecret},
 			},
-			MaxAttempts: 6, BaseBackoff: time.Second, MaxBackoff: 10 * time.Second,
-			Timeout: 300 * time.Millisecond, Clock: clk.Now, Rand: func(n int64) int64 { return n - 1 },
+			Timeout: 300 * time.Millisecond,
+			Loop: outbox.Loop{MaxAttempts: 6, BaseBackoff: time.Second, MaxBackoff: 10 * time.Second,
+				Clock: clk.now, Rand: func(n int64) int64 { return n - 1 }},
 		}
 		crashes := 0
 		for round := 0; round < 8; round++ {
-			s, err := delivery.New(cs, cfg) // a restart before every tick
+			s, err := outbox.NewWebhook(cs, cfg) // a restart before every tick
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +194,7 @@ func TestDeliveredOnceThroughFailuresAndRestarts(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("round %d: %v", round, err)
 			}
-			clk.Advance(11 * time.Second)
+			clk.add(11 * time.Second)
 		}
 		sk.mu.Lock()
 		defer sk.mu.Unlock()
@@ -234,7 +212,7 @@ func TestDeliveredOnceThroughFailuresAndRestarts(t *testing.T) {
 			if sk.applied[id] != 1 {
 				t.Errorf("%s applied %d times, want exactly 1", id, sk.applied[id])
 			}
-			m := outbox(t, st, id)
+			m := outboxMsg(t, st, id)
 			if m.State != store.OutboxDelivered || m.DeliveredAt == nil {
 				t.Errorf("%s: state %s", id, m.State)
 			}
@@ -245,7 +223,7 @@ func TestDeliveredOnceThroughFailuresAndRestarts(t *testing.T) {
 		if len(sk.applied) != 3 {
 			t.Errorf("sink applied %d distinct keys, want 3", len(sk.applied))
 		}
-		if m := outbox(t, st, "conf-1"); m.Attempts != 4 {
+		if m := outboxMsg(t, st, "conf-1"); m.Attempts != 4 {
 			t.Errorf("conf-1 attempts in store = %d, want 4", m.Attempts)
 		}
 	})
@@ -258,18 +236,18 @@ func TestDeadAfterMaxAttempts(t *testing.T) {
 	backends(t, func(t *testing.T, st store.Store) {
 		clk := newClock()
 		sk := newSink(t, func(string, int) int { return 400 })
-		enqueue(t, st, clk.Now(),
+		enqueue(t, st, clk.now(),
 			store.OutboxMessage{ID: "bad-1", Kind: store.OutboxConfirmation, Destination: "dvc", Payload: []byte(`{}`)},
 			store.OutboxMessage{ID: "lost-1", Kind: store.OutboxReport, Destination: "nowhere", Payload: []byte(`{}`)},
 		)
-		cfg := delivery.Config{
-			Endpoints:   map[string]delivery.Endpoint{"dvc": {URL: sk.srv.URL, Secret: sinkSecret}},
-			MaxAttempts: 3, BaseBackoff: time.Second, MaxBackoff: time.Minute,
-			Clock: clk.Now, Rand: func(n int64) int64 { return n - 1 },
+		cfg := outbox.WebhookConfig{
+			Endpoints: map[string]outbox.Endpoint{"dvc": {URL: sk.srv.URL, Secret: sinkSecret}},
+			Loop: outbox.Loop{MaxAttempts: 3, BaseBackoff: time.Second, MaxBackoff: time.Minute,
+				Clock: clk.now, Rand: func(n int64) int64 { return n - 1 }},
 		}
-		var total delivery.Result
+		var total outbox.Result
 		for range 6 {
-			s, err := delivery.New(delivery.FromStore(st), cfg)
+			s, err := outbox.NewWebhook(outbox.FromStore(st), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,9 +258,9 @@ func TestDeadAfterMaxAttempts(t *testing.T) {
 			total.Failed += r.Failed
 			total.Dead += r.Dead
 			total.Delivered += r.Delivered
-			clk.Advance(2 * time.Minute)
+			clk.add(2 * time.Minute)
 		}
-		if total != (delivery.Result{Failed: 4, Dead: 2}) {
+		if total != (outbox.Result{Failed: 4, Dead: 2}) {
 			t.Errorf("results %+v, want 4 failed and 2 dead", total)
 		}
 		sk.mu.Lock()
@@ -331,11 +309,11 @@ func TestBackoffSchedule(t *testing.T) {
 			st := memory.New()
 			clk := newClock()
 			sk := newSink(t, func(string, int) int { return 502 })
-			enqueue(t, st, clk.Now(), store.OutboxMessage{ID: "m", Kind: store.OutboxConfirmation, Destination: "d", Payload: []byte(`{}`)})
-			s, err := delivery.New(delivery.FromStore(st), delivery.Config{
-				Endpoints:   map[string]delivery.Endpoint{"d": {URL: sk.srv.URL, Secret: sinkSecret}},
-				MaxAttempts: 10, BaseBackoff: time.Second, MaxBackoff: 5 * time.Second,
-				Clock: clk.Now, Rand: c.rand,
+			enqueue(t, st, clk.now(), store.OutboxMessage{ID: "m", Kind: store.OutboxConfirmation, Destination: "d", Payload: []byte(`{}`)})
+			s, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
+				Endpoints: map[string]outbox.Endpoint{"d": {URL: sk.srv.URL, Secret: sinkSecret}},
+				Loop: outbox.Loop{MaxAttempts: 10, BaseBackoff: time.Second, MaxBackoff: 5 * time.Second,
+					Clock: clk.now, Rand: c.rand},
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -348,11 +326,11 @@ func TestBackoffSchedule(t *testing.T) {
 				if _, err := s.Tick(context.Background()); err != nil {
 					t.Fatal(err)
 				}
-				m := outbox(t, st, "m")
-				if got := m.NextAttempt.Sub(clk.Now()); got != w*unit {
+				m := outboxMsg(t, st, "m")
+				if got := m.NextAttempt.Sub(clk.now()); got != w*unit {
 					t.Errorf("after failure %d: next attempt in %s, want %s", i+1, got, w*unit)
 				}
-				clk.Advance(time.Minute)
+				clk.add(time.Minute)
 			}
 		})
 	}
@@ -360,12 +338,12 @@ func TestBackoffSchedule(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	_, err := delivery.New(memoryStore(), delivery.Config{
-		Endpoints:   map[string]delivery.Endpoint{"a": {URL: "ftp://x", Secret: ""}},
-		Kinds:       []store.OutboxKind{"fax"},
-		BaseBackoff: time.Hour, MaxBackoff: time.Second, MaxAttempts: -1,
+	_, err := outbox.NewWebhook(memoryStore(), outbox.WebhookConfig{
+		Endpoints: map[string]outbox.Endpoint{"a": {URL: "ftp://x", Secret: ""}},
+		Types:     []outbox.Type{"fax"},
+		Loop:      outbox.Loop{BaseBackoff: time.Hour, MaxBackoff: time.Second, MaxAttempts: -1},
 	})
-	if !errors.Is(err, delivery.ErrConfig) {
+	if !errors.Is(err, outbox.ErrConfig) {
 		t.Fatalf("New = %v", err)
 	}
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 5 {
@@ -373,4 +351,4 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func memoryStore() delivery.Store { return delivery.FromStore(memory.New()) }
+func memoryStore() outbox.Store { return outbox.FromStore(memory.New()) }

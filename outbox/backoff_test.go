@@ -1,10 +1,10 @@
-package delivery_test
+package outbox_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/feerecon/feerecon/delivery"
+	"github.com/feerecon/feerecon/outbox"
 )
 
 func TestBackoff(t *testing.T) {
@@ -25,11 +25,11 @@ func TestBackoff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var asked int64
-		top := delivery.Backoff(tt.n, tt.base, tt.max, func(n int64) int64 { asked = n; return n - 1 })
+		top := outbox.Backoff(tt.n, tt.base, tt.max, func(n int64) int64 { asked = n; return n - 1 })
 		if top != tt.ceil || asked != int64(tt.ceil)+1 {
 			t.Errorf("Backoff(%d, %s, %s): %s with rand(%d), want %s with rand(%d)", tt.n, tt.base, tt.max, top, asked, tt.ceil, int64(tt.ceil)+1)
 		}
-		if low := delivery.Backoff(tt.n, tt.base, tt.max, func(int64) int64 { return 0 }); low != 0 {
+		if low := outbox.Backoff(tt.n, tt.base, tt.max, func(int64) int64 { return 0 }); low != 0 {
 			t.Errorf("Backoff(%d, %s, %s) with rand 0: %s, want 0", tt.n, tt.base, tt.max, low)
 		}
 	}

@@ -1,4 +1,4 @@
-package delivery
+package outbox
 
 import (
 	"crypto/hmac"

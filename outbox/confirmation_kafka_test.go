@@ -1,4 +1,4 @@
-package confirmfeed_test
+package outbox_test
 
 import (
 	"context"
@@ -7,16 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feerecon/feerecon/confirmfeed"
-	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
-	"github.com/feerecon/feerecon/store/postgres"
 	"github.com/feerecon/feerecon/testenv"
 )
 
-var errCrash = errors.New("crash between the publish and the mark")
+var errKafkaCrash = errors.New("crash between the publish and the mark")
 
 // Acceptance (issue 4 item 5) on the real broker: every confirmation reaches
 // payments.confirmed with key system/notice_id, its payload and its
@@ -37,25 +35,25 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 
 	st := memory.New()
 	ids := []string{"HS-1", "HS-2", "HS-3"}
-	enqueue(t, st, "dvc-hanoi", ids...)
-	crashOn := ingest.ConfirmationKafkaID("dvc-hanoi", "HS-2")
+	enqueueConfirmations(t, st, "dvc-hanoi", ids...)
+	crashOn := confirmationKafkaID("dvc-hanoi", "HS-2")
 	crashed := false
 	clk := &fakeClock{t: base.Add(time.Minute)}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{Topic: topic, Clock: clk.now,
-		AfterPublish: func(m store.OutboxMessage) error {
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Topic: topic, Loop: outbox.Loop{Clock: clk.now,
+		AfterSend: func(m store.OutboxMessage) error {
 			if m.ID == crashOn && !crashed {
 				crashed = true
-				return errCrash
+				return errKafkaCrash
 			}
 			return nil
-		}})
+		}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	res, err := p.Tick(ctx)
-	if !errors.Is(err, errCrash) || res.Published != 1 {
+	if !errors.Is(err, errKafkaCrash) || res.Delivered != 1 {
 		t.Fatalf("first Tick = %+v, %v; want one published, then the crash", res, err)
 	}
 	if m := outboxMsg(t, st, crashOn); m.State != store.OutboxPending || m.Attempts != 0 {
@@ -63,15 +61,15 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 	}
 	// The restarted publisher.
 	res, err = p.Tick(ctx)
-	if err != nil || res.Published != 2 {
+	if err != nil || res.Delivered != 2 {
 		t.Fatalf("second Tick = %+v, %v", res, err)
 	}
 	for _, id := range ids {
-		if m := outboxMsg(t, st, ingest.ConfirmationKafkaID("dvc-hanoi", id)); m.State != store.OutboxDelivered {
+		if m := outboxMsg(t, st, confirmationKafkaID("dvc-hanoi", id)); m.State != store.OutboxDelivered {
 			t.Errorf("%s: %+v", id, m)
 		}
 		// The webhook channel was not touched.
-		if m := outboxMsg(t, st, ingest.ConfirmationID("dvc-hanoi", id)); m.State != store.OutboxPending || m.Attempts != 0 {
+		if m := outboxMsg(t, st, outbox.Confirmation.ID("dvc-hanoi", id)); m.State != store.OutboxPending || m.Attempts != 0 {
 			t.Errorf("webhook %s: %+v", id, m)
 		}
 	}
@@ -86,7 +84,7 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, m)
-			key := m.Headers[confirmfeed.HeaderIdempotencyKey]
+			key := m.Headers[outbox.HeaderIdempotencyKey]
 			if applied[key] == 0 {
 				applied[key]++ // first sight: apply; later: a republish, ignored
 			}
@@ -125,16 +123,16 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 	}
 	perKey := map[string]int{}
 	for _, m := range got {
-		key := m.Headers[confirmfeed.HeaderIdempotencyKey]
+		key := m.Headers[outbox.HeaderIdempotencyKey]
 		perKey[key]++
 		var sys, id string
 		for _, x := range ids {
-			if key == ingest.ConfirmationKafkaID("dvc-hanoi", x) {
+			if key == confirmationKafkaID("dvc-hanoi", x) {
 				sys, id = "dvc-hanoi", x
 			}
 		}
 		if id == "" || string(m.Key) != sys+"/"+id || string(m.Value) != string(confirmation(t, sys, id)) ||
-			m.Headers[confirmfeed.HeaderKind] != "confirmation" {
+			m.Headers[outbox.HeaderKind] != "confirmation" {
 			t.Errorf("message %s: key %q headers %v value %s", m.Ref(), m.Key, m.Headers, m.Value)
 		}
 	}
@@ -143,14 +141,14 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 		if id == "HS-2" {
 			want = 2
 		}
-		if k := ingest.ConfirmationKafkaID("dvc-hanoi", id); perKey[k] != want || applied[k] != 1 {
+		if k := confirmationKafkaID("dvc-hanoi", id); perKey[k] != want || applied[k] != 1 {
 			t.Errorf("%s: %d copies on the topic (want %d), applied %d times", k, perKey[k], want, applied[k])
 		}
 	}
 	// The republish went to the same partition as the first copy.
 	parts := map[int]bool{}
 	for _, m := range got {
-		if m.Headers[confirmfeed.HeaderIdempotencyKey] == crashOn {
+		if m.Headers[outbox.HeaderIdempotencyKey] == crashOn {
 			parts[m.Partition] = true
 		}
 	}
@@ -163,33 +161,25 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 // transactions must lock and mark it): both channels' rows, only the Kafka
 // ones taken.
 func TestPostgresOutbox(t *testing.T) {
-	url := testenv.Postgres(t)
-	if _, err := postgres.Migrate(url); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	st, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	enqueue(t, st, "dvc", "A", "B")
+	st := openPostgres(t)
+	enqueueConfirmations(t, st, "dvc", "A", "B")
 	prod := &fakeProducer{}
 	clk := &fakeClock{t: base.Add(time.Minute)}
-	p, err := confirmfeed.New(confirmfeed.FromStore(st), prod, confirmfeed.Config{Clock: clk.now})
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p.Tick(context.Background()); err != nil || res != (confirmfeed.Result{Published: 2}) {
+	if res, err := p.Tick(context.Background()); err != nil || res != (outbox.Result{Delivered: 2}) {
 		t.Fatalf("Tick = %+v, %v", res, err)
 	}
 	if len(prod.got) != 2 || prod.got[0].key != "dvc/A" || prod.got[1].key != "dvc/B" || prod.got[0].topic != kafkabus.TopicConfirmed {
 		t.Errorf("published %+v", prod.got)
 	}
 	for _, id := range []string{"A", "B"} {
-		if m := outboxMsg(t, st, ingest.ConfirmationKafkaID("dvc", id)); m.State != store.OutboxDelivered {
+		if m := outboxMsg(t, st, confirmationKafkaID("dvc", id)); m.State != store.OutboxDelivered {
 			t.Errorf("Kafka copy %s: %+v", id, m)
 		}
-		if m := outboxMsg(t, st, ingest.ConfirmationID("dvc", id)); m.State != store.OutboxPending || m.Attempts != 0 {
+		if m := outboxMsg(t, st, outbox.Confirmation.ID("dvc", id)); m.State != store.OutboxPending || m.Attempts != 0 {
 			t.Errorf("webhook %s: %+v", id, m)
 		}
 	}

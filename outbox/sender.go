@@ -1,0 +1,294 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/feerecon/feerecon/store"
+)
+
+// OutboxTx is what a Sender needs inside a transaction; store.Tx has it.
+type OutboxTx interface {
+	Due(ctx context.Context, kind store.OutboxKind, now time.Time, limit int) ([]store.OutboxMessage, error)
+	MarkDelivered(ctx context.Context, id string, at time.Time) error
+	MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error
+}
+
+// Store runs fn in a transaction: committed if fn returns nil, rolled back
+// otherwise. FromStore adapts a store.Store.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx OutboxTx) error) error
+}
+
+// FromStore adapts a store.Store to Store.
+func FromStore(s store.Store) Store { return storeAdapter{s} }
+
+type storeAdapter struct{ s store.Store }
+
+func (a storeAdapter) InTx(ctx context.Context, fn func(OutboxTx) error) error {
+	return a.s.InTx(ctx, func(tx store.Tx) error { return fn(tx) })
+}
+
+// ErrConfig is wrapped by configuration errors.
+var ErrConfig = errors.New("outbox: invalid configuration")
+
+// Outcome is what one attempt did to an outbox message.
+type Outcome string
+
+// Outcomes of an attempt.
+const (
+	// OutcomeDelivered: the channel took the message (a 2xx answer, a
+	// broker acknowledgement); it is marked delivered.
+	OutcomeDelivered Outcome = "delivered"
+	// OutcomeFailed: the attempt failed; the message is retried after
+	// Backoff.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeDead: the message is given up, after its last attempt or at
+	// once when no retry can send it; it stays in the store, visible with
+	// store.Outbox.ListOutbox(kind, store.OutboxDead).
+	OutcomeDead Outcome = "dead"
+)
+
+// Result counts what a Tick did.
+type Result struct {
+	Delivered, Failed, Dead int
+}
+
+func (r *Result) add(o Outcome) {
+	switch o {
+	case OutcomeDelivered:
+		r.Delivered++
+	case OutcomeFailed:
+		r.Failed++
+	case OutcomeDead:
+		r.Dead++
+	}
+}
+
+// Loop is how a Sender drains, the same for every channel. Zero values
+// take the defaults.
+type Loop struct {
+	// MaxAttempts before a message is dead; 0 takes the channel's
+	// default: 10 for webhooks, none for Kafka (a broker outage only
+	// delays messages).
+	MaxAttempts int
+	// BaseBackoff and MaxBackoff: after the n-th failed attempt the next
+	// one waits a uniformly random duration in [0, min(MaxBackoff,
+	// BaseBackoff·2^(n-1))] (full jitter, Backoff); default 10s and 1h for
+	// webhooks, 1s and 5m for Kafka.
+	BaseBackoff, MaxBackoff time.Duration
+	// Batch bounds the messages per kind per Tick; default 100.
+	Batch int
+	// Interval between Ticks in Run; default 1s.
+	Interval time.Duration
+	// Clock and Rand (returning a value in [0, n)) are injected for tests;
+	// default time.Now and math/rand/v2.Int64N.
+	Clock func() time.Time
+	Rand  func(n int64) int64
+	// Logger; default discards.
+	Logger *slog.Logger
+	// AfterSend, a test hook, runs after the channel took a message and
+	// before it is marked delivered. An error rolls the transaction back
+	// (the message stays as it was) and Tick returns it: a crash between
+	// the send and the mark.
+	AfterSend func(store.OutboxMessage) error
+}
+
+// Validate reports all problems at once.
+func (l Loop) Validate() error { return errors.Join(l.problems()...) }
+
+func (l Loop) problems() []error {
+	var errs []error
+	if l.MaxAttempts < 0 || l.Batch < 0 {
+		errs = append(errs, fmt.Errorf("%w: negative MaxAttempts or Batch", ErrConfig))
+	}
+	if l.BaseBackoff < 0 || l.MaxBackoff < 0 || l.Interval < 0 {
+		errs = append(errs, fmt.Errorf("%w: negative duration", ErrConfig))
+	}
+	if l.BaseBackoff > 0 && l.MaxBackoff > 0 && l.BaseBackoff > l.MaxBackoff {
+		errs = append(errs, fmt.Errorf("%w: BaseBackoff above MaxBackoff", ErrConfig))
+	}
+	return errs
+}
+
+// withDefaults fills the zero values: the channel's own for MaxAttempts
+// and the backoff, the common ones for the rest. A base above a defaulted
+// cap is the cap.
+func (l Loop) withDefaults(def Loop) Loop {
+	if l.MaxAttempts == 0 {
+		l.MaxAttempts = def.MaxAttempts
+	}
+	if l.BaseBackoff == 0 {
+		l.BaseBackoff = def.BaseBackoff
+	}
+	if l.MaxBackoff == 0 {
+		l.MaxBackoff = def.MaxBackoff
+	}
+	l.BaseBackoff = min(l.BaseBackoff, l.MaxBackoff)
+	if l.Batch == 0 {
+		l.Batch = 100
+	}
+	if l.Interval == 0 {
+		l.Interval = time.Second
+	}
+	if l.Clock == nil {
+		l.Clock = time.Now
+	}
+	if l.Rand == nil {
+		l.Rand = rand.Int64N
+	}
+	if l.Logger == nil {
+		l.Logger = slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// attempt is what a channel's send did.
+type attempt struct {
+	// err is empty when the channel took the message, else the text to
+	// record (never a secret, never a URL).
+	err string
+	// unsendable: the channel cannot send this payload at all (it never
+	// reached the wire): dead at once.
+	unsendable bool
+	// permanent: the receiver refused it for good: dead at once.
+	permanent bool
+	// attrs are logged with a delivery (e.g. the Kafka key).
+	attrs []slog.Attr
+}
+
+// channel is one way out: it sends one message and counts outcomes.
+type channel interface {
+	send(ctx context.Context, m store.OutboxMessage) attempt
+	// count adds n to the attempts of kind with outcome o.
+	count(kind store.OutboxKind, o Outcome, n float64)
+}
+
+// outcomes are all the Outcomes, for the metrics' series.
+func outcomes() []Outcome { return []Outcome{OutcomeDelivered, OutcomeFailed, OutcomeDead} }
+
+// Sender delivers the due outbox messages of some kinds through one
+// channel. NewWebhook and NewKafka build one.
+type Sender struct {
+	st    Store
+	ch    channel
+	kinds []store.OutboxKind
+	cfg   Loop
+	log   *slog.Logger
+}
+
+func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender {
+	// Every series exists from the start, at 0, so that /metrics shows
+	// the counters before the first attempt and rates start from zero.
+	for _, k := range kinds {
+		for _, o := range outcomes() {
+			ch.count(k, o, 0)
+		}
+	}
+	return &Sender{st: st, ch: ch, kinds: kinds, cfg: cfg, log: cfg.Logger}
+}
+
+// Run ticks every Interval until ctx ends; it returns nil then. A failing
+// tick is logged and retried at the next one.
+func (s *Sender) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Interval)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "outbox tick failed", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick sends the messages due now, up to Batch per kind, each in its own
+// transaction: take one due message (locked), send it, record the outcome,
+// commit. A crash between the send and the commit sends it again later
+// with the same Idempotency-Key. A message is tried at most once per Tick.
+func (s *Sender) Tick(ctx context.Context) (Result, error) {
+	var res Result
+	for _, kind := range s.kinds {
+		tried := map[string]bool{}
+		for range s.cfg.Batch {
+			o, err := s.one(ctx, kind, tried)
+			if err != nil {
+				return res, err
+			}
+			if o == "" {
+				break
+			}
+			res.add(o)
+			s.ch.count(kind, o, 1)
+		}
+	}
+	return res, nil
+}
+
+// one takes, sends and marks one due message of kind; it returns the
+// outcome, or "" when nothing (not yet tried in this Tick) was due.
+func (s *Sender) one(ctx context.Context, kind store.OutboxKind, tried map[string]bool) (Outcome, error) {
+	var o Outcome
+	err := s.st.InTx(ctx, func(tx OutboxTx) error {
+		o = ""
+		due, err := tx.Due(ctx, kind, s.cfg.Clock(), 1)
+		if err != nil {
+			return fmt.Errorf("outbox due %s: %w", kind, err)
+		}
+		if len(due) == 0 || tried[due[0].ID] {
+			return nil
+		}
+		m := due[0]
+		tried[m.ID] = true
+		var mark func() error
+		o, mark, err = s.attempt(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		return mark()
+	})
+	if err != nil {
+		return "", err
+	}
+	return o, nil
+}
+
+// attempt sends m and decides its outcome; mark records it in tx.
+func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage) (Outcome, func() error, error) {
+	log := s.log.With(slog.String("outbox_id", m.ID), slog.String("kind", string(m.Kind)),
+		slog.String("destination", m.Destination), slog.Int("attempt", m.Attempts+1))
+	a := s.ch.send(ctx, m)
+	if a.err == "" {
+		if s.cfg.AfterSend != nil {
+			if err := s.cfg.AfterSend(m); err != nil {
+				return "", nil, fmt.Errorf("after send %s: %w", m.ID, err)
+			}
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "outbox message delivered", a.attrs...)
+		return OutcomeDelivered, func() error { return tx.MarkDelivered(ctx, m.ID, s.cfg.Clock()) }, nil
+	}
+	if !a.unsendable && ctx.Err() != nil {
+		// Shutting down: the attempt did not fail on its own; leave the
+		// message as it was.
+		return "", nil, ctx.Err()
+	}
+	at := s.cfg.Clock()
+	if a.unsendable || a.permanent {
+		log.ErrorContext(ctx, "outbox message dead: no retry can send it", slog.String("error", a.err))
+		return OutcomeDead, func() error { return tx.MarkFailed(ctx, m.ID, a.err, at, true) }, nil
+	}
+	next := at.Add(Backoff(m.Attempts+1, s.cfg.BaseBackoff, s.cfg.MaxBackoff, s.cfg.Rand))
+	if s.cfg.MaxAttempts > 0 && m.Attempts+1 >= s.cfg.MaxAttempts {
+		log.ErrorContext(ctx, "outbox message dead after its last attempt", slog.String("error", a.err))
+		return OutcomeDead, func() error { return tx.MarkFailed(ctx, m.ID, a.err, next, true) }, nil
+	}
+	log.WarnContext(ctx, "outbox attempt failed", slog.String("error", a.err), slog.Time("next_attempt", next))
+	return OutcomeFailed, func() error { return tx.MarkFailed(ctx, m.ID, a.err, next, false) }, nil
+}
