@@ -692,6 +692,11 @@ func TestOutbox(t *testing.T) {
 			t.Errorf("all = %d messages", len(l.Messages))
 		}
 		b.do("GET", "/v1/outbox?state=lost", "", "").want(t, http.StatusBadRequest)
+		// Every kind is a filter, the Kafka copies' included.
+		for _, k := range store.OutboxKinds() {
+			list("?kind=" + string(k))
+		}
+		b.do("GET", "/v1/outbox?kind=fax", "", "").want(t, http.StatusBadRequest)
 	})
 }
 

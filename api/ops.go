@@ -155,7 +155,7 @@ type OutboxList struct {
 // listOutbox: GET /v1/outbox?kind=&state=.
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	kind, err := oneOf("kind", q.Get("kind"), []store.OutboxKind{store.OutboxConfirmation, store.OutboxConfirmationKafka, store.OutboxReport})
+	kind, err := oneOf("kind", q.Get("kind"), store.OutboxKinds())
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
@@ -253,10 +254,10 @@ func TestNotAConfirmationIsDead(t *testing.T) {
 // The Loop's own validation is TestNewValidates'.
 func TestConfirmationsConfigValidate(t *testing.T) {
 	t.Parallel()
-	if _, err := outbox.NewKafka(nil, &fakeProducer{}, outbox.Confirmation, outbox.KafkaConfig{}); !errors.Is(err, outbox.ErrConfig) {
+	if _, err := outbox.NewKafka(nil, &fakeProducer{}, outbox.Confirmation, outbox.KafkaConfig{}); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("nil store: %v", err)
 	}
-	if _, err := outbox.NewKafka(outbox.FromStore(memory.New()), &fakeProducer{}, "fax", outbox.KafkaConfig{}); !errors.Is(err, outbox.ErrConfig) {
+	if _, err := outbox.NewKafka(outbox.FromStore(memory.New()), &fakeProducer{}, "fax", outbox.KafkaConfig{}); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("unknown type: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/store"
 )
@@ -54,20 +55,21 @@ type kafkaTopic struct {
 func NewKafka(st Store, prod Producer, t Type, cfg KafkaConfig) (*Sender, error) {
 	r, ok := t.route()
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown message type %q", ErrConfig, t)
+		return nil, config.Errorf("outbox: unknown message type %q", t)
 	}
 	return newKafka(st, prod, t, r, cfg)
 }
 
 func newKafka(st Store, prod Producer, t Type, r route, cfg KafkaConfig) (*Sender, error) {
-	errs := cfg.Loop.problems()
+	p := config.In("outbox")
+	cfg.Loop.problems(p)
 	if st == nil || prod == nil {
-		errs = append(errs, fmt.Errorf("%w: nil store or producer", ErrConfig))
+		p.Addf("nil store or producer")
 	}
 	if r.kafka == "" || r.topic == "" || r.metric == "" || r.message == nil {
-		errs = append(errs, fmt.Errorf("%w: type %q without Kafka kind, topic, metric or key function", ErrConfig, t))
+		p.Addf("type %q without Kafka kind, topic, metric or key function", t)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if cfg.Topic == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
@@ -228,7 +229,7 @@ func TestMetric(t *testing.T) {
 func TestNewValidates(t *testing.T) {
 	t.Parallel()
 	err := outbox.Loop{MaxAttempts: -1, Interval: -1, BaseBackoff: 2 * time.Second, MaxBackoff: time.Second}.Validate()
-	if !errors.Is(err, outbox.ErrConfig) {
+	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("Validate = %v", err)
 	}
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {
@@ -250,7 +251,7 @@ func TestNewValidates(t *testing.T) {
 		"no kind":      {st, &fakeProducer{}, noKind},
 		"empty feed":   {st, &fakeProducer{}, outbox.TestRoute{}},
 	} {
-		if _, err := outbox.NewKafkaRoute(tc.st, tc.prod, tc.feed, outbox.KafkaConfig{}); !errors.Is(err, outbox.ErrConfig) {
+		if _, err := outbox.NewKafkaRoute(tc.st, tc.prod, tc.feed, outbox.KafkaConfig{}); !errors.Is(err, config.ErrInvalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store"
@@ -111,7 +112,7 @@ type Enqueuer interface {
 func (t Type) Enqueue(ctx context.Context, tx Enqueuer, id, destination string, payload []byte, now time.Time) error {
 	r, ok := t.route()
 	if !ok {
-		return fmt.Errorf("%w: unknown message type %q", ErrConfig, t)
+		return config.Errorf("outbox: unknown message type %q", t)
 	}
 	var exists error
 	for _, m := range []store.OutboxMessage{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
@@ -50,7 +51,7 @@ func TestEnqueueOncePerChannel(t *testing.T) {
 			t.Errorf("%s enqueued twice: %v", tc.typ, err)
 		}
 	}
-	if err := outbox.Type("fax").Enqueue(context.Background(), nil, "x", "d", nil, base); !errors.Is(err, outbox.ErrConfig) {
+	if err := outbox.Type("fax").Enqueue(context.Background(), nil, "x", "d", nil, base); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("unknown type: %v", err)
 	}
 	if got := outbox.Types(); len(got) != 2 || got[0] != outbox.Confirmation || got[1] != outbox.Report {

@@ -2,12 +2,12 @@ package outbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -32,9 +32,6 @@ type storeAdapter struct{ s store.Store }
 func (a storeAdapter) InTx(ctx context.Context, fn func(OutboxTx) error) error {
 	return a.s.InTx(ctx, func(tx store.Tx) error { return fn(tx) })
 }
-
-// ErrConfig is wrapped by configuration errors.
-var ErrConfig = errors.New("outbox: invalid configuration")
 
 // Outcome is what one attempt did to an outbox message.
 type Outcome string
@@ -99,20 +96,22 @@ type Loop struct {
 }
 
 // Validate reports all problems at once.
-func (l Loop) Validate() error { return errors.Join(l.problems()...) }
+func (l Loop) Validate() error {
+	p := config.In("outbox")
+	l.problems(p)
+	return p.Err()
+}
 
-func (l Loop) problems() []error {
-	var errs []error
+func (l Loop) problems(p *config.Problems) {
 	if l.MaxAttempts < 0 || l.Batch < 0 {
-		errs = append(errs, fmt.Errorf("%w: negative MaxAttempts or Batch", ErrConfig))
+		p.Addf("negative MaxAttempts or Batch")
 	}
 	if l.BaseBackoff < 0 || l.MaxBackoff < 0 || l.Interval < 0 {
-		errs = append(errs, fmt.Errorf("%w: negative duration", ErrConfig))
+		p.Addf("negative duration")
 	}
 	if l.BaseBackoff > 0 && l.MaxBackoff > 0 && l.BaseBackoff > l.MaxBackoff {
-		errs = append(errs, fmt.Errorf("%w: BaseBackoff above MaxBackoff", ErrConfig))
+		p.Addf("BaseBackoff above MaxBackoff")
 	}
-	return errs
 }
 
 // withDefaults fills the zero values: the channel's own for MaxAttempts

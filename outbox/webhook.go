@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/go-resty/resty/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -46,25 +49,27 @@ type WebhookConfig struct {
 
 // Validate reports all problems at once.
 func (c WebhookConfig) Validate() error {
-	var errs []error
-	for name, e := range c.Endpoints {
+	p := config.In("outbox")
+	for _, name := range slices.Sorted(maps.Keys(c.Endpoints)) {
+		e := c.Endpoints[name]
 		u, err := url.Parse(e.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%w: endpoint %q: URL is not http(s)", ErrConfig, name))
+			p.Addf("endpoint %q: URL is not http(s)", name)
 		}
 		if e.Secret == "" {
-			errs = append(errs, fmt.Errorf("%w: endpoint %q: empty secret", ErrConfig, name))
+			p.Addf("endpoint %q: empty secret", name)
 		}
 	}
 	for _, t := range c.Types {
 		if _, ok := t.route(); !ok {
-			errs = append(errs, fmt.Errorf("%w: unknown message type %q", ErrConfig, t))
+			p.Addf("unknown message type %q", t)
 		}
 	}
 	if c.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("%w: negative Timeout", ErrConfig))
+		p.Addf("negative Timeout")
 	}
-	return errors.Join(append(errs, c.Loop.problems()...)...)
+	c.Loop.problems(p)
+	return p.Err()
 }
 
 // webhook is the signed webhook channel.
@@ -82,7 +87,7 @@ func NewWebhook(st Store, cfg WebhookConfig) (*Sender, error) {
 		return nil, err
 	}
 	if st == nil {
-		return nil, fmt.Errorf("%w: nil store", ErrConfig)
+		return nil, config.Errorf("outbox: nil store")
 	}
 	if len(cfg.Types) == 0 {
 		cfg.Types = Types()

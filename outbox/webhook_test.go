@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
@@ -343,7 +344,7 @@ func TestConfigValidate(t *testing.T) {
 		Types:     []outbox.Type{"fax"},
 		Loop:      outbox.Loop{BaseBackoff: time.Hour, MaxBackoff: time.Second, MaxAttempts: -1},
 	})
-	if !errors.Is(err, outbox.ErrConfig) {
+	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("New = %v", err)
 	}
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 5 {

@@ -163,6 +163,12 @@ const (
 	OutboxReportKafka OutboxKind = "report_kafka"
 )
 
+// OutboxKinds lists every outbox kind: the one list validators take (the
+// API's ?kind=); a test checks it against the constants above.
+func OutboxKinds() []OutboxKind {
+	return []OutboxKind{OutboxConfirmation, OutboxConfirmationKafka, OutboxReport, OutboxReportKafka}
+}
+
 // OutboxState is where a message is in its delivery.
 type OutboxState string
 

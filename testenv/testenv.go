@@ -3,6 +3,9 @@
 // Kafka broker address. When a server's variable is unset the test is
 // skipped, except under CI=true, where it fails: CI never passes with the
 // integration tests silently off.
+//
+// It also holds the one check tests make of the source itself
+// (ListsEveryConstant): that the list of a named type's values is whole.
 package testenv
 
 import (
