@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -31,8 +32,6 @@ const (
 
 // Errors of the Job.
 var (
-	// ErrConfig is wrapped by configuration errors.
-	ErrConfig = errors.New("dailyrun: invalid configuration")
 	// ErrStoredReport: a stored report's body does not hash to its SHA-256.
 	ErrStoredReport = errors.New("stored report does not match its SHA-256")
 )
@@ -58,19 +57,17 @@ type Config struct {
 
 // Validate reports all problems at once.
 func (c Config) Validate() error {
-	var errs []error
-	for _, p := range c.Problems() {
-		errs = append(errs, fmt.Errorf("%w: %s", ErrConfig, p))
+	p := config.In("dailyrun")
+	for _, prob := range c.Problems() {
+		p.Addf("%s", prob)
 	}
 	switch c.Lang {
 	case "", daily.LangVI, daily.LangEN:
 	default:
-		errs = append(errs, fmt.Errorf("%w: language %q: want vi or en", ErrConfig, c.Lang))
+		p.Addf("language %q: want vi or en", c.Lang)
 	}
-	if err := c.Engine.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%w: engine: %w", ErrConfig, err))
-	}
-	return errors.Join(errs...)
+	p.Add(c.Engine.Validate())
+	return p.Err()
 }
 
 // Job reconciles business days over a store.
@@ -87,11 +84,11 @@ func NewJob(st store.Store, cfg Config) (*Job, error) {
 		return nil, err
 	}
 	if st == nil {
-		return nil, fmt.Errorf("%w: nil store", ErrConfig)
+		return nil, config.Errorf("dailyrun: nil store")
 	}
 	eng, err := reconcile.NewEngine(cfg.Engine)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, config.Wrap("dailyrun", err)
 	}
 	if cfg.Lang == "" {
 		cfg.Lang = daily.LangVI
@@ -123,7 +120,7 @@ func (j *Job) Lang() daily.Lang { return j.cfg.Lang }
 // first makes Run fail with store.ErrAlreadyExists: run it again.
 func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]daily.Report, error) {
 	if date.IsZero() {
-		return nil, fmt.Errorf("%w: no business date", ErrConfig)
+		return nil, config.Errorf("dailyrun: no business date")
 	}
 	now := j.cfg.Clock().Truncate(time.Second)
 	var in daily.Input

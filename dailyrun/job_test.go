@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -392,7 +393,7 @@ func TestJobAgencyFilter(t *testing.T) {
 func TestConfigValidateReportsAll(t *testing.T) {
 	t.Parallel()
 	err := dailyrun.Config{DayRules: daily.DayRules{Cutoff: 25 * time.Hour, CreditWindowDays: 99}, Lang: "fr"}.Validate()
-	if !errors.Is(err, dailyrun.ErrConfig) {
+	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, want := range []string{"cut-off", "credit window", "language"} {

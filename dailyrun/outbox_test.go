@@ -8,6 +8,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 )
@@ -106,13 +107,13 @@ func newReports(st store.Store, prod outbox.Producer, loop outbox.Loop) (*outbox
 	return outbox.NewKafka(outbox.FromStore(st), prod, outbox.Report, outbox.KafkaConfig{Loop: loop})
 }
 
-// The report feed reports every problem with outbox.ErrConfig, a base
+// The report feed reports every problem with config.ErrInvalid, a base
 // backoff above an explicit cap included, and takes a base above the
 // default cap (5m) as the cap.
 func TestReportFeedConfig(t *testing.T) {
 	t.Parallel()
 	_, err := outbox.NewKafka(nil, nil, outbox.Report, outbox.KafkaConfig{Loop: outbox.Loop{Batch: -1, BaseBackoff: 2 * time.Hour, MaxBackoff: time.Hour}})
-	if !errors.Is(err, outbox.ErrConfig) {
+	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("nil store, negative batch, base above the cap: %v", err)
 	}
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {

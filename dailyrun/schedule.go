@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
@@ -73,20 +74,20 @@ type Scheduler struct {
 
 // NewScheduler builds a Scheduler running job over st.
 func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Scheduler, error) {
-	var errs []error
+	p := config.In("dailyrun: scheduler")
 	if st == nil || job == nil {
-		errs = append(errs, fmt.Errorf("%w: scheduler: nil store or job", ErrConfig))
+		p.Addf("nil store or job")
 	}
-	for _, p := range (daily.DayRules{Cutoff: cfg.Cutoff}).Problems() {
-		errs = append(errs, fmt.Errorf("%w: scheduler: %s", ErrConfig, p))
+	for _, prob := range (daily.DayRules{Cutoff: cfg.Cutoff}).Problems() {
+		p.Addf("%s", prob)
 	}
 	if cfg.Grace < 0 || cfg.Grace > 24*time.Hour || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 {
-		errs = append(errs, fmt.Errorf("%w: scheduler: negative duration or grace over 24h", ErrConfig))
+		p.Addf("negative duration or grace over 24h")
 	}
 	if cfg.CatchUpDays < 0 || cfg.CatchUpDays > 62 {
-		errs = append(errs, fmt.Errorf("%w: scheduler: catch-up days %d not within 0…62", ErrConfig, cfg.CatchUpDays))
+		p.Addf("catch-up days %d not within 0…62", cfg.CatchUpDays)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if cfg.CatchUpDays == 0 {
