@@ -64,6 +64,15 @@ var (
 // before parsing.
 const MaxMessageBytes = 1 << 20
 
+// CheckSize is the ErrTooLarge error of gateway g for a raw larger than
+// MaxMessageBytes, or nil: the first check of every Decode.
+func CheckSize(g payment.Gateway, raw Raw) error {
+	if len(raw.Body) > MaxMessageBytes {
+		return Errorf(g, ErrTooLarge, "%d bytes", len(raw.Body))
+	}
+	return nil
+}
+
 // Error says which gateway failed on what, and why.
 type Error struct {
 	Gateway payment.Gateway

@@ -20,7 +20,7 @@ import (
 const HeaderSignature = "X-Feerecon-Signature"
 
 // MinSecretBytes is the shortest accepted shared secret.
-const MinSecretBytes = 16
+const MinSecretBytes = gateways.MinSecretBytes
 
 const gw = payment.GatewayCamt054
 
@@ -31,29 +31,9 @@ const (
 	StatusBook = "BOOK"
 )
 
-// Config configures the decoder.
-type Config struct {
-	// Secret is the HMAC key of HeaderSignature, at least MinSecretBytes.
-	Secret string
-	// Amounts validates amounts; the zero value means
-	// payment.DefaultAmountPolicy().
-	Amounts payment.AmountPolicy
-}
-
-// Validate reports every problem of c at once.
-func (c Config) Validate() error {
-	var errs []error
-	if len(c.Secret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("camt054 config: %w", err)
-	}
-	return nil
-}
+// Config configures the decoder: Secret is the HMAC key of
+// HeaderSignature.
+type Config = gateways.SecretConfig
 
 // Decoder decodes camt.054 notifications.
 type Decoder struct {
@@ -67,7 +47,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, gateways.ConfigError(gw, err)
 	}
 	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
 }
@@ -78,10 +58,10 @@ func (d *Decoder) Gateway() payment.Gateway { return gw }
 // Decode verifies the signature header, parses the notification and
 // returns one payment per booked credit entry.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
-	if err := d.verify(raw); err != nil {
+	if err := gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret); err != nil {
 		return nil, err
 	}
 	doc, err := ParseNotification(raw.Body)
@@ -89,10 +69,6 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 		return nil, err
 	}
 	return d.Payments(doc)
-}
-
-func (d *Decoder) verify(raw gateways.Raw) error {
-	return gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret)
 }
 
 // ParseNotification reads a camt.054 document of any version (element
@@ -184,7 +160,7 @@ func (d *Decoder) Payments(doc *Document) ([]payment.Payment, error) {
 func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, error) {
 	m, err := d.amounts.ParsePositive(e.Amt.Value, e.Amt.Ccy)
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: Amt: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "Amt", err)
 	}
 	paidAt, err := d.bookingTime(e)
 	if err != nil {

@@ -1,14 +1,10 @@
 package momo
 
 import (
-	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -35,20 +31,8 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	var errs []error
-	if c.AccessKey == "" {
-		errs = append(errs, errors.New("AccessKey is required"))
-	}
-	if c.SecretKey == "" {
-		errs = append(errs, errors.New("SecretKey is required"))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("momo config: %w", err)
-	}
-	return nil
+	return errors.Join(gateways.Required("AccessKey", c.AccessKey), gateways.Required("SecretKey", c.SecretKey),
+		gateways.CheckAmounts(c.Amounts))
 }
 
 // Decoder decodes MoMo IPN bodies.
@@ -65,7 +49,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, gateways.ConfigError(gw, err)
 	}
 	return &Decoder{accessKey: cfg.AccessKey, secret: []byte(cfg.SecretKey), partnerCode: cfg.PartnerCode,
 		amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
@@ -129,17 +113,14 @@ func SignedData(n IPN, accessKey string) (string, error) {
 
 // Decode verifies and normalises one IPN body.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
 	var n IPN
-	dec := json.NewDecoder(bytes.NewReader(raw.Body))
-	if err := dec.Decode(&n); err != nil {
+	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data after the JSON object")
-	}
+	// A missing signature is reported before a missing signed field.
 	if n.Signature == nil || *n.Signature == "" {
 		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is missing")
 	}
@@ -147,14 +128,8 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
 	}
-	sum, err := hex.DecodeString(*n.Signature)
-	if err != nil {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is not hex")
-	}
-	mac := hmac.New(sha256.New, d.secret)
-	mac.Write([]byte(data))
-	if !hmac.Equal(sum, mac.Sum(nil)) {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature does not match")
+	if err := gateways.VerifyHMAC(gw, "signature", *n.Signature, sha256.New, d.secret, []byte(data)); err != nil {
+		return nil, err
 	}
 	if d.partnerCode != "" && *n.PartnerCode != d.partnerCode {
 		return nil, gateways.Errorf(gw, gateways.ErrSignature, "partnerCode %q is not ours", *n.PartnerCode)
@@ -177,7 +152,7 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 	}
 	m, err := d.amounts.ParsePositive(n.Amount.String(), string(payment.VND))
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: amount: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "amount", err)
 	}
 	ms, err := strconv.ParseInt(n.ResponseTime.String(), 10, 64)
 	if err != nil || ms <= 0 {

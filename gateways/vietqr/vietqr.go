@@ -1,11 +1,8 @@
 package vietqr
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -17,7 +14,7 @@ import (
 const HeaderSignature = "X-Feerecon-Signature"
 
 // MinSecretBytes is the shortest accepted shared secret.
-const MinSecretBytes = 16
+const MinSecretBytes = gateways.MinSecretBytes
 
 const (
 	gw      = payment.GatewayVietQR
@@ -30,29 +27,9 @@ const (
 	TransferOut = "out"
 )
 
-// Config configures the decoder.
-type Config struct {
-	// Secret is the HMAC key of HeaderSignature, at least MinSecretBytes.
-	Secret string
-	// Amounts validates amounts; the zero value means
-	// payment.DefaultAmountPolicy().
-	Amounts payment.AmountPolicy
-}
-
-// Validate reports every problem of c at once.
-func (c Config) Validate() error {
-	var errs []error
-	if len(c.Secret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("vietqr config: %w", err)
-	}
-	return nil
-}
+// Config configures the decoder: Secret is the HMAC key of
+// HeaderSignature.
+type Config = gateways.SecretConfig
 
 // Decoder decodes bank credit notifications.
 type Decoder struct {
@@ -66,7 +43,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, gateways.ConfigError(gw, err)
 	}
 	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
 }
@@ -87,29 +64,21 @@ type notification struct {
 
 // Decode verifies and normalises one notification.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
-	if err := d.verify(raw); err != nil {
+	if err := gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret); err != nil {
 		return nil, err
 	}
 	var n notification
-	dec := json.NewDecoder(bytes.NewReader(raw.Body))
-	if err := dec.Decode(&n); err != nil {
+	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data after the JSON object")
 	}
 	p, err := d.normalise(n)
 	if err != nil {
 		return nil, err
 	}
 	return []payment.Payment{p}, nil
-}
-
-func (d *Decoder) verify(raw gateways.Raw) error {
-	return gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret)
 }
 
 func (d *Decoder) normalise(n notification) (payment.Payment, error) {
@@ -145,7 +114,7 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	}
 	m, err := d.amounts.ParsePositive(n.TransferAmount.String(), string(payment.VND))
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: transferAmount: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "transferAmount", err)
 	}
 	paidAt, err := time.ParseInLocation(dateFmt, *n.TransactionDate, d.loc)
 	if err != nil {
