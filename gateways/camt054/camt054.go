@@ -39,7 +39,6 @@ type Config = gateways.SecretConfig
 type Decoder struct {
 	secret  []byte
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -49,7 +48,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, gateways.ConfigError(gw, err)
 	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayCamt054.
@@ -186,15 +185,10 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 	if !validID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transaction id %q is not printable text of at most %d bytes", txn, maxIDBytes)
 	}
-	p := payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      paidAt,
-		Description: gateways.StorableText(e.description(txs)),
-		BankRef:     gateways.StorableText(strings.TrimSpace(e.AcctSvcrRef)),
-	}
+	p := gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: e.description(txs), BankRef: strings.TrimSpace(e.AcctSvcrRef)})
+	// The first transaction that has them fills the gaps, already storable:
+	// text that StorableText empties (NULs only) counts as none.
 	for _, t := range txs {
 		if p.BankRef == "" {
 			p.BankRef = gateways.StorableText(strings.TrimSpace(t.Refs.AcctSvcrRef))
@@ -213,20 +207,21 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 // time is midnight in Asia/Ho_Chi_Minh; a date-time without an offset is
 // read there too.
 func (d *Decoder) bookingTime(e Entry) (time.Time, error) {
+	loc := payment.Location()
 	for _, dt := range []DateAndTime{e.BookgDt, e.ValDt} {
 		if s := strings.TrimSpace(dt.DtTm); s != "" {
 			for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
-				if t, err := time.ParseInLocation(layout, s, d.loc); err == nil {
-					return t.In(d.loc), nil
+				if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+					return t.In(loc), nil
 				}
 			}
 			return time.Time{}, fmt.Errorf("date-time %q is not ISO 8601", s)
 		}
 		if s := strings.TrimSpace(dt.Dt); s != "" {
 			for _, layout := range []string{time.DateOnly, "2006-01-02Z07:00"} {
-				if t, err := time.ParseInLocation(layout, s, d.loc); err == nil {
+				if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 					y, mo, dd := t.Date()
-					return time.Date(y, mo, dd, 0, 0, 0, 0, d.loc), nil
+					return time.Date(y, mo, dd, 0, 0, 0, 0, loc), nil
 				}
 			}
 			return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD", s)

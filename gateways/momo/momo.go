@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -41,7 +39,6 @@ type Decoder struct {
 	secret      []byte
 	partnerCode string
 	amounts     payment.AmountPolicy
-	loc         *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -52,7 +49,7 @@ func New(cfg Config) (*Decoder, error) {
 		return nil, gateways.ConfigError(gw, err)
 	}
 	return &Decoder{accessKey: cfg.AccessKey, secret: []byte(cfg.SecretKey), partnerCode: cfg.PartnerCode,
-		amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+		amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayMoMo.
@@ -154,19 +151,12 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 	if err != nil {
 		return payment.Payment{}, gateways.InvalidAmount(gw, "amount", err)
 	}
-	ms, err := strconv.ParseInt(n.ResponseTime.String(), 10, 64)
-	if err != nil || ms <= 0 {
-		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "responseTime %q is not epoch milliseconds", n.ResponseTime.String())
+	paidAt, err := gateways.EpochMillis(gw, "responseTime", n.ResponseTime.String())
+	if err != nil {
+		return payment.Payment{}, err
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: gateways.StorableText(*n.OrderInfo),
-		BankRef:     gateways.StorableText(*n.OrderID),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: *n.OrderInfo, BankRef: *n.OrderID}), nil
 }
 
 // Reply answers MoMo's IPN call.

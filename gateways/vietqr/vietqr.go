@@ -35,7 +35,6 @@ type Config = gateways.SecretConfig
 type Decoder struct {
 	secret  []byte
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -45,7 +44,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, gateways.ConfigError(gw, err)
 	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayVietQR.
@@ -116,7 +115,7 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	if err != nil {
 		return payment.Payment{}, gateways.InvalidAmount(gw, "transferAmount", err)
 	}
-	paidAt, err := time.ParseInLocation(dateFmt, *n.TransactionDate, d.loc)
+	paidAt, err := time.ParseInLocation(dateFmt, *n.TransactionDate, payment.Location())
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transactionDate %q: want YYYY-MM-DD HH:mm:ss", *n.TransactionDate)
 	}
@@ -124,15 +123,8 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	if n.ReferenceCode != nil {
 		ref = *n.ReferenceCode
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      paidAt,
-		Description: gateways.StorableText(*n.Content),
-		BankRef:     gateways.StorableText(ref),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: *n.Content, BankRef: ref}), nil
 }
 
 // Reply answers the aggregator's webhook call.

@@ -45,7 +45,6 @@ type Decoder struct {
 	secret  []byte
 	tmnCode string
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -55,7 +54,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, gateways.ConfigError(gw, err)
 	}
-	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayVNPay.
@@ -183,19 +182,12 @@ func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
 	if err != nil {
 		return payment.Payment{}, gateways.InvalidAmount(gw, "vnp_Amount", err)
 	}
-	paidAt, err := time.ParseInLocation(payDateFmt, payDate, d.loc)
+	paidAt, err := time.ParseInLocation(payDateFmt, payDate, payment.Location())
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_PayDate %q: want yyyyMMddHHmmss", payDate)
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      paidAt,
-		Description: gateways.StorableText(params["vnp_OrderInfo"]),
-		BankRef:     gateways.StorableText(params["vnp_BankTranNo"]),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: params["vnp_OrderInfo"], BankRef: params["vnp_BankTranNo"]}), nil
 }
 
 // amount reads vnp_Amount, đồng × 100, exactly.

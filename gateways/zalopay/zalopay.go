@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -45,7 +44,6 @@ type Decoder struct {
 	key2    []byte
 	appID   string
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -55,7 +53,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, gateways.ConfigError(gw, err)
 	}
-	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayZaloPay.
@@ -144,23 +142,16 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 	if err != nil {
 		return payment.Payment{}, gateways.InvalidAmount(gw, "amount", err)
 	}
-	ms, err := strconv.ParseInt(od.ServerTime.String(), 10, 64)
-	if err != nil || ms <= 0 {
-		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "server_time %q is not epoch milliseconds", od.ServerTime.String())
+	paidAt, err := gateways.EpochMillis(gw, "server_time", od.ServerTime.String())
+	if err != nil {
+		return payment.Payment{}, err
 	}
 	desc := *od.AppTransID
 	if od.EmbedData != nil && *od.EmbedData != "" && *od.EmbedData != "{}" {
 		desc += " " + *od.EmbedData
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: gateways.StorableText(desc),
-		BankRef:     gateways.StorableText(*od.AppTransID),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: desc, BankRef: *od.AppTransID}), nil
 }
 
 // Reply answers ZaloPay's callback.
