@@ -2,6 +2,12 @@
 // bytes in, verified and normalised payment.Payment values out. One
 // sub-package per format (vietqr, camt054, vnpay, momo, zalopay) implements
 // Decoder; none of them knows about matching, storage or Kafka.
+//
+// It also holds what the adapters do alike, so that each rule has one
+// home: their configs (SecretConfig, Required, CheckAmounts, ConfigError),
+// signatures (VerifyHMAC, VerifyBodyHMAC, SignHMAC), reading (CheckSize,
+// DecodeJSON, DecimalID, Raw.Header) and normalising (Normalise, One,
+// InvalidAmount, EpochMillis, StorableText, AmountPolicy).
 package gateways
 
 import (

@@ -21,6 +21,15 @@ func Normalise(g payment.Gateway, p payment.Payment) payment.Payment {
 	return p
 }
 
+// One is Decode's result for a message that records one payment: p alone,
+// or err. Call it on the adapter's normalise: One(d.normalise(msg)).
+func One(p payment.Payment, err error) ([]payment.Payment, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []payment.Payment{p}, nil
+}
+
 // EpochMillis reads s, which field of gateway g's message holds, as a
 // positive count of milliseconds since the Unix epoch, shown in
 // Asia/Ho_Chi_Minh. Anything else is ErrMalformed.

@@ -37,3 +37,14 @@ func TestEpochMillis(t *testing.T) {
 		}
 	}
 }
+
+func TestOne(t *testing.T) {
+	t.Parallel()
+	p := payment.Payment{TxnID: "1"}
+	if ps, err := gateways.One(p, nil); err != nil || len(ps) != 1 || ps[0].TxnID != "1" {
+		t.Errorf("One(p, nil) = %v, %v", ps, err)
+	}
+	if ps, err := gateways.One(p, gateways.ErrMalformed); ps != nil || !errors.Is(err, gateways.ErrMalformed) {
+		t.Errorf("One(p, err) = %v, %v; want no payment", ps, err)
+	}
+}

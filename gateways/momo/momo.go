@@ -131,11 +131,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if d.partnerCode != "" && *n.PartnerCode != d.partnerCode {
 		return nil, gateways.Errorf(gw, gateways.ErrSignature, "partnerCode %q is not ours", *n.PartnerCode)
 	}
-	p, err := d.normalise(n)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
+	return gateways.One(d.normalise(n))
 }
 
 func (d *Decoder) normalise(n IPN) (payment.Payment, error) {

@@ -73,11 +73,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
 	}
-	p, err := d.normalise(n)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
+	return gateways.One(d.normalise(n))
 }
 
 func (d *Decoder) normalise(n notification) (payment.Payment, error) {

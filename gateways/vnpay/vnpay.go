@@ -72,11 +72,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err := d.verify(params); err != nil {
 		return nil, err
 	}
-	p, err := d.normalise(params)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
+	return gateways.One(d.normalise(params))
 }
 
 // parseQuery reads a query string strictly: no repeated keys.

@@ -108,11 +108,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err := gateways.DecodeJSON([]byte(*env.Data), &od); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data: %v", err)
 	}
-	p, err := d.normalise(od)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
+	return gateways.One(d.normalise(od))
 }
 
 func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
