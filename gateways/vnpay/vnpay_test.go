@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,7 +74,7 @@ func resign(body []byte) gateways.Raw {
 			}
 		}
 	}
-	sort.Strings(parts)
+	slices.Sort(parts)
 	data := strings.Join(parts, "&")
 	mac := hmac.New(sha512.New, []byte(testSecret))
 	mac.Write([]byte(data))
