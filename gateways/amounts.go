@@ -10,7 +10,7 @@ import (
 // AmountPolicy is the policy an adapter applies for its Config.Amounts:
 // p itself, or payment.DefaultAmountPolicy() when p sets no ceiling (the
 // zero value), so an adapter configured without one still catches a wrong
-// multiplier. A negative ceiling is for CheckAmounts to reject.
+// multiplier. A negative ceiling is for ValidateConfig to reject.
 func AmountPolicy(p payment.AmountPolicy) payment.AmountPolicy {
 	if p.Ceiling.IsZero() {
 		return payment.DefaultAmountPolicy()
@@ -18,9 +18,9 @@ func AmountPolicy(p payment.AmountPolicy) payment.AmountPolicy {
 	return p
 }
 
-// CheckAmounts is the problem of a Config.Amounts with a negative ceiling,
-// or nil: the check every adapter's Config.Validate makes.
-func CheckAmounts(p payment.AmountPolicy) error {
+// checkAmounts is the problem of a Config.Amounts with a negative ceiling,
+// or nil.
+func checkAmounts(p payment.AmountPolicy) error {
 	if p.Ceiling.IsNegative() {
 		return errors.New("Amounts.Ceiling is negative")
 	}

@@ -1,38 +1,23 @@
 package gateways
 
 import (
-	"errors"
 	"fmt"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 )
 
-// An adapter's Config.Validate reports every problem at once (errors.Join
-// of the checks below and its own); its New names the gateway with
-// ConfigError.
-
-// MinSecretBytes is the shortest SecretConfig.Secret: feerecon chooses the
-// keys of VerifyBodyHMAC itself, so it can require long ones.
-const MinSecretBytes = 16
-
-// SecretConfig is the Config of the adapters whose messages carry
-// VerifyBodyHMAC's signature (vietqr, camt054).
-type SecretConfig struct {
-	// Secret is the HMAC key of the signature header, at least
-	// MinSecretBytes.
-	Secret string
-	// Amounts validates amounts; the zero value means
-	// payment.DefaultAmountPolicy().
-	Amounts payment.AmountPolicy
-}
-
-// Validate reports every problem of c at once.
-func (c SecretConfig) Validate() error {
-	var short error
-	if len(c.Secret) < MinSecretBytes {
-		short = fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes)
+// ValidateConfig is what every adapter's Config.Validate returns: problems
+// (a nil one is none) and a negative Amounts ceiling, reported at once as
+// configuration problems of g, "<g> config: …", each wrapping
+// config.ErrInvalid.
+func ValidateConfig(g payment.Gateway, amounts payment.AmountPolicy, problems ...error) error {
+	p := config.In(string(g) + " config")
+	for _, err := range problems {
+		p.Add(err)
 	}
-	return errors.Join(short, CheckAmounts(c.Amounts))
+	p.Add(checkAmounts(amounts))
+	return p.Err()
 }
 
 // Required is the problem of a required Config field left empty, or nil.
@@ -43,8 +28,27 @@ func Required(field, value string) error {
 	return nil
 }
 
-// ConfigError is the error New returns for the problems its Config's
-// Validate reported: "<g> config: <problems>".
-func ConfigError(g payment.Gateway, problems error) error {
-	return fmt.Errorf("%s config: %w", g, problems)
+// MinSecretBytes is the shortest SecretConfig.Secret: feerecon chooses the
+// keys of VerifyBodyHMAC itself, so it can require long ones.
+const MinSecretBytes = 16
+
+// SecretConfig is the configuration of the adapters whose messages carry
+// VerifyBodyHMAC's signature (vietqr, camt054): their Config is defined on
+// it, and their Validate is ValidateConfig with CheckSecret.
+type SecretConfig struct {
+	// Secret is the HMAC key of the signature header, at least
+	// MinSecretBytes.
+	Secret string
+	// Amounts validates amounts; the zero value means
+	// payment.DefaultAmountPolicy().
+	Amounts payment.AmountPolicy
+}
+
+// CheckSecret is the problem of a SecretConfig.Secret shorter than
+// MinSecretBytes, or nil.
+func CheckSecret(secret string) error {
+	if len(secret) < MinSecretBytes {
+		return fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes)
+	}
+	return nil
 }

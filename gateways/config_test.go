@@ -7,27 +7,31 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
 )
 
-func TestSecretConfigValidate(t *testing.T) {
+func TestValidateConfig(t *testing.T) {
 	t.Parallel()
-	if err := (gateways.SecretConfig{Secret: strings.Repeat("k", gateways.MinSecretBytes)}).Validate(); err != nil {
-		t.Errorf("a secret of MinSecretBytes: %v", err)
+	if err := gateways.ValidateConfig(payment.GatewayZaloPay, payment.AmountPolicy{}, gateways.Required("Key2", "k"), nil); err != nil {
+		t.Errorf("a valid config: %v", err)
 	}
-	err := gateways.SecretConfig{Secret: "short", Amounts: payment.AmountPolicy{Ceiling: decimal.New(-1, 0)}}.Validate()
-	if err == nil || !strings.Contains(err.Error(), "Secret") || !strings.Contains(err.Error(), "Ceiling") {
-		t.Errorf("Validate = %v, want the short secret and the negative ceiling reported", err)
+	negative := payment.AmountPolicy{Ceiling: decimal.New(-1, 0)}
+	err := gateways.ValidateConfig(payment.GatewayZaloPay, negative, gateways.Required("Key2", ""), gateways.Required("AppID", "2553"))
+	want := "zalopay config: Key2 is required\nzalopay config: Amounts.Ceiling is negative"
+	if err == nil || err.Error() != want || !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("err = %v, want %q wrapping config.ErrInvalid", err, want)
 	}
 }
 
-func TestConfigError(t *testing.T) {
+func TestCheckSecret(t *testing.T) {
 	t.Parallel()
-	problems := errors.Join(gateways.Required("Key2", ""), gateways.Required("AppID", "2553"), gateways.CheckAmounts(payment.AmountPolicy{}))
-	err := gateways.ConfigError(payment.GatewayZaloPay, problems)
-	if got, want := err.Error(), "zalopay config: Key2 is required"; got != want {
-		t.Errorf("err = %q, want %q", got, want)
+	if err := gateways.CheckSecret(strings.Repeat("k", gateways.MinSecretBytes)); err != nil {
+		t.Errorf("a secret of MinSecretBytes: %v", err)
+	}
+	if err := gateways.CheckSecret(strings.Repeat("k", gateways.MinSecretBytes-1)); err == nil {
+		t.Error("a secret one byte short accepted")
 	}
 }
 

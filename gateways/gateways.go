@@ -4,7 +4,7 @@
 // Decoder; none of them knows about matching, storage or Kafka.
 //
 // It also holds what the adapters do alike, so that each rule has one
-// home: their configs (SecretConfig, Required, CheckAmounts, ConfigError),
+// home: their configs (ValidateConfig, Required, SecretConfig, CheckSecret),
 // signatures (VerifyHMAC, VerifyBodyHMAC, SignHMAC), reading (CheckSize,
 // DecodeJSON, DecimalID, Raw.Header) and normalising (Normalise, One,
 // InvalidAmount, EpochMillis, StorableText, AmountPolicy).

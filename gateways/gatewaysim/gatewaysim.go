@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
 	"github.com/feerecon/feerecon/gateways/momo"
@@ -67,10 +68,10 @@ func DemoSecrets() Secrets {
 // require, plus the identities Encode writes (which the decoders require
 // in the message).
 func (s Secrets) Validate() error {
-	var errs []error
+	p := config.In("gatewaysim secrets")
 	for _, f := range []struct{ name, v string }{{"VietQR", s.VietQR}, {"Camt054", s.Camt054}} {
 		if len(f.v) < gateways.MinSecretBytes {
-			errs = append(errs, fmt.Errorf("%s must have at least %d bytes", f.name, gateways.MinSecretBytes))
+			p.Addf("%s must have at least %d bytes", f.name, gateways.MinSecretBytes)
 		}
 	}
 	for _, f := range []struct{ name, v string }{
@@ -79,23 +80,20 @@ func (s Secrets) Validate() error {
 		{"ZaloPayKey2", s.ZaloPayKey2}, {"CollectionAccount", s.CollectionAccount},
 	} {
 		if strings.TrimSpace(f.v) == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
+			p.Addf("%s is required", f.name)
 		}
 	}
 	if !jsonInteger(s.ZaloPayAppID) {
-		errs = append(errs, errors.New("ZaloPayAppID must be decimal digits without a leading zero"))
+		p.Addf("ZaloPayAppID must be decimal digits without a leading zero")
 	}
 	if gateways.StorableText(s.MoMoPartnerCode) != s.MoMoPartnerCode {
-		errs = append(errs, errors.New("MoMoPartnerCode is not valid UTF-8 without NUL"))
+		p.Addf("MoMoPartnerCode is not valid UTF-8 without NUL")
 	}
 	if !xmlText(s.CollectionAccount) || strings.TrimSpace(s.CollectionAccount) != s.CollectionAccount ||
 		utf8.RuneCountInString(s.CollectionAccount) > max34 {
-		errs = append(errs, fmt.Errorf("CollectionAccount must be at most %d XML characters without surrounding space", max34))
+		p.Addf("CollectionAccount must be at most %d XML characters without surrounding space", max34)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("gatewaysim secrets: %w", err)
-	}
-	return nil
+	return p.Err()
 }
 
 // String hides the secrets, so that printing a Secrets leaks nothing.

@@ -29,8 +29,7 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	return errors.Join(gateways.Required("AccessKey", c.AccessKey), gateways.Required("SecretKey", c.SecretKey),
-		gateways.CheckAmounts(c.Amounts))
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.Required("AccessKey", c.AccessKey), gateways.Required("SecretKey", c.SecretKey))
 }
 
 // Decoder decodes MoMo IPN bodies.
@@ -46,7 +45,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, gateways.ConfigError(gw, err)
+		return nil, err
 	}
 	return &Decoder{accessKey: cfg.AccessKey, secret: []byte(cfg.SecretKey), partnerCode: cfg.PartnerCode,
 		amounts: gateways.AmountPolicy(cfg.Amounts)}, nil

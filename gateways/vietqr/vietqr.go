@@ -29,7 +29,12 @@ const (
 
 // Config configures the decoder: Secret is the HMAC key of
 // HeaderSignature.
-type Config = gateways.SecretConfig
+type Config gateways.SecretConfig
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.CheckSecret(c.Secret))
+}
 
 // Decoder decodes bank credit notifications.
 type Decoder struct {
@@ -42,7 +47,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, gateways.ConfigError(gw, err)
+		return nil, err
 	}
 	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }

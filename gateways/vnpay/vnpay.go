@@ -37,7 +37,7 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	return errors.Join(gateways.Required("HashSecret", c.HashSecret), gateways.CheckAmounts(c.Amounts))
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.Required("HashSecret", c.HashSecret))
 }
 
 // Decoder decodes VNPay IPN query strings.
@@ -52,7 +52,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, gateways.ConfigError(gw, err)
+		return nil, err
 	}
 	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }

@@ -36,7 +36,7 @@ func (c Config) Validate() error {
 	if c.AppID != "" && !gateways.DecimalID(c.AppID) {
 		appID = fmt.Errorf("AppID %q is not decimal", c.AppID)
 	}
-	return errors.Join(gateways.Required("Key2", c.Key2), appID, gateways.CheckAmounts(c.Amounts))
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.Required("Key2", c.Key2), appID)
 }
 
 // Decoder decodes ZaloPay callbacks.
@@ -51,7 +51,7 @@ var _ gateways.Decoder = (*Decoder)(nil)
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, gateways.ConfigError(gw, err)
+		return nil, err
 	}
 	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
