@@ -50,6 +50,7 @@ type Secrets struct {
 // source code: they protect nothing and must never be configured in
 // production.
 func DemoSecrets() Secrets {
+	//nolint:gosec // G101: public demo-only values, named so (see above and TestDemoSecrets).
 	return Secrets{
 		VietQR:            "demo-only-vietqr-hmac-key-not-secret",
 		Camt054:           "demo-only-camt054-hmac-key-not-secret",
