@@ -51,7 +51,9 @@ func TestVerifyHMAC(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	for name, s := range map[string]string{"missing": "", "not hex": "zz", "tampered": sig[:127] + "6", "sha256": SignHMAC(sha256.New, key, data)} {
+	for name, s := range map[string]string{
+		"missing": "", "not hex": "zz", "tampered": sig[:127] + "6", "sha256": SignHMAC(sha256.New, key, data),
+	} {
 		err := VerifyHMAC(payment.GatewayVNPay, "hash", s, sha512.New, key, data)
 		var ge *Error
 		if !errors.Is(err, ErrSignature) || !errors.As(err, &ge) || ge.Gateway != payment.GatewayVNPay {

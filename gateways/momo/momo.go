@@ -29,7 +29,8 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	return gateways.ValidateConfig(gw, c.Amounts, gateways.Required("AccessKey", c.AccessKey), gateways.Required("SecretKey", c.SecretKey))
+	return gateways.ValidateConfig(gw, c.Amounts,
+		gateways.Required("AccessKey", c.AccessKey), gateways.Required("SecretKey", c.SecretKey))
 }
 
 // Decoder decodes MoMo IPN bodies.
@@ -55,7 +56,8 @@ func New(cfg Config) (*Decoder, error) {
 func (d *Decoder) Gateway() payment.Gateway { return gw }
 
 // IPN is the part of MoMo's notification feerecon reads. A nil field was
-// absent (or null).
+// absent (or null). The fields are in the order MoMo sends them:
+// gatewaysim marshals an IPN as the body it simulates.
 type IPN struct {
 	PartnerCode  *string      `json:"partnerCode"`
 	OrderID      *string      `json:"orderId"`
