@@ -1,6 +1,8 @@
 package gateways_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -21,5 +23,19 @@ func TestAmountPolicy(t *testing.T) {
 	}
 	if _, err := gateways.AmountPolicy(payment.AmountPolicy{}).ParsePositive("100000000001", "VND"); err == nil {
 		t.Error("the defaulted policy accepts an amount above 100 billion đồng")
+	}
+}
+
+func TestInvalidAmount(t *testing.T) {
+	t.Parallel()
+	_, aerr := payment.DefaultAmountPolicy().ParsePositive("-1", "VND")
+	err := gateways.InvalidAmount(payment.GatewayVNPay, "vnp_Amount", aerr)
+	var ae *payment.AmountError
+	var ge *gateways.Error
+	if !errors.Is(err, gateways.ErrAmount) || !errors.As(err, &ae) || !errors.As(err, &ge) || ge.Gateway != payment.GatewayVNPay {
+		t.Errorf("err = %v, want a vnpay *gateways.Error wrapping ErrAmount and the *payment.AmountError", err)
+	}
+	if !strings.Contains(err.Error(), "vnp_Amount") {
+		t.Errorf("err = %v, want the field named", err)
 	}
 }

@@ -2,6 +2,12 @@
 // bytes in, verified and normalised payment.Payment values out. One
 // sub-package per format (vietqr, camt054, vnpay, momo, zalopay) implements
 // Decoder; none of them knows about matching, storage or Kafka.
+//
+// It also holds what the adapters do alike, so that each rule has one
+// home: their configs (ValidateConfig, Required, SecretConfig, CheckSecret),
+// signatures (VerifyHMAC, VerifyBodyHMAC, SignHMAC), reading (CheckSize,
+// DecodeJSON, DecimalID, Raw.Header) and normalising (Normalise, One,
+// InvalidAmount, EpochMillis, StorableText, AmountPolicy).
 package gateways
 
 import (
@@ -63,6 +69,15 @@ var (
 // MaxMessageBytes bounds a raw gateway message; larger ones are rejected
 // before parsing.
 const MaxMessageBytes = 1 << 20
+
+// CheckSize is the ErrTooLarge error of gateway g for a raw larger than
+// MaxMessageBytes, or nil: the first check of every Decode.
+func CheckSize(g payment.Gateway, raw Raw) error {
+	if len(raw.Body) > MaxMessageBytes {
+		return Errorf(g, ErrTooLarge, "%d bytes", len(raw.Body))
+	}
+	return nil
+}
 
 // Error says which gateway failed on what, and why.
 type Error struct {

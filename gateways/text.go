@@ -1,6 +1,12 @@
 package gateways
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+)
 
 // Header returns the value of header name in h, trimmed: the canonical
 // name first, then any spelling of it (a Kafka header keeps the case the
@@ -37,4 +43,16 @@ func DecimalID(s string) bool {
 		}
 	}
 	return true
+}
+
+// DecodeJSON reads b, which must hold exactly one JSON value, into v.
+func DecodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("data after the JSON object")
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ import (
 const HeaderSignature = "X-Feerecon-Signature"
 
 // MinSecretBytes is the shortest accepted shared secret.
-const MinSecretBytes = 16
+const MinSecretBytes = gateways.MinSecretBytes
 
 const gw = payment.GatewayCamt054
 
@@ -31,35 +31,19 @@ const (
 	StatusBook = "BOOK"
 )
 
-// Config configures the decoder.
-type Config struct {
-	// Secret is the HMAC key of HeaderSignature, at least MinSecretBytes.
-	Secret string
-	// Amounts validates amounts; the zero value means
-	// payment.DefaultAmountPolicy().
-	Amounts payment.AmountPolicy
-}
+// Config configures the decoder: Secret is the HMAC key of
+// HeaderSignature.
+type Config gateways.SecretConfig
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	var errs []error
-	if len(c.Secret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("camt054 config: %w", err)
-	}
-	return nil
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.CheckSecret(c.Secret))
 }
 
 // Decoder decodes camt.054 notifications.
 type Decoder struct {
 	secret  []byte
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -69,7 +53,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayCamt054.
@@ -78,10 +62,10 @@ func (d *Decoder) Gateway() payment.Gateway { return gw }
 // Decode verifies the signature header, parses the notification and
 // returns one payment per booked credit entry.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
-	if err := d.verify(raw); err != nil {
+	if err := gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret); err != nil {
 		return nil, err
 	}
 	doc, err := ParseNotification(raw.Body)
@@ -89,10 +73,6 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 		return nil, err
 	}
 	return d.Payments(doc)
-}
-
-func (d *Decoder) verify(raw gateways.Raw) error {
-	return gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret)
 }
 
 // ParseNotification reads a camt.054 document of any version (element
@@ -184,7 +164,7 @@ func (d *Decoder) Payments(doc *Document) ([]payment.Payment, error) {
 func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, error) {
 	m, err := d.amounts.ParsePositive(e.Amt.Value, e.Amt.Ccy)
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: Amt: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "Amt", err)
 	}
 	paidAt, err := d.bookingTime(e)
 	if err != nil {
@@ -210,15 +190,10 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 	if !validID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transaction id %q is not printable text of at most %d bytes", txn, maxIDBytes)
 	}
-	p := payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      paidAt,
-		Description: gateways.StorableText(e.description(txs)),
-		BankRef:     gateways.StorableText(strings.TrimSpace(e.AcctSvcrRef)),
-	}
+	p := gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: e.description(txs), BankRef: strings.TrimSpace(e.AcctSvcrRef)})
+	// The first transaction that has them fills the gaps, already storable:
+	// text that StorableText empties (NULs only) counts as none.
 	for _, t := range txs {
 		if p.BankRef == "" {
 			p.BankRef = gateways.StorableText(strings.TrimSpace(t.Refs.AcctSvcrRef))
@@ -237,20 +212,21 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 // time is midnight in Asia/Ho_Chi_Minh; a date-time without an offset is
 // read there too.
 func (d *Decoder) bookingTime(e Entry) (time.Time, error) {
+	loc := payment.Location()
 	for _, dt := range []DateAndTime{e.BookgDt, e.ValDt} {
 		if s := strings.TrimSpace(dt.DtTm); s != "" {
 			for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
-				if t, err := time.ParseInLocation(layout, s, d.loc); err == nil {
-					return t.In(d.loc), nil
+				if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+					return t.In(loc), nil
 				}
 			}
 			return time.Time{}, fmt.Errorf("date-time %q is not ISO 8601", s)
 		}
 		if s := strings.TrimSpace(dt.Dt); s != "" {
 			for _, layout := range []string{time.DateOnly, "2006-01-02Z07:00"} {
-				if t, err := time.ParseInLocation(layout, s, d.loc); err == nil {
+				if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 					y, mo, dd := t.Date()
-					return time.Date(y, mo, dd, 0, 0, 0, 0, d.loc), nil
+					return time.Date(y, mo, dd, 0, 0, 0, 0, loc), nil
 				}
 			}
 			return time.Time{}, fmt.Errorf("date %q is not YYYY-MM-DD", s)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
 	"github.com/feerecon/feerecon/gateways/gatewaytest"
@@ -181,8 +182,8 @@ func TestRealStatementIsNotANotification(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	if _, err := camt054.New(camt054.Config{Secret: "short"}); err == nil {
-		t.Error("New accepted a 5-byte secret")
+	if _, err := camt054.New(camt054.Config{Secret: "short"}); !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("New with a 5-byte secret: err = %v, want config.ErrInvalid", err)
 	}
 }
 

@@ -128,7 +128,7 @@ func (e *Encoder) camt054(p payment.Payment) (gateways.Raw, error) {
 		"  </BkToCstmrDbtCdtNtfctn>\n",
 		"</Document>\n")
 	body := b.Bytes()
-	return gateways.Raw{Body: body, Headers: map[string]string{camt054.HeaderSignature: hmacSHA256Hex(s.Camt054, body)}}, nil
+	return gateways.Raw{Body: body, Headers: map[string]string{camt054.HeaderSignature: signSHA256(s.Camt054, body)}}, nil
 }
 
 // splitRunes cuts s into lines of at most n characters, as banks cut

@@ -9,6 +9,13 @@
 // production. Nothing in a production path may import it: a message it
 // signs is authentic to any decoder configured with the same secrets.
 //
+// Where a format's canonical form is written down in its adapter, the
+// simulator uses that code rather than a second copy: vnpay.SignedData
+// (sorted, PHP-urlencoded vnp_ parameters), momo.IPN and momo.SignedData
+// (MoMo's fields and signed string), gateways.SignHMAC. The golden files in
+// testdata/golden, whose signatures were checked outside Go, pin what the
+// simulator sends; the adapters' openssl-signed vectors pin what they read.
+//
 // DemoSecrets returns fixed, public test values ("demo-only-…"). They are
 // published in this source code and protect nothing; production secrets
 // come from configuration and must differ from them.

@@ -1,9 +1,7 @@
 package gatewaysim
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
 	"github.com/feerecon/feerecon/gateways/momo"
@@ -24,10 +23,10 @@ import (
 // gateways and the decoders that check them.
 type Secrets struct {
 	// VietQR is the HMAC-SHA256 key of the bank webhook's
-	// X-Feerecon-Signature (at least vietqr.MinSecretBytes).
+	// X-Feerecon-Signature (at least gateways.MinSecretBytes).
 	VietQR string
 	// Camt054 is the HMAC-SHA256 key of the camt.054 edge's
-	// X-Feerecon-Signature (at least camt054.MinSecretBytes).
+	// X-Feerecon-Signature (at least gateways.MinSecretBytes).
 	Camt054 string
 	// VNPay is the terminal's vnp_HashSecret; VNPayTmnCode its vnp_TmnCode.
 	VNPay        string
@@ -51,6 +50,7 @@ type Secrets struct {
 // source code: they protect nothing and must never be configured in
 // production.
 func DemoSecrets() Secrets {
+	//nolint:gosec // G101: public demo-only values, named so (see above and TestDemoSecrets).
 	return Secrets{
 		VietQR:            "demo-only-vietqr-hmac-key-not-secret",
 		Camt054:           "demo-only-camt054-hmac-key-not-secret",
@@ -69,12 +69,11 @@ func DemoSecrets() Secrets {
 // require, plus the identities Encode writes (which the decoders require
 // in the message).
 func (s Secrets) Validate() error {
-	var errs []error
-	if len(s.VietQR) < vietqr.MinSecretBytes {
-		errs = append(errs, fmt.Errorf("VietQR must have at least %d bytes", vietqr.MinSecretBytes))
-	}
-	if len(s.Camt054) < camt054.MinSecretBytes {
-		errs = append(errs, fmt.Errorf("Camt054 must have at least %d bytes", camt054.MinSecretBytes))
+	p := config.In("gatewaysim secrets")
+	for _, f := range []struct{ name, v string }{{"VietQR", s.VietQR}, {"Camt054", s.Camt054}} {
+		if len(f.v) < gateways.MinSecretBytes {
+			p.Addf("%s must have at least %d bytes", f.name, gateways.MinSecretBytes)
+		}
 	}
 	for _, f := range []struct{ name, v string }{
 		{"VNPay", s.VNPay}, {"VNPayTmnCode", s.VNPayTmnCode}, {"MoMoSecret", s.MoMoSecret},
@@ -82,23 +81,20 @@ func (s Secrets) Validate() error {
 		{"ZaloPayKey2", s.ZaloPayKey2}, {"CollectionAccount", s.CollectionAccount},
 	} {
 		if strings.TrimSpace(f.v) == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
+			p.Addf("%s is required", f.name)
 		}
 	}
 	if !jsonInteger(s.ZaloPayAppID) {
-		errs = append(errs, errors.New("ZaloPayAppID must be decimal digits without a leading zero"))
+		p.Addf("ZaloPayAppID must be decimal digits without a leading zero")
 	}
-	if !utf8.ValidString(s.MoMoPartnerCode) || strings.ContainsRune(s.MoMoPartnerCode, 0) {
-		errs = append(errs, errors.New("MoMoPartnerCode is not valid UTF-8 without NUL"))
+	if gateways.StorableText(s.MoMoPartnerCode) != s.MoMoPartnerCode {
+		p.Addf("MoMoPartnerCode is not valid UTF-8 without NUL")
 	}
 	if !xmlText(s.CollectionAccount) || strings.TrimSpace(s.CollectionAccount) != s.CollectionAccount ||
 		utf8.RuneCountInString(s.CollectionAccount) > max34 {
-		errs = append(errs, fmt.Errorf("CollectionAccount must be at most %d XML characters without surrounding space", max34))
+		p.Addf("CollectionAccount must be at most %d XML characters without surrounding space", max34)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("gatewaysim secrets: %w", err)
-	}
-	return nil
+	return p.Err()
 }
 
 // String hides the secrets, so that printing a Secrets leaks nothing.
@@ -226,40 +222,48 @@ func Expected(p payment.Payment) payment.Payment {
 	return q
 }
 
-// hmacSHA256Hex is the lowercase hex HMAC-SHA256 of data under key.
-func hmacSHA256Hex(key string, data []byte) string {
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write(data)
-	return hex.EncodeToString(mac.Sum(nil))
+// signSHA256 is the lowercase hex HMAC-SHA256 of data under key.
+func signSHA256(key string, data []byte) string {
+	return gateways.SignHMAC(sha256.New, []byte(key), data)
 }
 
 // jsonInteger reports whether s is a non-negative JSON integer literal of
 // at most 30 digits, the ids the JSON gateways send as numbers.
 func jsonInteger(s string) bool {
-	return decimalID(s) && (len(s) == 1 || s[0] != '0')
+	return gateways.DecimalID(s) && (len(s) == 1 || s[0] != '0')
 }
 
-// decimalID reports whether s is 1 to 30 decimal digits, the transaction
-// ids the adapters accept from VNPay, MoMo, ZaloPay and the bank webhook.
-func decimalID(s string) bool {
-	if s == "" || len(s) > 30 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
+// idForm is how a format that carries đồng only writes the transaction
+// id, which decides the ids its adapter reads back (gateways.DecimalID).
+type idForm int
+
+const (
+	// idNumber: a JSON integer, so without a leading zero (vietqr, momo,
+	// zalopay).
+	idNumber idForm = iota
+	// idDigits: decimal digits in a text field (vnpay).
+	idDigits
+)
+
+// checkVND refuses p when a format that carries đồng only cannot carry it
+// exactly: a transaction id the adapter would refuse (idField is the
+// format's name for it, written in form), another currency than VND, or
+// text fields (name, value) the adapter would change.
+func checkVND(p payment.Payment, idField string, form idForm, text ...[2]string) error {
+	switch form {
+	case idNumber:
+		if !jsonInteger(p.TxnID) {
+			return unencodable(p, "%s %q is not an integer without leading zeros", idField, p.TxnID)
+		}
+	case idDigits:
+		if !gateways.DecimalID(p.TxnID) {
+			return unencodable(p, "%s %q is not 1 to 30 decimal digits", idField, p.TxnID)
 		}
 	}
-	return true
-}
-
-// requireVND refuses amounts in other currencies for the formats that only
-// carry đồng.
-func requireVND(p payment.Payment) error {
 	if p.Amount.Currency != payment.VND {
 		return unencodable(p, "%s sends VND only, not %s", p.Gateway, p.Amount.Currency)
 	}
-	return nil
+	return storable(p, text...)
 }
 
 // localTime formats t in Asia/Ho_Chi_Minh with layout and checks that the
@@ -284,12 +288,12 @@ func epochMillis(p payment.Payment) (int64, error) {
 	return ms, nil
 }
 
-// storable refuses text the adapters would change: they turn invalid
-// UTF-8 into U+FFFD and drop NUL, so that PostgreSQL can store it (and
-// encoding/json would replace invalid UTF-8 anyway).
+// storable refuses text the adapters would change with
+// gateways.StorableText: invalid UTF-8 (which encoding/json would replace
+// anyway) and NUL.
 func storable(p payment.Payment, fields ...[2]string) error {
 	for _, f := range fields {
-		if !utf8.ValidString(f[1]) || strings.ContainsRune(f[1], 0) {
+		if gateways.StorableText(f[1]) != f[1] {
 			return unencodable(p, "%s is not storable text (invalid UTF-8 or NUL)", f[0])
 		}
 	}

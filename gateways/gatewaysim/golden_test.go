@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 
 	"github.com/feerecon/feerecon/payment"
@@ -29,12 +30,7 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		keys := make([]string, 0, len(raw.Headers))
-		for k := range raw.Headers {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(raw.Headers)) {
 			fmt.Fprintf(&b, "%s: %s\n", k, raw.Headers[k])
 		}
 		b.WriteString("\n")

@@ -28,14 +28,8 @@ type sepayWebhook struct {
 // vietQR writes the SePay-schema credit webhook with feerecon's
 // X-Feerecon-Signature header.
 func (e *Encoder) vietQR(p payment.Payment) (gateways.Raw, error) {
-	s := e.s
-	if !jsonInteger(p.TxnID) {
-		return gateways.Raw{}, unencodable(p, "vietqr id %q is not an integer without leading zeros", p.TxnID)
-	}
-	if err := requireVND(p); err != nil {
-		return gateways.Raw{}, err
-	}
-	if err := storable(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
+	if err := checkVND(p, "vietqr id", idNumber,
+		[2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
 		return gateways.Raw{}, err
 	}
 	at, err := e.localTime(p, "2006-01-02 15:04:05")
@@ -46,7 +40,7 @@ func (e *Encoder) vietQR(p payment.Payment) (gateways.Raw, error) {
 		ID:              json.Number(p.TxnID),
 		Gateway:         "Vietcombank",
 		TransactionDate: at,
-		AccountNumber:   s.CollectionAccount,
+		AccountNumber:   e.s.CollectionAccount,
 		Content:         p.Description,
 		TransferType:    vietqr.TransferIn,
 		TransferAmount:  json.Number(p.Amount.Amount.String()),
@@ -60,5 +54,5 @@ func (e *Encoder) vietQR(p payment.Payment) (gateways.Raw, error) {
 	if err != nil {
 		return gateways.Raw{}, unencodable(p, "json: %v", err)
 	}
-	return gateways.Raw{Body: body, Headers: map[string]string{vietqr.HeaderSignature: hmacSHA256Hex(s.VietQR, body)}}, nil
+	return gateways.Raw{Body: body, Headers: map[string]string{vietqr.HeaderSignature: signSHA256(e.s.VietQR, body)}}, nil
 }

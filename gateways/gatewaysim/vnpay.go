@@ -1,12 +1,7 @@
 package gatewaysim
 
 import (
-	"crypto/hmac"
 	"crypto/sha512"
-	"encoding/hex"
-	"net/url"
-	"sort"
-	"strings"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/vnpay"
@@ -17,14 +12,8 @@ import (
 // IPN URL: the vnp_ parameters sorted by key and PHP-urlencoded, then
 // vnp_SecureHash, the HMAC-SHA512 of exactly the preceding string.
 func (e *Encoder) vnPay(p payment.Payment) (gateways.Raw, error) {
-	s := e.s
-	if !decimalID(p.TxnID) {
-		return gateways.Raw{}, unencodable(p, "vnpay vnp_TransactionNo %q is not 1 to 30 decimal digits", p.TxnID)
-	}
-	if err := requireVND(p); err != nil {
-		return gateways.Raw{}, err
-	}
-	if err := storable(p, [2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
+	if err := checkVND(p, "vnpay vnp_TransactionNo", idDigits,
+		[2]string{"description", p.Description}, [2]string{"bank_ref", p.BankRef}); err != nil {
 		return gateways.Raw{}, err
 	}
 	at, err := e.localTime(p, "20060102150405")
@@ -38,7 +27,7 @@ func (e *Encoder) vnPay(p payment.Payment) (gateways.Raw, error) {
 		"vnp_OrderInfo":         p.Description,
 		"vnp_PayDate":           at,
 		"vnp_ResponseCode":      "00",
-		"vnp_TmnCode":           s.VNPayTmnCode,
+		"vnp_TmnCode":           e.s.VNPayTmnCode,
 		"vnp_TransactionNo":     p.TxnID,
 		"vnp_TransactionStatus": "00",
 		// The merchant's order reference: feerecon would have made it
@@ -48,29 +37,9 @@ func (e *Encoder) vnPay(p payment.Payment) (gateways.Raw, error) {
 	if p.BankRef != "" {
 		params["vnp_BankTranNo"] = p.BankRef
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(phpURLEncode(k))
-		b.WriteByte('=')
-		b.WriteString(phpURLEncode(params[k]))
-	}
-	mac := hmac.New(sha512.New, []byte(s.VNPay))
-	mac.Write([]byte(b.String()))
-	b.WriteString("&" + vnpay.ParamSecureHash + "=")
-	b.WriteString(hex.EncodeToString(mac.Sum(nil)))
-	return gateways.Raw{Body: []byte(b.String())}, nil
-}
-
-// phpURLEncode encodes like PHP's urlencode, which VNPay's reference code
-// uses: space as "+", everything but [A-Za-z0-9._-] as %XX.
-func phpURLEncode(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "~", "%7E")
+	// The signed string is the whole query before the hash: every
+	// parameter above starts with vnp_ and none is a hash field.
+	data := vnpay.SignedData(params)
+	hash := gateways.SignHMAC(sha512.New, []byte(e.s.VNPay), []byte(data))
+	return gateways.Raw{Body: []byte(data + "&" + vnpay.ParamSecureHash + "=" + hash)}, nil
 }

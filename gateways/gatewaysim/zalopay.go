@@ -43,14 +43,8 @@ const emptyEmbedData = "{}"
 // app_trans_id + " " + embed_data, so Description is split at its first
 // space.
 func (e *Encoder) zaloPay(p payment.Payment) (gateways.Raw, error) {
-	s := e.s
-	if !jsonInteger(p.TxnID) {
-		return gateways.Raw{}, unencodable(p, "zalopay zp_trans_id %q is not an integer without leading zeros", p.TxnID)
-	}
-	if err := requireVND(p); err != nil {
-		return gateways.Raw{}, err
-	}
-	if err := storable(p, [2]string{"description", p.Description}); err != nil {
+	if err := checkVND(p, "zalopay zp_trans_id", idNumber,
+		[2]string{"description", p.Description}); err != nil {
 		return gateways.Raw{}, err
 	}
 	ms, err := epochMillis(p)
@@ -68,7 +62,7 @@ func (e *Encoder) zaloPay(p payment.Payment) (gateways.Raw, error) {
 	}
 	msText := json.Number(strconv.FormatInt(ms, 10))
 	data, err := json.Marshal(zaloPayData{
-		AppID:          json.Number(s.ZaloPayAppID),
+		AppID:          json.Number(e.s.ZaloPayAppID),
 		AppTransID:     appTrans,
 		AppTime:        msText,
 		AppUser:        "feerecon",
@@ -87,7 +81,7 @@ func (e *Encoder) zaloPay(p payment.Payment) (gateways.Raw, error) {
 	}
 	body, err := json.Marshal(zaloPayCallback{
 		Data: string(data),
-		MAC:  hmacSHA256Hex(s.ZaloPayKey2, data),
+		MAC:  signSHA256(e.s.ZaloPayKey2, data),
 		Type: zalopay.TypeOrder,
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package gatewaytest_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,8 +23,8 @@ func TestErrorReplies(t *testing.T) {
 		t.Fatalf("%d replies, want %d", len(got), len(want))
 	}
 	for i, s := range want {
-		ge, ok := got[i].Err.(*gateways.Error)
-		if !ok || ge.Gateway != g || ge.Err != s || got[i].Status != i+1 {
+		var ge *gateways.Error
+		if !errors.As(got[i].Err, &ge) || ge.Gateway != g || !errors.Is(ge.Err, s) || got[i].Status != i+1 {
 			t.Errorf("reply %d = %+v, want status %d for a %s *gateways.Error wrapping %v", i, got[i], i+1, g, s)
 		}
 	}

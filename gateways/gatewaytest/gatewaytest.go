@@ -76,7 +76,7 @@ func Check(g payment.Gateway, ps []payment.Payment, err error) error {
 	if err != nil {
 		var ge *gateways.Error
 		if !errors.As(err, &ge) {
-			return fmt.Errorf("error %T %q is not a *gateways.Error", err, err)
+			return fmt.Errorf("error %T %q is not a *gateways.Error", err, err.Error())
 		}
 		if ge.Gateway != g {
 			return fmt.Errorf("error names gateway %q, want %q", ge.Gateway, g)
@@ -88,10 +88,10 @@ func Check(g payment.Gateway, ps []payment.Payment, err error) error {
 			}
 		}
 		if n != 1 {
-			return fmt.Errorf("error %q wraps %d sentinel errors, want exactly 1", err, n)
+			return fmt.Errorf("error %q wraps %d sentinel errors, want exactly 1", err.Error(), n)
 		}
 		if len(ps) != 0 {
-			return fmt.Errorf("error %q returned with %d payments", err, len(ps))
+			return fmt.Errorf("error %q returned with %d payments", err.Error(), len(ps))
 		}
 		return nil
 	}
@@ -329,6 +329,7 @@ func Golden(t *testing.T, path string, got []payment.Payment, update bool) {
 	}
 	b := buf.Bytes()
 	if update {
+		//nolint:gosec // G306: a golden file is committed to the repository, readable like the rest of it.
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}

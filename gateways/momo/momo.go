@@ -1,17 +1,11 @@
 package momo
 
 import (
-	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -35,20 +29,8 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	var errs []error
-	if c.AccessKey == "" {
-		errs = append(errs, errors.New("AccessKey is required"))
-	}
-	if c.SecretKey == "" {
-		errs = append(errs, errors.New("SecretKey is required"))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("momo config: %w", err)
-	}
-	return nil
+	return gateways.ValidateConfig(gw, c.Amounts,
+		gateways.Required("AccessKey", c.AccessKey), gateways.Required("SecretKey", c.SecretKey))
 }
 
 // Decoder decodes MoMo IPN bodies.
@@ -57,7 +39,6 @@ type Decoder struct {
 	secret      []byte
 	partnerCode string
 	amounts     payment.AmountPolicy
-	loc         *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -68,14 +49,15 @@ func New(cfg Config) (*Decoder, error) {
 		return nil, err
 	}
 	return &Decoder{accessKey: cfg.AccessKey, secret: []byte(cfg.SecretKey), partnerCode: cfg.PartnerCode,
-		amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+		amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayMoMo.
 func (d *Decoder) Gateway() payment.Gateway { return gw }
 
 // IPN is the part of MoMo's notification feerecon reads. A nil field was
-// absent (or null).
+// absent (or null). The fields are in the order MoMo sends them:
+// gatewaysim marshals an IPN as the body it simulates.
 type IPN struct {
 	PartnerCode  *string      `json:"partnerCode"`
 	OrderID      *string      `json:"orderId"`
@@ -129,17 +111,14 @@ func SignedData(n IPN, accessKey string) (string, error) {
 
 // Decode verifies and normalises one IPN body.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
 	var n IPN
-	dec := json.NewDecoder(bytes.NewReader(raw.Body))
-	if err := dec.Decode(&n); err != nil {
+	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data after the JSON object")
-	}
+	// A missing signature is reported before a missing signed field.
 	if n.Signature == nil || *n.Signature == "" {
 		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is missing")
 	}
@@ -147,23 +126,13 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
 	}
-	sum, err := hex.DecodeString(*n.Signature)
-	if err != nil {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is not hex")
-	}
-	mac := hmac.New(sha256.New, d.secret)
-	mac.Write([]byte(data))
-	if !hmac.Equal(sum, mac.Sum(nil)) {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature does not match")
+	if err := gateways.VerifyHMAC(gw, "signature", *n.Signature, sha256.New, d.secret, []byte(data)); err != nil {
+		return nil, err
 	}
 	if d.partnerCode != "" && *n.PartnerCode != d.partnerCode {
 		return nil, gateways.Errorf(gw, gateways.ErrSignature, "partnerCode %q is not ours", *n.PartnerCode)
 	}
-	p, err := d.normalise(n)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
+	return gateways.One(d.normalise(n))
 }
 
 func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
@@ -177,21 +146,14 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 	}
 	m, err := d.amounts.ParsePositive(n.Amount.String(), string(payment.VND))
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: amount: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "amount", err)
 	}
-	ms, err := strconv.ParseInt(n.ResponseTime.String(), 10, 64)
-	if err != nil || ms <= 0 {
-		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "responseTime %q is not epoch milliseconds", n.ResponseTime.String())
+	paidAt, err := gateways.EpochMillis(gw, "responseTime", n.ResponseTime.String())
+	if err != nil {
+		return payment.Payment{}, err
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: gateways.StorableText(*n.OrderInfo),
-		BankRef:     gateways.StorableText(*n.OrderID),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: *n.OrderInfo, BankRef: *n.OrderID}), nil
 }
 
 // Reply answers MoMo's IPN call.

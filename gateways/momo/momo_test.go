@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaytest"
 	"github.com/feerecon/feerecon/gateways/momo"
@@ -132,7 +134,7 @@ func TestConformance(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	_, err := momo.New(momo.Config{})
-	if err == nil || !strings.Contains(err.Error(), "AccessKey") || !strings.Contains(err.Error(), "SecretKey") {
+	if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "AccessKey") || !strings.Contains(err.Error(), "SecretKey") {
 		t.Errorf("New(Config{}) = %v, want both missing keys reported", err)
 	}
 }

@@ -1,11 +1,8 @@
 package vietqr
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -17,7 +14,7 @@ import (
 const HeaderSignature = "X-Feerecon-Signature"
 
 // MinSecretBytes is the shortest accepted shared secret.
-const MinSecretBytes = 16
+const MinSecretBytes = gateways.MinSecretBytes
 
 const (
 	gw      = payment.GatewayVietQR
@@ -30,35 +27,19 @@ const (
 	TransferOut = "out"
 )
 
-// Config configures the decoder.
-type Config struct {
-	// Secret is the HMAC key of HeaderSignature, at least MinSecretBytes.
-	Secret string
-	// Amounts validates amounts; the zero value means
-	// payment.DefaultAmountPolicy().
-	Amounts payment.AmountPolicy
-}
+// Config configures the decoder: Secret is the HMAC key of
+// HeaderSignature.
+type Config gateways.SecretConfig
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	var errs []error
-	if len(c.Secret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("the Secret must have at least %d bytes", MinSecretBytes))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("vietqr config: %w", err)
-	}
-	return nil
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.CheckSecret(c.Secret))
 }
 
 // Decoder decodes bank credit notifications.
 type Decoder struct {
 	secret  []byte
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -68,7 +49,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayVietQR.
@@ -87,29 +68,17 @@ type notification struct {
 
 // Decode verifies and normalises one notification.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
-	if err := d.verify(raw); err != nil {
+	if err := gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret); err != nil {
 		return nil, err
 	}
 	var n notification
-	dec := json.NewDecoder(bytes.NewReader(raw.Body))
-	if err := dec.Decode(&n); err != nil {
+	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data after the JSON object")
-	}
-	p, err := d.normalise(n)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
-}
-
-func (d *Decoder) verify(raw gateways.Raw) error {
-	return gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret)
+	return gateways.One(d.normalise(n))
 }
 
 func (d *Decoder) normalise(n notification) (payment.Payment, error) {
@@ -145,9 +114,9 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	}
 	m, err := d.amounts.ParsePositive(n.TransferAmount.String(), string(payment.VND))
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: transferAmount: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "transferAmount", err)
 	}
-	paidAt, err := time.ParseInLocation(dateFmt, *n.TransactionDate, d.loc)
+	paidAt, err := time.ParseInLocation(dateFmt, *n.TransactionDate, payment.Location())
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transactionDate %q: want YYYY-MM-DD HH:mm:ss", *n.TransactionDate)
 	}
@@ -155,15 +124,8 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	if n.ReferenceCode != nil {
 		ref = *n.ReferenceCode
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      paidAt,
-		Description: gateways.StorableText(*n.Content),
-		BankRef:     gateways.StorableText(ref),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: *n.Content, BankRef: ref}), nil
 }
 
 // Reply answers the aggregator's webhook call.

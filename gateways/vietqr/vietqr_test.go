@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaytest"
 	"github.com/feerecon/feerecon/gateways/vietqr"
@@ -87,8 +88,8 @@ func TestSignatureHeader(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	if _, err := vietqr.New(vietqr.Config{Secret: "short"}); err == nil {
-		t.Error("New accepted a 5-byte secret")
+	if _, err := vietqr.New(vietqr.Config{Secret: "short"}); !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("New with a 5-byte secret: err = %v, want config.ErrInvalid", err)
 	}
 }
 

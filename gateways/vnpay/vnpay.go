@@ -1,13 +1,11 @@
 package vnpay
 
 import (
-	"crypto/hmac"
 	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,17 +37,7 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	var errs []error
-	if c.HashSecret == "" {
-		errs = append(errs, errors.New("HashSecret is required"))
-	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("vnpay config: %w", err)
-	}
-	return nil
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.Required("HashSecret", c.HashSecret))
 }
 
 // Decoder decodes VNPay IPN query strings.
@@ -57,7 +45,6 @@ type Decoder struct {
 	secret  []byte
 	tmnCode string
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -67,7 +54,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{secret: []byte(cfg.HashSecret), tmnCode: cfg.TmnCode, amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayVNPay.
@@ -75,8 +62,8 @@ func (d *Decoder) Gateway() payment.Gateway { return gw }
 
 // Decode verifies and normalises one IPN query string.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
 	params, err := parseQuery(string(raw.Body))
 	if err != nil {
@@ -85,11 +72,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err := d.verify(params); err != nil {
 		return nil, err
 	}
-	p, err := d.normalise(params)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
+	return gateways.One(d.normalise(params))
 }
 
 // parseQuery reads a query string strictly: no repeated keys.
@@ -116,16 +99,7 @@ func (d *Decoder) verify(params map[string]string) error {
 	if t, ok := params[ParamSecureHashType]; ok && !strings.EqualFold(t, "HmacSHA512") {
 		return gateways.Errorf(gw, gateways.ErrSignature, "%s %q is not HmacSHA512", ParamSecureHashType, t)
 	}
-	sum, err := hex.DecodeString(got)
-	if err != nil {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s is not hex", ParamSecureHash)
-	}
-	mac := hmac.New(sha512.New, d.secret)
-	mac.Write([]byte(SignedData(params)))
-	if !hmac.Equal(sum, mac.Sum(nil)) {
-		return gateways.Errorf(gw, gateways.ErrSignature, "%s does not match", ParamSecureHash)
-	}
-	return nil
+	return gateways.VerifyHMAC(gw, ParamSecureHash, got, sha512.New, d.secret, []byte(SignedData(params)))
 }
 
 // SignedData returns the string VNPay signs: the "vnp_" parameters except
@@ -137,7 +111,7 @@ func SignedData(params map[string]string) string {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var b strings.Builder
 	for i, k := range keys {
 		if i > 0 {
@@ -202,21 +176,14 @@ func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
 	}
 	m, err := d.amount(amount, cur)
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: vnp_Amount: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "vnp_Amount", err)
 	}
-	paidAt, err := time.ParseInLocation(payDateFmt, payDate, d.loc)
+	paidAt, err := time.ParseInLocation(payDateFmt, payDate, payment.Location())
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_PayDate %q: want yyyyMMddHHmmss", payDate)
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      paidAt,
-		Description: gateways.StorableText(params["vnp_OrderInfo"]),
-		BankRef:     gateways.StorableText(params["vnp_BankTranNo"]),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: params["vnp_OrderInfo"], BankRef: params["vnp_BankTranNo"]}), nil
 }
 
 // amount reads vnp_Amount, đồng × 100, exactly.

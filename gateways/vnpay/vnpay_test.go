@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaytest"
 	"github.com/feerecon/feerecon/gateways/vnpay"
@@ -74,7 +75,7 @@ func resign(body []byte) gateways.Raw {
 			}
 		}
 	}
-	sort.Strings(parts)
+	slices.Sort(parts)
 	data := strings.Join(parts, "&")
 	mac := hmac.New(sha512.New, []byte(testSecret))
 	mac.Write([]byte(data))
@@ -182,8 +183,8 @@ func TestConformance(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	if _, err := vnpay.New(vnpay.Config{}); err == nil {
-		t.Error("New accepted a config without HashSecret")
+	if _, err := vnpay.New(vnpay.Config{}); !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("New without HashSecret: err = %v, want config.ErrInvalid", err)
 	}
 }
 

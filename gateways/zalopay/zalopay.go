@@ -1,16 +1,11 @@
 package zalopay
 
 import (
-	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
-	"time"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -37,20 +32,11 @@ type Config struct {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	var errs []error
-	if c.Key2 == "" {
-		errs = append(errs, errors.New("Key2 is required"))
-	}
+	var appID error
 	if c.AppID != "" && !gateways.DecimalID(c.AppID) {
-		errs = append(errs, fmt.Errorf("AppID %q is not decimal", c.AppID))
+		appID = fmt.Errorf("AppID %q is not decimal", c.AppID)
 	}
-	if c.Amounts.Ceiling.IsNegative() {
-		errs = append(errs, errors.New("Amounts.Ceiling is negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("zalopay config: %w", err)
-	}
-	return nil
+	return gateways.ValidateConfig(gw, c.Amounts, gateways.Required("Key2", c.Key2), appID)
 }
 
 // Decoder decodes ZaloPay callbacks.
@@ -58,7 +44,6 @@ type Decoder struct {
 	key2    []byte
 	appID   string
 	amounts payment.AmountPolicy
-	loc     *time.Location
 }
 
 var _ gateways.Decoder = (*Decoder)(nil)
@@ -68,7 +53,7 @@ func New(cfg Config) (*Decoder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: gateways.AmountPolicy(cfg.Amounts), loc: payment.Location()}, nil
+	return &Decoder{key2: []byte(cfg.Key2), appID: cfg.AppID, amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
 }
 
 // Gateway returns payment.GatewayZaloPay.
@@ -91,27 +76,22 @@ type orderData struct {
 
 // Decode verifies and normalises one callback body.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if len(raw.Body) > gateways.MaxMessageBytes {
-		return nil, gateways.Errorf(gw, gateways.ErrTooLarge, "%d bytes", len(raw.Body))
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return nil, err
 	}
 	var env envelope
-	if err := decodeJSON(raw.Body, &env); err != nil {
+	if err := gateways.DecodeJSON(raw.Body, &env); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "callback: %v", err)
 	}
 	if env.Data == nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data is missing")
 	}
-	if env.MAC == nil || *env.MAC == "" {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "mac is missing")
+	var mac string
+	if env.MAC != nil {
+		mac = *env.MAC
 	}
-	sum, err := hex.DecodeString(*env.MAC)
-	if err != nil {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "mac is not hex")
-	}
-	mac := hmac.New(sha256.New, d.key2)
-	mac.Write([]byte(*env.Data))
-	if !hmac.Equal(sum, mac.Sum(nil)) {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "mac does not match")
+	if err := gateways.VerifyHMAC(gw, "mac", mac, sha256.New, d.key2, []byte(*env.Data)); err != nil {
+		return nil, err
 	}
 	typ := TypeOrder
 	if env.Type != nil {
@@ -125,25 +105,10 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "callback type %q is unknown", typ)
 	}
 	var od orderData
-	if err := decodeJSON([]byte(*env.Data), &od); err != nil {
+	if err := gateways.DecodeJSON([]byte(*env.Data), &od); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data: %v", err)
 	}
-	p, err := d.normalise(od)
-	if err != nil {
-		return nil, err
-	}
-	return []payment.Payment{p}, nil
-}
-
-func decodeJSON(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("data after the JSON object")
-	}
-	return nil
+	return gateways.One(d.normalise(od))
 }
 
 func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
@@ -171,25 +136,18 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 	}
 	m, err := d.amounts.ParsePositive(od.Amount.String(), string(payment.VND))
 	if err != nil {
-		return payment.Payment{}, &gateways.Error{Gateway: gw, Err: fmt.Errorf("%w: amount: %w", gateways.ErrAmount, err)}
+		return payment.Payment{}, gateways.InvalidAmount(gw, "amount", err)
 	}
-	ms, err := strconv.ParseInt(od.ServerTime.String(), 10, 64)
-	if err != nil || ms <= 0 {
-		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "server_time %q is not epoch milliseconds", od.ServerTime.String())
+	paidAt, err := gateways.EpochMillis(gw, "server_time", od.ServerTime.String())
+	if err != nil {
+		return payment.Payment{}, err
 	}
 	desc := *od.AppTransID
 	if od.EmbedData != nil && *od.EmbedData != "" && *od.EmbedData != "{}" {
 		desc += " " + *od.EmbedData
 	}
-	return payment.Payment{
-		ID:          payment.PaymentID(gw, txn),
-		Gateway:     gw,
-		TxnID:       txn,
-		Amount:      m,
-		PaidAt:      time.UnixMilli(ms).In(d.loc),
-		Description: gateways.StorableText(desc),
-		BankRef:     gateways.StorableText(*od.AppTransID),
-	}, nil
+	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
+		Description: desc, BankRef: *od.AppTransID}), nil
 }
 
 // Reply answers ZaloPay's callback.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaytest"
 	"github.com/feerecon/feerecon/gateways/zalopay"
@@ -113,7 +114,7 @@ func TestOtherApp(t *testing.T) {
 	if _, err := d.Decode(read(t, "docs_sample.json")); !errors.Is(err, gateways.ErrSignature) {
 		t.Errorf("app_id 2553 for app 9999: err = %v, want ErrSignature", err)
 	}
-	if _, err := zalopay.New(zalopay.Config{AppID: "x"}); err == nil || !strings.Contains(err.Error(), "Key2") || !strings.Contains(err.Error(), "AppID") {
+	if _, err := zalopay.New(zalopay.Config{AppID: "x"}); !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "Key2") || !strings.Contains(err.Error(), "AppID") {
 		t.Errorf("Validate = %v, want Key2 and AppID reported", err)
 	}
 }
