@@ -19,9 +19,12 @@ func TestTopics(t *testing.T) {
 	if got := RawTopic(payment.GatewayVNPay); got != "payments.raw.vnpay" {
 		t.Errorf("RawTopic(vnpay) = %q", got)
 	}
-	all := AllTopics()
+	all := Topics(payment.Gateways())
 	if len(all) != len(payment.Gateways())+5 {
-		t.Errorf("AllTopics has %d topics: %v", len(all), all)
+		t.Errorf("Topics has %d topics: %v", len(all), all)
+	}
+	if got := Topics([]payment.Gateway{payment.GatewayMoMo}); len(got) != 6 || got[0] != "payments.raw.momo" || got[5] != TopicTreasuryReports {
+		t.Errorf("Topics(momo) = %v", got)
 	}
 	seen := map[string]bool{}
 	for _, tp := range all {

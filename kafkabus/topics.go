@@ -33,11 +33,12 @@ const (
 // them: payments.raw.<gateway>.
 func RawTopic(g payment.Gateway) string { return rawTopicPrefix + string(g) }
 
-// AllTopics lists every topic feerecon uses: the raw topic of every gateway,
-// then the others, in a fixed order.
-func AllTopics() []string {
-	var ts []string
-	for _, g := range payment.Gateways() {
+// Topics lists the topics a service serving gateways uses: the raw topic
+// of each gateway, then the others, in a fixed order. Topics(payment.Gateways())
+// is every topic feerecon uses.
+func Topics(gateways []payment.Gateway) []string {
+	ts := make([]string, 0, len(gateways)+5)
+	for _, g := range gateways {
 		ts = append(ts, RawTopic(g))
 	}
 	return append(ts, TopicDLQ, TopicNoticeEvents, TopicConfirmed, TopicStatements, TopicTreasuryReports)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile/daily"
@@ -92,4 +94,20 @@ func TestHelpDefaultsParse(t *testing.T) {
 			t.Errorf("%s --%s: its default %q does not parse: %v", path, f.Name, f.DefValue, err)
 		}
 	})
+}
+
+// A flag the command does not know, or a value it cannot parse, is a
+// configuration error like any other (exit 2), for every command.
+func TestFlagMistakesAreConfigurationErrors(t *testing.T) {
+	t.Setenv("FEERECON_DB", "") // migrate without --db
+	for _, args := range [][]string{
+		{"serve", "--no-such-flag"},
+		{"report", "--credit-window-days", "one"},
+		{"reconcile", "--cutoff", "4pm"},
+		{"migrate"}, // no --db
+	} {
+		if _, err := runCLI(t, args...); !errors.Is(err, config.ErrInvalid) {
+			t.Errorf("%v: %v, want a configuration error", args, err)
+		}
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/feerecon/feerecon/config"
 )
 
 func main() {
@@ -17,8 +19,7 @@ func main() {
 	err := newRoot().ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "feerecon:", err)
-		var ue *usageError
-		if errors.As(err, &ue) {
+		if errors.Is(err, config.ErrInvalid) {
 			os.Exit(2)
 		}
 		os.Exit(1)

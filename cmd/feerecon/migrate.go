@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/store/postgres"
 )
 
@@ -23,7 +24,7 @@ Running it again on a current schema changes nothing.`,
 				return err
 			}
 			if db == "" {
-				return usagef("--db (or FEERECON_DB) is required: postgres://user@host:port/db?sslmode=disable")
+				return config.Errorf("--db (or FEERECON_DB) is required: postgres://user@host:port/db?sslmode=disable")
 			}
 			v, err := postgres.Migrate(db)
 			if err != nil {

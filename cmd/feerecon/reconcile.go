@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/batch"
@@ -28,25 +29,25 @@ func reconcileCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if out == "" {
-				return usagef("--out DIR is required")
+				return config.Errorf("--out DIR is required")
 			}
 			if date != "" {
 				d, err := payment.ParseDate(date)
 				if err != nil {
-					return usagef("--date: %v", err)
+					return config.Errorf("--date: %v", err)
 				}
 				o.Date = d
 			} else {
-				return usagef("--date YYYY-MM-DD is required (the business day, Asia/Ho_Chi_Minh)")
+				return config.Errorf("--date YYYY-MM-DD is required (the business day, Asia/Ho_Chi_Minh)")
 			}
 			o.Engine = reconcile.Config{CodePrefixes: prefixes}
 			if _, err := daily.Labels(daily.Lang(lang)); err != nil {
-				return usagef("--lang: %v", err)
+				return config.Errorf("--lang: %v", err)
 			}
 			o.Lang = daily.Lang(lang)
 			o.Logger = log
 			if err := o.Validate(); err != nil {
-				return &usageError{err}
+				return err
 			}
 			res, err := batch.Run(cmd.Context(), o)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -33,20 +34,20 @@ Running it again with nothing new stores nothing.`,
 				return err
 			}
 			if db == "" {
-				return usagef("--db (or FEERECON_DB) is required")
+				return config.Errorf("--db (or FEERECON_DB) is required")
 			}
 			if out == "" {
-				return usagef("--out DIR is required")
+				return config.Errorf("--out DIR is required")
 			}
 			d, err := payment.ParseDate(date)
 			if err != nil {
-				return usagef("--date YYYY-MM-DD (the business day, Asia/Ho_Chi_Minh): %v", err)
+				return config.Errorf("--date YYYY-MM-DD (the business day, Asia/Ho_Chi_Minh): %v", err)
 			}
 			cfg.Lang = daily.Lang(lang)
 			cfg.Engine = reconcile.Config{CodePrefixes: prefixes}
 			cfg.Logger = log
 			if err := cfg.Validate(); err != nil {
-				return &usageError{err}
+				return err
 			}
 			st, err := postgres.Open(cmd.Context(), db)
 			if err != nil {
@@ -55,7 +56,7 @@ Running it again with nothing new stores nothing.`,
 			defer st.Close()
 			job, err := dailyrun.NewJob(st, cfg)
 			if err != nil {
-				return &usageError{err}
+				return err
 			}
 			fresh, err := job.Run(cmd.Context(), d, agency)
 			if err != nil {

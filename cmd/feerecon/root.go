@@ -1,21 +1,14 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/feerecon/feerecon/config"
 )
-
-// usageError is a mistake in the command line or configuration: exit 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
 
 // globals are the flags every command shares.
 type globals struct {
@@ -26,7 +19,7 @@ type globals struct {
 func (g *globals) logger() (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, usagef("--log-level %q: want debug, info, warn or error", g.logLevel)
+		return nil, config.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch strings.ToLower(g.logFormat) {
@@ -35,7 +28,7 @@ func (g *globals) logger() (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
-	return nil, usagef("--log-format %q: want text or json", g.logFormat)
+	return nil, config.Errorf("--log-format %q: want text or json", g.logFormat)
 }
 
 func newRoot() *cobra.Command {
@@ -49,6 +42,9 @@ business day to the State Treasury (Kho bạc Nhà nước).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// A flag the command does not know, or a value it cannot parse, is a
+	// mistake of the command line: exit 2, like every configuration error.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return config.Wrap("", err) })
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("FEERECON_LOG_LEVEL", "info"), "debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", envOr("FEERECON_LOG_FORMAT", "text"), "text or json")
 	root.AddCommand(

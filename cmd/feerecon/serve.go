@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
-	"sort"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
@@ -74,28 +75,32 @@ func loadWebhooks(path string) (map[string]outbox.Endpoint, error) {
 	if path == "" {
 		return out, nil
 	}
+	p := config.In("--webhooks " + path)
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, usagef("--webhooks: %v", err)
+		p.Add(err)
+		return nil, p.Err()
 	}
 	var f webhookFile
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, usagef("--webhooks %s: %v", path, err)
+		p.Add(err)
+		return nil, p.Err()
 	}
-	var probs []string
-	for name, w := range f {
+	for _, name := range slices.Sorted(maps.Keys(f)) {
+		w := f[name]
 		secret := os.Getenv(w.SecretEnv)
 		if w.SecretEnv == "" || secret == "" {
-			probs = append(probs, fmt.Sprintf("%s: secret_env %q is not set", name, w.SecretEnv))
+			p.Addf("%s: secret_env %q is not set", name, w.SecretEnv)
 			continue
 		}
 		out[name] = outbox.Endpoint{URL: w.URL, Secret: outbox.Secret(secret)}
 	}
-	if len(probs) > 0 {
-		sort.Strings(probs)
-		return nil, usagef("--webhooks %s: %s", path, strings.Join(probs, "; "))
+	// The endpoints' URLs are checked by the outbox's own validation.
+	p.Add(outbox.WebhookConfig{Endpoints: out}.Validate())
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -116,34 +121,54 @@ func secretsFromEnv() gatewaySecrets {
 	}
 }
 
-// Validate reports every problem at once.
-func (c serveConfig) Validate() error {
-	var probs []string
+// settings is what serve builds from its configuration before it
+// connects to anything.
+type settings struct {
+	decoders    gateways.Set
+	endpoints   map[string]outbox.Endpoint
+	api         api.Config
+	job         dailyrun.Config
+	reportsFrom payment.Date
+}
+
+// settle checks the whole configuration in one pass (flags, gateway
+// secrets, the webhooks file, the API's and the daily job's settings) and
+// reports every problem at once, so an operator fixes them in one go.
+func (c serveConfig) settle(log *slog.Logger) (settings, error) {
+	var s settings
+	p := config.In("serve")
 	if c.DB == "" {
-		probs = append(probs, "--db (FEERECON_DB) is required")
+		p.Addf("--db (FEERECON_DB) is required")
 	}
 	if c.Kafka == "" {
-		probs = append(probs, "--kafka (FEERECON_KAFKA) is required")
+		p.Addf("--kafka (FEERECON_KAFKA) is required")
 	}
 	if c.Group == "" {
-		probs = append(probs, "--group is required")
+		p.Addf("--group is required")
 	}
-	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
-		probs = append(probs, err.Error())
-	}
-	probs = append(probs, c.DayRules.Problems()...)
 	if c.ReportGrace < 0 || c.ReportGrace > 24*time.Hour {
-		probs = append(probs, fmt.Sprintf("--report-grace %s not within 0…24h", c.ReportGrace))
+		p.Addf("--report-grace %s not within 0…24h", c.ReportGrace)
 	}
 	if c.ReportsFrom != "" {
-		if _, err := payment.ParseDate(c.ReportsFrom); err != nil {
-			probs = append(probs, fmt.Sprintf("--reports-from: %v", err))
+		d, err := payment.ParseDate(c.ReportsFrom)
+		if err != nil {
+			p.Addf("--reports-from: %v", err)
 		}
+		s.reportsFrom = d
 	}
-	if len(probs) > 0 {
-		return usagef("serve: %s", strings.Join(probs, "; "))
-	}
-	return nil
+	var err error
+	s.decoders, err = c.Secrets.decoders(log)
+	p.Add(err)
+	s.endpoints, err = loadWebhooks(c.Webhooks)
+	p.Add(err)
+	// The API checks the code prefix and the collection account.
+	s.api = api.Config{CodePrefix: c.CodePrefix,
+		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults()
+	p.Add(s.api.Validate())
+	// The daily job checks the day rules.
+	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log}
+	p.Add(s.job.Validate())
+	return s, p.Err()
 }
 
 // decoders builds the adapters whose secrets are configured; a gateway
@@ -180,10 +205,10 @@ func (s gatewaySecrets) decoders(log *slog.Logger) (gateways.Set, error) {
 		return zalopay.New(zalopay.Config{Key2: s.ZaloPayKey2, AppID: s.ZaloPayAppID, Amounts: amounts})
 	})
 	if err := errors.Join(errs...); err != nil {
-		return nil, &usageError{err}
+		return nil, err
 	}
 	if len(decs) == 0 {
-		return nil, usagef("no gateway configured: set at least one FEERECON_*_SECRET / KEY variable")
+		return nil, config.Errorf("no gateway configured: set at least one FEERECON_*_SECRET / KEY variable")
 	}
 	return gateways.NewSet(decs...)
 }
@@ -199,9 +224,6 @@ func serveCmd(g *globals) *cobra.Command {
 				return err
 			}
 			c.Secrets = secretsFromEnv()
-			if err := c.Validate(); err != nil {
-				return err
-			}
 			return serve(cmd.Context(), c, log)
 		},
 	}
@@ -220,18 +242,14 @@ func serveCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// serve runs the service until ctx ends. The database must be migrated
+// (feerecon migrate): serve checks the schema version and never migrates.
 func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
-	decs, err := c.Secrets.decoders(log)
+	set, err := c.settle(log)
 	if err != nil {
 		return err
 	}
-	endpoints, err := loadWebhooks(c.Webhooks)
-	if err != nil {
-		return err
-	}
-	if _, err := postgres.Migrate(c.DB); err != nil {
-		return err
-	}
+	decs, endpoints := set.decoders, set.endpoints
 	st, err := postgres.Open(ctx, c.DB)
 	if err != nil {
 		return err
@@ -241,11 +259,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	topics := []string{kafkabus.TopicDLQ, kafkabus.TopicNoticeEvents, kafkabus.TopicConfirmed, kafkabus.TopicStatements, kafkabus.TopicTreasuryReports}
-	for _, g := range decs.Gateways() {
-		topics = append(topics, kafkabus.RawTopic(g))
-	}
-	if err := kafkabus.EnsureTopics(ctx, c.Kafka, topics...); err != nil {
+	if err := kafkabus.EnsureTopics(ctx, c.Kafka, kafkabus.Topics(decs.Gateways())...); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
@@ -260,10 +274,9 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	}
 	defer producer.Close()
 
-	apiSrv, err := api.New(api.Config{CodePrefix: c.CodePrefix,
-		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults(), st, log, time.Now)
+	apiSrv, err := api.New(set.api, st, log, time.Now)
 	if err != nil {
-		return &usageError{err}
+		return err
 	}
 	in, err := ingress.New(ingress.Config{Decoders: decs, Publisher: producer, Registerer: reg, Logger: log, Clock: time.Now})
 	if err != nil {
@@ -317,7 +330,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		defer notices.Close()
 		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
 	})
-	if err := serveDaily(gctx, grp, c, st, producer, metrics, log); err != nil {
+	if err := serveDaily(gctx, grp, c, set, st, producer, metrics, log); err != nil {
 		return err
 	}
 	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
@@ -366,7 +379,7 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 // serveDaily adds the daily reconciliation to the service: the
 // statements.raw consumer and the scheduler of the business days (the
 // reports' webhook and Kafka copies are the outbox senders').
-func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *postgres.Store, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
+func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
 		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
 		dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), time.Now, log))
@@ -377,21 +390,14 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *pos
 		defer statements.Close()
 		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
 	})
-	job, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: c.DayRules,
-		Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log})
+	job, err := dailyrun.NewJob(st, set.job)
 	if err != nil {
-		return &usageError{err}
-	}
-	var first payment.Date
-	if c.ReportsFrom != "" {
-		if first, err = payment.ParseDate(c.ReportsFrom); err != nil {
-			return usagef("--reports-from: %v", err)
-		}
+		return err
 	}
 	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
-		FirstDay: first, Logger: log})
+		FirstDay: set.reportsFrom, Logger: log})
 	if err != nil {
-		return &usageError{err}
+		return err
 	}
 	grp.Go(func() error { return sched.Run(ctx) })
 	return nil
@@ -404,7 +410,7 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, st *pos
 func outboxSenders(st outbox.Store, endpoints map[string]outbox.Endpoint, producer outbox.Producer, reg prometheus.Registerer, log *slog.Logger) ([]*outbox.Sender, error) {
 	webhooks, err := outbox.NewWebhook(st, outbox.WebhookConfig{Endpoints: endpoints, Registerer: reg, Loop: outbox.Loop{Logger: log}})
 	if err != nil {
-		return nil, &usageError{err}
+		return nil, err
 	}
 	senders := []*outbox.Sender{webhooks}
 	for _, t := range outbox.Types() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,12 +22,14 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/store/memory"
+	"github.com/feerecon/feerecon/store/postgres"
 	"github.com/feerecon/feerecon/testenv"
 )
 
@@ -85,7 +88,16 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv()}
-	if err := cfg.Validate(); err != nil {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := cfg.settle(quiet); err != nil {
+		t.Fatal(err)
+	}
+	// serve never migrates: on a fresh database it stops at once and names
+	// the command that does.
+	if err := serve(context.Background(), cfg, quiet); !errors.Is(err, postgres.ErrSchema) || !strings.Contains(err.Error(), "feerecon migrate") {
+		t.Fatalf("serve on an unmigrated database: %v", err)
+	}
+	if _, err := postgres.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -291,4 +303,31 @@ func partitionOf(t *testing.T, broker, key string) int {
 		ids[i] = p.ID
 	}
 	return (&kafka.Hash{}).Balance(kafka.Message{Key: []byte(key)}, ids...)
+}
+
+// serve reports every configuration problem in one pass: flags, gateway
+// secrets, the webhooks file and the API's settings together, before it
+// connects to anything.
+func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
+	hooks := filepath.Join(t.TempDir(), "webhooks.json")
+	if err := os.WriteFile(hooks, []byte(`{"dvc-nghean":{"url":"ftp://dvc.example","secret_env":"FEERECON_TEST_UNSET_SECRET"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FEERECON_TEST_UNSET_SECRET", "")
+	cfg := serveConfig{Group: "g", CodePrefix: "NP", BankBIN: "12", Account: "113000006100", Webhooks: hooks,
+		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01",
+		Secrets: gatewaySecrets{MoMoSecret: "a-momo-secret-key-of-some-length"}} // no access key
+	cfg.DayRules.CreditWindowDays = -1
+	err := serve(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("serve = %v, want a configuration error", err)
+	}
+	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "momo", "AccessKey", "secret_env", "DefaultCollection"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not mention %s:\n%s", want, err)
+		}
+	}
+	if lines := strings.Count(err.Error(), "\n") + 1; lines < 8 {
+		t.Errorf("%d problem lines, want one a problem:\n%s", lines, err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store/postgres"
@@ -34,7 +35,7 @@ func statementImportCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if db == "" {
-				return usagef("--db (or FEERECON_DB) is required")
+				return config.Errorf("--db (or FEERECON_DB) is required")
 			}
 			st, err := postgres.Open(cmd.Context(), db)
 			if err != nil {
