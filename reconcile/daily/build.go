@@ -131,9 +131,49 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 	return CreditMissing
 }
 
+// reports builds the day's reports: ALL, then one per agency by code, each
+// chained to its scope's previous version.
 func (r *run) reports() ([]Report, error) {
-	// What was paid on each notice before today's allocations (the states
-	// count every payment given, including today's and later ones).
+	rp := r.newReporting()
+	rp.expected()
+	if err := rp.payments(); err != nil {
+		return nil, err
+	}
+	rp.statementControl()
+	rp.settlementLinks()
+	rp.openExceptions()
+	rp.resolvedExceptions()
+	return rp.versions()
+}
+
+// reporting is the state of building one run's reports: a builder for ALL
+// and one per agency, made on first use.
+type reporting struct {
+	*run
+	all    *builder
+	scopes map[string]*builder
+	// paid is what was paid on each notice before the allocation at hand.
+	paid map[*payment.Notice]decimal.Decimal
+	// late are the late_event exceptions by payment id.
+	late map[string]*reconcile.Exception
+	// asOf is the calendar day the open exceptions' ages are counted to.
+	asOf payment.Date
+}
+
+func (r *run) newReporting() *reporting {
+	all := newBuilder(AgencyAll)
+	all.payments = make([]PaymentLine, 0, len(r.pays))
+	all.allocations = make([]AllocationLine, 0, len(r.in.Allocations))
+	all.links = make([]Link, 0, len(r.links))
+	return &reporting{
+		run: r, all: all, scopes: map[string]*builder{},
+		paid: r.paidBefore(), late: r.lateEvents(), asOf: r.cfg.calendarDay(r.in.Now),
+	}
+}
+
+// paidBefore says what was paid on each notice before today's allocations
+// (the states count every payment given, including today's and later ones).
+func (r *run) paidBefore() map[*payment.Notice]decimal.Decimal {
 	paidBefore := map[*payment.Notice]decimal.Decimal{}
 	today := map[*payment.Notice]decimal.Decimal{}
 	for _, s := range r.pays {
@@ -155,34 +195,45 @@ func (r *run) reports() ([]Report, error) {
 			paidBefore[n] = b
 		}
 	}
+	return paidBefore
+}
 
+// lateEvents returns this run's late_event exceptions by payment id: their
+// payments are reported with an adjustment.
+func (r *run) lateEvents() map[string]*reconcile.Exception {
 	late := map[string]*reconcile.Exception{}
 	for i := range r.excs {
 		if r.excs[i].Kind == reconcile.ExceptionLateEvent {
 			late[r.excs[i].PaymentID] = &r.excs[i]
 		}
 	}
+	return late
+}
 
-	all := newBuilder(AgencyAll)
-	all.payments = make([]PaymentLine, 0, len(r.pays))
-	all.allocations = make([]AllocationLine, 0, len(r.in.Allocations))
-	all.links = make([]Link, 0, len(r.links))
-	scopes := map[string]*builder{}
-	scope := func(agency string) *builder {
-		b, ok := scopes[agency]
-		if !ok {
-			b = newBuilder(agency)
-			scopes[agency] = b
-		}
-		return b
+// scope returns the builder of an agency's report, made on first use.
+func (rp *reporting) scope(agency string) *builder {
+	b, ok := rp.scopes[agency]
+	if !ok {
+		b = newBuilder(agency)
+		rp.scopes[agency] = b
 	}
+	return b
+}
 
-	// Expected: notices issued on the day, not cancelled.
-	for _, n := range sortedNotices(r.notices) {
-		if n.Status == payment.NoticeCancelled || r.cfg.day(n.IssuedAt) != r.cfg.date || n.Total.Currency != payment.VND {
+// both returns the builders money on a notice of agency goes to: ALL and
+// the agency's.
+func (rp *reporting) both(agency string) []*builder {
+	return []*builder{rp.all, rp.scope(agency)}
+}
+
+// expected adds the notices issued on the day, not cancelled, to the
+// budget lines' expected amounts.
+func (rp *reporting) expected() {
+	for _, n := range sortedNotices(rp.notices) {
+		if n.Status == payment.NoticeCancelled || rp.cfg.day(n.IssuedAt) != rp.cfg.date || n.Total.Currency != payment.VND {
 			continue
 		}
-		for _, b := range []*builder{all, scope(n.Agency)} {
+		for _, b := range rp.both(n.Agency) {
 			for i, a := range items(n) {
 				l := b.budgetLine(n, i)
 				l.Expected.Decimal = l.Expected.Add(a)
@@ -192,148 +243,224 @@ func (r *run) reports() ([]Report, error) {
 			}
 		}
 	}
+}
 
-	for _, s := range r.pays {
-		if s.day != r.cfg.date {
+// dayPayment is a payment of the day while it is reported.
+type dayPayment struct {
+	s       *payState
+	channel string
+	credit  CreditStatus
+	late    *reconcile.Exception // its late_event, if any
+	// parts is its money on the notices' budget items, its overpaid excess
+	// last.
+	parts []part
+	// collected is its money on notices per agency, total their sum.
+	collected agencySums
+	total     decimal.Decimal
+}
+
+func (dp *dayPayment) matched() bool { return dp.credit == CreditMatched }
+
+// payments adds the payments of the day; foreign ones are only counted.
+func (rp *reporting) payments() error {
+	for _, s := range rp.pays {
+		if s.day != rp.cfg.date {
 			continue
 		}
-		p := s.p
-		if p.Amount.Currency != payment.VND {
-			all.control.ForeignPayments++
+		if s.p.Amount.Currency != payment.VND {
+			rp.all.control.ForeignPayments++
 			continue
 		}
-		channel := p.Gateway.Channel()
-		credit := r.creditStatus(s)
-		matched := credit == CreditMatched
-		var parts []part
-		for _, a := range s.allocs {
-			n, _ := r.notice(a.NoticeSystem, a.NoticeID)
-			ps := spread(n, paidBefore[n], a.Amount.Amount)
-			paidBefore[n] = paidBefore[n].Add(a.Amount.Amount)
-			parts = append(parts, ps...)
-			al := AllocationLine{
-				PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, PaymentCode: a.Code,
-				Agency: n.Agency, TreasuryAccount: n.TreasuryAccount, Channel: channel,
-				Amount: amt(a.Amount.Amount), Rule: a.Rule, Credit: credit,
-			}
-			for _, b := range []*builder{all, scope(n.Agency)} {
-				b.allocations = append(b.allocations, al)
-				b.control.AllocationCount++
-				b.control.AllocationSum.Decimal = b.control.AllocationSum.Add(a.Amount.Amount)
-			}
-		}
-		if s.excess.IsPositive() {
-			system := ""
-			for _, a := range s.allocs {
-				if a.NoticeID == s.excNote {
-					system = a.NoticeSystem
-				}
-			}
-			n, err := r.notice(system, s.excNote)
-			if err != nil {
-				return nil, fmt.Errorf("daily reconcile: overpaid excess of %s: %w", p.ID, err)
-			}
-			its := items(n)
-			parts = append(parts, part{notice: n, item: len(its) - 1, amount: s.excess, excess: true})
-		}
-		// The fee goes with the payment's first part (no split, no rounding).
-		fee := s.fee
-		var collected agencySums
-		total := decimal.Zero
-		for i, pt := range parts {
-			n := pt.notice
-			f := Figures{Collected: amt(pt.amount)}
-			if matched {
-				f.Matched = amt(pt.amount)
-			} else {
-				f.Unmatched = amt(pt.amount)
-			}
-			if pt.excess {
-				f.RefundsDue = amt(pt.amount)
-			}
-			if i == 0 {
-				f.Fees = amt(fee)
-			}
-			for _, b := range []*builder{all, scope(n.Agency)} {
-				b.budgetLine(n, pt.item).Figures.add(f)
-				b.channelLine(n, channel, p.ID).Figures.add(f)
-				if pt.excess {
-					b.control.ExcessSum.Decimal = b.control.ExcessSum.Add(pt.amount)
-				}
-			}
-			collected.add(n.Agency, pt.amount)
-			total = total.Add(pt.amount)
-		}
-		rest := p.Amount.Amount.Sub(total)
-		line := PaymentLine{
-			PaymentID: p.ID, Gateway: p.Gateway, Channel: channel, PaidAt: p.PaidAt.UTC(),
-			Amount: amt(p.Amount.Amount), Fee: amt(fee), Credit: credit, Late: late[p.ID] != nil,
-		}
-		if s.link != nil {
-			line.LinkRule, line.StatementRef = s.link.Rule, s.link.Ref
-		}
-		collected.sort()
-		for _, c := range collected {
-			b := scope(c.agency)
-			pl := line
-			pl.Collected = amt(c.sum)
-			b.addPayment(pl, s.link, late[p.ID])
-		}
-		pl := line
-		pl.Collected, pl.Unassigned = amt(total), amt(rest)
-		all.addPayment(pl, s.link, late[p.ID])
-		all.control.UnassignedSum.Decimal = all.control.UnassignedSum.Add(rest)
-		if rest.IsPositive() || len(parts) == 0 {
-			u, ok := all.unassigned[channel]
-			if !ok {
-				u = &UnassignedLine{Channel: channel}
-				all.unassigned[channel] = u
-			}
-			u.Payments++
-			u.Amount.Decimal = u.Amount.Add(rest)
-			if matched {
-				u.Matched.Decimal = u.Matched.Add(rest)
-			} else {
-				u.Unmatched.Decimal = u.Unmatched.Add(rest)
-			}
-			if len(parts) == 0 {
-				u.Fees.Decimal = u.Fees.Add(fee)
-			}
+		if err := rp.payment(s); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// Statement credits of the day: each linked or a missing_event.
-	for i, l := range r.lines {
-		if !r.subject(l.BookingDate) {
+// payment adds one payment of the day: its allocations, its money on the
+// budget and channel lines, its payment lines and what no notice owns.
+func (rp *reporting) payment(s *payState) error {
+	dp := &dayPayment{s: s, channel: s.p.Gateway.Channel(), credit: rp.creditStatus(s), late: rp.late[s.p.ID]}
+	rp.allocations(dp)
+	if err := rp.excess(dp); err != nil {
+		return err
+	}
+	rp.figures(dp)
+	rp.paymentLines(dp)
+	rp.unassigned(dp)
+	return nil
+}
+
+// allocations adds the payment's allocation lines and lays each
+// allocation over its notice's items, after what was paid before it.
+func (rp *reporting) allocations(dp *dayPayment) {
+	p := dp.s.p
+	for _, a := range dp.s.allocs {
+		n, _ := rp.notice(a.NoticeSystem, a.NoticeID)
+		ps := spread(n, rp.paid[n], a.Amount.Amount)
+		rp.paid[n] = rp.paid[n].Add(a.Amount.Amount)
+		dp.parts = append(dp.parts, ps...)
+		al := AllocationLine{
+			PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, PaymentCode: a.Code,
+			Agency: n.Agency, TreasuryAccount: n.TreasuryAccount, Channel: dp.channel,
+			Amount: amt(a.Amount.Amount), Rule: a.Rule, Credit: dp.credit,
+		}
+		for _, b := range rp.both(n.Agency) {
+			b.allocations = append(b.allocations, al)
+			b.control.AllocationCount++
+			b.control.AllocationSum.Decimal = b.control.AllocationSum.Add(a.Amount.Amount)
+		}
+	}
+}
+
+// excess adds the payment's overpaid excess, a refund due, as a part on
+// the last item of the overpaid notice.
+func (rp *reporting) excess(dp *dayPayment) error {
+	s := dp.s
+	if !s.excess.IsPositive() {
+		return nil
+	}
+	system := ""
+	for _, a := range s.allocs {
+		if a.NoticeID == s.excNote {
+			system = a.NoticeSystem
+		}
+	}
+	n, err := rp.notice(system, s.excNote)
+	if err != nil {
+		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, err)
+	}
+	its := items(n)
+	dp.parts = append(dp.parts, part{notice: n, item: len(its) - 1, amount: s.excess, excess: true})
+	return nil
+}
+
+// figures adds the payment's parts to the budget and channel lines, and
+// sums them per agency.
+func (rp *reporting) figures(dp *dayPayment) {
+	dp.total = decimal.Zero
+	for i, pt := range dp.parts {
+		n := pt.notice
+		f := Figures{Collected: amt(pt.amount)}
+		if dp.matched() {
+			f.Matched = amt(pt.amount)
+		} else {
+			f.Unmatched = amt(pt.amount)
+		}
+		if pt.excess {
+			f.RefundsDue = amt(pt.amount)
+		}
+		// The fee goes with the payment's first part (no split, no rounding).
+		if i == 0 {
+			f.Fees = amt(dp.s.fee)
+		}
+		for _, b := range rp.both(n.Agency) {
+			b.budgetLine(n, pt.item).Figures.add(f)
+			b.channelLine(n, dp.channel, dp.s.p.ID).Figures.add(f)
+			if pt.excess {
+				b.control.ExcessSum.Decimal = b.control.ExcessSum.Add(pt.amount)
+			}
+		}
+		dp.collected.add(n.Agency, pt.amount)
+		dp.total = dp.total.Add(pt.amount)
+	}
+}
+
+// paymentLines adds the payment's line to each agency it paid, with what
+// it brought that agency, and to ALL, with what no notice owns.
+func (rp *reporting) paymentLines(dp *dayPayment) {
+	p, s := dp.s.p, dp.s
+	line := PaymentLine{
+		PaymentID: p.ID, Gateway: p.Gateway, Channel: dp.channel, PaidAt: p.PaidAt.UTC(),
+		Amount: amt(p.Amount.Amount), Fee: amt(s.fee), Credit: dp.credit, Late: dp.late != nil,
+	}
+	if s.link != nil {
+		line.LinkRule, line.StatementRef = s.link.Rule, s.link.Ref
+	}
+	dp.collected.sort()
+	for _, c := range dp.collected {
+		pl := line
+		pl.Collected = amt(c.sum)
+		rp.scope(c.agency).addPayment(pl, s.link, dp.late)
+	}
+	rest := dp.rest()
+	pl := line
+	pl.Collected, pl.Unassigned = amt(dp.total), amt(rest)
+	rp.all.addPayment(pl, s.link, dp.late)
+	rp.all.control.UnassignedSum.Decimal = rp.all.control.UnassignedSum.Add(rest)
+}
+
+// rest is the payment's money on no notice.
+func (dp *dayPayment) rest() decimal.Decimal { return dp.s.p.Amount.Amount.Sub(dp.total) }
+
+// unassigned adds what of the payment no notice owns to ALL's unassigned
+// line of its channel; a payment on no notice brings its fee there too.
+func (rp *reporting) unassigned(dp *dayPayment) {
+	rest := dp.rest()
+	if !rest.IsPositive() && len(dp.parts) != 0 {
+		return
+	}
+	u, ok := rp.all.unassigned[dp.channel]
+	if !ok {
+		u = &UnassignedLine{Channel: dp.channel}
+		rp.all.unassigned[dp.channel] = u
+	}
+	u.Payments++
+	u.Amount.Decimal = u.Amount.Add(rest)
+	if dp.matched() {
+		u.Matched.Decimal = u.Matched.Add(rest)
+	} else {
+		u.Unmatched.Decimal = u.Unmatched.Add(rest)
+	}
+	if len(dp.parts) == 0 {
+		u.Fees.Decimal = u.Fees.Add(dp.s.fee)
+	}
+}
+
+// statementControl counts the statement lines booked on the day into ALL's
+// control: debits, and credits each linked or a missing_event.
+func (rp *reporting) statementControl() {
+	c := &rp.all.control
+	for i, l := range rp.lines {
+		if !rp.subject(l.BookingDate) {
 			continue
 		}
 		if !l.Credit {
-			all.control.DebitCount++
-			all.control.DebitSum.Decimal = all.control.DebitSum.Add(l.Amount.Amount)
+			c.DebitCount++
+			c.DebitSum.Decimal = c.DebitSum.Add(l.Amount.Amount)
 			continue
 		}
-		all.control.CreditCount++
-		all.control.CreditSum.Decimal = all.control.CreditSum.Add(l.Amount.Amount)
-		if r.lineLink[i] != nil {
-			all.control.LinkedCreditCount++
-			all.control.LinkedCreditSum.Decimal = all.control.LinkedCreditSum.Add(l.Amount.Amount)
+		c.CreditCount++
+		c.CreditSum.Decimal = c.CreditSum.Add(l.Amount.Amount)
+		if rp.lineLink[i] != nil {
+			c.LinkedCreditCount++
+			c.LinkedCreditSum.Decimal = c.LinkedCreditSum.Add(l.Amount.Amount)
 		} else {
-			all.control.MissingEventCount++
-			all.control.MissingEventSum.Decimal = all.control.MissingEventSum.Add(l.Amount.Amount)
+			c.MissingEventCount++
+			c.MissingEventSum.Decimal = c.MissingEventSum.Add(l.Amount.Amount)
 		}
 	}
-	for _, lk := range r.links {
-		if lk.PaymentID == "" {
-			all.links = append(all.links, lk) // settlement batches: ALL only
-		}
-	}
+}
 
-	// Open exceptions: the matching ones given, then this run's (a stored
-	// exception keeps its first version); none whose id was given resolved
-	// (r.excs has those marked resolved already, see resolve).
-	given := make([]reconcile.Exception, 0, len(r.in.Exceptions))
-	for _, e := range r.in.Exceptions {
-		if e.Status == reconcile.ExceptionOpen && r.resolved[e.ID] == nil {
+// settlementLinks adds the links of settlement batches, which no payment
+// carries, to ALL only.
+func (rp *reporting) settlementLinks() {
+	for _, lk := range rp.links {
+		if lk.PaymentID == "" {
+			rp.all.links = append(rp.all.links, lk)
+		}
+	}
+}
+
+// openExceptions adds the open exceptions: the matching ones given, then
+// this run's (a stored exception keeps its first version); none whose id
+// was given resolved (r.excs has those marked resolved already, see
+// resolve).
+func (rp *reporting) openExceptions() {
+	given := make([]reconcile.Exception, 0, len(rp.in.Exceptions))
+	for _, e := range rp.in.Exceptions {
+		if e.Status == reconcile.ExceptionOpen && rp.resolved[e.ID] == nil {
 			given = append(given, e)
 		}
 	}
@@ -355,58 +482,62 @@ func (r *run) reports() ([]Report, error) {
 			excs = append(excs, e)
 		}
 	}
-	for _, e := range r.excs {
+	for _, e := range rp.excs {
 		if !seen[e.ID] && e.Status == reconcile.ExceptionOpen {
 			seen[e.ID] = true
 			excs = append(excs, e)
 		}
 	}
-	asOf := r.cfg.calendarDay(r.in.Now)
-	line := func(e reconcile.Exception) ExceptionLine {
-		el := ExceptionLine{
-			ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef, NoticeID: e.NoticeID,
-			Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
-			Evidence: e.Evidence, CreatedAt: e.CreatedAt.UTC(), AgeDays: days(r.cfg.calendarDay(e.CreatedAt), asOf),
-		}
-		if el.Candidates == nil {
-			el.Candidates = []string{}
-		}
-		return el
-	}
 	for _, e := range excs {
-		el := line(e)
-		all.exceptions = append(all.exceptions, el)
-		for _, ag := range r.exceptionAgencies(e) {
-			scope(ag).exceptions = append(scope(ag).exceptions, el)
+		el := rp.exceptionLine(e)
+		rp.all.exceptions = append(rp.all.exceptions, el)
+		for _, ag := range rp.exceptionAgencies(e) {
+			rp.scope(ag).exceptions = append(rp.scope(ag).exceptions, el)
 		}
 	}
-	for _, id := range sortedKeys(r.resolved) {
-		e := r.resolved[id]
-		el := line(*e)
+}
+
+// resolvedExceptions adds the exceptions given resolved, aged until their
+// resolution.
+func (rp *reporting) resolvedExceptions() {
+	for _, id := range sortedKeys(rp.resolved) {
+		e := rp.resolved[id]
+		el := rp.exceptionLine(*e)
 		if e.ResolvedAt != nil {
 			at := e.ResolvedAt.UTC()
 			el.ResolvedAt = &at
-			el.AgeDays = days(r.cfg.calendarDay(e.CreatedAt), r.cfg.calendarDay(at))
+			el.AgeDays = days(rp.cfg.calendarDay(e.CreatedAt), rp.cfg.calendarDay(at))
 		}
-		all.resolved = append(all.resolved, el)
-		for _, ag := range r.exceptionAgencies(*e) {
-			scope(ag).resolved = append(scope(ag).resolved, el)
+		rp.all.resolved = append(rp.all.resolved, el)
+		for _, ag := range rp.exceptionAgencies(*e) {
+			rp.scope(ag).resolved = append(rp.scope(ag).resolved, el)
 		}
 	}
+}
 
-	var out []Report
-	agencies := make([]string, 0, len(scopes))
-	for ag := range scopes {
-		agencies = append(agencies, ag)
+// exceptionLine is e as a report lists it, aged until the run's day.
+func (rp *reporting) exceptionLine(e reconcile.Exception) ExceptionLine {
+	el := ExceptionLine{
+		ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef, NoticeID: e.NoticeID,
+		Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
+		Evidence: e.Evidence, CreatedAt: e.CreatedAt.UTC(), AgeDays: days(rp.cfg.calendarDay(e.CreatedAt), rp.asOf),
 	}
-	sort.Strings(agencies)
-	builders := append([]*builder{all}, make([]*builder, 0, len(agencies))...)
-	for _, ag := range agencies {
-		builders = append(builders, scopes[ag])
+	if el.Candidates == nil {
+		el.Candidates = []string{}
 	}
+	return el
+}
+
+// versions finishes each scope's report, ALL first, then the agencies by
+// code, as the next version of the scope's previous report.
+func (rp *reporting) versions() ([]Report, error) {
+	builders := append(make([]*builder, 0, 1+len(rp.scopes)), rp.all)
+	for _, ag := range sortedKeys(rp.scopes) {
+		builders = append(builders, rp.scopes[ag])
+	}
+	out := make([]Report, 0, len(builders))
 	for _, b := range builders {
-		cur := r.finish(b)
-		rep, err := NextVersion(r.previous(b.agency), cur)
+		rep, err := NextVersion(rp.previous(b.agency), rp.finish(b))
 		if err != nil {
 			return nil, err
 		}
