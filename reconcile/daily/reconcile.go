@@ -149,7 +149,27 @@ func Reconcile(in Input) (Result, error) {
 	return Result{Links: r.links, Exceptions: r.excs, Reports: reports}, nil
 }
 
+// index reads the input into the run: the latest version of each notice,
+// one payment per id with its allocations and overpaid excess, and the
+// statement and settlement lines sorted, each once.
 func (r *run) index() error {
+	r.indexNotices()
+	r.indexPayments()
+	if err := r.indexAllocations(); err != nil {
+		return err
+	}
+	r.indexExcess()
+	if err := r.checkAllocations(); err != nil {
+		return err
+	}
+	r.indexStatementLines()
+	r.indexSettlements()
+	return nil
+}
+
+// indexNotices keeps the latest version of each notice, by system and id
+// and by id alone.
+func (r *run) indexNotices() {
 	r.notices = make(map[string]*payment.Notice, len(r.in.Notices))
 	r.byID = make(map[string][]*payment.Notice, len(r.in.Notices))
 	for i := range r.in.Notices {
@@ -163,10 +183,13 @@ func (r *run) index() error {
 	for _, n := range r.notices {
 		r.byID[n.ID] = append(r.byID[n.ID], n)
 	}
+}
 
-	// Payments: one per id (a redelivery is not a second payment). Those of
-	// later days (paid after the cut-off) can still explain a credit the
-	// bank booked today; they are not reported or judged here.
+// indexPayments keeps one payment per id (a redelivery is not a second
+// payment), sorted by id. Those of later days (paid after the cut-off) can
+// still explain a credit the bank booked today; they are not reported or
+// judged here.
+func (r *run) indexPayments() {
 	ps := make([]*payment.Payment, 0, len(r.in.Payments))
 	for i := range r.in.Payments {
 		ps = append(ps, &r.in.Payments[i])
@@ -207,7 +230,11 @@ func (r *run) index() error {
 		r.payIdx[p.ID] = s
 		r.pays = append(r.pays, s)
 	}
+}
 
+// indexAllocations gives each payment its allocations; one naming a
+// payment or a notice not in the input is an error.
+func (r *run) indexAllocations() error {
 	for i := range r.in.Allocations {
 		a := &r.in.Allocations[i]
 		s, ok := r.payIdx[a.PaymentID]
@@ -219,6 +246,12 @@ func (r *run) index() error {
 		}
 		s.allocs = append(s.allocs, a)
 	}
+	return nil
+}
+
+// indexExcess gives each payment the excess of its overpaid exceptions,
+// open or resolved, and the notice it overpaid.
+func (r *run) indexExcess() {
 	excess := map[string]bool{} // an exception id counts once
 	for i := range r.in.Exceptions {
 		e := &r.in.Exceptions[i]
@@ -231,6 +264,11 @@ func (r *run) index() error {
 			s.excNote = e.NoticeID
 		}
 	}
+}
+
+// checkAllocations sorts each payment's allocations by notice and checks
+// that they are in its currency and, with its excess, within its amount.
+func (r *run) checkAllocations() error {
 	for _, s := range r.pays {
 		sort.Slice(s.allocs, func(i, j int) bool {
 			if s.allocs[i].NoticeSystem != s.allocs[j].NoticeSystem {
@@ -249,7 +287,13 @@ func (r *run) index() error {
 			return fmt.Errorf("daily reconcile: payment %s of %s: %w (%s)", s.p.ID, s.p.Amount, ErrOverAllocated, sum)
 		}
 	}
+	return nil
+}
 
+// indexStatementLines sorts the statement lines by (statement id, seq),
+// each once: a statement given twice is one statement, as (statement id,
+// seq) is the line's identity in the store too.
+func (r *run) indexStatementLines() {
 	lines := make([]*statements.Line, 0, len(r.in.StatementLines))
 	for i := range r.in.StatementLines {
 		lines = append(lines, &r.in.StatementLines[i])
@@ -260,8 +304,6 @@ func (r *run) index() error {
 		}
 		return lines[i].Seq < lines[j].Seq
 	})
-	// A statement given twice is one statement: (statement id, seq) is the
-	// line's identity, as in the store.
 	r.lines = lines[:0]
 	for i, l := range lines {
 		if i > 0 && l.StatementID == lines[i-1].StatementID && l.Seq == lines[i-1].Seq {
@@ -270,6 +312,11 @@ func (r *run) index() error {
 		r.lines = append(r.lines, l)
 	}
 	r.lineLink = make([]*Link, len(r.lines))
+}
+
+// indexSettlements sorts the settlement lines by wallet, date, transaction
+// and row, each once: the same settlement file given twice is one file.
+func (r *run) indexSettlements() {
 	r.setts = make([]*settlement.Line, 0, len(r.in.SettlementLines))
 	for i := range r.in.SettlementLines {
 		r.setts = append(r.setts, &r.in.SettlementLines[i])
@@ -287,7 +334,6 @@ func (r *run) index() error {
 		}
 		return a.Seq < b.Seq
 	})
-	// The same settlement file given twice is one file.
 	setts := r.setts[:0]
 	for i, l := range r.setts {
 		if i > 0 && sameSettlement(l, r.setts[i-1]) {
@@ -296,7 +342,6 @@ func (r *run) index() error {
 		setts = append(setts, l)
 	}
 	r.setts = setts
-	return nil
 }
 
 // resolve applies the accountants' decisions: an exception given with
