@@ -122,75 +122,147 @@ func (pr *Processor) referenced(ctx context.Context, tx store.Tx, p payment.Paym
 // means references chain unusually and is worth a look.
 const maxGroup = 1000
 
+// decide re-decides the group of notices p touches and records the
+// decision: allocations, exceptions, notice statuses and an audit entry.
 func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment, out *Outcome) error {
-	codes, err := pr.referenced(ctx, tx, p)
+	referenced, err := pr.lockReferenced(ctx, tx, p)
 	if err != nil {
 		return err
 	}
-	notices, err := tx.LockNotices(ctx, codes)
+	g := &noticeGroup{tx: tx, p: p, notices: map[store.NoticeKey]payment.Notice{}, payments: map[string]payment.Payment{p.ID: p}}
+	if err := g.gather(ctx, referenced); err != nil {
+		return err
+	}
+	pool, err := g.pool(ctx, len(referenced) == 0)
 	if err != nil {
 		return err
+	}
+	d := pr.engine.Decide(pool, g.allPayments())
+	if err := g.clear(ctx); err != nil {
+		return err
+	}
+	if err := g.write(ctx, d, out); err != nil {
+		return err
+	}
+	if err := pr.applyStates(ctx, tx, g.notices, g.payments, d, out); err != nil {
+		return err
+	}
+	return pr.audit(ctx, tx, p, out)
+}
+
+// lockReferenced locks the notices p references and links p to them.
+func (pr *Processor) lockReferenced(ctx context.Context, tx store.Tx, p payment.Payment) ([]payment.Notice, error) {
+	codes, err := pr.referenced(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	notices, err := tx.LockNotices(ctx, codes)
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]store.NoticeKey, len(notices))
 	for i, n := range notices {
 		keys[i] = store.NoticeKey{System: n.System, ID: n.ID}
 	}
 	if err := tx.LinkPayment(ctx, p.ID, keys); err != nil {
-		return err
+		return nil, err
 	}
+	return notices, nil
+}
 
-	// The group: the referenced notices, every payment linked to them, and
-	// (transitively) the notices those payments reference too.
-	group := map[store.NoticeKey]payment.Notice{}
-	payments := map[string]payment.Payment{p.ID: p}
-	queue := notices
+// noticeGroup is what is decided again with a payment: the notices it
+// references, every payment linked to them, and (transitively) the notices
+// those payments reference too.
+type noticeGroup struct {
+	tx       store.Tx
+	p        payment.Payment // the payment being recorded
+	notices  map[store.NoticeKey]payment.Notice
+	payments map[string]payment.Payment
+}
+
+// gather adds the referenced notices and, a round at a time, the notices
+// linked to them through payments, each round locked before it is added.
+func (g *noticeGroup) gather(ctx context.Context, referenced []payment.Notice) error {
+	queue := referenced
 	for len(queue) > 0 {
 		var next []payment.PaymentCode
 		for _, n := range queue {
-			k := store.NoticeKey{System: n.System, ID: n.ID}
-			if _, ok := group[k]; ok {
-				continue
-			}
-			group[k] = n
-			if len(group) > maxGroup {
-				return fmt.Errorf("payment %s: more than %d notices linked together", p.ID, maxGroup)
-			}
-			linked, err := tx.PaymentsByNotice(ctx, n.System, n.ID)
+			more, err := g.add(ctx, n)
 			if err != nil {
 				return err
 			}
-			for _, q := range linked {
-				if _, ok := payments[q.ID]; ok {
-					continue
-				}
-				payments[q.ID] = q
-				more, err := tx.LinkedNotices(ctx, q.ID)
-				if err != nil {
-					return err
-				}
-				for _, mk := range more {
-					if _, ok := group[mk]; !ok {
-						mn, err := tx.Notice(ctx, mk.System, mk.ID)
-						if err != nil {
-							return err
-						}
-						next = append(next, mn.Code)
-					}
-				}
-			}
+			next = append(next, more...)
 		}
 		queue = nil
 		if len(next) > 0 {
-			if queue, err = tx.LockNotices(ctx, next); err != nil {
+			var err error
+			if queue, err = g.tx.LockNotices(ctx, next); err != nil {
 				return err
 			}
 		}
 	}
+	return nil
+}
 
-	// The engine decides from each notice's base status: what previous
-	// decisions derived (partially paid, paid, overpaid) is decided again.
-	base := make([]payment.Notice, 0, len(group))
-	for _, n := range group {
+// add adds notice n, unless it is in already, and the payments linked to
+// it; it returns the codes of the notices those payments are linked to
+// that are not in the group yet.
+func (g *noticeGroup) add(ctx context.Context, n payment.Notice) ([]payment.PaymentCode, error) {
+	k := store.NoticeKey{System: n.System, ID: n.ID}
+	if _, ok := g.notices[k]; ok {
+		return nil, nil
+	}
+	g.notices[k] = n
+	if len(g.notices) > maxGroup {
+		return nil, fmt.Errorf("payment %s: more than %d notices linked together", g.p.ID, maxGroup)
+	}
+	linked, err := g.tx.PaymentsByNotice(ctx, n.System, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	var next []payment.PaymentCode
+	for _, q := range linked {
+		if _, ok := g.payments[q.ID]; ok {
+			continue
+		}
+		g.payments[q.ID] = q
+		more, err := g.outside(ctx, q.ID)
+		if err != nil {
+			return nil, err
+		}
+		next = append(next, more...)
+	}
+	return next, nil
+}
+
+// outside returns the codes of the notices payment id is linked to that
+// are not in the group yet.
+func (g *noticeGroup) outside(ctx context.Context, id string) ([]payment.PaymentCode, error) {
+	keys, err := g.tx.LinkedNotices(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var codes []payment.PaymentCode
+	for _, k := range keys {
+		if _, ok := g.notices[k]; !ok {
+			n, err := g.tx.Notice(ctx, k.System, k.ID)
+			if err != nil {
+				return nil, err
+			}
+			codes = append(codes, n.Code)
+		}
+	}
+	return codes, nil
+}
+
+// pool returns the notices the engine decides from, by code, each with its
+// base status: what previous decisions derived (partially paid, paid,
+// overpaid) is decided again. When suggest, it adds the open notices of
+// the payment's amount: suggestions for an unmatched payment come from
+// them; they are never allocated (nothing references them).
+func (g *noticeGroup) pool(ctx context.Context, suggest bool) ([]payment.Notice, error) {
+	base := make([]payment.Notice, 0, len(g.notices))
+	for _, n := range g.notices {
 		b := n
 		if b.Status == payment.NoticePartiallyPaid || b.Status.Settled() {
 			b.Status = payment.NoticeIssued
@@ -198,57 +270,70 @@ func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment,
 		base = append(base, b)
 	}
 	sort.Slice(base, func(i, j int) bool { return base[i].Code < base[j].Code })
-	// Suggestions for an unmatched payment come from open notices of the
-	// same amount; they are never allocated (nothing references them).
-	pool := base
-	if len(notices) == 0 {
-		open, err := tx.OpenNoticesByAmount(ctx, p.Amount, p.PaidAt.Add(-reconcile.DefaultSuggestionWindow), 20)
-		if err != nil {
-			return err
-		}
-		pool = append(pool, open...)
+	if !suggest {
+		return base, nil
 	}
-	all := make([]payment.Payment, 0, len(payments))
-	for _, q := range payments {
+	open, err := g.tx.OpenNoticesByAmount(ctx, g.p.Amount, g.p.PaidAt.Add(-reconcile.DefaultSuggestionWindow), 20)
+	if err != nil {
+		return nil, err
+	}
+	return append(base, open...), nil
+}
+
+// allPayments returns the group's payments.
+func (g *noticeGroup) allPayments() []payment.Payment {
+	all := make([]payment.Payment, 0, len(g.payments))
+	for _, q := range g.payments {
 		all = append(all, q)
 	}
-	d := pr.engine.Decide(pool, all)
+	return all
+}
 
-	// Replace the group's allocations and open exceptions.
-	for k := range group {
-		if err := tx.DeleteAllocations(ctx, k.System, k.ID); err != nil {
+// clear deletes the group's allocations and its payments' open
+// exceptions: the decision replaces them.
+func (g *noticeGroup) clear(ctx context.Context) error {
+	for k := range g.notices {
+		if err := g.tx.DeleteAllocations(ctx, k.System, k.ID); err != nil {
 			return err
 		}
 	}
-	for id := range payments {
-		if err := tx.DeleteExceptionsForPayment(ctx, id); err != nil {
+	for id := range g.payments {
+		if err := g.tx.DeleteExceptionsForPayment(ctx, id); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// write stores the decision's allocations and exceptions (but those of
+// payments outside the group), and gives out the payment's own.
+func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, out *Outcome) error {
 	for _, a := range d.Allocations {
-		if err := tx.InsertAllocation(ctx, a); err != nil {
+		if err := g.tx.InsertAllocation(ctx, a); err != nil {
 			return err
 		}
-		if a.PaymentID == p.ID {
+		if a.PaymentID == g.p.ID {
 			out.Allocations = append(out.Allocations, a)
 		}
 	}
 	for _, e := range d.Exceptions {
 		if e.PaymentID != "" {
-			if _, ok := payments[e.PaymentID]; !ok {
+			if _, ok := g.payments[e.PaymentID]; !ok {
 				continue
 			}
 		}
-		if err := tx.UpsertException(ctx, e); err != nil {
+		if err := g.tx.UpsertException(ctx, e); err != nil {
 			return err
 		}
-		if e.PaymentID == p.ID {
+		if e.PaymentID == g.p.ID {
 			out.Exceptions = append(out.Exceptions, e)
 		}
 	}
-	if err := pr.applyStates(ctx, tx, group, payments, d, out); err != nil {
-		return err
-	}
+	return nil
+}
+
+// audit records the decision for the payment.
+func (pr *Processor) audit(ctx context.Context, tx store.Tx, p payment.Payment, out *Outcome) error {
 	detail, _ := json.Marshal(map[string]any{
 		"payment_id": p.ID, "amount": p.Amount, "allocations": out.Allocations, "exceptions": exceptionIDs(out.Exceptions),
 	})
