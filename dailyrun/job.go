@@ -268,136 +268,196 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 // load reads what business day date needs, and the stored latest report
 // versions by agency.
 func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.Input, map[string]*daily.Report, error) {
+	l := j.newLoader(tx, date)
+	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines} {
+		if err := step(ctx); err != nil {
+			return l.in, nil, err
+		}
+	}
+	latest, err := l.previousReports(ctx)
+	return l.in, latest, err
+}
+
+// loader is the state of loading one business day's input.
+type loader struct {
+	tx    store.Tx
+	date  payment.Date
+	rules daily.DayRules
+	// from is the start of the payments read.
+	from time.Time
+	in   daily.Input
+	// given are the payments read, by id.
+	given map[string]payment.Payment
+	// have are the notices read.
+	have map[store.NoticeKey]bool
+	// keys are the notices the allocations name, in their order.
+	keys []store.NoticeKey
+}
+
+func (j *Job) newLoader(tx store.Tx, date payment.Date) *loader {
 	rules := j.cfg.DayRules
-	in := daily.Input{BusinessDate: date, DayRules: rules, ExtractRefs: j.extract}
-	// Payments of days date−N … date (earlier ones still wait for their
-	// credit), plus those after the cut-off on date's calendar day: they
-	// can explain a credit booked on the day.
-	from := rules.WindowStart(date)
-	to := rules.DayEnd(date)
-	if end := date.AddDays(1).Start(); end.After(to) {
+	return &loader{
+		tx: tx, date: date, rules: rules, from: rules.WindowStart(date),
+		in:   daily.Input{BusinessDate: date, DayRules: rules, ExtractRefs: j.extract},
+		have: map[store.NoticeKey]bool{},
+	}
+}
+
+// payments reads the payments of days date−N … date (earlier ones still
+// wait for their credit), plus those after the cut-off on date's calendar
+// day: they can explain a credit booked on the day. Each comes with its
+// allocations and exceptions.
+func (l *loader) payments(ctx context.Context) error {
+	to := l.rules.DayEnd(l.date)
+	if end := l.date.AddDays(1).Start(); end.After(to) {
 		to = end
 	}
-	pays, err := tx.ListPayments(ctx, from, to)
+	pays, err := l.tx.ListPayments(ctx, l.from, to)
 	if err != nil {
-		return in, nil, fmt.Errorf("payments: %w", err)
+		return fmt.Errorf("payments: %w", err)
 	}
-	in.Payments = pays
-	given := make(map[string]payment.Payment, len(pays))
+	l.in.Payments = pays
+	l.given = make(map[string]payment.Payment, len(pays))
 	for _, p := range pays {
-		given[p.ID] = p
-		as, err := tx.AllocationsByPayment(ctx, p.ID)
+		l.given[p.ID] = p
+		as, err := l.tx.AllocationsByPayment(ctx, p.ID)
 		if err != nil {
-			return in, nil, fmt.Errorf("allocations of %s: %w", p.ID, err)
+			return fmt.Errorf("allocations of %s: %w", p.ID, err)
 		}
-		in.Allocations = append(in.Allocations, as...)
-		es, err := tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
+		l.in.Allocations = append(l.in.Allocations, as...)
+		es, err := l.tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
 		if err != nil {
-			return in, nil, fmt.Errorf("exceptions of %s: %w", p.ID, err)
+			return fmt.Errorf("exceptions of %s: %w", p.ID, err)
 		}
-		in.Exceptions = append(in.Exceptions, es...)
+		l.in.Exceptions = append(l.in.Exceptions, es...)
 	}
+	return nil
+}
 
-	// Notices issued on the day, and every notice an allocation names.
-	ns, err := tx.ListNotices(ctx, rules.DayStart(date), rules.DayEnd(date))
+// notices reads the notices issued on the day, and every notice an
+// allocation names.
+func (l *loader) notices(ctx context.Context) error {
+	ns, err := l.tx.ListNotices(ctx, l.rules.DayStart(l.date), l.rules.DayEnd(l.date))
 	if err != nil {
-		return in, nil, fmt.Errorf("notices: %w", err)
+		return fmt.Errorf("notices: %w", err)
 	}
-	have := map[store.NoticeKey]bool{}
+	l.in.Notices = ns
 	for _, n := range ns {
-		have[store.NoticeKey{System: n.System, ID: n.ID}] = true
+		l.have[store.NoticeKey{System: n.System, ID: n.ID}] = true
 	}
-	var keys []store.NoticeKey
-	for _, a := range in.Allocations {
+	for _, a := range l.in.Allocations {
 		k := store.NoticeKey{System: a.NoticeSystem, ID: a.NoticeID}
-		if !have[k] {
-			have[k] = true
-			n, err := tx.Notice(ctx, k.System, k.ID)
-			if err != nil {
-				return in, nil, fmt.Errorf("notice %s/%s: %w", k.System, k.ID, err)
+		if !l.have[k] {
+			if err := l.notice(ctx, k); err != nil {
+				return err
 			}
-			ns = append(ns, n)
 		}
-		keys = append(keys, k)
+		l.keys = append(l.keys, k)
 	}
-	// A matching exception names its notice by id (cancelled_notice,
-	// overpaid): the payment's linked notices say which one, so that the
-	// exception lands in that agency's report too.
+	return nil
+}
+
+// notice reads the notice of k into the input.
+func (l *loader) notice(ctx context.Context, k store.NoticeKey) error {
+	l.have[k] = true
+	n, err := l.tx.Notice(ctx, k.System, k.ID)
+	if err != nil {
+		return fmt.Errorf("notice %s/%s: %w", k.System, k.ID, err)
+	}
+	l.in.Notices = append(l.in.Notices, n)
+	return nil
+}
+
+// exceptionNotices reads the notices the matching exceptions name and no
+// allocation does. A matching exception names its notice by id
+// (cancelled_notice, overpaid): the payment's linked notices say which
+// one, so that the exception lands in that agency's report too.
+func (l *loader) exceptionNotices(ctx context.Context) error {
 	ids := map[string]bool{}
-	for _, n := range ns {
+	for _, n := range l.in.Notices {
 		ids[n.ID] = true
 	}
-	for _, e := range in.Exceptions {
+	for _, e := range l.in.Exceptions {
 		if e.NoticeID == "" || ids[e.NoticeID] || e.PaymentID == "" {
 			continue
 		}
-		linked, err := tx.LinkedNotices(ctx, e.PaymentID)
+		linked, err := l.tx.LinkedNotices(ctx, e.PaymentID)
 		if err != nil {
-			return in, nil, fmt.Errorf("notices of %s: %w", e.PaymentID, err)
+			return fmt.Errorf("notices of %s: %w", e.PaymentID, err)
 		}
 		for _, k := range linked {
-			if k.ID != e.NoticeID || have[k] {
+			if k.ID != e.NoticeID || l.have[k] {
 				continue
 			}
-			have[k] = true
-			n, err := tx.Notice(ctx, k.System, k.ID)
-			if err != nil {
-				return in, nil, fmt.Errorf("notice %s/%s: %w", k.System, k.ID, err)
+			if err := l.notice(ctx, k); err != nil {
+				return err
 			}
-			ns = append(ns, n)
-			ids[n.ID] = true
+			ids[k.ID] = true
 		}
 	}
-	in.Notices = ns
-	if in.NoticeStates, err = noticeStates(ctx, tx, ns, keys, given, from); err != nil {
-		return in, nil, err
-	}
+	return nil
+}
 
-	// Statement and settlement lines booked date−N … date+N.
-	lines, err := tx.StatementLines(ctx, date.AddDays(-rules.CreditWindowDays), date.AddDays(rules.CreditWindowDays))
+// noticeStates says how much was paid on each notice an allocation names
+// (see noticeStates).
+func (l *loader) noticeStates(ctx context.Context) error {
+	var err error
+	l.in.NoticeStates, err = noticeStates(ctx, l.tx, l.in.Notices, l.keys, l.given, l.from)
+	return err
+}
+
+// lines reads the statement and settlement lines booked date−N … date+N.
+func (l *loader) lines(ctx context.Context) error {
+	n := l.rules.CreditWindowDays
+	lines, err := l.tx.StatementLines(ctx, l.date.AddDays(-n), l.date.AddDays(n))
 	if err != nil {
-		return in, nil, fmt.Errorf("statement lines: %w", err)
+		return fmt.Errorf("statement lines: %w", err)
 	}
-	for _, l := range lines {
-		sl := statements.Line(l)
+	for _, line := range lines {
+		sl := statements.Line(line)
 		switch {
 		case sl.Source == statements.SourceCamt053:
-			in.StatementLines = append(in.StatementLines, sl)
+			l.in.StatementLines = append(l.in.StatementLines, sl)
 		case strings.HasPrefix(sl.Source, statements.SourceSettlementPrefix):
 			s, err := settlement.FromStatementLine(sl)
 			if err != nil {
-				return in, nil, fmt.Errorf("statement lines: %w", err)
+				return fmt.Errorf("statement lines: %w", err)
 			}
-			in.SettlementLines = append(in.SettlementLines, s)
+			l.in.SettlementLines = append(l.in.SettlementLines, s)
 		default:
-			return in, nil, fmt.Errorf("statement %s line %d: unknown source %q", sl.StatementID, sl.Seq, sl.Source)
+			return fmt.Errorf("statement %s line %d: unknown source %q", sl.StatementID, sl.Seq, sl.Source)
 		}
 	}
+	return nil
+}
 
-	// Previous versions: the latest of each scope, what a new version is
-	// chained to and late events are judged by (daily.Input.PreviousReports).
+// previousReports reads the latest version of each scope (ALL and the
+// agencies of the notices read): what a new version is chained to and
+// late events are judged by (daily.Input.PreviousReports). It returns them
+// by agency.
+func (l *loader) previousReports(ctx context.Context) (map[string]*daily.Report, error) {
 	scopes := map[string]bool{daily.AgencyAll: true}
-	for _, n := range ns {
+	for _, n := range l.in.Notices {
 		scopes[n.Agency] = true
 	}
 	latest := map[string]*daily.Report{}
 	for ag := range scopes {
-		r, err := tx.LatestReport(ctx, date, ag)
+		r, err := l.tx.LatestReport(ctx, l.date, ag)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return in, nil, fmt.Errorf("latest report: %w", err)
+			return nil, fmt.Errorf("latest report: %w", err)
 		}
 		rep, err := decodeStored(r)
 		if err != nil {
-			return in, nil, err
+			return nil, err
 		}
 		latest[ag] = &rep
-		in.PreviousReports = append(in.PreviousReports, rep)
+		l.in.PreviousReports = append(l.in.PreviousReports, rep)
 	}
-	sort.Slice(in.PreviousReports, func(a, b int) bool { return in.PreviousReports[a].Agency < in.PreviousReports[b].Agency })
-	return in, latest, nil
+	sort.Slice(l.in.PreviousReports, func(a, b int) bool { return l.in.PreviousReports[a].Agency < l.in.PreviousReports[b].Agency })
+	return latest, nil
 }
 
 // noticeStates says how much was paid on each notice an allocation names,
