@@ -185,10 +185,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	payments, invalid, err := readPayments(o.PaymentsPath, o.Date, policy, res)
+	pf, err := readPayments(o.PaymentsPath, policy)
 	if err != nil {
 		return nil, err
 	}
+	payments, invalid := pf.selectPayments(o.Date, res)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -197,7 +198,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Notices = d.Notices
 	res.Exceptions = append(d.Exceptions, invalid...)
 	if len(o.Statements) > 0 || len(o.Settlements) > 0 {
-		if err := threeWay(o, policy, engine, notices, payments, d, res); err != nil {
+		if err := threeWay(o, policy, engine, notices, pf, res); err != nil {
 			return nil, err
 		}
 	}
@@ -312,22 +313,58 @@ func lineErr(file string, line int, err error) *LineError {
 	return &LineError{File: file, Line: line, Err: err}
 }
 
-func readPayments(path string, date payment.Date, policy payment.AmountPolicy, res *Result) ([]payment.Payment, []reconcile.Exception, error) {
+// paymentsFile is the payments JSONL, read once: the business day's
+// payments are selected from it, and the credit window's for the
+// three-way reconciliation.
+type paymentsFile struct {
+	name  string
+	lines []paymentRecord
+}
+
+// paymentRecord is one non-blank line of the payments file, parsed.
+type paymentRecord struct {
+	line int
+	p    payment.Payment
+	err  error
+}
+
+func readPayments(path string, policy payment.AmountPolicy) (*paymentsFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read payments: %w", err)
+		return nil, fmt.Errorf("read payments: %w", err)
 	}
 	defer f.Close()
-	file := filepath.Base(path)
+	pf := &paymentsFile{name: filepath.Base(path)}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), maxLine)
+	for line := 1; sc.Scan(); line++ {
+		raw := sc.Bytes()
+		if line == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
+		}
+		if len(strings.TrimSpace(string(raw))) == 0 {
+			continue
+		}
+		p, err := parsePayment(raw, policy)
+		pf.lines = append(pf.lines, paymentRecord{line: line, p: p, err: err})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read payments %s: %w", pf.name, err)
+	}
+	return pf, nil
+}
+
+// selectPayments returns the payments of date (of every date when date is
+// zero), each id once, and an invalid_input exception per line that could
+// not be read or repeats an id; it counts the lines into res.
+func (pf *paymentsFile) selectPayments(date payment.Date, res *Result) ([]payment.Payment, []reconcile.Exception) {
 	var out []payment.Payment
 	var invalid []reconcile.Exception
 	seen := map[string]int{}
 	bad := func(line int, id string, err error) {
-		le := lineErr(file, line, err)
+		le := lineErr(pf.name, line, err)
 		ex := reconcile.Exception{
-			ID:         reconcile.ExceptionID(reconcile.ExceptionInvalidInput, file, strconv.Itoa(line)),
+			ID:         reconcile.ExceptionID(reconcile.ExceptionInvalidInput, pf.name, strconv.Itoa(line)),
 			Kind:       reconcile.ExceptionInvalidInput,
 			PaymentID:  id,
 			Candidates: []string{},
@@ -337,18 +374,11 @@ func readPayments(path string, date payment.Date, policy payment.AmountPolicy, r
 		res.Lines[ex.ID] = line
 		invalid = append(invalid, ex)
 	}
-	for line := 1; sc.Scan(); line++ {
-		raw := sc.Bytes()
-		if line == 1 {
-			raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
-		}
-		if len(strings.TrimSpace(string(raw))) == 0 {
-			continue
-		}
+	for _, r := range pf.lines {
 		res.Inputs.PaymentLines++
-		p, err := parsePayment(raw, policy)
-		if err != nil {
-			bad(line, p.ID, err)
+		line, p := r.line, r.p
+		if r.err != nil {
+			bad(line, p.ID, r.err)
 			continue
 		}
 		if !date.IsZero() && payment.DateOf(p.PaidAt) != date {
@@ -363,12 +393,9 @@ func readPayments(path string, date payment.Date, policy payment.AmountPolicy, r
 		res.Lines[p.ID] = line
 		out = append(out, p)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read payments %s: %w", file, err)
-	}
 	res.Inputs.PaymentsSelected = len(out)
 	res.Inputs.InvalidPayments = len(invalid)
-	return out, invalid, nil
+	return out, invalid
 }
 
 func (r *Result) total(payments []payment.Payment) error {

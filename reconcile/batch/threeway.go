@@ -22,75 +22,22 @@ import (
 // kept for WriteReport. It is a pure function of the files, so the same
 // files give the same bytes.
 func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
-	notices []payment.Notice, payments []payment.Payment, d reconcile.Decision, res *Result) error {
-	var lines []statements.Line
-	for _, path := range o.Statements {
-		body, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("read statement: %w", err)
-		}
-		sts, err := camt053.Parse(bytes.NewReader(body), policy)
-		if errors.Is(err, camt053.ErrBalanceMismatch) {
-			// The entries are readable but do not add up to the closing
-			// balance: reconcile what is there and say so in the report,
-			// so the accountant asks the bank for the missing entries.
-			res.Inputs.StatementWarnings = append(res.Inputs.StatementWarnings, fmt.Sprintf("%s: %v", filepath.Base(path), err))
-			sts, err = camt053.Decode(bytes.NewReader(body), policy)
-		}
-		if err != nil {
-			return fmt.Errorf("statement %s: %w", filepath.Base(path), err)
-		}
-		for _, s := range sts {
-			lines = append(lines, s.Lines()...)
-		}
-		res.Inputs.StatementFiles = append(res.Inputs.StatementFiles, filepath.Base(path))
-	}
-	var wallet []settlement.Line
-	for _, path := range o.Settlements {
-		f, err := os.Open(path)
-		if err != nil {
-			return fmt.Errorf("read settlement: %w", err)
-		}
-		sf, err := settlement.Parse(f, policy)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("settlement %s: %w", filepath.Base(path), err)
-		}
-		wallet = append(wallet, sf.Lines...)
-		res.Inputs.SettlementFiles = append(res.Inputs.SettlementFiles, filepath.Base(path))
-	}
-	res.Inputs.StatementLines = len(lines)
-	res.Inputs.SettlementLines = len(wallet)
-	// The credit window looks back: events of earlier days still waiting
-	// for their credit take part, decided together with the day's (the
-	// engine is order-independent, so the day's decisions are unchanged).
-	scratch := &Result{Lines: map[string]int{}}
-	all, _, err := readPayments(o.PaymentsPath, payment.Date{}, policy, scratch)
+	notices []payment.Notice, pf *paymentsFile, res *Result) error {
+	lines, err := readStatements(o.Statements, policy, &res.Inputs)
 	if err != nil {
 		return err
 	}
-	first := o.Date.AddDays(-o.CreditWindowDays)
-	var window3 []payment.Payment
-	for _, p := range all {
-		if !o.BusinessDay(p.PaidAt).Before(first) {
-			window3 = append(window3, p)
-		}
+	wallet, err := readSettlements(o.Settlements, policy, &res.Inputs)
+	if err != nil {
+		return err
 	}
-	d = engine.Decide(notices, window3)
-	payments = window3
-	extract := func(s string) []string {
-		refs := engine.References(s)
-		keys := make([]string, len(refs))
-		for i, r := range refs {
-			keys[i] = r.Key
-		}
-		return keys
-	}
+	payments := pf.window(o.DayRules, o.Date.AddDays(-o.CreditWindowDays))
+	d := engine.Decide(notices, payments)
 	out, err := daily.Reconcile(daily.Input{
 		BusinessDate: o.Date, DayRules: o.DayRules,
 		Notices: notices, NoticeStates: d.Notices, Payments: payments,
 		Allocations: d.Allocations, Exceptions: d.Exceptions,
-		StatementLines: lines, SettlementLines: wallet, ExtractRefs: extract,
+		StatementLines: lines, SettlementLines: wallet, ExtractRefs: referenceKeys(engine),
 		// The as-of time is the end of the business day: a batch run's
 		// bytes depend on its files only.
 		Now: o.Date.AddDays(1).Start(),
@@ -101,6 +48,96 @@ func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
 	res.Exceptions = append(res.Exceptions, out.Exceptions...)
 	res.Daily = out.Reports
 	return nil
+}
+
+// readStatements reads the camt.053 statements' lines, naming the files
+// and counting the lines into in.
+func readStatements(paths []string, policy payment.AmountPolicy, in *Inputs) ([]statements.Line, error) {
+	var lines []statements.Line
+	for _, path := range paths {
+		ls, err := readStatement(path, policy, in)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, ls...)
+		in.StatementFiles = append(in.StatementFiles, filepath.Base(path))
+	}
+	in.StatementLines = len(lines)
+	return lines, nil
+}
+
+// readStatement reads one camt.053 file's lines.
+func readStatement(path string, policy payment.AmountPolicy, in *Inputs) ([]statements.Line, error) {
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read statement: %w", err)
+	}
+	sts, err := camt053.Parse(bytes.NewReader(body), policy)
+	if errors.Is(err, camt053.ErrBalanceMismatch) {
+		// The entries are readable but do not add up to the closing
+		// balance: reconcile what is there and say so in the report,
+		// so the accountant asks the bank for the missing entries.
+		in.StatementWarnings = append(in.StatementWarnings, fmt.Sprintf("%s: %v", filepath.Base(path), err))
+		sts, err = camt053.Decode(bytes.NewReader(body), policy)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("statement %s: %w", filepath.Base(path), err)
+	}
+	var lines []statements.Line
+	for _, s := range sts {
+		lines = append(lines, s.Lines()...)
+	}
+	return lines, nil
+}
+
+// readSettlements reads the e-wallet settlement files' lines, naming the
+// files and counting the lines into in.
+func readSettlements(paths []string, policy payment.AmountPolicy, in *Inputs) ([]settlement.Line, error) {
+	var wallet []settlement.Line
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read settlement: %w", err)
+		}
+		sf, err := settlement.Parse(f, policy)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("settlement %s: %w", filepath.Base(path), err)
+		}
+		wallet = append(wallet, sf.Lines...)
+		in.SettlementFiles = append(in.SettlementFiles, filepath.Base(path))
+	}
+	in.SettlementLines = len(wallet)
+	return wallet, nil
+}
+
+// window returns the payments of business day first or later under rules,
+// each id once. The
+// credit window looks back: events of earlier days still waiting for their
+// credit take part, decided together with the day's (the engine is
+// order-independent, so the day's decisions are unchanged).
+func (pf *paymentsFile) window(rules daily.DayRules, first payment.Date) []payment.Payment {
+	all, _ := pf.selectPayments(payment.Date{}, &Result{Lines: map[string]int{}})
+	var out []payment.Payment
+	for _, p := range all {
+		if !rules.BusinessDay(p.PaidAt).Before(first) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// referenceKeys returns the engine's reference extraction as the daily
+// reconciliation takes it: the references' keys.
+func referenceKeys(engine *reconcile.Engine) func(string) []string {
+	return func(s string) []string {
+		refs := engine.References(s)
+		keys := make([]string, len(refs))
+		for i, r := range refs {
+			keys[i] = r.Key
+		}
+		return keys
+	}
 }
 
 // Daily report file names, per scope (ALL or an agency code).
