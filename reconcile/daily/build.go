@@ -1,6 +1,7 @@
 package daily
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -465,14 +466,8 @@ func (rp *reporting) openExceptions() {
 		}
 	}
 	// The same id twice: keep the first created (the store keeps the first).
-	sort.SliceStable(given, func(i, j int) bool {
-		if given[i].ID != given[j].ID {
-			return given[i].ID < given[j].ID
-		}
-		if !given[i].CreatedAt.Equal(given[j].CreatedAt) {
-			return given[i].CreatedAt.Before(given[j].CreatedAt)
-		}
-		return given[i].Evidence < given[j].Evidence
+	slices.SortStableFunc(given, func(a, b reconcile.Exception) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Evidence, b.Evidence))
 	})
 	seen := map[string]bool{}
 	var excs []reconcile.Exception
@@ -629,11 +624,8 @@ func sortedNotices(m map[string]*payment.Notice) []*payment.Notice {
 	for _, n := range m {
 		out = append(out, n)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].System != out[j].System {
-			return out[i].System < out[j].System
-		}
-		return out[i].ID < out[j].ID
+	slices.SortFunc(out, func(a, b *payment.Notice) int {
+		return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID))
 	})
 	return out
 }
@@ -701,54 +693,22 @@ func (r *run) finish(b *builder) Report {
 }
 
 func sortReport(rep *Report) {
-	sort.Slice(rep.Budget, func(i, j int) bool {
-		a, b := rep.Budget[i], rep.Budget[j]
-		if a.Agency != b.Agency {
-			return a.Agency < b.Agency
-		}
-		if a.TreasuryAccount != b.TreasuryAccount {
-			return a.TreasuryAccount < b.TreasuryAccount
-		}
-		if a.Chapter != b.Chapter {
-			return a.Chapter < b.Chapter
-		}
-		return a.Subitem < b.Subitem
+	slices.SortFunc(rep.Budget, func(a, b BudgetLine) int {
+		return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.TreasuryAccount, b.TreasuryAccount),
+			cmp.Compare(a.Chapter, b.Chapter), cmp.Compare(a.Subitem, b.Subitem))
 	})
-	sort.Slice(rep.Accounts, func(i, j int) bool {
-		a, b := rep.Accounts[i], rep.Accounts[j]
-		if a.Agency != b.Agency {
-			return a.Agency < b.Agency
-		}
-		return a.TreasuryAccount < b.TreasuryAccount
+	slices.SortFunc(rep.Accounts, func(a, b AccountLine) int {
+		return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.TreasuryAccount, b.TreasuryAccount))
 	})
-	sort.Slice(rep.Channels, func(i, j int) bool {
-		a, b := rep.Channels[i], rep.Channels[j]
-		if a.Agency != b.Agency {
-			return a.Agency < b.Agency
-		}
-		if a.TreasuryAccount != b.TreasuryAccount {
-			return a.TreasuryAccount < b.TreasuryAccount
-		}
-		return a.Channel < b.Channel
+	slices.SortFunc(rep.Channels, func(a, b ChannelLine) int {
+		return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.TreasuryAccount, b.TreasuryAccount), cmp.Compare(a.Channel, b.Channel))
 	})
 	sort.Slice(rep.Unassigned, func(i, j int) bool { return rep.Unassigned[i].Channel < rep.Unassigned[j].Channel })
 	sort.Slice(rep.Payments, func(i, j int) bool { return rep.Payments[i].PaymentID < rep.Payments[j].PaymentID })
-	sort.Slice(rep.Allocations, func(i, j int) bool {
-		a, b := rep.Allocations[i], rep.Allocations[j]
-		if a.PaymentID != b.PaymentID {
-			return a.PaymentID < b.PaymentID
-		}
-		if a.NoticeSystem != b.NoticeSystem {
-			return a.NoticeSystem < b.NoticeSystem
-		}
-		return a.NoticeID < b.NoticeID
+	slices.SortFunc(rep.Allocations, func(a, b AllocationLine) int {
+		return cmp.Or(cmp.Compare(a.PaymentID, b.PaymentID), cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 	})
-	sort.Slice(rep.Links, func(i, j int) bool {
-		if rep.Links[i].StatementID != rep.Links[j].StatementID {
-			return rep.Links[i].StatementID < rep.Links[j].StatementID
-		}
-		return rep.Links[i].Seq < rep.Links[j].Seq
-	})
+	slices.SortFunc(rep.Links, compareLinks)
 	sort.Slice(rep.Exceptions, func(i, j int) bool { return rep.Exceptions[i].ID < rep.Exceptions[j].ID })
 	sort.Slice(rep.Resolved, func(i, j int) bool { return rep.Resolved[i].ID < rep.Resolved[j].ID })
 	sort.Slice(rep.Adjustments, func(i, j int) bool { return rep.Adjustments[i].PaymentID < rep.Adjustments[j].PaymentID })

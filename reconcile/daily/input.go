@@ -1,6 +1,7 @@
 package daily
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -91,16 +92,13 @@ func (c config) calendarDay(t time.Time) payment.Date {
 	return payment.Date{Year: y, Month: m, Day: d}
 }
 
-// before compares calendar dates without a time zone.
-func before(a, b payment.Date) bool {
-	if a.Year != b.Year {
-		return a.Year < b.Year
-	}
-	if a.Month != b.Month {
-		return a.Month < b.Month
-	}
-	return a.Day < b.Day
+// compareDates orders calendar dates without a time zone.
+func compareDates(a, b payment.Date) int {
+	return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(a.Month, b.Month), cmp.Compare(a.Day, b.Day))
 }
+
+// before compares calendar dates without a time zone.
+func before(a, b payment.Date) bool { return compareDates(a, b) < 0 }
 
 // addDays is calendar arithmetic (no zone needed: dates, not instants).
 func addDays(d payment.Date, n int) payment.Date {

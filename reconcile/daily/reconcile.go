@@ -1,8 +1,10 @@
 package daily
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,6 +117,11 @@ type run struct {
 	resolved map[string]*reconcile.Exception
 }
 
+// compareLinks orders links by (statement id, seq).
+func compareLinks(a, b Link) int {
+	return cmp.Or(cmp.Compare(a.StatementID, b.StatementID), cmp.Compare(a.Seq, b.Seq))
+}
+
 func noticeKey(system, id string) string { return system + "\x00" + id }
 
 // Reconcile runs the three-way reconciliation of one business day: notices
@@ -139,12 +146,7 @@ func Reconcile(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	sort.Slice(r.links, func(i, j int) bool {
-		if r.links[i].StatementID != r.links[j].StatementID {
-			return r.links[i].StatementID < r.links[j].StatementID
-		}
-		return r.links[i].Seq < r.links[j].Seq
-	})
+	slices.SortFunc(r.links, compareLinks)
 	sort.Slice(r.excs, func(i, j int) bool { return r.excs[i].ID < r.excs[j].ID })
 	return Result{Links: r.links, Exceptions: r.excs, Reports: reports}, nil
 }
@@ -194,32 +196,7 @@ func (r *run) indexPayments() {
 	for i := range r.in.Payments {
 		ps = append(ps, &r.in.Payments[i])
 	}
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i].ID != ps[j].ID {
-			return ps[i].ID < ps[j].ID
-		}
-		if !ps[i].PaidAt.Equal(ps[j].PaidAt) {
-			return ps[i].PaidAt.Before(ps[j].PaidAt)
-		}
-		// The same id twice with different content: keep one chosen by
-		// content, so the choice does not depend on input order.
-		if c := ps[i].Amount.Amount.Cmp(ps[j].Amount.Amount); c != 0 {
-			return c < 0
-		}
-		if ps[i].Amount.Currency != ps[j].Amount.Currency {
-			return ps[i].Amount.Currency < ps[j].Amount.Currency
-		}
-		if ps[i].Description != ps[j].Description {
-			return ps[i].Description < ps[j].Description
-		}
-		if ps[i].BankRef != ps[j].BankRef {
-			return ps[i].BankRef < ps[j].BankRef
-		}
-		if ps[i].PayerName != ps[j].PayerName {
-			return ps[i].PayerName < ps[j].PayerName
-		}
-		return ps[i].PayerAccount < ps[j].PayerAccount
-	})
+	slices.SortFunc(ps, comparePayments)
 	r.payIdx = make(map[string]*payState, len(ps))
 	r.pays = make([]*payState, 0, len(ps))
 	for _, p := range ps {
@@ -230,6 +207,18 @@ func (r *run) indexPayments() {
 		r.payIdx[p.ID] = s
 		r.pays = append(r.pays, s)
 	}
+}
+
+// comparePayments orders payments by id, then time paid. The same id twice
+// with different content: keep one chosen by content, so the choice does
+// not depend on input order.
+func comparePayments(a, b *payment.Payment) int {
+	if c := cmp.Or(cmp.Compare(a.ID, b.ID), a.PaidAt.Compare(b.PaidAt)); c != 0 {
+		return c
+	}
+	return cmp.Or(a.Amount.Amount.Cmp(b.Amount.Amount), cmp.Compare(a.Amount.Currency, b.Amount.Currency),
+		cmp.Compare(a.Description, b.Description), cmp.Compare(a.BankRef, b.BankRef),
+		cmp.Compare(a.PayerName, b.PayerName), cmp.Compare(a.PayerAccount, b.PayerAccount))
 }
 
 // indexAllocations gives each payment its allocations; one naming a
@@ -270,11 +259,8 @@ func (r *run) indexExcess() {
 // that they are in its currency and, with its excess, within its amount.
 func (r *run) checkAllocations() error {
 	for _, s := range r.pays {
-		sort.Slice(s.allocs, func(i, j int) bool {
-			if s.allocs[i].NoticeSystem != s.allocs[j].NoticeSystem {
-				return s.allocs[i].NoticeSystem < s.allocs[j].NoticeSystem
-			}
-			return s.allocs[i].NoticeID < s.allocs[j].NoticeID
+		slices.SortFunc(s.allocs, func(a, b *reconcile.Allocation) int {
+			return cmp.Or(cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 		})
 		sum := s.excess
 		for _, a := range s.allocs {
@@ -298,11 +284,8 @@ func (r *run) indexStatementLines() {
 	for i := range r.in.StatementLines {
 		lines = append(lines, &r.in.StatementLines[i])
 	}
-	sort.Slice(lines, func(i, j int) bool {
-		if lines[i].StatementID != lines[j].StatementID {
-			return lines[i].StatementID < lines[j].StatementID
-		}
-		return lines[i].Seq < lines[j].Seq
+	slices.SortFunc(lines, func(a, b *statements.Line) int {
+		return cmp.Or(cmp.Compare(a.StatementID, b.StatementID), cmp.Compare(a.Seq, b.Seq))
 	})
 	r.lines = lines[:0]
 	for i, l := range lines {
@@ -321,18 +304,9 @@ func (r *run) indexSettlements() {
 	for i := range r.in.SettlementLines {
 		r.setts = append(r.setts, &r.in.SettlementLines[i])
 	}
-	sort.Slice(r.setts, func(i, j int) bool {
-		a, b := r.setts[i], r.setts[j]
-		if a.Wallet != b.Wallet {
-			return a.Wallet < b.Wallet
-		}
-		if a.SettledDate != b.SettledDate {
-			return before(a.SettledDate, b.SettledDate)
-		}
-		if a.TxnID != b.TxnID {
-			return a.TxnID < b.TxnID
-		}
-		return a.Seq < b.Seq
+	slices.SortFunc(r.setts, func(a, b *settlement.Line) int {
+		return cmp.Or(cmp.Compare(a.Wallet, b.Wallet), compareDates(a.SettledDate, b.SettledDate),
+			cmp.Compare(a.TxnID, b.TxnID), cmp.Compare(a.Seq, b.Seq))
 	})
 	setts := r.setts[:0]
 	for i, l := range r.setts {
