@@ -266,15 +266,10 @@ func (d *decider) init(notices []payment.Notice) {
 	for i := range d.byKey {
 		d.byKey[i] = int32(i)
 	}
-	sort.Slice(d.byKey, func(a, b int) bool {
-		x, y := &notices[d.byKey[a]], &notices[d.byKey[b]]
-		if x.System != y.System {
-			return x.System < y.System
-		}
-		if x.ID != y.ID {
-			return x.ID < y.ID
-		}
-		return d.byKey[a] < d.byKey[b] // the same notice twice: keep input position stable
+	slices.SortFunc(d.byKey, func(a, b int32) int {
+		x, y := &notices[a], &notices[b]
+		// The same notice twice: keep input position stable.
+		return cmp.Or(cmp.Compare(x.System, y.System), cmp.Compare(x.ID, y.ID), cmp.Compare(a, b))
 	})
 	d.rank = make([]int32, len(notices))
 	for r, i := range d.byKey {
@@ -466,27 +461,17 @@ func single(d *decider, ts []resolved) string {
 	return ""
 }
 
+// CompareExceptions is the order of a Decision's exceptions: by payment id,
+// kind, then id. A batch run keeps its exceptions in the same order.
+func CompareExceptions(a, b Exception) int {
+	return cmp.Or(cmp.Compare(a.PaymentID, b.PaymentID), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+}
+
 func (d *decider) result() Decision {
-	sort.Slice(d.allocs, func(i, j int) bool {
-		a, b := &d.allocs[i], &d.allocs[j]
-		if a.PaymentID != b.PaymentID {
-			return a.PaymentID < b.PaymentID
-		}
-		if a.NoticeSystem != b.NoticeSystem {
-			return a.NoticeSystem < b.NoticeSystem
-		}
-		return a.NoticeID < b.NoticeID
+	slices.SortFunc(d.allocs, func(a, b Allocation) int {
+		return cmp.Or(cmp.Compare(a.PaymentID, b.PaymentID), cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 	})
-	sort.Slice(d.excs, func(i, j int) bool {
-		a, b := &d.excs[i], &d.excs[j]
-		if a.PaymentID != b.PaymentID {
-			return a.PaymentID < b.PaymentID
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		return a.ID < b.ID
-	})
+	slices.SortFunc(d.excs, CompareExceptions)
 	states := make([]NoticeState, len(d.ns))
 	for r, i := range d.byKey {
 		s := &d.ns[i]

@@ -52,15 +52,8 @@ func (d *decider) suggest(p *payment.Payment) []string {
 		cands = d.scan(p, d.sugg.byName[name], name, want, seen, cands)
 	}
 	cands = d.scan(p, d.sugg.byAmount[amount], name, want, seen, cands)
-	sort.Slice(cands, func(a, b int) bool {
-		x, y := cands[a], cands[b]
-		if x.score != y.score {
-			return x.score > y.score
-		}
-		if x.age != y.age {
-			return x.age < y.age
-		}
-		return d.less(x.idx, y.idx)
+	slices.SortFunc(cands, func(x, y suggestion) int {
+		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(x.age, y.age), cmp.Compare(d.rank[x.idx], d.rank[y.idx]))
 	})
 	out := make([]string, 0, d.e.limit)
 	for _, c := range cands {
