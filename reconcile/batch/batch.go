@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -202,16 +203,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	sort.SliceStable(res.Exceptions, func(i, j int) bool {
-		a, b := &res.Exceptions[i], &res.Exceptions[j]
-		if a.PaymentID != b.PaymentID {
-			return a.PaymentID < b.PaymentID
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		return a.ID < b.ID
-	})
+	slices.SortStableFunc(res.Exceptions, reconcile.CompareExceptions)
 	if err := res.total(payments); err != nil {
 		return nil, err
 	}
