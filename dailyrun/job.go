@@ -1,6 +1,7 @@
 package dailyrun
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -468,11 +470,8 @@ func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []
 	for _, n := range ns {
 		byKey[store.NoticeKey{System: n.System, ID: n.ID}] = n
 	}
-	sort.Slice(keys, func(a, b int) bool {
-		if keys[a].System != keys[b].System {
-			return keys[a].System < keys[b].System
-		}
-		return keys[a].ID < keys[b].ID
+	slices.SortFunc(keys, func(a, b store.NoticeKey) int {
+		return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID))
 	})
 	var out []reconcile.NoticeState
 	for i, k := range keys {
