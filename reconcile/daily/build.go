@@ -454,11 +454,23 @@ func (rp *reporting) settlementLinks() {
 	}
 }
 
-// openExceptions adds the open exceptions: the matching ones given, then
-// this run's (a stored exception keeps its first version); none whose id
-// was given resolved (r.excs has those marked resolved already, see
-// resolve).
+// openExceptions adds the open exceptions to ALL and to the agencies they
+// concern.
 func (rp *reporting) openExceptions() {
+	for _, e := range rp.open() {
+		el := rp.exceptionLine(e)
+		rp.all.exceptions = append(rp.all.exceptions, el)
+		for _, ag := range rp.exceptionAgencies(e) {
+			rp.scope(ag).exceptions = append(rp.scope(ag).exceptions, el)
+		}
+	}
+}
+
+// open returns the open exceptions, each id once: the matching ones given,
+// then this run's (a stored exception keeps its first version); none whose
+// id was given resolved (r.excs has those marked resolved already, see
+// resolve).
+func (rp *reporting) open() []reconcile.Exception {
 	given := make([]reconcile.Exception, 0, len(rp.in.Exceptions))
 	for _, e := range rp.in.Exceptions {
 		if e.Status == reconcile.ExceptionOpen && rp.resolved[e.ID] == nil {
@@ -483,13 +495,7 @@ func (rp *reporting) openExceptions() {
 			excs = append(excs, e)
 		}
 	}
-	for _, e := range excs {
-		el := rp.exceptionLine(e)
-		rp.all.exceptions = append(rp.all.exceptions, el)
-		for _, ag := range rp.exceptionAgencies(e) {
-			rp.scope(ag).exceptions = append(rp.scope(ag).exceptions, el)
-		}
-	}
+	return excs
 }
 
 // resolvedExceptions adds the exceptions given resolved, aged until their
