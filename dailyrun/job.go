@@ -415,8 +415,7 @@ func (l *loader) lines(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("statement lines: %w", err)
 	}
-	for _, line := range lines {
-		sl := statements.Line(line)
+	for _, sl := range lines {
 		switch {
 		case sl.Source == statements.SourceCamt053:
 			l.in.StatementLines = append(l.in.StatementLines, sl)
