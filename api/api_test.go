@@ -184,7 +184,7 @@ func (b bundle) auditActions(entity string) []string {
 	err := b.st.InTx(context.Background(), func(tx store.Tx) error {
 		es, err := tx.AuditTrail(context.Background(), entity)
 		for _, e := range es {
-			out = append(out, e.Actor+" "+e.Action)
+			out = append(out, string(e.Actor)+" "+string(e.Action))
 		}
 		return err
 	})

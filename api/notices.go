@@ -229,7 +229,7 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request) error {
 			if err := tx.CreateNotice(ctx, nn); err != nil {
 				return err
 			}
-			if err := s.audit(ctx, tx, r, "notice.create", entity(nn), map[string]any{
+			if err := s.audit(ctx, tx, r, store.AuditNoticeCreate, entity(nn), map[string]any{
 				"payment_code": nn.Code, "amount": nn.Total, "version": nn.Version,
 			}); err != nil {
 				return err
@@ -257,7 +257,7 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func entity(n payment.Notice) string { return "notice:" + n.System + "/" + n.ID }
+func entity(n payment.Notice) string { return store.NoticeEntity(n.System, n.ID) }
 
 // getNotice: GET /v1/notices/{id}.
 func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) error {
@@ -359,7 +359,7 @@ func (s *Server) amendNotice(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.UpdateNotice(ctx, n); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, r, "notice.amend", entity(n), map[string]any{
+		if err := s.audit(ctx, tx, r, store.AuditNoticeAmend, entity(n), map[string]any{
 			"payment_code": n.Code, "version": n.Version, "previous_version": old.Version,
 			"amount": n.Total, "previous_amount": old.Total, "status": n.Status,
 		}); err != nil {
@@ -422,7 +422,7 @@ func (s *Server) cancelNotice(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.UpdateNotice(ctx, n); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, r, "notice.cancel", entity(n), map[string]any{
+		if err := s.audit(ctx, tx, r, store.AuditNoticeCancel, entity(n), map[string]any{
 			"payment_code": n.Code, "previous_status": old.Status, "reason": q.Reason,
 		}); err != nil {
 			return err

@@ -116,7 +116,7 @@ func (s *Server) resolveException(w http.ResponseWriter, r *http.Request) error 
 		if err := tx.ResolveException(ctx, id, q.Resolution, q.By, s.now()); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, r, "exception.resolve", "exception:"+id, map[string]any{
+		if err := s.audit(ctx, tx, r, store.AuditExceptionResolve, store.ExceptionEntity(id), map[string]any{
 			"kind": old.Kind, "resolution": q.Resolution, "by": q.By,
 		}); err != nil {
 			return err

@@ -218,11 +218,11 @@ func system(r *http.Request) (string, error) {
 }
 
 // actor is the audit actor: the system header when present, else "api".
-func actor(r *http.Request) string {
+func actor(r *http.Request) store.AuditActor {
 	if v, err := system(r); err == nil {
-		return v
+		return store.AuditActor(v)
 	}
-	return "api"
+	return store.ActorAPI
 }
 
 // maxIDLen bounds notice and exception ids.
@@ -239,7 +239,7 @@ func pathID(r *http.Request, name string) (string, error) {
 	return v, nil
 }
 
-func (s *Server) audit(ctx context.Context, tx store.Tx, r *http.Request, action, entity string, detail any) error {
+func (s *Server) audit(ctx context.Context, tx store.Tx, r *http.Request, action store.AuditAction, entity string, detail any) error {
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)

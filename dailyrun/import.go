@@ -118,15 +118,6 @@ func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
 	return out, nil
 }
 
-// Actor is the audit log's actor of this package's writes.
-const Actor = "dailyrun"
-
-// Audit actions.
-const (
-	ActionStatementImported = "statement.imported"
-	ActionReportVersion     = "report.version"
-)
-
 // ImportStatement parses a camt.053 document or a settlement CSV and
 // stores its lines under the statement key / file id, with an audit entry,
 // in one transaction. Importing the same statement again stores nothing
@@ -162,8 +153,8 @@ func ImportStatement(ctx context.Context, st store.Store, body []byte, policy pa
 			if err != nil {
 				return err
 			}
-			if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: Actor, Action: ActionStatementImported,
-				Entity: "statement:" + s.id, Detail: detail}); err != nil {
+			if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.ActorDailyRun, Action: store.AuditStatementImported,
+				Entity: store.StatementEntity(s.id), Detail: detail}); err != nil {
 				return fmt.Errorf("import statement %s: audit: %w", s.id, err)
 			}
 		}

@@ -260,8 +260,8 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 	if err != nil {
 		return err
 	}
-	if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: Actor, Action: ActionReportVersion,
-		Entity: "report:" + rep.ID, Detail: detail}); err != nil {
+	if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.ActorDailyRun, Action: store.AuditReportVersion,
+		Entity: store.ReportEntity(rep.ID), Detail: detail}); err != nil {
 		return fmt.Errorf("report %s audit: %w", rep.ID, err)
 	}
 	return nil

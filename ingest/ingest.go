@@ -337,8 +337,8 @@ func (pr *Processor) audit(ctx context.Context, tx store.Tx, p payment.Payment, 
 	detail, _ := json.Marshal(map[string]any{
 		"payment_id": p.ID, "amount": p.Amount, "allocations": out.Allocations, "exceptions": exceptionIDs(out.Exceptions),
 	})
-	return tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: "engine", Action: "payment.decide",
-		Entity: "payment:" + p.ID, Detail: detail})
+	return tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: store.ActorEngine, Action: store.AuditPaymentDecide,
+		Entity: store.PaymentEntity(p.ID), Detail: detail})
 }
 
 func exceptionIDs(es []reconcile.Exception) []string {
@@ -365,8 +365,8 @@ func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[sto
 			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"from": was, "to": st.Status, "paid": st.Paid})
-		if err := tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: "engine", Action: "notice.status",
-			Entity: "notice:" + n.System + "/" + n.ID, Detail: detail}); err != nil {
+		if err := tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: store.ActorEngine, Action: store.AuditNoticeStatus,
+			Entity: store.NoticeEntity(n.System, n.ID), Detail: detail}); err != nil {
 			return err
 		}
 		if !st.Status.Settled() || was.Settled() {

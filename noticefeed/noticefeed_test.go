@@ -75,7 +75,7 @@ func stored(t testing.TB, st store.Store, system, id string) (payment.Notice, []
 func actions(trail []store.AuditEntry) []string {
 	var out []string
 	for _, a := range trail {
-		out = append(out, a.Action)
+		out = append(out, string(a.Action))
 	}
 	return out
 }

@@ -244,13 +244,61 @@ type Statements interface {
 
 // AuditEntry is one line of the append-only audit log.
 type AuditEntry struct {
-	Seq    int64     `db:"seq" json:"seq"`
-	At     time.Time `db:"at" json:"at"`
-	Actor  string    `db:"actor" json:"actor"`
-	Action string    `db:"action" json:"action"`
-	Entity string    `db:"entity" json:"entity"`
-	Detail []byte    `db:"detail" json:"detail"` // JSON
+	Seq    int64       `db:"seq" json:"seq"`
+	At     time.Time   `db:"at" json:"at"`
+	Actor  AuditActor  `db:"actor" json:"actor"`
+	Action AuditAction `db:"action" json:"action"`
+	// Entity is the key of what changed: NoticeEntity, PaymentEntity, …
+	Entity string `db:"entity" json:"entity"`
+	Detail []byte `db:"detail" json:"detail"` // JSON
 }
+
+// AuditActor is who made an audited change: one of feerecon's own workers,
+// or an API caller (the procedure system it named, else ActorAPI).
+type AuditActor string
+
+// Audit actors of feerecon's own.
+const (
+	// ActorEngine: the matching engine's decisions (package ingest).
+	ActorEngine AuditActor = "engine"
+	// ActorDailyRun: statement imports and report versions.
+	ActorDailyRun AuditActor = "dailyrun"
+	// ActorAPI: an API call that named no system.
+	ActorAPI AuditActor = "api"
+)
+
+// AuditAction names what an audit entry records.
+type AuditAction string
+
+// Audit actions.
+const (
+	AuditNoticeCreate      AuditAction = "notice.create"
+	AuditNoticeAmend       AuditAction = "notice.amend"
+	AuditNoticeCancel      AuditAction = "notice.cancel"
+	AuditNoticeStatus      AuditAction = "notice.status"
+	AuditPaymentDecide     AuditAction = "payment.decide"
+	AuditExceptionResolve  AuditAction = "exception.resolve"
+	AuditStatementImported AuditAction = "statement.imported"
+	AuditReportVersion     AuditAction = "report.version"
+)
+
+// The audit log's entity keys, each built here only, so that an entity's
+// trail (AuditTrail) holds every entry about it whoever wrote it.
+
+// NoticeEntity is notice (system, id)'s key: "notice:<system>/<id>".
+func NoticeEntity(system, id string) string { return "notice:" + system + "/" + id }
+
+// PaymentEntity is payment id's key: "payment:<id>".
+func PaymentEntity(id string) string { return "payment:" + id }
+
+// ExceptionEntity is exception id's key: "exception:<id>".
+func ExceptionEntity(id string) string { return "exception:" + id }
+
+// StatementEntity is imported statement id's key: "statement:<id>".
+func StatementEntity(id string) string { return "statement:" + id }
+
+// ReportEntity is report version id's key: "report:<id>".
+func ReportEntity(id string) string { return "report:" + id }
 
 // Audit is the append-only audit log. There is no update and no delete.
 type Audit interface {

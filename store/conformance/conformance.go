@@ -311,10 +311,10 @@ func testPaymentIdempotent(t *testing.T, s store.Store) {
 		if err := tx.InsertPayment(ctx, again); !errors.Is(err, store.ErrAlreadyExists) {
 			t.Errorf("redelivery in a transaction: %v", err)
 		}
-		return tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "redelivery", Entity: "payment:" + p.ID})
+		return tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "redelivery", Entity: store.PaymentEntity(p.ID)})
 	})
 	inTx(t, s, func(tx store.Tx) error {
-		if trail, _ := tx.AuditTrail(ctx, "payment:"+p.ID); len(trail) != 1 {
+		if trail, _ := tx.AuditTrail(ctx, store.PaymentEntity(p.ID)); len(trail) != 1 {
 			t.Errorf("work after ErrAlreadyExists lost: %+v", trail)
 		}
 		return nil
