@@ -35,7 +35,7 @@ func StatementHandler(st store.Store, policy payment.AmountPolicy, clock func() 
 			return err
 		}
 		log.InfoContext(ctx, "statement imported", slog.String("ref", m.Ref()), slog.String("statement", imp.ID),
-			slog.String("source", imp.Source), slog.Int("lines", imp.Lines), slog.Bool("duplicate", imp.Duplicate))
+			slog.String("source", string(imp.Source)), slog.Int("lines", imp.Lines), slog.Bool("duplicate", imp.Duplicate))
 		return nil
 	}
 }

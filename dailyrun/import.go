@@ -49,7 +49,7 @@ type Imported struct {
 	IDs    []string
 	Format Format
 	// Source is the lines' source: "camt053" or "settlement:<wallet>".
-	Source string
+	Source statements.Source
 	// Lines is the number of lines in the file.
 	Lines int
 	// Duplicate is true when every statement of the file was imported
@@ -79,8 +79,9 @@ type parsed struct {
 }
 
 type parsedStatement struct {
-	id, source string
-	lines      []statements.Line
+	id     string
+	source statements.Source
+	lines  []statements.Line
 }
 
 // parseStatement parses body (typed errors wrapping ErrParse).
@@ -104,7 +105,7 @@ func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
 		if err != nil {
 			return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
 		}
-		out.stmts = append(out.stmts, parsedStatement{id: file.ID, source: settlement.Source(file.Wallet), lines: file.StatementLines()})
+		out.stmts = append(out.stmts, parsedStatement{id: file.ID, source: statements.SettlementSource(file.Wallet), lines: file.StatementLines()})
 	default:
 		return parsed{}, fmt.Errorf("%w: %w: %q", ErrParse, ErrUnknownFormat, f)
 	}
@@ -146,9 +147,9 @@ func ImportStatement(ctx context.Context, st store.Store, body []byte, policy pa
 				return fmt.Errorf("import statement %s: %w", s.id, err)
 			}
 			detail, err := json.Marshal(struct {
-				Source string `json:"source"`
-				Lines  int    `json:"lines"`
-				Format Format `json:"format"`
+				Source statements.Source `json:"source"`
+				Lines  int               `json:"lines"`
+				Format Format            `json:"format"`
 			}{s.source, len(s.lines), p.format})
 			if err != nil {
 				return err

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -416,10 +415,11 @@ func (l *loader) lines(ctx context.Context) error {
 		return fmt.Errorf("statement lines: %w", err)
 	}
 	for _, sl := range lines {
+		_, wallet := sl.Source.Wallet()
 		switch {
 		case sl.Source == statements.SourceCamt053:
 			l.in.StatementLines = append(l.in.StatementLines, sl)
-		case strings.HasPrefix(sl.Source, statements.SourceSettlementPrefix):
+		case wallet:
 			s, err := settlement.FromStatementLine(sl)
 			if err != nil {
 				return fmt.Errorf("statement lines: %w", err)

@@ -1,15 +1,34 @@
 package statements
 
-import "github.com/feerecon/feerecon/payment"
+import (
+	"strings"
 
-// Source names where a statement line came from.
-const (
-	// SourceCamt053 is an ISO 20022 camt.053 bank-to-customer statement.
-	SourceCamt053 = "camt053"
-	// SourceSettlementPrefix starts the source of an e-wallet settlement
-	// line: "settlement:vnpay", "settlement:momo", "settlement:zalopay".
-	SourceSettlementPrefix = "settlement:"
+	"github.com/feerecon/feerecon/payment"
 )
+
+// Source names where a statement line came from: SourceCamt053, or an
+// e-wallet's settlement file (SettlementSource: "settlement:vnpay",
+// "settlement:momo", "settlement:zalopay").
+type Source string
+
+// SourceCamt053 is an ISO 20022 camt.053 bank-to-customer statement.
+const SourceCamt053 Source = "camt053"
+
+// settlementPrefix starts the source of an e-wallet settlement line.
+const settlementPrefix = "settlement:"
+
+// SettlementSource is the source of wallet w's settlement lines.
+func SettlementSource(w payment.Gateway) Source { return Source(settlementPrefix + string(w)) }
+
+// Wallet is the wallet of a settlement source; ok is false for any other
+// source (it does not check that the wallet is one feerecon knows).
+func (s Source) Wallet() (w payment.Gateway, ok bool) {
+	name, ok := strings.CutPrefix(string(s), settlementPrefix)
+	if !ok || name == "" {
+		return "", false
+	}
+	return payment.Gateway(name), true
+}
 
 // Line is one booked entry of a statement, as parsed and as stored.
 type Line struct {
@@ -18,7 +37,7 @@ type Line struct {
 	StatementID string `json:"statement_id"`
 	// Seq is the 1-based position of the entry in its statement.
 	Seq     int    `json:"seq"`
-	Source  string `json:"source"`
+	Source  Source `json:"source"`
 	Account string `json:"account"`
 	// Ref is the bank's reference (camt.053 AcctSvcrRef) or the wallet's
 	// transaction id.

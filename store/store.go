@@ -236,7 +236,7 @@ type Reports interface {
 type Statements interface {
 	// InsertStatement stores a statement's lines; ErrAlreadyExists if the
 	// statement id was imported before.
-	InsertStatement(ctx context.Context, id, source string, lines []statements.Line) error
+	InsertStatement(ctx context.Context, id string, source statements.Source, lines []statements.Line) error
 	// StatementLines lists lines booked in [from, to], ordered by
 	// (booking date, statement id, seq).
 	StatementLines(ctx context.Context, from, to payment.Date) ([]statements.Line, error)

@@ -339,7 +339,7 @@ func TestInputValidation(t *testing.T) {
 		{"cutoff", func(in *daily.Input) { in.Cutoff = 25 * time.Hour }},
 		{"window", func(in *daily.Input) { in.CreditWindowDays = daily.MaxCreditWindowDays + 1 }},
 		{"settlement as statement", func(in *daily.Input) {
-			in.StatementLines = []statements.Line{{Source: settlement.Source(payment.GatewayMoMo)}}
+			in.StatementLines = []statements.Line{{Source: statements.SettlementSource(payment.GatewayMoMo)}}
 		}},
 	}
 	for _, tc := range tests {

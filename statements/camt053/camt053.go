@@ -126,7 +126,9 @@ type Statement struct {
 }
 
 // Key is the statement's idempotency key: "camt053:<account>:<Stmt/Id>".
-func (s Statement) Key() string { return statements.SourceCamt053 + ":" + s.Account + ":" + s.ID }
+func (s Statement) Key() string {
+	return string(statements.SourceCamt053) + ":" + s.Account + ":" + s.ID
+}
 
 // Opening returns the opening booked balance (OPBD, else PRCD).
 func (s Statement) Opening() (Balance, bool) {

@@ -71,15 +71,12 @@ func (l Line) Short() (payment.Money, bool) {
 	return d, !d.Amount.IsZero()
 }
 
-// Source is the statements.Line source of a wallet's settlement.
-func Source(w payment.Gateway) string { return statements.SourceSettlementPrefix + string(w) }
-
 // StatementLine is the persisted shape of the line, under the file's id.
 func (l Line) StatementLine(fileID string) statements.Line {
 	return statements.Line{
 		StatementID: fileID,
 		Seq:         l.Seq,
-		Source:      Source(l.Wallet),
+		Source:      statements.SettlementSource(l.Wallet),
 		Ref:         l.TxnID,
 		Credit:      true,
 		Amount:      l.Gross,
@@ -92,8 +89,8 @@ func (l Line) StatementLine(fileID string) statements.Line {
 
 // FromStatementLine reads back what StatementLine wrote.
 func FromStatementLine(s statements.Line) (Line, error) {
-	w, ok := strings.CutPrefix(s.Source, statements.SourceSettlementPrefix)
-	if !ok || !isWallet(payment.Gateway(w)) {
+	w, ok := s.Source.Wallet()
+	if !ok || !isWallet(w) {
 		return Line{}, fmt.Errorf("settlement line %s/%d source %q: %w", s.StatementID, s.Seq, s.Source, ErrWallet)
 	}
 	netText, ok := strings.CutPrefix(s.Text, "net=")

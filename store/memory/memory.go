@@ -725,7 +725,7 @@ func (t *tx) ReportVersion(ctx context.Context, date payment.Date, agency string
 
 // ---- statements
 
-func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []statements.Line) error {
+func (t *tx) InsertStatement(ctx context.Context, id string, source statements.Source, lines []statements.Line) error {
 	if _, ok := t.s.stmts[id]; ok {
 		return fmt.Errorf("statement %s: %w", id, store.ErrAlreadyExists)
 	}

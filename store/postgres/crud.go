@@ -669,20 +669,20 @@ func (t *tx) ReportVersion(ctx context.Context, date payment.Date, agency string
 // ---- statements
 
 type lineRow struct {
-	StatementID string          `db:"statement_id"`
-	Seq         int             `db:"seq"`
-	Source      string          `db:"source"`
-	Account     string          `db:"account"`
-	Ref         string          `db:"ref"`
-	EndToEndID  string          `db:"end_to_end_id"`
-	Credit      bool            `db:"credit"`
-	Amount      decimal.Decimal `db:"amount"`
-	Currency    string          `db:"currency"`
-	Fee         decimal.Decimal `db:"fee"`
-	FeeCurrency string          `db:"fee_currency"`
-	BookingDate time.Time       `db:"booking_date"`
-	ValueDate   sql.NullTime    `db:"value_date"`
-	Text        string          `db:"text"`
+	StatementID string            `db:"statement_id"`
+	Seq         int               `db:"seq"`
+	Source      statements.Source `db:"source"`
+	Account     string            `db:"account"`
+	Ref         string            `db:"ref"`
+	EndToEndID  string            `db:"end_to_end_id"`
+	Credit      bool              `db:"credit"`
+	Amount      decimal.Decimal   `db:"amount"`
+	Currency    string            `db:"currency"`
+	Fee         decimal.Decimal   `db:"fee"`
+	FeeCurrency string            `db:"fee_currency"`
+	BookingDate time.Time         `db:"booking_date"`
+	ValueDate   sql.NullTime      `db:"value_date"`
+	Text        string            `db:"text"`
 }
 
 func dateOfSQL(t time.Time) payment.Date {
@@ -696,7 +696,7 @@ func sqlDate(d payment.Date) any {
 	return d.String()
 }
 
-func (t *tx) InsertStatement(ctx context.Context, id, source string, lines []statements.Line) error {
+func (t *tx) InsertStatement(ctx context.Context, id string, source statements.Source, lines []statements.Line) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO statements (id, source) VALUES ($1,$2) ON CONFLICT DO NOTHING`, id, source)
 	if err := inserted(res, err); err != nil {
 		return fmt.Errorf("statement %s: %w", id, err)
