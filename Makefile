@@ -9,7 +9,7 @@ PKGS  ?= ./...
 demo:
 	$(GO) run ./cmd/feerecon demo
 
-## test: start PostgreSQL and Kafka (3.9 and 4.x), vet, race-test everything with the integration tests on, fuzz briefly, stop the servers.
+## test: start PostgreSQL and Kafka (3.9 and 4.x), lint (vet, golangci-lint), race-test everything with the integration tests on, fuzz briefly, stop the servers.
 test:
 	bash scripts/test.sh
 

@@ -30,7 +30,8 @@ func (p *Problems) Addf(format string, args ...any) {
 // Add records err, if not nil, as a problem; another Problems' Err adds
 // each of its problems, so that every one is reported on its own line.
 func (p *Problems) Add(err error) {
-	if j, ok := err.(*joined); ok {
+	// Only a Problems' own result is flattened, not one it wraps.
+	if j, ok := err.(*joined); ok { //nolint:errorlint // the direct type, on purpose
 		p.errs = append(p.errs, j.errs...)
 		return
 	}

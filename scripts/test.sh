@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: real PostgreSQL and Kafka up, vet, race tests with the
+# make test: real PostgreSQL and Kafka up, lint (vet, golangci-lint), race tests with the
 # integration tests on, brief fuzzing, the Kafka round trip again on a 4.x
 # broker, and the servers down again whatever happens (trap).
 set -euo pipefail
@@ -29,8 +29,8 @@ eval "$exports"
 echo "FEERECON_TEST_PG=$FEERECON_TEST_PG"
 echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
 
-step "go vet"
-go vet ./...
+step "lint: go vet, golangci-lint (.golangci.yaml), the labelled-set generator"
+bash scripts/lint.sh
 
 step "proof the real servers are used: migrations, conformance suite on PostgreSQL, Kafka round trip"
 proof=${MAIN_DIR}/proof.log
@@ -55,6 +55,6 @@ fi
 eval "$exports"
 echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
 # Every package that talks to Kafka, whole, against the 4.x broker (PostgreSQL stays as it was).
-go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./outbox/... ./cmd/... 2>&1
+go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./outbox/... ./dailyrun/... ./cmd/... 2>go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./outbox/... ./cmd/... 2>&11
 
 step "all tests passed"

@@ -88,7 +88,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv()}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	if _, err := cfg.settle(quiet); err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01",
 		Secrets: gatewaySecrets{MoMoSecret: "a-momo-secret-key-of-some-length"}} // no access key
 	cfg.DayRules.CreditWindowDays = -1
-	err := serve(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	err := serve(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("serve = %v, want a configuration error", err)
 	}

@@ -101,7 +101,7 @@ func FromStatementLine(s statements.Line) (Line, error) {
 	if err != nil {
 		return Line{}, fmt.Errorf("settlement line %s/%d net: %w", s.StatementID, s.Seq, err)
 	}
-	return Line{Seq: s.Seq, Wallet: payment.Gateway(w), TxnID: s.Ref, Gross: s.Amount, Fee: s.Fee, Net: net, SettledDate: s.BookingDate}, nil
+	return Line{Seq: s.Seq, Wallet: w, TxnID: s.Ref, Gross: s.Amount, Fee: s.Fee, Net: net, SettledDate: s.BookingDate}, nil
 }
 
 // File is a parsed settlement file.

@@ -91,7 +91,7 @@ func checkSchema(ctx context.Context, db *sqlx.DB) error {
 	}
 	const fix = "run feerecon migrate --db URL"
 	var (
-		have  int64
+		have  uint
 		dirty bool
 	)
 	err = db.QueryRowContext(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&have, &dirty)
@@ -103,9 +103,9 @@ func checkSchema(ctx context.Context, db *sqlx.DB) error {
 		return fmt.Errorf("read schema version: %w", err)
 	case dirty:
 		return fmt.Errorf("%w: schema version %d is dirty (a migration failed half-way): fix it by hand, then force the version", ErrSchema, have)
-	case have < int64(want):
+	case have < want:
 		return fmt.Errorf("%w: schema at version %d, this binary needs %d: %s", ErrSchema, have, want, fix)
-	case have > int64(want):
+	case have > want:
 		return fmt.Errorf("%w: schema at version %d is newer than this binary's %d: run the newer binary", ErrSchema, have, want)
 	}
 	return nil
