@@ -52,3 +52,35 @@ func CheckSecret(secret string) error {
 	}
 	return nil
 }
+
+// BodySigned is what a decoder of VerifyBodyHMAC-signed messages (vietqr,
+// camt054) holds and checks before it parses: its gateway, signature
+// header, key and amount policy. Such a Decoder embeds it, which gives it
+// Gateway; its Decode calls Verify first.
+type BodySigned struct {
+	gateway payment.Gateway
+	header  string
+	secret  []byte
+	// Amounts is the defaulted amount policy (AmountPolicy).
+	Amounts payment.AmountPolicy
+}
+
+// NewBodySigned validates cfg for gateway g (ValidateConfig with
+// CheckSecret) and returns the checks of g's messages signed in header.
+func NewBodySigned(g payment.Gateway, header string, cfg SecretConfig) (BodySigned, error) {
+	if err := ValidateConfig(g, cfg.Amounts, CheckSecret(cfg.Secret)); err != nil {
+		return BodySigned{}, err
+	}
+	return BodySigned{gateway: g, header: header, secret: []byte(cfg.Secret), Amounts: AmountPolicy(cfg.Amounts)}, nil
+}
+
+// Gateway is the gateway the decoder serves.
+func (b BodySigned) Gateway() payment.Gateway { return b.gateway }
+
+// Verify checks raw's size (CheckSize) and body signature (VerifyBodyHMAC).
+func (b BodySigned) Verify(raw Raw) error {
+	if err := CheckSize(b.gateway, raw); err != nil {
+		return err
+	}
+	return VerifyBodyHMAC(b.gateway, raw, b.header, b.secret)
+}

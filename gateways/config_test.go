@@ -1,6 +1,7 @@
 package gateways_test
 
 import (
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
@@ -56,5 +57,32 @@ func TestCheckSize(t *testing.T) {
 	err := gateways.CheckSize(payment.GatewayMoMo, gateways.Raw{Body: make([]byte, gateways.MaxMessageBytes+1)})
 	if !errors.Is(err, gateways.ErrTooLarge) || !gateways.Poison(err) {
 		t.Errorf("one byte more: %v, want ErrTooLarge", err)
+	}
+}
+
+func TestBodySigned(t *testing.T) {
+	t.Parallel()
+	if _, err := gateways.NewBodySigned(payment.GatewayVietQR, "X-Sig", gateways.SecretConfig{Secret: "short"}); !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("a short secret: %v, want config.ErrInvalid", err)
+	}
+	key := strings.Repeat("k", gateways.MinSecretBytes)
+	b, err := gateways.NewBodySigned(payment.GatewayVietQR, "X-Sig", gateways.SecretConfig{Secret: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Gateway() != payment.GatewayVietQR || b.Amounts != payment.DefaultAmountPolicy() {
+		t.Errorf("gateway %q, amounts %+v", b.Gateway(), b.Amounts)
+	}
+	body := []byte(`{"id":1}`)
+	good := gateways.Raw{Body: body, Headers: map[string]string{"X-Sig": gateways.SignHMAC(sha256.New, []byte(key), body)}}
+	if err := b.Verify(good); err != nil {
+		t.Errorf("a signed body: %v", err)
+	}
+	bad := gateways.Raw{Body: []byte(`{"id":2}`), Headers: good.Headers}
+	if err := b.Verify(bad); !errors.Is(err, gateways.ErrSignature) {
+		t.Errorf("a changed body: %v, want ErrSignature", err)
+	}
+	if err := b.Verify(gateways.Raw{Body: make([]byte, gateways.MaxMessageBytes+1)}); !errors.Is(err, gateways.ErrTooLarge) {
+		t.Errorf("an oversized body: %v, want ErrTooLarge (before the signature)", err)
 	}
 }

@@ -37,35 +37,28 @@ type Config gateways.SecretConfig
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	return gateways.ValidateConfig(gw, c.Amounts, gateways.CheckSecret(c.Secret))
+	_, err := gateways.NewBodySigned(gw, HeaderSignature, gateways.SecretConfig(c))
+	return err
 }
 
-// Decoder decodes camt.054 notifications.
-type Decoder struct {
-	secret  []byte
-	amounts payment.AmountPolicy
-}
+// Decoder decodes camt.054 notifications; its Gateway is payment.GatewayCamt054.
+type Decoder struct{ gateways.BodySigned }
 
 var _ gateways.Decoder = (*Decoder)(nil)
 
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
-	if err := cfg.Validate(); err != nil {
+	b, err := gateways.NewBodySigned(gw, HeaderSignature, gateways.SecretConfig(cfg))
+	if err != nil {
 		return nil, err
 	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
+	return &Decoder{b}, nil
 }
-
-// Gateway returns payment.GatewayCamt054.
-func (d *Decoder) Gateway() payment.Gateway { return gw }
 
 // Decode verifies the signature header, parses the notification and
 // returns one payment per booked credit entry.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if err := gateways.CheckSize(gw, raw); err != nil {
-		return nil, err
-	}
-	if err := gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret); err != nil {
+	if err := d.Verify(raw); err != nil {
 		return nil, err
 	}
 	doc, err := ParseNotification(raw.Body)
@@ -162,7 +155,7 @@ func (d *Decoder) Payments(doc *Document) ([]payment.Payment, error) {
 }
 
 func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, error) {
-	m, err := d.amounts.ParsePositive(e.Amt.Value, e.Amt.Ccy)
+	m, err := d.Amounts.ParsePositive(e.Amt.Value, e.Amt.Ccy)
 	if err != nil {
 		return payment.Payment{}, gateways.InvalidAmount(gw, "Amt", err)
 	}

@@ -33,27 +33,23 @@ type Config gateways.SecretConfig
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	return gateways.ValidateConfig(gw, c.Amounts, gateways.CheckSecret(c.Secret))
+	_, err := gateways.NewBodySigned(gw, HeaderSignature, gateways.SecretConfig(c))
+	return err
 }
 
-// Decoder decodes bank credit notifications.
-type Decoder struct {
-	secret  []byte
-	amounts payment.AmountPolicy
-}
+// Decoder decodes bank credit notifications; its Gateway is payment.GatewayVietQR.
+type Decoder struct{ gateways.BodySigned }
 
 var _ gateways.Decoder = (*Decoder)(nil)
 
 // New returns a Decoder for cfg.
 func New(cfg Config) (*Decoder, error) {
-	if err := cfg.Validate(); err != nil {
+	b, err := gateways.NewBodySigned(gw, HeaderSignature, gateways.SecretConfig(cfg))
+	if err != nil {
 		return nil, err
 	}
-	return &Decoder{secret: []byte(cfg.Secret), amounts: gateways.AmountPolicy(cfg.Amounts)}, nil
+	return &Decoder{b}, nil
 }
-
-// Gateway returns payment.GatewayVietQR.
-func (d *Decoder) Gateway() payment.Gateway { return gw }
 
 type notification struct {
 	ID              *json.Number `json:"id"`
@@ -68,10 +64,7 @@ type notification struct {
 
 // Decode verifies and normalises one notification.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if err := gateways.CheckSize(gw, raw); err != nil {
-		return nil, err
-	}
-	if err := gateways.VerifyBodyHMAC(gw, raw, HeaderSignature, d.secret); err != nil {
+	if err := d.Verify(raw); err != nil {
 		return nil, err
 	}
 	var n notification
@@ -112,7 +105,7 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	if !gateways.DecimalID(txn) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "id %q is not a decimal id", txn)
 	}
-	m, err := d.amounts.ParsePositive(n.TransferAmount.String(), string(payment.VND))
+	m, err := d.Amounts.ParsePositive(n.TransferAmount.String(), string(payment.VND))
 	if err != nil {
 		return payment.Payment{}, gateways.InvalidAmount(gw, "transferAmount", err)
 	}
