@@ -55,6 +55,6 @@ fi
 eval "$exports"
 echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
 # Every package that talks to Kafka, whole, against the 4.x broker (PostgreSQL stays as it was).
-go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./outbox/... ./dailyrun/... ./cmd/... 2>go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./outbox/... ./cmd/... 2>&11
+go test -race -count=1 -p 1 ./kafkabus/... ./ingress/... ./ingest/... ./noticefeed/... ./outbox/... ./dailyrun/... ./cmd/... 2>&1
 
 step "all tests passed"
