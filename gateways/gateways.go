@@ -39,6 +39,18 @@ type Raw struct {
 // such as a failed VNPay transaction).
 type Decoder interface {
 	Gateway() payment.Gateway
+	// Verify checks only whether raw is authentic: its size, then its
+	// signature under the configured key, the checks Decode runs before it
+	// trusts the message, with the same code. It returns nil or an error
+	// wrapping ErrTooLarge or ErrSignature; a message whose signature
+	// cannot even be read (an envelope that does not parse) does not
+	// verify: ErrSignature (see Unverified). Ingress calls it to refuse a
+	// callback before it stores anything. For a raw Verify accepts, Decode
+	// never returns ErrTooLarge, and ErrSignature only when the authentic
+	// message names another account than the configured one (MoMo's
+	// partnerCode, VNPay's vnp_TmnCode, ZaloPay's app_id): signed with our
+	// key, so kept in full like any authentic poison.
+	Verify(raw Raw) error
 	Decode(raw Raw) ([]payment.Payment, error)
 	// Reply is the answer the gateway expects from a callback endpoint:
 	// err is nil when the message was verified and durably stored (in
@@ -77,6 +89,23 @@ func CheckSize(g payment.Gateway, raw Raw) error {
 		return Errorf(g, ErrTooLarge, "%d bytes", len(raw.Body))
 	}
 	return nil
+}
+
+// Unverified is Verify's answer for err, an error of the checks a decoder
+// runs before it trusts a message: nil, ErrTooLarge and ErrSignature errors
+// are returned as they are; any other error (the envelope that carries the
+// signature cannot be read) becomes an ErrSignature error of gateway g
+// keeping its text, since a signature that cannot be found does not verify.
+func Unverified(g payment.Gateway, err error) error {
+	if err == nil || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrSignature) {
+		return err
+	}
+	detail := err.Error()
+	var ge *Error
+	if errors.As(err, &ge) {
+		detail = ge.Err.Error()
+	}
+	return Errorf(g, ErrSignature, "cannot be checked: %s", detail)
 }
 
 // Error says which gateway failed on what, and why.

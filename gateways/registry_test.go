@@ -13,6 +13,7 @@ type fake payment.Gateway
 
 func (f fake) Gateway() payment.Gateway                         { return payment.Gateway(f) }
 func (f fake) Decode(gateways.Raw) ([]payment.Payment, error)   { return nil, nil }
+func (f fake) Verify(gateways.Raw) error                        { return nil }
 func (f fake) Reply(error) (status int, ct string, body []byte) { return 200, "", nil }
 
 func TestNewSet(t *testing.T) {

@@ -48,6 +48,6 @@
 // redelivered forever.
 //
 // Reply: HTTP 200 "OK" when stored and for a message without credits; 401
-// for ErrSignature; 400 for malformed or amount errors; 413 for
+// for ErrSignature (ingress refuses it before storing anything); 400 for malformed or amount errors; 413 for
 // ErrTooLarge; 503 for a storage error, so the sender delivers again.
 package camt054

@@ -62,7 +62,8 @@ func TestReadSigned(t *testing.T) {
 // fileDecoder decodes "ok" to one payment and anything else to ErrMalformed.
 type fileDecoder struct{}
 
-func (fileDecoder) Gateway() payment.Gateway { return payment.GatewayMoMo }
+func (fileDecoder) Gateway() payment.Gateway  { return payment.GatewayMoMo }
+func (fileDecoder) Verify(gateways.Raw) error { return nil }
 func (fileDecoder) Reply(error) (int, string, []byte) {
 	return 204, "", nil
 }

@@ -116,6 +116,34 @@ func Check(g payment.Gateway, ps []payment.Payment, err error) error {
 	return nil
 }
 
+// VerifyAgrees checks Verify against decodeErr, Decode's error for the same
+// raw, for tests and fuzz targets: Verify's error is nil or a
+// *gateways.Error wrapping ErrSignature or ErrTooLarge only; a message Decode
+// accepts (or finds authentic but not a payment, or of a bad amount) is one
+// Verify accepts; a size or signature failure of Decode is one Verify
+// refuses, except ErrSignature for an authentic message naming another
+// account (see gateways.Decoder).
+func VerifyAgrees(dec gateways.Decoder, raw gateways.Raw, decodeErr error) error {
+	verr := dec.Verify(raw)
+	if verr != nil {
+		if err := Check(dec.Gateway(), nil, verr); err != nil {
+			return fmt.Errorf("Verify: %w", err)
+		}
+		if !errors.Is(verr, gateways.ErrSignature) && !errors.Is(verr, gateways.ErrTooLarge) {
+			return fmt.Errorf("Verify: %q wraps neither ErrSignature nor ErrTooLarge", verr.Error())
+		}
+	}
+	switch {
+	case verr != nil && (decodeErr == nil || errors.Is(decodeErr, gateways.ErrNotPayment) || errors.Is(decodeErr, gateways.ErrAmount)):
+		return fmt.Errorf("Verify refuses (%w) a message Decode found authentic (%w)", verr, decodeErr)
+	case verr == nil && errors.Is(decodeErr, gateways.ErrTooLarge):
+		return fmt.Errorf("Verify accepts a message Decode found too large")
+	case errors.Is(decodeErr, gateways.ErrSignature) && !errors.Is(verr, gateways.ErrSignature) && verr != nil:
+		return fmt.Errorf("Decode: %w, Verify: %w", decodeErr, verr)
+	}
+	return nil
+}
+
 func sentinels() []error {
 	return []error{gateways.ErrSignature, gateways.ErrMalformed, gateways.ErrAmount,
 		gateways.ErrTooLarge, gateways.ErrNotPayment}
@@ -141,6 +169,9 @@ func RunDecoderTests(t *testing.T, dec gateways.Decoder, c Cases) {
 			if err := Check(g, ps, nil); err != nil {
 				t.Errorf("valid %d: %v", i, err)
 			}
+			if err := dec.Verify(raw); err != nil {
+				t.Errorf("valid %d: Verify: %v", i, err)
+			}
 			again, err := dec.Decode(clone(raw))
 			if err != nil || !reflect.DeepEqual(ps, again) {
 				t.Errorf("valid %d: a second decode differs (%v): a redelivery must give the same payments", i, err)
@@ -159,6 +190,7 @@ func RunDecoderTests(t *testing.T, dec gateways.Decoder, c Cases) {
 		for i, raw := range c.Tampered {
 			ps, err := dec.Decode(raw)
 			wantErr(t, fmt.Sprintf("tampered %d", i), g, ps, err, gateways.ErrSignature)
+			wantErr(t, fmt.Sprintf("tampered %d: Verify", i), g, nil, dec.Verify(raw), gateways.ErrSignature)
 		}
 		// Without its headers, a message signed in a header cannot verify.
 		for i, raw := range c.Valid {
@@ -176,6 +208,7 @@ func RunDecoderTests(t *testing.T, dec gateways.Decoder, c Cases) {
 		raw.Body = append(raw.Body, pad...)
 		ps, err := dec.Decode(raw)
 		wantErr(t, "oversize", g, ps, err, gateways.ErrTooLarge)
+		wantErr(t, "oversize: Verify", g, nil, dec.Verify(raw), gateways.ErrTooLarge)
 		// The limit is inclusive: exactly MaxMessageBytes reaches the
 		// signature check and fails there, not on size.
 		ps, err = dec.Decode(gateways.Raw{Body: raw.Body[:gateways.MaxMessageBytes], Headers: raw.Headers})
@@ -204,6 +237,9 @@ func RunDecoderTests(t *testing.T, dec gateways.Decoder, c Cases) {
 					if err := Check(g, ps, err); err != nil {
 						t.Fatalf("valid %d mutated %q: %v", i, truncate(m.Body), err)
 					}
+					if err := VerifyAgrees(dec, m, err); err != nil {
+						t.Fatalf("valid %d mutated %q: %v", i, truncate(m.Body), err)
+					}
 				}
 			}
 		}
@@ -213,6 +249,9 @@ func RunDecoderTests(t *testing.T, dec gateways.Decoder, c Cases) {
 				t.Errorf("empty message decoded to %d payments", len(ps))
 			}
 			if err := Check(g, ps, err); err != nil {
+				t.Error(err)
+			}
+			if err := VerifyAgrees(dec, raw, err); err != nil {
 				t.Error(err)
 			}
 		}
@@ -247,6 +286,11 @@ func RunDecoderTests(t *testing.T, dec gateways.Decoder, c Cases) {
 			if !covered[s] {
 				t.Errorf("Replies has no case for %v", s)
 			}
+		}
+		// Ingress refuses a callback that does not verify with this
+		// reply: an HTTP refusal, whatever the body says (issue 9).
+		if st, _, _ := dec.Reply(gateways.Errorf(g, gateways.ErrSignature, "test")); st != 401 && st != 403 {
+			t.Errorf("Reply(ErrSignature) status %d, want 401 or 403: a refused callback is refused in HTTP", st)
 		}
 	})
 }

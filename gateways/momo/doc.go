@@ -35,7 +35,8 @@
 // redelivered forever.
 //
 // Reply: HTTP 204 with no body when stored, and for an authentic failed
-// payment; 400 for a signature, malformed or amount error; 413 for
+// payment; 401 for a signature that does not verify (ingress refuses it
+// before storing anything); 400 for a malformed or amount error; 413 for
 // ErrTooLarge; 500 for anything else (a storage error), so MoMo may send
 // the IPN again. Assumption: MoMo's documentation asks for 204 within 15 s
 // and does not promise retries; a missed IPN must be recovered from MoMo's

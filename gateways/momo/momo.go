@@ -109,30 +109,47 @@ func SignedData(n IPN, accessKey string) (string, error) {
 	return b.String(), nil
 }
 
+// Verify checks the size and the signature of an IPN body
+// (gateways.Decoder).
+func (d *Decoder) Verify(raw gateways.Raw) error {
+	_, err := d.authentic(raw)
+	return gateways.Unverified(gw, err)
+}
+
 // Decode verifies and normalises one IPN body.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
-	if err := gateways.CheckSize(gw, raw); err != nil {
-		return nil, err
-	}
-	var n IPN
-	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
-	}
-	// A missing signature is reported before a missing signed field.
-	if n.Signature == nil || *n.Signature == "" {
-		return nil, gateways.Errorf(gw, gateways.ErrSignature, "signature is missing")
-	}
-	data, err := SignedData(n, d.accessKey)
+	n, err := d.authentic(raw)
 	if err != nil {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
-	}
-	if err := gateways.VerifyHMAC(gw, "signature", *n.Signature, sha256.New, d.secret, []byte(data)); err != nil {
 		return nil, err
 	}
 	if d.partnerCode != "" && *n.PartnerCode != d.partnerCode {
 		return nil, gateways.Errorf(gw, gateways.ErrSignature, "partnerCode %q is not ours", *n.PartnerCode)
 	}
 	return gateways.One(d.normalise(n))
+}
+
+// authentic reads raw as far as its signature and verifies it: the IPN, or
+// Decode's error.
+func (d *Decoder) authentic(raw gateways.Raw) (IPN, error) {
+	if err := gateways.CheckSize(gw, raw); err != nil {
+		return IPN{}, err
+	}
+	var n IPN
+	if err := gateways.DecodeJSON(raw.Body, &n); err != nil {
+		return IPN{}, gateways.Errorf(gw, gateways.ErrMalformed, "json: %v", err)
+	}
+	// A missing signature is reported before a missing signed field.
+	if n.Signature == nil || *n.Signature == "" {
+		return IPN{}, gateways.Errorf(gw, gateways.ErrSignature, "signature is missing")
+	}
+	data, err := SignedData(n, d.accessKey)
+	if err != nil {
+		return IPN{}, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
+	}
+	if err := gateways.VerifyHMAC(gw, "signature", *n.Signature, sha256.New, d.secret, []byte(data)); err != nil {
+		return IPN{}, err
+	}
+	return n, nil
 }
 
 func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
@@ -163,7 +180,9 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 		return 204, "", nil
 	case errors.Is(err, gateways.ErrTooLarge):
 		return 413, "text/plain; charset=utf-8", []byte("message too large\n")
-	case errors.Is(err, gateways.ErrSignature), errors.Is(err, gateways.ErrMalformed), errors.Is(err, gateways.ErrAmount):
+	case errors.Is(err, gateways.ErrSignature):
+		return 401, "text/plain; charset=utf-8", []byte("signature does not verify\n")
+	case errors.Is(err, gateways.ErrMalformed), errors.Is(err, gateways.ErrAmount):
 		return 400, "text/plain; charset=utf-8", []byte("rejected\n")
 	default:
 		return 500, "text/plain; charset=utf-8", []byte("retry later\n")

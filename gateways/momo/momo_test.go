@@ -122,7 +122,7 @@ func TestConformance(t *testing.T) {
 		Success:  gatewaytest.Reply{Status: 204},
 		Retry:    gatewaytest.Reply{Status: 500, ContentType: text, Body: "retry later\n"},
 		Replies: gatewaytest.ErrorReplies{
-			Signature:  rejected,
+			Signature:  gatewaytest.Reply{Status: 401, ContentType: text, Body: "signature does not verify\n"},
 			Malformed:  rejected,
 			Amount:     rejected,
 			TooLarge:   gatewaytest.Reply{Status: 413, ContentType: text, Body: "message too large\n"},

@@ -47,7 +47,8 @@
 // redelivered forever.
 //
 // Reply: {"success":true} with HTTP 200 when stored and for an authentic
-// debit; HTTP 400 {"success":false} for a signature, malformed or amount
-// error; 413 for ErrTooLarge; 500 {"success":false} for a storage error,
+// debit; HTTP 401 {"success":false} for a signature that does not verify
+// (ingress refuses it before storing anything); 400 {"success":false} for
+// a malformed or amount error; 413 for ErrTooLarge; 500 {"success":false} for a storage error,
 // which makes the aggregator retry (SePay retries up to 7 times).
 package vietqr

@@ -129,6 +129,8 @@ func (d *Decoder) Reply(err error) (int, string, []byte) {
 		return 200, ct, []byte(`{"success":true}`)
 	case errors.Is(err, gateways.ErrTooLarge):
 		return 413, ct, []byte(`{"success":false}`)
+	case errors.Is(err, gateways.ErrSignature):
+		return 401, ct, []byte(`{"success":false}`)
 	case gateways.Poison(err):
 		return 400, ct, []byte(`{"success":false}`)
 	default:

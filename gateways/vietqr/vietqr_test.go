@@ -105,7 +105,7 @@ func TestConformance(t *testing.T) {
 		Success:  ok,
 		Retry:    gatewaytest.Reply{Status: 500, ContentType: ct, Body: `{"success":false}`},
 		Replies: gatewaytest.ErrorReplies{
-			Signature:  bad,
+			Signature:  gatewaytest.Reply{Status: 401, ContentType: ct, Body: `{"success":false}`},
 			Malformed:  bad,
 			Amount:     bad,
 			TooLarge:   gatewaytest.Reply{Status: 413, ContentType: ct, Body: `{"success":false}`},

@@ -34,7 +34,9 @@
 //
 // Reply: HTTP 200 JSON {"RspCode","Message"}: 00 "Confirm Success" when
 // stored, and for an authentic failed transaction (VNPay only needs to know
-// we received it); 97 "Invalid Checksum" for ErrSignature; 04 "Invalid
-// amount" for ErrAmount; 99 "Unknown error" for anything else, including a
-// storage error, which makes VNPay send the IPN again.
+// we received it); 97 "Invalid Checksum" for ErrSignature, with HTTP 401:
+// ingress refuses it before storing anything, VNPay reads the RspCode and
+// at most calls again; 04 "Invalid amount" for ErrAmount; 99 "Unknown
+// error" for anything else, including a storage error, which makes VNPay
+// send the IPN again.
 package vnpay

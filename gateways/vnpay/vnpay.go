@@ -60,8 +60,25 @@ func New(cfg Config) (*Decoder, error) {
 // Gateway returns payment.GatewayVNPay.
 func (d *Decoder) Gateway() payment.Gateway { return gw }
 
+// Verify checks the size and the vnp_SecureHash of an IPN query string
+// (gateways.Decoder).
+func (d *Decoder) Verify(raw gateways.Raw) error {
+	_, err := d.authentic(raw)
+	return gateways.Unverified(gw, err)
+}
+
 // Decode verifies and normalises one IPN query string.
 func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
+	params, err := d.authentic(raw)
+	if err != nil {
+		return nil, err
+	}
+	return gateways.One(d.normalise(params))
+}
+
+// authentic parses raw and verifies its hash: the parameters, or Decode's
+// error.
+func (d *Decoder) authentic(raw gateways.Raw) (map[string]string, error) {
 	if err := gateways.CheckSize(gw, raw); err != nil {
 		return nil, err
 	}
@@ -72,7 +89,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 	if err := d.verify(params); err != nil {
 		return nil, err
 	}
-	return gateways.One(d.normalise(params))
+	return params, nil
 }
 
 // parseQuery reads a query string strictly: no repeated keys.
@@ -208,14 +225,17 @@ func (d *Decoder) amount(s string, cur payment.Currency) (payment.Money, error) 
 
 // Reply answers VNPay's IPN call.
 func (d *Decoder) Reply(err error) (int, string, []byte) {
-	code, msg := "99", "Unknown error"
+	status, code, msg := 200, "99", "Unknown error"
 	switch {
 	case err == nil, errors.Is(err, gateways.ErrNotPayment):
 		code, msg = "00", "Confirm Success"
 	case errors.Is(err, gateways.ErrSignature):
-		code, msg = "97", "Invalid Checksum"
+		// Refused (issue 9): VNPay reads RspCode; a non-200 status only
+		// makes VNPay call again, which a genuine IPN whose checksum
+		// failed on a wrong secret needs anyway.
+		status, code, msg = 401, "97", "Invalid Checksum"
 	case errors.Is(err, gateways.ErrAmount):
 		code, msg = "04", "Invalid amount"
 	}
-	return 200, "application/json", []byte(`{"RspCode":"` + code + `","Message":"` + msg + `"}`)
+	return status, "application/json", []byte(`{"RspCode":"` + code + `","Message":"` + msg + `"}`)
 }

@@ -165,6 +165,7 @@ func TestConformance(t *testing.T) {
 		return gatewaytest.Reply{Status: 200, ContentType: "application/json",
 			Body: `{"RspCode":"` + code + `","Message":"` + msg + `"}`}
 	}
+	refused := func(code, msg string) gatewaytest.Reply { r := reply(code, msg); r.Status = 401; return r }
 	gatewaytest.RunDecoderTests(t, dec, gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "domain_vector.query"), read(t, "unicode_orderinfo.query"), read(t, "no_banktranno.query")},
 		Tampered: []gateways.Raw{read(t, "tampered_amount.query"), read(t, "no_hash.query"), read(t, "empty_hash.query")},
@@ -172,7 +173,7 @@ func TestConformance(t *testing.T) {
 		Success:  reply("00", "Confirm Success"),
 		Retry:    reply("99", "Unknown error"),
 		Replies: gatewaytest.ErrorReplies{
-			Signature:  reply("97", "Invalid Checksum"),
+			Signature:  refused("97", "Invalid Checksum"),
 			Amount:     reply("04", "Invalid amount"),
 			Malformed:  reply("99", "Unknown error"),
 			TooLarge:   reply("99", "Unknown error"),

@@ -36,5 +36,7 @@
 //
 // Reply: HTTP 200 JSON {"return_code","return_message"}: 1 when stored and
 // for an authentic non-payment; 0 for a storage error (ZaloPay calls back
-// again); -1 for a signature, malformed, amount or size error.
+// again); -1 for a malformed, amount or size error; -1 "mac not equal"
+// with HTTP 401 for a mac that does not verify: ingress refuses it before
+// storing anything, ZaloPay reads return_code and at most calls again.
 package zalopay

@@ -74,23 +74,40 @@ type orderData struct {
 	ServerTime *json.Number `json:"server_time"`
 }
 
-// Decode verifies and normalises one callback body.
-func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
+// Verify checks the size and the mac of a callback body
+// (gateways.Decoder).
+func (d *Decoder) Verify(raw gateways.Raw) error {
+	_, err := d.authentic(raw)
+	return gateways.Unverified(gw, err)
+}
+
+// authentic reads the envelope of raw and verifies its mac: the envelope,
+// or Decode's error.
+func (d *Decoder) authentic(raw gateways.Raw) (envelope, error) {
 	if err := gateways.CheckSize(gw, raw); err != nil {
-		return nil, err
+		return envelope{}, err
 	}
 	var env envelope
 	if err := gateways.DecodeJSON(raw.Body, &env); err != nil {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "callback: %v", err)
+		return envelope{}, gateways.Errorf(gw, gateways.ErrMalformed, "callback: %v", err)
 	}
 	if env.Data == nil {
-		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "data is missing")
+		return envelope{}, gateways.Errorf(gw, gateways.ErrMalformed, "data is missing")
 	}
 	var mac string
 	if env.MAC != nil {
 		mac = *env.MAC
 	}
 	if err := gateways.VerifyHMAC(gw, "mac", mac, sha256.New, d.key2, []byte(*env.Data)); err != nil {
+		return envelope{}, err
+	}
+	return env, nil
+}
+
+// Decode verifies and normalises one callback body.
+func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
+	env, err := d.authentic(raw)
+	if err != nil {
 		return nil, err
 	}
 	typ := TypeOrder
@@ -152,14 +169,17 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 
 // Reply answers ZaloPay's callback.
 func (d *Decoder) Reply(err error) (int, string, []byte) {
-	code, msg := 0, "retry"
+	status, code, msg := 200, 0, "retry"
 	switch {
 	case err == nil, errors.Is(err, gateways.ErrNotPayment):
 		code, msg = 1, "success"
 	case errors.Is(err, gateways.ErrSignature):
-		code, msg = -1, "mac not equal"
+		// Refused (issue 9): ZaloPay reads return_code; a non-200 status
+		// only makes it call again, which a genuine callback whose mac
+		// failed on a wrong key2 needs anyway.
+		status, code, msg = 401, -1, "mac not equal"
 	case gateways.Poison(err):
 		code, msg = -1, "invalid callback"
 	}
-	return 200, "application/json", []byte(`{"return_code":` + strconv.Itoa(code) + `,"return_message":"` + msg + `"}`)
+	return status, "application/json", []byte(`{"return_code":` + strconv.Itoa(code) + `,"return_message":"` + msg + `"}`)
 }

@@ -125,6 +125,7 @@ func TestConformance(t *testing.T) {
 		return gatewaytest.Reply{Status: 200, ContentType: "application/json",
 			Body: `{"return_code":` + code + `,"return_message":"` + msg + `"}`}
 	}
+	refused := func(code, msg string) gatewaytest.Reply { r := reply(code, msg); r.Status = 401; return r }
 	gatewaytest.RunDecoderTests(t, newDecoder(t), gatewaytest.Cases{
 		Valid:    []gateways.Raw{read(t, "docs_sample.json"), read(t, "unicode_embed.json"), read(t, "empty_embed.json")},
 		Tampered: []gateways.Raw{read(t, "tampered_amount.json"), read(t, "no_mac.json")},
@@ -132,7 +133,7 @@ func TestConformance(t *testing.T) {
 		Success:  reply("1", "success"),
 		Retry:    reply("0", "retry"),
 		Replies: gatewaytest.ErrorReplies{
-			Signature:  reply("-1", "mac not equal"),
+			Signature:  refused("-1", "mac not equal"),
 			Malformed:  reply("-1", "invalid callback"),
 			Amount:     reply("-1", "invalid callback"),
 			TooLarge:   reply("-1", "invalid callback"),
