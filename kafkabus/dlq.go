@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -35,6 +36,15 @@ const (
 	HeaderOrigin = "x-dlq-origin"
 	// HeaderReplayOf is set on a replayed message: "<dlq topic>/<partition>/<offset>".
 	HeaderReplayOf = "x-replay-of"
+	// HeaderEvidence, "true", marks bounded evidence of a refused callback
+	// (see Evidence): the value is only a prefix of the message, and the
+	// record is never replayed. The other Evidence fields follow.
+	HeaderEvidence         = "x-dlq-evidence"
+	HeaderEvidenceGateway  = "x-dlq-evidence-gateway"
+	HeaderEvidenceSize     = "x-dlq-evidence-size"
+	HeaderEvidenceSHA256   = "x-dlq-evidence-sha256"
+	HeaderEvidenceRemote   = "x-dlq-evidence-remote"
+	evidenceHeaderTrueText = "true"
 
 	dlqHeaderPrefix = "x-dlq-"
 )
@@ -51,6 +61,44 @@ type DeadLetter struct {
 	Err             error
 	At              time.Time
 	Origin          string // "consumer" or "ingress"
+	// Evidence, when set, makes this dead letter bounded evidence of a
+	// message refused before it was stored (a callback whose signature
+	// does not verify) instead of the message: DeadLetter writes no key,
+	// no original header, at most EvidencePrefixBytes of Value and at most
+	// EvidenceErrorBytes of the error text, so that whoever sends refused
+	// messages cannot fill the broker. ReplayDLQ never replays it.
+	Evidence *Evidence
+}
+
+// Evidence describes a message of which only a prefix was kept.
+type Evidence struct {
+	Gateway string
+	// Size is the length of the whole message in bytes.
+	Size int
+	// SHA256 is the lowercase hex SHA-256 of the whole message: an
+	// operator can ask the sender for the message that matches it.
+	SHA256 string
+	// Remote is the address the message came from (host:port).
+	Remote string
+}
+
+// Bounds of an evidence record (DeadLetter.Evidence).
+const (
+	EvidencePrefixBytes = 256
+	EvidenceErrorBytes  = 256
+	evidenceFieldBytes  = 128
+)
+
+// clip cuts s to at most n bytes, on a UTF-8 boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // DeadLetter publishes d to dlqTopic (TopicDLQ if empty) with the headers
@@ -68,6 +116,19 @@ func (p *Producer) DeadLetter(ctx context.Context, dlqTopic string, d DeadLetter
 	errText := "unknown error"
 	if d.Err != nil {
 		errText = d.Err.Error()
+	}
+	if e := d.Evidence; e != nil {
+		clear(h)
+		d.Key = nil
+		if len(d.Value) > EvidencePrefixBytes {
+			d.Value = d.Value[:EvidencePrefixBytes]
+		}
+		errText = clip(errText, EvidenceErrorBytes)
+		h[HeaderEvidence] = evidenceHeaderTrueText
+		h[HeaderEvidenceGateway] = clip(e.Gateway, evidenceFieldBytes)
+		h[HeaderEvidenceSize] = strconv.Itoa(e.Size)
+		h[HeaderEvidenceSHA256] = clip(e.SHA256, evidenceFieldBytes)
+		h[HeaderEvidenceRemote] = clip(e.Remote, evidenceFieldBytes)
 	}
 	h[HeaderSourceTopic] = d.SourceTopic
 	h[HeaderSourcePartition] = strconv.Itoa(d.SourcePartition)
@@ -95,6 +156,9 @@ type DLQRecord struct {
 	Origin          string
 	// OriginalHeaders are the headers without the x-dlq-* ones.
 	OriginalHeaders map[string]string
+	// Evidence is set for bounded evidence of a refused message: Message
+	// holds only a prefix of it.
+	Evidence *Evidence `json:",omitempty"`
 }
 
 func recordOf(m Message) DLQRecord {
@@ -108,6 +172,11 @@ func recordOf(m Message) DLQRecord {
 	r.Error = h[HeaderError]
 	r.At, _ = time.Parse(time.RFC3339Nano, h[HeaderTime])
 	r.Origin = h[HeaderOrigin]
+	if h[HeaderEvidence] == evidenceHeaderTrueText {
+		size, _ := strconv.Atoi(h[HeaderEvidenceSize])
+		r.Evidence = &Evidence{Gateway: h[HeaderEvidenceGateway], Size: size,
+			SHA256: h[HeaderEvidenceSHA256], Remote: h[HeaderEvidenceRemote]}
+	}
 	for k, v := range h {
 		if !strings.HasPrefix(k, dlqHeaderPrefix) {
 			r.OriginalHeaders[k] = v
@@ -190,7 +259,8 @@ var ErrNoSourceTopic = errors.New("dead letter has no source topic")
 
 // ReplayDLQ re-publishes the dead letters that filter selects to their
 // source topic, with their original key, value and headers plus
-// HeaderReplayOf, after a fix. It returns how many it replayed. The DLQ is
+// HeaderReplayOf, after a fix. It returns how many it replayed. Evidence
+// records (DLQRecord.Evidence) are skipped: they hold no message. The DLQ is
 // left as it is; replaying twice publishes twice, which consumers absorb
 // because redeliveries are idempotent (the key is the original one).
 func ReplayDLQ(ctx context.Context, broker string, filter ReplayFilter, opts ...DLQOption) (int, error) {
@@ -206,7 +276,7 @@ func ReplayDLQ(ctx context.Context, broker string, filter ReplayFilter, opts ...
 	defer p.Close()
 	n := 0
 	for _, r := range recs {
-		if !filter.accepts(r) {
+		if r.Evidence != nil || !filter.accepts(r) {
 			continue
 		}
 		if r.SourceTopic == "" {

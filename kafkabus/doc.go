@@ -11,6 +11,11 @@
 // partition moves on) or transient (retried with capped backoff, never
 // skipped, never committed).
 //
+// The dead-letter topic also holds evidence records (DeadLetter.Evidence):
+// a bounded trace (size, SHA-256, a prefix of at most EvidencePrefixBytes,
+// reason, source address, time) of a message refused before it was stored,
+// which ListDLQ shows and ReplayDLQ skips.
+//
 // This package knows nothing of matching or SQL; it imports gateways only to
 // recognise a poison decode error.
 package kafkabus

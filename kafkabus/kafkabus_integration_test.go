@@ -1,10 +1,12 @@
 package kafkabus_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -455,5 +457,49 @@ func TestRetriesExhaustedNeverSkips(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[txn-0 txn-1]" {
 		t.Errorf("after restart handled %v, want [txn-0 txn-1]", got)
+	}
+}
+
+// An evidence record keeps a bounded prefix and no original header, lists
+// with its Evidence, and is never replayed.
+func TestEvidenceBoundedListedNotReplayed(t *testing.T) {
+	t.Parallel()
+	broker, topic, p := setup(t, 1)
+	dlq := testenv.Name("kb-evidence")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := kafkabus.EnsureTopicsWith(ctx, broker, kafkabus.TopicOptions{Partitions: 1}, dlq); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(strings.Repeat("é", 600)) // 1200 bytes
+	long := strings.Repeat("x", 5000)
+	err := p.DeadLetter(ctx, dlq, kafkabus.DeadLetter{
+		SourceTopic: topic, SourcePartition: -1, SourceOffset: -1,
+		Key: []byte("key"), Value: body, Headers: map[string]string{"X-Big": long},
+		Kind: kafkabus.KindPoison, Reason: "signature",
+		Err: gateways.Errorf(payment.GatewayMoMo, gateways.ErrSignature, "%s", long),
+		At:  time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Origin: "ingress",
+		Evidence: &kafkabus.Evidence{Gateway: "momo", Size: len(body), SHA256: "ab12", Remote: "192.0.2.7:4711"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := kafkabus.ListDLQ(ctx, broker, 0, kafkabus.WithDLQTopic(dlq))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("ListDLQ: %d records, %v", len(recs), err)
+	}
+	r := recs[0]
+	want := kafkabus.Evidence{Gateway: "momo", Size: 1200, SHA256: "ab12", Remote: "192.0.2.7:4711"}
+	if r.Evidence == nil || *r.Evidence != want {
+		t.Fatalf("evidence %+v, want %+v", r.Evidence, want)
+	}
+	if len(r.Message.Value) != kafkabus.EvidencePrefixBytes || !bytes.Equal(r.Message.Value, body[:kafkabus.EvidencePrefixBytes]) ||
+		len(r.Message.Key) != 0 || len(r.OriginalHeaders) != 0 || len(r.Error) > kafkabus.EvidenceErrorBytes ||
+		r.Reason != "signature" || r.SourceTopic != topic {
+		t.Errorf("record key %q, value %d bytes, headers %v, error %d bytes, %+v",
+			r.Message.Key, len(r.Message.Value), r.OriginalHeaders, len(r.Error), r)
+	}
+	if n, err := kafkabus.ReplayDLQ(ctx, broker, kafkabus.ReplayFilter{}, kafkabus.WithDLQTopic(dlq)); err != nil || n != 0 {
+		t.Errorf("ReplayDLQ of evidence = %d, %v; want 0", n, err)
 	}
 }
