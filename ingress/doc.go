@@ -1,22 +1,37 @@
 // Package ingress is the HTTP edge where gateways deliver callbacks:
 // POST and GET /gateways/{name}/callback.
 //
-// For each request it reads the raw message (the body, or for a GET such as
-// VNPay's IPN the raw query string), verifies it with the gateway's
-// gateways.Decoder, and stores it in Kafka before it answers:
+// For each request it first takes a token of the source address's bucket
+// (Config.RateLimit, RateBurst; defaults 50 a second, bursts of 100, up to
+// 10 000 addresses tracked): over it, 429 with Retry-After, nothing read.
+// The source is the connection's address (an IPv6 client by its /64):
+// behind a reverse proxy that is the proxy, whose callbacks all share one
+// bucket; X-Forwarded-For is not trusted. Then it reads the raw message
+// (the body, at most gateways.MaxMessageBytes, or for a GET such as VNPay's
+// IPN the raw query string) and asks the gateway's gateways.Decoder to
+// Verify it (size and signature, the adapter's own code) before anything is
+// stored:
 //
+//   - does not verify, or too large: refused with the adapter's reply (401
+//     for a signature, with the body its protocol reads; 413 for size where
+//     the protocol has one). Nothing of it is stored in full: only bounded
+//     evidence goes to the dead-letter topic, kafkabus.Evidence (gateway,
+//     size, SHA-256, reason, source address, time, the first 256 bytes; no
+//     headers), which `feerecon dlq list` shows and `dlq replay` skips, and
+//     a log line with the same facts but the prefix. Kafka is not waited
+//     on to refuse: a failure to keep the evidence is logged;
 //   - verified (or authentic but not a payment): published as is to
 //     payments.raw.<gateway>, keyed by the first payment's gateway
 //     transaction id, with the request's X-* headers; answered with the
 //     decoder's success reply only after the broker acknowledged it;
-//   - poison (bad signature, malformed, invalid amount, too large): answered
-//     with the decoder's error reply and ALSO published to the dead-letter
-//     topic with its reason, so nothing is silently dropped;
+//   - authentic poison (malformed, invalid amount, another account): answered
+//     with the decoder's error reply and ALSO published in full to the
+//     dead-letter topic with its reason, so nothing authentic is dropped;
 //   - Kafka unavailable: answered with Reply(err) for an error wrapping
 //     ErrNotStored, which every adapter turns into an answer the gateway
 //     retries on. Never a success.
 //
 // Ingress does not decode for anyone else: the consumer of the raw topic
-// decodes the stored bytes again. It holds no secrets and logs none; account
-// numbers are masked.
+// verifies and decodes the stored bytes again (defence in depth). It holds
+// no secrets and logs none; account numbers are masked.
 package ingress

@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzCallback sends arbitrary callbacks: the handler never panics, never
-// answers success without having stored the message, and keeps every
-// rejected message in the DLQ.
+// answers success without having stored the message, keeps every authentic
+// rejected message in the DLQ and of every refused one only evidence.
 func FuzzCallback(f *testing.F) {
 	f.Add(false, []byte(`{"id": 1, "transferType": "in"}`), "00")
 	f.Add(true, []byte(vnpayIPN), "")
@@ -43,6 +43,9 @@ func FuzzCallback(f *testing.F) {
 		success := w.Code == 200 && (strings.Contains(w.Body.String(), `"success":true`) || strings.Contains(w.Body.String(), `"RspCode":"00"`))
 		if success && pub.published != 1 {
 			t.Fatalf("answered success (%d %s) with %d publishes", w.Code, w.Body, pub.published)
+		}
+		if (w.Code == 401 && pub.last.Evidence == nil) || (pub.last.Evidence != nil && pub.published != 0) {
+			t.Fatalf("reply %d, evidence %+v, %d publishes: a refusal keeps evidence only", w.Code, pub.last.Evidence, pub.published)
 		}
 		if pub.published+pub.deadLettered != 1 {
 			t.Fatalf("%d publishes and %d dead letters for one callback", pub.published, pub.deadLettered)

@@ -2,15 +2,20 @@ package ingress
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
@@ -38,8 +43,14 @@ const (
 	OutcomeAccepted Outcome = "accepted"
 	// OutcomeNotPayment: authentic, records no money in; published too.
 	OutcomeNotPayment Outcome = "not_payment"
-	// OutcomeRejected: poison; answered with an error, kept in the DLQ.
+	// OutcomeRejected: authentic but poison (malformed, invalid amount);
+	// answered with an error, kept in full in the DLQ.
 	OutcomeRejected Outcome = "rejected"
+	// OutcomeRefused: the signature does not verify or the message is too
+	// large; refused before anything was stored, only bounded evidence kept.
+	OutcomeRefused Outcome = "refused"
+	// OutcomeRateLimited: over its source address's rate (429).
+	OutcomeRateLimited Outcome = "rate_limited"
 	// OutcomeNotStored: Kafka did not take it; the gateway will retry.
 	OutcomeNotStored Outcome = "not_stored"
 	// OutcomeUnknownGateway: no decoder for the path's name (404).
@@ -63,6 +74,16 @@ type Config struct {
 	// stored with the message (canonical names); default: every "X-*"
 	// header. Only a header's first value is kept.
 	KeepHeader func(name string) bool
+	// RateLimit is the sustained rate of callbacks allowed per source
+	// address (see SourceKey), in callbacks per second; default
+	// DefaultRateLimit; rate.Inf turns limiting off.
+	RateLimit rate.Limit
+	// RateBurst is how many callbacks a source may send at once; default
+	// DefaultRateBurst.
+	RateBurst int
+	// RateSources bounds how many source addresses are tracked at once
+	// (least recently seen forgotten first); default DefaultRateSources.
+	RateSources int
 	// Registerer, if set, receives feerecon_ingress_callbacks_total.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -86,8 +107,21 @@ func (c Config) Validate() error {
 	if c.PublishTimeout < 0 {
 		p.Addf("negative PublishTimeout")
 	}
+	if c.RateLimit < 0 || c.RateBurst < 0 || c.RateSources < 0 {
+		p.Addf("negative RateLimit, RateBurst or RateSources")
+	}
 	return p.Err()
 }
+
+// Rate-limit defaults: a source may send 100 callbacks at once and 50 a
+// second sustained, and up to 10 000 sources are tracked (about 2 MB). A
+// gateway's own servers stay well under this; a gateway that calls back
+// faster from one address needs a larger RateLimit.
+const (
+	DefaultRateLimit   rate.Limit = 50
+	DefaultRateBurst   int        = 100
+	DefaultRateSources int        = 10_000
+)
 
 // maxHeaders bounds how many request headers are kept.
 const maxHeaders = 32
@@ -98,6 +132,7 @@ type Handler struct {
 	mux      *http.ServeMux
 	log      *slog.Logger
 	outcomes *prometheus.CounterVec
+	limits   *limiter
 }
 
 // New builds the handler. Mount it at the root or under "/gateways/".
@@ -120,14 +155,27 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateBurst == 0 {
+		cfg.RateBurst = DefaultRateBurst
+	}
+	if cfg.RateSources == 0 {
+		cfg.RateSources = DefaultRateSources
+	}
+	limits, err := newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateSources)
+	if err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), log: log}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), log: log, limits: limits}
 	h.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "feerecon_ingress_callbacks_total",
-		Help: "Gateway callbacks by gateway and outcome (accepted, not_payment, rejected, not_stored, unknown_gateway).",
+		Help: "Gateway callbacks by gateway and outcome (accepted, not_payment, rejected, refused, rate_limited, not_stored, unknown_gateway).",
 	}, []string{"gateway", "outcome"})
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(h.outcomes); err != nil {
@@ -150,15 +198,22 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown gateway", http.StatusNotFound)
 		return
 	}
-	log := h.log.With(slog.String("gateway", string(g)), slog.String("method", r.Method))
-	raw, readErr := h.read(w, r, g)
-	var (
-		payments  []payment.Payment
-		decodeErr = readErr
-	)
-	if readErr == nil {
-		payments, decodeErr = dec.Decode(raw)
+	if wait, ok := h.limits.allow(SourceKey(r.RemoteAddr), h.cfg.Clock()); !ok {
+		h.count(string(g), OutcomeRateLimited)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		http.Error(w, "too many callbacks from this address", http.StatusTooManyRequests)
+		return
 	}
+	log := h.log.With(slog.String("gateway", string(g)), slog.String("method", r.Method))
+	raw, verifyErr := h.read(w, r, g)
+	if verifyErr == nil {
+		verifyErr = dec.Verify(raw)
+	}
+	if verifyErr != nil {
+		h.refuse(w, r, log, dec, g, raw, verifyErr)
+		return
+	}
+	payments, decodeErr := dec.Decode(raw)
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	defer cancel()
 	topic := h.cfg.Topic(g)
@@ -190,8 +245,9 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Poison, or an error that breaks the contract: answer with the
-	// gateway's error reply, but keep the message.
+	// Authentic poison, or an error that breaks the contract: answer with
+	// the gateway's error reply, but keep the message in full (at most
+	// gateways.MaxMessageBytes, and only from who holds the key).
 	_, kind, reason := kafkabus.Classify(decodeErr)
 	if kind == "" {
 		kind, reason = kafkabus.KindPermanent, "undecodable"
@@ -211,8 +267,44 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	reply(w, dec, decodeErr)
 }
 
+// refuse answers a callback that does not verify (or is too large) with the
+// adapter's reply for err, having stored nothing of it but bounded evidence
+// in the DLQ (kafkabus.Evidence), and logged it. The refusal does not wait
+// on Kafka's verdict: a failure to keep the evidence is logged only, since
+// nothing of value is lost.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, dec gateways.Decoder, g payment.Gateway, raw gateways.Raw, err error) {
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
+	defer cancel()
+	reason := kafkabus.PoisonReason(err)
+	ev := kafkabus.Evidence{Gateway: string(g), Size: len(raw.Body), Remote: r.RemoteAddr}
+	if errors.Is(err, gateways.ErrTooLarge) {
+		// Not read whole: the declared length (-1 if none), no hash.
+		ev.Size = int(r.ContentLength)
+		if r.Method == http.MethodGet {
+			ev.Size = len(r.URL.RawQuery)
+		}
+	} else {
+		sum := sha256.Sum256(raw.Body)
+		ev.SHA256 = hex.EncodeToString(sum[:])
+	}
+	d := kafkabus.DeadLetter{
+		SourceTopic: h.cfg.Topic(g), SourcePartition: -1, SourceOffset: -1,
+		Value: raw.Body, Kind: kafkabus.KindPoison, Reason: reason, Err: err,
+		At: h.cfg.Clock(), Origin: "ingress", Evidence: &ev,
+	}
+	attrs := []any{slog.String("reason", reason), slog.Int("size", ev.Size), slog.String("sha256", ev.SHA256),
+		slog.String("remote", ev.Remote)}
+	if perr := h.cfg.Publisher.DeadLetter(ctx, h.cfg.DLQTopic, d); perr != nil {
+		log.ErrorContext(ctx, "refused callback: evidence not stored", append(attrs, slog.String("error", perr.Error()))...)
+	}
+	h.count(string(g), OutcomeRefused)
+	log.WarnContext(ctx, "callback refused: only evidence kept", attrs...)
+	reply(w, dec, err)
+}
+
 // read returns the raw message. A body over gateways.MaxMessageBytes is an
-// ErrTooLarge error with an empty Body (the headers are kept).
+// ErrTooLarge error with Body holding at most its first
+// kafkabus.EvidencePrefixBytes (the headers are kept).
 func (h *Handler) read(w http.ResponseWriter, r *http.Request, g payment.Gateway) (gateways.Raw, error) {
 	raw := gateways.Raw{Headers: map[string]string{}}
 	for name, vs := range r.Header {
@@ -225,6 +317,7 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, g payment.Gateway
 	}
 	if r.Method == http.MethodGet {
 		if len(r.URL.RawQuery) > gateways.MaxMessageBytes {
+			raw.Body = []byte(r.URL.RawQuery[:kafkabus.EvidencePrefixBytes])
 			return raw, gateways.Errorf(g, gateways.ErrTooLarge, "query of %d bytes", len(r.URL.RawQuery))
 		}
 		raw.Body = []byte(r.URL.RawQuery)
@@ -234,6 +327,7 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, g payment.Gateway
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			raw.Body = body[:min(len(body), kafkabus.EvidencePrefixBytes)]
 			return raw, gateways.Errorf(g, gateways.ErrTooLarge, "body over %d bytes", gateways.MaxMessageBytes)
 		}
 		return raw, gateways.Errorf(g, gateways.ErrMalformed, "read body: %v", err)

@@ -3,6 +3,8 @@ package ingress_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/momo"
 	"github.com/feerecon/feerecon/gateways/vietqr"
 	"github.com/feerecon/feerecon/gateways/vnpay"
 	"github.com/feerecon/feerecon/ingress"
@@ -48,7 +51,11 @@ func decoders(t *testing.T) gateways.Set {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := gateways.NewSet(q, v)
+	m, err := momo.New(momo.Config{AccessKey: "test-access-key", SecretKey: "test-momo-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gateways.NewSet(q, v, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,10 +85,10 @@ type env struct {
 
 // newEnv builds a handler publishing to brokers (the real one unless
 // overridden) with unique one-partition topics.
-func newEnv(t *testing.T, brokers []string, publishTimeout time.Duration) env {
+func newEnv(t *testing.T, brokers []string, publishTimeout time.Duration, opts ...func(*ingress.Config)) env {
 	t.Helper()
 	e := env{raw: map[payment.Gateway]string{}, dlq: testenv.Name("in-dlq"), logs: &bytes.Buffer{}}
-	for _, g := range []payment.Gateway{payment.GatewayVietQR, payment.GatewayVNPay} {
+	for _, g := range []payment.Gateway{payment.GatewayVietQR, payment.GatewayVNPay, payment.GatewayMoMo} {
 		e.raw[g] = testenv.Name("in-raw-" + string(g))
 	}
 	if brokers == nil {
@@ -90,7 +97,7 @@ func newEnv(t *testing.T, brokers []string, publishTimeout time.Duration) env {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := kafkabus.EnsureTopicsWith(ctx, e.broker, kafkabus.TopicOptions{Partitions: 1},
-			e.raw[payment.GatewayVietQR], e.raw[payment.GatewayVNPay], e.dlq); err != nil {
+			e.raw[payment.GatewayVietQR], e.raw[payment.GatewayVNPay], e.raw[payment.GatewayMoMo], e.dlq); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,13 +106,17 @@ func newEnv(t *testing.T, brokers []string, publishTimeout time.Duration) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	e.h, err = ingress.New(ingress.Config{
+	cfg := ingress.Config{
 		Decoders: decoders(t), Publisher: p, DLQTopic: e.dlq,
 		Topic:          func(g payment.Gateway) string { return e.raw[g] },
 		PublishTimeout: publishTimeout,
 		Logger:         slog.New(slog.NewTextHandler(e.logs, nil)),
 		Registerer:     prometheus.NewRegistry(),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e.h, err = ingress.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,38 +191,68 @@ func TestCallbackStoredInKafka(t *testing.T) {
 	}
 }
 
-func TestBadSignatureAnsweredAndDeadLettered(t *testing.T) {
+// A callback that does not verify is refused at the edge (issue 9): 401,
+// nothing on the raw topic, and in the DLQ only bounded evidence. An
+// authentic poison message is still kept in full.
+func TestUnverifiedRefusedWithEvidenceOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil, 10*time.Second)
 	body, sig := vietqrFile(t, "tampered_amount.json")
 	w := e.do(http.MethodPost, "/gateways/vietqr/callback", body, map[string]string{vietqr.HeaderSignature: sig})
-	if w.Code != 400 {
-		t.Fatalf("reply %d %s, want the adapter's 400", w.Code, w.Body)
+	if w.Code != 401 || strings.TrimSpace(w.Body.String()) != `{"success":false}` {
+		t.Fatalf("reply %d %s, want the adapter's 401", w.Code, w.Body)
 	}
 	recs, err := kafkabus.ListDLQ(context.Background(), e.broker, 0, kafkabus.WithDLQTopic(e.dlq))
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("DLQ: %d records, %v", len(recs), err)
 	}
+	sum := sha256.Sum256(body)
+	want := kafkabus.Evidence{Gateway: "vietqr", Size: len(body), SHA256: hex.EncodeToString(sum[:]), Remote: "192.0.2.1:1234"}
 	r := recs[0]
+	if r.Evidence == nil || *r.Evidence != want {
+		t.Fatalf("evidence %+v, want %+v", r.Evidence, want)
+	}
 	if r.Reason != "signature" || r.Kind != kafkabus.KindPoison || r.Origin != "ingress" ||
-		r.SourceTopic != e.raw[payment.GatewayVietQR] || r.SourceOffset != -1 ||
-		!bytes.Equal(r.Message.Value, body) || r.OriginalHeaders[vietqr.HeaderSignature] != sig {
+		r.SourceTopic != e.raw[payment.GatewayVietQR] || r.SourceOffset != -1 || len(r.OriginalHeaders) != 0 ||
+		!bytes.Equal(r.Message.Value, body[:min(len(body), kafkabus.EvidencePrefixBytes)]) {
 		t.Errorf("dead letter %+v", r)
 	}
-	// VNPay answers a bad checksum with its own code.
-	w = e.do(http.MethodGet, "/gateways/vnpay/callback?"+strings.Replace(vnpayIPN, "vnp_Amount=1000000", "vnp_Amount=2000000", 1), nil, nil)
-	if !strings.Contains(w.Body.String(), `"RspCode":"97"`) {
-		t.Errorf("vnpay bad checksum reply %s", w.Body)
+	if !strings.Contains(e.logs.String(), "callback refused") || !strings.Contains(e.logs.String(), want.SHA256) {
+		t.Errorf("no refusal logged with the hash: %s", e.logs)
 	}
-	// Too large: 413 and a dead letter with an empty value.
+	// VNPay answers a bad checksum with its own code, refused in HTTP.
+	w = e.do(http.MethodGet, "/gateways/vnpay/callback?"+strings.Replace(vnpayIPN, "vnp_Amount=1000000", "vnp_Amount=2000000", 1), nil, nil)
+	if w.Code != 401 || !strings.Contains(w.Body.String(), `"RspCode":"97"`) {
+		t.Errorf("vnpay bad checksum reply %d %s", w.Code, w.Body)
+	}
+	// Too large: 413 and evidence of the declared size, its first bytes.
 	big := bytes.Repeat([]byte("a"), gateways.MaxMessageBytes+1)
 	w = e.do(http.MethodPost, "/gateways/vietqr/callback", big, map[string]string{vietqr.HeaderSignature: sig})
 	if w.Code != 413 {
 		t.Errorf("too large: %d", w.Code)
 	}
+	// Authentic but an invalid amount: 400, kept in full.
+	frac, fracSig := vietqrFile(t, "fractional.json")
+	w = e.do(http.MethodPost, "/gateways/vietqr/callback", frac, map[string]string{vietqr.HeaderSignature: fracSig})
+	if w.Code != 400 {
+		t.Errorf("authentic poison: %d", w.Code)
+	}
 	recs, err = kafkabus.ListDLQ(context.Background(), e.broker, 0, kafkabus.WithDLQTopic(e.dlq))
-	if err != nil || len(recs) != 3 || recs[2].Reason != "too_large" || len(recs[2].Message.Value) != 0 {
-		t.Errorf("DLQ after too large: %d records, %v", len(recs), err)
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("DLQ: %d records, %v", len(recs), err)
+	}
+	if r := recs[2]; r.Reason != "too_large" || r.Evidence == nil || r.Evidence.Size != len(big) || r.Evidence.SHA256 != "" ||
+		len(r.Message.Value) != kafkabus.EvidencePrefixBytes {
+		t.Errorf("too large evidence %+v %+v", r, r.Evidence)
+	}
+	if r := recs[3]; r.Reason != "amount" || r.Evidence != nil || !bytes.Equal(r.Message.Value, frac) ||
+		r.OriginalHeaders[vietqr.HeaderSignature] != fracSig {
+		t.Errorf("authentic poison dead letter %+v", r)
+	}
+	for g, topic := range e.raw {
+		if n := topicBytes(t, e.broker, topic); n.messages != 0 {
+			t.Errorf("%s: %d messages on the raw topic after refusals", g, n.messages)
+		}
 	}
 }
 
@@ -276,6 +317,7 @@ func TestKafkaDownAnswersRetry(t *testing.T) {
 	t.Parallel()
 	body, sig := vietqrFile(t, "valid.json")
 	bad, badSig := vietqrFile(t, "tampered_amount.json")
+	frac, fracSig := vietqrFile(t, "fractional.json")
 	for name, broker := range map[string]string{"closed port": closedPort(t), "silent broker": silentBroker(t)} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -292,11 +334,17 @@ func TestKafkaDownAnswersRetry(t *testing.T) {
 			if !strings.Contains(w.Body.String(), `"RspCode":"99"`) {
 				t.Errorf("vnpay reply %s, want RspCode 99", w.Body)
 			}
-			// A poison message that cannot be kept is not answered as
-			// rejected either: the gateway must come back.
-			w = e.do(http.MethodPost, "/gateways/vietqr/callback", bad, map[string]string{vietqr.HeaderSignature: badSig})
+			// An authentic poison message that cannot be kept is not
+			// answered as rejected either: the gateway must come back.
+			w = e.do(http.MethodPost, "/gateways/vietqr/callback", frac, map[string]string{vietqr.HeaderSignature: fracSig})
 			if w.Code != 500 {
-				t.Errorf("poison with Kafka down: %d, want 500", w.Code)
+				t.Errorf("authentic poison with Kafka down: %d, want 500", w.Code)
+			}
+			// A callback that does not verify is refused all the same:
+			// nothing of it was to be kept.
+			w = e.do(http.MethodPost, "/gateways/vietqr/callback", bad, map[string]string{vietqr.HeaderSignature: badSig})
+			if w.Code != 401 {
+				t.Errorf("unverified with Kafka down: %d, want 401", w.Code)
 			}
 			if !strings.Contains(e.logs.String(), "callback not stored") {
 				t.Errorf("no error logged: %s", e.logs)
@@ -307,6 +355,7 @@ func TestKafkaDownAnswersRetry(t *testing.T) {
 
 type fakePublisher struct {
 	published, deadLettered int
+	last                    kafkabus.DeadLetter
 	err                     error
 }
 
@@ -315,8 +364,9 @@ func (f *fakePublisher) Publish(context.Context, string, []byte, []byte, map[str
 	return f.err
 }
 
-func (f *fakePublisher) DeadLetter(context.Context, string, kafkabus.DeadLetter) error {
+func (f *fakePublisher) DeadLetter(_ context.Context, _ string, d kafkabus.DeadLetter) error {
 	f.deadLettered++
+	f.last = d
 	return f.err
 }
 

@@ -1,0 +1,4 @@
+package ingress
+
+// Sources is how many source addresses h's rate limiter tracks.
+func Sources(h *Handler) int { return h.limits.sources() }
