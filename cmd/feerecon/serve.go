@@ -285,9 +285,9 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", apiSrv)
 	mux.Handle("/gateways/", in)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	srv := &http.Server{Addr: c.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	mux.Handle("GET /metrics", noBody(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	mux.Handle("GET /healthz", noBody(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })))
+	srv := newHTTPServer(c.HTTPAddr, mux, defaultHTTPLimits())
 
 	ingestMetrics, err := ingest.NewMetrics(reg)
 	if err != nil {
