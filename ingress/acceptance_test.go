@@ -31,14 +31,21 @@ func topicBytes(t *testing.T, broker, topic string) volume {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, err := kafka.DialLeader(ctx, "tcp", broker, topic, 0)
-	if err != nil {
-		t.Fatalf("dial %s: %v", topic, err)
-	}
-	last, err := conn.ReadLastOffset()
-	conn.Close()
-	if err != nil {
-		t.Fatalf("last offset of %s: %v", topic, err)
+	// A topic just created may not have its leader yet: ask again.
+	var last int64
+	for {
+		conn, err := kafka.DialLeader(ctx, "tcp", broker, topic, 0)
+		if err == nil {
+			last, err = conn.ReadLastOffset()
+			conn.Close()
+		}
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("last offset of %s: %v", topic, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	var v volume
 	if last == 0 {
