@@ -207,6 +207,28 @@ func TestServeEndToEnd(t *testing.T) {
 	if got := post(); got != http.StatusOK {
 		t.Fatalf("retried callback answered %d", got)
 	}
+	// The edges of serve's server: a forged callback is refused, a body
+	// sent to /healthz too.
+	for _, c := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{http.MethodPost, "/gateways/vietqr/callback", strings.Replace(string(raw.Body), "250000", "250001", 1), http.StatusUnauthorized},
+		{http.MethodGet, "/healthz", "x", http.StatusRequestEntityTooLarge},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, strings.NewReader(c.body))
+		for k, v := range raw.Headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s %s with a body: %d, want %d", c.method, c.path, resp.StatusCode, c.want)
+		}
+	}
 	for {
 		mu.Lock()
 		n := len(confirmations)

@@ -118,13 +118,17 @@ func AddSeeds(f *testing.F, pattern string) {
 }
 
 // CheckDecode decodes each message with dec and fails t on the first
-// result that breaks Check for gateway g: the body of a fuzz target.
+// result that breaks Check for gateway g, or where Verify disagrees with
+// Decode (VerifyAgrees): the body of a fuzz target.
 func CheckDecode(t *testing.T, dec gateways.Decoder, g payment.Gateway, raws ...gateways.Raw) {
 	t.Helper()
 	for _, raw := range raws {
 		ps, err := dec.Decode(raw)
 		if cerr := Check(g, ps, err); cerr != nil {
 			t.Fatalf("%q: %v", raw.Body, cerr)
+		}
+		if verr := VerifyAgrees(dec, raw, err); verr != nil {
+			t.Fatalf("%q: %v", raw.Body, verr)
 		}
 	}
 }
