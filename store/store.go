@@ -13,6 +13,7 @@ import (
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/statements"
+	"github.com/feerecon/feerecon/user"
 )
 
 // Errors every backend returns, so callers can test with errors.Is.
@@ -46,6 +47,7 @@ type Tx interface {
 	Reports
 	Statements
 	Audit
+	Users
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -265,6 +267,8 @@ const (
 	ActorDailyRun AuditActor = "dailyrun"
 	// ActorAPI: an API call that named no system.
 	ActorAPI AuditActor = "api"
+	// ActorCLI: a command run by an operator at the shell.
+	ActorCLI AuditActor = "cli"
 )
 
 // AuditAction names what an audit entry records.
@@ -280,6 +284,9 @@ const (
 	AuditExceptionResolve  AuditAction = "exception.resolve"
 	AuditStatementImported AuditAction = "statement.imported"
 	AuditReportVersion     AuditAction = "report.version"
+	AuditUserAdd           AuditAction = "user.add"
+	AuditUserDisable       AuditAction = "user.disable"
+	AuditUserPassword      AuditAction = "user.password"
 )
 
 // The audit log's entity keys, each built here only, so that an entity's
@@ -299,6 +306,35 @@ func StatementEntity(id string) string { return "statement:" + id }
 
 // ReportEntity is report version id's key: "report:<id>".
 func ReportEntity(id string) string { return "report:" + id }
+
+// UserEntity is user login's key: "user:<login>".
+func UserEntity(login string) string { return "user:" + login }
+
+// Users holds people's accounts (user.User) and their sessions. Logins
+// are unique; sessions are keyed by the hash of their token.
+type Users interface {
+	// CreateUser stores a new user; ErrAlreadyExists if the login is taken.
+	CreateUser(ctx context.Context, u user.User) error
+	// User returns the user with login; ErrNotFound if there is none.
+	User(ctx context.Context, login string) (user.User, error)
+	// ListUsers lists every user, ordered by login.
+	ListUsers(ctx context.Context) ([]user.User, error)
+	// UpdateUser replaces the stored user of u.Login (role, agencies,
+	// password, disabled, failures, lock); ErrNotFound if there is none.
+	UpdateUser(ctx context.Context, u user.User) error
+	// CreateSession stores s; ErrAlreadyExists for a token hash stored
+	// before, ErrNotFound (or ErrConflict) for an unknown login.
+	CreateSession(ctx context.Context, s user.Session) error
+	// Session returns the session of tokenHash; ErrNotFound if none.
+	Session(ctx context.Context, tokenHash []byte) (user.Session, error)
+	// TouchSession sets a session's LastSeen; ErrNotFound if none.
+	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
+	// DeleteSession ends one session (no error if it is gone already);
+	// DeleteSessions ends every session of login (a role change, a
+	// disabled user, a new password).
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	DeleteSessions(ctx context.Context, login string) error
+}
 
 // Audit is the append-only audit log. There is no update and no delete.
 type Audit interface {

@@ -55,6 +55,7 @@ business day to the State Treasury (Kho bạc Nhà nước).`,
 		serveCmd(g),
 		statementCmd(g),
 		reportCmd(g),
+		userCmd(g),
 	)
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/user"
 )
 
 // RunTests runs the suite. newStore must return an empty store; the suite
@@ -42,6 +44,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"StatementsIdempotent", testStatements},
 		{"AuditAppendOnly", testAudit},
 		{"RollbackUndoesEverything", testRollback},
+		{"UsersAndSessions", testUsersAndSessions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -712,6 +715,109 @@ func testPaymentLinks(t *testing.T, s store.Store) {
 		must(t, err)
 		if fmt.Sprint(ks) != "[{dvc N1} {dvc N2}]" {
 			t.Errorf("notices of %s: %v", early.ID, ks)
+		}
+		return nil
+	})
+}
+
+func testUsersAndSessions(t *testing.T, s store.Store) {
+	h, err := user.HashPassword("a long test password", user.TestParams())
+	must(t, err)
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	lan := user.User{Login: "lan.nguyen", Role: user.RoleAccountant, Agencies: []string{"H29.75", "G01.899.108"},
+		PasswordHash: h, CreatedAt: base, UpdatedAt: base}
+	admin := user.User{Login: "admin", Role: user.RoleAdmin, PasswordHash: h, CreatedAt: base, UpdatedAt: base}
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateUser(ctx, lan))
+		return tx.CreateUser(ctx, admin)
+	})
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, lan) }); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("a login twice: %v, want ErrAlreadyExists", err)
+	}
+	bad := lan
+	bad.Login, bad.Agencies = "binh.tran", nil // an accountant without an agency
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, bad) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("an accountant without agencies: %v, want ErrConflict", err)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.User(ctx, "lan.nguyen")
+		must(t, err)
+		if got.Role != user.RoleAccountant || !slices.Equal(got.Agencies, lan.Agencies) || got.PasswordHash != h ||
+			got.Disabled || !got.LockedUntil.IsZero() || !got.CreatedAt.Equal(base) {
+			t.Errorf("user read back: %+v", got)
+		}
+		all, err := tx.ListUsers(ctx)
+		must(t, err)
+		if len(all) != 2 || all[0].Login != "admin" || all[0].Agencies != nil || all[1].Login != "lan.nguyen" {
+			t.Errorf("ListUsers: %+v", all)
+		}
+		if _, err := tx.User(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown login: %v", err)
+		}
+		return nil
+	})
+	// A failure counted and a lock set are kept; an unknown user is ErrNotFound.
+	locked := lan
+	locked.FailedLogins, locked.LockedUntil, locked.UpdatedAt = 2, base.Add(15*time.Minute), base.Add(time.Minute)
+	inTx(t, s, func(tx store.Tx) error { return tx.UpdateUser(ctx, locked) })
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.User(ctx, "lan.nguyen")
+		must(t, err)
+		if got.FailedLogins != 2 || !got.LockedUntil.Equal(base.Add(15*time.Minute)) {
+			t.Errorf("after update: %+v", got)
+		}
+		ghost := lan
+		ghost.Login = "ghost"
+		if err := tx.UpdateUser(ctx, ghost); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("update of an unknown user: %v", err)
+		}
+		return nil
+	})
+
+	_, h1, err := user.NewSessionToken()
+	must(t, err)
+	_, h2, err := user.NewSessionToken()
+	must(t, err)
+	_, h3, err := user.NewSessionToken()
+	must(t, err)
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateSession(ctx, user.Session{TokenHash: h1, Login: "lan.nguyen", Role: user.RoleAccountant, CreatedAt: base, LastSeen: base}))
+		must(t, tx.CreateSession(ctx, user.Session{TokenHash: h2, Login: "lan.nguyen", Role: user.RoleAccountant, CreatedAt: base, LastSeen: base}))
+		return tx.CreateSession(ctx, user.Session{TokenHash: h3, Login: "admin", Role: user.RoleAdmin, CreatedAt: base, LastSeen: base})
+	})
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		return tx.CreateSession(ctx, user.Session{TokenHash: h1, Login: "lan.nguyen", Role: user.RoleAccountant, CreatedAt: base, LastSeen: base})
+	}); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("a token twice: %v", err)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		_, h4, _ := user.NewSessionToken()
+		return tx.CreateSession(ctx, user.Session{TokenHash: h4, Login: "nobody", Role: user.RoleAdmin, CreatedAt: base, LastSeen: base})
+	}); err == nil {
+		t.Error("a session of an unknown login was stored")
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.TouchSession(ctx, h1, base.Add(5*time.Minute)))
+		got, err := tx.Session(ctx, h1)
+		must(t, err)
+		if got.Login != "lan.nguyen" || got.Role != user.RoleAccountant || !got.LastSeen.Equal(base.Add(5*time.Minute)) || !got.CreatedAt.Equal(base) {
+			t.Errorf("session read back: %+v", got)
+		}
+		// One session ends; then every session of the user (a role change).
+		must(t, tx.DeleteSession(ctx, h1))
+		must(t, tx.DeleteSession(ctx, h1))
+		if _, err := tx.Session(ctx, h1); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a deleted session: %v", err)
+		}
+		if err := tx.TouchSession(ctx, h1, base); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("touch of a deleted session: %v", err)
+		}
+		must(t, tx.DeleteSessions(ctx, "lan.nguyen"))
+		if _, err := tx.Session(ctx, h2); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the user's other session survived DeleteSessions: %v", err)
+		}
+		if _, err := tx.Session(ctx, h3); err != nil {
+			t.Errorf("another user's session was deleted: %v", err)
 		}
 		return nil
 	})

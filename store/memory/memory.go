@@ -10,6 +10,8 @@ package memory
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/user"
 )
 
 type noticeKey struct{ system, id string }
@@ -58,6 +61,8 @@ type Store struct {
 	reportID        map[string]bool
 	stmts           map[string][]statements.Line
 	audit           []store.AuditEntry
+	users           map[string]user.User
+	sessions        map[string]user.Session // by string(token hash)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -82,6 +87,8 @@ func New() *Store {
 		reports:         map[reportKey]store.Report{},
 		reportID:        map[string]bool{},
 		stmts:           map[string][]statements.Line{},
+		users:           map[string]user.User{},
+		sessions:        map[string]user.Session{},
 	}
 }
 
@@ -782,4 +789,102 @@ func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry,
 		}
 	}
 	return out, nil
+}
+
+func cloneUser(u user.User) user.User {
+	u.Agencies = append([]string(nil), u.Agencies...)
+	return u
+}
+
+func (t *tx) CreateUser(ctx context.Context, u user.User) error {
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("user %s: %w: %w", u.Login, store.ErrConflict, err)
+	}
+	if _, ok := t.s.users[u.Login]; ok {
+		return fmt.Errorf("user %s: %w", u.Login, store.ErrAlreadyExists)
+	}
+	setMap(t, t.s.users, u.Login, cloneUser(u))
+	return nil
+}
+
+func (t *tx) User(ctx context.Context, login string) (user.User, error) {
+	u, ok := t.s.users[login]
+	if !ok {
+		return user.User{}, fmt.Errorf("user %s: %w", login, store.ErrNotFound)
+	}
+	return cloneUser(u), nil
+}
+
+func (t *tx) ListUsers(ctx context.Context) ([]user.User, error) {
+	out := make([]user.User, 0, len(t.s.users))
+	for _, login := range slices.Sorted(maps.Keys(t.s.users)) {
+		out = append(out, cloneUser(t.s.users[login]))
+	}
+	return out, nil
+}
+
+func (t *tx) UpdateUser(ctx context.Context, u user.User) error {
+	if _, ok := t.s.users[u.Login]; !ok {
+		return fmt.Errorf("user %s: %w", u.Login, store.ErrNotFound)
+	}
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("user %s: %w: %w", u.Login, store.ErrConflict, err)
+	}
+	setMap(t, t.s.users, u.Login, cloneUser(u))
+	return nil
+}
+
+func (t *tx) CreateSession(ctx context.Context, s user.Session) error {
+	if len(s.TokenHash) != 32 {
+		return fmt.Errorf("session: token hash of %d bytes: %w", len(s.TokenHash), store.ErrConflict)
+	}
+	if _, ok := t.s.users[s.Login]; !ok {
+		return fmt.Errorf("session of %s: %w", s.Login, store.ErrNotFound)
+	}
+	k := string(s.TokenHash)
+	if _, ok := t.s.sessions[k]; ok {
+		return fmt.Errorf("session: %w", store.ErrAlreadyExists)
+	}
+	s.TokenHash = append([]byte(nil), s.TokenHash...)
+	setMap(t, t.s.sessions, k, s)
+	return nil
+}
+
+func (t *tx) Session(ctx context.Context, tokenHash []byte) (user.Session, error) {
+	s, ok := t.s.sessions[string(tokenHash)]
+	if !ok {
+		return user.Session{}, fmt.Errorf("session: %w", store.ErrNotFound)
+	}
+	s.TokenHash = append([]byte(nil), s.TokenHash...)
+	return s, nil
+}
+
+func (t *tx) TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error {
+	s, ok := t.s.sessions[string(tokenHash)]
+	if !ok {
+		return fmt.Errorf("session: %w", store.ErrNotFound)
+	}
+	s.LastSeen = at
+	setMap(t, t.s.sessions, string(tokenHash), s)
+	return nil
+}
+
+func (t *tx) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	k := string(tokenHash)
+	if old, ok := t.s.sessions[k]; ok {
+		delete(t.s.sessions, k)
+		t.undo = append(t.undo, func() { t.s.sessions[k] = old })
+	}
+	return nil
+}
+
+func (t *tx) DeleteSessions(ctx context.Context, login string) error {
+	for k, s := range t.s.sessions {
+		if s.Login == login {
+			if err := t.DeleteSession(ctx, []byte(k)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
