@@ -3,7 +3,9 @@ package main
 import (
 	"github.com/spf13/pflag"
 
+	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile/daily"
+	"github.com/feerecon/feerecon/store/postgres"
 )
 
 // dayRulesFlags defines --cutoff and --credit-window-days on f, the same
@@ -14,4 +16,19 @@ func dayRulesFlags(f *pflag.FlagSet, r *daily.DayRules) {
 	f.DurationVar(&r.Cutoff, "cutoff", def.Cutoff, "business-day cut-off as time since midnight, Asia/Ho_Chi_Minh, within (0, 24h], e.g. 16h30m")
 	f.IntVar(&r.CreditWindowDays, "credit-window-days", def.CreditWindowDays,
 		"N in T+N: a payment of business day T without its credit by the end of T+N is a missing_credit (0 is T+0)")
+}
+
+// dbFlag defines --db, fed by FEERECON_DB, on f. --help shows the default
+// with its password redacted (postgres://u:xxxxx@h/db): a DSN in the
+// environment is a secret, and pflag prints a flag's default as it is.
+func dbFlag(f *pflag.FlagSet, db *string) {
+	f.StringVar(db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL (FEERECON_DB)")
+	f.Lookup("db").DefValue = postgres.RedactDSN(*db)
+}
+
+// maskDefault shows flag name's default with all but its last four
+// characters masked (an account number from the environment).
+func maskDefault(f *pflag.FlagSet, name string) {
+	fl := f.Lookup(name)
+	fl.DefValue = payment.MaskAccount(fl.DefValue)
 }

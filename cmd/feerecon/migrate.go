@@ -35,6 +35,6 @@ Running it again on a current schema changes nothing.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	dbFlag(c.Flags(), &db)
 	return c
 }

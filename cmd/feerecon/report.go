@@ -84,7 +84,7 @@ Running it again with nothing new stores nothing.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	dbFlag(f, &db)
 	f.StringVar(&date, "date", "", "business date YYYY-MM-DD")
 	f.StringVar(&agency, "agency", "", "only this agency's report (ALL for the total)")
 	f.StringVar(&out, "out", "", "output directory")

@@ -228,13 +228,14 @@ func serveCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.DB, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	dbFlag(f, &c.DB)
 	f.StringVar(&c.Kafka, "kafka", envOr("FEERECON_KAFKA", ""), "Kafka bootstrap broker")
 	f.StringVar(&c.HTTPAddr, "http", envOr("FEERECON_HTTP", "127.0.0.1:8080"), "HTTP listen address")
 	f.StringVar(&c.Group, "group", envOr("FEERECON_GROUP", "feerecon"), "Kafka consumer group")
 	f.StringVar(&c.CodePrefix, "code-prefix", payment.DefaultCodePrefix, "payment-code prefix issued")
 	f.StringVar(&c.BankBIN, "collection-bin", envOr("FEERECON_COLLECTION_BIN", ""), "NAPAS BIN of the collecting bank (VietQR)")
 	f.StringVar(&c.Account, "collection-account", envOr("FEERECON_COLLECTION_ACCOUNT", ""), "collection account printed on VietQR codes")
+	maskDefault(f, "collection-account")
 	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
 	dayRulesFlags(f, &c.DayRules)
 	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")

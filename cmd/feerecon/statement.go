@@ -63,6 +63,6 @@ func statementImportCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	dbFlag(c.Flags(), &db)
 	return c
 }

@@ -43,13 +43,13 @@ var ErrSchema = errors.New("database schema does not match this binary")
 func Open(ctx context.Context, url string) (*Store, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
+		return nil, fmt.Errorf("open postgres: %w", scrubDSN(err, url))
 	}
 	db.SetMaxOpenConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("connect postgres: %w", err)
+		return nil, fmt.Errorf("connect postgres: %w", scrubDSN(err, url))
 	}
 	if err := checkSchema(ctx, db); err != nil {
 		_ = db.Close()
@@ -126,12 +126,12 @@ func Migrate(url string) (uint, error) {
 	}
 	db, err := sql.Open("postgres", url)
 	if err != nil {
-		return 0, fmt.Errorf("migrate: open: %w", err)
+		return 0, fmt.Errorf("migrate: open: %w", scrubDSN(err, url))
 	}
 	defer db.Close()
 	drv, err := migratepg.WithInstance(db, &migratepg.Config{})
 	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+		return 0, fmt.Errorf("migrate: %w", scrubDSN(err, url))
 	}
 	m, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
 	if err != nil {
