@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -62,13 +64,43 @@ func TestParsePaymentErrors(t *testing.T) {
 	}
 }
 
-func TestCellSafe(t *testing.T) {
+// report.csv neutralises formulas in every text cell (payers write
+// descriptions, systems write ids) and leaves amounts and line numbers as
+// numbers, a negative one included.
+func TestReportCSVNeutralisesTextCells(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "-2": "'-2", "@x": "'@x", "150000": "150000", "": "",
-	} {
-		if got := cellSafe(in); got != want {
-			t.Errorf("cellSafe(%q) = %q, want %q", in, got, want)
+	rep := Report{
+		Allocations: []ReportAllocation{{PaymentID: "=cmd|' /C calc'!A0", NoticeID: "+TB-1", PaymentCode: "NP000000015186",
+			Amount: "150000", Currency: payment.VND, Rule: "@rule", Evidence: "=HYPERLINK(\"http://x\")"}},
+		Exceptions: []ReportException{{PaymentID: "\tp", NoticeID: "-n", Kind: "unmatched", Amount: "-5000",
+			Currency: payment.VND, Candidates: []string{"=a", "b"}, Evidence: "\r=1", Line: 7}},
+		InvalidNotices: []ReportLine{{Line: 3, Field: "=f", Error: "@e"}},
+	}
+	b, err := reportCSV(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		CSVHeader(),
+		{"allocation", "'=cmd|' /C calc'!A0", "", "'+TB-1", "NP000000015186", "'@rule", "", "150000", "", "VND", "", "'=HYPERLINK(\"http://x\")"},
+		{"exception", "'\tp", "7", "'-n", "", "unmatched", "open", "-5000", "", "VND", "'=a b", "'=1"},
+		{"invalid_notice", "", "3", "", "", "'=f", "", "", "", "", "", "'@e"},
+	}
+	// With UseCRLF, encoding/csv drops a lone CR inside a quoted field;
+	// the quote prefix still comes first.
+	if !bytes.Contains(b, []byte(",\"'=1\"\r\n")) {
+		t.Errorf("the evidence starting with CR is not written as \"'=1\": %q", b)
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d: %q", len(recs), len(want), recs)
+	}
+	for i := range want {
+		if strings.Join(recs[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("record %d:\n got %q\nwant %q", i, recs[i], want[i])
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/spreadsheet"
 )
 
 // Report file names inside the output directory.
@@ -202,8 +203,8 @@ func reportCSV(rep Report) ([]byte, error) {
 		rows = append(rows, []string{"invalid_notice", "", strconv.Itoa(l.Line), "", "", l.Field, "", "", "", "", "", l.Error})
 	}
 	for _, row := range rows {
-		for i := range row {
-			row[i] = cellSafe(row[i])
+		for _, i := range reportTextColumns {
+			row[i] = spreadsheet.Text(row[i])
 		}
 		if err := w.Write(row); err != nil {
 			return nil, fmt.Errorf("write report csv: %w", err)
@@ -216,15 +217,12 @@ func reportCSV(rep Report) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// cellSafe defuses spreadsheet formulas: descriptions come from payers, and
-// a cell starting with = + - @ would be evaluated when the accountant opens
-// the file. Amounts are never negative, so no number is altered.
-func cellSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// reportTextColumns are report.csv's text columns: every one but line (2)
+// and the amounts (7, 8). Descriptions, ids and names come from payers and
+// issuing systems, so a cell starting with = + - @ tab or CR would be
+// evaluated when the accountant opens the file (spreadsheet.Text); an
+// amount or a line number is data and is written as it is.
+var reportTextColumns = []int{0, 1, 3, 4, 5, 6, 9, 10, 11}
 
 func writeAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")

@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/spreadsheet"
 )
 
 // text looks up a label, falling back to the key itself for a kind or
@@ -91,6 +92,25 @@ func (w row) cells() []string {
 		exp, f.Collected.String(), f.Matched.String(), f.Unmatched.String(), f.RefundsDue.String(), f.Fees.String()}
 }
 
+// The text columns of the figures (section, agency, treasury account,
+// chapter, sub-item, channel) and of the exceptions (id, kind, payment id,
+// statement reference, notice id, currency, evidence): a CSV neutralises
+// formulas in them (spreadsheet.Text). The others are counts and amounts,
+// written as they are: "-5000" is a number.
+var (
+	figureTextColumns    = []int{0, 1, 2, 3, 4, 5}
+	exceptionTextColumns = []int{0, 1, 2, 3, 4, 6, 8}
+)
+
+// csvText returns cells with its text columns made safe for spreadsheet
+// programs.
+func csvText(cells []string, textColumns []int) []string {
+	for _, i := range textColumns {
+		cells[i] = spreadsheet.Text(cells[i])
+	}
+	return cells
+}
+
 func exceptionHeader(t text) []string {
 	return []string{t.get(LID), t.get(LKind), t.get(LPaymentID), t.get(LStatementRef), t.get(LNoticeID), t.get(LAmount), t.get(LCurrency), t.get(LAgeDays), t.get(LEvidence)}
 }
@@ -128,7 +148,7 @@ func WriteCSV(w io.Writer, r Report, lang Lang) error {
 		return fmt.Errorf("write report csv: %w", err)
 	}
 	for _, row := range figureRows(r, t) {
-		if err := cw.Write(row.cells()); err != nil {
+		if err := cw.Write(csvText(row.cells(), figureTextColumns)); err != nil {
 			return fmt.Errorf("write report csv: %w", err)
 		}
 	}
@@ -155,7 +175,7 @@ func WriteExceptionsCSV(w io.Writer, r Report, lang Lang) error {
 	cw.UseCRLF = true
 	_ = cw.Write(exceptionHeader(t)) // writes to a buffer; errors surface in cw.Error
 	for _, e := range r.Exceptions {
-		_ = cw.Write(exceptionCells(e, t))
+		_ = cw.Write(csvText(exceptionCells(e, t), exceptionTextColumns))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
