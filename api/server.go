@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
@@ -121,6 +123,10 @@ func (s *Server) route(pattern string, h func(http.ResponseWriter, *http.Request
 				slog.String("system", r.Header.Get(SystemHeader)),
 				slog.Int("status", sw.status), slog.Duration("took", s.now().Sub(start)))
 		}()
+		if err := checkQueryUTF8(r); err != nil {
+			s.writeError(sw, r, err)
+			return
+		}
 		if err := h(sw, r); err != nil {
 			s.writeError(sw, r, err)
 		}
@@ -169,7 +175,14 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 			return apiErr(http.StatusUnsupportedMediaType, "send application/json")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if field, bad := InvalidUTF8(body); bad {
+		return invalidUTF8(field)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if optional && errors.Is(err, io.EOF) {
@@ -185,6 +198,11 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 		return apiErr(http.StatusBadRequest, "request body must be a single JSON object")
 	}
 	return nil
+}
+
+// invalidUTF8 is the 400 for text that is not valid UTF-8, naming where.
+func invalidUTF8(field string) error {
+	return apiErr(http.StatusBadRequest, "invalid UTF-8", field+": not valid UTF-8 (text is never replaced)")
 }
 
 // decodeError sorts a JSON decoding failure: bad amounts are unprocessable
@@ -225,6 +243,22 @@ func actor(r *http.Request) store.AuditActor {
 	return store.ActorAPI
 }
 
+// checkQueryUTF8 refuses a query whose parameter names or values are not
+// valid UTF-8, naming the parameter.
+func checkQueryUTF8(r *http.Request) error {
+	for k, vs := range r.URL.Query() {
+		if !utf8.ValidString(k) {
+			return invalidUTF8("a query parameter name")
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return invalidUTF8("query parameter " + k)
+			}
+		}
+	}
+	return nil
+}
+
 // maxIDLen bounds notice and exception ids.
 const maxIDLen = 200
 
@@ -233,6 +267,9 @@ func isControl(c rune) bool { return c < 0x20 || c == 0x7F }
 // pathID returns a path value checked for length and control characters.
 func pathID(r *http.Request, name string) (string, error) {
 	v := r.PathValue(name)
+	if !utf8.ValidString(v) {
+		return "", invalidUTF8(name + " in path")
+	}
 	if v == "" || len(v) > maxIDLen || strings.ContainsFunc(v, isControl) {
 		return "", apiErr(http.StatusBadRequest, "bad "+name+" in path")
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/feerecon/feerecon/api"
 )
 
 // Action is what an event asks for.
@@ -73,6 +75,11 @@ func Decode(b []byte) (Event, error) {
 	var e Event
 	if len(b) > MaxEventBytes {
 		return e, fmt.Errorf("%w: %d bytes, above %d", ErrMalformed, len(b), MaxEventBytes)
+	}
+	// encoding/json would replace invalid UTF-8 by U+FFFD silently (and two
+	// different bad ids would become one): refuse it, naming the field.
+	if field, bad := api.InvalidUTF8(b); bad {
+		return Event{}, fmt.Errorf("%w: %s: not valid UTF-8", ErrMalformed, field)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -310,3 +310,33 @@ func TestKey(t *testing.T) {
 		t.Errorf("Key = %q", got)
 	}
 }
+
+// Invalid UTF-8 in any field of an event, the notice body's included, is
+// a malformed event naming the field; it never reaches the API with
+// replacement characters.
+func TestInvalidUTF8IsMalformed(t *testing.T) {
+	t.Parallel()
+	called := false
+	h := noticefeed.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), nil)
+	for _, tc := range []struct{ name, event, field string }{
+		{"notice_id", "{\"action\":\"cancel\",\"system\":\"s\",\"notice_id\":\"A\xff\"}", "notice_id"},
+		{"system", "{\"action\":\"cancel\",\"system\":\"s\xc3\",\"notice_id\":\"A\"}", "system"},
+		{"reason", "{\"action\":\"cancel\",\"system\":\"s\",\"notice_id\":\"A\",\"reason\":\"h\xe1y\"}", "reason"},
+		{"lone surrogate", `{"action":"cancel","system":"s","notice_id":"A\udc00"}`, "notice_id"},
+		{"notice body", "{\"action\":\"create\",\"system\":\"s\",\"notice_id\":\"A\",\"notice\":{\"notice_id\":\"A\",\"payer_name\":\"\xff\"}}", "notice.payer_name"},
+		{"item", "{\"action\":\"amend\",\"system\":\"s\",\"notice_id\":\"A\",\"notice\":{\"items\":[{\"fee_type\":\"\xff\"}]}}", "notice.items[0].fee_type"},
+	} {
+		err := h(context.Background(), kafkabus.Message{Value: []byte(tc.event)})
+		perm, _, reason := kafkabus.Classify(err)
+		if !perm || reason != noticefeed.ReasonMalformed || !errors.Is(err, noticefeed.ErrMalformed) {
+			t.Errorf("%s: %v (permanent %v, reason %q), want malformed_event", tc.name, err, perm, reason)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.field+": not valid UTF-8") {
+			t.Errorf("%s: %v does not name %s", tc.name, err, tc.field)
+		}
+	}
+	if called {
+		t.Error("an event with invalid UTF-8 reached the API")
+	}
+}
