@@ -5,27 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/feerecon/feerecon/reconcile/daily"
 )
 
-// safeName keeps a file name to letters, digits, '.', '_' and '-' (agency
-// codes are dotted ids such as H29.75); anything else becomes '_'.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			return r
-		}
-		return '_'
-	}, s)
-}
-
 // FileBase is the base name of a report version's files:
-// report_<date>_<agency>_v<version>.
+// report_<date>_<agency>_v<version>, the agency written by
+// daily.FileComponent, so two reports never share a name.
 func FileBase(r daily.Report) string {
-	return fmt.Sprintf("report_%s_%s_v%d", r.BusinessDate, safeName(r.Agency), r.Version)
+	return fmt.Sprintf("report_%s_%s_v%d", r.BusinessDate, daily.FileComponent(r.Agency), r.Version)
 }
 
 // WriteFiles writes each report as JSON (indented, with its SHA-256), CSV

@@ -118,6 +118,13 @@ func (n Notice) Problems() []string {
 	}
 	if strings.TrimSpace(n.Agency) == "" {
 		probs = append(probs, "agency_code is empty")
+	} else if err := CheckAgencyCode(n.Agency); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if strings.TrimSpace(n.TreasuryAccount) == "" {
+		probs = append(probs, "treasury_account is empty")
+	} else if err := CheckTreasuryAccount(n.TreasuryAccount); err != nil {
+		probs = append(probs, err.Error())
 	}
 	if n.Total.Currency != VND {
 		probs = append(probs, fmt.Sprintf("currency %q: notices are issued in VND", n.Total.Currency))

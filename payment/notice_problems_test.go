@@ -10,8 +10,9 @@ func TestNoticeProblemsMatchValidate(t *testing.T) {
 	t.Parallel()
 	n := Notice{Total: Money{Currency: "USD"}, Version: 0}
 	probs := n.Problems()
-	// notice_id, system, dossier, agency, currency, amount, issued_at, status, version.
-	if len(probs) != 9 {
+	// notice_id, system, dossier, agency, treasury account, currency, amount,
+	// issued_at, status, version.
+	if len(probs) != 10 {
 		t.Fatalf("Problems() = %d entries: %q", len(probs), probs)
 	}
 	err := n.Validate()

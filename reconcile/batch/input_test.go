@@ -146,7 +146,7 @@ func FuzzParsePaymentLine(f *testing.F) {
 }
 
 func FuzzParseNoticeRecord(f *testing.F) {
-	f.Add("TB-1,G01.899.108.000-261118-0001,NP000000015186,UBND-01,Nguyễn Văn An,50000,VND,2026-11-18T08:00:00+07:00,2026-12-18T08:00:00+07:00,018,2771,7111001,issued")
+	f.Add("TB-1,G01.899.108.000-261118-0001,NP000000015186,H29.01,Nguyễn Văn An,50000,VND,2026-11-18T08:00:00+07:00,2026-12-18T08:00:00+07:00,018,2771,7111.0.1000001,issued")
 	f.Add("TB-2,H29.75-261119-0003,,A,B,1.5,VND,2026-11-18T08:00:00Z,,1,2,3,cancelled")
 	f.Add("TB-3,x,y,z,,,,,,,,,")
 	h, err := parseNoticeHeader("notices.csv", NoticeColumns())
@@ -171,4 +171,23 @@ func FuzzParseNoticeRecord(f *testing.F) {
 			t.Fatalf("status %q accepted", n.Status)
 		}
 	})
+}
+
+// The daily-* file names of two scopes never coincide (they did for
+// H42/12:x*?[] and H42_12:x*?[]); valid codes keep their names.
+func TestDailyFileNamesAreDistinct(t *testing.T) {
+	t.Parallel()
+	seen := map[string]string{}
+	for _, scope := range []string{"ALL", "H29.75", "H42/12:x*?[]", "H42_12:x*?[]", "h29.75", "H29_75"} {
+		j, c, h := dailyFiles(scope)
+		for _, name := range []string{j, c, h} {
+			if prev, dup := seen[strings.ToUpper(name)]; dup {
+				t.Errorf("%q and %q both write %s", prev, scope, name)
+			}
+			seen[strings.ToUpper(name)] = scope
+		}
+	}
+	if j, _, _ := dailyFiles("H29.75"); j != "daily-H29.75.json" {
+		t.Errorf("dailyFiles(H29.75) = %s", j)
+	}
 }

@@ -142,7 +142,7 @@ func referenceKeys(engine *reconcile.Engine) func(string) []string {
 
 // Daily report file names, per scope (ALL or an agency code).
 func dailyFiles(scope string) (jsonName, csvName, htmlName string) {
-	base := "daily-" + daily.SheetName(scope)
+	base := "daily-" + daily.FileComponent(scope)
 	return base + ".json", base + ".csv", base + ".html"
 }
 

@@ -103,7 +103,7 @@ func TestBatchAcceptsTheNoticesPrefixes(t *testing.T) {
 		t.Fatal(err)
 	}
 	notices := "notice_id,dossier_code,payment_code,agency_code,payer_name,amount,currency,issued_at,due_at,budget_chapter,budget_subitem,treasury_account,status\n" +
-		"N1,000.00.20.H40-261126-0001," + string(code) + ",H40,Le Van C,50000,VND,2026-11-26T08:00:00+07:00,,599,2771,3511,issued\n"
+		"N1,000.00.20.H40-261126-0001," + string(code) + ",H40.01,Le Van C,50000,VND,2026-11-26T08:00:00+07:00,,599,2771,3511,issued\n"
 	payments := `{"payment_id":"momo:1","gateway":"momo","gateway_txn_id":"1","amount":"50000","currency":"VND","paid_at":"2026-11-26T09:00:00+07:00","description":"nop phi ` + string(code[2:]) + ` ` + string(code) + `","payer_name":"","payer_account":""}` + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "n.csv"), []byte(notices), 0o600); err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestNoticesFileAsSpreadsheetsWriteIt(t *testing.T) {
 	dir := t.TempDir()
 	code, _ := payment.NewPaymentCode("NP", 42)
 	notices := "\uFEFFNOTICE_ID,Dossier_Code,payment_code,agency_code,payer_name,amount,currency,issued_at,due_at,budget_chapter,budget_subitem,treasury_account,status,ghi_chu\r\n" +
-		"N1,000.00.20.H40-261126-0001," + string(code) + ",H40,Le Van C,50000,VND,2026-11-26T08:00:00+07:00,,599,2771,3511,ISSUED,nộp tại quầy\r\n"
+		"N1,000.00.20.H40-261126-0001," + string(code) + ",H40.01,Le Van C,50000,VND,2026-11-26T08:00:00+07:00,,599,2771,3511,ISSUED,nộp tại quầy\r\n"
 	payments := `{"payment_id":"P1","gateway":"vietqr","gateway_txn_id":"1","amount":"50000","currency":"VND","paid_at":"2026-11-26T09:00:00+07:00","description":"` + string(code) + `"}` + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "n.csv"), []byte(notices), 0o600); err != nil {
 		t.Fatal(err)

@@ -136,9 +136,9 @@ func (g *gen) newNotice(amount int64) *notice {
 	b := budget[g.r.IntN(len(budget))]
 	n := &notice{
 		ID: fmt.Sprintf("TB-%05d", len(g.notices)+1), Dossier: dossier, Code: string(code),
-		Agency: "UBND-" + g.digits(5), Payer: g.name(), Amount: amount,
+		Agency: agencyCode(g.digits(5)), Payer: g.name(), Amount: amount,
 		Issued: issued, Due: issued.AddDate(0, 0, 30), Chapter: "00" + g.digits(1), Subitem: b[0],
-		Treasury: "7111" + g.digits(4), Status: "issued",
+		Treasury: "7111.0.100" + g.digits(4), Status: "issued",
 	}
 	g.notices = append(g.notices, n)
 	return n
@@ -610,3 +610,8 @@ func (g *gen) write(dir string) error {
 	}
 	return f.Close()
 }
+
+// agencyCode makes an agency code in payment's format (H85.163) from five
+// digits: the same random draws as before the format was enforced, so the
+// payments and labels of the set are unchanged.
+func agencyCode(d string) string { return "H" + d[:2] + "." + d[2:] }
