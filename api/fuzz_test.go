@@ -1,9 +1,13 @@
 package api_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/store/memory"
 )
 
@@ -34,6 +38,27 @@ func FuzzCreateNotice(f *testing.F) {
 			r.apiError(t)
 		default:
 			t.Fatalf("status %d for %q: %s", r.code, body, r.body)
+		}
+	})
+}
+
+// InvalidUTF8 never panics, names a field whenever it finds one, finds
+// nothing in clean text without escapes, and never passes a JSON body
+// that holds invalid UTF-8.
+func FuzzInvalidUTF8(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, "{\"a\":\"\xff\"}", `{"a":"\udc00"}`, `{"a":["\ud800\udc00",{"b\u00e9":1}]}`, "{\"\xff\":1}", `[`, `"\\u"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		field, found := api.InvalidUTF8(body)
+		if found && field == "" {
+			t.Fatalf("found with no field name in %q", body)
+		}
+		if !found && json.Valid(body) && !utf8.Valid(body) {
+			t.Fatalf("invalid UTF-8 passed: %q", body)
+		}
+		if found && utf8.Valid(body) && !bytes.Contains(body, []byte(`\u`)) {
+			t.Fatalf("clean text refused (%s): %q", field, body)
 		}
 	})
 }

@@ -165,5 +165,8 @@ func jsonPath(stack []jsonFrame, key bool) string {
 		}
 		return b.String() + " (a field name)"
 	}
+	if b.Len() == 0 {
+		return "(the body)" // a bare string, not an object
+	}
 	return b.String()
 }

@@ -33,6 +33,7 @@ func TestInvalidUTF8(t *testing.T) {
 		{"lone high surrogate", `{"notice_id":"TB-\ud800"}`, "notice_id"},
 		{"lone low surrogate", `{"resolution":"x\udc00y"}`, "resolution"},
 		{"high then not low", `{"by":"\ud800\u0041"}`, "by"},
+		{"bare string", "\"\xff\"", "(the body)"},
 		{"resolution", "{\"resolution\":\"ho\xe0n ti\xe1\xbb\",\"by\":\"an\"}", "resolution"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
