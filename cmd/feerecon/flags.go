@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/feerecon/feerecon/payment"
@@ -31,4 +32,17 @@ func dbFlag(f *pflag.FlagSet, db *string) {
 func maskDefault(f *pflag.FlagSet, name string) {
 	fl := f.Lookup(name)
 	fl.DefValue = payment.MaskAccount(fl.DefValue)
+}
+
+// redactDBDefaults redacts the shown default of every --db flag under c,
+// so a command that defines its own --db still never prints a password.
+func redactDBDefaults(c *cobra.Command) {
+	for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
+		if f := fs.Lookup("db"); f != nil {
+			f.DefValue = postgres.RedactDSN(f.DefValue)
+		}
+	}
+	for _, sub := range c.Commands() {
+		redactDBDefaults(sub)
+	}
 }

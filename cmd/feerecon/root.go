@@ -57,6 +57,7 @@ business day to the State Treasury (Kho bạc Nhà nước).`,
 		reportCmd(g),
 		userCmd(g),
 	)
+	redactDBDefaults(root)
 	return root
 }
 

@@ -27,7 +27,7 @@ func userCmd(g *globals) *cobra.Command {
 		Use:   "user",
 		Short: "People's accounts: add, disable, set a password, list (passwords from standard input)",
 	}
-	c.PersistentFlags().StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	dbFlag(c.PersistentFlags(), &db)
 	var (
 		login    string
 		role     string
