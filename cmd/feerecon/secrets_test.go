@@ -142,7 +142,7 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 		payerAcct  = "0071000123456789" // a payer's account, as camt.054 reports it
 	)
 	sim.CollectionAccount = collection
-	sinkSecret := marker("sink-secret-")
+	sinkSecret, urlPassword := marker("sink-secret-"), marker("url-password-")
 	momoSecret, zaloKey, vnpaySecret := marker("momo-secret-"), marker("zalo-key2-"), marker("vnpay-secret-")
 	t.Setenv("FEERECON_DB", dsn)
 	t.Setenv("FEERECON_KAFKA", broker)
@@ -160,7 +160,7 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 	forbidden := map[string]string{
 		"database password": dbPassword, "database URL": dsn,
 		"vietqr secret": sim.VietQR, "camt054 secret": sim.Camt054, "momo secret": momoSecret,
-		"zalopay key2": zaloKey, "vnpay secret": vnpaySecret, "webhook secret": sinkSecret,
+		"zalopay key2": zaloKey, "vnpay secret": vnpaySecret, "webhook secret": sinkSecret, "webhook URL password": urlPassword,
 		"collection account": collection, "payer account": payerAcct,
 	}
 	check := func(what, text string) {
@@ -224,7 +224,11 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 	}))
 	defer sink.Close()
 	hooks := filepath.Join(t.TempDir(), "webhooks.json")
-	if err := os.WriteFile(hooks, []byte(`{"dvc-nghean":{"url":"`+sink.URL+`","secret_env":"FEERECON_TEST_SINK_SECRET"}}`), 0o600); err != nil {
+	// The treasury's endpoint does not answer, and its URL carries a
+	// password: every failed delivery is logged, never with it.
+	treasuryURL := "http://feerecon:" + urlPassword + "@127.0.0.1:1/reports"
+	if err := os.WriteFile(hooks, []byte(`{"dvc-nghean":{"url":"`+sink.URL+`","secret_env":"FEERECON_TEST_SINK_SECRET"},`+
+		`"treasury":{"url":"`+treasuryURL+`","secret_env":"FEERECON_TEST_SINK_SECRET"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
@@ -389,6 +393,9 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 		if !json.Valid([]byte(l)) {
 			t.Errorf("a log line is not one JSON record: %q", l)
 		}
+	}
+	if !strings.Contains(text, "outbox attempt failed") || !strings.Contains(text, "dial tcp 127.0.0.1:1:") {
+		t.Errorf("no failed delivery to the treasury was logged: the webhook URL's password went untested")
 	}
 	check("the logs", text)
 	if os.Getenv("FEERECON_TEST_DUMP_LOGS") != "" {
