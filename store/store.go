@@ -287,6 +287,11 @@ const (
 	AuditUserAdd           AuditAction = "user.add"
 	AuditUserDisable       AuditAction = "user.disable"
 	AuditUserPassword      AuditAction = "user.password"
+	// AuditOutboxDelivered: an outbox message reached its channel (a 2xx
+	// answer, a broker's acknowledgement); package outbox.
+	AuditOutboxDelivered AuditAction = "outbox.delivered"
+	// AuditOutboxDead: an outbox message was given up; package outbox.
+	AuditOutboxDead AuditAction = "outbox.dead"
 )
 
 // The audit log's entity keys, each built here only, so that an entity's
@@ -336,10 +341,32 @@ type Users interface {
 	DeleteSessions(ctx context.Context, login string) error
 }
 
-// Audit is the append-only audit log. There is no update and no delete.
+// OutboxEntity is outbox message id's key: "outbox:<id>".
+func OutboxEntity(id string) string { return "outbox:" + id }
+
+// Audit is the append-only, hash-chained audit log (see audit.go for the
+// chain: canonical bytes, hashes, seq and time rules). There is no update
+// and no delete.
 type Audit interface {
+	// AppendAudit appends e as the chain's next entry: the backend assigns
+	// its seq (head + 1), its at (e.At at the microsecond in UTC, never
+	// before the head's), its canonical bytes and its hashes (ChainNext).
+	// One transaction at a time extends the chain: the first AppendAudit
+	// of a transaction may wait for another auditing transaction to end
+	// (PostgreSQL holds the chain's lock from the moment the entries are
+	// written, at the latest at commit, until the commit). A rolled-back
+	// transaction leaves no entry and no hole.
 	AppendAudit(ctx context.Context, e AuditEntry) error
+	// AuditTrail lists an entity's entries, ordered by seq.
 	AuditTrail(ctx context.Context, entity string) ([]AuditEntry, error)
+	// AuditHeadAt returns the link of the last entry whose at is at or
+	// before t (the chain's head at t); AuditLink{} (seq 0) when none.
+	AuditHeadAt(ctx context.Context, t time.Time) (AuditLink, error)
+	// AuditRecords returns up to limit stored records from seq from on,
+	// ordered by seq, with their stored canonical bytes and hashes as they
+	// are (a verifier must see a tampered row as it is): a keyset page, so
+	// that a verifier walks millions of entries in bounded memory.
+	AuditRecords(ctx context.Context, from int64, limit int) ([]AuditRecord, error)
 }
 
 // StatusOnly reports whether n differs from old in its status alone, at the

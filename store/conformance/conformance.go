@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,6 +44,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ReportsImmutable", testReports},
 		{"StatementsIdempotent", testStatements},
 		{"AuditAppendOnly", testAudit},
+		{"AuditChainLinks", testAuditChain},
+		{"AuditChainConcurrent", testAuditConcurrent},
+		{"AuditChainRollbackLeavesNoHole", testAuditRollback},
+		{"AuditHeadAt", testAuditHeadAt},
 		{"RollbackUndoesEverything", testRollback},
 		{"UsersAndSessions", testUsersAndSessions},
 	}
@@ -818,6 +823,180 @@ func testUsersAndSessions(t *testing.T, s store.Store) {
 		}
 		if _, err := tx.Session(ctx, h3); err != nil {
 			t.Errorf("another user's session was deleted: %v", err)
+		}
+		return nil
+	})
+}
+
+// chain reads the whole chain in pages of 2 and verifies it.
+func chain(t *testing.T, s store.Store) []store.AuditRecord {
+	t.Helper()
+	var all []store.AuditRecord
+	v := store.NewAuditVerifier(1)
+	for from := int64(1); ; {
+		var page []store.AuditRecord
+		inTx(t, s, func(tx store.Tx) error {
+			var err error
+			page, err = tx.AuditRecords(ctx, from, 2)
+			return err
+		})
+		if len(page) == 0 {
+			return all
+		}
+		for _, r := range page {
+			if err := v.Next(r); err != nil {
+				t.Fatalf("chain: %v", err)
+			}
+		}
+		all = append(all, page...)
+		from = page[len(page)-1].Seq + 1
+	}
+}
+
+func testAuditChain(t *testing.T, s store.Store) {
+	// A time with nanoseconds in another zone: the chain keeps it in UTC at
+	// the microsecond.
+	at := time.Date(2026, 11, 20, 8, 30, 0, 123456789, payment.Location())
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.AppendAudit(ctx, store.AuditEntry{At: at, Actor: store.ActorAPI, Action: store.AuditNoticeCreate,
+			Entity: store.NoticeEntity("dvc", "A"), Detail: []byte(`{"b": 1,  "a":"x\ny"}`)}))
+		// Earlier than the previous entry: raised to its time.
+		return tx.AppendAudit(ctx, store.AuditEntry{At: at.Add(-time.Hour), Actor: store.ActorEngine, Action: store.AuditPaymentDecide,
+			Entity: store.PaymentEntity("momo:1")})
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		return tx.AppendAudit(ctx, store.AuditEntry{At: at.Add(time.Second), Actor: store.ActorDailyRun, Action: store.AuditReportVersion,
+			Entity: store.ReportEntity("daily/2026-11-20/ALL/v1"), Detail: []byte(`{"version":1}`)})
+	})
+	rs := chain(t, s)
+	if len(rs) != 3 {
+		t.Fatalf("chain has %d entries, want 3", len(rs))
+	}
+	want1 := "feerecon-audit-v1\nseq=1\nat=2026-11-20T01:30:00.123456Z\nactor=3:api\naction=13:notice.create\n" +
+		"entity=12:notice:dvc/A\ndetail=21:{\"b\": 1,  \"a\":\"x\\ny\"}\n"
+	if string(rs[0].Canonical) != want1 {
+		t.Errorf("canonical bytes of seq 1:\n%q\nwant\n%q", rs[0].Canonical, want1)
+	}
+	if string(rs[0].Detail) != `{"b": 1,  "a":"x\ny"}` {
+		t.Errorf("detail rewritten: %s", rs[0].Detail)
+	}
+	if !bytesEqual(rs[0].PrevHash, store.AuditGenesis) || !bytesEqual(rs[1].PrevHash, rs[0].Hash) || !bytesEqual(rs[2].PrevHash, rs[1].Hash) {
+		t.Error("entries are not linked by their hashes")
+	}
+	if !rs[1].At.Equal(rs[0].At) || string(rs[1].Detail) != "{}" {
+		t.Errorf("seq 2: at %s (want %s, the previous entry's), detail %s", rs[1].At, rs[0].At, rs[1].Detail)
+	}
+	for i, r := range rs {
+		if r.Seq != int64(i+1) {
+			t.Errorf("entry %d has seq %d", i, r.Seq)
+		}
+	}
+	// The trail shows the entry as the chain keeps it.
+	inTx(t, s, func(tx store.Tx) error {
+		trail, err := tx.AuditTrail(ctx, store.NoticeEntity("dvc", "A"))
+		must(t, err)
+		if len(trail) != 1 || !trail[0].At.Equal(store.AuditTime(at)) {
+			t.Errorf("trail %+v", trail)
+		}
+		return nil
+	})
+}
+
+func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
+
+func testAuditConcurrent(t *testing.T, s store.Store) {
+	const writers, each = 6, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				err := s.InTx(ctx, func(tx store.Tx) error {
+					// Two entries per transaction: they stay adjacent.
+					for k := range 2 {
+						if err := tx.AppendAudit(ctx, store.AuditEntry{At: base.Add(time.Duration(i) * time.Millisecond), Actor: "t",
+							Action: "x", Entity: fmt.Sprintf("w%d/%d", w, i), Detail: fmt.Appendf(nil, `{"k":%d}`, k)}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	rs := chain(t, s)
+	if len(rs) != writers*each*2 {
+		t.Fatalf("chain has %d entries, want %d", len(rs), writers*each*2)
+	}
+	for i := 0; i < len(rs); i += 2 {
+		if rs[i].Entity != rs[i+1].Entity || string(rs[i].Detail) != `{"k":0}` {
+			t.Fatalf("a transaction's entries were interleaved at seq %d: %s %s", rs[i].Seq, rs[i].Entity, rs[i+1].Entity)
+		}
+	}
+}
+
+func testAuditRollback(t *testing.T, s store.Store) {
+	add := func(tx store.Tx, entity string) error {
+		return tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "x", Entity: entity})
+	}
+	inTx(t, s, func(tx store.Tx) error { return add(tx, "first") })
+	boom := errors.New("boom")
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		must(t, add(tx, "rolled back"))
+		// Read in the transaction: the entry is written (and the chain
+		// locked) before the rollback.
+		trail, err := tx.AuditTrail(ctx, "rolled back")
+		if err != nil || len(trail) != 1 || trail[0].Seq != 2 {
+			t.Errorf("trail inside the transaction: %+v %v", trail, err)
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("InTx: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error { return add(tx, "second") })
+	rs := chain(t, s)
+	if len(rs) != 2 || rs[1].Seq != 2 || rs[1].Entity != "second" {
+		t.Fatalf("after a rollback the chain is %+v, want seq 1 and 2 with no hole", rs)
+	}
+}
+
+func testAuditHeadAt(t *testing.T, s store.Store) {
+	inTx(t, s, func(tx store.Tx) error {
+		head, err := tx.AuditHeadAt(ctx, base)
+		if err != nil || head != (store.AuditLink{}) {
+			t.Errorf("head of an empty chain: %+v %v", head, err)
+		}
+		for i := range 3 {
+			must(t, tx.AppendAudit(ctx, store.AuditEntry{At: base.Add(time.Duration(i) * time.Hour), Actor: "t", Action: "x", Entity: "e"}))
+		}
+		return nil
+	})
+	rs := chain(t, s)
+	inTx(t, s, func(tx store.Tx) error {
+		for _, c := range []struct {
+			at   time.Time
+			want int64
+		}{{base.Add(-time.Nanosecond), 0}, {base, 1}, {base.Add(90 * time.Minute), 2}, {base.Add(2 * time.Hour), 3}, {base.Add(48 * time.Hour), 3}} {
+			head, err := tx.AuditHeadAt(ctx, c.at)
+			must(t, err)
+			want := store.AuditLink{}
+			if c.want > 0 {
+				want = rs[c.want-1].Link()
+			}
+			if head != want {
+				t.Errorf("head at %s = %+v, want %+v", c.at, head, want)
+			}
 		}
 		return nil
 	})

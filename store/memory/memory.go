@@ -60,7 +60,7 @@ type Store struct {
 	reports         map[reportKey]store.Report
 	reportID        map[string]bool
 	stmts           map[string][]statements.Line
-	audit           []store.AuditEntry
+	audit           []store.AuditRecord
 	users           map[string]user.User
 	sessions        map[string]user.Session // by string(token hash)
 }
@@ -770,23 +770,53 @@ func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]state
 // ---- audit
 
 func (t *tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	e.Seq = int64(len(t.s.audit) + 1)
-	e.Detail = append([]byte(nil), e.Detail...)
-	if len(e.Detail) == 0 {
-		e.Detail = []byte("{}")
+	var head store.AuditRecord
+	if n := len(t.s.audit); n > 0 {
+		head = t.s.audit[n-1]
 	}
 	n := len(t.s.audit)
-	t.s.audit = append(t.s.audit, e)
+	t.s.audit = append(t.s.audit, store.ChainNext(head, e))
 	t.undo = append(t.undo, func() { t.s.audit = t.s.audit[:n] })
 	return nil
 }
 
 func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry, error) {
 	var out []store.AuditEntry
-	for _, e := range t.s.audit {
-		if e.Entity == entity {
+	for _, r := range t.s.audit {
+		if r.Entity == entity {
+			e := r.AuditEntry
+			e.At = e.At.In(payment.Location())
+			e.Detail = append([]byte(nil), e.Detail...)
 			out = append(out, e)
 		}
+	}
+	return out, nil
+}
+
+func (t *tx) AuditHeadAt(ctx context.Context, at time.Time) (store.AuditLink, error) {
+	// Times never go backwards along the chain: the entries at or before
+	// at are a prefix.
+	i := sort.Search(len(t.s.audit), func(i int) bool { return t.s.audit[i].At.After(at) })
+	if i == 0 {
+		return store.AuditLink{}, nil
+	}
+	return t.s.audit[i-1].Link(), nil
+}
+
+func (t *tx) AuditRecords(ctx context.Context, from int64, limit int) ([]store.AuditRecord, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("audit records: limit %d", limit)
+	}
+	from = max(from, 1)
+	if from > int64(len(t.s.audit)) {
+		return nil, nil
+	}
+	page := t.s.audit[from-1 : min(int64(len(t.s.audit)), from-1+int64(limit))]
+	out := make([]store.AuditRecord, len(page))
+	for i, r := range page {
+		r.Detail = append([]byte(nil), r.Detail...)
+		r.Canonical = append([]byte(nil), r.Canonical...)
+		out[i] = r
 	}
 	return out, nil
 }

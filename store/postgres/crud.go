@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -739,19 +740,65 @@ func (t *tx) StatementLines(ctx context.Context, from, to payment.Date) ([]state
 
 // ---- audit
 
+// auditLockClass and auditLockObject key the chain's advisory lock
+// (pg_advisory_xact_lock(int4, int4), apart from golang-migrate's bigint
+// keys): "FREC", 1.
+const (
+	auditLockClass  = 0x46524543
+	auditLockObject = 1
+)
+
+// AppendAudit queues e; the transaction's entries are chained and written
+// when it commits (or before a read of the audit log in it), so that the
+// chain's lock is held only from then to the commit, not for the whole
+// transaction.
 func (t *tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	detail := e.Detail
-	if len(detail) == 0 {
-		detail = []byte("{}")
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, entity, detail) VALUES ($1,$2,$3,$4,$5)`,
-		e.At, e.Actor, e.Action, e.Entity, string(detail)); err != nil {
-		return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, mapErr(err))
+	e.Detail = append([]byte(nil), e.Detail...)
+	t.audit = append(t.audit, e)
+	return nil
+}
+
+// flushAudit writes the queued entries at the chain's head: it takes the
+// chain's lock (released when the transaction ends), reads the head —
+// a statement of its own, so under READ COMMITTED it sees every chain
+// entry committed before the lock was granted — and inserts each entry as
+// the next link.
+func (t *tx) flushAudit(ctx context.Context) error {
+	if len(t.audit) == 0 {
+		return nil
 	}
+	if !t.auditLocked {
+		if _, err := t.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, auditLockClass, auditLockObject); err != nil {
+			return fmt.Errorf("audit lock: %w", mapErr(err))
+		}
+		t.auditLocked = true
+	}
+	var head store.AuditRecord
+	err := t.tx.QueryRowxContext(ctx, `SELECT seq, at, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).
+		Scan(&head.Seq, &head.At, &head.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit head: %w", mapErr(err))
+	}
+	for _, e := range t.audit {
+		r := store.ChainNext(head, e)
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+			r.Seq, r.At, r.Actor, r.Action, r.Entity, string(r.Detail), r.Canonical, r.PrevHash, r.Hash); err != nil {
+			return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, mapErr(err))
+		}
+		head = r
+	}
+	t.audit = nil
 	return nil
 }
 
 func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry, error) {
+	if err := t.flushAudit(ctx); err != nil {
+		return nil, err
+	}
 	var rows []struct {
 		store.AuditEntry
 		Detail string `db:"detail"`
@@ -765,6 +812,57 @@ func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry,
 		out[i] = r.AuditEntry
 		out[i].Detail = []byte(r.Detail)
 		out[i].At = out[i].At.In(payment.Location())
+	}
+	return out, nil
+}
+
+func (t *tx) AuditHeadAt(ctx context.Context, at time.Time) (store.AuditLink, error) {
+	if err := t.flushAudit(ctx); err != nil {
+		return store.AuditLink{}, err
+	}
+	var r store.AuditRecord
+	err := t.tx.QueryRowxContext(ctx, `SELECT seq, hash FROM audit_log WHERE at <= $1 ORDER BY at DESC, seq DESC LIMIT 1`,
+		// PostgreSQL would round a nanosecond time to the microsecond;
+		// the entries are at microseconds, so truncating keeps "at or
+		// before".
+		store.AuditTime(at)).
+		Scan(&r.Seq, &r.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AuditLink{}, nil
+	}
+	if err != nil {
+		return store.AuditLink{}, fmt.Errorf("audit head at %s: %w", at.Format(time.RFC3339), mapErr(err))
+	}
+	return r.Link(), nil
+}
+
+func (t *tx) AuditRecords(ctx context.Context, from int64, limit int) ([]store.AuditRecord, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("audit records: limit %d", limit)
+	}
+	if err := t.flushAudit(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT seq, at, actor, action, entity, detail::text, canonical, prev_hash, hash
+		FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit records from %d: %w", from, mapErr(err))
+	}
+	defer rows.Close()
+	out := make([]store.AuditRecord, 0, limit)
+	for rows.Next() {
+		var (
+			r      store.AuditRecord
+			detail string
+		)
+		if err := rows.Scan(&r.Seq, &r.At, &r.Actor, &r.Action, &r.Entity, &detail, &r.Canonical, &r.PrevHash, &r.Hash); err != nil {
+			return nil, fmt.Errorf("audit records from %d: %w", from, err)
+		}
+		r.Detail = []byte(detail)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit records from %d: %w", from, mapErr(err))
 	}
 	return out, nil
 }

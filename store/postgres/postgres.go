@@ -166,7 +166,11 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
 			_ = sqltx.Rollback()
 		}
 	}()
-	if err := fn(&tx{tx: sqltx}); err != nil {
+	t := &tx{tx: sqltx}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.flushAudit(ctx); err != nil {
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
@@ -177,6 +181,10 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) (err error) {
 
 type tx struct {
 	tx *sqlx.Tx
+	// audit are the entries appended and not yet written (flushAudit);
+	// auditLocked: this transaction holds the chain's lock.
+	audit       []store.AuditEntry
+	auditLocked bool
 }
 
 var _ store.Tx = (*tx)(nil)
