@@ -66,3 +66,17 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 func maxRand(n int64) int64 { return n - 1 }
+
+// auditTrail is the audit trail of outbox message id.
+func auditTrail(t testing.TB, st store.Store, id string) []store.AuditEntry {
+	t.Helper()
+	var trail []store.AuditEntry
+	if err := st.InTx(context.Background(), func(tx store.Tx) error {
+		var err error
+		trail, err = tx.AuditTrail(context.Background(), store.OutboxEntity(id))
+		return err
+	}); err != nil {
+		t.Fatalf("audit trail %s: %v", id, err)
+	}
+	return trail
+}

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -16,6 +17,9 @@ type OutboxTx interface {
 	Due(ctx context.Context, kind store.OutboxKind, now time.Time, limit int) ([]store.OutboxMessage, error)
 	MarkDelivered(ctx context.Context, id string, at time.Time) error
 	MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error
+	// AppendAudit records a delivery and a message given up, in the
+	// transaction that marks it.
+	AppendAudit(ctx context.Context, e store.AuditEntry) error
 }
 
 // Store runs fn in a transaction: committed if fn returns nil, rolled back
@@ -271,7 +275,13 @@ func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage
 			}
 		}
 		log.LogAttrs(ctx, slog.LevelInfo, "outbox message delivered", a.attrs...)
-		return OutcomeDelivered, func() error { return tx.MarkDelivered(ctx, m.ID, s.cfg.Clock()) }, nil
+		return OutcomeDelivered, func() error {
+			at := s.cfg.Clock()
+			if err := tx.MarkDelivered(ctx, m.ID, at); err != nil {
+				return err
+			}
+			return auditOutcome(ctx, tx, m, store.AuditOutboxDelivered, at, "")
+		}, nil
 	}
 	if !a.unsendable && ctx.Err() != nil {
 		// Shutting down: the attempt did not fail on its own; leave the
@@ -281,13 +291,41 @@ func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage
 	at := s.cfg.Clock()
 	if a.unsendable || a.permanent {
 		log.ErrorContext(ctx, "outbox message dead: no retry can send it", slog.String("error", a.err))
-		return OutcomeDead, func() error { return tx.MarkFailed(ctx, m.ID, a.err, at, true) }, nil
+		return OutcomeDead, func() error { return markDead(ctx, tx, m, a.err, at, at) }, nil
 	}
 	next := at.Add(Backoff(m.Attempts+1, s.cfg.BaseBackoff, s.cfg.MaxBackoff, s.cfg.Rand))
 	if s.cfg.MaxAttempts > 0 && m.Attempts+1 >= s.cfg.MaxAttempts {
 		log.ErrorContext(ctx, "outbox message dead after its last attempt", slog.String("error", a.err))
-		return OutcomeDead, func() error { return tx.MarkFailed(ctx, m.ID, a.err, next, true) }, nil
+		return OutcomeDead, func() error { return markDead(ctx, tx, m, a.err, next, at) }, nil
 	}
 	log.WarnContext(ctx, "outbox attempt failed", slog.String("error", a.err), slog.Time("next_attempt", next))
 	return OutcomeFailed, func() error { return tx.MarkFailed(ctx, m.ID, a.err, next, false) }, nil
+}
+
+// markDead marks m dead and records it in the audit chain.
+func markDead(ctx context.Context, tx OutboxTx, m store.OutboxMessage, errText string, next, at time.Time) error {
+	if err := tx.MarkFailed(ctx, m.ID, errText, next, true); err != nil {
+		return err
+	}
+	return auditOutcome(ctx, tx, m, store.AuditOutboxDead, at, errText)
+}
+
+// auditOutcome appends the audit entry of a delivery or a message given
+// up: its kind, destination name and attempt (never the payload, which the
+// message keeps), and the recorded error of a dead one.
+func auditOutcome(ctx context.Context, tx OutboxTx, m store.OutboxMessage, action store.AuditAction, at time.Time, errText string) error {
+	detail, err := json.Marshal(struct {
+		Kind        store.OutboxKind `json:"kind"`
+		Destination string           `json:"destination"`
+		Attempt     int              `json:"attempt"`
+		Error       string           `json:"error,omitempty"`
+	}{m.Kind, m.Destination, m.Attempts + 1, errText})
+	if err != nil {
+		return fmt.Errorf("outbox %s audit: %w", m.ID, err)
+	}
+	if err := tx.AppendAudit(ctx, store.AuditEntry{At: at, Actor: store.ActorOutbox, Action: action,
+		Entity: store.OutboxEntity(m.ID), Detail: detail}); err != nil {
+		return fmt.Errorf("outbox %s audit: %w", m.ID, err)
+	}
+	return nil
 }

@@ -3,9 +3,11 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -217,6 +219,13 @@ func TestDeliveredOnceThroughFailuresAndRestarts(t *testing.T) {
 			if m.State != store.OutboxDelivered || m.DeliveredAt == nil {
 				t.Errorf("%s: state %s", id, m.State)
 			}
+			// One audited delivery: the one lost to the crash was rolled
+			// back with its mark (and left no attempt recorded).
+			attempt := map[string]int{"conf-1": 4, "conf-2": 2, "rep-1": 1}[id]
+			if trail := auditTrail(t, st, id); len(trail) != 1 || trail[0].Action != store.AuditOutboxDelivered ||
+				trail[0].Actor != store.ActorOutbox || !strings.Contains(string(trail[0].Detail), fmt.Sprintf(`"attempt":%d`, attempt)) {
+				t.Errorf("%s: audit trail %+v, want one %s at attempt %d", id, trail, store.AuditOutboxDelivered, attempt)
+			}
 		}
 		if sk.posts["rep-1"] != 2 {
 			t.Errorf("rep-1 got %d 2xx answers, want 2 (one lost to the crash)", sk.posts["rep-1"])
@@ -288,6 +297,10 @@ func TestDeadAfterMaxAttempts(t *testing.T) {
 			}
 			if len(dead) != 1 || dead[0].ID != c.id || dead[0].Attempts != 3 || dead[0].LastError != c.err {
 				t.Errorf("dead %s messages: %+v", c.kind, dead)
+			}
+			if trail := auditTrail(t, st, c.id); len(trail) != 1 || trail[0].Action != store.AuditOutboxDead ||
+				!strings.Contains(string(trail[0].Detail), `"attempt":3`) {
+				t.Errorf("%s: audit trail %+v, want one %s", c.id, trail, store.AuditOutboxDead)
 			}
 		}
 	})

@@ -269,6 +269,8 @@ const (
 	ActorAPI AuditActor = "api"
 	// ActorCLI: a command run by an operator at the shell.
 	ActorCLI AuditActor = "cli"
+	// ActorOutbox: the outbox senders' deliveries (package outbox).
+	ActorOutbox AuditActor = "outbox"
 )
 
 // AuditAction names what an audit entry records.

@@ -56,6 +56,7 @@ business day to the State Treasury (Kho bạc Nhà nước).`,
 		statementCmd(g),
 		reportCmd(g),
 		userCmd(g),
+		auditCmd(g),
 	)
 	redactDBDefaults(root)
 	return root
