@@ -127,7 +127,10 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 	var in daily.Input
 	err := j.st.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		in, _, err = j.load(ctx, tx, date)
+		if in, _, err = j.load(ctx, tx, date); err != nil {
+			return err
+		}
+		in.AuditHead, err = auditHead(ctx, tx, j.cfg.DayEnd(date))
 		return err
 	})
 	if err != nil {
@@ -192,6 +195,18 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
 	}
 	return fresh, nil
+}
+
+// auditHead is the audit chain's head at the day's cut-off: what every
+// report of the day carries, for the treasury to keep. It depends on when
+// the entries were written, not only on what they say: a replay of the
+// same stream has the same reports in every other byte (see REPORT.md).
+func auditHead(ctx context.Context, tx store.Tx, cutoff time.Time) (*daily.AuditHead, error) {
+	l, err := tx.AuditHeadAt(ctx, cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return &daily.AuditHead{Seq: l.Seq, Hash: l.Hash}, nil
 }
 
 // resolvedAmong returns the stored resolved exceptions among found that

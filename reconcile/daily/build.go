@@ -641,7 +641,7 @@ func sortedNotices(m map[string]*payment.Notice) []*payment.Notice {
 func (r *run) finish(b *builder) Report {
 	rep := Report{
 		BusinessDate: r.cfg.date, Agency: b.agency, Currency: payment.VND,
-		Cutoff: FormatCutoff(r.cfg.cutoff), CreditWindowDays: r.cfg.window, AsOf: r.in.Now.UTC(),
+		Cutoff: FormatCutoff(r.cfg.cutoff), CreditWindowDays: r.cfg.window, AsOf: r.in.Now.UTC(), AuditHead: r.auditHead(),
 		Control:     b.control,
 		Payments:    b.payments,
 		Allocations: b.allocations,
@@ -750,4 +750,14 @@ func sortReport(rep *Report) {
 	if rep.Totals.ByKind == nil {
 		rep.Totals.ByKind = []KindCount{}
 	}
+}
+
+// auditHead is a copy of the input's audit head: reports share no memory
+// with their input.
+func (r *run) auditHead() *AuditHead {
+	if r.in.AuditHead == nil {
+		return nil
+	}
+	h := *r.in.AuditHead
+	return &h
 }

@@ -208,6 +208,9 @@ func (d day) input(m matcher, events []payment.Payment, now time.Time, prev []da
 		ExtractRefs:     m.extract,
 		PreviousReports: prev,
 		Now:             now,
+		// What dailyrun gives from the store: the audit chain's head at
+		// the cut-off.
+		AuditHead: &daily.AuditHead{Seq: 4711, Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 	}
 }
 

@@ -71,6 +71,11 @@ type Input struct {
 	// Now is when the reconciliation runs: the report's as-of time and the
 	// reference for the age of open exceptions.
 	Now time.Time
+	// AuditHead, when given, is the audit chain's head at the day's
+	// cut-off; every report carries it. Nil where there is no audit log.
+	// It is not compared between versions: it never makes a version of its
+	// own.
+	AuditHead *AuditHead
 }
 
 type config struct {

@@ -58,6 +58,7 @@ const (
 	LCurrency        Label = "currency"
 	LDays            Label = "days"
 	LSHA256          Label = "sha256"
+	LAuditHead       Label = "audit_head"
 	LNone            Label = "none"
 )
 
@@ -81,6 +82,7 @@ func labels() map[Lang]map[Label]string {
 			LFees: "Phí ví điện tử", LAmount: "Số tiền", LKind: "Loại", LID: "Mã", LPaymentID: "Mã giao dịch",
 			LStatementRef: "Số tham chiếu sao kê", LNoticeID: "Mã thông báo", LAgeDays: "Số ngày tồn",
 			LEvidence: "Căn cứ", LReason: "Lý do", LCurrency: "Loại tiền", LDays: "ngày", LSHA256: "Mã băm SHA-256",
+			LAuditHead:       "Đỉnh chuỗi nhật ký kiểm toán tại giờ chốt (số thứ tự:mã băm)",
 			LNone:            "Không có",
 			"kind.unmatched": "Không xác định được thông báo", "kind.ambiguous": "Khớp nhiều thông báo",
 			"kind.overpaid": "Nộp thừa", "kind.duplicate": "Nộp trùng", "kind.cancelled_notice": "Thông báo đã hủy",
@@ -105,6 +107,7 @@ func labels() map[Lang]map[Label]string {
 			LFees: "Wallet fees", LAmount: "Amount", LKind: "Kind", LID: "Id", LPaymentID: "Payment id",
 			LStatementRef: "Statement reference", LNoticeID: "Notice id", LAgeDays: "Age (days)",
 			LEvidence: "Evidence", LReason: "Reason", LCurrency: "Currency", LDays: "days", LSHA256: "SHA-256",
+			LAuditHead:       "Audit chain head at the cut-off (seq:hash)",
 			LNone:            "None",
 			"kind.unmatched": "No notice found", "kind.ambiguous": "Several notices fit",
 			"kind.overpaid": "Overpaid", "kind.duplicate": "Paid twice", "kind.cancelled_notice": "Notice cancelled",

@@ -260,9 +260,11 @@ func writeSheet(f *excelize.File, sheet string, r Report, t text) error {
 		{t.get(LAsOf), localTime(r.AsOf)},
 		{t.get(LCutoff), r.Cutoff},
 		{t.get(LCreditWindow), r.CreditWindowDays},
-		{t.get(LSHA256), r.SHA256},
-		{},
 	}
+	if r.AuditHead != nil {
+		head = append(head, []any{t.get(LAuditHead), r.AuditHead.String()})
+	}
+	head = append(head, []any{t.get(LSHA256), r.SHA256}, []any{})
 	for _, h := range head {
 		if err := put(h...); err != nil {
 			return err

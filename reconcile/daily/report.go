@@ -264,17 +264,20 @@ type Report struct {
 	Cutoff           string           `json:"cutoff"`
 	CreditWindowDays int              `json:"credit_window_days"`
 	AsOf             time.Time        `json:"as_of"`
-	Totals           Totals           `json:"totals"`
-	Control          Control          `json:"control"`
-	Accounts         []AccountLine    `json:"accounts"`
-	Budget           []BudgetLine     `json:"budget"`
-	Channels         []ChannelLine    `json:"channels"`
-	Unassigned       []UnassignedLine `json:"unassigned"`
-	Payments         []PaymentLine    `json:"payments"`
-	Allocations      []AllocationLine `json:"allocations"`
-	Links            []Link           `json:"links"`
-	Exceptions       []ExceptionLine  `json:"exceptions"`
-	Adjustments      []Adjustment     `json:"adjustments"`
+	// AuditHead is the audit chain's head at the cut-off (Input.AuditHead):
+	// absent where there is no audit log (the batch command).
+	AuditHead   *AuditHead       `json:"audit_head,omitempty"`
+	Totals      Totals           `json:"totals"`
+	Control     Control          `json:"control"`
+	Accounts    []AccountLine    `json:"accounts"`
+	Budget      []BudgetLine     `json:"budget"`
+	Channels    []ChannelLine    `json:"channels"`
+	Unassigned  []UnassignedLine `json:"unassigned"`
+	Payments    []PaymentLine    `json:"payments"`
+	Allocations []AllocationLine `json:"allocations"`
+	Links       []Link           `json:"links"`
+	Exceptions  []ExceptionLine  `json:"exceptions"`
+	Adjustments []Adjustment     `json:"adjustments"`
 	// Resolved are the report's exceptions an accountant resolved (absent
 	// when none): found again by a run, they are never open again.
 	Resolved []ExceptionLine `json:"resolved_exceptions,omitempty"`
@@ -284,6 +287,20 @@ type Report struct {
 	// this field empty.
 	SHA256 string `json:"sha256,omitempty"`
 }
+
+// AuditHead is a place on feerecon's audit chain (store.AuditLink): the
+// seq and hex SHA-256 of the last entry at or before the report's cut-off
+// (DayRules.DayEnd). The treasury keeps it with the report; `feerecon audit
+// verify --head SEQ:HASH` checks later that the chain still holds it, which
+// the chain alone cannot show when it was cut short or rebuilt whole. Seq 0
+// (and no hash): the chain was empty at the cut-off.
+type AuditHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// String is "SEQ:HASH", the form audit verify's --head takes.
+func (h AuditHead) String() string { return fmt.Sprintf("%d:%s", h.Seq, h.Hash) }
 
 // ReportID is the id of a report version: daily/<date>/<agency>/v<version>.
 func ReportID(date payment.Date, agency string, version int) string {
