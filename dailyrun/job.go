@@ -177,8 +177,8 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 			if e.Status == reconcile.ExceptionResolved {
 				continue // its stored row is where the resolution came from
 			}
-			if err := tx.UpsertException(ctx, e); err != nil {
-				return fmt.Errorf("exception %s: %w", e.ID, err)
+			if err := raise(ctx, tx, e, now); err != nil {
+				return err
 			}
 		}
 		for _, rep := range fresh {
@@ -195,6 +195,37 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
 	}
 	return fresh, nil
+}
+
+// raise stores a discrepancy the day's run found; one not stored before
+// is audited (exception.raise): found again by a later run, it is nothing
+// new.
+func raise(ctx context.Context, tx store.Tx, e reconcile.Exception, now time.Time) error {
+	_, err := tx.Exception(ctx, e.ID)
+	switch {
+	case err == nil:
+		return nil // stored by an earlier run: UpsertException would keep the first
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("exception %s: %w", e.ID, err)
+	}
+	if err := tx.UpsertException(ctx, e); err != nil {
+		return fmt.Errorf("exception %s: %w", e.ID, err)
+	}
+	detail, err := json.Marshal(struct {
+		Kind         reconcile.ExceptionKind `json:"kind"`
+		Amount       payment.Money           `json:"amount"`
+		PaymentID    string                  `json:"payment_id,omitempty"`
+		StatementRef string                  `json:"statement_ref,omitempty"`
+		NoticeID     string                  `json:"notice_id,omitempty"`
+	}{e.Kind, e.Amount, e.PaymentID, e.StatementRef, e.NoticeID})
+	if err != nil {
+		return fmt.Errorf("exception %s audit: %w", e.ID, err)
+	}
+	if err := tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.ActorDailyRun, Action: store.AuditExceptionRaise,
+		Entity: store.ExceptionEntity(e.ID), Detail: detail}); err != nil {
+		return fmt.Errorf("exception %s audit: %w", e.ID, err)
+	}
+	return nil
 }
 
 // auditHead is the audit chain's head at the day's cut-off: what every

@@ -181,14 +181,26 @@ func TestJobGoldenDay(t *testing.T) {
 		if n := auditCount(t, st, "report:daily/2026-11-26/ALL/v1"); n != 1 {
 			t.Errorf("audit entries of ALL v1 = %d", n)
 		}
+		// Each discrepancy the run stored is audited once.
+		for _, e := range missing {
+			if n := auditCount(t, st, store.ExceptionEntity(e.ID)); n != 1 {
+				t.Errorf("audit entries of %s = %d, want 1 (exception.raise)", e.ID, n)
+			}
+		}
 
-		// Nothing new: no new version, nothing enqueued.
+		// Nothing new: no new version, nothing enqueued, nothing audited
+		// again.
 		clk.t = at(27, 3, 0)
 		again, err := job.Run(ctx, businessDate, "")
 		if err != nil || len(again) != 0 {
 			t.Fatalf("re-run stored %v, %v; want nothing", ids(again, func(r daily.Report) string { return r.ID }), err)
 		}
 		checkOutbox(t, st, want)
+		for _, e := range missing {
+			if n := auditCount(t, st, store.ExceptionEntity(e.ID)); n != 1 {
+				t.Errorf("after a re-run, audit entries of %s = %d, want 1", e.ID, n)
+			}
+		}
 
 		// A late payment: version 2 of ALL and of its agency, with the
 		// adjustment and the diff; version 1 stays as it was.

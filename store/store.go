@@ -278,12 +278,15 @@ type AuditAction string
 
 // Audit actions.
 const (
-	AuditNoticeCreate      AuditAction = "notice.create"
-	AuditNoticeAmend       AuditAction = "notice.amend"
-	AuditNoticeCancel      AuditAction = "notice.cancel"
-	AuditNoticeStatus      AuditAction = "notice.status"
-	AuditPaymentDecide     AuditAction = "payment.decide"
-	AuditExceptionResolve  AuditAction = "exception.resolve"
+	AuditNoticeCreate     AuditAction = "notice.create"
+	AuditNoticeAmend      AuditAction = "notice.amend"
+	AuditNoticeCancel     AuditAction = "notice.cancel"
+	AuditNoticeStatus     AuditAction = "notice.status"
+	AuditPaymentDecide    AuditAction = "payment.decide"
+	AuditExceptionResolve AuditAction = "exception.resolve"
+	// AuditExceptionRaise: the daily run found a discrepancy not stored
+	// before (matching's exceptions are in its payment.decide entry).
+	AuditExceptionRaise    AuditAction = "exception.raise"
 	AuditStatementImported AuditAction = "statement.imported"
 	AuditReportVersion     AuditAction = "report.version"
 	AuditUserAdd           AuditAction = "user.add"

@@ -146,7 +146,7 @@ func TestAuditVerify(t *testing.T) {
 		must(t, rows.Err())
 	}()
 	for _, a := range []store.AuditAction{store.AuditNoticeCreate, store.AuditNoticeAmend, store.AuditNoticeCancel, store.AuditNoticeStatus,
-		store.AuditPaymentDecide, store.AuditOutboxDelivered, store.AuditStatementImported, store.AuditReportVersion} {
+		store.AuditPaymentDecide, store.AuditOutboxDelivered, store.AuditStatementImported, store.AuditExceptionRaise, store.AuditReportVersion} {
 		if !strings.Contains(" "+strings.Join(actions, " ")+" ", " "+string(a)+" ") {
 			t.Errorf("no %s entry in the run's audit log (have %v)", a, actions)
 		}
