@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,6 +69,44 @@ func BenchmarkRecordMemory(b *testing.B) { benchRecord(b, memory.New()) }
 // BenchmarkRecordPostgres: the same on the real PostgreSQL, one
 // transaction per payment (insert, lock, decide, allocate, confirm).
 func BenchmarkRecordPostgres(b *testing.B) { benchRecord(b, pgStoreB(b)) }
+
+// BenchmarkRecordPostgresParallel: the same from 8 goroutines, each
+// payment paying a notice of its own, so that nothing but the audit
+// chain's lock (one per transaction that audits) makes them wait for each
+// other.
+func BenchmarkRecordPostgresParallel(b *testing.B) {
+	st := pgStoreB(b)
+	ns, ps := workload(b, b.N)
+	if err := st.InTx(context.Background(), func(tx store.Tx) error {
+		for _, n := range ns {
+			if err := tx.CreateNotice(context.Background(), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	e, err := newEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr := ingest.New(st, e, clock, nil)
+	var next atomic.Int64
+	b.SetParallelism(8 / max(1, runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			if out, err := pr.Record(context.Background(), ps[i]); err != nil || len(out.Allocations) != 1 {
+				b.Errorf("record %s: %+v %v", ps[i].ID, out, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "payments/s")
+}
 
 func pgStoreB(b *testing.B) *postgres.Store {
 	url := testenv.Postgres(b)

@@ -6,7 +6,18 @@
 // NUMERIC with a currency, non-negative by CHECK, payments are unique per
 // (gateway, gateway transaction id), allocations can never exceed their
 // payment (a constraint trigger), and reports and the audit log refuse
-// UPDATE and DELETE.
+// UPDATE, DELETE and TRUNCATE (row and statement triggers). The audit log
+// is a hash chain (0004; the encoding is store/audit.go's, and 0004 chains
+// the rows written before it).
+//
+// Roles: 0004 creates feerecon_service, the role the service runs as
+// (NOLOGIN; the operator gives a login role membership). Roles belong to
+// the server, not the database: a migration creates one only if it does
+// not exist (and tolerates a concurrent creation), and grants per
+// database. The role may SELECT and INSERT audit_log and reports, never
+// UPDATE, DELETE or TRUNCATE them, and not being their owner cannot
+// disable their triggers. Every migration that adds a table grants
+// feerecon_service what the service needs on it, no more.
 package migrations
 
 import "embed"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -222,3 +223,11 @@ func (v *AuditVerifier) Checked() int64 { return v.n }
 // Head is the last record accepted (before any, a record of seq from-1
 // with no hash).
 func (v *AuditVerifier) Head() AuditRecord { return v.prev }
+
+// AppendAuditTx appends e in a transaction of its own: one call for an
+// audited event that changes nothing else (a failed login, say). A change
+// of state appends its entry in its own transaction instead, so that both
+// commit or neither does.
+func AppendAuditTx(ctx context.Context, s Store, e AuditEntry) error {
+	return s.InTx(ctx, func(tx Tx) error { return tx.AppendAudit(ctx, e) })
+}

@@ -3,6 +3,13 @@
 // backend-specific. Backends live in sub-packages: store/postgres
 // (production) and store/memory (the embedded default and unit tests). One
 // conformance suite, store/conformance, runs against both.
+//
+// The audit log (Audit) is a tamper-evident hash chain: audit.go defines
+// the canonical bytes of an entry, its hash over the previous entry's, the
+// seq and time rules both backends follow (ChainNext), and the verifier
+// (AuditVerifier) that feerecon audit verify runs. Every state change is
+// appended in the transaction that makes it, so a rolled-back change
+// leaves no entry; the AuditAction constants list what is audited.
 package store
 
 import (

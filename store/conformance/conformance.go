@@ -864,10 +864,8 @@ func testAuditChain(t *testing.T, s store.Store) {
 		return tx.AppendAudit(ctx, store.AuditEntry{At: at.Add(-time.Hour), Actor: store.ActorEngine, Action: store.AuditPaymentDecide,
 			Entity: store.PaymentEntity("momo:1")})
 	})
-	inTx(t, s, func(tx store.Tx) error {
-		return tx.AppendAudit(ctx, store.AuditEntry{At: at.Add(time.Second), Actor: store.ActorDailyRun, Action: store.AuditReportVersion,
-			Entity: store.ReportEntity("daily/2026-11-20/ALL/v1"), Detail: []byte(`{"version":1}`)})
-	})
+	must(t, store.AppendAuditTx(ctx, s, store.AuditEntry{At: at.Add(time.Second), Actor: store.ActorDailyRun, Action: store.AuditReportVersion,
+		Entity: store.ReportEntity("daily/2026-11-20/ALL/v1"), Detail: []byte(`{"version":1}`)}))
 	rs := chain(t, s)
 	if len(rs) != 3 {
 		t.Fatalf("chain has %d entries, want 3", len(rs))
