@@ -251,7 +251,9 @@ type Statements interface {
 	StatementLines(ctx context.Context, from, to payment.Date) ([]statements.Line, error)
 }
 
-// AuditEntry is one line of the append-only audit log.
+// AuditEntry is one line of the append-only audit log: one link of its
+// hash chain (audit.go). AppendAudit assigns Seq and takes At at the
+// microsecond in UTC (never before the previous entry's).
 type AuditEntry struct {
 	Seq    int64       `db:"seq" json:"seq"`
 	At     time.Time   `db:"at" json:"at"`

@@ -48,6 +48,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditChainConcurrent", testAuditConcurrent},
 		{"AuditChainRollbackLeavesNoHole", testAuditRollback},
 		{"AuditHeadAt", testAuditHeadAt},
+		{"AuditManyInOneTransaction", testAuditMany},
 		{"RollbackUndoesEverything", testRollback},
 		{"UsersAndSessions", testUsersAndSessions},
 	}
@@ -998,4 +999,21 @@ func testAuditHeadAt(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+// A transaction of many entries (more than one INSERT of the PostgreSQL
+// backend holds) is one unbroken run of the chain.
+func testAuditMany(t *testing.T, s store.Store) {
+	const n = 1201
+	must(t, store.AppendAuditTx(ctx, s, store.AuditEntry{At: base, Actor: "t", Action: "x", Entity: "before"}))
+	inTx(t, s, func(tx store.Tx) error {
+		for i := range n {
+			must(t, tx.AppendAudit(ctx, store.AuditEntry{At: base, Actor: "t", Action: "x", Entity: fmt.Sprintf("e%04d", i)}))
+		}
+		return nil
+	})
+	rs := chain(t, s)
+	if len(rs) != n+1 || rs[n].Entity != fmt.Sprintf("e%04d", n-1) || rs[1].Entity != "e0000" {
+		t.Fatalf("chain of %d entries, want %d in order", len(rs), n+1)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -782,18 +783,35 @@ func (t *tx) flushAudit(ctx context.Context) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit head: %w", mapErr(err))
 	}
-	for _, e := range t.audit {
-		r := store.ChainNext(head, e)
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-			r.Seq, r.At, r.Actor, r.Action, r.Entity, string(r.Detail), r.Canonical, r.PrevHash, r.Hash); err != nil {
-			return fmt.Errorf("audit %s %s: %w", e.Action, e.Entity, mapErr(err))
+	// The lock is held from here to the commit: one INSERT for up to
+	// auditBatch entries keeps that short.
+	for len(t.audit) > 0 {
+		n := min(len(t.audit), auditBatch)
+		q := strings.Builder{}
+		q.WriteString(`INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash) VALUES `)
+		args := make([]any, 0, 9*n)
+		for i, e := range t.audit[:n] {
+			r := store.ChainNext(head, e)
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			k := len(args)
+			fmt.Fprintf(&q, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9)
+			args = append(args, r.Seq, r.At, r.Actor, r.Action, r.Entity, string(r.Detail), r.Canonical, r.PrevHash, r.Hash)
+			head = r
 		}
-		head = r
+		if _, err := t.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("audit %s %s: %w", t.audit[0].Action, t.audit[0].Entity, mapErr(err))
+		}
+		t.audit = t.audit[n:]
 	}
 	t.audit = nil
 	return nil
 }
+
+// auditBatch bounds the entries of one INSERT (9 parameters each, far
+// below PostgreSQL's 65535).
+const auditBatch = 500
 
 func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry, error) {
 	if err := t.flushAudit(ctx); err != nil {
