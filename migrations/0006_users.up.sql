@@ -21,3 +21,7 @@ CREATE TABLE sessions (
     last_seen   TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX sessions_login ON sessions (login);
+
+-- The service's role (migration 0004) reads and writes accounts and
+-- sessions.
+GRANT SELECT, INSERT, UPDATE, DELETE ON users, sessions TO feerecon_service;
