@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -187,4 +188,43 @@ func TestAuditVerify(t *testing.T) {
 	tamper("row removed", `DELETE FROM audit_log WHERE seq = 3`, 3)
 	tamper("chain cut after a published head, checked against it",
 		`DELETE FROM audit_log WHERE seq >= 3`, 3, "--head", head)
+}
+
+// BenchmarkAuditVerify: verify walking a chain of b.N entries on the real
+// PostgreSQL, in keyset pages (go test -run '^$' -bench AuditVerify
+// -benchtime 1000000x ./cmd/feerecon/).
+func BenchmarkAuditVerify(b *testing.B) {
+	ctx := context.Background()
+	db := testenv.Postgres(b)
+	if _, err := postgres.Migrate(db); err != nil {
+		b.Fatal(err)
+	}
+	st, err := postgres.Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	for done := 0; done < b.N; {
+		n := min(b.N-done, 20_000)
+		if err := st.InTx(ctx, func(tx store.Tx) error {
+			for i := range n {
+				if err := tx.AppendAudit(ctx, store.AuditEntry{At: at.Add(time.Duration(done+i) * time.Millisecond), Actor: store.ActorEngine,
+					Action: store.AuditPaymentDecide, Entity: store.PaymentEntity("vietqr:" + strconv.Itoa(done+i)),
+					Detail: []byte(`{"payment_id":"vietqr:` + strconv.Itoa(done+i) + `","amount":{"amount":"150000","currency":"VND"},"allocations":[],"exceptions":[]}`)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		done += n
+	}
+	b.ResetTimer()
+	start := time.Now()
+	if err := verifyAudit(ctx, st, 1, nil, io.Discard, slog.New(slog.DiscardHandler)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
 }
