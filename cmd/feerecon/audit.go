@@ -81,7 +81,7 @@ With --from SEQ > 1 the entry before SEQ is taken on trust.`,
 			return verifyAudit(cmd.Context(), st, from, published, cmd.OutOrStdout(), log)
 		},
 	}
-	c.Flags().StringVar(&db, "db", envOr("FEERECON_DB", ""), "PostgreSQL URL")
+	dbFlag(c.Flags(), &db)
 	c.Flags().Int64Var(&from, "from", 1, "first seq to verify")
 	c.Flags().StringArrayVar(&heads, "head", nil, "a published head SEQ:HASH the chain must still hold (repeatable)")
 	return c
