@@ -283,6 +283,10 @@ func TestServeEndToEnd(t *testing.T) {
 			break
 		}
 	}
+	// The run's audit chain is intact (acceptance 2; tampering: TestAuditVerify).
+	if out, err := runCLI(t, "audit", "verify", "--db", db); err != nil || !intact.MatchString(out) {
+		t.Errorf("audit verify on the run's database: %v\n%s", err, out)
+	}
 }
 
 // The outbox senders serve wires count every channel's attempts in its
