@@ -16,8 +16,8 @@
 //     for a signature, with the body its protocol reads; 413 for size where
 //     the protocol has one). Nothing of it is stored in full: only bounded
 //     evidence goes to the dead-letter topic, kafkabus.Evidence (gateway,
-//     size, SHA-256, reason, source address, time, the first 256 bytes; no
-//     headers), which `feerecon dlq list` shows and `dlq replay` skips, and
+//     size, SHA-256, reason, source address, time, the first 256 bytes with
+//     account-length digit runs masked; no headers), which `feerecon dlq list` shows and `dlq replay` skips, and
 //     a log line with the same facts but the prefix. Kafka is not waited
 //     on to refuse: a failure to keep the evidence is logged;
 //   - verified (or authentic but not a payment): published as is to

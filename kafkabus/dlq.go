@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/feerecon/feerecon/payment"
 )
 
 // Headers of a dead-lettered message, besides the original headers, which it
@@ -123,6 +125,8 @@ func (p *Producer) DeadLetter(ctx context.Context, dlqTopic string, d DeadLetter
 		if len(d.Value) > EvidencePrefixBytes {
 			d.Value = d.Value[:EvidencePrefixBytes]
 		}
+		// Account numbers in the refused bytes are masked like in logs.
+		d.Value = []byte(payment.MaskAccountsIn(string(d.Value)))
 		errText = clip(errText, EvidenceErrorBytes)
 		h[HeaderEvidence] = evidenceHeaderTrueText
 		h[HeaderEvidenceGateway] = clip(e.Gateway, evidenceFieldBytes)

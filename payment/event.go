@@ -113,3 +113,28 @@ func MaskAccount(acct string) string {
 	}
 	return strings.Repeat("*", len(r)-4) + string(r[len(r)-4:])
 }
+
+// MaskAccountsIn masks, in free text, every run of 9 or more ASCII digits
+// (the length of Vietnamese bank account numbers and longer) as
+// MaskAccount does, keeping its last 4: for text kept as evidence or
+// logged, where an account number may hide among other bytes.
+func MaskAccountsIn(text string) string {
+	b := []byte(text)
+	for i := 0; i < len(b); {
+		if b[i] < '0' || b[i] > '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j-i >= 9 {
+			for k := i; k < j-4; k++ {
+				b[k] = '*'
+			}
+		}
+		i = j
+	}
+	return string(b)
+}

@@ -96,3 +96,19 @@ func TestMaskAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskAccountsIn(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"":                                     "",
+		"CT tu 0011004455667 toi 113000006100": "CT tu *********5667 toi ********6100",
+		"amount=150000 code NP000000015186":    "amount=150000 code NP********5186",
+		"12345678 not an account":              "12345678 not an account",
+		"123456789":                            "*****6789",
+		"đ 9876543210x":                        "đ ******3210x",
+	} {
+		if got := MaskAccountsIn(in); got != want {
+			t.Errorf("MaskAccountsIn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
