@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/apikey"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/reconcile"
@@ -29,7 +30,9 @@ import (
 )
 
 const (
-	sys          = "dvc-hanoi"
+	sys = "dvc-hanoi"
+	// op is the operator whose key tests call the operator routes with.
+	op           = "ke.toan"
 	collAcct     = "0071000123456"
 	treasuryAcct = "3511.0.1055555"
 	otherAcct    = "119000999888"
@@ -63,6 +66,9 @@ type bundle struct {
 	srv  *api.Server
 	logs *bytes.Buffer
 	mu   *sync.Mutex
+	// keys holds the key made for each caller name (role operator for op,
+	// system otherwise), made on first use.
+	keys map[string]apikey.Key
 }
 
 type lockedBuffer struct {
@@ -86,7 +92,7 @@ func testConfig() api.Config {
 
 func setup(t *testing.T, st store.Store) bundle {
 	t.Helper()
-	b := bundle{t: t, st: st, logs: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	b := bundle{t: t, st: st, logs: &bytes.Buffer{}, mu: &sync.Mutex{}, keys: map[string]apikey.Key{}}
 	log := slog.New(slog.NewJSONHandler(lockedBuffer{b.mu, b.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := api.New(testConfig(), st, log, func() time.Time { return clock })
 	if err != nil {
@@ -113,7 +119,57 @@ type resp struct {
 	body []byte
 }
 
-func (b bundle) do(method, path, system, body string) resp {
+// newKey stores a new key for name with role and returns it.
+func (b bundle) newKey(name string, role store.KeyRole) apikey.Key {
+	b.t.Helper()
+	k, err := apikey.New()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := b.st.InTx(context.Background(), func(tx store.Tx) error {
+		return tx.CreateAPIKey(context.Background(), store.APIKey{ID: k.ID, System: name, Role: role, SecretHash: k.Hash, CreatedAt: clock})
+	}); err != nil {
+		b.t.Fatalf("create key: %v", err)
+	}
+	return k
+}
+
+// key is caller's key (role operator for op, system otherwise), made on
+// first use.
+func (b bundle) key(caller string) apikey.Key {
+	b.t.Helper()
+	b.mu.Lock()
+	k, ok := b.keys[caller]
+	b.mu.Unlock()
+	if ok {
+		return k
+	}
+	role := store.RoleSystem
+	if caller == op {
+		role = store.RoleOperator
+	}
+	k = b.newKey(caller, role)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.keys[caller]; ok { // a concurrent first use won
+		return old
+	}
+	b.keys[caller] = k
+	return k
+}
+
+// do calls the API as caller (with its key; "" for none).
+func (b bundle) do(method, path, caller, body string) resp {
+	b.t.Helper()
+	hdr := http.Header{}
+	if caller != "" {
+		hdr.Set("Authorization", "Bearer "+b.key(caller).Text)
+	}
+	return b.raw(method, path, hdr, body)
+}
+
+// raw calls the API with exactly these headers.
+func (b bundle) raw(method, path string, hdr http.Header, body string) resp {
 	b.t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -123,8 +179,8 @@ func (b bundle) do(method, path, system, body string) resp {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if system != "" {
-		req.Header.Set(api.SystemHeader, system)
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	rec := httptest.NewRecorder()
 	b.srv.ServeHTTP(rec, req)
@@ -184,7 +240,10 @@ func (b bundle) auditActions(entity string) []string {
 	err := b.st.InTx(context.Background(), func(tx store.Tx) error {
 		es, err := tx.AuditTrail(context.Background(), entity)
 		for _, e := range es {
-			out = append(out, string(e.Actor)+" "+string(e.Action))
+			// The actor is "<name>/<key id>"; TestCallerIsTheAuditActor
+			// checks the key id.
+			name, _, _ := strings.Cut(string(e.Actor), "/")
+			out = append(out, name+" "+string(e.Action))
 		}
 		return err
 	})
@@ -251,7 +310,7 @@ func TestCreateNoticeIdempotent(t *testing.T) {
 		// The same body again, also with the system in the body: a replay.
 		for _, again := range []resp{
 			b.do("POST", "/v1/notices", sys, body),
-			b.do("POST", "/v1/notices", "", noticeBody("TB-1", "150000", `"system":"`+sys+`"`)),
+			b.do("POST", "/v1/notices", sys, noticeBody("TB-1", "150000", `"system":"`+sys+`"`)),
 			b.do("POST", "/v1/notices", sys, noticeBody("TB-1", "150000.00")),
 		} {
 			again.want(t, http.StatusOK)
@@ -280,7 +339,7 @@ func TestCreateNoticeConcurrentReplays(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				req := httptest.NewRequest("POST", "/v1/notices", strings.NewReader(noticeBody("TB-C", "20000")))
-				req.Header.Set(api.SystemHeader, sys)
+				req.Header.Set("Authorization", "Bearer "+b.key(sys).Text)
 				rec := httptest.NewRecorder()
 				b.srv.ServeHTTP(rec, req)
 				codes[i] = rec.Code
@@ -349,9 +408,8 @@ func TestCreateNoticeRejects(t *testing.T) {
 		{"two objects", sys, noticeBody("TB-3", "150000") + "{}", 400, 0},
 		{"not JSON", sys, "notice_id=TB-3", 400, 0},
 		{"empty", sys, "", 400, 0},
-		{"no system", "", noticeBody("TB-3", "150000"), 400, 0},
-		{"bad system", "dvc hanoi", noticeBody("TB-3", "150000"), 400, 0},
-		{"systems disagree", sys, noticeBody("TB-3", "150000", `"system":"dvc-hue"`), 400, 0},
+		{"no key", "", noticeBody("TB-3", "150000"), 401, 0},
+		{"systems disagree", sys, noticeBody("TB-3", "150000", `"system":"dvc-hue"`), 403, 0},
 		{"too large", sys, noticeBody("TB-3", "150000", `"payer_name":"`+strings.Repeat("A", api.DefaultMaxBodyBytes)+`"`), 413, 0},
 	} {
 		r := b.do("POST", "/v1/notices", tc.system, tc.body)
@@ -365,7 +423,7 @@ func TestCreateNoticeRejects(t *testing.T) {
 	}
 	req := httptest.NewRequest("POST", "/v1/notices", strings.NewReader(noticeBody("TB-3", "150000")))
 	req.Header.Set("Content-Type", "text/plain")
-	req.Header.Set(api.SystemHeader, sys)
+	req.Header.Set("Authorization", "Bearer "+b.key(sys).Text)
 	rec := httptest.NewRecorder()
 	b.srv.ServeHTTP(rec, req)
 	if rec.Code != http.StatusUnsupportedMediaType {
@@ -396,7 +454,8 @@ func TestAmendNotice(t *testing.T) {
 		}
 		b.do("PUT", "/v1/notices/TB-4", sys, noticeBody("TB-5", "200000")).want(t, http.StatusBadRequest)
 		b.do("PUT", "/v1/notices/TB-404", sys, noticeBody("TB-404", "200000")).want(t, http.StatusNotFound)
-		b.do("PUT", "/v1/notices/TB-4", "", noticeBody("TB-4", "200000", `"system":"`+sys+`"`)).want(t, http.StatusBadRequest)
+		b.do("PUT", "/v1/notices/TB-4", "", noticeBody("TB-4", "200000", `"system":"`+sys+`"`)).want(t, http.StatusUnauthorized)
+		b.do("PUT", "/v1/notices/TB-4", "dvc-hue", noticeBody("TB-4", "200000", `"system":"`+sys+`"`)).want(t, http.StatusForbidden)
 		b.do("PUT", "/v1/notices/TB-4", sys, noticeBody("TB-4", "-5")).want(t, http.StatusUnprocessableEntity)
 		want := []string{sys + " notice.create", sys + " notice.amend"}
 		if got := b.auditActions("notice:" + sys + "/TB-4"); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -479,7 +538,7 @@ func TestGetNoticeWithAllocations(t *testing.T) {
 			t.Errorf("allocations %v", ids)
 		}
 		b.do("GET", "/v1/notices/TB-9", "dvc-hue", "").want(t, http.StatusNotFound)
-		b.do("GET", "/v1/notices/TB-9", "", "").want(t, http.StatusBadRequest)
+		b.do("GET", "/v1/notices/TB-9", "", "").want(t, http.StatusUnauthorized)
 	})
 }
 
@@ -570,7 +629,7 @@ func TestExceptions(t *testing.T) {
 		}
 		list := func(query string) api.ExceptionList {
 			var l api.ExceptionList
-			b.do("GET", "/v1/exceptions"+query, "", "").want(t, http.StatusOK).decode(t, &l)
+			b.do("GET", "/v1/exceptions"+query, op, "").want(t, http.StatusOK).decode(t, &l)
 			return l
 		}
 		if l := list("?status=open"); len(l.Exceptions) != 2 {
@@ -592,25 +651,27 @@ func TestExceptions(t *testing.T) {
 		if p3 := list("?limit=1&after=" + url.QueryEscape(p2.Next)); len(p3.Exceptions) != 0 || p3.Next != "" {
 			t.Fatalf("page 3 = %+v", p3)
 		}
-		b.do("GET", "/v1/exceptions?limit=0", "", "").want(t, http.StatusBadRequest).apiError(t)
-		b.do("GET", "/v1/exceptions?limit=99999", "", "").want(t, http.StatusBadRequest).apiError(t)
-		b.do("GET", "/v1/exceptions?kind=bogus", "", "").want(t, http.StatusBadRequest).apiError(t)
-		b.do("GET", "/v1/exceptions?status=closed", "", "").want(t, http.StatusBadRequest)
+		b.do("GET", "/v1/exceptions?limit=0", op, "").want(t, http.StatusBadRequest).apiError(t)
+		b.do("GET", "/v1/exceptions?limit=99999", op, "").want(t, http.StatusBadRequest).apiError(t)
+		b.do("GET", "/v1/exceptions?kind=bogus", op, "").want(t, http.StatusBadRequest).apiError(t)
+		b.do("GET", "/v1/exceptions?status=closed", op, "").want(t, http.StatusBadRequest)
 
 		id := l.Exceptions[0].ID // "missing_credit|stmt-1/3": escaped in the path
 		path := "/v1/exceptions/" + url.PathEscape(id) + "/resolve"
-		b.do("POST", path, "console", `{"resolution":""}`).want(t, http.StatusUnprocessableEntity)
+		b.do("POST", path, op, `{"resolution":""}`).want(t, http.StatusUnprocessableEntity)
 		if l := list("?status=resolved"); len(l.Exceptions) != 0 {
 			t.Errorf("resolved before resolving = %+v", l)
 		}
 		var e reconcile.Exception
-		b.do("POST", path, "console", `{"resolution":"credit booked on 28/11","by":"ke.toan@hanoi"}`).want(t, http.StatusOK).decode(t, &e)
-		if e.ID != id || e.Status != reconcile.ExceptionResolved || e.ResolvedBy != "ke.toan@hanoi" || e.ResolvedAt == nil || !e.ResolvedAt.Equal(clock) {
+		// by, when sent, must be the key's operator: the key says who resolves.
+		b.do("POST", path, op, `{"resolution":"credit booked on 28/11","by":"someone.else"}`).want(t, http.StatusForbidden)
+		b.do("POST", path, op, `{"resolution":"credit booked on 28/11","by":"`+op+`"}`).want(t, http.StatusOK).decode(t, &e)
+		if e.ID != id || e.Status != reconcile.ExceptionResolved || e.ResolvedBy != op+"/"+b.key(op).ID || e.ResolvedAt == nil || !e.ResolvedAt.Equal(clock) {
 			t.Errorf("resolved = %+v", e)
 		}
-		b.do("POST", path, "console", `{"resolution":"again","by":"x"}`).want(t, http.StatusConflict)
-		b.do("POST", "/v1/exceptions/nope/resolve", "", `{"resolution":"r","by":"x"}`).want(t, http.StatusNotFound)
-		if got := b.auditActions("exception:" + id); len(got) != 1 || got[0] != "console exception.resolve" {
+		b.do("POST", path, op, `{"resolution":"again"}`).want(t, http.StatusConflict)
+		b.do("POST", "/v1/exceptions/nope/resolve", op, `{"resolution":"r"}`).want(t, http.StatusNotFound)
+		if got := b.auditActions("exception:" + id); len(got) != 1 || got[0] != op+" exception.resolve" {
 			t.Errorf("audit = %q", got)
 		}
 		if l := list("?status=open"); len(l.Exceptions) != 1 || l.Exceptions[0].Kind != reconcile.ExceptionLateEvent {
@@ -640,7 +701,7 @@ func TestExceptionsFilterByEveryKind(t *testing.T) {
 		}
 		for _, k := range kinds {
 			var l api.ExceptionList
-			b.do("GET", "/v1/exceptions?kind="+url.QueryEscape(string(k)), "", "").want(t, http.StatusOK).decode(t, &l)
+			b.do("GET", "/v1/exceptions?kind="+url.QueryEscape(string(k)), op, "").want(t, http.StatusOK).decode(t, &l)
 			if len(l.Exceptions) != 1 || l.Exceptions[0].Kind != k {
 				t.Errorf("?kind=%s: %+v", k, l.Exceptions)
 			}
@@ -668,7 +729,7 @@ func TestOutbox(t *testing.T) {
 		}
 		list := func(query string) api.OutboxList {
 			var l api.OutboxList
-			b.do("GET", "/v1/outbox"+query, "", "").want(t, http.StatusOK).decode(t, &l)
+			b.do("GET", "/v1/outbox"+query, op, "").want(t, http.StatusOK).decode(t, &l)
 			return l
 		}
 		compact := func(raw []byte) string {
@@ -688,15 +749,33 @@ func TestOutbox(t *testing.T) {
 		if l := list("?kind=confirmation&state=pending"); len(l.Messages) != 1 || l.Messages[0].ID != "conf-1" {
 			t.Errorf("pending confirmations = %+v", l)
 		}
-		if l := list(""); len(l.Messages) != 3 {
-			t.Errorf("all = %d messages", len(l.Messages))
+		if l := list(""); len(l.Messages) != 3 || l.Next != "" {
+			t.Errorf("all = %d messages, next %q", len(l.Messages), l.Next)
 		}
-		b.do("GET", "/v1/outbox?state=lost", "", "").want(t, http.StatusBadRequest)
+		// Pages in id order, the cursor in next, as /v1/exceptions.
+		p1 := list("?limit=2")
+		if len(p1.Messages) != 2 || p1.Messages[0].ID != "conf-1" || p1.Messages[1].ID != "conf-2" || p1.Next != "conf-2" {
+			t.Errorf("page 1 = %+v", p1)
+		}
+		p2 := list("?limit=2&after=" + url.QueryEscape(p1.Next))
+		if len(p2.Messages) != 1 || p2.Messages[0].ID != "rep-1" || p2.Next != "" {
+			t.Errorf("page 2 = %+v", p2)
+		}
+		if l := list("?kind=confirmation&limit=1&after=conf-1"); len(l.Messages) != 1 || l.Messages[0].ID != "conf-2" {
+			t.Errorf("filtered page = %+v", l)
+		}
+		b.do("GET", "/v1/outbox?limit=0", op, "").want(t, http.StatusBadRequest).apiError(t)
+		b.do("GET", "/v1/outbox?limit="+fmt.Sprint(api.MaxPage+1), op, "").want(t, http.StatusBadRequest).apiError(t)
+		// Payloads are for operators: a system's key sees none.
+		if r := b.do("GET", "/v1/outbox", sys, "").want(t, http.StatusForbidden); bytes.Contains(r.body, []byte("TB-1")) {
+			t.Errorf("a system key saw a payload: %s", r.body)
+		}
+		b.do("GET", "/v1/outbox?state=lost", op, "").want(t, http.StatusBadRequest)
 		// Every kind is a filter, the Kafka copies' included.
 		for _, k := range store.OutboxKinds() {
 			list("?kind=" + string(k))
 		}
-		b.do("GET", "/v1/outbox?kind=fax", "", "").want(t, http.StatusBadRequest)
+		b.do("GET", "/v1/outbox?kind=fax", op, "").want(t, http.StatusBadRequest)
 	})
 }
 
@@ -753,7 +832,7 @@ func TestOverTheWire(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set(api.SystemHeader, sys)
+		req.Header.Set("Authorization", "Bearer "+b.key(sys).Text)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := ts.Client().Do(req)
 		if err != nil {

@@ -10,7 +10,18 @@
 // Amounts travel as decimal strings, never JSON numbers. Logger and clock
 // are injected; account numbers are masked in logs.
 //
-// Authentication is not done here: the API runs behind a gateway that
-// authenticates the procedure systems (mTLS or tokens) and sets
-// X-Feerecon-System. The header is trusted as the caller's identity.
+// Every caller is known: a request carries an API key (Authorization:
+// Bearer frk_<id>_<secret>, package apikey) and the key says who calls,
+// its system or operator and its role. One table (rules in auth.go)
+// says, per route, who may call it, and one middleware (Server.ServeHTTP)
+// enforces it before any handler runs: no key, or a malformed, unknown or
+// revoked one, is 401 with WWW-Authenticate: Bearer; a key of the wrong
+// role, or an X-Feerecon-System header that names someone else, is 403.
+// Handlers scope every notice to the key's system, so another system's
+// notice answers 404 and its existence does not leak. The caller's
+// identity ("<name>/<key id>") is the audit actor and an exception's
+// resolved_by. In-process callers that authenticate a system their own
+// way (package noticefeed) use Server.AsSystem, which requires the system
+// to hold an active key. The package keeps no key material but what the
+// store holds: the SHA-256 of each secret.
 package api

@@ -22,8 +22,8 @@ import (
 // version belong to feerecon and are rejected as unknown fields.
 type NoticeRequest struct {
 	NoticeID string `json:"notice_id"`
-	// System may name the issuing system instead of the header; when both
-	// are given they must agree.
+	// System, when given, must be the system of the caller's key (403
+	// otherwise): the key, not the body, says who issues.
 	System          string               `json:"system,omitempty"`
 	DossierCode     string               `json:"dossier_code"`
 	AgencyCode      string               `json:"agency_code"`
@@ -73,7 +73,7 @@ type NoticeView struct {
 	Links             NoticeLinks            `json:"links"`
 }
 
-// NoticeLinks are paths relative to the API root; send SystemHeader with them.
+// NoticeLinks are paths relative to the API root; send the system's key with them.
 type NoticeLinks struct {
 	Self  string `json:"self"`
 	QR    string `json:"qr"`
@@ -159,33 +159,26 @@ func unprocessable(probs []string) error {
 	return apiErr(http.StatusUnprocessableEntity, "invalid notice", probs...)
 }
 
-// readNotice decodes a notice request and settles the system: the header,
-// or the body's system field, which must agree when both are present.
-func (s *Server) readNotice(w http.ResponseWriter, r *http.Request, headerRequired bool) (NoticeRequest, string, error) {
+// readNotice decodes a notice request of the calling system: the body's
+// system field, when present, must name the caller's system.
+func (s *Server) readNotice(w http.ResponseWriter, r *http.Request) (NoticeRequest, string, error) {
 	var q NoticeRequest
+	sys, err := system(r)
+	if err != nil {
+		return q, "", err
+	}
 	if err := s.decode(w, r, &q, false); err != nil {
 		return q, "", err
 	}
-	sys, err := system(r)
-	switch {
-	case err == nil:
-		if q.System != "" && q.System != sys {
-			return q, "", apiErr(http.StatusBadRequest, "system in the body differs from the "+SystemHeader+" header")
-		}
-	case headerRequired || q.System == "":
-		return q, "", err
-	default:
-		if !systemRE.MatchString(q.System) {
-			return q, "", apiErr(http.StatusBadRequest, "system must be 1-64 letters, digits, '.', '_', ':' or '-'")
-		}
-		sys = q.System
+	if q.System != "" && q.System != sys {
+		return q, "", apiErr(http.StatusForbidden, "system in the body differs from the key's system")
 	}
 	return q, sys, nil
 }
 
 // createNotice: POST /v1/notices.
 func (s *Server) createNotice(w http.ResponseWriter, r *http.Request) error {
-	q, sys, err := s.readNotice(w, r, false)
+	q, sys, err := s.readNotice(w, r)
 	if err != nil {
 		return err
 	}
@@ -309,7 +302,7 @@ func (s *Server) amendNotice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, sys, err := s.readNotice(w, r, true)
+	q, sys, err := s.readNotice(w, r)
 	if err != nil {
 		return err
 	}

@@ -33,12 +33,24 @@ type ExceptionList struct {
 	Next string `json:"next,omitempty"`
 }
 
-// Paging of GET /v1/exceptions: ?limit= (default DefaultPage, at most
-// MaxPage) and ?after=<id of the last exception seen>.
+// Paging of GET /v1/exceptions and GET /v1/outbox: ?limit= (default
+// DefaultPage, at most MaxPage) and ?after=<id of the last item seen>.
 const (
 	DefaultPage = 500
 	MaxPage     = 5000
 )
+
+// pageLimit parses ?limit=.
+func pageLimit(v string) (int, error) {
+	if v == "" {
+		return DefaultPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxPage {
+		return 0, apiErr(http.StatusBadRequest, "bad query", fmt.Sprintf("limit %q: want 1 to %d", v, MaxPage))
+	}
+	return n, nil
+}
 
 // listExceptions: GET /v1/exceptions?status=&kind=.
 func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
@@ -51,13 +63,9 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit := DefaultPage
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPage {
-			return apiErr(http.StatusBadRequest, "bad query", fmt.Sprintf("limit %q: want 1 to %d", v, MaxPage))
-		}
-		limit = n
+	limit, err := pageLimit(q.Get("limit"))
+	if err != nil {
+		return err
 	}
 	out := ExceptionList{Exceptions: []reconcile.Exception{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
@@ -80,7 +88,9 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 // ResolveRequest is the body of POST /v1/exceptions/{id}/resolve.
 type ResolveRequest struct {
 	Resolution string `json:"resolution"`
-	By         string `json:"by"`
+	// By is optional: who resolves is the caller's key. When given, it
+	// must be the key's operator name (403 otherwise).
+	By string `json:"by,omitempty"`
 }
 
 // resolveException: POST /v1/exceptions/{id}/resolve.
@@ -89,20 +99,21 @@ func (s *Server) resolveException(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	c, err := caller(r)
+	if err != nil {
+		return err
+	}
 	var q ResolveRequest
 	if err := s.decode(w, r, &q, false); err != nil {
 		return err
 	}
-	var probs []string
+	if q.By != "" && q.By != c.Name {
+		return apiErr(http.StatusForbidden, "by differs from the key's operator; the key says who resolves")
+	}
 	if strings.TrimSpace(q.Resolution) == "" || len(q.Resolution) > 2000 {
-		probs = append(probs, "resolution must be 1-2000 bytes")
+		return apiErr(http.StatusUnprocessableEntity, "invalid resolution", "resolution must be 1-2000 bytes")
 	}
-	if strings.TrimSpace(q.By) == "" || len(q.By) > 200 {
-		probs = append(probs, "by must be 1-200 bytes")
-	}
-	if len(probs) > 0 {
-		return apiErr(http.StatusUnprocessableEntity, "invalid resolution", probs...)
-	}
+	by := c.Identity()
 	ctx := r.Context()
 	var e reconcile.Exception
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
@@ -113,11 +124,11 @@ func (s *Server) resolveException(w http.ResponseWriter, r *http.Request) error 
 		if old.Status != reconcile.ExceptionOpen {
 			return apiErr(http.StatusConflict, fmt.Sprintf("exception is %s", old.Status))
 		}
-		if err := tx.ResolveException(ctx, id, q.Resolution, q.By, s.now()); err != nil {
+		if err := tx.ResolveException(ctx, id, q.Resolution, by, s.now()); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, r, store.AuditExceptionResolve, store.ExceptionEntity(id), map[string]any{
-			"kind": old.Kind, "resolution": q.Resolution, "by": q.By,
+			"kind": old.Kind, "resolution": q.Resolution, "by": by,
 		}); err != nil {
 			return err
 		}
@@ -150,9 +161,13 @@ type OutboxView struct {
 // OutboxList is the answer of GET /v1/outbox.
 type OutboxList struct {
 	Messages []OutboxView `json:"messages"`
+	// Next, when set, is the after= value of the next page.
+	Next string `json:"next,omitempty"`
 }
 
-// listOutbox: GET /v1/outbox?kind=&state=.
+// listOutbox: GET /v1/outbox?kind=&state=&limit=&after=, ordered by id.
+// Operators only (the rules table): payloads carry payers' names and
+// amounts.
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	kind, err := oneOf("kind", q.Get("kind"), store.OutboxKinds())
@@ -163,11 +178,18 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	limit, err := pageLimit(q.Get("limit"))
+	if err != nil {
+		return err
+	}
 	out := OutboxList{Messages: []OutboxView{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
-		l, err := tx.ListOutbox(r.Context(), kind, state)
+		l, err := tx.ListOutbox(r.Context(), store.OutboxFilter{Kind: kind, State: state, After: q.Get("after"), Limit: limit})
 		if err != nil {
 			return err
+		}
+		if len(l) == limit {
+			out.Next = l[len(l)-1].ID
 		}
 		for _, m := range l {
 			v := OutboxView{

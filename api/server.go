@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,8 +20,9 @@ import (
 	"github.com/feerecon/feerecon/store"
 )
 
-// SystemHeader names the issuing procedure system on every /v1/notices
-// request; it is also the audit actor.
+// SystemHeader is the header that named the calling system before API
+// keys did. It is no longer trusted: the key says who calls. Sent, it must
+// name the key's holder (403 otherwise); it may be left out.
 const SystemHeader = "X-Feerecon-System"
 
 // Server is the HTTP API. It is an http.Handler.
@@ -33,6 +33,8 @@ type Server struct {
 	now func() time.Time
 	qr  vietqr.Builder
 	mux *http.ServeMux
+	// patterns are those registered on mux, for the rules table's test.
+	patterns []string
 }
 
 // New validates cfg (after WithDefaults) and returns the API over st.
@@ -62,9 +64,6 @@ func New(cfg Config, st store.Store, logger *slog.Logger, now func() time.Time) 
 	})
 	return s, nil
 }
-
-// ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Error is an API error: its status and the JSON body {error, details}.
 // Handlers return it to answer with a client error; anything else is a 500
@@ -108,6 +107,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // route registers h under pattern with error mapping, panic recovery and an
 // access log line.
 func (s *Server) route(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -118,9 +118,13 @@ func (s *Server) route(pattern string, h func(http.ResponseWriter, *http.Request
 					writeJSON(sw, http.StatusInternalServerError, apiErr(http.StatusInternalServerError, "internal error"))
 				}
 			}
+			var who string
+			if c, ok := CallerFrom(r.Context()); ok {
+				who = c.Identity()
+			}
 			s.log.InfoContext(r.Context(), "api request",
 				slog.String("method", r.Method), slog.String("pattern", pattern),
-				slog.String("system", r.Header.Get(SystemHeader)),
+				slog.String("caller", who),
 				slog.Int("status", sw.status), slog.Duration("took", s.now().Sub(start)))
 		}()
 		if err := checkQueryUTF8(r); err != nil {
@@ -221,24 +225,22 @@ func decodeError(err error) error {
 	return apiErr(http.StatusBadRequest, "malformed JSON", err.Error())
 }
 
-var systemRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-
-// system returns the calling system from SystemHeader.
+// system returns the calling system: the name on the caller's key.
 func system(r *http.Request) (string, error) {
-	v := strings.TrimSpace(r.Header.Get(SystemHeader))
-	if v == "" {
-		return "", apiErr(http.StatusBadRequest, "missing "+SystemHeader+" header")
+	c, err := caller(r)
+	if err != nil {
+		return "", err
 	}
-	if !systemRE.MatchString(v) {
-		return "", apiErr(http.StatusBadRequest, SystemHeader+" must be 1-64 letters, digits, '.', '_', ':' or '-'")
+	if c.Role != store.RoleSystem {
+		return "", apiErr(http.StatusForbidden, "only a system key acts on notices")
 	}
-	return v, nil
+	return c.Name, nil
 }
 
-// actor is the audit actor: the system header when present, else "api".
+// actor is the audit actor: the caller's identity.
 func actor(r *http.Request) store.AuditActor {
-	if v, err := system(r); err == nil {
-		return store.AuditActor(v)
+	if c, ok := CallerFrom(r.Context()); ok {
+		return store.AuditActor(c.Identity())
 	}
 	return store.ActorAPI
 }

@@ -95,7 +95,7 @@ func outboxOf(t testing.TB, st store.Store, kind store.OutboxKind) []store.Outbo
 	var ms []store.OutboxMessage
 	err := st.InTx(context.Background(), func(tx store.Tx) error {
 		for _, s := range []store.OutboxState{store.OutboxPending, store.OutboxDelivered, store.OutboxDead} {
-			m, err := tx.ListOutbox(context.Background(), kind, s)
+			m, err := tx.ListOutbox(context.Background(), store.OutboxFilter{Kind: kind, State: s})
 			if err != nil {
 				return err
 			}

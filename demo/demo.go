@@ -306,7 +306,7 @@ func tally(ctx context.Context, st store.Store, sum *Summary) error {
 			sum.Exceptions[e.Kind]++
 		}
 		sum.Open = es
-		conf, err := tx.ListOutbox(ctx, store.OutboxConfirmation, "")
+		conf, err := tx.ListOutbox(ctx, store.OutboxFilter{Kind: store.OutboxConfirmation})
 		if err != nil {
 			return err
 		}

@@ -173,10 +173,10 @@ func TestRecordDecidesAndConfirmsOnce(t *testing.T) {
 	var conf, kconf []store.OutboxMessage
 	_ = s.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		if conf, err = tx.ListOutbox(ctx, store.OutboxConfirmation, ""); err != nil {
+		if conf, err = tx.ListOutbox(ctx, store.OutboxFilter{Kind: store.OutboxConfirmation}); err != nil {
 			return err
 		}
-		kconf, err = tx.ListOutbox(ctx, store.OutboxConfirmationKafka, "")
+		kconf, err = tx.ListOutbox(ctx, store.OutboxFilter{Kind: store.OutboxConfirmationKafka})
 		return err
 	})
 	if len(conf) != 3 {
@@ -298,7 +298,7 @@ func TestConcurrentProcessorsNoDoubleAllocation(t *testing.T) {
 		if len(dups) != 20 {
 			t.Errorf("duplicate exceptions: %d, want 20", len(dups))
 		}
-		conf, err := tx.ListOutbox(ctx, store.OutboxConfirmation, "")
+		conf, err := tx.ListOutbox(ctx, store.OutboxFilter{Kind: store.OutboxConfirmation})
 		if len(conf) != 10 {
 			t.Errorf("confirmations %d, want 10", len(conf))
 		}

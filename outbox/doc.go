@@ -48,7 +48,7 @@
 // (a 400/401/403/404 is usually configuration the operator fixes: a wrong
 // secret or URL), each retried after Backoff. After MaxAttempts (default
 // 10) failed attempts the message is dead: it stays in the store, visible
-// with store.Outbox.ListOutbox(kind, store.OutboxDead).
+// with store.Outbox.ListOutbox with an OutboxFilter{Kind: kind, State: store.OutboxDead}.
 //
 // Secrets are never logged: Secret redacts itself in logs, fmt and JSON.
 //

@@ -50,7 +50,7 @@ const (
 	OutcomeFailed Outcome = "failed"
 	// OutcomeDead: the message is given up, after its last attempt or at
 	// once when no retry can send it; it stays in the store, visible with
-	// store.Outbox.ListOutbox(kind, store.OutboxDead).
+	// store.Outbox.ListOutbox with an OutboxFilter{Kind: kind, State: store.OutboxDead}.
 	OutcomeDead Outcome = "dead"
 )
 

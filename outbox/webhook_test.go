@@ -289,7 +289,7 @@ func TestDeadAfterMaxAttempts(t *testing.T) {
 			var dead []store.OutboxMessage
 			err := st.InTx(context.Background(), func(tx store.Tx) error {
 				var err error
-				dead, err = tx.ListOutbox(context.Background(), c.kind, store.OutboxDead)
+				dead, err = tx.ListOutbox(context.Background(), store.OutboxFilter{Kind: c.kind, State: store.OutboxDead})
 				return err
 			})
 			if err != nil {

@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"errors"
+	"regexp"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
@@ -55,6 +56,7 @@ type Tx interface {
 	Statements
 	Audit
 	Users
+	APIKeys
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -217,7 +219,18 @@ type Outbox interface {
 	// marks the message dead when dead is true.
 	MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error
 	OutboxMessage(ctx context.Context, id string) (OutboxMessage, error)
-	ListOutbox(ctx context.Context, kind OutboxKind, state OutboxState) ([]OutboxMessage, error)
+	// ListOutbox lists the messages f selects, ordered by id.
+	ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, error)
+}
+
+// OutboxFilter selects outbox messages; zero fields match everything.
+type OutboxFilter struct {
+	Kind  OutboxKind
+	State OutboxState
+	// After and Limit page through the list (ordered by id): only ids
+	// after After, at most Limit of them (0: all).
+	After string
+	Limit int
 }
 
 // Report is a stored, immutable daily report version.
@@ -274,7 +287,8 @@ const (
 	ActorEngine AuditActor = "engine"
 	// ActorDailyRun: statement imports and report versions.
 	ActorDailyRun AuditActor = "dailyrun"
-	// ActorAPI: an API call that named no system.
+	// ActorAPI: an API call without a caller (none is left: every /v1
+	// route but the public ones needs a key).
 	ActorAPI AuditActor = "api"
 	// ActorCLI: a command run by an operator at the shell.
 	ActorCLI AuditActor = "cli"
@@ -305,7 +319,9 @@ const (
 	// answer, a broker's acknowledgement); package outbox.
 	AuditOutboxDelivered AuditAction = "outbox.delivered"
 	// AuditOutboxDead: an outbox message was given up; package outbox.
-	AuditOutboxDead AuditAction = "outbox.dead"
+	AuditOutboxDead   AuditAction = "outbox.dead"
+	AuditAPIKeyCreate AuditAction = "apikey.create"
+	AuditAPIKeyRevoke AuditAction = "apikey.revoke"
 )
 
 // The audit log's entity keys, each built here only, so that an entity's
@@ -358,6 +374,9 @@ type Users interface {
 // OutboxEntity is outbox message id's key: "outbox:<id>".
 func OutboxEntity(id string) string { return "outbox:" + id }
 
+// APIKeyEntity is API key id's key: "apikey:<id>".
+func APIKeyEntity(id string) string { return "apikey:" + id }
+
 // Audit is the append-only, hash-chained audit log (see audit.go for the
 // chain: canonical bytes, hashes, seq and time rules). There is no update
 // and no delete.
@@ -381,6 +400,62 @@ type Audit interface {
 	// are (a verifier must see a tampered row as it is): a keyset page, so
 	// that a verifier walks millions of entries in bounded memory.
 	AuditRecords(ctx context.Context, from int64, limit int) ([]AuditRecord, error)
+}
+
+// KeyRole is what an API key may do.
+type KeyRole string
+
+// Key roles.
+const (
+	// RoleSystem: a procedure system; it issues, reads, amends and cancels
+	// its own notices only.
+	RoleSystem KeyRole = "system"
+	// RoleOperator: feerecon's operators; they read exceptions and the
+	// outbox and resolve exceptions. They issue no notice.
+	RoleOperator KeyRole = "operator"
+)
+
+// KeyRoles lists every role (validators take it).
+func KeyRoles() []KeyRole { return []KeyRole{RoleSystem, RoleOperator} }
+
+// APIKey is a stored API key: its public id and the SHA-256 of its secret
+// (package apikey), never the secret.
+type APIKey struct {
+	ID string `db:"id" json:"id"`
+	// System names the holder: the procedure system of a RoleSystem key
+	// (the system its notices belong to), the operator (person or team)
+	// of a RoleOperator key.
+	System     string     `db:"system" json:"system"`
+	Role       KeyRole    `db:"role" json:"role"`
+	SecretHash []byte     `db:"secret_hash" json:"-"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at,omitempty"`
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+// ValidName reports whether name can name a key's holder (a system or an
+// operator): 1-64 letters, digits, '.', '_', ':' or '-', starting with a
+// letter or digit. Both backends refuse another (ErrConflict).
+func ValidName(name string) bool { return nameRE.MatchString(name) }
+
+// Active reports whether the key is not revoked.
+func (k APIKey) Active() bool { return k.RevokedAt == nil }
+
+// APIKeys holds API keys. A key is never deleted: revoked, it stays, so its
+// id in the audit log keeps naming it.
+type APIKeys interface {
+	// CreateAPIKey stores a key; ErrAlreadyExists if its id exists.
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKey returns a key by id, revoked or not.
+	APIKey(ctx context.Context, id string) (APIKey, error)
+	// ListAPIKeys lists every key, ordered by (system, created_at, id).
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+	// RevokeAPIKey revokes a key at at; ErrNotFound if there is none,
+	// ErrConflict if it is revoked already.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+	// SystemHasKey reports whether system holds an active RoleSystem key.
+	SystemHasKey(ctx context.Context, system string) (bool, error)
 }
 
 // StatusOnly reports whether n differs from old in its status alone, at the

@@ -41,6 +41,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PaymentLinks", testPaymentLinks},
 		{"ExceptionsLifecycle", testExceptionsLifecycle},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"OutboxPaging", testOutboxPaging},
+		{"APIKeys", testAPIKeys},
 		{"ReportsImmutable", testReports},
 		{"StatementsIdempotent", testStatements},
 		{"AuditAppendOnly", testAudit},
@@ -552,10 +554,125 @@ func testOutboxLifecycle(t *testing.T, s store.Store) {
 		if err := tx.MarkDelivered(ctx, "c1", base); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("deliver twice: %v", err)
 		}
-		dead, err := tx.ListOutbox(ctx, store.OutboxConfirmation, store.OutboxDead)
+		dead, err := tx.ListOutbox(ctx, store.OutboxFilter{Kind: store.OutboxConfirmation, State: store.OutboxDead})
 		must(t, err)
 		if len(dead) != 1 || dead[0].ID != "c3" {
 			t.Errorf("dead %+v", dead)
+		}
+		return nil
+	})
+}
+
+func testOutboxPaging(t *testing.T, s store.Store) {
+	ids := []string{"m3", "m1", "m5", "m2", "m4"}
+	inTx(t, s, func(tx store.Tx) error {
+		for i, id := range ids {
+			kind := store.OutboxConfirmation
+			if id == "m4" {
+				kind = store.OutboxReport
+			}
+			// Created in another order than their ids: pages follow ids.
+			must(t, tx.Enqueue(ctx, store.OutboxMessage{ID: id, Kind: kind, Destination: "dvc", Payload: []byte(`{}`),
+				State: store.OutboxPending, NextAttempt: base, CreatedAt: base.Add(time.Duration(-i) * time.Minute)}))
+		}
+		return nil
+	})
+	page := func(f store.OutboxFilter) string {
+		t.Helper()
+		var got []string
+		inTx(t, s, func(tx store.Tx) error {
+			l, err := tx.ListOutbox(ctx, f)
+			for _, m := range l {
+				got = append(got, m.ID)
+			}
+			return err
+		})
+		return strings.Join(got, ",")
+	}
+	for _, c := range []struct {
+		f    store.OutboxFilter
+		want string
+	}{
+		{store.OutboxFilter{}, "m1,m2,m3,m4,m5"},
+		{store.OutboxFilter{Limit: 2}, "m1,m2"},
+		{store.OutboxFilter{After: "m2", Limit: 2}, "m3,m4"},
+		{store.OutboxFilter{After: "m4", Limit: 2}, "m5"},
+		{store.OutboxFilter{After: "m5"}, ""},
+		{store.OutboxFilter{Kind: store.OutboxConfirmation, After: "m3", Limit: 5}, "m5"},
+		{store.OutboxFilter{Kind: store.OutboxReport}, "m4"},
+		{store.OutboxFilter{State: store.OutboxDelivered}, ""},
+	} {
+		if got := page(c.f); got != c.want {
+			t.Errorf("ListOutbox(%+v) = %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+func testAPIKeys(t *testing.T, s store.Store) {
+	hash := func(b byte) []byte { return []byte(strings.Repeat(string(rune(b)), 32)) }
+	k1 := store.APIKey{ID: "00000000000000a1", System: "dvc-hanoi", Role: store.RoleSystem, SecretHash: hash('a'), CreatedAt: base}
+	k2 := store.APIKey{ID: "00000000000000b2", System: "dvc-hanoi", Role: store.RoleSystem, SecretHash: hash('b'), CreatedAt: base.Add(time.Hour)}
+	op := store.APIKey{ID: "00000000000000c3", System: "ops", Role: store.RoleOperator, SecretHash: hash('c'), CreatedAt: base}
+	inTx(t, s, func(tx store.Tx) error {
+		if ok, err := tx.SystemHasKey(ctx, "dvc-hanoi"); ok || err != nil {
+			t.Errorf("empty store: SystemHasKey = %v, %v", ok, err)
+		}
+		must(t, tx.CreateAPIKey(ctx, k2))
+		must(t, tx.CreateAPIKey(ctx, op))
+		return tx.CreateAPIKey(ctx, k1)
+	})
+	dup := k1
+	dup.SecretHash = hash('z')
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateAPIKey(ctx, dup) }); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Errorf("same id twice: %v", err)
+	}
+	bad := store.APIKey{ID: "00000000000000d4", System: "x", Role: "admin", SecretHash: hash('d'), CreatedAt: base}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateAPIKey(ctx, bad) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("unknown role: %v", err)
+	}
+	bad.Role, bad.System = store.RoleSystem, "dvc hanoi"
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.CreateAPIKey(ctx, bad) }); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("invalid name: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.APIKey(ctx, k1.ID)
+		must(t, err)
+		if got.System != k1.System || got.Role != store.RoleSystem || string(got.SecretHash) != string(k1.SecretHash) ||
+			!got.CreatedAt.Equal(base) || !got.Active() {
+			t.Errorf("APIKey = %+v", got)
+		}
+		if _, err := tx.APIKey(ctx, "00000000000000ff"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown id: %v", err)
+		}
+		l, err := tx.ListAPIKeys(ctx)
+		must(t, err)
+		if len(l) != 3 || l[0].ID != k1.ID || l[1].ID != k2.ID || l[2].ID != op.ID {
+			t.Errorf("list %+v", l)
+		}
+		if ok, _ := tx.SystemHasKey(ctx, "ops"); ok {
+			t.Error("an operator key makes a system known")
+		}
+		return tx.RevokeAPIKey(ctx, k1.ID, base.Add(2*time.Hour))
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		got, _ := tx.APIKey(ctx, k1.ID)
+		if got.Active() || !got.RevokedAt.Equal(base.Add(2*time.Hour)) {
+			t.Errorf("revoked key %+v", got)
+		}
+		if ok, _ := tx.SystemHasKey(ctx, "dvc-hanoi"); !ok {
+			t.Error("the system's second key is active: SystemHasKey false")
+		}
+		if err := tx.RevokeAPIKey(ctx, k1.ID, base.Add(3*time.Hour)); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("revoke twice: %v", err)
+		}
+		if err := tx.RevokeAPIKey(ctx, "00000000000000ff", base); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("revoke unknown: %v", err)
+		}
+		return tx.RevokeAPIKey(ctx, k2.ID, base.Add(2*time.Hour))
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		if ok, _ := tx.SystemHasKey(ctx, "dvc-hanoi"); ok {
+			t.Error("every key revoked: SystemHasKey true")
 		}
 		return nil
 	})

@@ -63,6 +63,7 @@ type Store struct {
 	audit           []store.AuditRecord
 	users           map[string]user.User
 	sessions        map[string]user.Session // by string(token hash)
+	keys            map[string]store.APIKey
 }
 
 var _ store.Store = (*Store)(nil)
@@ -89,6 +90,7 @@ func New() *Store {
 		stmts:           map[string][]statements.Line{},
 		users:           map[string]user.User{},
 		sessions:        map[string]user.Session{},
+		keys:            map[string]store.APIKey{},
 	}
 }
 
@@ -682,14 +684,17 @@ func (t *tx) OutboxMessage(ctx context.Context, id string) (store.OutboxMessage,
 	return m, nil
 }
 
-func (t *tx) ListOutbox(ctx context.Context, kind store.OutboxKind, state store.OutboxState) ([]store.OutboxMessage, error) {
+func (t *tx) ListOutbox(ctx context.Context, f store.OutboxFilter) ([]store.OutboxMessage, error) {
 	var out []store.OutboxMessage
 	for _, m := range t.s.outbox {
-		if (kind == "" || m.Kind == kind) && (state == "" || m.State == state) {
+		if (f.Kind == "" || m.Kind == f.Kind) && (f.State == "" || m.State == f.State) && m.ID > f.After {
 			out = append(out, m)
 		}
 	}
-	sortOutbox(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
 	return out, nil
 }
 
@@ -917,4 +922,71 @@ func (t *tx) DeleteSessions(ctx context.Context, login string) error {
 		}
 	}
 	return nil
+}
+
+// ---- API keys
+
+func (t *tx) CreateAPIKey(ctx context.Context, k store.APIKey) error {
+	if k.ID == "" || !store.ValidName(k.System) || len(k.SecretHash) != 32 || !slices.Contains(store.KeyRoles(), k.Role) || k.RevokedAt != nil {
+		return fmt.Errorf("api key %q: id, system, a known role and a SHA-256, not revoked: %w", k.ID, store.ErrConflict)
+	}
+	if _, ok := t.s.keys[k.ID]; ok {
+		return fmt.Errorf("api key %s: %w", k.ID, store.ErrAlreadyExists)
+	}
+	k.SecretHash = slices.Clone(k.SecretHash)
+	setMap(t, t.s.keys, k.ID, k)
+	return nil
+}
+
+func (t *tx) APIKey(ctx context.Context, id string) (store.APIKey, error) {
+	k, ok := t.s.keys[id]
+	if !ok {
+		return store.APIKey{}, fmt.Errorf("api key %s: %w", id, store.ErrNotFound)
+	}
+	k.SecretHash = slices.Clone(k.SecretHash)
+	return k, nil
+}
+
+func (t *tx) ListAPIKeys(ctx context.Context) ([]store.APIKey, error) {
+	out := make([]store.APIKey, 0, len(t.s.keys))
+	for _, k := range t.s.keys {
+		k.SecretHash = slices.Clone(k.SecretHash)
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.System != b.System {
+			return a.System < b.System
+		}
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return a.ID < b.ID
+	})
+	return out, nil
+}
+
+func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	k, ok := t.s.keys[id]
+	if !ok {
+		return fmt.Errorf("api key %s: %w", id, store.ErrNotFound)
+	}
+	if !k.Active() {
+		return fmt.Errorf("api key %s is revoked already: %w", id, store.ErrConflict)
+	}
+	if at.Before(k.CreatedAt) {
+		return fmt.Errorf("api key %s: revoked before its creation: %w", id, store.ErrConflict)
+	}
+	k.RevokedAt = &at
+	setMap(t, t.s.keys, id, k)
+	return nil
+}
+
+func (t *tx) SystemHasKey(ctx context.Context, system string) (bool, error) {
+	for _, k := range t.s.keys {
+		if k.System == system && k.Role == store.RoleSystem && k.Active() {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -617,9 +617,9 @@ func (t *tx) OutboxMessage(ctx context.Context, id string) (store.OutboxMessage,
 	return ms[0], nil
 }
 
-func (t *tx) ListOutbox(ctx context.Context, kind store.OutboxKind, state store.OutboxState) ([]store.OutboxMessage, error) {
-	return t.selectOutbox(ctx, `SELECT `+outboxCols+` FROM outbox WHERE ($1 = '' OR kind=$1) AND ($2 = '' OR state=$2)
-		ORDER BY created_at, id`, string(kind), string(state))
+func (t *tx) ListOutbox(ctx context.Context, f store.OutboxFilter) ([]store.OutboxMessage, error) {
+	return t.selectOutbox(ctx, `SELECT `+outboxCols+` FROM outbox WHERE ($1 = '' OR kind=$1) AND ($2 = '' OR state=$2) AND id > $3
+		ORDER BY id LIMIT NULLIF($4, 0)`, string(f.Kind), string(f.State), f.After, f.Limit)
 }
 
 // ---- reports
@@ -883,4 +883,73 @@ func (t *tx) AuditRecords(ctx context.Context, from int64, limit int) ([]store.A
 		return nil, fmt.Errorf("audit records from %d: %w", from, mapErr(err))
 	}
 	return out, nil
+}
+
+// ---- API keys
+
+// apiKeyCols are column names; secret_hash holds a SHA-256, no secret.
+const apiKeyCols = `id, system, role, secret_hash, created_at, revoked_at` //nolint:gosec // G101 reads "secret" in a column name
+
+func (t *tx) CreateAPIKey(ctx context.Context, k store.APIKey) error {
+	if k.RevokedAt != nil {
+		return fmt.Errorf("api key %s: created revoked: %w", k.ID, store.ErrConflict)
+	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyCols+`) VALUES ($1,$2,$3,$4,$5,NULL) ON CONFLICT DO NOTHING`,
+		k.ID, k.System, string(k.Role), k.SecretHash, k.CreatedAt)
+	if err := inserted(res, err); err != nil {
+		return fmt.Errorf("insert api key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+func (t *tx) selectAPIKeys(ctx context.Context, query string, args ...any) ([]store.APIKey, error) {
+	var out []store.APIKey
+	if err := t.tx.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("api keys: %w", mapErr(err))
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.In(payment.Location())
+		if r := out[i].RevokedAt; r != nil {
+			rt := r.In(payment.Location())
+			out[i].RevokedAt = &rt
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) APIKey(ctx context.Context, id string) (store.APIKey, error) {
+	ks, err := t.selectAPIKeys(ctx, `SELECT `+apiKeyCols+` FROM api_keys WHERE id=$1`, id)
+	if err != nil {
+		return store.APIKey{}, err
+	}
+	if len(ks) == 0 {
+		return store.APIKey{}, fmt.Errorf("api key %s: %w", id, store.ErrNotFound)
+	}
+	return ks[0], nil
+}
+
+func (t *tx) ListAPIKeys(ctx context.Context) ([]store.APIKey, error) {
+	return t.selectAPIKeys(ctx, `SELECT `+apiKeyCols+` FROM api_keys ORDER BY system, created_at, id`)
+}
+
+func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at=$2 WHERE id=$1 AND revoked_at IS NULL AND created_at <= $2`, id, at)
+	if err != nil {
+		return fmt.Errorf("revoke api key %s: %w", id, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	if _, err := t.APIKey(ctx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("api key %s is revoked already (or revoked before its creation): %w", id, store.ErrConflict)
+}
+
+func (t *tx) SystemHasKey(ctx context.Context, system string) (bool, error) {
+	var ok bool
+	if err := t.tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE system=$1 AND role='system' AND revoked_at IS NULL)`, system); err != nil {
+		return false, fmt.Errorf("system %s has a key: %w", system, mapErr(err))
+	}
+	return ok, nil
 }
