@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/apikey"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/ingest"
@@ -94,14 +95,20 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	// The procedure system's API key, made as `feerecon apikey create`
+	// makes it: the demo calls the API as the system holding it.
+	key, err := systemKey(ctx, st, now())
+	if err != nil {
+		return Summary{}, err
+	}
 	ts := httptest.NewServer(apiSrv)
 	defer ts.Close()
-	n, err := postNotices(ctx, ts.URL, filepath.Join(o.Dir, "notices.jsonl"))
+	n, err := postNotices(ctx, ts.URL, key, filepath.Join(o.Dir, "notices.jsonl"))
 	if err != nil {
 		return Summary{}, err
 	}
 	sum.Notices = n
-	if err := cancelNotices(ctx, ts.URL, filepath.Join(o.Dir, "cancel.txt")); err != nil {
+	if err := cancelNotices(ctx, ts.URL, key, filepath.Join(o.Dir, "cancel.txt")); err != nil {
 		return Summary{}, err
 	}
 
@@ -178,7 +185,23 @@ func encodeEvents(ps []payment.Payment, s gatewaysim.Secrets) ([]queued, error) 
 	return q, nil
 }
 
-func postNotices(ctx context.Context, base, path string) (int, error) {
+// systemKey stores a new key of role system for System and returns it.
+func systemKey(ctx context.Context, st store.Store, now time.Time) (string, error) {
+	k, err := apikey.New()
+	if err != nil {
+		return "", err
+	}
+	err = st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.CreateAPIKey(ctx, store.APIKey{ID: k.ID, System: System, Role: store.RoleSystem, SecretHash: k.Hash, CreatedAt: now}); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.ActorCLI, Action: store.AuditAPIKeyCreate,
+			Entity: store.APIKeyEntity(k.ID), Detail: []byte(`{"system":"` + System + `","role":"system"}`)})
+	})
+	return k.Text, err
+}
+
+func postNotices(ctx context.Context, base, key, path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("demo notices: %w", err)
@@ -192,7 +215,7 @@ func postNotices(ctx context.Context, base, path string) (int, error) {
 		if len(line) == 0 {
 			continue
 		}
-		if err := call(ctx, http.MethodPost, base+"/v1/notices", line, http.StatusCreated); err != nil {
+		if err := call(ctx, key, http.MethodPost, base+"/v1/notices", line, http.StatusCreated); err != nil {
 			return n, fmt.Errorf("%s line %d: %w", filepath.Base(path), n+1, err)
 		}
 		n++
@@ -200,7 +223,7 @@ func postNotices(ctx context.Context, base, path string) (int, error) {
 	return n, sc.Err()
 }
 
-func cancelNotices(ctx context.Context, base, path string) error {
+func cancelNotices(ctx context.Context, base, key, path string) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -209,20 +232,20 @@ func cancelNotices(ctx context.Context, base, path string) error {
 		return err
 	}
 	for _, id := range strings.Fields(string(b)) {
-		if err := call(ctx, http.MethodPost, base+"/v1/notices/"+id+"/cancel", []byte(`{}`), http.StatusOK); err != nil {
+		if err := call(ctx, key, http.MethodPost, base+"/v1/notices/"+id+"/cancel", []byte(`{}`), http.StatusOK); err != nil {
 			return fmt.Errorf("cancel %s: %w", id, err)
 		}
 	}
 	return nil
 }
 
-func call(ctx context.Context, method, url string, body []byte, want int) error {
+func call(ctx context.Context, key, method, url string, body []byte, want int) error {
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Feerecon-System", System)
+	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

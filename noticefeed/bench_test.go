@@ -13,7 +13,7 @@ import (
 // BenchmarkHandle: one create event decoded and replayed through the real
 // API on store/memory (the in-process HTTP round trip, no broker).
 func BenchmarkHandle(b *testing.B) {
-	h := noticefeed.Handler(newAPI(b, memory.New()), nil)
+	h := noticefeed.Handler(newAPI(b, memory.New(), "dvc"), nil)
 	msgs := make([]kafkabus.Message, b.N)
 	for i := range msgs {
 		id := fmt.Sprintf("HS-%d", i)

@@ -3,11 +3,25 @@
 // the HTTP API.
 //
 // Each event is replayed in-process against the API's own handler
-// (api.Server): the same method, path, X-Feerecon-System header and body as
-// the HTTP call it stands for. Validation, idempotency (the same create again
-// answers 200 with the same payment code), versioning and audit are therefore
-// exactly those of the HTTP API; this package adds no rule of its own about
-// notices. It must not touch the store directly.
+// (api.Server): the same method, path and body as the HTTP call it stands
+// for, served by api.Server.AsSystem as the event's system. Validation,
+// idempotency (the same create again answers 200 with the same payment
+// code), versioning, system scoping and audit are therefore exactly those of
+// the HTTP API; this package adds no rule of its own about notices. It must
+// not touch the store directly.
+//
+// # Who may publish
+//
+// An event carries no API key: the topic's ACLs protect it. Only the
+// procedure systems' producers (and feerecon's consumer group) may write
+// (read) notices.events; whoever can write to the topic can act as any
+// system that holds a key, so grant the Write ACL per producer principal
+// and nothing broader (kafka-acls --add --allow-principal User:<system>
+// --producer --topic notices.events). An event for a system that holds no
+// active key of role system (feerecon apikey create --system NAME) is not
+// applied: it is dead-lettered with reason unknown_system, so a system
+// nobody configured cannot issue notices by this door either. The audit log
+// records an event's changes as "<system>/notices.events".
 //
 // # Event
 //
@@ -29,7 +43,8 @@
 //
 //   - action: "create" (POST /v1/notices), "amend" (PUT /v1/notices/{id}) or
 //     "cancel" (POST /v1/notices/{id}/cancel).
-//   - system: the issuing procedure system, sent as X-Feerecon-System.
+//   - system: the issuing procedure system; it must hold an active system
+//     key.
 //   - notice_id: the notice's id within the system.
 //   - notice: for create and amend, the NoticeRequest of api/README.md,
 //     replayed byte for byte. Its notice_id must equal the event's (for
@@ -51,7 +66,11 @@
 //     kafkabus.Permanent(ReasonRejected, *RejectedError carrying the API's
 //     error JSON). The message goes to the dead-letter topic with that reason
 //     and the partition moves on.
-//   - 5xx: transient (*APIError), retried by the consumer.
+//   - the system holds no active system key: kafkabus.Permanent(
+//     ReasonUnknownSystem, err wrapping api.ErrUnknownSystem), dead-lettered
+//     before the API is called.
+//   - 5xx: transient (*APIError), retried by the consumer; so is a store
+//     that cannot say whether the system is known.
 //   - an event that cannot be decoded (bad JSON, unknown action, missing
 //     system or notice id, ...): kafkabus.Permanent(ReasonMalformed, err
 //     wrapping ErrMalformed).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,7 +21,20 @@ const (
 	ReasonMalformed = "malformed_event"
 	// ReasonRejected: the API answered 4xx (*RejectedError).
 	ReasonRejected = "notice_rejected"
+	// ReasonUnknownSystem: the event's system holds no active system key
+	// (api.ErrUnknownSystem): nobody configured it, so it issues nothing.
+	ReasonUnknownSystem = "unknown_system"
 )
+
+// Via names this channel in the audit log: an event's changes are
+// recorded as "<system>/notices.events".
+const Via = "notices.events"
+
+// API is what the handler needs of the API (an *api.Server): a handler
+// acting as one system, or api.ErrUnknownSystem.
+type API interface {
+	AsSystem(ctx context.Context, system, via string) (http.Handler, error)
+}
 
 // RejectedError is the API's 4xx (or 3xx) answer to an event: no retry can
 // change it.
@@ -60,12 +74,14 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s notice %s/%s: API answered %d %s", e.Action, e.System, e.NoticeID, e.Status, compact(e.Body))
 }
 
-// Handler returns the kafkabus handler that replays each event against
-// apiHandler (in production the *api.Server that also serves HTTP) and maps
-// its answer: 2xx nil, 4xx kafkabus.Permanent(ReasonRejected, ...), 5xx a
-// transient error, an undecodable event kafkabus.Permanent(ReasonMalformed,
-// ...). logger may be nil.
-func Handler(apiHandler http.Handler, logger *slog.Logger) kafkabus.Handler {
+// Handler returns the kafkabus handler that replays each event against a
+// (in production the *api.Server that also serves HTTP), acting as the
+// event's system, and maps its answer: 2xx nil, 4xx
+// kafkabus.Permanent(ReasonRejected, ...), 5xx a transient error, an
+// undecodable event kafkabus.Permanent(ReasonMalformed, ...), a system
+// without an active key kafkabus.Permanent(ReasonUnknownSystem, ...).
+// logger may be nil.
+func Handler(a API, logger *slog.Logger) kafkabus.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -80,7 +96,7 @@ func Handler(apiHandler http.Handler, logger *slog.Logger) kafkabus.Handler {
 			// Still applied, but the producer's ordering may be off.
 			log.WarnContext(ctx, "notice event key is not <system>/<notice_id>", slog.String("key", string(m.Key)))
 		}
-		res, err := Apply(ctx, apiHandler, e)
+		res, err := Apply(ctx, a, e)
 		if err != nil {
 			return err
 		}
@@ -103,13 +119,23 @@ type Result struct {
 	Body []byte
 }
 
-// Apply replays one decoded event against h and returns the API's 2xx
-// answer, or an error: kafkabus.Permanent(ReasonRejected, *RejectedError)
-// for a 4xx or 3xx, *APIError for a 5xx.
-func Apply(ctx context.Context, h http.Handler, e Event) (Result, error) {
+// Apply replays one decoded event against a, as the event's system, and
+// returns the API's 2xx answer, or an error:
+// kafkabus.Permanent(ReasonUnknownSystem, …) when the system holds no
+// active key, kafkabus.Permanent(ReasonRejected, *RejectedError) for a 4xx
+// or 3xx, *APIError for a 5xx, the store's error (transient) when the
+// system cannot be looked up.
+func Apply(ctx context.Context, a API, e Event) (Result, error) {
 	req, err := request(ctx, e)
 	if err != nil {
 		return Result{}, kafkabus.Permanent(ReasonMalformed, err)
+	}
+	h, err := a.AsSystem(ctx, e.System, Via)
+	switch {
+	case errors.Is(err, api.ErrUnknownSystem):
+		return Result{}, kafkabus.Permanent(ReasonUnknownSystem, fmt.Errorf("%s notice %s/%s: %w", e.Action, e.System, e.NoticeID, err))
+	case err != nil:
+		return Result{}, fmt.Errorf("%s notice %s/%s: look up the system: %w", e.Action, e.System, e.NoticeID, err)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -157,6 +183,8 @@ func request(ctx context.Context, e Event) (*http.Request, error) {
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// The identity is AsSystem's; the header, which agrees, shows in the
+	// request as it would in the HTTP call.
 	req.Header.Set(api.SystemHeader, e.System)
 	return req, nil
 }

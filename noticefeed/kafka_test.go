@@ -60,7 +60,7 @@ func TestKafkaNoticeEvents(t *testing.T) {
 	c, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{
 		Brokers: []string{broker}, GroupID: testenv.Name("noticefeed"), Topic: topic, DLQTopic: dlq,
 		Producer: prod, MaxRetries: 20,
-	}, noticefeed.Handler(newAPI(t, st), nil))
+	}, noticefeed.Handler(newAPI(t, st, sys), nil))
 	if err != nil {
 		t.Fatal(err)
 	}

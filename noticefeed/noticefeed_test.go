@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/apikey"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/noticefeed"
 	"github.com/feerecon/feerecon/payment"
@@ -21,8 +22,13 @@ import (
 
 var clock = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 
-func newAPI(t testing.TB, st store.Store) *api.Server {
+// newAPI is the real API over st, with an active system key for each of
+// systems (events of other systems are dead-lettered).
+func newAPI(t testing.TB, st store.Store, systems ...string) *api.Server {
 	t.Helper()
+	for _, sys := range systems {
+		giveKey(t, st, sys)
+	}
 	srv, err := api.New(api.Config{
 		DefaultCollection: api.CollectionAccount{BankBIN: "970436", Account: "0071000123456"},
 		PurposeSuffix:     "LE PHI",
@@ -31,6 +37,28 @@ func newAPI(t testing.TB, st store.Store) *api.Server {
 		t.Fatalf("api.New: %v", err)
 	}
 	return srv
+}
+
+// giveKey stores an active system key for sys and returns its id.
+func giveKey(t testing.TB, st store.Store, sys string) string {
+	t.Helper()
+	k, err := apikey.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InTx(context.Background(), func(tx store.Tx) error {
+		return tx.CreateAPIKey(context.Background(), store.APIKey{ID: k.ID, System: sys, Role: store.RoleSystem, SecretHash: k.Hash, CreatedAt: clock})
+	}); err != nil {
+		t.Fatalf("key for %s: %v", sys, err)
+	}
+	return k.ID
+}
+
+// handlerAPI serves every system with one handler: a stand-in for the API.
+type handlerAPI struct{ http.Handler }
+
+func (h handlerAPI) AsSystem(context.Context, string, string) (http.Handler, error) {
+	return h.Handler, nil
 }
 
 // noticeJSON is a valid NoticeRequest for id with amount đồng and payer.
@@ -85,10 +113,9 @@ func actions(trail []store.AuditEntry) []string {
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	h := noticefeed.Handler(newAPI(t, st), nil)
+	const sys, id = "dvc-hanoi", "HS/2026 0012%" // an id that needs escaping in a path
+	h := noticefeed.Handler(newAPI(t, st, sys), nil)
 	ctx := context.Background()
-	// An id that needs escaping in a path.
-	const sys, id = "dvc-hanoi", "HS/2026 0012%"
 	create := noticefeed.Event{Action: noticefeed.ActionCreate, System: sys, NoticeID: id, Notice: noticeJSON(id, "150000", "Nguyen Van A")}
 	if err := h(ctx, message(t, create)); err != nil {
 		t.Fatalf("create: %v", err)
@@ -131,8 +158,8 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("audit trail = %s", got)
 	}
 	for _, a := range trail {
-		if a.Actor != sys {
-			t.Errorf("audit actor %q, want the system %q", a.Actor, sys)
+		if a.Actor != sys+"/"+noticefeed.Via {
+			t.Errorf("audit actor %q, want the system through %s", a.Actor, noticefeed.Via)
 		}
 	}
 	if !strings.Contains(string(trail[2].Detail), "dossier withdrawn") {
@@ -145,9 +172,9 @@ func TestLifecycle(t *testing.T) {
 func TestRejections(t *testing.T) {
 	t.Parallel()
 	st := memory.New()
-	h := noticefeed.Handler(newAPI(t, st), nil)
-	ctx := context.Background()
 	const sys = "dvc"
+	h := noticefeed.Handler(newAPI(t, st, sys), nil)
+	ctx := context.Background()
 	if err := h(ctx, message(t, noticefeed.Event{Action: noticefeed.ActionCreate, System: sys, NoticeID: "A", Notice: noticeJSON("A", "150000", "X")})); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +189,6 @@ func TestRejections(t *testing.T) {
 		{"conflict", noticefeed.Event{Action: noticefeed.ActionCreate, System: sys, NoticeID: "A", Notice: noticeJSON("A", "99000", "X")}, 409, "PUT"},
 		{"unknown notice", noticefeed.Event{Action: noticefeed.ActionAmend, System: sys, NoticeID: "Z", Notice: noticeJSON("Z", "150000", "X")}, 404, "not found"},
 		{"cancel unknown", noticefeed.Event{Action: noticefeed.ActionCancel, System: sys, NoticeID: "Z"}, 404, "not found"},
-		{"bad system", noticefeed.Event{Action: noticefeed.ActionCreate, System: "dvc hanoi", NoticeID: "C", Notice: noticeJSON("C", "150000", "X")}, 400, "X-Feerecon-System"},
 		{"unknown field", noticefeed.Event{Action: noticefeed.ActionCreate, System: sys, NoticeID: "D", Notice: json.RawMessage(`{"notice_id":"D","payment_code":"NP1"}`)}, 400, "payment_code"},
 		{"control char id", noticefeed.Event{Action: noticefeed.ActionCancel, System: sys, NoticeID: "a\x01b"}, 400, "bad id"},
 		{"dot-dot id", noticefeed.Event{Action: noticefeed.ActionCancel, System: sys, NoticeID: ".."}, 307, ""},
@@ -184,7 +210,7 @@ func TestRejections(t *testing.T) {
 	if a.Version != 1 || a.Total.Amount.String() != "150000" || len(trail) != 1 {
 		t.Errorf("notice A changed by rejected events: %+v, %d audit entries", a, len(trail))
 	}
-	for _, id := range []string{"B", "C", "D", "Z"} {
+	for _, id := range []string{"B", "D", "Z"} {
 		err := st.InTx(ctx, func(tx store.Tx) error { _, err := tx.Notice(ctx, sys, id); return err })
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("notice %s: %v, want not found", id, err)
@@ -192,21 +218,61 @@ func TestRejections(t *testing.T) {
 	}
 }
 
+// An event of a system that holds no active system key is dead-lettered
+// as unknown_system, whether nobody configured it, its name is not even a
+// valid one, or its one key is revoked; nothing is stored.
+func TestUnknownSystem(t *testing.T) {
+	t.Parallel()
+	st := memory.New()
+	h := noticefeed.Handler(newAPI(t, st, "dvc"), nil)
+	ctx := context.Background()
+	revoked := giveKey(t, st, "dvc-revoked")
+	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.RevokeAPIKey(ctx, revoked, clock) }); err != nil {
+		t.Fatal(err)
+	}
+	opKey, _ := apikey.New()
+	if err := st.InTx(ctx, func(tx store.Tx) error {
+		return tx.CreateAPIKey(ctx, store.APIKey{ID: opKey.ID, System: "ops", Role: store.RoleOperator, SecretHash: opKey.Hash, CreatedAt: clock})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sys := range []string{"dvc-nowhere", "dvc hanoi", "dvc-revoked", "ops"} {
+		for _, e := range []noticefeed.Event{
+			{Action: noticefeed.ActionCreate, System: sys, NoticeID: "C", Notice: noticeJSON("C", "150000", "X")},
+			{Action: noticefeed.ActionCancel, System: sys, NoticeID: "C"},
+		} {
+			err := h(ctx, message(t, e))
+			perm, _, reason := kafkabus.Classify(err)
+			if !perm || reason != noticefeed.ReasonUnknownSystem || !errors.Is(err, api.ErrUnknownSystem) {
+				t.Errorf("%s %s: %v (permanent %v, reason %q), want unknown_system", e.Action, sys, err, perm, reason)
+			}
+		}
+		if err := st.InTx(ctx, func(tx store.Tx) error { _, err := tx.Notice(ctx, sys, "C"); return err }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("notice %s/C: %v, want not found", sys, err)
+		}
+	}
+	// The known system's event applies.
+	if err := h(ctx, message(t, noticefeed.Event{Action: noticefeed.ActionCreate, System: "dvc", NoticeID: "C", Notice: noticeJSON("C", "150000", "X")})); err != nil {
+		t.Errorf("known system: %v", err)
+	}
+}
+
 // A 5xx is transient: retried by the consumer, never dead-lettered.
 func TestServerErrorIsTransient(t *testing.T) {
 	t.Parallel()
 	for _, status := range []int{500, 503} {
-		h := noticefeed.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := noticefeed.Handler(handlerAPI{http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(status)
 			fmt.Fprint(w, `{"error":"internal error","details":[]}`)
-		}), nil)
+		})}, nil)
 		err := h(context.Background(), message(t, noticefeed.Event{Action: noticefeed.ActionCancel, System: "dvc", NoticeID: "A"}))
 		var ae *noticefeed.APIError
 		if perm, _, _ := kafkabus.Classify(err); perm || !errors.As(err, &ae) || ae.Status != status {
 			t.Errorf("status %d: %v (permanent %v), want a transient *APIError", status, err, perm)
 		}
 	}
-	// A store that fails makes the real API answer 500: transient too.
+	// A store that fails (the system's keys cannot be read, the API would
+	// answer 500): transient too.
 	h := noticefeed.Handler(newAPI(t, failingStore{memory.New()}), nil)
 	err := h(context.Background(), message(t, noticefeed.Event{Action: noticefeed.ActionCreate, System: "dvc", NoticeID: "A", Notice: noticeJSON("A", "150000", "X")}))
 	if perm, _, _ := kafkabus.Classify(err); perm || err == nil {
@@ -226,12 +292,12 @@ func TestRequestShape(t *testing.T) {
 	t.Parallel()
 	type seen struct{ method, path, raw, system, ctype, body string }
 	var got seen
-	h := noticefeed.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := noticefeed.Handler(handlerAPI{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 1024)
 		n, _ := r.Body.Read(b)
 		got = seen{r.Method, r.URL.Path, r.URL.EscapedPath(), r.Header.Get(api.SystemHeader), r.Header.Get("Content-Type"), string(b[:n])}
 		w.WriteHeader(200)
-	}), nil)
+	})}, nil)
 	n := json.RawMessage(`{"notice_id":"a/b"}`)
 	cases := []struct {
 		e    noticefeed.Event
@@ -260,7 +326,7 @@ func TestRequestShape(t *testing.T) {
 func TestMalformed(t *testing.T) {
 	t.Parallel()
 	called := false
-	h := noticefeed.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), nil)
+	h := noticefeed.Handler(handlerAPI{http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })}, nil)
 	notice := `{"notice_id":"A","amount":{"amount":"1","currency":"VND"}}`
 	cases := map[string]string{
 		"not json":          `{"action":`,
@@ -317,7 +383,7 @@ func TestKey(t *testing.T) {
 func TestInvalidUTF8IsMalformed(t *testing.T) {
 	t.Parallel()
 	called := false
-	h := noticefeed.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), nil)
+	h := noticefeed.Handler(handlerAPI{http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })}, nil)
 	for _, tc := range []struct{ name, event, field string }{
 		{"notice_id", "{\"action\":\"cancel\",\"system\":\"s\",\"notice_id\":\"A\xff\"}", "notice_id"},
 		{"system", "{\"action\":\"cancel\",\"system\":\"s\xc3\",\"notice_id\":\"A\"}", "system"},

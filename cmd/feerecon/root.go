@@ -49,6 +49,7 @@ business day to the State Treasury (Kho bạc Nhà nước).`,
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", envOr("FEERECON_LOG_FORMAT", "text"), "text or json")
 	root.AddCommand(
 		migrateCmd(g),
+		apikeyCmd(g),
 		reconcileCmd(g),
 		demoCmd(g),
 		dlqCmd(g),

@@ -36,6 +36,7 @@ import (
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/daily"
+	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/postgres"
 )
 
@@ -256,6 +257,9 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	if err := warnNoWebhook(ctx, st, endpoints, log); err != nil {
+		return err
+	}
 	engine, err := reconcile.NewEngine(reconcile.Config{CodePrefixes: []string{c.CodePrefix}})
 	if err != nil {
 		return err
@@ -355,6 +359,30 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// warnNoWebhook warns, at start, of every system that holds an active key
+// but has no webhook in --webhooks: its notices' confirmations reach it
+// only if it pulls them from payments.confirmed.
+func warnNoWebhook(ctx context.Context, st store.Store, endpoints map[string]outbox.Endpoint, log *slog.Logger) error {
+	var keys []store.APIKey
+	if err := st.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		keys, err = tx.ListAPIKeys(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	warned := map[string]bool{}
+	for _, k := range keys {
+		if _, ok := endpoints[k.System]; ok || warned[k.System] || k.Role != store.RoleSystem || !k.Active() {
+			continue
+		}
+		warned[k.System] = true
+		log.Warn("system has an API key but no webhook in --webhooks: its confirmations go to payments.confirmed only (pull)",
+			"system", k.System, "topic", kafkabus.TopicConfirmed)
+	}
+	return nil
 }
 
 // supervise keeps a consumer running: Run returns on a rebalance during a

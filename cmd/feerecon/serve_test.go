@@ -100,10 +100,22 @@ func TestServeEndToEnd(t *testing.T) {
 	if _, err := postgres.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
+	// The procedure system's key, made as an operator makes it; dvc-pull
+	// has a key and no webhook: serve warns of it at start.
+	out, err := runCLI(t, "apikey", "create", "--system", "dvc-nghean", "--db", db)
+	if err != nil {
+		t.Fatalf("apikey create: %v\n%s", err, out)
+	}
+	key := strings.TrimSpace(out[strings.LastIndex(strings.TrimRight(out, "\n"), "\n")+1:])
+	if out, err := runCLI(t, "apikey", "create", "--system", "dvc-pull", "--db", db); err != nil {
+		t.Fatalf("apikey create: %v\n%s", err, out)
+	}
+	var logMu sync.Mutex
+	var logBuf bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, lockedWriter{&logMu, &logBuf}), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}()
 	defer func() {
 		cancel()
@@ -116,7 +128,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(api.SystemHeader, "dvc-nghean")
+		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -138,6 +150,26 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Fatal("serve did not start")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	logMu.Lock()
+	logs := logBuf.String()
+	logMu.Unlock()
+	if !strings.Contains(logs, "no webhook") || !strings.Contains(logs, "system=dvc-pull") || strings.Contains(logs, "system=dvc-nghean") {
+		t.Errorf("start-up warnings: want one for dvc-pull (a key, no webhook) and none for dvc-nghean:\n%s", logs)
+	}
+	// Without a key, or claiming another system, the API refuses.
+	for _, h := range []http.Header{{}, {"Authorization": {"Bearer " + key}, api.SystemHeader: {"dvc-pull"}}} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/v1/notices/x", nil)
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: 401, false: 403}[len(h) == 0]; resp.StatusCode != want {
+			t.Errorf("GET /v1/notices/x with %v: %d, want %d", h, resp.StatusCode, want)
+		}
 	}
 
 	noticeID := testenv.Name("TB-E2E")
@@ -287,6 +319,17 @@ func TestServeEndToEnd(t *testing.T) {
 	if out, err := runCLI(t, "audit", "verify", "--db", db); err != nil || !intact.MatchString(out) {
 		t.Errorf("audit verify on the run's database: %v\n%s", err, out)
 	}
+}
+
+type lockedWriter struct {
+	mu  *sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
 }
 
 // The outbox senders serve wires count every channel's attempts in its
