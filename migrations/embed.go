@@ -5,8 +5,9 @@
 // The schema guards money on its own, whatever the code does: amounts are
 // NUMERIC with a currency, non-negative by CHECK, payments are unique per
 // (gateway, gateway transaction id), allocations can never exceed their
-// payment (a constraint trigger), and reports and the audit log refuse
-// UPDATE, DELETE and TRUNCATE (row and statement triggers). The audit log
+// payment (a constraint trigger), reports and the audit log refuse
+// UPDATE, DELETE and TRUNCATE (row and statement triggers), and an API
+// key is revoked, never deleted or altered otherwise (0005). The audit log
 // is a hash chain (0004; the encoding is store/audit.go's, and 0004 chains
 // the rows written before it).
 //

@@ -50,6 +50,8 @@ func TestKafkaNoticeEvents(t *testing.T) {
 		{Action: noticefeed.ActionCreate, System: sys, NoticeID: "HS-2", Notice: noticeJSON("HS-2", "99000.5", "Tran Thi B")},
 		{Action: noticefeed.ActionCreate, System: sys, NoticeID: "HS-2", Notice: noticeJSON("HS-2", "99000", "Tran Thi B")},
 		{Action: noticefeed.ActionCancel, System: sys, NoticeID: "HS-2", Reason: "dossier withdrawn"},
+		// A system nobody gave a key: dead-lettered, nothing stored.
+		{Action: noticefeed.ActionCreate, System: "dvc-nowhere", NoticeID: "HS-3", Notice: noticeJSON("HS-3", "150000", "Le Van C")},
 	}
 	for _, e := range events {
 		if err := noticefeed.Publish(context.Background(), prod, topic, e); err != nil {
@@ -84,7 +86,7 @@ func TestKafkaNoticeEvents(t *testing.T) {
 		n1, err1 := notice("HS-1")
 		n2, err2 := notice("HS-2")
 		recs, _ := kafkabus.ListDLQ(ctx, broker, 0, kafkabus.WithDLQTopic(dlq))
-		if err1 == nil && err2 == nil && n1.Version == 2 && n2.Status == payment.NoticeCancelled && len(recs) >= 1 {
+		if err1 == nil && err2 == nil && n1.Version == 2 && n2.Status == payment.NoticeCancelled && len(recs) >= 2 {
 			break
 		}
 		if err1 != nil && !errors.Is(err1, store.ErrNotFound) {
@@ -135,10 +137,17 @@ func TestKafkaNoticeEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1 {
-		t.Fatalf("%d dead letters, want 1: %+v", len(recs), recs)
+	if len(recs) != 2 {
+		t.Fatalf("%d dead letters, want 2: %+v", len(recs), recs)
 	}
-	r := recs[0]
+	byReason := map[string]kafkabus.DLQRecord{}
+	for _, r := range recs {
+		byReason[r.Reason] = r
+	}
+	if u, ok := byReason[noticefeed.ReasonUnknownSystem]; !ok || string(u.Message.Key) != "dvc-nowhere/HS-3" || u.Kind != kafkabus.KindPermanent {
+		t.Errorf("no unknown_system dead letter for dvc-nowhere/HS-3: %+v", recs)
+	}
+	r := byReason[noticefeed.ReasonRejected]
 	if r.SourceTopic != topic || r.Reason != noticefeed.ReasonRejected || r.Kind != kafkabus.KindPermanent ||
 		string(r.Message.Key) != sys+"/HS-2" || !strings.Contains(string(r.Message.Value), "99000.5") ||
 		!strings.Contains(r.Error, "422") || !strings.Contains(r.Error, `"error":"invalid amount"`) {
