@@ -26,3 +26,14 @@ BEGIN
 END $$;
 CREATE TRIGGER api_keys_guard BEFORE UPDATE OR DELETE ON api_keys
     FOR EACH ROW EXECUTE FUNCTION api_keys_guard();
+
+-- The service's database role (feerecon_service, created by 0004_audit_chain
+-- where that migration exists) reads keys and never writes them: a
+-- compromised service cannot mint or revive a key. `feerecon apikey` runs
+-- as the role that migrates.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'feerecon_service') THEN
+        GRANT SELECT ON api_keys TO feerecon_service;
+    END IF;
+END $$;
