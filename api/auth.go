@@ -122,9 +122,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authorise checks the caller's role against the route's access, and that
 // X-Feerecon-System, when sent, names the caller.
 func authorise(access Access, c Caller, r *http.Request) error {
-	want := store.RoleOperator
-	if access == AccessSystem {
+	var want store.KeyRole
+	switch access {
+	case AccessPublic:
+		return nil
+	case AccessSystem:
 		want = store.RoleSystem
+	case AccessOperator:
+		want = store.RoleOperator
 	}
 	if c.Role != want {
 		return apiErr(http.StatusForbidden, fmt.Sprintf("this route needs a key of role %s; the key is of role %s", want, c.Role))
