@@ -1,8 +1,3 @@
-DO $$
-BEGIN
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'feerecon_service') THEN
-        REVOKE ALL ON api_keys FROM feerecon_service;
-    END IF;
-END $$;
+REVOKE ALL ON api_keys FROM feerecon_service;
 DROP TABLE api_keys;
 DROP FUNCTION api_keys_guard();

@@ -27,13 +27,9 @@ END $$;
 CREATE TRIGGER api_keys_guard BEFORE UPDATE OR DELETE ON api_keys
     FOR EACH ROW EXECUTE FUNCTION api_keys_guard();
 
--- The service's database role (feerecon_service, created by 0004_audit_chain
--- where that migration exists) reads keys and never writes them: a
--- compromised service cannot mint or revive a key. `feerecon apikey` runs
--- as the role that migrates.
-DO $$
-BEGIN
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'feerecon_service') THEN
-        GRANT SELECT ON api_keys TO feerecon_service;
-    END IF;
-END $$;
+-- The service's role (0004) reads keys for every request; `feerecon apikey`,
+-- run as the same role like every command but migrate, inserts them and
+-- sets revoked_at. Nothing else: no DELETE, no UPDATE of another column,
+-- and, not owning the table, the role cannot disable the guard above.
+GRANT SELECT, INSERT ON api_keys TO feerecon_service;
+GRANT UPDATE (revoked_at) ON api_keys TO feerecon_service;
