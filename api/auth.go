@@ -8,9 +8,11 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/feerecon/feerecon/apikey"
 	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/user"
 )
 
 // Access says who may call a route.
@@ -24,8 +26,12 @@ const (
 	// AccessSystem: a key of role system. The handler scopes the call to
 	// the key's system: another system's notice answers 404.
 	AccessSystem Access = "system"
-	// AccessOperator: a key of role operator.
+	// AccessOperator: a key of role operator, or a logged-in person whose
+	// scope covers every agency (operator routes are not scoped by agency
+	// yet): an admin for every route, an auditor for reading.
 	AccessOperator Access = "operator"
+	// AccessPerson: a logged-in person (a session), whatever the role.
+	AccessPerson Access = "person"
 )
 
 // rules is the API's one authorisation table: every route pattern
@@ -43,6 +49,9 @@ var rules = map[string]Access{
 	"GET /v1/exceptions":               AccessOperator,
 	"POST /v1/exceptions/{id}/resolve": AccessOperator,
 	"GET /v1/outbox":                   AccessOperator,
+	"POST /v1/session":                 AccessPublic,
+	"GET /v1/session":                  AccessPerson,
+	"DELETE /v1/session":               AccessPerson,
 	// The catch-all answers 404 and shows nothing.
 	"/": AccessPublic,
 }
@@ -63,6 +72,10 @@ type Caller struct {
 	// Name is the key's system (RoleSystem) or operator (RoleOperator).
 	Name string
 	Role store.KeyRole
+	// User is the person of a session (KeyID "session"), nil for a key.
+	User         *user.User
+	sessionHash  []byte
+	sessionStart time.Time
 }
 
 // Identity is how the caller is recorded: the audit log's actor and an
@@ -90,6 +103,14 @@ var ErrUnknownSystem = errors.New("unknown system: no active system key")
 // ServeHTTP authorises the request by the rules table, then serves it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.mux.Handler(r)
+	// A state-changing request from another origin (a page elsewhere
+	// submitting to us with the person's cookie) is refused before
+	// anything else; requests without Origin and Sec-Fetch-Site (API
+	// clients, gateways) pass.
+	if err := s.csrf.Check(r); err != nil {
+		s.refuse(w, r, pattern, apiErr(http.StatusForbidden, "cross-origin request refused"))
+		return
+	}
 	if pattern == "" { // a redirect to a cleaned path: it serves nothing
 		s.mux.ServeHTTP(w, r)
 		return
@@ -122,9 +143,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authorise checks the caller's role against the route's access, and that
 // X-Feerecon-System, when sent, names the caller.
 func authorise(access Access, c Caller, r *http.Request) error {
+	if c.User != nil || access == AccessPerson {
+		return authorisePerson(access, c, r)
+	}
 	var want store.KeyRole
 	switch access {
-	case AccessPublic:
+	case AccessPublic, AccessPerson:
 		return nil
 	case AccessSystem:
 		want = store.RoleSystem
@@ -138,6 +162,33 @@ func authorise(access Access, c Caller, r *http.Request) error {
 		return apiErr(http.StatusForbidden, SystemHeader+" differs from the key's system; the key says who calls")
 	}
 	return nil
+}
+
+// authorisePerson checks a logged-in person's (or, on a person's route, a
+// key's) access: persons never act as a procedure system; operator routes
+// are open to people whose scope covers every agency — admins, and
+// auditors for reading — since exceptions and the outbox are not yet
+// filtered by agency.
+func authorisePerson(access Access, c Caller, r *http.Request) error {
+	u := c.User
+	switch access {
+	case AccessPublic:
+		return nil
+	case AccessPerson:
+		if u == nil {
+			return apiErr(http.StatusForbidden, "this route is for people logged in, not API keys")
+		}
+		return nil
+	case AccessSystem:
+		return apiErr(http.StatusForbidden, "this route needs a procedure system's key")
+	case AccessOperator:
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead
+		if len(u.Agencies) == 0 && (u.Role == user.RoleAdmin || (u.Role == user.RoleAuditor && read)) {
+			return nil
+		}
+		return apiErr(http.StatusForbidden, fmt.Sprintf("role %s of %d agencies may not call this route", u.Role, len(u.Agencies)))
+	}
+	return apiErr(http.StatusForbidden, "no access")
 }
 
 // unauthorized is a 401 with its challenge.
@@ -158,6 +209,9 @@ func authErr(msg, challenge string) error {
 func (s *Server) authenticate(r *http.Request) (Caller, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
+			return s.sessionCaller(r, cookie)
+		}
 		return Caller{}, authErr("send an API key: Authorization: Bearer <key>", `Bearer realm="`+Realm+`"`)
 	}
 	invalid := authErr("invalid API key", `Bearer realm="`+Realm+`", error="invalid_token"`)

@@ -3,10 +3,12 @@ package api
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
+	"github.com/feerecon/feerecon/user"
 )
 
 // CollectionAccount is the bank account citizens pay into: it is printed on
@@ -54,6 +56,16 @@ type Config struct {
 	// Amounts validates notice amounts; the zero value means
 	// payment.DefaultAmountPolicy() (a ceiling of 100 billion đồng).
 	Amounts payment.AmountPolicy
+	// Login is the people's login and session policy; the zero value means
+	// user.DefaultPolicy() (OWASP argon2id, lock-out after 5 failures for
+	// 15 minutes, sessions idle out after 30 minutes, end after 12 hours).
+	Login user.Policy
+	// ThrottleEvery and ThrottleBurst slow logins down per login and per
+	// address: ThrottleBurst attempts at once, then one every
+	// ThrottleEvery; zero means 10s and 5 (a burst of 0 would refuse every
+	// login).
+	ThrottleEvery time.Duration
+	ThrottleBurst int
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -69,6 +81,15 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Login == (user.Policy{}) {
+		c.Login = user.DefaultPolicy()
+	}
+	if c.ThrottleEvery == 0 {
+		c.ThrottleEvery = 10 * time.Second
+	}
+	if c.ThrottleBurst == 0 {
+		c.ThrottleBurst = 5
 	}
 	if c.Amounts == (payment.AmountPolicy{}) {
 		c.Amounts = payment.DefaultAmountPolicy()
@@ -113,6 +134,13 @@ func (c Config) Validate() error {
 	}
 	if c.QRSize < vietqr.MinPNGSize || c.QRSize > vietqr.MaxPNGSize {
 		p.Addf("QRSize %d: must be %d..%d", c.QRSize, vietqr.MinPNGSize, vietqr.MaxPNGSize)
+	}
+	if c.ThrottleEvery < 0 || c.ThrottleBurst < 0 {
+		p.Addf("ThrottleEvery and ThrottleBurst must not be negative")
+	}
+	if l := c.Login; l.MaxFailures < 1 || l.LockFor <= 0 || l.IdleTimeout <= 0 || l.AbsoluteTimeout < l.IdleTimeout ||
+		l.Params.Memory == 0 || l.Params.Iterations == 0 || l.Params.Parallelism == 0 {
+		p.Addf("Login policy: MaxFailures ≥ 1, LockFor and IdleTimeout > 0, AbsoluteTimeout ≥ IdleTimeout, argon2id parameters > 0")
 	}
 	if c.MaxBodyBytes < 1024 {
 		p.Addf("MaxBodyBytes %d: at least 1024", c.MaxBodyBytes)

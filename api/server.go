@@ -18,6 +18,7 @@ import (
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/user"
 )
 
 // SystemHeader is the header that named the calling system before API
@@ -35,6 +36,9 @@ type Server struct {
 	mux *http.ServeMux
 	// patterns are those registered on mux, for the rules table's test.
 	patterns []string
+	// throttle slows logins down; csrf refuses cross-origin state changes.
+	throttle *user.Throttle
+	csrf     *http.CrossOriginProtection
 }
 
 // New validates cfg (after WithDefaults) and returns the API over st.
@@ -48,7 +52,8 @@ func New(cfg Config, st store.Store, logger *slog.Logger, now func() time.Time) 
 	if st == nil || logger == nil || now == nil {
 		return nil, config.Errorf("api: store, logger and clock are required")
 	}
-	s := &Server{cfg: cfg, st: st, log: logger, now: now, qr: vietqr.Builder{MaxPurposeLen: cfg.MaxPurposeLen}}
+	s := &Server{cfg: cfg, st: st, log: logger, now: now, qr: vietqr.Builder{MaxPurposeLen: cfg.MaxPurposeLen},
+		throttle: user.NewThrottle(cfg.ThrottleEvery, cfg.ThrottleBurst), csrf: http.NewCrossOriginProtection()}
 	s.mux = http.NewServeMux()
 	s.route("POST /v1/notices", s.createNotice)
 	s.route("GET /v1/notices/{id}", s.getNotice)
@@ -59,6 +64,9 @@ func New(cfg Config, st store.Store, logger *slog.Logger, now func() time.Time) 
 	s.route("GET /v1/exceptions", s.listExceptions)
 	s.route("POST /v1/exceptions/{id}/resolve", s.resolveException)
 	s.route("GET /v1/outbox", s.listOutbox)
+	s.route("POST /v1/session", s.createSession)
+	s.route("GET /v1/session", s.getSession)
+	s.route("DELETE /v1/session", s.deleteSession)
 	s.route("/", func(http.ResponseWriter, *http.Request) error {
 		return &Error{Status: http.StatusNotFound, Message: "no such endpoint"}
 	})

@@ -315,6 +315,9 @@ const (
 	AuditUserAdd           AuditAction = "user.add"
 	AuditUserDisable       AuditAction = "user.disable"
 	AuditUserPassword      AuditAction = "user.password"
+	AuditLogin             AuditAction = "session.login"
+	AuditLoginFailed       AuditAction = "session.login_failed"
+	AuditLogout            AuditAction = "session.logout"
 	// AuditOutboxDelivered: an outbox message reached its channel (a 2xx
 	// answer, a broker's acknowledgement); package outbox.
 	AuditOutboxDelivered AuditAction = "outbox.delivered"

@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/user"
+)
+
+// SessionCookie holds a logged-in person's session token. The __Host-
+// prefix makes browsers insist on Secure, Path=/ and no Domain, so no
+// other host or path can set or read it.
+const SessionCookie = "__Host-feerecon-session"
+
+// LoginRequest is the body of POST /v1/session.
+type LoginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+// SessionView is the answer of POST and GET /v1/session: who is logged in.
+type SessionView struct {
+	Login    string    `json:"login"`
+	Role     user.Role `json:"role"`
+	Agencies []string  `json:"agencies"`
+	// Expires is when the session ends at the latest (its absolute timeout).
+	Expires time.Time `json:"expires"`
+}
+
+// errLogin is the one answer to a refused login: it does not say whether
+// the login exists, the password was wrong, or the account is disabled or
+// locked (the audit log does).
+var errLogin = apiErr(http.StatusUnauthorized, "login or password is wrong")
+
+// createSession: POST /v1/session — log in. Throttled per login and per
+// address; every failure is counted, audited, and locks the account after
+// the policy's MaxFailures. A success starts a new session (a new token,
+// the old one of the request ended) and sets its cookie.
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
+	var q LoginRequest
+	if err := s.decode(w, r, &q, false); err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	if !s.throttle.Allow(q.Login, r.RemoteAddr, now) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.ThrottleEvery/time.Second)+1))
+		return apiErr(http.StatusTooManyRequests, "too many login attempts: wait and try again")
+	}
+	ctx := r.Context()
+	token, hash, err := user.NewSessionToken()
+	if err != nil {
+		return err
+	}
+	var (
+		u       user.User
+		refusal error
+	)
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		var known *user.User
+		stored, err := tx.User(ctx, q.Login)
+		switch {
+		case err == nil:
+			known = &stored
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		u, refusal = s.cfg.Login.Attempt(known, q.Password, now)
+		if known != nil {
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		if refusal != nil {
+			// The failure is kept (counted, audited) even though the login fails.
+			return s.auditLogin(ctx, tx, r, store.AuditLoginFailed, q.Login, now, loginReason(known, refusal))
+		}
+		if old, err := r.Cookie(SessionCookie); err == nil {
+			if err := tx.DeleteSession(ctx, user.TokenHash(old.Value)); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateSession(ctx, user.Session{TokenHash: hash, Login: u.Login, Role: u.Role, CreatedAt: now, LastSeen: now}); err != nil {
+			return err
+		}
+		return s.auditLogin(ctx, tx, r, store.AuditLogin, u.Login, now, "")
+	})
+	if err != nil {
+		return err
+	}
+	if refusal != nil {
+		if !errors.Is(refusal, user.ErrBadCredentials) {
+			return refusal // a stored hash that cannot be read: a 500, logged
+		}
+		return errLogin
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Login.AbsoluteTimeout / time.Second)})
+	writeJSON(w, http.StatusOK, SessionView{Login: u.Login, Role: u.Role, Agencies: nonNil(u.Agencies), Expires: now.Add(s.cfg.Login.AbsoluteTimeout)})
+	return nil
+}
+
+func loginReason(known *user.User, err error) string {
+	switch {
+	case known == nil:
+		return "unknown_login"
+	case errors.Is(err, user.ErrDisabled):
+		return "disabled"
+	case errors.Is(err, user.ErrLocked):
+		return "locked"
+	}
+	return "wrong_password"
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) auditLogin(ctx context.Context, tx store.Tx, r *http.Request, action store.AuditAction, login string, now time.Time, reason string) error {
+	detail, err := json.Marshal(struct {
+		Remote string `json:"remote"`
+		Reason string `json:"reason,omitempty"`
+	}{r.RemoteAddr, reason})
+	if err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.AuditActor("user:" + login), Action: action,
+		Entity: store.UserEntity(login), Detail: detail})
+}
+
+// getSession: GET /v1/session — who is logged in.
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
+	c, err := caller(r)
+	if err != nil {
+		return err
+	}
+	u := c.User
+	writeJSON(w, http.StatusOK, SessionView{Login: u.Login, Role: u.Role, Agencies: nonNil(u.Agencies), Expires: c.sessionStart.Add(s.cfg.Login.AbsoluteTimeout)})
+	return nil
+}
+
+// deleteSession: DELETE /v1/session — log out: the session ends in the
+// store and the cookie is cleared.
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	c, err := caller(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	now := s.now().UTC().Truncate(time.Microsecond)
+	if err := s.st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSession(ctx, c.sessionHash); err != nil {
+			return err
+		}
+		return s.auditLogin(ctx, tx, r, store.AuditLogout, c.User.Login, now, "")
+	}); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// sessionCaller authenticates a request by its session cookie: the session
+// must exist, be within the policy's idle and absolute timeouts, and its
+// user enabled and in the session's role, checked on every request (a
+// disabled user is refused at once). A valid session's last use is
+// recorded; an invalid one is ended.
+func (s *Server) sessionCaller(r *http.Request, cookie *http.Cookie) (Caller, error) {
+	invalid := authErr("the session has ended: log in again", `Bearer realm="`+Realm+`"`)
+	hash := user.TokenHash(cookie.Value)
+	ctx := r.Context()
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var c Caller
+	err := s.st.InTx(ctx, func(tx store.Tx) error {
+		sess, err := tx.Session(ctx, hash)
+		if errors.Is(err, store.ErrNotFound) {
+			return invalid
+		}
+		if err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, sess.Login)
+		if err != nil {
+			return fmt.Errorf("session of %s: %w", sess.Login, err)
+		}
+		if !s.cfg.Login.SessionValid(sess, u, now) {
+			if err := tx.DeleteSession(ctx, hash); err != nil {
+				return err
+			}
+			return nil // committed: the ended session is gone
+		}
+		if err := tx.TouchSession(ctx, hash, now); err != nil {
+			return err
+		}
+		c = Caller{KeyID: "session", Name: u.Login, User: &u, sessionHash: hash, sessionStart: sess.CreatedAt}
+		return nil
+	})
+	if err != nil {
+		return Caller{}, err
+	}
+	if c.User == nil {
+		s.log.InfoContext(ctx, "session refused", slog.String("reason", "ended"))
+		return Caller{}, invalid
+	}
+	return c, nil
+}
