@@ -32,6 +32,9 @@ const (
 	AccessOperator Access = "operator"
 	// AccessPerson: a logged-in person (a session), whatever the role.
 	AccessPerson Access = "person"
+	// AccessStaff: a logged-in person, or a key of role operator; the
+	// handler keeps a person to the agencies of their scope.
+	AccessStaff Access = "staff"
 )
 
 // rules is the API's one authorisation table: every route pattern
@@ -40,18 +43,20 @@ const (
 // handler runs; a registered pattern without a rule is refused (500) and
 // fails TestEveryRouteHasARule.
 var rules = map[string]Access{
-	"POST /v1/notices":                 AccessSystem,
-	"GET /v1/notices/{id}":             AccessSystem,
-	"PUT /v1/notices/{id}":             AccessSystem,
-	"POST /v1/notices/{id}/cancel":     AccessSystem,
-	"GET /v1/notices/{id}/qr":          AccessSystem,
-	"GET /v1/notices/{id}/qr.png":      AccessSystem,
-	"GET /v1/exceptions":               AccessOperator,
-	"POST /v1/exceptions/{id}/resolve": AccessOperator,
-	"GET /v1/outbox":                   AccessOperator,
-	"POST /v1/session":                 AccessPublic,
-	"GET /v1/session":                  AccessPerson,
-	"DELETE /v1/session":               AccessPerson,
+	"POST /v1/notices":                  AccessSystem,
+	"GET /v1/notices/{id}":              AccessSystem,
+	"PUT /v1/notices/{id}":              AccessSystem,
+	"POST /v1/notices/{id}/cancel":      AccessSystem,
+	"GET /v1/notices/{id}/qr":           AccessSystem,
+	"GET /v1/notices/{id}/qr.png":       AccessSystem,
+	"GET /v1/exceptions":                AccessOperator,
+	"POST /v1/exceptions/{id}/resolve":  AccessOperator,
+	"GET /v1/outbox":                    AccessOperator,
+	"POST /v1/session":                  AccessPublic,
+	"GET /v1/session":                   AccessPerson,
+	"DELETE /v1/session":                AccessPerson,
+	"GET /v1/agencies/{agency}/notices": AccessStaff,
+	"GET /v1/reports/{date}/{agency}":   AccessStaff,
 	// The catch-all answers 404 and shows nothing.
 	"/": AccessPublic,
 }
@@ -150,6 +155,8 @@ func authorise(access Access, c Caller, r *http.Request) error {
 	switch access {
 	case AccessPublic, AccessPerson:
 		return nil
+	case AccessStaff:
+		want = store.RoleOperator
 	case AccessSystem:
 		want = store.RoleSystem
 	case AccessOperator:
@@ -179,6 +186,8 @@ func authorisePerson(access Access, c Caller, r *http.Request) error {
 			return apiErr(http.StatusForbidden, "this route is for people logged in, not API keys")
 		}
 		return nil
+	case AccessStaff:
+		return nil // the handler scopes the person to their agencies
 	case AccessSystem:
 		return apiErr(http.StatusForbidden, "this route needs a procedure system's key")
 	case AccessOperator:

@@ -67,6 +67,8 @@ func New(cfg Config, st store.Store, logger *slog.Logger, now func() time.Time) 
 	s.route("POST /v1/session", s.createSession)
 	s.route("GET /v1/session", s.getSession)
 	s.route("DELETE /v1/session", s.deleteSession)
+	s.route("GET /v1/agencies/{agency}/notices", s.agencyNotices)
+	s.route("GET /v1/reports/{date}/{agency}", s.agencyReport)
 	s.route("/", func(http.ResponseWriter, *http.Request) error {
 		return &Error{Status: http.StatusNotFound, Message: "no such endpoint"}
 	})
