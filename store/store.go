@@ -315,6 +315,7 @@ const (
 	AuditUserAdd           AuditAction = "user.add"
 	AuditUserDisable       AuditAction = "user.disable"
 	AuditUserPassword      AuditAction = "user.password"
+	AuditUserRole          AuditAction = "user.role"
 	AuditLogin             AuditAction = "session.login"
 	AuditLoginFailed       AuditAction = "session.login_failed"
 	AuditLogout            AuditAction = "session.logout"

@@ -93,6 +93,21 @@ func userCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+	var newRole string
+	var newAgencies []string
+	roleCmd := &cobra.Command{
+		Use:   "role LOGIN --role R [--agency CODE]...",
+		Short: "Change a person's role and agencies; their sessions end (a new session at the next login)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return changeUser(cmd, g, db, args[0], store.AuditUserRole, func(u *user.User) error {
+				u.Role, u.Agencies = user.Role(newRole), newAgencies
+				return config.Wrap("user role", u.Validate())
+			})
+		},
+	}
+	roleCmd.Flags().StringVar(&newRole, "role", "", "admin, accountant, approver or auditor")
+	roleCmd.Flags().StringArrayVar(&newAgencies, "agency", nil, "agency code the role covers (repeatable; replaces the old list)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List people: login, role, agencies, disabled, locked (never a password hash)",
@@ -125,7 +140,7 @@ func userCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.AddCommand(add, disable, passwd, list)
+	c.AddCommand(add, disable, passwd, roleCmd, list)
 	return c
 }
 

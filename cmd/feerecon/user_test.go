@@ -103,6 +103,25 @@ func TestUserCommands(t *testing.T) {
 	if err := st.InTx(ctx, func(tx store.Tx) error { _, err := tx.Session(ctx, hash); return err }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the session survived a new password: %v", err)
 	}
+	// A role change ends her sessions too, and is checked like an addition.
+	_, hash2, _ := user.NewSessionToken()
+	if err := st.InTx(ctx, func(tx store.Tx) error {
+		return tx.CreateSession(ctx, user.Session{TokenHash: hash2, Login: u.Login, Role: u.Role, CreatedAt: u.CreatedAt, LastSeen: u.CreatedAt})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLIIn(t, "", "user", "role", "lan.nguyen", "--role", "approver", "--db", db); !errors.Is(err, config.ErrInvalid) {
+		t.Errorf("an approver without agencies: %v", err)
+	}
+	if out, err := runCLIIn(t, "", "user", "role", "lan.nguyen", "--role", "approver", "--agency", "H29.75", "--agency", "G01.899.108", "--db", db); err != nil {
+		t.Fatalf("role: %v\n%s", err, out)
+	}
+	if u, _ = read(); u.Role != user.RoleApprover || len(u.Agencies) != 2 {
+		t.Errorf("after role: %+v", u)
+	}
+	if err := st.InTx(ctx, func(tx store.Tx) error { _, err := tx.Session(ctx, hash2); return err }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the session survived a role change: %v", err)
+	}
 	if out, err := runCLIIn(t, "", "user", "disable", "lan.nguyen", "--db", db); err != nil {
 		t.Fatalf("disable: %v\n%s", err, out)
 	}
@@ -117,7 +136,7 @@ func TestUserCommands(t *testing.T) {
 			t.Errorf("the audit log holds a password hash: %s", e.Detail)
 		}
 	}
-	if strings.Join(actions, ", ") != "cli user.add, cli user.password, cli user.disable" {
+	if strings.Join(actions, ", ") != "cli user.add, cli user.password, cli user.role, cli user.disable" {
 		t.Errorf("audit trail: %v", actions)
 	}
 	if out, _ := runCLIIn(t, "", "user", "list", "--db", db); !strings.Contains(out, "\tdisabled") || strings.Contains(out, "argon2") {
