@@ -184,6 +184,7 @@ func (b bundle) raw(method, path string, hdr http.Header, body string) resp {
 	}
 	rec := httptest.NewRecorder()
 	b.srv.ServeHTTP(rec, req)
+	validate(b.t, req, body, rec)
 	return resp{rec.Code, rec.Header(), rec.Body.Bytes()}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
@@ -52,6 +53,15 @@ func pageLimit(v string) (int, error) {
 	return n, nil
 }
 
+// pageAfter checks ?after=, an id: at most maxIDLen bytes of valid UTF-8
+// without control characters (PostgreSQL cannot even compare a NUL).
+func pageAfter(v string) (string, error) {
+	if len(v) > maxIDLen || !utf8.ValidString(v) || strings.ContainsFunc(v, isControl) {
+		return "", apiErr(http.StatusBadRequest, "bad query", fmt.Sprintf("after: want an id of at most %d bytes of UTF-8 without control characters", maxIDLen))
+	}
+	return v, nil
+}
+
 // listExceptions: GET /v1/exceptions?status=&kind=.
 func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -67,9 +77,13 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	after, err := pageAfter(q.Get("after"))
+	if err != nil {
+		return err
+	}
 	out := ExceptionList{Exceptions: []reconcile.Exception{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
-		l, err := tx.ListExceptions(r.Context(), store.ExceptionFilter{Status: status, Kind: kind, After: q.Get("after"), Limit: limit})
+		l, err := tx.ListExceptions(r.Context(), store.ExceptionFilter{Status: status, Kind: kind, After: after, Limit: limit})
 		if err != nil {
 			return err
 		}
@@ -182,9 +196,13 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	after, err := pageAfter(q.Get("after"))
+	if err != nil {
+		return err
+	}
 	out := OutboxList{Messages: []OutboxView{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
-		l, err := tx.ListOutbox(r.Context(), store.OutboxFilter{Kind: kind, State: state, After: q.Get("after"), Limit: limit})
+		l, err := tx.ListOutbox(r.Context(), store.OutboxFilter{Kind: kind, State: state, After: after, Limit: limit})
 		if err != nil {
 			return err
 		}

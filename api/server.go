@@ -69,6 +69,7 @@ func New(cfg Config, st store.Store, logger *slog.Logger, now func() time.Time) 
 	s.route("DELETE /v1/session", s.deleteSession)
 	s.route("GET /v1/agencies/{agency}/notices", s.agencyNotices)
 	s.route("GET /v1/reports/{date}/{agency}", s.agencyReport)
+	s.route("GET "+OpenAPIPath, s.serveOpenAPI)
 	s.route("/", func(http.ResponseWriter, *http.Request) error {
 		return &Error{Status: http.StatusNotFound, Message: "no such endpoint"}
 	})

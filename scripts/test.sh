@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: real PostgreSQL and Kafka up, lint (vet, golangci-lint), race tests with the
-# integration tests on, brief fuzzing, the Kafka round trip again on a 4.x
+# integration tests on, schemathesis against a live serve, brief fuzzing, the Kafka round trip again on a 4.x
 # broker, and the servers down again whatever happens (trap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,12 @@ grep -E -- '--- (PASS|FAIL)|^ok|schema version' "$proof" | sed 's/^ *//' | awk '
 step "go test -race (integration tests on)"
 # -p 1: the packages share one PostgreSQL and one broker on a 2-core machine.
 go test -race -count=1 -p 1 -timeout 30m ./... 2>&1 | tee "${MAIN_DIR}/go-test.log"
+
+step "schemathesis: the API contract (api/openapi.yaml) against a live serve"
+# Kept after the run (the services' directory is deleted on the way out).
+ST_DIR=${FEERECON_ARTIFACTS_DIR:-${TMPDIR:-/tmp}/feerecon-artifacts-$$}/schemathesis
+bash scripts/schemathesis.sh "$ST_DIR"
+echo "schemathesis log: $ST_DIR/schemathesis.log"
 
 step "fuzz every parser briefly"
 bash scripts/fuzz.sh "${FUZZTIME:-5s}"
