@@ -343,6 +343,7 @@ func TestCreateNoticeConcurrentReplays(t *testing.T) {
 				req.Header.Set("Authorization", "Bearer "+b.key(sys).Text)
 				rec := httptest.NewRecorder()
 				b.srv.ServeHTTP(rec, req)
+				validate(t, req, noticeBody("TB-C", "20000"), rec)
 				codes[i] = rec.Code
 				var v api.NoticeView
 				_ = json.Unmarshal(rec.Body.Bytes(), &v)
@@ -427,6 +428,7 @@ func TestCreateNoticeRejects(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+b.key(sys).Text)
 	rec := httptest.NewRecorder()
 	b.srv.ServeHTTP(rec, req)
+	validate(t, req, noticeBody("TB-3", "150000"), rec)
 	if rec.Code != http.StatusUnsupportedMediaType {
 		t.Errorf("text/plain: status %d", rec.Code)
 	}
@@ -825,7 +827,7 @@ func TestConfigValidate(t *testing.T) {
 func TestOverTheWire(t *testing.T) {
 	t.Parallel()
 	b := setup(t, memory.New())
-	ts := httptest.NewServer(b.srv)
+	ts := httptest.NewServer(validating(t, b.srv))
 	defer ts.Close()
 	call := func(method, path, body string) *http.Response {
 		t.Helper()

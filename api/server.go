@@ -212,6 +212,9 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 		}
 		return apiErr(http.StatusBadRequest, "request body must be a single JSON object")
 	}
+	if field, ok := nulText(v); ok {
+		return nulError(field)
+	}
 	return nil
 }
 
