@@ -7,7 +7,8 @@
 # (`feerecon apikey create`, when the binary has it), starts serve on a free
 # port with a gateway secret and a collection account, and runs schemathesis
 # over api/openapi.yaml: short and deterministic (a fixed seed, deterministic
-# generation), checks not_a_server_error and response_schema_conformance.
+# generation), checks not_a_server_error and response_schema_conformance (and,
+# with keys, ignored_auth: no operation works without its key).
 # A finding fails the script (exit 1). Serve is stopped and the database
 # dropped whatever happens (trap).
 #
@@ -73,6 +74,7 @@ BIN=$WORK/feerecon
 # Keys, when this feerecon has them; the key is create's last line of output.
 CONFIG=$WORK/schemathesis.toml
 : >"$CONFIG"
+CHECKS=not_a_server_error,response_schema_conformance
 if "$BIN" apikey --help >/dev/null 2>&1; then
 	FEERECON_ST_SYSTEM_KEY=$("$BIN" apikey create --db "$DB_URL" --system dvc-st --role system 2>>"$OUT/migrate.log" | tail -n 1)
 	FEERECON_ST_OPERATOR_KEY=$("$BIN" apikey create --db "$DB_URL" --system st-operator --role operator 2>>"$OUT/migrate.log" | tail -n 1)
@@ -86,6 +88,8 @@ bearer = "${FEERECON_ST_SYSTEM_KEY}"
 [auth.openapi.operatorKey]
 bearer = "${FEERECON_ST_OPERATOR_KEY}"
 EOF
+	# With keys, also: no operation answers 2xx without its key.
+	CHECKS+=,ignored_auth
 	log "keys: one of role system (dvc-st), one of role operator (st-operator)"
 else
 	log "this feerecon has no 'apikey' command: running without keys"
@@ -123,7 +127,7 @@ set +e
 # current directory, which must not land in the repository.
 (cd "$WORK" && "$VENV/bin/st" --config-file "$CONFIG" --no-color run "$SPEC" \
 	--url "http://127.0.0.1:$PORT" \
-	--checks not_a_server_error,response_schema_conformance \
+	--checks "$CHECKS" \
 	--max-examples "$EXAMPLES" --seed "$SEED" --generation-deterministic \
 	--workers 1 --request-timeout 10 \
 	--report junit --report-junit-path "$OUT/schemathesis-junit.xml") >"$ST_LOG" 2>&1
