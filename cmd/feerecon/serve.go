@@ -289,7 +289,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", apiSrv)
-	mux.Handle("GET "+api.OpenAPIPath, apiSrv)
+	mux.Handle("GET "+api.OpenAPIPath, noBody(apiSrv))
 	mux.Handle("/gateways/", in)
 	mux.Handle("GET /metrics", noBody(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	mux.Handle("GET /healthz", noBody(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })))

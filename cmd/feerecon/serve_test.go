@@ -240,13 +240,16 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("retried callback answered %d", got)
 	}
 	// The edges of serve's server: a forged callback is refused, a body
-	// sent to /healthz too.
+	// sent to /healthz or /openapi.yaml too.
 	for _, c := range []struct {
 		method, path, body string
 		want               int
 	}{
 		{http.MethodPost, "/gateways/vietqr/callback", strings.Replace(string(raw.Body), "250000", "250001", 1), http.StatusUnauthorized},
 		{http.MethodGet, "/healthz", "x", http.StatusRequestEntityTooLarge},
+		// The API's contract is served to anyone, without a body.
+		{http.MethodGet, api.OpenAPIPath, "", http.StatusOK},
+		{http.MethodGet, api.OpenAPIPath, "x", http.StatusRequestEntityTooLarge},
 	} {
 		req, _ := http.NewRequest(c.method, base+c.path, strings.NewReader(c.body))
 		for k, v := range raw.Headers {
