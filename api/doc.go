@@ -1,7 +1,9 @@
 // Package api is the HTTP API of `feerecon serve`: procedure systems post
 // fee notices and read their status, citizens' VietQR codes are served per
 // notice, and operators list exceptions and the outbox. README.md documents
-// every request and response with examples.
+// every request and response with examples; openapi.yaml (OpenAPI 3.0.3,
+// embedded and served at GET /openapi.yaml) is the contract, which every
+// handler test's exchanges are validated against (openapi_test.go).
 //
 // The package is a thin edge: it decodes and bounds JSON, calls the store
 // inside one transaction per request (each write with its audit entry in
