@@ -57,24 +57,24 @@ func mustContract(t *testing.T) contract {
 	return c
 }
 
-// keysEnforced says the API authenticates its callers with bearer keys
-// (issue 9, AUTH). Until it does, the tests send no keys and the security
-// requirements of the document cannot be checked on their requests.
-const keysEnforced = true
-
-// bearer is the document's security schemes as the tests see them: a
-// bearer key must be sent. Whether it is a valid key of the right role is
-// the API's to decide (and its tests', which expect 401 or 403).
-func bearer(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if in.SecurityScheme.Type != "http" || in.SecurityScheme.Scheme != "bearer" {
-		return fmt.Errorf("security scheme %s: the API has bearer keys only", in.SecuritySchemeName)
-	}
-	if !keysEnforced {
-		return nil
-	}
-	h := in.RequestValidationInput.Request.Header.Get("Authorization")
-	if scheme, key, ok := strings.Cut(h, " "); !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
-		return errors.New("no bearer key in Authorization")
+// credentials is the document's security schemes as the tests see them:
+// a bearer key, or the session cookie, must be sent. Whether it is valid,
+// and of the right role, is the API's to decide (and its tests', which
+// expect 401 or 403).
+func credentials(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	req := in.RequestValidationInput.Request
+	switch s := in.SecurityScheme; {
+	case s.Type == "http" && s.Scheme == "bearer":
+		h := req.Header.Get("Authorization")
+		if scheme, key, ok := strings.Cut(h, " "); !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
+			return errors.New("no bearer key in Authorization")
+		}
+	case s.Type == "apiKey" && s.In == "cookie":
+		if c, err := req.Cookie(s.Name); err != nil || c.Value == "" {
+			return fmt.Errorf("no %s cookie", s.Name)
+		}
+	default:
+		return fmt.Errorf("security scheme %s: the API has bearer keys and a session cookie only", in.SecuritySchemeName)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func check(c contract, req *http.Request, body string, rec *httptest.ResponseRec
 	}
 	in := &openapi3filter.RequestValidationInput{
 		Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: bearer, MultiError: true},
+		Options: &openapi3filter.Options{AuthenticationFunc: credentials, MultiError: true},
 	}
 	if rec.Code >= 200 && rec.Code < 300 {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
@@ -205,9 +205,7 @@ func TestCheckCatchesDrift(t *testing.T) {
 		{"accepted a bad query", withKey("GET", "/v1/outbox?limit=0"), "", answer(200, js, `{"messages":[]}`), "limit"},
 		{"accepted an unknown field", withKey("POST", "/v1/notices/N-1/cancel"), `{"why":"x"}`, answer(200, js, `{}`), "why"},
 		{"undocumented route", withKey("GET", "/v2/outbox"), "", answer(200, js, `{"messages":[]}`), "not 404"},
-	}
-	if keysEnforced {
-		cases = append(cases, drift{"accepted without a key", httptest.NewRequest("GET", "/v1/outbox", nil), "", answer(200, js, `{"messages":[]}`), "security"})
+		{"accepted without a key", httptest.NewRequest("GET", "/v1/outbox", nil), "", answer(200, js, `{"messages":[]}`), "security"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,22 +243,34 @@ func TestOpenAPIDocument(t *testing.T) {
 			if op.Security != nil {
 				sec = *op.Security
 			}
-			// The document's security is the authorisation table's (auth.go).
-			switch access := api.Rules()[pattern]; access {
-			case api.AccessPublic:
-				if len(sec) != 0 {
-					t.Errorf("%s: public in the rules, security %v in the document", pattern, sec)
+			// The document's security is the authorisation table's (auth.go):
+			// the schemes each access admits, as alternatives of one scheme each.
+			access, ok := api.Rules()[pattern]
+			want, known := map[api.Access][]string{
+				api.AccessPublic:   nil,
+				api.AccessSystem:   {"systemKey"},
+				api.AccessOperator: {"operatorKey", "sessionCookie"},
+				api.AccessPerson:   {"sessionCookie"},
+			}[access]
+			var got []string
+			for _, req := range sec {
+				for name := range req {
+					got = append(got, name)
 				}
-			case api.AccessSystem, api.AccessOperator:
-				want := map[api.Access]string{api.AccessSystem: "systemKey", api.AccessOperator: "operatorKey"}[access]
-				if _, ok := sec[0][want]; len(sec) != 1 || !ok || len(sec[0]) != 1 {
-					t.Errorf("%s: %s in the rules, security %v in the document, want %s", pattern, access, sec, want)
+				if len(req) != 1 {
+					t.Errorf("%s: security requirement %v, want one scheme each", pattern, req)
 				}
-				if op.Responses.Status(http.StatusUnauthorized) == nil || op.Responses.Status(http.StatusForbidden) == nil {
-					t.Errorf("%s: 401 and 403 not declared", pattern)
-				}
-			default:
-				t.Errorf("%s: no rule in the authorisation table (access %q)", pattern, access)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			switch {
+			case !ok || !known:
+				t.Errorf("%s: no rule in the authorisation table, or an access this test does not know (%q)", pattern, access)
+			case !slices.Equal(got, want):
+				t.Errorf("%s: %s in the rules, security %v in the document, want %v", pattern, access, got, want)
+			case access != api.AccessPublic &&
+				(op.Responses.Status(http.StatusUnauthorized) == nil || op.Responses.Status(http.StatusForbidden) == nil):
+				t.Errorf("%s: 401 and 403 not declared", pattern)
 			}
 			if path != api.OpenAPIPath && !strings.HasPrefix(path, "/v1/") {
 				t.Errorf("%s: a route outside /v1", pattern)
