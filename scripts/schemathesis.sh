@@ -5,7 +5,8 @@
 # scripts/services.sh). Makes a fresh database on FEERECON_TEST_PG's server,
 # migrates it (`feerecon migrate`), makes a login role in feerecon_service for
 # serve (as in production), makes a system key and an operator key
-# (`feerecon apikey create`, when the binary has it), starts serve on a free
+# (`feerecon apikey create`, when the binary has it) and an admin's session
+# (`feerecon user add`, POST /v1/session, when it has people), starts serve on a free
 # port with a gateway secret and a collection account, and runs schemathesis
 # over api/openapi.yaml: short and deterministic (a fixed seed, deterministic
 # generation), checks not_a_server_error and response_schema_conformance (and,
@@ -101,14 +102,17 @@ if "$BIN" apikey --help >/dev/null 2>&1; then
 	[[ $FEERECON_ST_SYSTEM_KEY == frk_* && $FEERECON_ST_OPERATOR_KEY == frk_* ]] \
 		|| { cat "$OUT/migrate.log" >&2; die "feerecon apikey create printed no key"; }
 	export FEERECON_ST_SYSTEM_KEY FEERECON_ST_OPERATOR_KEY
-	# Each operation gets the key of its security scheme (openapi.yaml's
-	# systemKey, operatorKey); the keys stay in the environment.
+	# Each operation gets the credential of its security scheme (openapi.yaml's
+	# systemKey, operatorKey, sessionCookie); they stay in the environment.
 	cat >"$CONFIG" <<'EOF'
 [auth.openapi.systemKey]
 bearer = "${FEERECON_ST_SYSTEM_KEY}"
 
 [auth.openapi.operatorKey]
 bearer = "${FEERECON_ST_OPERATOR_KEY}"
+
+[auth.openapi.sessionCookie]
+api_key = "${FEERECON_ST_SESSION}"
 
 # The deprecated header, when sent, names the system key's holder: a random
 # name is a 403 before any handler runs, which the Go tests cover, and
@@ -151,6 +155,21 @@ if [[ -n ${FEERECON_ST_SYSTEM_KEY:-} ]]; then
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $FEERECON_ST_OPERATOR_KEY" "http://127.0.0.1:$PORT/v1/outbox")
 	[[ $code == 200 ]] || die "the operator key is refused: GET /v1/outbox answered $code, not 200"
 fi
+# A person's session, when this feerecon has people: an admin logs in.
+FEERECON_ST_SESSION=
+if "$BIN" user --help >/dev/null 2>&1 && [[ -n ${FEERECON_ST_SYSTEM_KEY:-} ]]; then
+	ST_PASSWORD=$(head -c 18 /dev/urandom | base64)
+	printf '%s\n' "$ST_PASSWORD" | "$BIN" user add --db "$APP_URL" --login st-admin --role admin >>"$OUT/migrate.log" 2>&1 \
+		|| { cat "$OUT/migrate.log" >&2; die "feerecon user add failed"; }
+	FEERECON_ST_SESSION=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+		--data "{\"login\":\"st-admin\",\"password\":\"$ST_PASSWORD\"}" "http://127.0.0.1:$PORT/v1/session" \
+		| sed -n 's/^[Ss]et-[Cc]ookie: __Host-feerecon-session=\([^;]*\).*/\1/p' | tr -d '\r')
+	[[ -n $FEERECON_ST_SESSION ]] || die "the admin could not log in (POST /v1/session set no cookie)"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --cookie "__Host-feerecon-session=$FEERECON_ST_SESSION" "http://127.0.0.1:$PORT/v1/session")
+	[[ $code == 200 ]] || die "the admin's session is refused: GET /v1/session answered $code, not 200"
+	log "session: the admin st-admin is logged in"
+fi
+export FEERECON_ST_SESSION
 # serve publishes the document it is tested against.
 curl -fsS "http://127.0.0.1:$PORT/openapi.yaml" | cmp -s - api/openapi.yaml \
 	|| die "GET /openapi.yaml does not serve api/openapi.yaml"
