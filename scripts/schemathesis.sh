@@ -44,7 +44,16 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/feerecon-st.XXXXXX")
 # schemathesis from PyPI into its own virtualenv, once.
 if [[ $(cd "$WORK" && "$VENV/bin/st" --version 2>/dev/null) != *"$ST_VERSION"* ]]; then
 	log "installing schemathesis $ST_VERSION into $VENV"
-	python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+	if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
+		# Debian ships venv apart; services.sh installs its packages the same way.
+		if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+			log "installing python3-venv with apt-get"
+			apt-get install -y -q python3-venv >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q python3-venv >/dev/null; } \
+				|| die "apt-get install python3-venv failed"
+		fi
+		rm -rf "$VENV"
+		python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+	fi
 	"$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION" \
 		|| die "pip install schemathesis==$ST_VERSION failed"
 fi
