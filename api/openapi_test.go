@@ -251,6 +251,7 @@ func TestOpenAPIDocument(t *testing.T) {
 				api.AccessSystem:   {"systemKey"},
 				api.AccessOperator: {"operatorKey", "sessionCookie"},
 				api.AccessPerson:   {"sessionCookie"},
+				api.AccessStaff:    {"operatorKey", "sessionCookie"},
 			}[access]
 			var got []string
 			for _, req := range sec {
