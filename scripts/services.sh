@@ -368,7 +368,12 @@ kafka_start() {
 	)
 	# A cluster id is 16 random bytes in URL-safe base64 without padding, what
 	# `StorageTool random-uuid` prints; computing it here saves a JVM start.
-	cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+	# Like Kafka's own Uuid.randomUuid, never one starting with '-' (one in
+	# 64 would): the tool's argument parser would read it as an option.
+	cid=-
+	while [[ $cid == -* ]]; do
+		cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+	done
 	java "${KAFKA_JAVA_OPTS[@]}" -Xmx256m kafka.tools.StorageTool format -t "$cid" \
 		-c "$dir/server.properties" --ignore-formatted >"$dir/format.log" 2>&1 \
 		|| die_with_log "kafka: KRaft storage format failed ($ver)" "$dir/format.log"
