@@ -27,8 +27,8 @@ const (
 	// the key's system: another system's notice answers 404.
 	AccessSystem Access = "system"
 	// AccessOperator: a key of role operator, or a logged-in person whose
-	// scope covers every agency (operator routes are not scoped by agency
-	// yet): an admin for every route, an auditor for reading.
+	// scope covers every agency (these routes are not scoped by agency):
+	// an admin for every route, an auditor for reading.
 	AccessOperator Access = "operator"
 	// AccessPerson: a logged-in person (a session), whatever the role.
 	AccessPerson Access = "person"
@@ -49,7 +49,7 @@ var rules = map[string]Access{
 	"POST /v1/notices/{id}/cancel":      AccessSystem,
 	"GET /v1/notices/{id}/qr":           AccessSystem,
 	"GET /v1/notices/{id}/qr.png":       AccessSystem,
-	"GET /v1/exceptions":                AccessOperator,
+	"GET /v1/exceptions":                AccessStaff,
 	"POST /v1/exceptions/{id}/resolve":  AccessOperator,
 	"GET /v1/outbox":                    AccessOperator,
 	"POST /v1/session":                  AccessPublic,
@@ -174,10 +174,10 @@ func authorise(access Access, c Caller, r *http.Request) error {
 }
 
 // authorisePerson checks a logged-in person's (or, on a person's route, a
-// key's) access: persons never act as a procedure system; operator routes
-// are open to people whose scope covers every agency — admins, and
-// auditors for reading — since exceptions and the outbox are not yet
-// filtered by agency.
+// key's) access: persons never act as a procedure system; staff routes
+// take any person (the handler keeps them to their agencies); operator
+// routes, which are not scoped, are open to people whose scope covers
+// every agency: admins, and auditors for reading.
 func authorisePerson(access Access, c Caller, r *http.Request) error {
 	u := c.User
 	switch access {

@@ -81,9 +81,18 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	c, err := caller(r)
+	if err != nil {
+		return err
+	}
+	f := store.ExceptionFilter{Status: status, Kind: kind, After: after, Limit: limit}
+	if c.User != nil && len(c.User.Agencies) > 0 {
+		// A person sees the exceptions of their agencies' notices only.
+		f.Scoped, f.Agencies = true, c.User.Agencies
+	}
 	out := ExceptionList{Exceptions: []reconcile.Exception{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
-		l, err := tx.ListExceptions(r.Context(), store.ExceptionFilter{Status: status, Kind: kind, After: after, Limit: limit})
+		l, err := tx.ListExceptions(r.Context(), f)
 		if err != nil {
 			return err
 		}

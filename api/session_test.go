@@ -106,7 +106,7 @@ func TestLoginSessionLogout(t *testing.T) {
 		}
 		// A scoped accountant does not reach the unscoped operator routes;
 		// a person never acts as a procedure system.
-		p.as(c, "GET", "/v1/exceptions", "").want(t, http.StatusForbidden)
+		p.as(c, "POST", "/v1/exceptions/x/resolve", `{"resolution":"r"}`).want(t, http.StatusForbidden)
 		p.as(c, "GET", "/v1/outbox", "").want(t, http.StatusForbidden)
 		p.as(c, "GET", "/v1/notices/X-1", "").want(t, http.StatusForbidden)
 		// An admin (every agency) does.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -80,7 +81,52 @@ func TestStaffSeeOnlyTheirAgencies(t *testing.T) {
 			t.Errorf("admin's ALL: %s", r.body)
 		}
 		p.do("GET", "/v1/reports/2026-11-26/G01.899.108", op, "").want(t, http.StatusOK)
-		// And the exceptions, not yet filtered by agency, stay closed to her.
-		p.as(lan, "GET", "/v1/exceptions", "").want(t, http.StatusForbidden)
+		// Exceptions: those of her agency's notices; the unassigned money
+		// (a payment naming no notice) only for who sees every agency.
+		if err := p.st.InTx(ctx, func(tx store.Tx) error {
+			for i, pay := range []struct{ txn, notice string }{{"T-1", "N-1"}, {"T-2", "N-2"}, {"T-3", ""}} {
+				pm := payment.Payment{ID: payment.PaymentID(payment.GatewayVietQR, pay.txn), Gateway: payment.GatewayVietQR, TxnID: pay.txn,
+					Amount: payment.VNDOf(200_000), PaidAt: clock, Description: "x"}
+				if err := tx.InsertPayment(ctx, pm); err != nil {
+					return err
+				}
+				kind := reconcile.ExceptionOverpaid
+				if pay.notice != "" {
+					if err := tx.InsertAllocation(ctx, reconcile.Allocation{PaymentID: pm.ID, NoticeSystem: sys, NoticeID: pay.notice,
+						Amount: payment.VNDOf(150_000), Rule: reconcile.RulePaymentCode}); err != nil {
+						return err
+					}
+				} else {
+					kind = reconcile.ExceptionUnmatched
+				}
+				e := reconcile.Exception{ID: reconcile.ExceptionID(kind, pm.ID), Kind: kind, PaymentID: pm.ID, NoticeID: pay.notice,
+					Amount: payment.VNDOf(int64(50_000 + i)), Status: reconcile.ExceptionOpen, CreatedAt: clock}
+				if err := tx.UpsertException(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		excs := func(r resp) string {
+			t.Helper()
+			var l api.ExceptionList
+			r.want(t, http.StatusOK).decode(t, &l)
+			var out []string
+			for _, e := range l.Exceptions {
+				out = append(out, string(e.Kind)+":"+e.NoticeID)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := excs(p.as(lan, "GET", "/v1/exceptions", "")); got != "overpaid:N-1" {
+			t.Errorf("lan's exceptions: %s", got)
+		}
+		if got := excs(p.as(admin, "GET", "/v1/exceptions", "")); got != "overpaid:N-1,overpaid:N-2,unmatched:" {
+			t.Errorf("admin's exceptions: %s", got)
+		}
+		if got := excs(p.do("GET", "/v1/exceptions", op, "")); got != "overpaid:N-1,overpaid:N-2,unmatched:" {
+			t.Errorf("operator key's exceptions: %s", got)
+		}
 	})
 }

@@ -135,6 +135,13 @@ type ExceptionFilter struct {
 	Status    reconcile.ExceptionStatus
 	Kind      reconcile.ExceptionKind
 	PaymentID string
+	// Scoped keeps only the exceptions that concern a notice of one of
+	// Agencies: their payment is allocated to it or referenced it
+	// (LinkPayment). An exception without such a notice (a statement
+	// line, money that names no notice) is never in a scoped list: it is
+	// for callers who see every agency.
+	Scoped   bool
+	Agencies []string
 	// After and Limit page through the list (ordered by id): only ids
 	// after After, at most Limit of them (0: all).
 	After string

@@ -53,6 +53,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AuditManyInOneTransaction", testAuditMany},
 		{"RollbackUndoesEverything", testRollback},
 		{"UsersAndSessions", testUsersAndSessions},
+		{"ExceptionsScopedByAgency", testExceptionsScoped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1132,5 +1133,69 @@ func testAuditMany(t *testing.T, s store.Store) {
 	rs := chain(t, s)
 	if len(rs) != n+1 || rs[n].Entity != fmt.Sprintf("e%04d", n-1) || rs[1].Entity != "e0000" {
 		t.Fatalf("chain of %d entries, want %d in order", len(rs), n+1)
+	}
+}
+
+// An exception belongs to the agencies of the notices its payment is
+// allocated to or referenced; one without such a notice is in no scope.
+func testExceptionsScoped(t *testing.T, s store.Store) {
+	hue := Notice(t, "dvc", "HUE-1", 1, 100_000)
+	hue.Agency = "H29.75"
+	vinh := Notice(t, "dvc", "VINH-1", 2, 100_000)
+	vinh.Agency = "G01.899.108"
+	over := Payment(payment.GatewayVietQR, "T1", 150_000, base)     // allocated to HUE-1, overpaid
+	named := Payment(payment.GatewayMoMo, "T2", 100_000, base)      // referenced VINH-1, not allocated
+	nameless := Payment(payment.GatewayZaloPay, "T3", 70_000, base) // names no notice
+	exc := func(kind reconcile.ExceptionKind, pid, ref string) reconcile.Exception {
+		return reconcile.Exception{ID: reconcile.ExceptionID(kind, pid+ref), Kind: kind, PaymentID: pid, StatementRef: ref,
+			Amount: payment.VNDOf(50_000), Candidates: []string{}, Status: reconcile.ExceptionOpen, CreatedAt: base}
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateNotice(ctx, hue))
+		must(t, tx.CreateNotice(ctx, vinh))
+		for _, p := range []payment.Payment{over, named, nameless} {
+			must(t, tx.InsertPayment(ctx, p))
+		}
+		must(t, tx.InsertAllocation(ctx, reconcile.Allocation{PaymentID: over.ID, NoticeSystem: "dvc", NoticeID: "HUE-1",
+			Amount: payment.VNDOf(100_000), Rule: reconcile.RulePaymentCode}))
+		must(t, tx.LinkPayment(ctx, named.ID, []store.NoticeKey{{System: "dvc", ID: "VINH-1"}}))
+		for _, e := range []reconcile.Exception{
+			exc(reconcile.ExceptionOverpaid, over.ID, ""),
+			exc(reconcile.ExceptionAmbiguous, named.ID, ""),
+			exc(reconcile.ExceptionUnmatched, nameless.ID, ""),
+			exc(reconcile.ExceptionMissingEvent, "", "stmt-1/9"),
+		} {
+			must(t, tx.UpsertException(ctx, e))
+		}
+		return nil
+	})
+	kinds := func(f store.ExceptionFilter) string {
+		t.Helper()
+		var out []string
+		inTx(t, s, func(tx store.Tx) error {
+			es, err := tx.ListExceptions(ctx, f)
+			for _, e := range es {
+				out = append(out, string(e.Kind))
+			}
+			return err
+		})
+		slices.Sort(out)
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		f    store.ExceptionFilter
+		want string
+	}{
+		{store.ExceptionFilter{}, "ambiguous,missing_event,overpaid,unmatched"},
+		{store.ExceptionFilter{Scoped: true, Agencies: []string{"H29.75"}}, "overpaid"},
+		{store.ExceptionFilter{Scoped: true, Agencies: []string{"G01.899.108"}}, "ambiguous"},
+		{store.ExceptionFilter{Scoped: true, Agencies: []string{"H29.75", "G01.899.108"}}, "ambiguous,overpaid"},
+		{store.ExceptionFilter{Scoped: true, Agencies: []string{"H40.01"}}, ""},
+		{store.ExceptionFilter{Scoped: true}, ""},
+		{store.ExceptionFilter{Scoped: true, Agencies: []string{"H29.75"}, Kind: reconcile.ExceptionAmbiguous}, ""},
+	} {
+		if got := kinds(tc.f); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.f, got, tc.want)
+		}
 	}
 }

@@ -561,7 +561,8 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 	var out []reconcile.Exception
 	match := func(e reconcile.Exception) {
 		if (f.Status == "" || e.Status == f.Status) && (f.Kind == "" || e.Kind == f.Kind) &&
-			(f.PaymentID == "" || e.PaymentID == f.PaymentID) && e.ID > f.After {
+			(f.PaymentID == "" || e.PaymentID == f.PaymentID) && e.ID > f.After &&
+			(!f.Scoped || t.concernsAgency(e.PaymentID, f.Agencies)) {
 			out = append(out, cloneException(e))
 		}
 	}
@@ -579,6 +580,22 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// concernsAgency reports whether payment paymentID is allocated to, or
+// referenced, a notice of one of agencies.
+func (t *tx) concernsAgency(paymentID string, agencies []string) bool {
+	if paymentID == "" {
+		return false
+	}
+	for _, keys := range []map[noticeKey]bool{t.s.allocsByPayment[paymentID], t.s.refsByPayment[paymentID]} {
+		for k := range keys {
+			if n, ok := t.s.notices[k]; ok && slices.Contains(agencies, n.Agency) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error {

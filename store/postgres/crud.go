@@ -494,7 +494,14 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 	var rows []exceptionRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+exceptionCols+` FROM exceptions
 		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR payment_id = $3) AND id > $4
-		ORDER BY id LIMIT NULLIF($5, 0)`, string(f.Status), string(f.Kind), f.PaymentID, f.After, f.Limit)
+		AND (NOT $6 OR EXISTS (
+			SELECT 1 FROM (SELECT notice_system, notice_id FROM allocations a WHERE a.payment_id = exceptions.payment_id
+			               UNION ALL
+			               SELECT notice_system, notice_id FROM payment_refs r WHERE r.payment_id = exceptions.payment_id) k
+			JOIN notices n ON n.system = k.notice_system AND n.id = k.notice_id
+			WHERE n.agency_code = ANY($7)))
+		ORDER BY id LIMIT NULLIF($5, 0)`, string(f.Status), string(f.Kind), f.PaymentID, f.After, f.Limit,
+		f.Scoped, pq.StringArray(append([]string{}, f.Agencies...)))
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions: %w", mapErr(err))
 	}
