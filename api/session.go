@@ -34,29 +34,60 @@ type SessionView struct {
 	Expires time.Time `json:"expires"`
 }
 
-// errLogin is the one answer to a refused login: it does not say whether
-// the login exists, the password was wrong, or the account is disabled or
-// locked (the audit log does).
+// errLogin is POST /v1/session's answer to ErrLoginRefused.
 var errLogin = apiErr(http.StatusUnauthorized, "login or password is wrong")
 
-// createSession: POST /v1/session — log in. Throttled per login and per
-// address; every failure is counted, audited, and locks the account after
-// the policy's MaxFailures. A success starts a new session (a new token,
-// the old one of the request ended) and sets its cookie.
+// Errors of Login.
+var (
+	// ErrLoginRefused is the one refusal of a login: it does not say whether
+	// the login exists, the password was wrong, or the account is disabled
+	// or locked (the audit log does).
+	ErrLoginRefused = errors.New("login or password is wrong")
+	// ErrLoginThrottled: too many attempts for the login or from the
+	// address; LoginRetryAfter says when to try again.
+	ErrLoginThrottled = errors.New("too many login attempts: wait and try again")
+)
+
+// createSession: POST /v1/session — log in (Login), answering JSON.
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	var q LoginRequest
 	if err := s.decode(w, r, &q, false); err != nil {
 		return err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
-	if !s.throttle.Allow(q.Login, r.RemoteAddr, now) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.ThrottleEvery/time.Second)+1))
+	cookie, view, err := s.Login(r.Context(), r, q.Login, q.Password)
+	switch {
+	case errors.Is(err, ErrLoginThrottled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(s.LoginRetryAfter()/time.Second)))
 		return apiErr(http.StatusTooManyRequests, "too many login attempts: wait and try again")
+	case errors.Is(err, ErrLoginRefused):
+		return errLogin
+	case err != nil:
+		return err
 	}
-	ctx := r.Context()
+	http.SetCookie(w, cookie)
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// LoginRetryAfter is how long a throttled login waits at most before its
+// next attempt is allowed (a Retry-After).
+func (s *Server) LoginRetryAfter() time.Duration { return s.cfg.ThrottleEvery + time.Second }
+
+// Login logs a person in: the one login of the API (POST /v1/session) and
+// the console. Throttled per login and per address (r.RemoteAddr:
+// ErrLoginThrottled); every failure is counted, audited, and locks the
+// account after the policy's MaxFailures (ErrLoginRefused, whatever the
+// cause). A success starts a new session (a new token; the session of r's
+// cookie, if any, ended), audited, and returns the session cookie to set
+// and who is logged in.
+func (s *Server) Login(ctx context.Context, r *http.Request, login, password string) (*http.Cookie, SessionView, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	if !s.throttle.Allow(login, r.RemoteAddr, now) {
+		return nil, SessionView{}, ErrLoginThrottled
+	}
 	token, hash, err := user.NewSessionToken()
 	if err != nil {
-		return err
+		return nil, SessionView{}, err
 	}
 	var (
 		u       user.User
@@ -64,14 +95,14 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	)
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
 		var known *user.User
-		stored, err := tx.User(ctx, q.Login)
+		stored, err := tx.User(ctx, login)
 		switch {
 		case err == nil:
 			known = &stored
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		u, refusal = s.cfg.Login.Attempt(known, q.Password, now)
+		u, refusal = s.cfg.Login.Attempt(known, password, now)
 		if known != nil {
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				return err
@@ -79,7 +110,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		if refusal != nil {
 			// The failure is kept (counted, audited) even though the login fails.
-			return s.auditLogin(ctx, tx, r, store.AuditLoginFailed, q.Login, now, loginReason(known, refusal))
+			return s.auditLogin(ctx, tx, r, store.AuditLoginFailed, login, now, loginReason(known, refusal))
 		}
 		if old, err := r.Cookie(SessionCookie); err == nil {
 			if err := tx.DeleteSession(ctx, user.TokenHash(old.Value)); err != nil {
@@ -92,18 +123,17 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 		return s.auditLogin(ctx, tx, r, store.AuditLogin, u.Login, now, "")
 	})
 	if err != nil {
-		return err
+		return nil, SessionView{}, err
 	}
 	if refusal != nil {
 		if !errors.Is(refusal, user.ErrBadCredentials) {
-			return refusal // a stored hash that cannot be read: a 500, logged
+			return nil, SessionView{}, refusal // a stored hash that cannot be read: a 500, logged
 		}
-		return errLogin
+		return nil, SessionView{}, ErrLoginRefused
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Login.AbsoluteTimeout / time.Second)})
-	writeJSON(w, http.StatusOK, SessionView{Login: u.Login, Role: u.Role, Agencies: nonNil(u.Agencies), Expires: now.Add(s.cfg.Login.AbsoluteTimeout)})
-	return nil
+	cookie := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Login.AbsoluteTimeout / time.Second)}
+	return cookie, SessionView{Login: u.Login, Role: u.Role, Agencies: nonNil(u.Agencies), Expires: now.Add(s.cfg.Login.AbsoluteTimeout)}, nil
 }
 
 func loginReason(known *user.User, err error) string {
@@ -148,14 +178,27 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deleteSession: DELETE /v1/session — log out: the session ends in the
-// store and the cookie is cleared.
+// deleteSession: DELETE /v1/session — log out (Logout).
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	c, err := caller(r)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
+	cookie, err := s.Logout(r.Context(), r, c)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, cookie)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Logout ends c's session (from Session or the API's middleware) in the
+// store, audited, and returns the cookie that clears it in the browser.
+func (s *Server) Logout(ctx context.Context, r *http.Request, c Caller) (*http.Cookie, error) {
+	if c.User == nil || c.sessionHash == nil {
+		return nil, ErrNoSession
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	if err := s.st.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteSession(ctx, c.sessionHash); err != nil {
@@ -163,12 +206,31 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.auditLogin(ctx, tx, r, store.AuditLogout, c.User.Login, now, "")
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", Secure: true, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: -1})
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &http.Cookie{Name: SessionCookie, Value: "", Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1}, nil
+}
+
+// ErrNoSession: the request carries no session cookie, or its session has
+// ended (timed out, logged out, its user disabled or in another role).
+var ErrNoSession = errors.New("no valid session: log in")
+
+// Session authenticates a request by its session cookie alone, as the
+// API's middleware does for a person (sessionCaller): for the console,
+// whose pages are for people, not API keys. ErrNoSession when there is no
+// valid session.
+func (s *Server) Session(r *http.Request) (Caller, error) {
+	cookie, err := r.Cookie(SessionCookie)
+	if err != nil || cookie.Value == "" {
+		return Caller{}, ErrNoSession
+	}
+	c, err := s.sessionCaller(r, cookie)
+	var u *unauthorized
+	if errors.As(err, &u) {
+		return Caller{}, ErrNoSession
+	}
+	return c, err
 }
 
 // sessionCaller authenticates a request by its session cookie: the session

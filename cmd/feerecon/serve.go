@@ -21,6 +21,7 @@ import (
 
 	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/config"
+	"github.com/feerecon/feerecon/console"
 	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/camt054"
@@ -287,8 +288,14 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	con, err := console.New(apiSrv, st, log, time.Now)
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", apiSrv)
+	mux.Handle(console.Prefix+"/", con)
+	mux.Handle(console.Prefix, con)
 	mux.Handle("GET "+api.OpenAPIPath, noBody(apiSrv))
 	mux.Handle("/gateways/", in)
 	mux.Handle("GET /metrics", noBody(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
