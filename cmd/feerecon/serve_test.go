@@ -23,6 +23,7 @@ import (
 
 	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/config"
+	"github.com/feerecon/feerecon/console"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/outbox"
@@ -169,6 +170,19 @@ func TestServeEndToEnd(t *testing.T) {
 		resp.Body.Close()
 		if want := map[bool]int{true: 401, false: 403}[len(h) == 0]; resp.StatusCode != want {
 			t.Errorf("GET /v1/notices/x with %v: %d, want %d", h, resp.StatusCode, want)
+		}
+	}
+
+	// The console is mounted: its login page, and Today only with a session.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]int{"/console/login": http.StatusOK, "/console/": http.StatusSeeOther, "/console/static/console.css": http.StatusOK} {
+		resp, err := noRedirect.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want || resp.Header.Get("Content-Security-Policy") != console.ContentSecurityPolicy {
+			t.Errorf("GET %s: %d (want %d), CSP %q", path, resp.StatusCode, want, resp.Header.Get("Content-Security-Policy"))
 		}
 	}
 
