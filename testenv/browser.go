@@ -168,7 +168,7 @@ func BrowserRun[T any](t testing.TB, ctx context.Context, a chromedp.Action[T]) 
 func failed(t testing.TB, ctx context.Context, err error) {
 	t.Helper()
 	if errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("no answer within %s: %w", BrowserActionTimeout, err)
+		err = fmt.Errorf("not done within %s (an element that never appears, a page that never loads, or a hung browser): %w", BrowserActionTimeout, err)
 	}
 	if path, serr := screenshot(t, ctx, failureShotTimeout, "failed"); serr == nil {
 		t.Logf("browser: page at the failure: %s", path)
