@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make test: real PostgreSQL and Kafka up, lint (vet, golangci-lint), race tests with the
-# integration tests on, schemathesis against a live serve, brief fuzzing, the Kafka round trip again on a 4.x
-# broker, and the servers down again whatever happens (trap).
+# make test: real PostgreSQL and Kafka up, Debian's chromium installed when missing (browser
+# tests), lint (vet, golangci-lint), race tests with the integration and browser tests on,
+# schemathesis against a live serve, brief fuzzing, the Kafka round trip again on a 4.x broker,
+# and the servers down again whatever happens (trap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ cd "$(dirname "$0")/.."
 MAIN_DIR=${FEERECON_SERVICES_DIR:-${TMPDIR:-/tmp}/feerecon-test-$$}
 K4_DIR=${MAIN_DIR}-kafka4
 export FEERECON_SERVICES_DIR=$MAIN_DIR
+# What outlives the run (screenshots/ of the browser tests, schemathesis/), outside
+# the services' directory that cleanup deletes.
+export FEERECON_ARTIFACTS_DIR=${FEERECON_ARTIFACTS_DIR:-${TMPDIR:-/tmp}/feerecon-artifacts-$$}
 cleanup() {
 	rc=$?
 	FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh down || true
@@ -29,24 +33,45 @@ eval "$exports"
 echo "FEERECON_TEST_PG=$FEERECON_TEST_PG"
 echo "FEERECON_TEST_KAFKA=$FEERECON_TEST_KAFKA (Kafka $FEERECON_TEST_KAFKA_VERSION)"
 
+step "chromium: Debian's chromium for the browser tests (testenv.Browser)"
+if exports=$(scripts/chromium.sh); then
+	eval "$exports"
+	echo "FEERECON_TEST_CHROMIUM=$FEERECON_TEST_CHROMIUM"
+elif [[ ${CI:-} == true ]]; then
+	echo "FAILED: no working Chromium under CI=true (see above); no test ran" >&2
+	exit 1
+else
+	echo "chromium: none; the browser tests skip outside CI" >&2
+fi
+
 step "lint: go vet, golangci-lint (.golangci.yaml), the labelled-set generator"
 bash scripts/lint.sh
 
-step "proof the real servers are used: migrations, conformance suite on PostgreSQL, Kafka round trip"
+step "proof the real servers are used: migrations, conformance suite on PostgreSQL, Kafka round trip, the browser"
 proof=${MAIN_DIR}/proof.log
 if ! go test -count=1 -v -run 'TestConformance$|TestSchemaGuards|TestRoundTripCommittedOffset' ./store/postgres/ ./kafkabus/ >"$proof" 2>&1; then
 	cat "$proof"
 	exit 1
 fi
 grep -E -- '--- (PASS|FAIL)|^ok|schema version' "$proof" | sed 's/^ *//' | awk '!seen[$0]++'
+if [[ -n ${FEERECON_TEST_CHROMIUM:-} ]]; then
+	if ! go test -count=1 -v -run 'TestBrowser$' ./testenv/ >"$proof" 2>&1; then
+		cat "$proof"
+		exit 1
+	fi
+	grep -E -- '--- (PASS|FAIL)|browser: |screenshot: ' "$proof" | sed 's/^ *//'
+fi
 
 step "go test -race (integration tests on)"
 # -p 1: the packages share one PostgreSQL and one broker on a 2-core machine.
 go test -race -count=1 -p 1 -timeout 30m ./... 2>&1 | tee "${MAIN_DIR}/go-test.log"
+if [[ -d $FEERECON_ARTIFACTS_DIR/screenshots ]]; then
+	echo "screenshots: $FEERECON_ARTIFACTS_DIR/screenshots/ ($(find "$FEERECON_ARTIFACTS_DIR/screenshots" -name '*.png' | wc -l) PNG)"
+fi
 
 step "schemathesis: the API contract (api/openapi.yaml) against a live serve"
 # Kept after the run (the services' directory is deleted on the way out).
-ST_DIR=${FEERECON_ARTIFACTS_DIR:-${TMPDIR:-/tmp}/feerecon-artifacts-$$}/schemathesis
+ST_DIR=$FEERECON_ARTIFACTS_DIR/schemathesis
 bash scripts/schemathesis.sh "$ST_DIR"
 echo "schemathesis log: $ST_DIR/schemathesis.log"
 

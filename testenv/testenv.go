@@ -4,6 +4,11 @@
 // skipped, except under CI=true, where it fails: CI never passes with the
 // integration tests silently off.
 //
+// Browser gives browser tests the system's headless Chromium (the binary
+// scripts/chromium.sh installs and exports as FEERECON_TEST_CHROMIUM),
+// under the same rule, with every action bounded by a deadline; Screenshot
+// keeps full-page PNGs under $FEERECON_ARTIFACTS_DIR/screenshots/.
+//
 // It also holds the one check tests make of the source itself
 // (ListsEveryConstant): that the list of a named type's values is whole.
 package testenv
