@@ -63,6 +63,7 @@ const (
 	LCount          Label = "count"
 	LAmount         Label = "amount"
 	LTotal          Label = "total"
+	LTotalMatched   Label = "total_matched"
 	LMatchedVsOpen  Label = "matched_vs_open"
 	LMatched        Label = "matched"
 	LOpen           Label = "open_exceptions"
@@ -91,7 +92,7 @@ func labels() map[Lang]map[Label]string {
 			LSignedInAs:     "Người dùng", LRole: "Vai trò", LAgencies: "Đơn vị", LAllAgencies: "Tất cả đơn vị",
 			LToday: "Hôm nay", LBusinessDate: "Ngày nghiệp vụ", LAsOf: "Số liệu lúc", LCollected: "Đã thu",
 			LByChannel: "Theo kênh thanh toán", LByAgency: "Theo đơn vị", LChannel: "Kênh", LAgency: "Đơn vị",
-			LCount: "Số giao dịch", LAmount: "Số tiền", LTotal: "Tổng cộng",
+			LCount: "Số giao dịch", LAmount: "Số tiền", LTotal: "Tổng cộng", LTotalMatched: "Tổng cộng (đã khớp)",
 			LMatchedVsOpen: "Đã khớp và ngoại lệ", LMatched: "Đã khớp với thông báo",
 			LOpen: "Ngoại lệ đang mở", LResolved: "Ngoại lệ đã xử lý",
 			LUnknownAgency: "Không rõ đơn vị",
@@ -106,7 +107,7 @@ func labels() map[Lang]map[Label]string {
 			LSignedInAs:     "Signed in as", LRole: "Role", LAgencies: "Agencies", LAllAgencies: "All agencies",
 			LToday: "Today", LBusinessDate: "Business date", LAsOf: "Figures as of", LCollected: "Collected",
 			LByChannel: "By channel", LByAgency: "By agency", LChannel: "Channel", LAgency: "Agency",
-			LCount: "Payments", LAmount: "Amount", LTotal: "Total",
+			LCount: "Payments", LAmount: "Amount", LTotal: "Total", LTotalMatched: "Total (matched)",
 			LMatchedVsOpen: "Matched and exceptions", LMatched: "Matched to notices",
 			LOpen: "Open exceptions", LResolved: "Resolved exceptions",
 			LUnknownAgency: "Unknown agency",
