@@ -25,8 +25,7 @@ import (
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
-	"github.com/feerecon/feerecon/store/postgres"
-	"github.com/feerecon/feerecon/testenv"
+	"github.com/feerecon/feerecon/store/postgres/pgtest"
 )
 
 const (
@@ -46,18 +45,7 @@ var backends = []struct {
 	open func(t *testing.T) store.Store
 }{
 	{"memory", func(*testing.T) store.Store { return memory.New() }},
-	{"postgres", func(t *testing.T) store.Store {
-		u := testenv.Postgres(t) // skips outside CI when FEERECON_TEST_PG is unset
-		if _, err := postgres.Migrate(u); err != nil {
-			t.Fatalf("migrate: %v", err)
-		}
-		s, err := postgres.Open(context.Background(), u)
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}},
+	{"postgres", func(t *testing.T) store.Store { return pgtest.Store(t) }}, // skips outside CI without a server
 }
 
 type bundle struct {

@@ -17,8 +17,7 @@ import (
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
-	"github.com/feerecon/feerecon/store/postgres"
-	"github.com/feerecon/feerecon/testenv"
+	"github.com/feerecon/feerecon/store/postgres/pgtest"
 )
 
 const dayDir = "../testdata/daily"
@@ -43,16 +42,7 @@ func backends(t *testing.T, fn func(t *testing.T, st store.Store)) {
 
 func openPostgres(t *testing.T) store.Store {
 	t.Helper()
-	url := testenv.Postgres(t)
-	if _, err := postgres.Migrate(url); err != nil {
-		t.Fatal(err)
-	}
-	st, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return pgtest.Store(t)
 }
 
 func readFile(t testing.TB, name string) []byte {

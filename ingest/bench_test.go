@@ -19,6 +19,7 @@ import (
 	"github.com/feerecon/feerecon/store/conformance"
 	"github.com/feerecon/feerecon/store/memory"
 	"github.com/feerecon/feerecon/store/postgres"
+	"github.com/feerecon/feerecon/store/postgres/pgtest"
 	"github.com/feerecon/feerecon/testenv"
 )
 
@@ -35,7 +36,10 @@ func workload(tb testing.TB, n int) ([]payment.Notice, []payment.Payment) {
 	return ns, ps
 }
 
-func benchRecord(b *testing.B, st store.Store) {
+// prepared stores b.N notices in st and returns a processor over st and a
+// payment of each notice.
+func prepared(b *testing.B, st store.Store) (*ingest.Processor, []payment.Payment) {
+	b.Helper()
 	ns, ps := workload(b, b.N)
 	if err := st.InTx(context.Background(), func(tx store.Tx) error {
 		for _, n := range ns {
@@ -51,7 +55,11 @@ func benchRecord(b *testing.B, st store.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pr := ingest.New(st, e, clock, nil)
+	return ingest.New(st, e, clock, nil), ps
+}
+
+func benchRecord(b *testing.B, st store.Store) {
+	pr, ps := prepared(b, st)
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
@@ -75,23 +83,7 @@ func BenchmarkRecordPostgres(b *testing.B) { benchRecord(b, pgStoreB(b)) }
 // chain's lock (one per transaction that audits) makes them wait for each
 // other.
 func BenchmarkRecordPostgresParallel(b *testing.B) {
-	st := pgStoreB(b)
-	ns, ps := workload(b, b.N)
-	if err := st.InTx(context.Background(), func(tx store.Tx) error {
-		for _, n := range ns {
-			if err := tx.CreateNotice(context.Background(), n); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	e, err := newEngine()
-	if err != nil {
-		b.Fatal(err)
-	}
-	pr := ingest.New(st, e, clock, nil)
+	pr, ps := prepared(b, pgStoreB(b))
 	var next atomic.Int64
 	b.SetParallelism(8 / max(1, runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
@@ -109,16 +101,8 @@ func BenchmarkRecordPostgresParallel(b *testing.B) {
 }
 
 func pgStoreB(b *testing.B) *postgres.Store {
-	url := testenv.Postgres(b)
-	if _, err := postgres.Migrate(url); err != nil {
-		b.Fatal(err)
-	}
-	s, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	return s
+	b.Helper()
+	return pgtest.Store(b)
 }
 
 // BenchmarkPGInsert is the baseline: one bare INSERT of a payment row per

@@ -20,8 +20,7 @@ import (
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/conformance"
 	"github.com/feerecon/feerecon/store/memory"
-	"github.com/feerecon/feerecon/store/postgres"
-	"github.com/feerecon/feerecon/testenv"
+	"github.com/feerecon/feerecon/store/postgres/pgtest"
 )
 
 var (
@@ -42,16 +41,7 @@ func clock() time.Time { return base.Add(24 * time.Hour) }
 
 func pgStore(t *testing.T) store.Store {
 	t.Helper()
-	url := testenv.Postgres(t)
-	if _, err := postgres.Migrate(url); err != nil {
-		t.Fatal(err)
-	}
-	s, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return pgtest.Store(t)
 }
 
 func seed(t *testing.T, s store.Store, notices ...payment.Notice) {

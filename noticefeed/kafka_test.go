@@ -11,7 +11,7 @@ import (
 	"github.com/feerecon/feerecon/noticefeed"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store"
-	"github.com/feerecon/feerecon/store/postgres"
+	"github.com/feerecon/feerecon/store/postgres/pgtest"
 	"github.com/feerecon/feerecon/testenv"
 )
 
@@ -21,15 +21,7 @@ import (
 // on the same key (same partition) is applied.
 func TestKafkaNoticeEvents(t *testing.T) {
 	broker := testenv.Kafka(t)
-	url := testenv.Postgres(t)
-	if _, err := postgres.Migrate(url); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	st, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := pgtest.Store(t)
 	topic, dlq := testenv.Name("notices-events"), testenv.Name("notices-dlq")
 	if err := kafkabus.EnsureTopics(context.Background(), broker, topic, dlq); err != nil {
 		t.Fatal(err)

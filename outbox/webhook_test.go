@@ -16,8 +16,7 @@ import (
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/memory"
-	"github.com/feerecon/feerecon/store/postgres"
-	"github.com/feerecon/feerecon/testenv"
+	"github.com/feerecon/feerecon/store/postgres/pgtest"
 )
 
 const sinkSecret outbox.Secret = "sink-secret-0123456789"
@@ -37,16 +36,7 @@ func backends(t *testing.T, f func(t *testing.T, st store.Store)) {
 // openPostgres is a migrated store on a database of the test's own.
 func openPostgres(t *testing.T) store.Store {
 	t.Helper()
-	url := testenv.Postgres(t)
-	if _, err := postgres.Migrate(url); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	st, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return pgtest.Store(t)
 }
 
 func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)} }

@@ -284,22 +284,11 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 	base := "http://" + addr
 	call := func(method, path, body string, want int) []byte {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
 		key := apiKey
 		if strings.HasPrefix(path, "/v1/exceptions") || strings.HasPrefix(path, "/v1/outbox") {
 			key = opKey
 		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
+		b := httpCall(t, method, base+path, key, []byte(body), want)
 		check(method+" "+path+"'s answer", string(b))
 		return b
 	}

@@ -127,19 +127,7 @@ func TestServeEndToEnd(t *testing.T) {
 	base := "http://" + addr
 	call := func(method, path string, body []byte, want int) []byte {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		return b
+		return httpCall(t, method, base+path, key, body, want)
 	}
 	// Wait for the server.
 	for i := 0; ; i++ {
@@ -416,4 +404,26 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 	if lines := strings.Count(err.Error(), "\n") + 1; lines < 8 {
 		t.Errorf("%d problem lines, want one a problem:\n%s", lines, err)
 	}
+}
+
+// httpCall sends a JSON request with a bearer key to a running serve and
+// returns the answer's body, failing t unless the status is want.
+func httpCall(t *testing.T, method, url, key string, body []byte, want int) []byte {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, b)
+	}
+	return b
 }
