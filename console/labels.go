@@ -76,13 +76,42 @@ const (
 	LRoleAccountant Label = "role_accountant"
 	LRoleApprover   Label = "role_approver"
 	LRoleAuditor    Label = "role_auditor"
+	// The navigation's links, one per page.
+	LNavExceptions Label = "nav_exceptions"
+	LNavNotices    Label = "nav_notices"
+	LNavReports    Label = "nav_reports"
+	LNavAudit      Label = "nav_audit"
+	LNavAccount    Label = "nav_account"
 )
 
-// labels holds every label in every language: data, not code, built on
-// each call so that no package state can change.
+// labels holds every label in every language: the core table (layout,
+// login, Today) and each page's own, merged; data, not code, built on
+// each call so that no package state can change. A label defined twice is
+// an error the label test reports.
+func labels() map[Lang]map[Label]string {
+	out := map[Lang]map[Label]string{}
+	for _, table := range labelTables() {
+		for lang, tab := range table {
+			if out[lang] == nil {
+				out[lang] = map[Label]string{}
+			}
+			for k, v := range tab {
+				out[lang][k] = v
+			}
+		}
+	}
+	return out
+}
+
+// labelTables lists the label tables, one per page file (one line each).
+func labelTables() []map[Lang]map[Label]string {
+	return []map[Lang]map[Label]string{coreLabels()}
+}
+
+// coreLabels are the layout's, the login's and Today's.
 //
 //nolint:gosec // G101: labels such as "password" are words, not credentials.
-func labels() map[Lang]map[Label]string {
+func coreLabels() map[Lang]map[Label]string {
 	return map[Lang]map[Label]string{
 		LangVI: {
 			LConsole: "Đối chiếu thu phí, lệ phí", LLanguage: "Ngôn ngữ", LOtherLanguage: "English",
@@ -98,6 +127,7 @@ func labels() map[Lang]map[Label]string {
 			LUnknownAgency: "Không rõ đơn vị",
 			LNothing:       "Không có giao dịch", LNotFound: "Không tìm thấy trang", LInternalError: "Lỗi hệ thống: vui lòng thử lại",
 			LRoleAdmin: "Quản trị", LRoleAccountant: "Kế toán", LRoleApprover: "Người phê duyệt", LRoleAuditor: "Kiểm toán",
+			LNavExceptions: "Ngoại lệ", LNavNotices: "Thông báo", LNavReports: "Báo cáo", LNavAudit: "Nhật ký", LNavAccount: "Tài khoản",
 		},
 		LangEN: {
 			LConsole: "Fee reconciliation", LLanguage: "Language", LOtherLanguage: "Tiếng Việt",
@@ -113,6 +143,7 @@ func labels() map[Lang]map[Label]string {
 			LUnknownAgency: "Unknown agency",
 			LNothing:       "No payments", LNotFound: "Page not found", LInternalError: "Internal error: please try again",
 			LRoleAdmin: "Administrator", LRoleAccountant: "Accountant", LRoleApprover: "Approver", LRoleAuditor: "Auditor",
+			LNavExceptions: "Exceptions", LNavNotices: "Notices", LNavReports: "Reports", LNavAudit: "Audit", LNavAccount: "Account",
 		},
 	}
 }

@@ -5,6 +5,20 @@ import (
 	"testing"
 )
 
+// No label is defined by two page tables.
+func TestLabelDefinedOnce(t *testing.T) {
+	t.Parallel()
+	seen := map[Label]int{}
+	for i, table := range labelTables() {
+		for k := range table[LangVI] {
+			if j, ok := seen[k]; ok {
+				t.Errorf("label %q in tables %d and %d", k, j, i)
+			}
+			seen[k] = i
+		}
+	}
+}
+
 // Every language's table has the same labels, none empty.
 func TestLabelTablesHaveTheSameKeys(t *testing.T) {
 	t.Parallel()

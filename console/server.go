@@ -55,8 +55,16 @@ func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.
 		return nil, config.Errorf("console: API server, store, logger and clock are required")
 	}
 	s := &Server{auth: auth, st: st, log: logger, now: now, pages: map[string]*template.Template{}}
-	for _, name := range []string{"login", "today", "error"} {
-		t, err := template.ParseFS(templateFS, "templates/layout.tmpl", "templates/"+name+".tmpl")
+	names, err := fs.Glob(templateFS, "templates/*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".tmpl")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.ParseFS(templateFS, "templates/layout.tmpl", file)
 		if err != nil {
 			return nil, fmt.Errorf("console: template %s: %w", name, err)
 		}
@@ -74,6 +82,10 @@ func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.
 	mux.HandleFunc("GET "+Prefix+"/login", s.loginForm)
 	mux.HandleFunc("POST "+Prefix+"/login", s.login)
 	mux.HandleFunc("POST "+Prefix+"/logout", s.logout)
+	// Each page's file registers its own routes, one line each here.
+	for _, register := range []func(*http.ServeMux){} {
+		register(mux)
+	}
 	mux.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", http.FileServerFS(static)))
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusNotFound, "error", page{Message: LNotFound})
@@ -114,6 +126,10 @@ type page struct {
 	Login   string
 	Today   *Today
 	AsOf    time.Time
+	// Data is the page's own content (each page file's type).
+	Data any
+	// Flash is a one-line notice shown above the page (an action done).
+	Flash Label
 }
 
 // T is the label key in the page's language.
