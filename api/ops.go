@@ -65,7 +65,7 @@ func pageAfter(v string) (string, error) {
 // listExceptions: GET /v1/exceptions?status=&kind=.
 func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	status, err := oneOf("status", q.Get("status"), []reconcile.ExceptionStatus{reconcile.ExceptionOpen, reconcile.ExceptionResolved})
+	status, err := oneOf("status", q.Get("status"), reconcile.ExceptionStatuses())
 	if err != nil {
 		return err
 	}

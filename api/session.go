@@ -163,7 +163,7 @@ func (s *Server) auditLogin(ctx context.Context, tx store.Tx, r *http.Request, a
 	if err != nil {
 		return err
 	}
-	return tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.AuditActor("user:" + login), Action: action,
+	return tx.AppendAudit(ctx, store.AuditEntry{At: now, Actor: store.PersonActor(login), Action: action,
 		Entity: store.UserEntity(login), Detail: detail})
 }
 

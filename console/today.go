@@ -110,7 +110,7 @@ func ComputeToday(date payment.Date, sees func(agency string) bool, in DayInput)
 			switch e.Status {
 			case reconcile.ExceptionOpen:
 				t.Open.add(e.Amount)
-			case reconcile.ExceptionResolved:
+			case reconcile.ExceptionResolved, reconcile.ExceptionAllocated, reconcile.ExceptionRefund, reconcile.ExceptionWrittenOff:
 				t.Resolved.add(e.Amount)
 			}
 		}

@@ -174,7 +174,7 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 	}
 	err = j.st.InTx(ctx, func(tx store.Tx) error {
 		for _, e := range res.Exceptions {
-			if e.Status == reconcile.ExceptionResolved {
+			if e.Status.Closed() {
 				continue // its stored row is where the resolution came from
 			}
 			if err := raise(ctx, tx, e, now); err != nil {
@@ -260,7 +260,7 @@ func resolvedAmong(ctx context.Context, tx store.Tx, given, found []reconcile.Ex
 		if err != nil {
 			return nil, fmt.Errorf("exception %s: %w", e.ID, err)
 		}
-		if s.Status == reconcile.ExceptionResolved {
+		if s.Status.Closed() {
 			out = append(out, s)
 		}
 	}

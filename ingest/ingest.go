@@ -129,25 +129,80 @@ func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment,
 	if err != nil {
 		return err
 	}
-	g := &noticeGroup{tx: tx, p: p, notices: map[store.NoticeKey]payment.Notice{}, payments: map[string]payment.Payment{p.ID: p}}
+	g := newGroup(tx, p.ID)
+	g.payments[p.ID] = p
 	if err := g.gather(ctx, referenced); err != nil {
 		return err
 	}
-	pool, err := g.pool(ctx, len(referenced) == 0)
+	var suggestFor []payment.Payment
+	if len(referenced) == 0 {
+		suggestFor = []payment.Payment{p}
+	}
+	if err := pr.decideGroup(ctx, g, suggestFor, out); err != nil {
+		return err
+	}
+	return pr.audit(ctx, tx, p, out)
+}
+
+// decideGroup decides g again around its notices' manual allocations and
+// writes the decision: allocations, exceptions, notice statuses and
+// confirmations. suggestFor are the payments whose amount brings open
+// notices in as suggestions.
+func (pr *Processor) decideGroup(ctx context.Context, g *noticeGroup, suggestFor []payment.Payment, out *Outcome) error {
+	pool, err := g.pool(ctx, suggestFor)
 	if err != nil {
 		return err
 	}
-	d := pr.engine.Decide(pool, g.allPayments())
+	manual, err := g.manual(ctx)
+	if err != nil {
+		return err
+	}
+	d := pr.engine.DecideAround(pool, g.allPayments(), manual)
 	if err := g.clear(ctx); err != nil {
 		return err
 	}
 	if err := g.write(ctx, d, out); err != nil {
 		return err
 	}
-	if err := pr.applyStates(ctx, tx, g.notices, g.payments, d, out); err != nil {
-		return err
+	return pr.applyStates(ctx, g.tx, g.notices, g.payments, d, out)
+}
+
+// Redecide decides again, inside tx, the groups of the notices and the
+// payments given (each with every payment and notice linked to it): what
+// an accountant's manual allocation and its reopening need, so that the
+// notices' statuses, the other payments' decisions and the confirmations
+// follow the same rules as a payment's arrival. The payments given get
+// suggestions as a new payment does. It locks as Record does.
+func (pr *Processor) Redecide(ctx context.Context, tx store.Tx, notices []store.NoticeKey, payments []payment.Payment) (Outcome, error) {
+	var out Outcome
+	g := newGroup(tx, "")
+	var codes []payment.PaymentCode
+	for _, k := range notices {
+		n, err := tx.Notice(ctx, k.System, k.ID)
+		if err != nil {
+			return out, fmt.Errorf("redecide: notice %s/%s: %w", k.System, k.ID, err)
+		}
+		codes = append(codes, n.Code)
 	}
-	return pr.audit(ctx, tx, p, out)
+	for _, p := range payments {
+		g.payments[p.ID] = p
+		more, err := g.outside(ctx, p.ID)
+		if err != nil {
+			return out, err
+		}
+		codes = append(codes, more...)
+	}
+	locked, err := tx.LockNotices(ctx, codes)
+	if err != nil {
+		return out, err
+	}
+	if err := g.gather(ctx, locked); err != nil {
+		return out, err
+	}
+	if err := pr.decideGroup(ctx, g, payments, &out); err != nil {
+		return out, fmt.Errorf("redecide: %w", err)
+	}
+	return out, nil
 }
 
 // lockReferenced locks the notices p references and links p to them.
@@ -174,10 +229,55 @@ func (pr *Processor) lockReferenced(ctx context.Context, tx store.Tx, p payment.
 // references, every payment linked to them, and (transitively) the notices
 // those payments reference too.
 type noticeGroup struct {
-	tx       store.Tx
-	p        payment.Payment // the payment being recorded
+	tx store.Tx
+	// focus is the payment being recorded ("" for a Redecide): its
+	// allocations and exceptions are the Outcome's.
+	focus    string
 	notices  map[store.NoticeKey]payment.Notice
 	payments map[string]payment.Payment
+	// byHand are the payments with manual allocations (manual fills it):
+	// decided by an accountant, not by the engine.
+	byHand map[string]bool
+}
+
+func newGroup(tx store.Tx, focus string) *noticeGroup {
+	return &noticeGroup{tx: tx, focus: focus, notices: map[store.NoticeKey]payment.Notice{},
+		payments: map[string]payment.Payment{}, byHand: map[string]bool{}}
+}
+
+// manual returns the group's notices' manual allocations, notes their
+// payments as decided by hand and adds them to the group (the engine
+// skips them; a confirmation's paid-at sees them).
+func (g *noticeGroup) manual(ctx context.Context) ([]reconcile.Allocation, error) {
+	keys := make([]store.NoticeKey, 0, len(g.notices))
+	for k := range g.notices {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].System < keys[j].System || keys[i].System == keys[j].System && keys[i].ID < keys[j].ID
+	})
+	var out []reconcile.Allocation
+	for _, k := range keys {
+		as, err := g.tx.AllocationsByNotice(ctx, k.System, k.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if a.Rule != reconcile.RuleManual {
+				continue
+			}
+			out = append(out, a)
+			g.byHand[a.PaymentID] = true
+			if _, ok := g.payments[a.PaymentID]; !ok {
+				p, err := g.tx.Payment(ctx, a.PaymentID)
+				if err != nil {
+					return nil, err
+				}
+				g.payments[a.PaymentID] = p
+			}
+		}
+	}
+	return out, nil
 }
 
 // gather adds the referenced notices and, a round at a time, the notices
@@ -214,7 +314,7 @@ func (g *noticeGroup) add(ctx context.Context, n payment.Notice) ([]payment.Paym
 	}
 	g.notices[k] = n
 	if len(g.notices) > maxGroup {
-		return nil, fmt.Errorf("payment %s: more than %d notices linked together", g.p.ID, maxGroup)
+		return nil, fmt.Errorf("payment %s: more than %d notices linked together", g.focus, maxGroup)
 	}
 	linked, err := g.tx.PaymentsByNotice(ctx, n.System, n.ID)
 	if err != nil {
@@ -257,10 +357,10 @@ func (g *noticeGroup) outside(ctx context.Context, id string) ([]payment.Payment
 
 // pool returns the notices the engine decides from, by code, each with its
 // base status: what previous decisions derived (partially paid, paid,
-// overpaid) is decided again. When suggest, it adds the open notices of
-// the payment's amount: suggestions for an unmatched payment come from
-// them; they are never allocated (nothing references them).
-func (g *noticeGroup) pool(ctx context.Context, suggest bool) ([]payment.Notice, error) {
+// overpaid) is decided again. For each of suggestFor it adds the open
+// notices of the payment's amount: suggestions for an unmatched payment
+// come from them; they are never allocated (nothing references them).
+func (g *noticeGroup) pool(ctx context.Context, suggestFor []payment.Payment) ([]payment.Notice, error) {
 	base := make([]payment.Notice, 0, len(g.notices))
 	for _, n := range g.notices {
 		b := n
@@ -270,14 +370,18 @@ func (g *noticeGroup) pool(ctx context.Context, suggest bool) ([]payment.Notice,
 		base = append(base, b)
 	}
 	sort.Slice(base, func(i, j int) bool { return base[i].Code < base[j].Code })
-	if !suggest {
-		return base, nil
+	for _, p := range suggestFor {
+		open, err := g.tx.OpenNoticesByAmount(ctx, p.Amount, p.PaidAt.Add(-reconcile.DefaultSuggestionWindow), 20)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range open {
+			if _, in := g.notices[store.NoticeKey{System: n.System, ID: n.ID}]; !in {
+				base = append(base, n)
+			}
+		}
 	}
-	open, err := g.tx.OpenNoticesByAmount(ctx, g.p.Amount, g.p.PaidAt.Add(-reconcile.DefaultSuggestionWindow), 20)
-	if err != nil {
-		return nil, err
-	}
-	return append(base, open...), nil
+	return base, nil
 }
 
 // allPayments returns the group's payments.
@@ -289,8 +393,10 @@ func (g *noticeGroup) allPayments() []payment.Payment {
 	return all
 }
 
-// clear deletes the group's allocations and its payments' open
-// exceptions: the decision replaces them.
+// clear deletes the group's engine allocations and the open exceptions of
+// its payments decided by the engine: the decision replaces them. Manual
+// allocations, and what is open of a payment decided by hand (its
+// remainder), stay.
 func (g *noticeGroup) clear(ctx context.Context) error {
 	for k := range g.notices {
 		if err := g.tx.DeleteAllocations(ctx, k.System, k.ID); err != nil {
@@ -298,6 +404,9 @@ func (g *noticeGroup) clear(ctx context.Context) error {
 		}
 	}
 	for id := range g.payments {
+		if g.byHand[id] {
+			continue
+		}
 		if err := g.tx.DeleteExceptionsForPayment(ctx, id); err != nil {
 			return err
 		}
@@ -309,10 +418,13 @@ func (g *noticeGroup) clear(ctx context.Context) error {
 // payments outside the group), and gives out the payment's own.
 func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, out *Outcome) error {
 	for _, a := range d.Allocations {
+		if a.Rule == reconcile.RuleManual {
+			continue // stored already, kept by clear
+		}
 		if err := g.tx.InsertAllocation(ctx, a); err != nil {
 			return err
 		}
-		if a.PaymentID == g.p.ID {
+		if a.PaymentID == g.focus {
 			out.Allocations = append(out.Allocations, a)
 		}
 	}
@@ -325,7 +437,7 @@ func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, out *Outc
 		if err := g.tx.UpsertException(ctx, e); err != nil {
 			return err
 		}
-		if e.PaymentID == g.p.ID {
+		if e.PaymentID == g.focus {
 			out.Exceptions = append(out.Exceptions, e)
 		}
 	}

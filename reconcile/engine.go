@@ -181,8 +181,28 @@ func (x *index) get(key string, out []int32) []int32 {
 // payer name, recent) that are never allocated. Nothing is ever allocated
 // on amount or payer name alone. Amounts are exact decimals.
 func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) Decision {
+	return e.DecideAround(notices, payments, nil)
+}
+
+// DecideAround is Decide around an accountant's manual allocations
+// (RuleManual): they are fixed. Each is credited to its notice before any
+// payment is decided, and the payments they come from are not decided at
+// all (a payment is decided by the engine or by hand, never both): they
+// raise no exception and get no other allocation. The Decision lists the
+// manual allocations among its own, so that a notice's state and its
+// confirmation see them; callers store only the others. A manual
+// allocation to a notice not given is left out, and one of another rule
+// is not manual and is ignored.
+//
+// A notice's status after its manual allocations: paid when they cover
+// its total, partially paid when they cover part, unchanged (cancelled,
+// expired) when it accepts no money; the engine then decides the other
+// payments against what remains outstanding, so a later payment to a
+// notice paid by hand is a duplicate, never an undoing.
+func (e *Engine) DecideAround(notices []payment.Notice, payments []payment.Payment, manual []Allocation) Decision {
 	d := decider{e: e}
 	d.init(notices)
+	byHand := d.credit(manual)
 	order := canonicalOrder(payments)
 	seen := make(map[string]struct{}, len(order))
 	for _, i := range order {
@@ -191,9 +211,50 @@ func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) De
 			continue
 		}
 		seen[p.ID] = struct{}{}
+		if _, ok := byHand[p.ID]; ok {
+			continue
+		}
 		d.decide(p)
 	}
 	return d.result()
+}
+
+// credit applies manual allocations to their notices and returns the
+// payments they come from.
+func (d *decider) credit(manual []Allocation) map[string]struct{} {
+	if len(manual) == 0 {
+		return nil
+	}
+	at := make(map[[2]string]int32, len(d.ns))
+	for i := range d.ns {
+		at[[2]string{d.ns[i].n.System, d.ns[i].n.ID}] = int32(i)
+	}
+	byHand := map[string]struct{}{}
+	for _, a := range manual {
+		if a.Rule != RuleManual {
+			continue
+		}
+		byHand[a.PaymentID] = struct{}{}
+		i, ok := at[[2]string{a.NoticeSystem, a.NoticeID}]
+		if !ok {
+			continue
+		}
+		s := &d.ns[i]
+		s.paid = s.paid.Add(a.Amount.Amount)
+		d.allocs = append(d.allocs, a)
+	}
+	for i := range d.ns {
+		s := &d.ns[i]
+		if !s.status.Open() || !s.paid.IsPositive() {
+			continue
+		}
+		if s.outstanding().IsPositive() {
+			s.status = payment.NoticePartiallyPaid
+		} else {
+			s.status = payment.NoticePaid
+		}
+	}
+	return byHand
 }
 
 func canonicalOrder(payments []payment.Payment) []int {

@@ -27,7 +27,9 @@ const (
 	// RuleMultiReferenceExactSum: several references in one payment whose
 	// outstanding amounts sum exactly to the payment.
 	RuleMultiReferenceExactSum Rule = "multi_reference_exact_sum"
-	// RuleManual: an accountant resolved an exception by hand.
+	// RuleManual: an accountant allocated the payment by hand (an
+	// exception's allocate action), stored with who and why. The engine
+	// decides around it and never removes it; only a reopen does.
 	RuleManual Rule = "manual"
 )
 
@@ -52,6 +54,10 @@ const (
 	// that could not be read; listed with its file and line so the run
 	// finishes and nothing is dropped unseen.
 	ExceptionInvalidInput ExceptionKind = "invalid_input"
+	// ExceptionRemainder: the part of a payment an accountant allocated
+	// by hand that was left over, explicitly: to refund, write off or
+	// allocate later. Raised by the allocate action, not by matching.
+	ExceptionRemainder ExceptionKind = "remainder"
 )
 
 // ExceptionKinds lists every exception kind, matching's first: the one
@@ -63,7 +69,7 @@ func ExceptionKinds() []ExceptionKind {
 		ExceptionCancelledNotice, ExceptionCurrencyMismatch,
 		ExceptionMissingEvent, ExceptionMissingCredit, ExceptionAmountMismatch,
 		ExceptionSettlementShort, ExceptionLateEvent,
-		ExceptionInvalidInput,
+		ExceptionInvalidInput, ExceptionRemainder,
 	}
 }
 
@@ -73,11 +79,55 @@ func (k ExceptionKind) Valid() bool { return slices.Contains(ExceptionKinds(), k
 // ExceptionStatus is where an exception is in its life.
 type ExceptionStatus string
 
-// Exception statuses.
+// Exception statuses: open, or closed in one of four ways.
 const (
-	ExceptionOpen     ExceptionStatus = "open"
+	ExceptionOpen ExceptionStatus = "open"
+	// ExceptionResolved: closed with a note (the money is where it is).
 	ExceptionResolved ExceptionStatus = "resolved"
+	// ExceptionAllocated: the payment was allocated by hand (RuleManual).
+	ExceptionAllocated ExceptionStatus = "allocated"
+	// ExceptionRefund: the money is to go back to the payer.
+	ExceptionRefund ExceptionStatus = "refund"
+	// ExceptionWrittenOff: written off, always with an approver's consent.
+	ExceptionWrittenOff ExceptionStatus = "written_off"
 )
+
+// Action is what an accountant does with an exception (package casework).
+type Action string
+
+// Actions on an exception. Allocate, refund, write off and reopen move or
+// commit money: above a threshold (a write-off always) they wait for an
+// approver. Assign and comment move nothing.
+const (
+	ActionAllocate Action = "allocate"
+	ActionRefund   Action = "refund"
+	ActionWriteOff Action = "write_off"
+	ActionReopen   Action = "reopen"
+	ActionAssign   Action = "assign"
+	ActionComment  Action = "comment"
+)
+
+// Actions lists every action.
+func Actions() []Action {
+	return []Action{ActionAllocate, ActionRefund, ActionWriteOff, ActionReopen, ActionAssign, ActionComment}
+}
+
+// ExceptionStatuses lists every status, open first: the one list
+// validators (the API's ?status=, the stores) take.
+func ExceptionStatuses() []ExceptionStatus {
+	return []ExceptionStatus{ExceptionOpen, ExceptionResolved, ExceptionAllocated, ExceptionRefund, ExceptionWrittenOff}
+}
+
+// Closed reports whether an accountant has dealt with the exception, in
+// any of the four ways.
+func (s ExceptionStatus) Closed() bool {
+	switch s {
+	case ExceptionResolved, ExceptionAllocated, ExceptionRefund, ExceptionWrittenOff:
+		return true
+	case ExceptionOpen:
+	}
+	return false
+}
 
 // Allocation assigns (part of) a payment to a notice.
 type Allocation struct {
@@ -90,6 +140,11 @@ type Allocation struct {
 	Rule         Rule                `json:"rule"`
 	// Evidence is what the rule saw, e.g. the text span that held the code.
 	Evidence string `json:"evidence,omitempty"`
+	// By and Reason are a manual allocation's (RuleManual): who allocated
+	// (the maker; Approved the checker when one consented) and why.
+	By       string `json:"by,omitempty"`
+	Approved string `json:"approved_by,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // Exception is a payment, or part of one, or a statement line, that is not
@@ -108,7 +163,10 @@ type Exception struct {
 	Evidence   string          `json:"evidence,omitempty"`
 	Status     ExceptionStatus `json:"status"`
 	CreatedAt  time.Time       `json:"created_at"`
-	// Resolution and ResolvedBy are set when an accountant resolves it.
+	// AssignedTo is the login of the accountant it is assigned to.
+	AssignedTo string `json:"assigned_to,omitempty"`
+	// Resolution and ResolvedBy are set when an accountant closes it
+	// (Status is then one of the closed statuses).
 	Resolution string     `json:"resolution,omitempty"`
 	ResolvedBy string     `json:"resolved_by,omitempty"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`

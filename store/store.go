@@ -15,7 +15,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
@@ -57,6 +59,7 @@ type Tx interface {
 	Audit
 	Users
 	APIKeys
+	Requests
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -122,10 +125,19 @@ type NoticeKey struct {
 
 // Allocations holds the money assigned from payments to notices.
 type Allocations interface {
+	// InsertAllocation stores a; a manual one (reconcile.RuleManual) must
+	// name who made it and why (By, Reason), and only a manual one may:
+	// ErrConflict otherwise. Approved, when set, differs from By.
 	InsertAllocation(ctx context.Context, a reconcile.Allocation) error
-	// DeleteAllocations removes a notice's allocations, for a re-decision
-	// in canonical order; the audit log keeps what was removed.
+	// DeleteAllocations removes a notice's engine allocations, for a
+	// re-decision in canonical order; its manual allocations stay (the
+	// engine decides around them). The audit log keeps what was removed.
 	DeleteAllocations(ctx context.Context, system, noticeID string) error
+	// DeletePaymentAllocations removes every allocation of a payment, the
+	// manual ones included: what taking a payment by hand (its engine
+	// allocations) and reopening it (its manual ones) do, both audited by
+	// the caller.
+	DeletePaymentAllocations(ctx context.Context, paymentID string) error
 	AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error)
 	AllocationsByPayment(ctx context.Context, paymentID string) ([]reconcile.Allocation, error)
 }
@@ -135,6 +147,8 @@ type ExceptionFilter struct {
 	Status    reconcile.ExceptionStatus
 	Kind      reconcile.ExceptionKind
 	PaymentID string
+	// AssignedTo keeps the exceptions assigned to this login.
+	AssignedTo string
 	// Scoped keeps only the exceptions that concern a notice of one of
 	// Agencies: their payment is allocated to it or referenced it
 	// (LinkPayment). An exception without such a notice (a statement
@@ -156,8 +170,19 @@ type Exceptions interface {
 	Exception(ctx context.Context, id string) (reconcile.Exception, error)
 	ListExceptions(ctx context.Context, f ExceptionFilter) ([]reconcile.Exception, error)
 	// ResolveException marks an open exception resolved; ErrConflict if it
-	// is not open.
+	// is not open. It is CloseException with status resolved.
 	ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error
+	// CloseException closes an open exception with a closed status
+	// (resolved, allocated, refund, written_off), a resolution text and
+	// who closed it (both required); ErrConflict if it is not open or the
+	// status is not a closed one, ErrNotFound if there is none.
+	CloseException(ctx context.Context, id string, status reconcile.ExceptionStatus, resolution, by string, at time.Time) error
+	// ReopenException opens a closed exception again, forgetting its
+	// resolution (the audit log keeps it); ErrConflict if it is open.
+	ReopenException(ctx context.Context, id string) error
+	// AssignException assigns an exception to login ("" unassigns);
+	// ErrNotFound if there is no such exception.
+	AssignException(ctx context.Context, id, login string) error
 	// DeleteExceptionsForPayment removes the open exceptions of a payment,
 	// for a re-decision; the audit log keeps what was removed.
 	DeleteExceptionsForPayment(ctx context.Context, paymentID string) error
@@ -333,7 +358,23 @@ const (
 	AuditOutboxDead   AuditAction = "outbox.dead"
 	AuditAPIKeyCreate AuditAction = "apikey.create"
 	AuditAPIKeyRevoke AuditAction = "apikey.revoke"
+	// An accountant's casework (package casework), each on the
+	// exception's entity: the history an exception's page shows.
+	AuditExceptionAllocate AuditAction = "exception.allocate"
+	AuditExceptionRefund   AuditAction = "exception.refund"
+	AuditExceptionWriteOff AuditAction = "exception.write_off"
+	AuditExceptionReopen   AuditAction = "exception.reopen"
+	AuditExceptionAssign   AuditAction = "exception.assign"
+	AuditExceptionComment  AuditAction = "exception.comment"
+	// Maker–checker requests, on the exception's entity too (the
+	// request's id in the detail).
+	AuditRequestCreate  AuditAction = "request.create"
+	AuditRequestApprove AuditAction = "request.approve"
+	AuditRequestReject  AuditAction = "request.reject"
 )
+
+// PersonActor is a signed-in person's actor: "user:<login>".
+func PersonActor(login string) AuditActor { return AuditActor("user:" + login) }
 
 // The audit log's entity keys, each built here only, so that an entity's
 // trail (AuditTrail) holds every entry about it whoever wrote it.
@@ -479,3 +520,80 @@ func StatusOnly(old, n payment.Notice) bool {
 	old.Status = n.Status
 	return old.Equal(n)
 }
+
+// ---- maker–checker requests (package casework)
+
+// RequestState is where a maker–checker request is.
+type RequestState string
+
+// Request states.
+const (
+	RequestPending  RequestState = "pending"
+	RequestApproved RequestState = "approved"
+	RequestRejected RequestState = "rejected"
+)
+
+// ActionRequest is an accountant's action on an exception that waits for
+// an approver (maker–checker): the maker asked, a checker who is not the
+// maker approves (the action is then applied in the same transaction) or
+// rejects it with a reason. Both backends refuse a checker equal to the
+// maker and a second pending request for the same exception.
+type ActionRequest struct {
+	ID          string           `db:"id" json:"id"`
+	ExceptionID string           `db:"exception_id" json:"exception_id"`
+	Action      reconcile.Action `db:"action" json:"action"`
+	// Body is the action's parameters as JSON (package casework's).
+	Body []byte `db:"body" json:"body"`
+	// Amount is the money the action moves: what the threshold weighed.
+	Amount    payment.Money `db:"-" json:"amount"`
+	Reason    string        `db:"reason" json:"reason"`
+	Maker     string        `db:"maker" json:"maker"`
+	CreatedAt time.Time     `db:"created_at" json:"created_at"`
+	State     RequestState  `db:"state" json:"state"`
+	// Checker, DecidedAt and Decision are set when it is decided; a
+	// rejection's Decision (its reason) is required.
+	Checker   string     `db:"checker" json:"checker,omitempty"`
+	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
+	Decision  string     `db:"decision_reason" json:"decision_reason,omitempty"`
+}
+
+// RequestFilter selects requests; zero fields match everything.
+type RequestFilter struct {
+	State       RequestState
+	ExceptionID string
+}
+
+// Requests holds maker–checker requests.
+type Requests interface {
+	// CreateRequest stores a pending request; ErrAlreadyExists if its id
+	// exists, ErrConflict if its exception has a pending request already
+	// or it lacks a reason or a maker.
+	CreateRequest(ctx context.Context, r ActionRequest) error
+	// Request returns a request by id; ErrNotFound if there is none.
+	Request(ctx context.Context, id string) (ActionRequest, error)
+	// ListRequests lists the requests f selects, oldest first.
+	ListRequests(ctx context.Context, f RequestFilter) ([]ActionRequest, error)
+	// DecideRequest approves or rejects a pending request; ErrConflict if
+	// it is not pending, the checker is its maker, the state is not a
+	// decision, or a rejection has no reason.
+	DecideRequest(ctx context.Context, id string, state RequestState, checker, reason string, at time.Time) error
+}
+
+// CheckManual checks the rule both backends hold an allocation to (the
+// PostgreSQL schema by a CHECK): a manual one names who and why, only a
+// manual one does, and its approver is not its maker. ErrConflict.
+func CheckManual(a reconcile.Allocation) error {
+	manual := a.Rule == reconcile.RuleManual
+	switch {
+	case manual && (strings.TrimSpace(a.By) == "" || strings.TrimSpace(a.Reason) == ""):
+		return fmt.Errorf("manual allocation of payment %s without who and why: %w", a.PaymentID, ErrConflict)
+	case !manual && (a.By != "" || a.Reason != "" || a.Approved != ""):
+		return fmt.Errorf("allocation of payment %s by rule %s names a person: %w", a.PaymentID, a.Rule, ErrConflict)
+	case a.Approved != "" && a.Approved == a.By:
+		return fmt.Errorf("manual allocation of payment %s approved by its maker: %w", a.PaymentID, ErrConflict)
+	}
+	return nil
+}
+
+// RequestEntity is request id's audit key: "request:<id>".
+func RequestEntity(id string) string { return "request:" + id }

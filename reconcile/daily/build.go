@@ -509,6 +509,9 @@ func (rp *reporting) resolvedExceptions() {
 			el.ResolvedAt = &at
 			el.AgeDays = days(rp.cfg.calendarDay(e.CreatedAt), rp.cfg.calendarDay(at))
 		}
+		if e.Status != reconcile.ExceptionResolved {
+			el.ClosedAs = e.Status
+		}
 		rp.all.resolved = append(rp.all.resolved, el)
 		for _, ag := range rp.exceptionAgencies(*e) {
 			rp.scope(ag).resolved = append(rp.scope(ag).resolved, el)

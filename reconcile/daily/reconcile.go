@@ -244,7 +244,9 @@ func (r *run) indexExcess() {
 	excess := map[string]bool{} // an exception id counts once
 	for i := range r.in.Exceptions {
 		e := &r.in.Exceptions[i]
-		if e.Kind != reconcile.ExceptionOverpaid || e.Status != reconcile.ExceptionOpen && e.Status != reconcile.ExceptionResolved || excess[e.ID] {
+		// Closed as allocated, the payment was allocated again by hand,
+		// the excess included: it is no longer an excess.
+		if e.Kind != reconcile.ExceptionOverpaid || e.Status == reconcile.ExceptionAllocated || excess[e.ID] {
 			continue
 		}
 		excess[e.ID] = true
@@ -318,15 +320,15 @@ func (r *run) indexSettlements() {
 	r.setts = setts
 }
 
-// resolve applies the accountants' decisions: an exception given with
-// status resolved stays resolved. This run's discrepancy of the same id
+// resolve applies the accountants' decisions: an exception given closed
+// (resolved, allocated, refund, written off) stays closed. This run's discrepancy of the same id
 // (ids are deterministic) is returned resolved, as given, and no report
 // lists it as open; the reports list it under Resolved.
 func (r *run) resolve() {
 	r.resolved = map[string]*reconcile.Exception{}
 	for i := range r.in.Exceptions {
 		e := &r.in.Exceptions[i]
-		if e.Status != reconcile.ExceptionResolved {
+		if !e.Status.Closed() {
 			continue
 		}
 		// The same id given twice: the earliest resolution, then the

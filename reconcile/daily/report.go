@@ -194,6 +194,9 @@ type ExceptionLine struct {
 	AgeDays int `json:"age_days"`
 	// ResolvedAt is when an accountant resolved it; absent while open.
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	// ClosedAs says how an accountant closed it when not by a note alone
+	// (status resolved): allocated, refund, written_off.
+	ClosedAs reconcile.ExceptionStatus `json:"closed_as,omitempty"`
 }
 
 // Adjustment is a change to an already-sent report of the same day: a

@@ -55,6 +55,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UsersAndSessions", testUsersAndSessions},
 		{"ExceptionsScopedByAgency", testExceptionsScoped},
 	}
+	tests = append(tests, caseworkTests()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)

@@ -64,6 +64,7 @@ type Store struct {
 	users           map[string]user.User
 	sessions        map[string]user.Session // by string(token hash)
 	keys            map[string]store.APIKey
+	requests        map[string]store.ActionRequest
 }
 
 var _ store.Store = (*Store)(nil)
@@ -91,6 +92,7 @@ func New() *Store {
 		users:           map[string]user.User{},
 		sessions:        map[string]user.Session{},
 		keys:            map[string]store.APIKey{},
+		requests:        map[string]store.ActionRequest{},
 	}
 }
 
@@ -451,6 +453,9 @@ func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error
 	if a.Rule == "" {
 		return fmt.Errorf("allocation of payment %s has no rule: %w", a.PaymentID, store.ErrConflict)
 	}
+	if err := store.CheckManual(a); err != nil {
+		return err
+	}
 	k := allocKey{a.PaymentID, nk}
 	if _, ok := t.s.allocs[k]; ok {
 		return fmt.Errorf("allocation %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, store.ErrAlreadyExists)
@@ -471,11 +476,29 @@ func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error
 func (t *tx) DeleteAllocations(ctx context.Context, system, noticeID string) error {
 	nk := noticeKey{system, noticeID}
 	for _, id := range sortedKeys(t.s.allocsByNotice[nk]) {
-		delMap(t, t.s.allocs, allocKey{id, nk})
-		removeFromSet(t, t.s.allocsByNotice, nk, id)
-		removeFromSet(t, t.s.allocsByPayment, id, nk)
+		if t.s.allocs[allocKey{id, nk}].Rule == reconcile.RuleManual {
+			continue
+		}
+		t.deleteAllocation(id, nk)
 	}
 	return nil
+}
+
+func (t *tx) DeletePaymentAllocations(ctx context.Context, paymentID string) error {
+	keys := make([]noticeKey, 0, len(t.s.allocsByPayment[paymentID]))
+	for nk := range t.s.allocsByPayment[paymentID] {
+		keys = append(keys, nk)
+	}
+	for _, nk := range keys {
+		t.deleteAllocation(paymentID, nk)
+	}
+	return nil
+}
+
+func (t *tx) deleteAllocation(paymentID string, nk noticeKey) {
+	delMap(t, t.s.allocs, allocKey{paymentID, nk})
+	removeFromSet(t, t.s.allocsByNotice, nk, paymentID)
+	removeFromSet(t, t.s.allocsByPayment, paymentID, nk)
 }
 
 func sortAllocs(as []reconcile.Allocation) {
@@ -533,8 +556,11 @@ func (t *tx) UpsertException(ctx context.Context, e reconcile.Exception) error {
 	if e.Amount.Amount.IsNegative() {
 		return fmt.Errorf("exception %s: negative amount: %w", e.ID, store.ErrConflict)
 	}
-	if (e.Status == reconcile.ExceptionResolved) != (e.ResolvedAt != nil) {
-		return fmt.Errorf("exception %s: resolved exactly when it has a resolution time: %w", e.ID, store.ErrConflict)
+	if e.Status != "" && !slices.Contains(reconcile.ExceptionStatuses(), e.Status) || !e.Kind.Valid() {
+		return fmt.Errorf("exception %s: status %q, kind %q: %w", e.ID, e.Status, e.Kind, store.ErrConflict)
+	}
+	if e.Status.Closed() != (e.ResolvedAt != nil) {
+		return fmt.Errorf("exception %s: closed exactly when it has a resolution time: %w", e.ID, store.ErrConflict)
 	}
 	if _, ok := t.s.excs[e.ID]; ok {
 		return nil
@@ -562,6 +588,7 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 	match := func(e reconcile.Exception) {
 		if (f.Status == "" || e.Status == f.Status) && (f.Kind == "" || e.Kind == f.Kind) &&
 			(f.PaymentID == "" || e.PaymentID == f.PaymentID) && e.ID > f.After &&
+			(f.AssignedTo == "" || e.AssignedTo == f.AssignedTo) &&
 			(!f.Scoped || t.concernsAgency(e.PaymentID, f.Agencies)) {
 			out = append(out, cloneException(e))
 		}
@@ -599,6 +626,10 @@ func (t *tx) concernsAgency(paymentID string, agencies []string) bool {
 }
 
 func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error {
+	return t.CloseException(ctx, id, reconcile.ExceptionResolved, resolution, by, at)
+}
+
+func (t *tx) CloseException(ctx context.Context, id string, status reconcile.ExceptionStatus, resolution, by string, at time.Time) error {
 	e, ok := t.s.excs[id]
 	if !ok {
 		return fmt.Errorf("exception %s: %w", id, store.ErrNotFound)
@@ -606,11 +637,39 @@ func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at
 	if e.Status != reconcile.ExceptionOpen {
 		return fmt.Errorf("exception %s is %s: %w", id, e.Status, store.ErrConflict)
 	}
+	if !status.Closed() {
+		return fmt.Errorf("exception %s: %q is not a closed status: %w", id, status, store.ErrConflict)
+	}
 	if strings.TrimSpace(resolution) == "" || strings.TrimSpace(by) == "" {
 		return fmt.Errorf("exception %s: resolution and resolver are required: %w", id, store.ErrConflict)
 	}
 	e = cloneException(e)
-	e.Status, e.Resolution, e.ResolvedBy, e.ResolvedAt = reconcile.ExceptionResolved, resolution, by, &at
+	e.Status, e.Resolution, e.ResolvedBy, e.ResolvedAt = status, resolution, by, &at
+	setMap(t, t.s.excs, id, e)
+	return nil
+}
+
+func (t *tx) ReopenException(ctx context.Context, id string) error {
+	e, ok := t.s.excs[id]
+	if !ok {
+		return fmt.Errorf("exception %s: %w", id, store.ErrNotFound)
+	}
+	if e.Status == reconcile.ExceptionOpen {
+		return fmt.Errorf("exception %s is open: %w", id, store.ErrConflict)
+	}
+	e = cloneException(e)
+	e.Status, e.Resolution, e.ResolvedBy, e.ResolvedAt = reconcile.ExceptionOpen, "", "", nil
+	setMap(t, t.s.excs, id, e)
+	return nil
+}
+
+func (t *tx) AssignException(ctx context.Context, id, login string) error {
+	e, ok := t.s.excs[id]
+	if !ok {
+		return fmt.Errorf("exception %s: %w", id, store.ErrNotFound)
+	}
+	e = cloneException(e)
+	e.AssignedTo = login
 	setMap(t, t.s.excs, id, e)
 	return nil
 }

@@ -369,23 +369,30 @@ type allocRow struct {
 	Currency     string          `db:"currency"`
 	Rule         string          `db:"rule"`
 	Evidence     string          `db:"evidence"`
+	By           string          `db:"decided_by"`
+	Approved     string          `db:"approved_by"`
+	Reason       string          `db:"reason"`
 }
 
 func (r allocRow) allocation() reconcile.Allocation {
 	return reconcile.Allocation{
 		PaymentID: r.PaymentID, NoticeSystem: r.NoticeSystem, NoticeID: r.NoticeID, Code: payment.PaymentCode(r.Code),
 		Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
-		Rule:   reconcile.Rule(r.Rule), Evidence: r.Evidence,
+		Rule:   reconcile.Rule(r.Rule), Evidence: r.Evidence, By: r.By, Approved: r.Approved, Reason: r.Reason,
 	}
 }
 
 func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error {
 	// A constraint trigger refuses over-allocation at the end of this
 	// statement: the insert that would overdraw the payment fails.
+	if err := store.CheckManual(a); err != nil {
+		return err
+	}
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO allocations
-		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
-		a.PaymentID, a.NoticeSystem, a.NoticeID, string(a.Code), a.Amount.Amount, string(a.Amount.Currency), string(a.Rule), a.Evidence)
+		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence, decided_by, approved_by, reason)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING`,
+		a.PaymentID, a.NoticeSystem, a.NoticeID, string(a.Code), a.Amount.Amount, string(a.Amount.Currency), string(a.Rule), a.Evidence,
+		a.By, a.Approved, a.Reason)
 	if err := inserted(res, err); err != nil {
 		return fmt.Errorf("allocate %s -> %s/%s: %w", a.PaymentID, a.NoticeSystem, a.NoticeID, err)
 	}
@@ -393,8 +400,16 @@ func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error
 }
 
 func (t *tx) DeleteAllocations(ctx context.Context, system, noticeID string) error {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM allocations WHERE notice_system=$1 AND notice_id=$2`, system, noticeID); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM allocations WHERE notice_system=$1 AND notice_id=$2 AND rule <> 'manual'`,
+		system, noticeID); err != nil {
 		return fmt.Errorf("delete allocations of %s/%s: %w", system, noticeID, mapErr(err))
+	}
+	return nil
+}
+
+func (t *tx) DeletePaymentAllocations(ctx context.Context, paymentID string) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM allocations WHERE payment_id=$1`, paymentID); err != nil {
+		return fmt.Errorf("delete allocations of payment %s: %w", paymentID, mapErr(err))
 	}
 	return nil
 }
@@ -411,7 +426,8 @@ func (t *tx) selectAllocs(ctx context.Context, query string, args ...any) ([]rec
 	return out, nil
 }
 
-const allocCols = `payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence`
+const allocCols = `payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence,
+	decided_by, approved_by, reason`
 
 func (t *tx) AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error) {
 	return t.selectAllocs(ctx, `SELECT `+allocCols+` FROM allocations WHERE notice_system=$1 AND notice_id=$2
@@ -440,10 +456,11 @@ type exceptionRow struct {
 	Resolution   string          `db:"resolution"`
 	ResolvedBy   string          `db:"resolved_by"`
 	ResolvedAt   sql.NullTime    `db:"resolved_at"`
+	AssignedTo   string          `db:"assigned_to"`
 }
 
 const exceptionCols = `id, kind, payment_id, statement_ref, notice_id, amount, currency, candidates, evidence, status,
-	created_at, resolution, resolved_by, resolved_at`
+	created_at, resolution, resolved_by, resolved_at, assigned_to`
 
 func (r exceptionRow) exception() reconcile.Exception {
 	loc := payment.Location()
@@ -451,7 +468,7 @@ func (r exceptionRow) exception() reconcile.Exception {
 		ID: r.ID, Kind: reconcile.ExceptionKind(r.Kind), PaymentID: r.PaymentID.String, StatementRef: r.StatementRef,
 		NoticeID: r.NoticeID, Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
 		Candidates: append([]string{}, r.Candidates...), Evidence: r.Evidence, Status: reconcile.ExceptionStatus(r.Status),
-		CreatedAt: r.CreatedAt.In(loc), Resolution: r.Resolution, ResolvedBy: r.ResolvedBy,
+		CreatedAt: r.CreatedAt.In(loc), Resolution: r.Resolution, ResolvedBy: r.ResolvedBy, AssignedTo: r.AssignedTo,
 	}
 	if r.ResolvedAt.Valid {
 		at := r.ResolvedAt.Time.In(loc)
@@ -494,6 +511,7 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 	var rows []exceptionRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+exceptionCols+` FROM exceptions
 		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR payment_id = $3) AND id > $4
+		AND ($8 = '' OR assigned_to = $8)
 		AND (NOT $6 OR EXISTS (
 			SELECT 1 FROM (SELECT notice_system, notice_id FROM allocations a WHERE a.payment_id = exceptions.payment_id
 			               UNION ALL
@@ -501,7 +519,7 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 			JOIN notices n ON n.system = k.notice_system AND n.id = k.notice_id
 			WHERE n.agency_code = ANY($7)))
 		ORDER BY id LIMIT NULLIF($5, 0)`, string(f.Status), string(f.Kind), f.PaymentID, f.After, f.Limit,
-		f.Scoped, pq.StringArray(append([]string{}, f.Agencies...)))
+		f.Scoped, pq.StringArray(append([]string{}, f.Agencies...)), f.AssignedTo)
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions: %w", mapErr(err))
 	}
@@ -513,13 +531,20 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 }
 
 func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error {
-	if resolution == "" || by == "" {
+	return t.CloseException(ctx, id, reconcile.ExceptionResolved, resolution, by, at)
+}
+
+func (t *tx) CloseException(ctx context.Context, id string, status reconcile.ExceptionStatus, resolution, by string, at time.Time) error {
+	if strings.TrimSpace(resolution) == "" || strings.TrimSpace(by) == "" {
 		return fmt.Errorf("exception %s: resolution and resolver are required: %w", id, store.ErrConflict)
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE exceptions SET status='resolved', resolution=$2, resolved_by=$3, resolved_at=$4
-		WHERE id=$1 AND status='open'`, id, resolution, by, at)
+	if !status.Closed() {
+		return fmt.Errorf("exception %s: %q is not a closed status: %w", id, status, store.ErrConflict)
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE exceptions SET status=$5, resolution=$2, resolved_by=$3, resolved_at=$4
+		WHERE id=$1 AND status='open'`, id, resolution, by, at, string(status))
 	if err != nil {
-		return fmt.Errorf("resolve exception %s: %w", id, mapErr(err))
+		return fmt.Errorf("close exception %s: %w", id, mapErr(err))
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil
@@ -528,6 +553,32 @@ func (t *tx) ResolveException(ctx context.Context, id, resolution, by string, at
 		return err
 	}
 	return fmt.Errorf("exception %s is not open: %w", id, store.ErrConflict)
+}
+
+func (t *tx) ReopenException(ctx context.Context, id string) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE exceptions SET status='open', resolution='', resolved_by='', resolved_at=NULL
+		WHERE id=$1 AND status <> 'open'`, id)
+	if err != nil {
+		return fmt.Errorf("reopen exception %s: %w", id, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	if _, err := t.Exception(ctx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("exception %s is open: %w", id, store.ErrConflict)
+}
+
+func (t *tx) AssignException(ctx context.Context, id, login string) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE exceptions SET assigned_to=$2 WHERE id=$1`, id, login)
+	if err != nil {
+		return fmt.Errorf("assign exception %s: %w", id, mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("exception %s: %w", id, store.ErrNotFound)
+	}
+	return nil
 }
 
 func (t *tx) DeleteExceptionsForPayment(ctx context.Context, paymentID string) error {

@@ -61,6 +61,12 @@ func TestSchemaGuards(t *testing.T) {
 		VALUES (1, now(),'t','x','e','\x00',sha256(''),sha256(''))`)
 	mustExec(`INSERT INTO reports (id, business_date, agency, version, sha256, body, created_at)
 		VALUES ('r','2026-11-20','A',1,repeat('a',64),'\x7b7d',now())`)
+	for _, login := range []string{"lan", "minh"} {
+		mustExec(`INSERT INTO users (login, role, agencies, password_hash, created_at, updated_at)
+			VALUES ($1,'approver','{H40}','$argon2id$x',now(),now())`, login+".t")
+	}
+	mustExec(`INSERT INTO action_requests (id, exception_id, action, body, amount, currency, reason, maker, created_at, state)
+		VALUES ('q1','e1','allocate','{}',1,'VND','why','lan.t',now(),'pending')`)
 	refused := []string{
 		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:2','momo','2',-5,'VND',now())`,
 		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:1b','momo','1',5,'VND',now())`,
@@ -80,6 +86,20 @@ func TestSchemaGuards(t *testing.T) {
 		`UPDATE reports SET body='\x00'`,
 		`DELETE FROM reports`,
 		`TRUNCATE reports`,
+		// manual allocations name who and why; engine ones name nobody
+		`INSERT INTO allocations (payment_id, notice_system, notice_id, amount, currency, rule) VALUES ('momo:1','dvc','N1',1,'VND','manual')`,
+		`INSERT INTO allocations (payment_id, notice_system, notice_id, amount, currency, rule, decided_by, reason)
+			VALUES ('momo:1','dvc','N1',1,'VND','payment_code','lan','x')`,
+		`INSERT INTO allocations (payment_id, notice_system, notice_id, amount, currency, rule, decided_by, approved_by, reason)
+			VALUES ('momo:1','dvc','N1',1,'VND','manual','lan','lan','x')`,
+		// maker–checker: nobody decides their own request, one pending per exception
+		`UPDATE action_requests SET state='approved', checker='lan.t', decided_at=now() WHERE id='q1'`,
+		`UPDATE action_requests SET state='rejected', checker='minh.t', decided_at=now() WHERE id='q1'`,
+		`UPDATE action_requests SET state='approved', decided_at=now() WHERE id='q1'`,
+		`INSERT INTO action_requests (id, exception_id, action, body, amount, currency, reason, maker, created_at, state)
+			VALUES ('q2','e1','allocate','{}',1,'VND','why','minh.t',now(),'pending')`,
+		`INSERT INTO action_requests (id, exception_id, action, body, amount, currency, reason, maker, created_at, state)
+			VALUES ('q3','e2','allocate','{}',1,'VND',' ','minh.t',now(),'pending')`,
 	}
 	for _, q := range refused {
 		if _, err := db.ExecContext(ctx, q); err == nil {
