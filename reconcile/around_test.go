@@ -15,7 +15,7 @@ func TestDecideAroundManualAllocations(t *testing.T) {
 	n1 := testNotice(t, "N1", 151, "", 500_000)
 	n2 := testNotice(t, "N2", 152, "", 300_000)
 	n3 := testNotice(t, "N3", 153, "", 200_000)
-	byHand := testPayment("HAND", 0, 500_000, "chuyen tien le phi")                      // unmatched, allocated by hand to N1
+	byHand := testPayment("HAND", 0, 500_000, "chuyen tien le phi")                       // unmatched, allocated by hand to N1
 	later := testPayment("LATER", time.Hour, 500_000, "NP"+string(n1.Code[2:])+" le phi") // names N1: paid by hand already
 	part := testPayment("PART", 2*time.Hour, 200_000, "ho so "+string(n2.Code))           // names N2, partly paid by hand
 	split := testPayment("SPLIT", 3*time.Hour, 300_000, string(n3.Code)+" "+string(n2.Code))

@@ -90,7 +90,7 @@ func labels() map[Lang]map[Label]string {
 			"kind.missing_credit": "Có giao dịch, chưa ghi có", "kind.amount_mismatch": "Lệch số tiền",
 			"kind.settlement_short": "Ví quyết toán thiếu", "kind.late_event": "Giao dịch đến muộn",
 			"kind.invalid_input": "Dữ liệu đầu vào lỗi", "kind.remainder": "Phần còn lại sau phân bổ thủ công",
-			"channel.qr":         "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
+			"channel.qr": "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Khác",
 		},
 		LangEN: {
@@ -115,7 +115,7 @@ func labels() map[Lang]map[Label]string {
 			"kind.missing_credit": "Payment without credit", "kind.amount_mismatch": "Amounts differ",
 			"kind.settlement_short": "Wallet settled short", "kind.late_event": "Late payment event",
 			"kind.invalid_input": "Unreadable input", "kind.remainder": "Left over by a manual allocation",
-			"channel.qr":         "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
+			"channel.qr": "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Other",
 		},
 	}
