@@ -88,7 +88,9 @@ func ComputeToday(date payment.Date, sees func(agency string) bool, in DayInput)
 	t := Today{Date: date}
 	excs := map[string][]reconcile.Exception{}
 	for _, e := range in.Exceptions {
-		if e.PaymentID != "" && fromMatching(e.Kind) {
+		// Closed as allocated, its money is in the payment's manual
+		// allocations now: counted there, not twice.
+		if e.PaymentID != "" && fromMatching(e.Kind) && e.Status != reconcile.ExceptionAllocated {
 			excs[e.PaymentID] = append(excs[e.PaymentID], e)
 		}
 	}
@@ -110,7 +112,7 @@ func ComputeToday(date payment.Date, sees func(agency string) bool, in DayInput)
 			switch e.Status {
 			case reconcile.ExceptionOpen:
 				t.Open.add(e.Amount)
-			case reconcile.ExceptionResolved, reconcile.ExceptionAllocated, reconcile.ExceptionRefund, reconcile.ExceptionWrittenOff:
+			case reconcile.ExceptionResolved, reconcile.ExceptionRefund, reconcile.ExceptionWrittenOff, reconcile.ExceptionAllocated:
 				t.Resolved.add(e.Amount)
 			}
 		}
@@ -131,11 +133,13 @@ func ComputeToday(date payment.Date, sees func(agency string) bool, in DayInput)
 }
 
 // fromMatching reports whether the matching engine raises exceptions of
-// kind k (reconcile: "the first six come from matching").
+// kind k (reconcile: "the first six come from matching"), or an
+// accountant's allocation leaves (remainder): money of a payment.
 func fromMatching(k reconcile.ExceptionKind) bool {
 	switch k {
 	case reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
-		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionCurrencyMismatch:
+		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionCurrencyMismatch,
+		reconcile.ExceptionRemainder:
 		return true
 	case reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
 		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent, reconcile.ExceptionInvalidInput:

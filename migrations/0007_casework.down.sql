@@ -1,4 +1,5 @@
 DROP TABLE action_requests;
+DROP INDEX notices_id;
 ALTER TABLE allocations DROP CONSTRAINT allocations_approver_not_maker;
 ALTER TABLE allocations DROP CONSTRAINT allocations_engine_anonymous;
 ALTER TABLE allocations DROP CONSTRAINT allocations_manual_named;

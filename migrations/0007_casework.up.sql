@@ -26,6 +26,9 @@ ALTER TABLE allocations ADD CONSTRAINT allocations_engine_anonymous
     CHECK (rule = 'manual' OR (decided_by = '' AND approved_by = '' AND reason = ''));
 ALTER TABLE allocations ADD CONSTRAINT allocations_approver_not_maker CHECK (approved_by = '' OR approved_by <> decided_by);
 
+-- An exception's candidates name notices by id (of any system).
+CREATE INDEX notices_id ON notices (id);
+
 -- Maker–checker: an action that waits for an approver. Nobody decides
 -- their own request; one pending request per exception. The exception is
 -- not a foreign key: a re-decision may replace an open exception by one

@@ -96,6 +96,9 @@ type Notices interface {
 	OpenNoticesByAmount(ctx context.Context, amount payment.Money, since time.Time, limit int) ([]payment.Notice, error)
 	// ListNotices lists notices issued in [from, to), ordered by (system, id).
 	ListNotices(ctx context.Context, from, to time.Time) ([]payment.Notice, error)
+	// NoticesByID lists the notices with this id, of any system, ordered
+	// by system: an exception's candidates name notices by id.
+	NoticesByID(ctx context.Context, id string) ([]payment.Notice, error)
 }
 
 // Payments holds canonical payment events.
@@ -156,6 +159,11 @@ type ExceptionFilter struct {
 	// for callers who see every agency.
 	Scoped   bool
 	Agencies []string
+	// Unassigned, with Scoped, also keeps the exceptions that concern no
+	// notice at all (money that names no notice, a statement line): money
+	// no agency owns yet, which every agency's accountants may claim for
+	// their notices (the console and package casework set it).
+	Unassigned bool
 	// After and Limit page through the list (ordered by id): only ids
 	// after After, at most Limit of them (0: all).
 	After string

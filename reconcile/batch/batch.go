@@ -441,7 +441,7 @@ func (r *Result) total(payments []payment.Payment) error {
 func moneyKind(k reconcile.ExceptionKind) bool {
 	switch k {
 	case reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
-		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice:
+		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionRemainder:
 		return true
 	case reconcile.ExceptionCurrencyMismatch, reconcile.ExceptionInvalidInput,
 		reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,

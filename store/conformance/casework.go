@@ -68,6 +68,18 @@ func testManualAllocations(t *testing.T, s store.Store) {
 	}
 	a.Approved = "minh.tran"
 	inTx(t, s, func(tx store.Tx) error { return tx.InsertAllocation(ctx, a) })
+	other := Notice(t, "mc", "TB-1", 2, 150_000) // the same id in another system
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateNotice(ctx, other))
+		got, err := tx.NoticesByID(ctx, "TB-1")
+		must(t, err)
+		none, err := tx.NoticesByID(ctx, "TB-9")
+		must(t, err)
+		if len(got) != 2 || got[0].System != "dvc" || got[1].System != "mc" || len(none) != 0 {
+			t.Errorf("NoticesByID: %+v, none %+v", got, none)
+		}
+		return nil
+	})
 	inTx(t, s, func(tx store.Tx) error {
 		got, err := tx.AllocationsByPayment(ctx, p.ID)
 		must(t, err)

@@ -1194,6 +1194,9 @@ func testExceptionsScoped(t *testing.T, s store.Store) {
 		{store.ExceptionFilter{Scoped: true, Agencies: []string{"H40.01"}}, ""},
 		{store.ExceptionFilter{Scoped: true}, ""},
 		{store.ExceptionFilter{Scoped: true, Agencies: []string{"H29.75"}, Kind: reconcile.ExceptionAmbiguous}, ""},
+		{store.ExceptionFilter{Scoped: true, Unassigned: true, Agencies: []string{"H29.75"}}, "missing_event,overpaid,unmatched"},
+		{store.ExceptionFilter{Scoped: true, Unassigned: true, Agencies: []string{"H40.01"}}, "missing_event,unmatched"},
+		{store.ExceptionFilter{Unassigned: true}, "ambiguous,missing_event,overpaid,unmatched"},
 	} {
 		if got := kinds(tc.f); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.f, got, tc.want)

@@ -433,6 +433,17 @@ func (t *tx) LinkedNotices(ctx context.Context, paymentID string) ([]store.Notic
 	return out, nil
 }
 
+func (t *tx) NoticesByID(ctx context.Context, id string) ([]payment.Notice, error) {
+	var out []payment.Notice
+	for k, n := range t.s.notices {
+		if k.id == id {
+			out = append(out, cloneNotice(n))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].System < out[j].System })
+	return out, nil
+}
+
 // ---- allocations
 
 func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error {
@@ -589,7 +600,7 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 		if (f.Status == "" || e.Status == f.Status) && (f.Kind == "" || e.Kind == f.Kind) &&
 			(f.PaymentID == "" || e.PaymentID == f.PaymentID) && e.ID > f.After &&
 			(f.AssignedTo == "" || e.AssignedTo == f.AssignedTo) &&
-			(!f.Scoped || t.concernsAgency(e.PaymentID, f.Agencies)) {
+			(!f.Scoped || t.concernsAgency(e.PaymentID, f.Agencies) || f.Unassigned && t.concernsNone(e.PaymentID)) {
 			out = append(out, cloneException(e))
 		}
 	}
@@ -607,6 +618,12 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// concernsNone reports whether payment paymentID ("" for none) is
+// allocated to no notice and referenced none.
+func (t *tx) concernsNone(paymentID string) bool {
+	return paymentID == "" || len(t.s.allocsByPayment[paymentID]) == 0 && len(t.s.refsByPayment[paymentID]) == 0
 }
 
 // concernsAgency reports whether payment paymentID is allocated to, or

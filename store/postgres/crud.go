@@ -262,6 +262,10 @@ func (t *tx) ListNotices(ctx context.Context, from, to time.Time) ([]payment.Not
 		ORDER BY system, id`, from, to)
 }
 
+func (t *tx) NoticesByID(ctx context.Context, id string) ([]payment.Notice, error) {
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE id = $1 ORDER BY system`, id)
+}
+
 // ---- payments
 
 type paymentRow struct {
@@ -517,9 +521,13 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 			               UNION ALL
 			               SELECT notice_system, notice_id FROM payment_refs r WHERE r.payment_id = exceptions.payment_id) k
 			JOIN notices n ON n.system = k.notice_system AND n.id = k.notice_id
-			WHERE n.agency_code = ANY($7)))
+			WHERE n.agency_code = ANY($7))
+		     OR $9 AND NOT EXISTS (
+			SELECT 1 FROM allocations a WHERE a.payment_id = exceptions.payment_id
+			UNION ALL
+			SELECT 1 FROM payment_refs r WHERE r.payment_id = exceptions.payment_id))
 		ORDER BY id LIMIT NULLIF($5, 0)`, string(f.Status), string(f.Kind), f.PaymentID, f.After, f.Limit,
-		f.Scoped, pq.StringArray(append([]string{}, f.Agencies...)), f.AssignedTo)
+		f.Scoped, pq.StringArray(append([]string{}, f.Agencies...)), f.AssignedTo, f.Unassigned)
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions: %w", mapErr(err))
 	}
