@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/casework"
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -45,16 +46,29 @@ type Server struct {
 	now   func() time.Time
 	pages map[string]*template.Template
 	h     http.Handler
+	// cases does the exceptions' actions (WithCasework); without it the
+	// exception pages read only.
+	cases *casework.Service
 }
+
+// Option configures an optional part of the console.
+type Option func(*Server)
+
+// WithCasework lets people act on exceptions through svc (allocate,
+// refund, write off, reopen, assign, comment, approve).
+func WithCasework(svc *casework.Service) Option { return func(s *Server) { s.cases = svc } }
 
 // New returns the console over st, logging people in and out and checking
 // their sessions through auth (the API's own login). logger and now are
 // required.
-func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.Time) (*Server, error) {
+func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.Time, opts ...Option) (*Server, error) {
 	if auth == nil || st == nil || logger == nil || now == nil {
 		return nil, config.Errorf("console: API server, store, logger and clock are required")
 	}
 	s := &Server{auth: auth, st: st, log: logger, now: now, pages: map[string]*template.Template{}}
+	for _, o := range opts {
+		o(s)
+	}
 	names, err := fs.Glob(templateFS, "templates/*.tmpl")
 	if err != nil {
 		return nil, err
@@ -83,7 +97,7 @@ func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.
 	mux.HandleFunc("POST "+Prefix+"/login", s.login)
 	mux.HandleFunc("POST "+Prefix+"/logout", s.logout)
 	// Each page's file registers its own routes, one line each here.
-	for _, register := range []func(*http.ServeMux){} {
+	for _, register := range []func(*http.ServeMux){s.routesExceptions} {
 		register(mux)
 	}
 	mux.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", http.FileServerFS(static)))
@@ -121,6 +135,7 @@ type page struct {
 	Lang    Lang
 	labels  map[Label]string
 	Path    string
+	query   url.Values
 	User    *user.User
 	Message Label
 	Login   string
@@ -170,15 +185,24 @@ func (p page) OtherLang() Lang {
 	return LangVI
 }
 
-// SwitchURL is the current page in the other language.
+// SwitchURL is the current page, its query kept, in the other language.
 func (p page) SwitchURL() string {
-	return p.Path + "?lang=" + url.QueryEscape(string(p.OtherLang()))
+	q := url.Values{}
+	for k, v := range p.query {
+		q[k] = v
+	}
+	q.Set("lang", string(p.OtherLang()))
+	return p.Path + "?" + q.Encode()
 }
+
+// Amount writes one amount as the page's language writes money.
+func (p page) Amount(m payment.Money) string { return formatMoney(p.Lang, m) }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	p.Lang = langOf(w, r)
 	p.labels = labels()[p.Lang]
 	p.Path = r.URL.Path
+	p.query = r.URL.Query()
 	var b strings.Builder
 	if err := s.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
 		s.log.ErrorContext(r.Context(), "console render", slog.String("page", name), slog.Any("err", err))
