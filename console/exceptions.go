@@ -158,18 +158,10 @@ func parseQueueFilter(q url.Values) (QueueFilter, error) {
 	return f, nil
 }
 
-// parseDong reads a whole amount of đồng as people type it: digits, with
-// '.', ',' or spaces grouping thousands and an optional ₫, đ or VND.
+// parseDong reads an amount typed in a form (payment.ParseDong).
 func parseDong(s string) (decimal.Decimal, error) {
-	t := strings.TrimSpace(s)
-	for _, unit := range []string{"₫", "VND", "vnd", "đ", "Đ"} {
-		t = strings.TrimSpace(strings.TrimSuffix(t, unit))
-	}
-	t = strings.NewReplacer(".", "", ",", "", " ", "", "\u00a0", "").Replace(t)
-	if t == "" || len(t) > 15 || strings.Trim(t, "0123456789") != "" {
-		return decimal.Zero, fmt.Errorf("amount %q: a whole number of đồng, e.g. 1.500.000", s)
-	}
-	return decimal.RequireFromString(t), nil
+	m, err := payment.ParseDong(s)
+	return m.Amount, err
 }
 
 // URLNoPage is the queue's URL with this filter, first page.

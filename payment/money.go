@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -245,4 +246,35 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	}
 	*m = got
 	return nil
+}
+
+// dongRE is a whole number of đồng: plain digits, or thousands grouped by
+// one kind of separator.
+var dongRE = regexp.MustCompile(`^(\d+|\d{1,3}(\.\d{3})+|\d{1,3}(,\d{3})+|\d{1,3}(_\d{3})+|\d{1,3}([ \x{00a0}]\d{3})+)$`)
+
+// ParseDong reads a whole amount of đồng as people type it: digits, with
+// '.', ',', spaces or '_' grouping thousands (Vietnamese writes 1.500.000;
+// every group after the first has three digits), and an optional ₫, đ or
+// VND after. A fraction is refused: VND has no minor unit, and "1.5" is
+// neither 15 nor one and a half. For forms and flags, not for gateway
+// payloads (each adapter reads its own format).
+func ParseDong(s string) (Money, error) {
+	bad := fmt.Errorf("%w: %q is not a whole number of đồng (e.g. 1.500.000)", ErrAmountNotNumeric, s)
+	t := strings.TrimSpace(s)
+	for _, unit := range []string{"₫", "VND", "vnd", "đ", "Đ"} {
+		t = strings.TrimSpace(strings.TrimSuffix(t, unit))
+	}
+	if !dongRE.MatchString(t) {
+		return Money{}, bad
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, t)
+	if len(digits) > 15 {
+		return Money{}, bad
+	}
+	return Money{Amount: decimal.RequireFromString(digits), Currency: VND}, nil
 }

@@ -133,3 +133,22 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDong(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"1500000": "1500000", "1.500.000": "1500000", "1,500,000": "1500000", " 1 500 000 ₫": "1500000",
+		"20_000_000": "20000000", "770.000đ": "770000", "0": "0", "5000 VND": "5000",
+	} {
+		m, err := ParseDong(in)
+		if err != nil || m.Amount.String() != want || m.Currency != VND {
+			t.Errorf("ParseDong(%q) = %v, %v; want %s VND", in, m, err, want)
+		}
+	}
+	for _, in := range []string{"", "abc", "-5", "1.5e3", "12đồng", "1234567890123456", "₫", "1.5", "1.50", "1500.000.0",
+		"1..500", ".500", "500.", "1234.567"} {
+		if _, err := ParseDong(in); !errors.Is(err, ErrAmountNotNumeric) {
+			t.Errorf("ParseDong(%q): %v, want ErrAmountNotNumeric", in, err)
+		}
+	}
+}

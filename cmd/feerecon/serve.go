@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/casework"
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/console"
 	"github.com/feerecon/feerecon/dailyrun"
@@ -62,6 +63,9 @@ type serveConfig struct {
 	DayRules    daily.DayRules
 	ReportGrace time.Duration
 	ReportsFrom string
+	// ApprovalThreshold (đồng): an accountant's action above it waits
+	// for an approver (package casework).
+	ApprovalThreshold string
 }
 
 // webhookFile is the shape of --webhooks:
@@ -131,6 +135,7 @@ type settings struct {
 	api         api.Config
 	job         dailyrun.Config
 	reportsFrom payment.Date
+	casework    casework.Config
 }
 
 // settle checks the whole configuration in one pass (flags, gateway
@@ -170,6 +175,17 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	// The daily job checks the day rules.
 	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log}
 	p.Add(s.job.Validate())
+	// Empty: casework's default threshold.
+	if c.ApprovalThreshold != "" {
+		threshold, err := payment.ParseDong(c.ApprovalThreshold)
+		if err != nil {
+			p.Addf("--approval-threshold: %v", err)
+		} else if !threshold.Amount.IsPositive() {
+			p.Addf("--approval-threshold: %s is not positive", c.ApprovalThreshold)
+		}
+		s.casework.Threshold = threshold
+	}
+	p.Add(s.casework.Validate())
 	return s, p.Err()
 }
 
@@ -241,6 +257,8 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
 	dayRulesFlags(f, &c.DayRules)
 	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")
+	f.StringVar(&c.ApprovalThreshold, "approval-threshold", envOr("FEERECON_APPROVAL_THRESHOLD", "20.000.000"),
+		"đồng: an accountant's allocation, refund or reopen above this waits for an approver (every write-off does)")
 	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""), "first business day ever reported, YYYY-MM-DD (catch-up never goes before it)")
 	return cmd
 }
@@ -288,7 +306,16 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	con, err := console.New(apiSrv, st, log, time.Now)
+	ingestMetrics, err := ingest.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	pr := ingest.New(st, engine, time.Now, log).WithMetrics(ingestMetrics)
+	cases, err := casework.New(st, pr, set.casework, time.Now)
+	if err != nil {
+		return err
+	}
+	con, err := console.New(apiSrv, st, log, time.Now, console.WithCasework(cases))
 	if err != nil {
 		return err
 	}
@@ -302,11 +329,6 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	mux.Handle("GET /healthz", noBody(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })))
 	srv := newHTTPServer(c.HTTPAddr, mux, defaultHTTPLimits())
 
-	ingestMetrics, err := ingest.NewMetrics(reg)
-	if err != nil {
-		return err
-	}
-	pr := ingest.New(st, engine, time.Now, log).WithMetrics(ingestMetrics)
 	grp, gctx := errgroup.WithContext(ctx)
 	for _, gw := range decs.Gateways() {
 		dec := decs[gw]

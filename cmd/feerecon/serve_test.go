@@ -389,14 +389,14 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 	}
 	t.Setenv("FEERECON_TEST_UNSET_SECRET", "")
 	cfg := serveConfig{Group: "g", CodePrefix: "NP", BankBIN: "12", Account: "113000006100", Webhooks: hooks,
-		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01",
+		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01", ApprovalThreshold: "1.5",
 		Secrets: gatewaySecrets{MoMoSecret: "a-momo-secret-key-of-some-length"}} // no access key
 	cfg.DayRules.CreditWindowDays = -1
 	err := serve(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("serve = %v, want a configuration error", err)
 	}
-	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "momo", "AccessKey", "secret_env", "DefaultCollection"} {
+	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%s", want, err)
 		}
