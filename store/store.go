@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ type Tx interface {
 	Users
 	APIKeys
 	Requests
+	Searches
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -605,3 +607,136 @@ func CheckManual(a reconcile.Allocation) error {
 
 // RequestEntity is request id's audit key: "request:<id>".
 func RequestEntity(id string) string { return "request:" + id }
+
+// ---- Searches: what the console looks up for a person (issue 10).
+
+// Searches finds notices by what a person types and pages through the
+// audit chain by filter. Every list is bounded (Limit) and keyset-paged.
+type Searches interface {
+	// SearchNotices lists the notices q selects, ordered by (system, id),
+	// at most q.Limit of them, after q.After; ErrConflict for a query
+	// outside the contract (an unknown field, a limit outside
+	// 1..MaxSearchLimit).
+	SearchNotices(ctx context.Context, q NoticeQuery) ([]payment.Notice, error)
+	// AuditEntries lists the audit entries f selects, newest first (seq
+	// descending), at most f.Limit of them, before f.Before; ErrConflict
+	// for a limit outside 1..MaxSearchLimit. Times are in
+	// Asia/Ho_Chi_Minh, as AuditTrail's.
+	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// MaxSearchLimit bounds one page of SearchNotices and AuditEntries.
+const MaxSearchLimit = 500
+
+// NoticeField is what a notice search compares its term with.
+type NoticeField string
+
+// Notice search fields.
+const (
+	// NoticeByCode: the payment code, exactly (the term upper-cased and
+	// trimmed).
+	NoticeByCode NoticeField = "code"
+	// NoticeByDossier: the dossier code, by its comparison key
+	// (reconcile.DossierKey of the term equal to the notice's).
+	NoticeByDossier NoticeField = "dossier"
+	// NoticeByID: the notice id given by its issuing system, exactly (the
+	// term trimmed), whatever the system.
+	NoticeByID NoticeField = "id"
+	// NoticeByPayer: the payer's name contains the term, both folded by
+	// reconcile.FoldName (case, diacritics, đ and punctuation ignored:
+	// "van an" finds "Nguyễn Văn An"). A term that folds to nothing finds
+	// nothing.
+	NoticeByPayer NoticeField = "payer"
+)
+
+// NoticeFields lists every notice search field (validators take it).
+func NoticeFields() []NoticeField {
+	return []NoticeField{NoticeByCode, NoticeByDossier, NoticeByID, NoticeByPayer}
+}
+
+// NoticeQuery is a notice search.
+type NoticeQuery struct {
+	Field NoticeField
+	// Term is what the person typed; the field says how it compares.
+	Term string
+	// Scoped keeps only the notices of Agencies (a person's scope).
+	Scoped   bool
+	Agencies []string
+	// After and Limit page: only notices after After in (system, id)
+	// order, at most Limit (1..MaxSearchLimit).
+	After NoticeKey
+	Limit int
+}
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	Actor  AuditActor
+	Action AuditAction
+	// Entity is an entity key exactly (NoticeEntity(…), UserEntity(…)…);
+	// EntityKind the part of the key before its first ':' ("notice",
+	// "user", …): every entity of that kind.
+	Entity     string
+	EntityKind string
+	// Before and Limit page from the head down: only seqs below Before
+	// (0: from the head), at most Limit (1..MaxSearchLimit).
+	Before int64
+	Limit  int
+}
+
+// EntityKindOf is the kind of entity key e: the part before its first
+// ':' ("" if it has none).
+func EntityKindOf(e string) string {
+	k, _, ok := strings.Cut(e, ":")
+	if !ok {
+		return ""
+	}
+	return k
+}
+
+// EntityKinds lists the kinds of the entity keys the *Entity functions
+// build, from the functions themselves; a test checks that it names each.
+func EntityKinds() []string {
+	return []string{
+		EntityKindOf(APIKeyEntity("")), EntityKindOf(ExceptionEntity("")), EntityKindOf(NoticeEntity("", "")),
+		EntityKindOf(OutboxEntity("")), EntityKindOf(PaymentEntity("")), EntityKindOf(ReportEntity("")),
+		EntityKindOf(StatementEntity("")), EntityKindOf(UserEntity("")), EntityKindOf(RequestEntity("")),
+	}
+}
+
+// AuditActions lists every audit action (the console's filter offers
+// them); a test checks it against the constants.
+func AuditActions() []AuditAction {
+	return []AuditAction{
+		AuditNoticeCreate, AuditNoticeAmend, AuditNoticeCancel, AuditNoticeStatus, AuditPaymentDecide,
+		AuditExceptionResolve, AuditExceptionRaise, AuditStatementImported, AuditReportVersion,
+		AuditUserAdd, AuditUserDisable, AuditUserPassword, AuditUserRole,
+		AuditLogin, AuditLoginFailed, AuditLogout, AuditOutboxDelivered, AuditOutboxDead,
+		AuditAPIKeyCreate, AuditAPIKeyRevoke,
+		AuditExceptionAllocate, AuditExceptionRefund, AuditExceptionWriteOff, AuditExceptionReopen,
+		AuditExceptionAssign, AuditExceptionComment, AuditRequestCreate, AuditRequestApprove, AuditRequestReject,
+	}
+}
+
+// CheckNoticeQuery reports ErrConflict for a query outside the contract;
+// both backends call it first.
+func CheckNoticeQuery(q NoticeQuery) error {
+	if !slices.Contains(NoticeFields(), q.Field) {
+		return fmt.Errorf("search notices by %q: %w", q.Field, ErrConflict)
+	}
+	return checkLimit("search notices", q.Limit)
+}
+
+// CheckAuditFilter reports ErrConflict for a filter outside the contract.
+func CheckAuditFilter(f AuditFilter) error {
+	if f.Before < 0 {
+		return fmt.Errorf("audit entries before %d: %w", f.Before, ErrConflict)
+	}
+	return checkLimit("audit entries", f.Limit)
+}
+
+func checkLimit(what string, n int) error {
+	if n < 1 || n > MaxSearchLimit {
+		return fmt.Errorf("%s: limit %d outside 1..%d: %w", what, n, MaxSearchLimit, ErrConflict)
+	}
+	return nil
+}

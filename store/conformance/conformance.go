@@ -54,6 +54,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RollbackUndoesEverything", testRollback},
 		{"UsersAndSessions", testUsersAndSessions},
 		{"ExceptionsScopedByAgency", testExceptionsScoped},
+		{"NoticeSearch", testNoticeSearch}, {"AuditEntriesFiltered", testAuditEntriesFiltered}, // search.go
 	}
 	tests = append(tests, caseworkTests()...)
 	for _, tt := range tests {
