@@ -40,21 +40,50 @@ func (s *Server) purpose(code payment.PaymentCode) string {
 	return p
 }
 
-// buildQR reads the notice and builds its QR for the outstanding amount.
+// ErrNothingToPay means a notice is not open or has nothing outstanding:
+// it has no QR.
+var ErrNothingToPay = errors.New("nothing to pay")
+
+// buildQR is NoticeQR for the notice of the request's path and key, its
+// errors as the API answers them.
 func (s *Server) buildQR(ctx context.Context, r *http.Request) (QRView, error) {
 	sys, id, err := noticeKey(r)
 	if err != nil {
 		return QRView{}, err
 	}
+	q, err := s.NoticeQR(ctx, sys, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return QRView{}, notFound(err, "notice")
+	case errors.Is(err, ErrNothingToPay):
+		return QRView{}, apiErr(http.StatusConflict, err.Error())
+	}
+	return q, err
+}
+
+// NoticeQR reads notice (system, id) and builds its QR for the outstanding
+// amount: what GET /v1/notices/{id}/qr answers, for a caller that has
+// checked who may see the notice (the console, by agency). Errors wrap
+// store.ErrNotFound, ErrNothingToPay (closed, or nothing outstanding) or
+// ErrNoCollection.
+func (s *Server) NoticeQR(ctx context.Context, sys, id string) (QRView, error) {
 	var v NoticeView
 	if err := s.st.InTx(ctx, func(tx store.Tx) error {
-		v, err = loadView(ctx, tx, sys, id)
+		n, err := tx.Notice(ctx, sys, id)
+		if err != nil {
+			return err
+		}
+		allocs, err := tx.AllocationsByNotice(ctx, sys, id)
+		if err != nil {
+			return err
+		}
+		v, err = view(n, allocs)
 		return err
 	}); err != nil {
 		return QRView{}, err
 	}
 	if !v.Status.Open() || !v.OutstandingAmount.Amount.IsPositive() {
-		return QRView{}, apiErr(http.StatusConflict, fmt.Sprintf("notice is %s with %s outstanding: nothing to pay", v.Status, v.OutstandingAmount))
+		return QRView{}, fmt.Errorf("notice is %s with %s outstanding: %w", v.Status, v.OutstandingAmount, ErrNothingToPay)
 	}
 	acct, ok := s.cfg.collection(v.TreasuryAccount)
 	if !ok {
@@ -79,6 +108,19 @@ func (s *Server) buildQR(ctx context.Context, r *http.Request) (QRView, error) {
 		Payload: payload, PaymentCode: v.Code, Amount: v.OutstandingAmount,
 		BankBIN: acct.BankBIN, Account: acct.Account, Service: svc, Purpose: p.Purpose,
 	}, nil
+}
+
+// NoticeQRPNG is NoticeQR's code as a PNG of size pixels (0: the
+// configured size; else vietqr.MinPNGSize..MaxPNGSize).
+func (s *Server) NoticeQRPNG(ctx context.Context, sys, id string, size int) ([]byte, error) {
+	if size == 0 {
+		size = s.cfg.QRSize
+	}
+	q, err := s.NoticeQR(ctx, sys, id)
+	if err != nil {
+		return nil, err
+	}
+	return vietqr.PNG(q.Payload, size)
 }
 
 // noticeQR: GET /v1/notices/{id}/qr.

@@ -131,9 +131,13 @@ func (s *Server) Login(ctx context.Context, r *http.Request, login, password str
 		}
 		return nil, SessionView{}, ErrLoginRefused
 	}
-	cookie := &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true,
+	return s.sessionCookie(token), SessionView{Login: u.Login, Role: u.Role, Agencies: nonNil(u.Agencies), Expires: now.Add(s.cfg.Login.AbsoluteTimeout)}, nil
+}
+
+// sessionCookie carries a new session's token.
+func (s *Server) sessionCookie(token string) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.Login.AbsoluteTimeout / time.Second)}
-	return cookie, SessionView{Login: u.Login, Role: u.Role, Agencies: nonNil(u.Agencies), Expires: now.Add(s.cfg.Login.AbsoluteTimeout)}, nil
 }
 
 func loginReason(known *user.User, err error) string {
