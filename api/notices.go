@@ -112,6 +112,13 @@ func view(n payment.Notice, allocs []reconcile.Allocation) (NoticeView, error) {
 	return NoticeView{Notice: n, PaidAmount: p, OutstandingAmount: out, Allocations: allocs, Links: links(n.ID)}, nil
 }
 
+// ViewOf is notice n's view over its allocations: what GET
+// /v1/notices/{id} answers, for the console to show the same paid and
+// outstanding amounts.
+func ViewOf(n payment.Notice, allocs []reconcile.Allocation) (NoticeView, error) {
+	return view(n, allocs)
+}
+
 // loadView reads a notice and its allocations in tx.
 func loadView(ctx context.Context, tx store.Tx, system, id string) (NoticeView, error) {
 	n, err := tx.Notice(ctx, system, id)

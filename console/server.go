@@ -97,7 +97,7 @@ func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.
 	mux.HandleFunc("POST "+Prefix+"/login", s.login)
 	mux.HandleFunc("POST "+Prefix+"/logout", s.logout)
 	// Each page's file registers its own routes, one line each here.
-	for _, register := range []func(*http.ServeMux){s.routesExceptions} {
+	for _, register := range []func(*http.ServeMux){s.routesExceptions, s.routesNotices, s.routesAudit, s.routesAccount} {
 		register(mux)
 	}
 	mux.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", http.FileServerFS(static)))
@@ -201,7 +201,7 @@ func (p page) Amount(m payment.Money) string { return formatMoney(p.Lang, m) }
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	p.Lang = langOf(w, r)
 	p.labels = labels()[p.Lang]
-	p.Path = r.URL.Path
+	p.Path = r.URL.EscapedPath()
 	p.query = r.URL.Query()
 	var b strings.Builder
 	if err := s.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
