@@ -1,6 +1,7 @@
 package console
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,29 @@ func formatMoney(lang Lang, m payment.Money) string {
 		unit = " ₫"
 	}
 	return b.String() + unit
+}
+
+// formatCount writes a whole number with its language's thousands
+// separator: 100.000 in Vietnamese, 100,000 in English.
+func formatCount(lang Lang, n int64) string {
+	group := ","
+	if lang == LangVI {
+		group = "."
+	}
+	s := strconv.FormatInt(n, 10)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(group)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // formatDate writes a business date: dd/mm/yyyy in Vietnamese, yyyy-mm-dd

@@ -63,3 +63,21 @@ func TestEveryRoleHasALabel(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatCount(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n      int64
+		vi, en string
+	}{
+		{0, "0", "0"}, {999, "999", "999"}, {1000, "1.000", "1,000"}, {100000, "100.000", "100,000"},
+		{1234567, "1.234.567", "1,234,567"}, {-1500, "-1.500", "-1,500"},
+	} {
+		if got := formatCount(LangVI, tc.n); got != tc.vi {
+			t.Errorf("vi %d: %q, want %q", tc.n, got, tc.vi)
+		}
+		if got := formatCount(LangEN, tc.n); got != tc.en {
+			t.Errorf("en %d: %q, want %q", tc.n, got, tc.en)
+		}
+	}
+}

@@ -600,6 +600,7 @@ const (
 	LNoticesHistory             Label = "notices_history"
 	LNoticesNoHistory           Label = "notices_no_history"
 	LNoticesBack                Label = "notices_back"
+	LNoticesNotice              Label = "notices_notice"
 )
 
 func noticesLabels() map[Lang]map[Label]string {
@@ -643,7 +644,7 @@ func noticesLabels() map[Lang]map[Label]string {
 			LNoticesRecorded: "Mỗi kênh lưu số lần đã thử và lỗi gần nhất; nhật ký ghi lần gửi thành công hoặc lần dừng gửi.",
 			LNoticesEvents:   "Nhật ký gửi", LNoticesEventDelivered: "Gửi thành công", LNoticesEventDead: "Dừng gửi",
 			LNoticesNoEvents: "Chưa có mục nào trong nhật ký", LNoticesAttempt: "Lần thử", LNoticesError: "Lỗi",
-			LNoticesHistory: "Lịch sử thông báo", LNoticesNoHistory: "Chưa có mục nào", LNoticesBack: "Tra cứu thông báo khác",
+			LNoticesHistory: "Lịch sử thông báo", LNoticesNoHistory: "Chưa có mục nào", LNoticesBack: "Tra cứu thông báo khác", LNoticesNotice: "Thông báo",
 		},
 		LangEN: {
 			LNoticesTitle: "Find a notice", LNoticesSearch: "Search", LNoticesTerm: "Search for", LNoticesSearchBy: "Search by",
@@ -684,7 +685,7 @@ func noticesLabels() map[Lang]map[Label]string {
 			LNoticesRecorded: "Each channel keeps the number of attempts and the last error; the audit chain records the delivery or the giving up.",
 			LNoticesEvents:   "Delivery entries in the audit chain", LNoticesEventDelivered: "Delivered", LNoticesEventDead: "Given up",
 			LNoticesNoEvents: "No entry yet", LNoticesAttempt: "Attempt", LNoticesError: "Error",
-			LNoticesHistory: "The notice's history", LNoticesNoHistory: "No entry yet", LNoticesBack: "Find another notice",
+			LNoticesHistory: "The notice's history", LNoticesNoHistory: "No entry yet", LNoticesBack: "Find another notice", LNoticesNotice: "Notice",
 		},
 	}
 }

@@ -66,6 +66,8 @@ func pagesFixture(t *testing.T, st store.Store) {
 			}
 		}
 		steps := []error{
+			// The engine's decision on TB-1's allocations (fixture's): overpaid.
+			tx.SetNoticeStatus(ctx, "dvc", "TB-1", payment.NoticeOverpaid),
 			tx.MarkFailed(ctx, hook, "503 Service Unavailable", at.Add(time.Minute), false),
 			tx.MarkDelivered(ctx, hook, at.Add(2*time.Minute)),
 			tx.MarkFailed(ctx, outbox.KafkaID(hook), "kafka: broker unreachable", clock.Add(5*time.Minute), false),
@@ -74,7 +76,7 @@ func pagesFixture(t *testing.T, st store.Store) {
 		for _, e := range []store.AuditEntry{
 			{At: at.Add(-time.Hour), Actor: "dvc/key1", Action: store.AuditNoticeCreate, Entity: store.NoticeEntity("dvc", "TB-1"), Detail: []byte(`{"version":1}`)},
 			{At: at.Add(-time.Hour), Actor: "dvc/key1", Action: store.AuditNoticeCreate, Entity: store.NoticeEntity("dvc", "TB-2"), Detail: []byte(`{"version":1}`)},
-			{At: at, Actor: store.ActorEngine, Action: store.AuditNoticeStatus, Entity: store.NoticeEntity("dvc", "TB-1"), Detail: []byte(`{"status":"paid"}`)},
+			{At: at, Actor: store.ActorEngine, Action: store.AuditNoticeStatus, Entity: store.NoticeEntity("dvc", "TB-1"), Detail: []byte(`{"status":"overpaid"}`)},
 			{At: at.Add(2 * time.Minute), Actor: store.ActorOutbox, Action: store.AuditOutboxDelivered, Entity: store.OutboxEntity(hook),
 				Detail: []byte(`{"kind":"confirmation","destination":"https://dvc.example/hooks/paid","attempt":2}`)},
 			{At: at.Add(2 * time.Minute), Actor: store.ActorOutbox, Action: store.AuditOutboxDead, Entity: store.OutboxEntity(h29),

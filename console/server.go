@@ -168,6 +168,9 @@ func (p page) Money(ms []payment.Money) string {
 	return strings.Join(parts, " + ")
 }
 
+// Count writes a whole number (a count of entries, of attempts).
+func (p page) Count(n int64) string { return formatCount(p.Lang, n) }
+
 // Date writes a business date.
 func (p page) Date(d payment.Date) string { return formatDate(p.Lang, d) }
 
