@@ -1,4 +1,3 @@
 DROP INDEX IF EXISTS audit_log_action;
 DROP INDEX IF EXISTS audit_log_actor;
-DROP INDEX IF EXISTS notices_id;
 ALTER TABLE notices DROP COLUMN IF EXISTS payer_key;

@@ -1,6 +1,5 @@
--- What the console searches by (store.Searches): a notice by its id alone
--- (whatever the system), by its payer's name folded, and the audit chain
--- by actor and by action, newest first.
+-- What the console searches by (store.Searches): a notice by its payer's
+-- name folded, and the audit chain by actor and by action, newest first.
 
 -- payer_key is reconcile.FoldName of payer_name, written in SQL: canonical
 -- decomposition (NFD; the database's encoding is UTF8), the combining
@@ -19,8 +18,8 @@ ALTER TABLE notices ADD COLUMN payer_key TEXT GENERATED ALWAYS AS (
         '[^A-Z0-9]+', ' ', 'g'))
 ) STORED;
 
--- A notice id is unique per system only; a person types it without one.
-CREATE INDEX notices_id ON notices (id);
+-- A notice id alone (a person types it without its system) is indexed by
+-- 0007 (notices_id).
 
 -- The audit page filters by actor or action and pages by seq downwards.
 CREATE INDEX audit_log_actor ON audit_log (actor, seq);
