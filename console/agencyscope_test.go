@@ -32,6 +32,9 @@ var scopedPages = []struct {
 	{"audit", "/console/audit", http.StatusForbidden},
 	{"audit: H29.75's notice's entries", "/console/audit?entity=notice:dvc/TB-2", http.StatusForbidden},
 	{"account", "/console/account", http.StatusOK},
+	{"exceptions: the queue", "/console/exceptions", http.StatusOK},
+	{"exceptions: every status", "/console/exceptions?status=resolved", http.StatusOK},
+	{"requests", "/console/requests", http.StatusOK},
 }
 
 // h29Markers are what only H29.75's rows carry in the fixtures: its

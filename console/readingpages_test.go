@@ -33,6 +33,8 @@ var readingPages = []struct {
 	{"audit", admin, "/console/audit", []string{`<strong id="head-seq">`, `<a href="/console/audit?action=outbox.dead"`, "410 Gone"}},
 	{"audit: filtered", admin, "/console/audit?kind=notice", []string{`<option value="notice" selected>notice</option>`, `href="/console/notices/dvc/TB-2"`}},
 	{"account", h40Login, "/console/account", []string{`<dd id="account-login">kt.h40</dd>`, `<li>H40.01</li>`}},
+	{"exceptions: the queue", h40Login, "/console/exceptions", []string{`data-id="duplicate|zalopay:1004"`, "50.000 ₫"}},
+	{"exception", h40Login, "/console/exception?id=duplicate%7Czalopay%3A1004", []string{`id="raw-description"`, "NP000000000151 le phi"}},
 }
 
 // harnessFixture is what the harnesses' pages show beyond fixture: each
