@@ -48,6 +48,10 @@ type Config struct {
 	Engine reconcile.Config
 	// Lang of the renderings (WriteFiles); default daily.LangVI.
 	Lang daily.Lang
+	// Issuer is the unit printed on the renderings (the HTML's heading and
+	// signatures, the XLSX's summary); the zero Issuer prints lines to
+	// fill in by hand.
+	Issuer daily.Issuer
 	// Destination of the treasury webhook messages; default "treasury".
 	Destination string
 	// Clock is when a run happens (the report's as-of time); default
@@ -59,7 +63,7 @@ type Config struct {
 // Validate reports all problems at once.
 func (c Config) Validate() error {
 	p := config.In("dailyrun")
-	for _, prob := range c.Problems() {
+	for _, prob := range append(c.Problems(), c.Issuer.Problems()...) {
 		p.Addf("%s", prob)
 	}
 	switch c.Lang {
@@ -110,8 +114,9 @@ func NewJob(st store.Store, cfg Config) (*Job, error) {
 // DayRules are the job's business-day rules.
 func (j *Job) DayRules() daily.DayRules { return j.cfg.DayRules }
 
-// Lang is the job's rendering language.
-func (j *Job) Lang() daily.Lang { return j.cfg.Lang }
+// Print is how the job's reports are rendered: its language and issuing
+// unit (WriteFiles, and the console's downloads).
+func (j *Job) Print() daily.Print { return daily.Print{Lang: j.cfg.Lang, Issuer: j.cfg.Issuer} }
 
 // Run reconciles business day date and stores every report whose version
 // is new: the first one, or one whose diff against the stored latest

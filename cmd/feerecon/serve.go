@@ -66,6 +66,9 @@ type serveConfig struct {
 	// ApprovalThreshold (đồng): an accountant's action above it waits
 	// for an approver (package casework).
 	ApprovalThreshold string
+	// Issuer is the unit printed on the reports (the daily job's files and
+	// the console's downloads).
+	Issuer daily.Issuer
 }
 
 // webhookFile is the shape of --webhooks:
@@ -172,8 +175,8 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	s.api = api.Config{CodePrefix: c.CodePrefix,
 		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults()
 	p.Add(s.api.Validate())
-	// The daily job checks the day rules.
-	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log}
+	// The daily job checks the day rules and the issuing unit.
+	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Issuer: c.Issuer, Logger: log}
 	p.Add(s.job.Validate())
 	// Empty: casework's default threshold.
 	if c.ApprovalThreshold != "" {
@@ -256,6 +259,7 @@ func serveCmd(g *globals) *cobra.Command {
 	maskDefault(f, "collection-account")
 	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
 	dayRulesFlags(f, &c.DayRules)
+	issuerFlags(f, &c.Issuer)
 	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")
 	f.StringVar(&c.ApprovalThreshold, "approval-threshold", envOr("FEERECON_APPROVAL_THRESHOLD", "20.000.000"),
 		"đồng: an accountant's allocation, refund or reopen above this waits for an approver (every write-off does)")
