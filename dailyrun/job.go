@@ -202,6 +202,22 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 	return fresh, nil
 }
 
+// RunDay runs business day date again (Run) on a person's request (the
+// console's re-run) and returns the ids of the versions it stored: every
+// report of the day for agency "", else only agency's (ALL for the
+// total).
+func (j *Job) RunDay(ctx context.Context, date payment.Date, agency string) ([]string, error) {
+	fresh, err := j.Run(ctx, date, agency)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(fresh))
+	for i, r := range fresh {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}
+
 // raise stores a discrepancy the day's run found; one not stored before
 // is audited (exception.raise): found again by a later run, it is nothing
 // new.
@@ -501,7 +517,7 @@ func (l *loader) previousReports(ctx context.Context) (map[string]*daily.Report,
 		if err != nil {
 			return nil, fmt.Errorf("latest report: %w", err)
 		}
-		rep, err := decodeStored(r)
+		rep, err := DecodeStored(r)
 		if err != nil {
 			return nil, err
 		}
@@ -552,9 +568,9 @@ func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []
 	return out, nil
 }
 
-// decodeStored reads a stored report version back, checking that its body
+// DecodeStored reads a stored report version back, checking that its body
 // (the canonical JSON) hashes to its SHA-256.
-func decodeStored(r store.Report) (daily.Report, error) {
+func DecodeStored(r store.Report) (daily.Report, error) {
 	sum := sha256.Sum256(r.Body)
 	if hex.EncodeToString(sum[:]) != r.SHA256 {
 		return daily.Report{}, fmt.Errorf("report %s: %w", r.ID, ErrStoredReport)

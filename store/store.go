@@ -605,3 +605,11 @@ func CheckManual(a reconcile.Allocation) error {
 
 // RequestEntity is request id's audit key: "request:<id>".
 func RequestEntity(id string) string { return "request:" + id }
+
+// ---- the console's reports (package console)
+
+// AuditReportRerun: a person ran a business day's reconciliation again
+// from the console, on the entity of the day's report of the agency
+// (ReportEntity of daily.ScopeID); the versions it stored have their own
+// report.version entries.
+const AuditReportRerun AuditAction = "report.rerun"

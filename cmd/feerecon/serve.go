@@ -319,7 +319,12 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	con, err := console.New(apiSrv, st, log, time.Now, console.WithCasework(cases))
+	// The daily job: run by the scheduler, and by the console's re-run.
+	job, err := dailyrun.NewJob(st, set.job)
+	if err != nil {
+		return err
+	}
+	con, err := console.New(apiSrv, st, log, time.Now, console.WithCasework(cases), console.WithReports(job.Print(), job))
 	if err != nil {
 		return err
 	}
@@ -369,7 +374,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		defer notices.Close()
 		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
 	})
-	if err := serveDaily(gctx, grp, c, set, st, producer, metrics, log); err != nil {
+	if err := serveDaily(gctx, grp, c, set, st, job, producer, metrics, log); err != nil {
 		return err
 	}
 	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
@@ -442,7 +447,7 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 // serveDaily adds the daily reconciliation to the service: the
 // statements.raw consumer and the scheduler of the business days (the
 // reports' webhook and Kafka copies are the outbox senders').
-func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
+func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
 		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
 		dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), time.Now, log))
@@ -453,10 +458,6 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set set
 		defer statements.Close()
 		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
 	})
-	job, err := dailyrun.NewJob(st, set.job)
-	if err != nil {
-		return err
-	}
 	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
 		FirstDay: set.reportsFrom, Logger: log})
 	if err != nil {
