@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/spreadsheet"
 )
 
@@ -175,11 +174,6 @@ func SheetName(agency string) string {
 	return s
 }
 
-// localTime prints a time in the business zone, as people read it.
-func localTime(t time.Time) string {
-	return t.In(payment.Location()).Format("2006-01-02 15:04:05 -07:00")
-}
-
 //go:embed report.html.tmpl
 var htmlTemplate string
 
@@ -231,7 +225,7 @@ func WriteHTML(w io.Writer, r Report, p Print) error {
 		"agency":   t.agency,
 		"evidence": t.evidence,
 		"date":     t.date,
-		"local":    func(at *time.Time) string { return localTime(*at) },
+		"local":    func(at *time.Time) string { return t.time(*at) },
 		"money":    func(a Amount) string { return groupDigits(a.String(), t.lang) },
 		"count":    func(n *int) string { return groupCount(n, t.lang) },
 		"int":      func(n int) string { return groupCount(&n, t.lang) },
@@ -244,7 +238,7 @@ func WriteHTML(w io.Writer, r Report, p Print) error {
 		addTo(&open, k.Amount)
 	}
 	data := htmlPage{Lang: t.lang, Style: template.CSS(htmlStyle), R: r, Issuer: p.Issuer, Dots: dots, //nolint:gosec // G203: our own embedded style sheet, no input in it.
-		Period: periodText(r, t), AsOf: localTime(r.AsOf), Dated: datedText(r, p.Issuer, t), OpenAmount: open, Rows: figureRows(r, t)}
+		Period: periodText(r, t), AsOf: t.time(r.AsOf), Dated: datedText(r, p.Issuer, t), OpenAmount: open, Rows: figureRows(r, t)}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return fmt.Errorf("write report html: %w", err)

@@ -78,6 +78,16 @@ func (t text) date(d payment.Date) string {
 	return d.Start().Format("02/01/2006")
 }
 
+// time writes an instant in the business zone as the language does:
+// 15:04:05 02/01/2006 in Vietnamese, 2006-01-02 15:04:05 +07:00 in English.
+func (t text) time(at time.Time) string {
+	at = at.In(payment.Location())
+	if t.lang == LangEN {
+		return at.Format("2006-01-02 15:04:05 -07:00")
+	}
+	return at.Format("15:04:05 02/01/2006")
+}
+
 // evidence is an exception's evidence in the rendering's language: the
 // stored sentence (English) as it is in English; in Vietnamese, the
 // form's Vietnamese sentence ("evidence.<form>") with its arguments
@@ -117,7 +127,7 @@ func (t text) arg(k reconcile.ArgKind, a string) string {
 		}
 	case reconcile.ArgTime:
 		if at, err := time.Parse(time.RFC3339, a); err == nil {
-			return at.In(payment.Location()).Format("15:04:05 02/01/2006")
+			return t.time(at)
 		}
 	case reconcile.ArgStatus:
 		if w, ok := t.m[Label("status."+a)]; ok {

@@ -242,7 +242,7 @@ func (x *workbook) summarySheet(name string, reports []Report, is Issuer) error 
 		}
 		tot := r.Totals
 		s.put(txt(t.agency(r.Agency)), txt(r.Number()), count(r.Version), txt(t.date(r.BusinessDate)), txt(periodText(r, t)),
-			txt(localTime(r.AsOf)), count(tot.NoticesExpected), count(tot.Payments), money(tot.Expected), money(tot.Collected),
+			txt(t.time(r.AsOf)), count(tot.NoticesExpected), count(tot.Payments), money(tot.Expected), money(tot.Collected),
 			money(tot.Matched), money(tot.Unmatched), money(tot.RefundsDue), money(tot.Fees), money(tot.Unassigned),
 			count(tot.OpenExceptions), money(open), count(tot.ResolvedExceptions), txt(r.SHA256), txt(head))
 	}
