@@ -42,6 +42,12 @@ const (
 	EvidenceSeveralSum Evidence = "several_sum"
 )
 
+// Evidence forms of an accountant's casework (package casework).
+const (
+	// EvidenceRemainder: remainder, what a manual allocation left over.
+	EvidenceRemainder Evidence = "remainder"
+)
+
 // Evidence forms of the daily three-way reconciliation (package daily).
 const (
 	// EvidenceSettlementShort: settlement_short, net + fee < gross.
@@ -77,7 +83,7 @@ func Evidences() []Evidence {
 		EvidenceAlreadyPaid, EvidenceNothingDue, EvidenceOverpaid, EvidenceSeveralClosed, EvidenceSeveralSum,
 		EvidenceSettlementOver, EvidenceSettlementShort, EvidenceSettlementNoEvent, EvidenceSettledTwice,
 		EvidenceSettledGross, EvidenceBookedAmount, EvidenceCreditNoEvent, EvidenceNoStatementCredit,
-		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate,
+		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate, EvidenceRemainder,
 		EvidenceReferences,
 	}
 }
@@ -128,6 +134,8 @@ func (e Evidence) Text() string {
 		return "{0:id}: net {1:amount} not credited on the bank statement by {2:date} (T+{3:int})"
 	case EvidenceLate:
 		return "paid {0:time}, after report {1:id} was sent"
+	case EvidenceRemainder:
+		return "left over by the manual allocation of exception {0:id}"
 	}
 	return string(e)
 }

@@ -131,6 +131,7 @@ func TestEvidenceSentences(t *testing.T) {
 			"settlement:momo:2026-11-25: net 49450 not credited on the bank statement by 2026-11-26 (T+1)"},
 		{reconcile.EvidenceLate, []string{"2026-11-26T20:00:00+07:00", "daily/2026-11-26/ALL/v1"},
 			"paid 2026-11-26T20:00:00+07:00, after report daily/2026-11-26/ALL/v1 was sent"},
+		{reconcile.EvidenceRemainder, []string{"unmatched|vietqr:SP1009"}, "left over by the manual allocation of exception unmatched|vietqr:SP1009"},
 	} {
 		if got := c.e.Format(c.args...); got != c.want {
 			t.Errorf("%s: %q, want %q", c.e, got, c.want)

@@ -139,6 +139,7 @@ func labels() map[Lang]map[Label]string {
 			"evidence.no_settlement_credit":    "Nộp lúc {0} (ngày nghiệp vụ {1}), chưa có quyết toán {2} đến hết ngày {3} (T+{4})",
 			"evidence.settlement_not_credited": "{0}: số thực trả {1} chưa ghi có trên sao kê ngân hàng đến hết ngày {2} (T+{3})",
 			"evidence.late":                    "Nộp lúc {0}, sau khi đã gửi báo cáo {1}",
+			"evidence.remainder":               "Phần còn lại sau khi phân bổ thủ công sai lệch {0}",
 			"rule.payment_code":                "mã thanh toán", "rule.payment_code_lookalike": "mã thanh toán (sửa ký tự dễ nhầm)",
 			"rule.payment_code_digits": "12 chữ số của mã thanh toán", "rule.dossier_code": "mã hồ sơ",
 			"status.issued": "chưa nộp", "status.partially_paid": "đã nộp một phần", "status.paid": "đã nộp đủ",
