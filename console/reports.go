@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -421,10 +422,10 @@ var reportFormats = map[string]reportFormat{
 }
 
 // reportCSP is the printable page's own policy: nothing but its style
-// element (by its hash), no script, no framing but by the console itself.
+// element (by its hash), no script, no framing.
 func reportCSP() string {
 	return "default-src 'none'; style-src " + daily.HTMLStyleHash() + "; img-src 'none'; form-action 'none'; " +
-		"frame-ancestors 'self'; base-uri 'none'"
+		"frame-ancestors 'none'; base-uri 'none'"
 }
 
 // reportDownload: GET /console/reports/{date}/{agency}/{version}/{format}
@@ -615,10 +616,19 @@ func (s *Server) rerun(w http.ResponseWriter, r *http.Request, c api.Caller) {
 		return
 	}
 	now := s.now()
+	detail, err := json.Marshal(struct {
+		Date   payment.Date `json:"business_date"`
+		Agency string       `json:"agency"`
+		Scope  string       `json:"scope"`
+		Run    string       `json:"run"`
+	}{d, agency, scope, id})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	err = s.st.InTx(r.Context(), func(tx store.Tx) error {
-		detail := fmt.Sprintf(`{"business_date":%q,"agency":%q,"scope":%q,"run":%q}`, d, agency, scope, id)
 		return tx.AppendAudit(r.Context(), store.AuditEntry{At: now, Actor: store.PersonActor(u.Login), Action: store.AuditReportRerun,
-			Entity: store.ReportEntity(daily.ScopeID(d, agency)), Detail: []byte(detail)})
+			Entity: store.ReportEntity(daily.ScopeID(d, agency)), Detail: detail})
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -186,6 +186,11 @@ func TestReportsPageScope(t *testing.T) {
 			`<strong>Webhook Kho bạc</strong>: Đang chờ gửi · Số lần thử 0`)
 		// Her agency only: no other agency in the select or anywhere.
 		mustNotContain(t, page.body, "H29.75", `value="ALL"`, `id="rerun"`)
+		// Nothing inline for the console's CSP to refuse.
+		mustNotContain(t, page.body, "<script", "<style", " style=", " onclick=")
+		if page.hdr.Get("Content-Security-Policy") != console.ContentSecurityPolicy {
+			t.Errorf("reports page CSP %q", page.hdr.Get("Content-Security-Policy"))
+		}
 		for _, path := range []string{
 			"/console/reports?date=" + reportDay + "&agency=H29.75",
 			"/console/reports?date=" + reportDay + "&agency=ALL",
