@@ -610,7 +610,7 @@ func (s *Service) allocate(ctx context.Context, tx store.Tx, e reconcile.Excepti
 		remainderID = reconcile.ExceptionID(reconcile.ExceptionRemainder, pl.p.ID, fmt.Sprint(len(all)+1))
 		if err := tx.UpsertException(ctx, reconcile.Exception{ID: remainderID, Kind: reconcile.ExceptionRemainder,
 			PaymentID: pl.p.ID, Amount: payment.Money{Amount: pl.remainder, Currency: pl.p.Amount.Currency},
-			Candidates: []string{}, Evidence: "left over by the manual allocation of exception " + e.ID,
+			Candidates: []string{}, Evidence: reconcile.EvidenceRemainder.Format(e.ID),
 			Status: reconcile.ExceptionOpen, CreatedAt: now.UTC().Truncate(time.Microsecond)}); err != nil {
 			return nil, err
 		}

@@ -49,6 +49,8 @@ type Server struct {
 	// cases does the exceptions' actions (WithCasework); without it the
 	// exception pages read only.
 	cases *casework.Service
+	// reports is the Reports page's (reports.go).
+	reports reports
 }
 
 // Option configures an optional part of the console.
@@ -97,7 +99,7 @@ func New(auth *api.Server, st store.Store, logger *slog.Logger, now func() time.
 	mux.HandleFunc("POST "+Prefix+"/login", s.login)
 	mux.HandleFunc("POST "+Prefix+"/logout", s.logout)
 	// Each page's file registers its own routes, one line each here.
-	for _, register := range []func(*http.ServeMux){s.routesExceptions, s.routesNotices, s.routesAudit, s.routesAccount} {
+	for _, register := range []func(*http.ServeMux){s.routesExceptions, s.routesNotices, s.routesAudit, s.routesAccount, s.routesReports} {
 		register(mux)
 	}
 	mux.Handle("GET "+Prefix+"/static/", http.StripPrefix(Prefix+"/static/", http.FileServerFS(static)))

@@ -13,7 +13,11 @@
 //     version n+1 with a diff. Package outbox delivers both channels; they
 //     never touch each other's messages.
 //   - Scheduler runs the Job for each business day after its cut-off plus a
-//     grace period, once, retrying with backoff, and catches up on restart.
+//     grace period, once, retrying with backoff, and catches up on restart;
+//     the console's re-run runs it on a person's request (Job.RunDay).
+//   - WriteFiles renders report versions as `feerecon report` writes them,
+//     in the Job's language and with its issuing unit (Job.Print);
+//     DecodeStored reads a stored version back, its hash checked.
 //
 // # What a run reads
 //

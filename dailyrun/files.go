@@ -18,9 +18,11 @@ func FileBase(r daily.Report) string {
 
 // WriteFiles writes each report as JSON (indented, with its SHA-256), CSV
 // of figures and CSV of exceptions (UTF-8 with BOM), XLSX and printable
-// HTML into dir, named by FileBase, and returns the paths written. A file
-// is written whole (temporary file, then rename).
-func WriteFiles(dir string, reports []daily.Report, lang daily.Lang) ([]string, error) {
+// HTML into dir, named by FileBase, in p's language (the HTML and XLSX
+// with p's issuing unit), and returns the paths written. A file is written
+// whole (temporary file, then rename).
+func WriteFiles(dir string, reports []daily.Report, p daily.Print) ([]string, error) {
+	lang := p.Lang
 	//nolint:gosec // G301: report folders are read by the accountants' own tools and other users.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report files: %w", err)
@@ -39,8 +41,8 @@ func WriteFiles(dir string, reports []daily.Report, lang daily.Lang) ([]string, 
 			{".json", func(b *bytes.Buffer) error { _, err := b.Write(js); return err }},
 			{".csv", func(b *bytes.Buffer) error { return daily.WriteCSV(b, r, lang) }},
 			{".exceptions.csv", func(b *bytes.Buffer) error { return daily.WriteExceptionsCSV(b, r, lang) }},
-			{".xlsx", func(b *bytes.Buffer) error { return daily.WriteXLSX(b, []daily.Report{r}, lang) }},
-			{".html", func(b *bytes.Buffer) error { return daily.WriteHTML(b, r, lang) }},
+			{".xlsx", func(b *bytes.Buffer) error { return daily.WriteXLSX(b, []daily.Report{r}, p) }},
+			{".html", func(b *bytes.Buffer) error { return daily.WriteHTML(b, r, p) }},
 		}
 		for _, f := range files {
 			var b bytes.Buffer

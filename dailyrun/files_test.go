@@ -21,7 +21,7 @@ func TestWriteFilesNamesCannotCollide(t *testing.T) {
 		reports = append(reports, daily.Report{ID: "daily/2026-11-26/" + ag + "/v1", BusinessDate: day, Agency: ag, Version: 1, Currency: payment.VND})
 	}
 	dir := t.TempDir()
-	paths, err := dailyrun.WriteFiles(dir, reports, daily.LangEN)
+	paths, err := dailyrun.WriteFiles(dir, reports, daily.Print{Lang: daily.LangEN})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,10 @@ type Config struct {
 	Engine reconcile.Config
 	// Lang of the renderings (WriteFiles); default daily.LangVI.
 	Lang daily.Lang
+	// Issuer is the unit printed on the renderings (the HTML's heading and
+	// signatures, the XLSX's summary); the zero Issuer prints lines to
+	// fill in by hand.
+	Issuer daily.Issuer
 	// Destination of the treasury webhook messages; default "treasury".
 	Destination string
 	// Clock is when a run happens (the report's as-of time); default
@@ -59,7 +63,7 @@ type Config struct {
 // Validate reports all problems at once.
 func (c Config) Validate() error {
 	p := config.In("dailyrun")
-	for _, prob := range c.Problems() {
+	for _, prob := range append(c.Problems(), c.Issuer.Problems()...) {
 		p.Addf("%s", prob)
 	}
 	switch c.Lang {
@@ -110,8 +114,9 @@ func NewJob(st store.Store, cfg Config) (*Job, error) {
 // DayRules are the job's business-day rules.
 func (j *Job) DayRules() daily.DayRules { return j.cfg.DayRules }
 
-// Lang is the job's rendering language.
-func (j *Job) Lang() daily.Lang { return j.cfg.Lang }
+// Print is how the job's reports are rendered: its language and issuing
+// unit (WriteFiles, and the console's downloads).
+func (j *Job) Print() daily.Print { return daily.Print{Lang: j.cfg.Lang, Issuer: j.cfg.Issuer} }
 
 // Run reconciles business day date and stores every report whose version
 // is new: the first one, or one whose diff against the stored latest
@@ -195,6 +200,22 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
 	}
 	return fresh, nil
+}
+
+// RunDay runs business day date again (Run) on a person's request (the
+// console's re-run) and returns the ids of the versions it stored: every
+// report of the day for agency "", else only agency's (ALL for the
+// total).
+func (j *Job) RunDay(ctx context.Context, date payment.Date, agency string) ([]string, error) {
+	fresh, err := j.Run(ctx, date, agency)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(fresh))
+	for i, r := range fresh {
+		ids[i] = r.ID
+	}
+	return ids, nil
 }
 
 // raise stores a discrepancy the day's run found; one not stored before
@@ -496,7 +517,7 @@ func (l *loader) previousReports(ctx context.Context) (map[string]*daily.Report,
 		if err != nil {
 			return nil, fmt.Errorf("latest report: %w", err)
 		}
-		rep, err := decodeStored(r)
+		rep, err := DecodeStored(r)
 		if err != nil {
 			return nil, err
 		}
@@ -547,9 +568,9 @@ func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []
 	return out, nil
 }
 
-// decodeStored reads a stored report version back, checking that its body
+// DecodeStored reads a stored report version back, checking that its body
 // (the canonical JSON) hashes to its SHA-256.
-func decodeStored(r store.Report) (daily.Report, error) {
+func DecodeStored(r store.Report) (daily.Report, error) {
 	sum := sha256.Sum256(r.Body)
 	if hex.EncodeToString(sum[:]) != r.SHA256 {
 		return daily.Report{}, fmt.Errorf("report %s: %w", r.ID, ErrStoredReport)

@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -392,23 +391,23 @@ func (d *decider) decide(p *payment.Payment) {
 	if !p.Amount.Amount.IsPositive() {
 		// Edges validate amounts; a zero or negative one reaching the
 		// engine is still never allocated.
-		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), "", "amount is not positive: "+ev.String())
+		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), "", EvidenceNotPositive.Format(ev.String()))
 		return
 	}
 	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.ns[targets[0].idx].n.Total.Currency || cur != payment.VND {
-		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), ev.String())
+		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), EvidenceReferences.Format(ev.String()))
 		return
 	}
 	switch {
 	case len(targets) == 0:
-		evidence := ev.String()
+		evidence := EvidenceReferences.Format(ev.String())
 		if evidence == "" {
-			evidence = "no valid payment code or dossier code in the description"
+			evidence = EvidenceNoReference.Format()
 		}
 		d.exception(p, ExceptionUnmatched, p.Amount, d.suggest(p), "", evidence)
 	case conflict:
 		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(targets), "",
-			"payment code and dossier code name different notices: "+ev.String())
+			EvidenceCodeAndDossier.Format(ev.String()))
 	case len(targets) == 1:
 		d.one(p, targets[0], ev)
 	default:
@@ -421,18 +420,18 @@ func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {
 	switch s.status {
 	case payment.NoticeCancelled, payment.NoticeExpired:
 		d.exception(p, ExceptionCancelledNotice, p.Amount, []string{s.n.ID}, s.n.ID,
-			fmt.Sprintf("notice is %s: %s", s.status, ev.String()))
+			EvidenceNoticeClosed.Format(string(s.status), ev.String()))
 		return
 	case payment.NoticePaid, payment.NoticeOverpaid:
 		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID,
-			"notice already paid: "+ev.String())
+			EvidenceAlreadyPaid.Format(ev.String()))
 		return
 	case payment.NoticeIssued, payment.NoticePartiallyPaid:
 	}
 	out := s.outstanding()
 	if !out.IsPositive() {
 		// a notice with nothing due (a zero amount) cannot take money
-		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID, "nothing outstanding: "+ev.String())
+		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID, EvidenceNothingDue.Format(ev.String()))
 		return
 	}
 	amt := p.Amount.Amount
@@ -448,7 +447,7 @@ func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {
 		s.status = payment.NoticePaid
 		excess := payment.Money{Amount: amt.Sub(out), Currency: p.Amount.Currency}
 		d.exception(p, ExceptionOverpaid, excess, []string{s.n.ID}, s.n.ID,
-			fmt.Sprintf("paid %s, outstanding was %s: %s", amt, out, ev.String()))
+			EvidenceOverpaid.Format(amt.String(), out.String(), ev.String()))
 	}
 }
 
@@ -458,14 +457,14 @@ func (d *decider) many(p *payment.Payment, ts []resolved, ev *lazyEvidence) {
 		s := &d.ns[t.idx]
 		if !s.status.Open() || !s.outstanding().IsPositive() {
 			d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
-				fmt.Sprintf("several notices named, %s is %s: %s", s.n.ID, s.status, ev.String()))
+				EvidenceSeveralClosed.Format(s.n.ID, string(s.status), ev.String()))
 			return
 		}
 		sum = sum.Add(s.outstanding())
 	}
 	if !p.Amount.Amount.Equal(sum) {
 		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
-			fmt.Sprintf("several notices named, amount %s is not their outstanding sum %s: %s", p.Amount.Amount, sum, ev.String()))
+			EvidenceSeveralSum.Format(p.Amount.Amount.String(), sum.String(), ev.String()))
 		return
 	}
 	for _, t := range ts {
@@ -617,20 +616,12 @@ func (l *lazyEvidence) String() string {
 // evidenceOf lists the references that named a given notice, and the
 // well-formed codes that named none.
 func evidenceOf(ts []resolved, unknown []string) string {
-	var b strings.Builder
-	for i, t := range ts {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(string(t.ref.Rule))
-		b.WriteString(" ")
-		b.WriteString(t.ref.Evidence)
+	refs := make([]Ref, 0, len(ts)+1)
+	for _, t := range ts {
+		refs = append(refs, Ref{Rule: t.ref.Rule, Evidence: t.ref.Evidence})
 	}
 	if len(unknown) > 0 {
-		if b.Len() > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString("no notice has code " + strings.Join(unknown, ", "))
+		refs = append(refs, Ref{Unknown: unknown})
 	}
-	return b.String()
+	return RefsText(refs)
 }

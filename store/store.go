@@ -740,3 +740,11 @@ func checkLimit(what string, n int) error {
 	}
 	return nil
 }
+
+// ---- the console's reports (package console)
+
+// AuditReportRerun: a person ran a business day's reconciliation again
+// from the console, on the entity of the day's report of the agency
+// (ReportEntity of daily.ScopeID); the versions it stored have their own
+// report.version entries.
+const AuditReportRerun AuditAction = "report.rerun"

@@ -19,6 +19,17 @@ func dayRulesFlags(f *pflag.FlagSet, r *daily.DayRules) {
 		"N in T+N: a payment of business day T without its credit by the end of T+N is a missing_credit (0 is T+0)")
 }
 
+// issuerFlags defines --issuer, --issuer-parent and --issuer-place on f
+// (fed by FEERECON_ISSUER, FEERECON_ISSUER_PARENT, FEERECON_ISSUER_PLACE),
+// the same for every command that renders the printable report: the unit
+// printed at its top and above its signatures. Unset, the report prints
+// dotted lines to fill in by hand.
+func issuerFlags(f *pflag.FlagSet, i *daily.Issuer) {
+	f.StringVar(&i.Name, "issuer", envOr("FEERECON_ISSUER", ""), "issuing unit printed on the report, e.g. \"Sở Tư pháp tỉnh Nghệ An\" (FEERECON_ISSUER; unset: a line to fill in)")
+	f.StringVar(&i.Parent, "issuer-parent", envOr("FEERECON_ISSUER_PARENT", ""), "governing body printed above the issuing unit, e.g. \"UBND tỉnh Nghệ An\" (FEERECON_ISSUER_PARENT)")
+	f.StringVar(&i.Place, "issuer-place", envOr("FEERECON_ISSUER_PLACE", ""), "place printed before the report's date above the signatures, e.g. \"Vinh\" (FEERECON_ISSUER_PLACE)")
+}
+
 // dbFlag defines --db, fed by FEERECON_DB, on f. --help shows the default
 // with its password redacted (postgres://u:xxxxx@h/db): a DSN in the
 // environment is a secret, and pflag prints a flag's default as it is.

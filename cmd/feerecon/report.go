@@ -69,7 +69,7 @@ Running it again with nothing new stores nothing.`,
 			if len(latest) == 0 {
 				return fmt.Errorf("no report for %s %s", d, agency)
 			}
-			if _, err := dailyrun.WriteFiles(out, latest, job.Lang()); err != nil {
+			if _, err := dailyrun.WriteFiles(out, latest, job.Print()); err != nil {
 				return err
 			}
 			for _, r := range latest {
@@ -90,6 +90,7 @@ Running it again with nothing new stores nothing.`,
 	f.StringVar(&out, "out", "", "output directory")
 	f.StringVar(&lang, "lang", string(daily.LangVI), "language of the report files: vi or en")
 	dayRulesFlags(f, &cfg.DayRules)
+	issuerFlags(f, &cfg.Issuer)
 	f.StringSliceVar(&prefixes, "code-prefix", []string{payment.DefaultCodePrefix}, "payment-code prefixes")
 	f.StringVar(&cfg.Destination, "destination", dailyrun.DefaultDestination, "outbox destination of the treasury webhook")
 	return c

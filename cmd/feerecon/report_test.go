@@ -54,7 +54,8 @@ func TestStatementImportAndReportCommands(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	out, err = runCLI(t, "report", "--date", "2026-11-26", "--out", dir, "--db", db, "--lang", "en")
+	out, err = runCLI(t, "report", "--date", "2026-11-26", "--out", dir, "--db", db, "--lang", "en",
+		"--issuer", "Sở Tư pháp tỉnh Nghệ An", "--issuer-parent", "UBND tỉnh Nghệ An", "--issuer-place", "Vinh")
 	if err != nil {
 		t.Fatalf("report: %v\n%s", err, out)
 	}
@@ -69,6 +70,15 @@ func TestStatementImportAndReportCommands(t *testing.T) {
 		if strings.HasSuffix(ext, ".csv") && !bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 			t.Errorf("%s has no UTF-8 BOM", ext)
 		}
+		// The printable page names the issuing unit --issuer gave, and has
+		// its signature blocks.
+		if ext == ".html" {
+			for _, want := range []string{"Sở Tư pháp tỉnh Nghệ An", "UBND tỉnh Nghệ An", "Vinh, 2026-", "Prepared by", "Chief accountant", "Head of unit", "No.: <span id=\"report-number\">BC-20261126-ALL</span>"} {
+				if !bytes.Contains(b, []byte(want)) {
+					t.Errorf("report HTML lacks %q", want)
+				}
+			}
+		}
 	}
 	out, err = runCLI(t, "report", "--date", "2026-11-26", "--out", dir, "--db", db)
 	if err != nil || !strings.Contains(out, "daily/2026-11-26/ALL/v1 unchanged") {
@@ -76,5 +86,10 @@ func TestStatementImportAndReportCommands(t *testing.T) {
 	}
 	if _, err := runCLI(t, "report", "--date", "26/11/2026", "--out", dir, "--db", db); err == nil {
 		t.Fatal("a bad date was accepted")
+	}
+	// The issuing unit is checked with the rest of the configuration.
+	if _, err := runCLI(t, "report", "--date", "2026-11-26", "--out", dir, "--db", db, "--issuer", strings.Repeat("đ", 201)); err == nil ||
+		!strings.Contains(err.Error(), "issuer name is longer than 200") {
+		t.Fatalf("a 201-character issuer: %v", err)
 	}
 }

@@ -66,6 +66,9 @@ type serveConfig struct {
 	// ApprovalThreshold (đồng): an accountant's action above it waits
 	// for an approver (package casework).
 	ApprovalThreshold string
+	// Issuer is the unit printed on the reports (the daily job's files and
+	// the console's downloads).
+	Issuer daily.Issuer
 }
 
 // webhookFile is the shape of --webhooks:
@@ -172,8 +175,8 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	s.api = api.Config{CodePrefix: c.CodePrefix,
 		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults()
 	p.Add(s.api.Validate())
-	// The daily job checks the day rules.
-	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Logger: log}
+	// The daily job checks the day rules and the issuing unit.
+	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Issuer: c.Issuer, Logger: log}
 	p.Add(s.job.Validate())
 	// Empty: casework's default threshold.
 	if c.ApprovalThreshold != "" {
@@ -256,6 +259,7 @@ func serveCmd(g *globals) *cobra.Command {
 	maskDefault(f, "collection-account")
 	f.StringVar(&c.Webhooks, "webhooks", envOr("FEERECON_WEBHOOKS", ""), "JSON file: destination -> {url, secret_env} for confirmations and reports")
 	dayRulesFlags(f, &c.DayRules)
+	issuerFlags(f, &c.Issuer)
 	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")
 	f.StringVar(&c.ApprovalThreshold, "approval-threshold", envOr("FEERECON_APPROVAL_THRESHOLD", "20.000.000"),
 		"đồng: an accountant's allocation, refund or reopen above this waits for an approver (every write-off does)")
@@ -315,7 +319,12 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	con, err := console.New(apiSrv, st, log, time.Now, console.WithCasework(cases))
+	// The daily job: run by the scheduler, and by the console's re-run.
+	job, err := dailyrun.NewJob(st, set.job)
+	if err != nil {
+		return err
+	}
+	con, err := console.New(apiSrv, st, log, time.Now, console.WithCasework(cases), console.WithReports(job.Print(), job))
 	if err != nil {
 		return err
 	}
@@ -365,7 +374,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		defer notices.Close()
 		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
 	})
-	if err := serveDaily(gctx, grp, c, set, st, producer, metrics, log); err != nil {
+	if err := serveDaily(gctx, grp, c, set, st, job, producer, metrics, log); err != nil {
 		return err
 	}
 	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
@@ -438,7 +447,7 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 // serveDaily adds the daily reconciliation to the service: the
 // statements.raw consumer and the scheduler of the business days (the
 // reports' webhook and Kafka copies are the outbox senders').
-func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
+func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
 		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
 		dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), time.Now, log))
@@ -449,10 +458,6 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set set
 		defer statements.Close()
 		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
 	})
-	job, err := dailyrun.NewJob(st, set.job)
-	if err != nil {
-		return err
-	}
 	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
 		FirstDay: set.reportsFrom, Logger: log})
 	if err != nil {

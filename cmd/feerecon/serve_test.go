@@ -392,11 +392,12 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01", ApprovalThreshold: "1.5",
 		Secrets: gatewaySecrets{MoMoSecret: "a-momo-secret-key-of-some-length"}} // no access key
 	cfg.DayRules.CreditWindowDays = -1
+	cfg.Issuer.Name = "Sở Tư pháp\ntỉnh Nghệ An"
 	err := serve(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("serve = %v, want a configuration error", err)
 	}
-	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold"} {
+	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "issuer name", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%s", want, err)
 		}

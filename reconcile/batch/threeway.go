@@ -173,7 +173,7 @@ func writeDaily(dir string, reports []daily.Report, lang daily.Lang) error {
 			return err
 		}
 		b.Reset()
-		if err := daily.WriteHTML(&b, r, lang); err != nil {
+		if err := daily.WriteHTML(&b, r, daily.Print{Lang: lang}); err != nil {
 			return err
 		}
 		if err := writeAtomic(filepath.Join(dir, hn), b.Bytes()); err != nil {
@@ -181,7 +181,7 @@ func writeDaily(dir string, reports []daily.Report, lang daily.Lang) error {
 		}
 	}
 	var b bytes.Buffer
-	if err := daily.WriteXLSX(&b, reports, lang); err != nil {
+	if err := daily.WriteXLSX(&b, reports, daily.Print{Lang: lang}); err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, DailyXLSX), b.Bytes())

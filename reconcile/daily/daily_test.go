@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -253,73 +252,18 @@ func TestCSVReadBack(t *testing.T) {
 	}
 }
 
-func TestXLSXReadBack(t *testing.T) {
-	t.Parallel()
-	_, v2 := runDay(t, engineMatcher(t))
-	var buf bytes.Buffer
-	if err := daily.WriteXLSX(&buf, v2.Reports, daily.LangVI); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if strings.Join(sheets, ",") != "ALL,G01.899.108,H29.75" {
-		t.Fatalf("sheets %v", sheets)
-	}
-	for _, r := range v2.Reports {
-		rows, err := f.GetRows(daily.SheetName(r.Agency))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var totals []string
-		exceptions := -1
-		for i, row := range rows {
-			if len(row) > 0 && row[0] == "Tổng cộng" {
-				totals = row
-			}
-			if len(row) > 0 && row[0] == "Sai lệch chưa xử lý" {
-				exceptions = len(rows) - i - 2 // title and header rows
-			}
-		}
-		if totals == nil || totals[9] != r.Totals.Collected.String() || totals[8] != r.Totals.Expected.String() || totals[13] != r.Totals.Fees.String() {
-			t.Fatalf("%s totals row %v", r.Agency, totals)
-		}
-		if exceptions != len(r.Exceptions) {
-			t.Fatalf("%s: %d exception rows, want %d", r.Agency, exceptions, len(r.Exceptions))
-		}
-		// Amounts are numeric cells, not text.
-		cell, _ := excelize.CoordinatesToCellName(10, indexOf(rows, totals)+1)
-		typ, err := f.GetCellType(daily.SheetName(r.Agency), cell)
-		if err != nil || typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
-			t.Fatalf("%s collected cell %s has type %v (%v)", r.Agency, cell, typ, err)
-		}
-	}
-}
-
-func indexOf(rows [][]string, row []string) int {
-	for i, r := range rows {
-		if len(r) > 0 && len(row) > 0 && &r[0] == &row[0] {
-			return i
-		}
-	}
-	return -1
-}
-
 func TestHTMLLanguages(t *testing.T) {
 	t.Parallel()
 	_, v2 := runDay(t, engineMatcher(t))
 	r := byAgency(t, v2, daily.AgencyAll)
 	var en bytes.Buffer
-	if err := daily.WriteHTML(&en, r, daily.LangEN); err != nil {
+	if err := daily.WriteHTML(&en, r, daily.Print{Lang: daily.LangEN}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(en.String(), "Open exceptions") || strings.Contains(en.String(), "Sai lệch") || !strings.Contains(en.String(), "@media print") {
 		t.Fatal("English HTML lacks English labels or print CSS")
 	}
-	if err := daily.WriteHTML(&en, r, "fr"); err == nil {
+	if err := daily.WriteHTML(&en, r, daily.Print{Lang: "fr"}); err == nil {
 		t.Fatal("unknown language accepted")
 	}
 }

@@ -294,7 +294,7 @@ func TestGoldenDay(t *testing.T) {
 	if err := daily.WriteExceptionsCSV(&excBuf, all, daily.LangEN); err != nil {
 		t.Fatal(err)
 	}
-	if err := daily.WriteHTML(&htmlBuf, all, ""); err != nil {
+	if err := daily.WriteHTML(&htmlBuf, all, daily.Print{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "report.v2.ALL.csv", csvBuf.Bytes())

@@ -89,7 +89,7 @@ func TestXLSXTextIsNeverAFormula(t *testing.T) {
 	r := injectionReport()
 	r.Agency = "H29.75" // a sheet name; the formula texts sit in the cells
 	var b bytes.Buffer
-	if err := WriteXLSX(&b, []Report{r}, LangEN); err != nil {
+	if err := WriteXLSX(&b, []Report{r}, Print{Lang: LangEN}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&b)

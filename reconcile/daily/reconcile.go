@@ -425,10 +425,11 @@ func (r *run) linkSettlements() {
 			// The amount is the gap's magnitude, never negative; a wallet
 			// that paid out more than it owed (net + fee > gross) says so
 			// in the evidence.
-			ev := fmt.Sprintf("%s row %d: net %s + fee %s != gross %s", sid, l.Seq, l.Net.Amount, l.Fee.Amount, l.Gross.Amount)
+			row := strconv.Itoa(l.Seq)
+			ev := reconcile.EvidenceSettlementShort.Format(sid, row, l.Net.Amount.String(), l.Fee.Amount.String(), l.Gross.Amount.String())
 			if d.Amount.IsNegative() {
 				d.Amount = d.Amount.Neg()
-				ev += fmt.Sprintf(": paid out %s more than owed", d.Amount)
+				ev = reconcile.EvidenceSettlementOver.Format(sid, row, l.Net.Amount.String(), l.Fee.Amount.String(), l.Gross.Amount.String(), d.Amount.String())
 			}
 			e := r.exception(reconcile.ExceptionSettlementShort, d, ev, sid, l.TxnID)
 			e.StatementRef = l.TxnID
@@ -438,12 +439,11 @@ func (r *run) linkSettlements() {
 		}
 		if !ok || s.link != nil {
 			if r.subject(l.SettledDate) {
-				why := "has no payment event"
+				ev := reconcile.EvidenceSettlementNoEvent.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID)
 				if ok {
-					why = "was already settled in " + s.link.StatementID
+					ev = reconcile.EvidenceSettledTwice.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID, s.link.StatementID)
 				}
-				e := r.exception(reconcile.ExceptionMissingEvent, l.Gross,
-					fmt.Sprintf("%s row %d: %s transaction %s %s", sid, l.Seq, l.Wallet, l.TxnID, why), sid, l.TxnID)
+				e := r.exception(reconcile.ExceptionMissingEvent, l.Gross, ev, sid, l.TxnID)
 				e.StatementRef = l.TxnID
 			}
 			continue
@@ -456,7 +456,7 @@ func (r *run) linkSettlements() {
 			s.credit = creditMismatch
 			if r.subject(l.SettledDate) || r.subject(s.day) {
 				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Gross, s.p.Amount),
-					fmt.Sprintf("%s row %d: settled gross %s, event %s", sid, l.Seq, l.Gross, s.p.Amount), s.p.ID, sid)
+					reconcile.EvidenceSettledGross.Format(sid, strconv.Itoa(l.Seq), l.Gross.String(), s.p.Amount.String()), s.p.ID, sid)
 				e.PaymentID, e.StatementRef = s.p.ID, l.TxnID
 			}
 		}
@@ -508,7 +508,7 @@ func (r *run) linkBankRefs() {
 			s.credit = creditMismatch
 			if r.subject(l.BookingDate) || r.subject(s.day) {
 				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Amount, s.p.Amount),
-					fmt.Sprintf("%s entry %d: booked %s, event %s", l.StatementID, l.Seq, l.Amount, s.p.Amount), s.p.ID, l.StatementID, strconv.Itoa(l.Seq))
+					reconcile.EvidenceBookedAmount.Format(l.StatementID, strconv.Itoa(l.Seq), l.Amount.String(), s.p.Amount.String()), s.p.ID, l.StatementID, strconv.Itoa(l.Seq))
 				e.PaymentID, e.StatementRef = s.p.ID, statementRef(l)
 			}
 		}
@@ -664,7 +664,8 @@ func (r *run) detect() {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionMissingEvent, l.Amount,
-			fmt.Sprintf("%s entry %d booked %s: %q", l.StatementID, l.Seq, l.BookingDate, maskNumbers(l.Text)), l.StatementID, strconv.Itoa(l.Seq))
+			reconcile.EvidenceCreditNoEvent.Format(l.StatementID, strconv.Itoa(l.Seq), l.BookingDate.String(), strconv.Quote(maskNumbers(l.Text))),
+			l.StatementID, strconv.Itoa(l.Seq))
 		e.StatementRef = statementRef(l)
 	}
 	for _, s := range r.pays {
@@ -672,12 +673,12 @@ func (r *run) detect() {
 		if s.link != nil || before(r.cfg.date, deadline) {
 			continue
 		}
-		where := "statement"
+		paid, window := s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), strconv.Itoa(r.cfg.window)
+		ev := reconcile.EvidenceNoStatementCredit.Format(paid, s.day.String(), deadline.String(), window)
 		if s.wallet {
-			where = string(s.p.Gateway) + " settlement"
+			ev = reconcile.EvidenceNoSettlementCredit.Format(paid, s.day.String(), string(s.p.Gateway), deadline.String(), window)
 		}
-		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount,
-			fmt.Sprintf("paid %s (business day %s), no %s credit by %s (T+%d)", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), s.day, where, deadline, r.cfg.window), s.p.ID)
+		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount, ev, s.p.ID)
 		e.PaymentID = s.p.ID
 	}
 	// A wallet settlement the bank has not credited by T+N: the wallet kept
@@ -688,7 +689,7 @@ func (r *run) detect() {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionMissingCredit, payment.Money{Amount: b.net, Currency: payment.VND},
-			fmt.Sprintf("%s: net %s not credited on the bank statement by %s (T+%d)", b.id, b.net, deadline, r.cfg.window), b.id)
+			reconcile.EvidenceSettlementNotCredited.Format(b.id, b.net.String(), deadline.String(), strconv.Itoa(r.cfg.window)), b.id)
 		e.StatementRef = b.id
 	}
 	r.detectLate()
@@ -731,7 +732,7 @@ func (r *run) detectLate() {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
-			fmt.Sprintf("paid %s, after report %s was sent", s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), first), s.p.ID, r.cfg.date.String())
+			reconcile.EvidenceLate.Format(s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), first), s.p.ID, r.cfg.date.String())
 		e.PaymentID = s.p.ID
 		e.CreatedAt = r.in.Now
 		if at, ok := raised[e.ID]; ok {

@@ -3,7 +3,9 @@ package daily
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -12,66 +14,32 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
-	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/spreadsheet"
 )
 
-// text looks up a label, falling back to the key itself for a kind or
-// channel a newer version added.
-type text map[Label]string
-
-func (t text) get(l Label) string {
-	if s, ok := t[l]; ok {
-		return s
-	}
-	return string(l)
-}
-
-func (t text) kind(k string) string {
-	if s, ok := t[Label("kind."+k)]; ok {
-		return s
-	}
-	return k
-}
-
-func (t text) channel(c string) string {
-	if s, ok := t[Label("channel."+c)]; ok {
-		return s
-	}
-	return c
-}
-
-func (t text) agency(a string) string {
-	if a == AgencyAll {
-		return t.get(LAll)
-	}
-	return a
-}
-
-// row is one line of the figures table shared by CSV, XLSX and HTML.
+// row is one line of the figures table shared by CSV, XLSX and HTML;
+// Notices and Payments are nil where the line has no such count.
 type row struct {
 	Section, Agency, Account, Chapter, Subitem, Channel string
-	Notices, Payments                                   string
+	Notices, Payments                                   *int
 	Figures                                             Figures
 	HasExpected                                         bool
 }
 
 func figureRows(r Report, t text) []row {
 	var rows []row
-	rows = append(rows, row{Section: t.get(LTotals), Agency: t.agency(r.Agency), Notices: strconv.Itoa(r.Totals.NoticesExpected), Payments: strconv.Itoa(r.Totals.Payments), Figures: r.Totals.Figures, HasExpected: true})
+	rows = append(rows, row{Section: t.get(LTotals), Agency: t.agency(r.Agency), Notices: &r.Totals.NoticesExpected, Payments: &r.Totals.Payments, Figures: r.Totals.Figures, HasExpected: true})
 	for _, l := range r.Accounts {
-		rows = append(rows, row{Section: t.get(LAccounts), Agency: l.Agency, Account: l.TreasuryAccount, Notices: strconv.Itoa(l.NoticesExpected), Figures: l.Figures, HasExpected: true})
+		rows = append(rows, row{Section: t.get(LAccounts), Agency: l.Agency, Account: l.TreasuryAccount, Notices: &l.NoticesExpected, Figures: l.Figures, HasExpected: true})
 	}
 	for _, l := range r.Budget {
-		rows = append(rows, row{Section: t.get(LBudget), Agency: l.Agency, Account: l.TreasuryAccount, Chapter: l.Chapter, Subitem: l.Subitem, Notices: strconv.Itoa(l.NoticesExpected), Figures: l.Figures, HasExpected: true})
+		rows = append(rows, row{Section: t.get(LBudget), Agency: l.Agency, Account: l.TreasuryAccount, Chapter: l.Chapter, Subitem: l.Subitem, Notices: &l.NoticesExpected, Figures: l.Figures, HasExpected: true})
 	}
 	for _, l := range r.Channels {
-		rows = append(rows, row{Section: t.get(LChannels), Agency: l.Agency, Account: l.TreasuryAccount, Channel: t.channel(l.Channel), Payments: strconv.Itoa(l.Payments), Figures: l.Figures})
+		rows = append(rows, row{Section: t.get(LChannels), Agency: l.Agency, Account: l.TreasuryAccount, Channel: t.channel(l.Channel), Payments: &l.Payments, Figures: l.Figures})
 	}
 	for _, u := range r.Unassigned {
-		rows = append(rows, row{Section: t.get(LUnassigned), Channel: t.channel(u.Channel), Payments: strconv.Itoa(u.Payments),
+		rows = append(rows, row{Section: t.get(LUnassigned), Channel: t.channel(u.Channel), Payments: &u.Payments,
 			Figures: Figures{Collected: u.Amount, Matched: u.Matched, Unmatched: u.Unmatched, Fees: u.Fees}})
 	}
 	return rows
@@ -88,8 +56,16 @@ func (w row) cells() []string {
 		exp = w.Figures.Expected.String()
 	}
 	f := w.Figures
-	return []string{w.Section, w.Agency, w.Account, w.Chapter, w.Subitem, w.Channel, w.Notices, w.Payments,
+	return []string{w.Section, w.Agency, w.Account, w.Chapter, w.Subitem, w.Channel, countText(w.Notices), countText(w.Payments),
 		exp, f.Collected.String(), f.Matched.String(), f.Unmatched.String(), f.RefundsDue.String(), f.Fees.String()}
+}
+
+// countText is a count's digits, or nothing where the line has none.
+func countText(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
 }
 
 // The text columns of the figures (section, agency, treasury account,
@@ -116,15 +92,7 @@ func exceptionHeader(t text) []string {
 }
 
 func exceptionCells(e ExceptionLine, t text) []string {
-	return []string{e.ID, t.kind(string(e.Kind)), e.PaymentID, e.StatementRef, e.NoticeID, e.Amount.String(), string(e.Currency), strconv.Itoa(e.AgeDays), e.Evidence}
-}
-
-func textFor(lang Lang) (text, error) {
-	m, err := Labels(lang)
-	if err != nil {
-		return nil, err
-	}
-	return text(m), nil
+	return []string{e.ID, t.kind(string(e.Kind)), e.PaymentID, e.StatementRef, e.NoticeID, e.Amount.String(), string(e.Currency), strconv.Itoa(e.AgeDays), t.evidence(e.Evidence)}
 }
 
 // bom starts every CSV so that spreadsheet programs read it as UTF-8.
@@ -206,159 +174,71 @@ func SheetName(agency string) string {
 	return s
 }
 
-// WriteXLSX writes the reports as one workbook, one sheet per report (per
-// agency, and ALL), in the order given. Amounts are whole-number cells
-// when they are whole (VND always is), exact text otherwise; no float.
-func WriteXLSX(w io.Writer, reports []Report, lang Lang) error {
-	t, err := textFor(lang)
-	if err != nil {
-		return err
-	}
-	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	first := true
-	seen := map[string]bool{}
-	for _, r := range reports {
-		name := SheetName(r.Agency)
-		if seen[name] {
-			return fmt.Errorf("write report xlsx: two reports on sheet %q", name)
-		}
-		seen[name] = true
-		if first {
-			if err := f.SetSheetName("Sheet1", name); err != nil {
-				return fmt.Errorf("write report xlsx: %w", err)
-			}
-			first = false
-		} else if _, err := f.NewSheet(name); err != nil {
-			return fmt.Errorf("write report xlsx: %w", err)
-		}
-		if err := writeSheet(f, name, r, t); err != nil {
-			return fmt.Errorf("write report xlsx sheet %s: %w", name, err)
-		}
-	}
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("write report xlsx: %w", err)
-	}
-	return nil
-}
-
-func writeSheet(f *excelize.File, sheet string, r Report, t text) error {
-	rowN := 1
-	put := func(values ...any) error {
-		cell, err := excelize.CoordinatesToCellName(1, rowN)
-		if err != nil {
-			return err
-		}
-		rowN++
-		return f.SetSheetRow(sheet, cell, &values)
-	}
-	head := [][]any{
-		{t.get(LTitle)},
-		{t.get(LBusinessDate), r.BusinessDate.String()},
-		{t.get(LAgency), t.agency(r.Agency)},
-		{t.get(LVersion), r.Version},
-		{t.get(LAsOf), localTime(r.AsOf)},
-		{t.get(LCutoff), r.Cutoff},
-		{t.get(LCreditWindow), r.CreditWindowDays},
-	}
-	if r.AuditHead != nil {
-		head = append(head, []any{t.get(LAuditHead), r.AuditHead.String()})
-	}
-	head = append(head, []any{t.get(LSHA256), r.SHA256}, []any{})
-	for _, h := range head {
-		if err := put(h...); err != nil {
-			return err
-		}
-	}
-	if err := put(strs(figureHeader(t))...); err != nil {
-		return err
-	}
-	for _, row := range figureRows(r, t) {
-		c := row.cells()
-		vals := strs(c[:8])
-		for _, s := range c[8:] {
-			vals = append(vals, numberCell(s))
-		}
-		if err := put(vals...); err != nil {
-			return err
-		}
-	}
-	if err := put(); err != nil {
-		return err
-	}
-	if err := put(t.get(LExceptions)); err != nil {
-		return err
-	}
-	if err := put(strs(exceptionHeader(t))...); err != nil {
-		return err
-	}
-	for _, e := range r.Exceptions {
-		c := exceptionCells(e, t)
-		vals := strs(c)
-		vals[5] = numberCell(c[5])
-		vals[7] = e.AgeDays
-		if err := put(vals...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func strs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
-// numberCell is an int64 for a whole amount (exact in a spreadsheet up to
-// 2^53), else the text itself.
-func numberCell(s string) any {
-	if s == "" {
-		return ""
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n < 1<<53 && n > -(1<<53) {
-		return n
-	}
-	return s
-}
-
-// localTime prints a time in the business zone, as people read it.
-func localTime(t time.Time) string {
-	return t.In(payment.Location()).Format("2006-01-02 15:04:05 -07:00")
-}
-
 //go:embed report.html.tmpl
 var htmlTemplate string
 
-// WriteHTML writes a printable HTML page of a report (A4 landscape print
-// CSS, no script, no external resource).
-func WriteHTML(w io.Writer, r Report, lang Lang) error {
-	t, err := textFor(lang)
+// htmlStyle is the printable page's whole style sheet, inlined in its
+// <style> element: the page is a file on its own (no external resource).
+// It holds no text of the report's, so one hash (HTMLStyleHash) allows it
+// under a Content-Security-Policy.
+//
+//go:embed report.css
+var htmlStyle string
+
+// HTMLStyleHash is the CSP source of the printable page's style element
+// ('sha256-…'): what a server that shows the page allows in style-src,
+// and nothing else.
+func HTMLStyleHash() string {
+	sum := sha256.Sum256([]byte(htmlStyle))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// htmlPage is what the printable page's template gets.
+type htmlPage struct {
+	Lang   Lang
+	Style  template.CSS
+	R      Report
+	Issuer Issuer
+	Dots   string
+	Period string
+	AsOf   string
+	Dated  string
+	// OpenAmount is the sum of the open exceptions (VND).
+	OpenAmount Amount
+	Rows       []row
+}
+
+// WriteHTML writes a printable HTML page of a report (A4 landscape, page
+// numbers in the page margin, no script, no external resource): the
+// issuing unit and the report's number and version at the top, the
+// period, the summary of totals, the figures and exceptions, and the
+// signature blocks (prepared by, chief accountant, head of unit).
+func WriteHTML(w io.Writer, r Report, p Print) error {
+	t, err := textFor(p.Lang)
 	if err != nil {
 		return err
 	}
-	if lang == "" {
-		lang = LangVI
-	}
 	tmpl, err := template.New("report").Funcs(template.FuncMap{
-		"l":       func(k string) string { return t.get(Label(k)) },
-		"kind":    func(k any) string { return t.kind(fmt.Sprint(k)) },
-		"channel": t.channel,
-		"agency":  t.agency,
-		"local":   func(at *time.Time) string { return localTime(*at) },
-		"money":   func(a Amount) string { return groupDigits(a.String(), lang) },
+		"l":        func(k string) string { return t.get(Label(k)) },
+		"kind":     func(k any) string { return t.kind(fmt.Sprint(k)) },
+		"channel":  t.channel,
+		"agency":   t.agency,
+		"evidence": t.evidence,
+		"date":     t.date,
+		"local":    func(at *time.Time) string { return t.time(*at) },
+		"money":    func(a Amount) string { return groupDigits(a.String(), t.lang) },
+		"count":    func(n *int) string { return groupCount(n, t.lang) },
+		"int":      func(n int) string { return groupCount(&n, t.lang) },
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("report html template: %w", err)
 	}
-	data := struct {
-		Lang Lang
-		R    Report
-		AsOf string
-		Rows []row
-	}{lang, r, localTime(r.AsOf), figureRows(r, t)}
+	var open Amount
+	for _, k := range r.Totals.ByKind {
+		addTo(&open, k.Amount)
+	}
+	data := htmlPage{Lang: t.lang, Style: template.CSS(htmlStyle), R: r, Issuer: p.Issuer, Dots: dots, //nolint:gosec // G203: our own embedded style sheet, no input in it.
+		Period: periodText(r, t), AsOf: t.time(r.AsOf), Dated: datedText(r, p.Issuer, t), OpenAmount: open, Rows: figureRows(r, t)}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return fmt.Errorf("write report html: %w", err)
@@ -367,6 +247,13 @@ func WriteHTML(w io.Writer, r Report, lang Lang) error {
 		return fmt.Errorf("write report html: %w", err)
 	}
 	return nil
+}
+
+func groupCount(n *int, lang Lang) string {
+	if n == nil {
+		return ""
+	}
+	return groupDigits(strconv.Itoa(*n), lang)
 }
 
 // groupDigits writes a plain decimal for a reader: thousands grouped and

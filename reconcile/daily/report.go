@@ -307,7 +307,13 @@ func (h AuditHead) String() string { return fmt.Sprintf("%d:%s", h.Seq, h.Hash) 
 
 // ReportID is the id of a report version: daily/<date>/<agency>/v<version>.
 func ReportID(date payment.Date, agency string, version int) string {
-	return fmt.Sprintf("daily/%s/%s/v%d", date, agency, version)
+	return fmt.Sprintf("%s/v%d", ScopeID(date, agency), version)
+}
+
+// ScopeID names a day's report of an agency (ALL), every version:
+// daily/<date>/<agency>, what ReportID adds the version to.
+func ScopeID(date payment.Date, agency string) string {
+	return fmt.Sprintf("daily/%s/%s", date, agency)
 }
 
 // CanonicalJSON is the JSON the SHA-256 is computed over: the report with

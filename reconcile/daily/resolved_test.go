@@ -83,7 +83,7 @@ func TestResolvedExceptionsStayResolved(t *testing.T) {
 		want bool
 	}{{all2, true}, {all1, false}} {
 		var html bytes.Buffer
-		if err := daily.WriteHTML(&html, c.r, daily.LangEN); err != nil {
+		if err := daily.WriteHTML(&html, c.r, daily.Print{Lang: daily.LangEN}); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.Contains(html.String(), "Resolved exceptions"); got != c.want {
