@@ -3,28 +3,28 @@ package demo
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"time"
 
 	"github.com/feerecon/feerecon/outbox"
-	"github.com/feerecon/feerecon/store"
 )
 
-// sinkSecret is the demo procedure system's webhook secret: a public test
-// value, never a real one.
+// sinkSecret is the demo procedure system's webhook secret (and the demo
+// treasury's): a public test value, never a real one.
 const sinkSecret = outbox.Secret("demo-only-webhook-secret")
 
-// sink is the procedure system's webhook: it verifies each signature and
-// counts distinct idempotency keys, as a real receiver dedups. It fails
-// its first call, so the demo shows a retry.
+// sink is a receiver of the outbox's webhooks (the procedure system's, or
+// the treasury's): it verifies each signature and counts distinct
+// idempotency keys, as a real receiver dedups. The procedure system's
+// fails its first call, so the demo shows a retry.
 type sink struct {
-	mu       sync.Mutex
-	calls    int
-	keys     map[string]bool
-	rejected int
+	mu        sync.Mutex
+	failFirst bool
+	calls     int
+	keys      map[string]bool
+	rejected  int
 }
 
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +32,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
-	if s.calls == 1 {
+	if s.failFirst && s.calls == 1 {
 		http.Error(w, "procedure system busy", http.StatusServiceUnavailable)
 		return
 	}
@@ -45,21 +45,46 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// deliverConfirmations runs the outbox sender against the sink until no
-// confirmation is due (the demo clock jumps past each backoff).
-func deliverConfirmations(ctx context.Context, st store.Store, now func() time.Time, log *slog.Logger, sum *Summary) error {
-	sk := &sink{keys: map[string]bool{}}
-	srv := httptest.NewServer(sk)
-	defer srv.Close()
-	clock := now()
+// sinkServer is a sink listening on a local port.
+type sinkServer struct {
+	*sink
+	srv *httptest.Server
+}
+
+func newSinkServer(failFirst bool) *sinkServer {
+	s := &sink{failFirst: failFirst, keys: map[string]bool{}}
+	return &sinkServer{sink: s, srv: httptest.NewServer(s)}
+}
+
+// endpoint is the sink's webhook endpoint at path.
+func (s *sinkServer) endpoint(path string) outbox.Endpoint {
+	return outbox.Endpoint{URL: s.srv.URL + path, Secret: sinkSecret}
+}
+
+func (s *sinkServer) received() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.keys)
+}
+
+func (s *sinkServer) Close() { s.srv.Close() }
+
+// confirmationsPath is where the procedure system takes confirmations.
+const confirmationsPath = "/feerecon/confirmations"
+
+// deliverConfirmations runs the outbox sender against the procedure
+// system's sink until no confirmation is due (the demo clock jumps past
+// each backoff).
+func (d *Day) deliverConfirmations(ctx context.Context, sum *Summary) error {
+	clock := d.now()
 	var mu sync.Mutex
-	sender, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
-		Endpoints: map[string]outbox.Endpoint{System: {URL: srv.URL + "/feerecon/confirmations", Secret: sinkSecret}},
+	sender, err := outbox.NewWebhook(outbox.FromStore(d.st), outbox.WebhookConfig{
+		Endpoints: map[string]outbox.Endpoint{System: d.sink.endpoint(confirmationsPath)},
 		Types:     []outbox.Type{outbox.Confirmation},
 		Timeout:   5 * time.Second,
 		Loop: outbox.Loop{BaseBackoff: time.Second, MaxBackoff: time.Minute,
 			Clock:  func() time.Time { mu.Lock(); defer mu.Unlock(); return clock },
-			Logger: log},
+			Logger: d.log},
 	})
 	if err != nil {
 		return err
@@ -76,9 +101,9 @@ func deliverConfirmations(ctx context.Context, st store.Store, now func() time.T
 		clock = clock.Add(time.Minute)
 		mu.Unlock()
 	}
-	sk.mu.Lock()
-	defer sk.mu.Unlock()
-	sum.ConfirmedAtSink = len(sk.keys)
-	sum.SinkRejected = sk.rejected
+	d.sink.mu.Lock()
+	defer d.sink.mu.Unlock()
+	sum.ConfirmedAtSink = len(d.sink.keys)
+	sum.SinkRejected = d.sink.rejected
 	return nil
 }

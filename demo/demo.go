@@ -71,45 +71,91 @@ type Summary struct {
 
 // Run runs the demo.
 func Run(ctx context.Context, o Options) (Summary, error) {
+	d, err := Open(ctx, o)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer d.Close()
+	return d.Summary, nil
+}
+
+// Day is the demo day once run: its store, its summary and the procedure
+// system's sink, kept for Console. Close releases the sink.
+type Day struct {
+	Summary Summary
+	st      *memory.Store
+	now     func() time.Time
+	log     *slog.Logger
+	// sink is the procedure system's webhook, the confirmations'
+	// endpoint; treasury takes the report versions, topics the Kafka
+	// copies (Console).
+	sink     *sinkServer
+	treasury *sinkServer
+	topics   *topics
+}
+
+// Open runs the demo day and keeps it: Run, without the end.
+func Open(ctx context.Context, o Options) (*Day, error) {
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	now := o.Now
 	if now == nil {
-		end := time.Date(2026, 11, 26, 18, 0, 0, 0, payment.Location())
+		end := DayEnd()
 		now = func() time.Time { return end }
 	}
-	st := memory.New()
+	d := &Day{st: memory.New(), now: now, log: log, sink: newSinkServer(true), treasury: newSinkServer(false),
+		topics: &topics{msgs: map[string]int{}}}
+	if err := d.run(ctx, o.Dir); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// DayEnd is the demo's clock by default: the end of its business day,
+// 26/11/2026 18:00 in Hà Nội.
+func DayEnd() time.Time { return time.Date(2026, 11, 26, 18, 0, 0, 0, payment.Location()) }
+
+// Close releases the demo's sinks.
+func (d *Day) Close() {
+	d.sink.Close()
+	d.treasury.Close()
+}
+
+// ConfirmedAtSink is how many distinct confirmations the procedure
+// system's sink has received, and verified, so far.
+func (d *Day) ConfirmedAtSink() int { return d.sink.received() }
+
+func (d *Day) run(ctx context.Context, dir string) error {
+	st, now, log := d.st, d.now, d.log
 	engine, err := reconcile.NewEngine(reconcile.Config{})
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	sum := Summary{NoticesByStatus: map[payment.NoticeStatus]int{}, Exceptions: map[reconcile.ExceptionKind]int{}}
 
 	// 1. Notices in, through the HTTP API.
-	apiSrv, err := api.New(api.Config{
-		DefaultCollection: api.CollectionAccount{BankBIN: "970415", Account: "113000006100"},
-		PurposeSuffix:     "LE PHI",
-	}.WithDefaults(), st, log, now)
+	apiSrv, err := api.New(apiConfig(), st, log, now)
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	// The procedure system's API key, made as `feerecon apikey create`
 	// makes it: the demo calls the API as the system holding it.
 	key, err := systemKey(ctx, st, now())
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	ts := httptest.NewServer(apiSrv)
 	defer ts.Close()
-	n, err := postNotices(ctx, ts.URL, key, filepath.Join(o.Dir, "notices.jsonl"))
+	n, err := postNotices(ctx, ts.URL, key, filepath.Join(dir, "notices.jsonl"))
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	sum.Notices = n
-	if err := cancelNotices(ctx, ts.URL, key, filepath.Join(o.Dir, "cancel.txt")); err != nil {
-		return Summary{}, err
+	if err := cancelNotices(ctx, ts.URL, key, filepath.Join(dir, "cancel.txt")); err != nil {
+		return err
 	}
 
 	// 2. Gateway events in: encoded and signed as each gateway sends them,
@@ -117,22 +163,22 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	secrets := gatewaysim.DemoSecrets()
 	decs, err := gatewaysim.Decoders(secrets)
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
-	events, err := readPayments(filepath.Join(o.Dir, "payments.jsonl"))
+	events, err := readPayments(filepath.Join(dir, "payments.jsonl"))
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	queue, err := encodeEvents(events, secrets)
 	if err != nil {
-		return Summary{}, err
+		return err
 	}
 	sum.Events = len(queue)
 	pr := ingest.New(st, engine, now, log)
 	for i, m := range queue {
 		dec, err := decs.Get(m.gateway)
 		if err != nil {
-			return Summary{}, err
+			return err
 		}
 		ref := fmt.Sprintf("inproc/payments.raw.%s/%d", m.gateway, i)
 		stats, err := pr.HandleRaw(ctx, dec, m.raw, ref)
@@ -141,17 +187,29 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 			sum.DeadLettered++
 			log.WarnContext(ctx, "dead-lettered", slog.String("raw_ref", ref), slog.String("error", err.Error()))
 		case err != nil:
-			return Summary{}, err
+			return err
 		}
 		sum.Payments += stats.Recorded
 		sum.Redelivered += stats.Redelivered
 	}
 
 	// 3. Confirmations out, signed, to the procedure system's sink.
-	if err := deliverConfirmations(ctx, st, now, log, &sum); err != nil {
-		return Summary{}, err
+	if err := d.deliverConfirmations(ctx, &sum); err != nil {
+		return err
 	}
-	return sum, tally(ctx, st, &sum)
+	if err := tally(ctx, st, &sum); err != nil {
+		return err
+	}
+	d.Summary = sum
+	return nil
+}
+
+// apiConfig is the demo's API: its collection account and purpose.
+func apiConfig() api.Config {
+	return api.Config{
+		DefaultCollection: api.CollectionAccount{BankBIN: "970415", Account: "113000006100"},
+		PurposeSuffix:     "LE PHI",
+	}.WithDefaults()
 }
 
 type queued struct {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feerecon/feerecon/demo"
+	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 )
@@ -52,5 +54,52 @@ func TestDemoDay(t *testing.T) {
 	sum.Print(&b)
 	if !strings.Contains(b.String(), "matched (allocations): 31") {
 		t.Errorf("summary:\n%s", b.String())
+	}
+}
+
+// The console over the demo day: the day's reports are stored, and the
+// outbox keeps delivering while it runs — every report version to the
+// treasury's sink and every Kafka copy to the in-process topics; the two
+// accounts cover the day's agencies.
+func TestConsoleOverTheDay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := demo.Open(ctx, demo.Options{Dir: "../testdata/demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c, err := d.Console(ctx, demo.ConsoleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Date != (payment.Date{Year: 2026, Month: 11, Day: 26}) || len(c.Accounts) != 2 {
+		t.Fatalf("console %+v", c)
+	}
+	for _, a := range c.Accounts {
+		if len(a.Password) < 20 || strings.Join(a.Agencies, " ") != "H40.01 H40.12 H40.25" {
+			t.Errorf("account %s: agencies %v, password of %d characters", a.Login, a.Agencies, len(a.Password))
+		}
+	}
+	// ALL and the three agencies: four report versions, two channels each.
+	const reports = 4
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(rctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for d.DeliveredToTreasury() < reports || d.Published(kafkabus.TopicTreasuryReports) < reports ||
+		d.Published(kafkabus.TopicConfirmed) < 30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20s: treasury %d, treasury.reports %d, payments.confirmed %d", d.DeliveredToTreasury(),
+				d.Published(kafkabus.TopicTreasuryReports), d.Published(kafkabus.TopicConfirmed))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if got := d.ConfirmedAtSink(); got != 30 {
+		t.Errorf("confirmations at the sink: %d", got)
 	}
 }
