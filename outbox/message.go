@@ -168,6 +168,12 @@ func confirmationMessage(payload []byte) ([]byte, map[string]string, error) {
 	return key, nil, err
 }
 
+// ReportKey is the Kafka key of a report payload: "<date>/<agency>".
+func ReportKey(payload []byte) ([]byte, error) {
+	key, _, err := reportMessage(payload)
+	return key, err
+}
+
 // reportMessage is the Kafka key of a report payload, "<date>/<agency>"
 // (every version of a scope on one partition, in order), and its SHA-256
 // header.

@@ -58,3 +58,17 @@ func TestEnqueueOncePerChannel(t *testing.T) {
 		t.Errorf("Types() = %v", got)
 	}
 }
+
+// ReportKey is the key a report version is published with: its scope.
+func TestReportKey(t *testing.T) {
+	t.Parallel()
+	k, err := outbox.ReportKey([]byte(`{"business_date":"2026-11-26","agency":"H40.01","sha256":"ab"}`))
+	if err != nil || string(k) != "2026-11-26/H40.01" {
+		t.Errorf("ReportKey = %q, %v", k, err)
+	}
+	for _, bad := range []string{`not json`, `{"business_date":"2026-11-26","sha256":"ab"}`} {
+		if _, err := outbox.ReportKey([]byte(bad)); !errors.Is(err, outbox.ErrNotReport) {
+			t.Errorf("ReportKey(%s): %v", bad, err)
+		}
+	}
+}

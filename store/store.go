@@ -62,6 +62,7 @@ type Tx interface {
 	APIKeys
 	Requests
 	Searches
+	DayReports
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -748,3 +749,13 @@ func checkLimit(what string, n int) error {
 // (ReportEntity of daily.ScopeID); the versions it stored have their own
 // report.version entries.
 const AuditReportRerun AuditAction = "report.rerun"
+
+// ---- The Today page (issue 10): a business day's reports at a glance.
+
+// DayReports lists a business day's reports, one per agency.
+type DayReports interface {
+	// LatestReports returns the latest version of each agency's report of
+	// date (the AgencyAll total included), ordered by agency, without
+	// their bodies (Body is nil): what a summary of the day shows.
+	LatestReports(ctx context.Context, date payment.Date) ([]Report, error)
+}

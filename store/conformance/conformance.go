@@ -55,6 +55,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UsersAndSessions", testUsersAndSessions},
 		{"ExceptionsScopedByAgency", testExceptionsScoped},
 		{"NoticeSearch", testNoticeSearch}, {"AuditEntriesFiltered", testAuditEntriesFiltered}, // search.go
+		{"LatestReportsOfADay", testLatestReports},
 	}
 	tests = append(tests, caseworkTests()...)
 	for _, tt := range tests {
