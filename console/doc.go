@@ -7,9 +7,12 @@
 //
 // What it holds: the pages' handlers (thin), the pure computations behind
 // them (today.go: a day's figures from payments, allocations and
-// exceptions; diff.go: the line diff of two report versions), the formatting of money, dates and times as each language
-// writes them, and the security headers every response carries (a
-// Content-Security-Policy without unsafe-inline, nosniff, no framing).
+// exceptions, its reports' and the outbox's state within a person's scope;
+// todaychart.go: the geometry of its hourly chart; diff.go: the line diff
+// of two report versions), the formatting of money, dates and times as
+// each language writes them, and the security headers every response
+// carries (a Content-Security-Policy without unsafe-inline, nosniff, no
+// framing).
 //
 // What it must not hold: SQL, or any matching decision. It reads through
 // the store's interfaces (package store) and acts through the same rules

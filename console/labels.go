@@ -105,7 +105,7 @@ func labels() map[Lang]map[Label]string {
 
 // labelTables lists the label tables, one per page file (one line each).
 func labelTables() []map[Lang]map[Label]string {
-	return []map[Lang]map[Label]string{coreLabels(), exceptionLabels(), noticesLabels(), auditLabels(), accountLabels(), reportsLabels()}
+	return []map[Lang]map[Label]string{coreLabels(), exceptionLabels(), noticesLabels(), auditLabels(), accountLabels(), reportsLabels(), todayLabels()}
 }
 
 // coreLabels are the layout's, the login's and Today's.

@@ -308,12 +308,15 @@ func (s *Server) today(w http.ResponseWriter, r *http.Request, c api.Caller) {
 	var in DayInput
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
 		var err error
-		in, err = readDay(r, tx, d, u)
-		return err
+		if in, err = readDay(r, tx, d, u); err != nil {
+			return err
+		}
+		return readDeliveries(r.Context(), tx, d, u.CanSee, &in)
 	}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	in.Now = now
 	t := ComputeToday(d, u.CanSee, in)
 	s.render(w, r, http.StatusOK, "today", page{User: &u, Today: &t, AsOf: now})
 }
