@@ -3,11 +3,15 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  ?= ./...
 
-.PHONY: demo test test-unit lint fuzz bench build vet services-up services-down clean
+.PHONY: demo demo-serve test test-unit lint fuzz bench build vet services-up services-down clean
 
 ## demo: the main job on the embedded default (in-memory store, in-process transport); needs only Go.
 demo:
 	$(GO) run ./cmd/feerecon demo
+
+## demo-serve: the same, then the console over the demo day on http://127.0.0.1:8080/console/ (two demo accounts, their passwords printed) until Ctrl-C.
+demo-serve:
+	$(GO) run ./cmd/feerecon demo --serve
 
 ## test: start PostgreSQL and Kafka (3.9 and 4.x), lint (vet, golangci-lint), race-test everything with the integration tests on, fuzz briefly, stop the servers.
 test:

@@ -33,6 +33,8 @@ type ConsoleOptions struct {
 	Clock func() time.Time
 	// Logger; default the demo's.
 	Logger *slog.Logger
+	// The console's own settings (a maker–checker threshold) belong here
+	// too, passed on to console.New.
 }
 
 // Account is a demo account. Its password is made for the run and is

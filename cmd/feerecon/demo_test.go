@@ -198,6 +198,8 @@ func TestDemoServe(t *testing.T) {
 		`<span id="business-date">26/11/2026</span>`,
 		`<tr class="matched" id="matched"><th scope="row">Đã khớp với thông báo</th><td class="num">31</td><td class="num">9.726.000 ₫</td>`,
 		`<dd id="user-login">ketoan.demo</dd>`, `<dd id="user-agencies">H40.01, H40.12, H40.25</dd>`,
+		// The day is reconciled: each agency's first report version.
+		`<th scope="row">H40.01</th><td class="num">v1</td>`, `<th scope="row">H40.25</th><td class="num">v1</td>`,
 	} {
 		if !strings.Contains(body, w) {
 			t.Errorf("Today lacks %q", w)
