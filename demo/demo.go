@@ -8,6 +8,11 @@
 // way each gateway sends them and go through the real adapters (a tampered
 // one is dead-lettered), the real matching engine allocates them, and the
 // confirmations of paid notices are delivered, signed, to a local sink.
+//
+// Open keeps the day after its run, and Day.Console serves the console
+// over it (feerecon demo --serve): the day reconciled, two demo accounts
+// with passwords made per run, and the outbox delivering to the local
+// procedure system's and treasury's sinks and to in-process topics.
 package demo
 
 import (
