@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/console"
 	"github.com/feerecon/feerecon/demo"
 )
@@ -42,6 +43,9 @@ func demoCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("http") && !c.Serve {
+				return config.Errorf("demo: --http needs --serve")
+			}
 			if !c.Serve {
 				sum, err := demo.Run(cmd.Context(), demo.Options{Dir: c.Dir, Logger: log})
 				if err != nil {
@@ -64,17 +68,18 @@ func demoCmd(g *globals) *cobra.Command {
 // over it at c.HTTPAddr until ctx ends, and prints the URL and the demo
 // accounts' passwords (to out only: never to the log).
 func serveDemo(ctx context.Context, c demoConfig, out io.Writer, log *slog.Logger) error {
+	// The address first: a port taken fails before the day runs.
+	l, err := net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("demo --serve: %w", err)
+	}
+	defer l.Close()
 	day, err := demo.Open(ctx, demo.Options{Dir: c.Dir, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer day.Close()
 	day.Summary.Print(out)
-	l, err := net.Listen("tcp", c.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("demo --serve: %w", err)
-	}
-	defer l.Close()
 	con, err := day.Console(ctx, demo.ConsoleOptions{Logger: log})
 	if err != nil {
 		return err

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -40,6 +43,24 @@ func TestDemoPrintsItsSummary(t *testing.T) {
 	}
 	if out != string(want) {
 		t.Errorf("feerecon demo printed:\n%s\nwant (%s):\n%s", out, golden, want)
+	}
+}
+
+// --http without --serve is a mistake of the command line (exit 2); a
+// taken address fails before the day runs.
+func TestDemoServeFlags(t *testing.T) {
+	t.Parallel()
+	if out, err := runCLI(t, "demo", "--dir", demoDir, "--http", "127.0.0.1:0"); !errors.Is(err, config.ErrInvalid) || out != "" {
+		t.Errorf("--http without --serve: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	out, err := runCLI(t, "demo", "--dir", demoDir, "--serve", "--http", l.Addr().String())
+	if err == nil || !strings.Contains(err.Error(), "address already in use") || strings.Contains(out, "feerecon demo") {
+		t.Errorf("a taken address: %v\n%s", err, out)
 	}
 }
 
