@@ -15,10 +15,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/feerecon/feerecon/api"
+	"github.com/feerecon/feerecon/casework"
 	"github.com/feerecon/feerecon/console"
 	"github.com/feerecon/feerecon/dailyrun"
+	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/user"
 )
@@ -33,8 +36,9 @@ type ConsoleOptions struct {
 	Clock func() time.Time
 	// Logger; default the demo's.
 	Logger *slog.Logger
-	// The console's own settings (a maker–checker threshold) belong here
-	// too, passed on to console.New.
+	// Threshold above which an accountant's action waits for an approver
+	// (casework.Config.Threshold); zero: casework's default.
+	Threshold payment.Money
 }
 
 // Account is a demo account. Its password is made for the run and is
@@ -63,12 +67,13 @@ type Console struct {
 	senders []*outbox.Sender
 }
 
-// Console builds the console over the day: it runs the day's
-// reconciliation (its report versions, queued for the treasury), adds the
-// demo accounts (an accountant and an approver of the day's agencies)
-// with fresh passwords, and wires the outbox senders to the demo's sinks:
-// confirmations to the procedure system's, reports to a local treasury's,
-// the Kafka copies to an in-process topic.
+// Console builds the console over the day, as serve wires it (casework
+// for the exceptions' actions, the daily job for the Reports page's
+// re-run): it runs the day's reconciliation (its report versions, queued
+// for the treasury), adds the demo accounts (an accountant and an approver
+// of the day's agencies) with fresh passwords, and wires the outbox
+// senders to the demo's sinks: confirmations to the procedure system's,
+// reports to a local treasury's, the Kafka copies to in-process topics.
 func (d *Day) Console(ctx context.Context, o ConsoleOptions) (*Console, error) {
 	log := o.Logger
 	if log == nil {
@@ -79,7 +84,13 @@ func (d *Day) Console(ctx context.Context, o ConsoleOptions) (*Console, error) {
 		clock = running(d.now(), time.Now)
 	}
 	date := payment.DateOf(d.now())
-	if err := d.report(ctx, date, clock, log); err != nil {
+	job, err := dailyrun.NewJob(d.st, dailyrun.Config{Clock: clock, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	// The day reconciled, as the scheduler would after its cut-off: its
+	// versions stored and queued for the treasury.
+	if _, err := job.Run(ctx, date, ""); err != nil {
 		return nil, err
 	}
 	agencies, err := d.agencies(ctx)
@@ -94,7 +105,15 @@ func (d *Day) Console(ctx context.Context, o ConsoleOptions) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	con, err := console.New(apiSrv, d.st, log, clock)
+	engine, err := reconcile.NewEngine(reconcile.Config{})
+	if err != nil {
+		return nil, err
+	}
+	cases, err := casework.New(d.st, ingest.New(d.st, engine, clock, log), casework.Config{Threshold: o.Threshold}, clock)
+	if err != nil {
+		return nil, err
+	}
+	con, err := console.New(apiSrv, d.st, log, clock, console.WithCasework(cases), console.WithReports(job.Print(), job))
 	if err != nil {
 		return nil, err
 	}
@@ -129,17 +148,6 @@ func (c *Console) Run(ctx context.Context) error {
 func running(start time.Time, wall func() time.Time) func() time.Time {
 	t0 := wall()
 	return func() time.Time { return start.Add(wall().Sub(t0)) }
-}
-
-// report runs the daily reconciliation of date, as the scheduler would
-// after the cut-off: its versions are stored and queued for the treasury.
-func (d *Day) report(ctx context.Context, date payment.Date, clock func() time.Time, log *slog.Logger) error {
-	job, err := dailyrun.NewJob(d.st, dailyrun.Config{Clock: clock, Logger: log})
-	if err != nil {
-		return err
-	}
-	_, err = job.Run(ctx, date, "")
-	return err
 }
 
 // agencies are the agencies of the demo's notices, sorted.

@@ -3,10 +3,14 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/demo"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
@@ -101,5 +105,82 @@ func TestConsoleOverTheDay(t *testing.T) {
 	}
 	if got := d.ConfirmedAtSink(); got != 30 {
 		t.Errorf("confirmations at the sink: %d", got)
+	}
+}
+
+// What an accountant does in the demo's console reaches the demo's
+// procedure system: she allocates the unmatched bank transfer to the
+// notice it pays (below the approval threshold: applied at once), and the
+// notice's confirmation is delivered to the sink while the console runs.
+func TestConsoleConfirmationReachesTheSink(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := demo.Open(ctx, demo.Options{Dir: "../testdata/demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c, err := d.Console(ctx, demo.ConsoleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(rctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	srv := httptest.NewServer(c.Handler)
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, form url.Values, cookies ...*http.Cookie) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	acc := c.Accounts[0]
+	login := post("/console/login", url.Values{"login": {acc.Login}, "password": {acc.Password}})
+	var session *http.Cookie
+	for _, ck := range login.Cookies() {
+		if ck.Name == api.SessionCookie {
+			session = ck
+		}
+	}
+	if login.StatusCode != http.StatusSeeOther || session == nil {
+		t.Fatalf("login %s: %d", acc.Login, login.StatusCode)
+	}
+	// All 30 confirmations of the run are at the sink already.
+	deadline := time.Now().Add(20 * time.Second)
+	for d.ConfirmedAtSink() < 30 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	act := post("/console/exception/act", url.Values{
+		"id": {reconcile.ExceptionID(reconcile.ExceptionUnmatched, "camt054:FT2633014420032")}, "action": {"allocate"},
+		"reason":   {"the payer's dossier 000.12.30.H40-261126-0031, confirmed by phone"},
+		"notice_1": {demo.System + "/TB-2026-01031"}, "amount_1": {"770000"}, "remainder": {"0"},
+	}, session)
+	if act.StatusCode != http.StatusSeeOther {
+		t.Fatalf("allocate: %d", act.StatusCode)
+	}
+	for d.ConfirmedAtSink() < 31 {
+		if time.Now().After(deadline) {
+			t.Fatalf("confirmations at the sink: %d, want the allocated notice's 31st", d.ConfirmedAtSink())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
