@@ -66,7 +66,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("Today collected %q, want 200.000 ₫", got)
 	}
 	body := testenv.BrowserRun(t, ctx, chromedp.Text(chromedp.CSS("body")))
-	for _, not := range []string{"H29.75", "1.500.000", "770.000"} {
+	if got := testenv.BrowserRun(t, ctx, chromedp.Text(chromedp.CSS("#unclaimed td:last-child"))); got != "770.000 ₫" {
+		t.Errorf("the money to claim: %q, want 770.000 ₫", got)
+	}
+	for _, not := range []string{"H29.75", "1.500.000"} {
 		if strings.Contains(body, not) {
 			t.Errorf("H40.01's accountant sees %q", not)
 		}

@@ -82,6 +82,7 @@ const (
 	LNavReports    Label = "nav_reports"
 	LNavAudit      Label = "nav_audit"
 	LNavAccount    Label = "nav_account"
+	LUnclaimed     Label = "unclaimed"
 )
 
 // labels holds every label in every language: the core table (layout,
@@ -128,6 +129,7 @@ func coreLabels() map[Lang]map[Label]string {
 			LNothing:       "Không có giao dịch", LNotFound: "Không tìm thấy trang", LInternalError: "Lỗi hệ thống: vui lòng thử lại",
 			LRoleAdmin: "Quản trị", LRoleAccountant: "Kế toán", LRoleApprover: "Người phê duyệt", LRoleAuditor: "Kiểm toán",
 			LNavExceptions: "Ngoại lệ", LNavNotices: "Thông báo", LNavReports: "Báo cáo", LNavAudit: "Nhật ký", LNavAccount: "Tài khoản",
+			LUnclaimed: "Tiền chưa xác định đơn vị (có thể nhận)",
 		},
 		LangEN: {
 			LConsole: "Fee reconciliation", LLanguage: "Language", LOtherLanguage: "Tiếng Việt",
@@ -144,6 +146,7 @@ func coreLabels() map[Lang]map[Label]string {
 			LNothing:       "No payments", LNotFound: "Page not found", LInternalError: "Internal error: please try again",
 			LRoleAdmin: "Administrator", LRoleAccountant: "Accountant", LRoleApprover: "Approver", LRoleAuditor: "Auditor",
 			LNavExceptions: "Exceptions", LNavNotices: "Notices", LNavReports: "Reports", LNavAudit: "Audit", LNavAccount: "Account",
+			LUnclaimed: "Money naming no agency yet (to claim)",
 		},
 	}
 }

@@ -352,5 +352,11 @@ func readDay(r *http.Request, tx store.Tx, d payment.Date, u user.User) (DayInpu
 		}
 	}
 	in.Exceptions, err = tx.ListExceptions(ctx, store.ExceptionFilter{Scoped: len(u.Agencies) > 0, Agencies: u.Agencies})
+	if err != nil || len(u.Agencies) == 0 {
+		return in, err
+	}
+	// Money that names no notice: no agency's yet, for any agency's
+	// accountants to claim (package casework's scope), shown apart.
+	in.Unclaimed, err = tx.ListExceptions(ctx, store.ExceptionFilter{Scoped: true, Unassigned: true, Status: reconcile.ExceptionOpen})
 	return in, err
 }

@@ -74,6 +74,10 @@ type DayInput struct {
 	OutboxTruncated bool
 	// Now is when the page is computed: the backlog's age is now's.
 	Now time.Time
+	// Unclaimed are the open exceptions that concern no notice, read for
+	// a person of some agencies only (for the others they are in
+	// Exceptions).
+	Unclaimed []reconcile.Exception
 }
 
 // OutboxItem is an outbox message as Today shows it: where it is, and
@@ -93,6 +97,10 @@ type OutboxItem struct {
 // Today is a day's figures within a person's scope.
 type Today struct {
 	Date payment.Date
+	// Unclaimed is, for a person of some agencies, the day's open
+	// exceptions of money that names no notice (no agency's yet, theirs to
+	// claim): apart from Collected, which is their agencies' money.
+	Unclaimed Figure
 	// Collected is the money of the day's payments the scope sees: its
 	// allocations to notices of the scope plus its exceptions (the money
 	// matching left unallocated); ByChannel splits it by gateway.
@@ -175,6 +183,17 @@ const MaxDeadListed = 20
 // to the day's report.
 func ComputeToday(date payment.Date, sees func(agency string) bool, in DayInput) Today {
 	t := Today{Date: date}
+	unclaimed := map[string][]reconcile.Exception{}
+	for _, e := range in.Unclaimed {
+		if e.Status == reconcile.ExceptionOpen && e.PaymentID != "" {
+			unclaimed[e.PaymentID] = append(unclaimed[e.PaymentID], e)
+		}
+	}
+	for _, p := range in.Payments {
+		for _, e := range unclaimed[p.ID] {
+			t.Unclaimed.add(e.Amount)
+		}
+	}
 	excs := map[string][]reconcile.Exception{}
 	for _, e := range in.Exceptions {
 		// Closed as allocated, its money is in the payment's manual

@@ -63,8 +63,10 @@ type Console struct {
 	Handler  http.Handler
 	Accounts []Account
 	// Date is the demo's business day, the one Today shows.
-	Date    payment.Date
-	senders []*outbox.Sender
+	Date payment.Date
+	// Threshold is the approval threshold in effect (casework's).
+	Threshold payment.Money
+	senders   []*outbox.Sender
 }
 
 // Console builds the console over the day, as serve wires it (casework
@@ -129,7 +131,7 @@ func (d *Day) Console(ctx context.Context, o ConsoleOptions) (*Console, error) {
 		http.Redirect(w, r, console.Prefix+"/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	return &Console{Handler: mux, Accounts: accounts, Date: date, senders: senders}, nil
+	return &Console{Handler: mux, Accounts: accounts, Date: date, Threshold: cases.Config().Threshold, senders: senders}, nil
 }
 
 // Run delivers the outbox until ctx ends (then it returns nil): what the

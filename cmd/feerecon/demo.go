@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/console"
 	"github.com/feerecon/feerecon/demo"
+	"github.com/feerecon/feerecon/payment"
 )
 
 // demoConfig is feerecon demo's command line.
@@ -26,7 +28,14 @@ type demoConfig struct {
 	// over the demo day at HTTPAddr.
 	Serve    bool
 	HTTPAddr string
+	// ApprovalThreshold (đồng): low by default, so that the demo day's
+	// larger allocations show maker–checker.
+	ApprovalThreshold string
 }
+
+// demoThreshold is the demo's approval threshold: below the demo day's
+// unmatched 770.000 ₫, above its 350.000 ₫.
+const demoThreshold = "500.000"
 
 func demoCmd(g *globals) *cobra.Command {
 	var c demoConfig
@@ -43,8 +52,10 @@ func demoCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("http") && !c.Serve {
-				return config.Errorf("demo: --http needs --serve")
+			for _, name := range []string{"http", "approval-threshold"} {
+				if cmd.Flags().Changed(name) && !c.Serve {
+					return config.Errorf("demo: --%s needs --serve", name)
+				}
 			}
 			if !c.Serve {
 				sum, err := demo.Run(cmd.Context(), demo.Options{Dir: c.Dir, Logger: log})
@@ -61,6 +72,8 @@ func demoCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.Dir, "dir", "testdata/demo", "folder with notices.jsonl, payments.jsonl and cancel.txt")
 	f.BoolVar(&c.Serve, "serve", false, "after the summary, serve the console over the demo day until interrupted (Ctrl-C)")
 	f.StringVar(&c.HTTPAddr, "http", "127.0.0.1:8080", "with --serve: the console's listen address (port 0: a free one)")
+	f.StringVar(&c.ApprovalThreshold, "approval-threshold", demoThreshold,
+		"with --serve, đồng: an allocation, refund or reopen above this waits for the approver (every write-off does)")
 	return cmd
 }
 
@@ -68,6 +81,10 @@ func demoCmd(g *globals) *cobra.Command {
 // over it at c.HTTPAddr until ctx ends, and prints the URL and the demo
 // accounts' passwords (to out only: never to the log).
 func serveDemo(ctx context.Context, c demoConfig, out io.Writer, log *slog.Logger) error {
+	threshold, err := payment.ParseDong(cmp.Or(c.ApprovalThreshold, demoThreshold))
+	if err != nil || !threshold.Amount.IsPositive() {
+		return config.Errorf("demo --serve: --approval-threshold %q: a positive whole number of đồng", c.ApprovalThreshold)
+	}
 	// The address first: a port taken fails before the day runs.
 	l, err := net.Listen("tcp", c.HTTPAddr)
 	if err != nil {
@@ -80,7 +97,7 @@ func serveDemo(ctx context.Context, c demoConfig, out io.Writer, log *slog.Logge
 	}
 	defer day.Close()
 	day.Summary.Print(out)
-	con, err := day.Console(ctx, demo.ConsoleOptions{Logger: log})
+	con, err := day.Console(ctx, demo.ConsoleOptions{Logger: log, Threshold: threshold})
 	if err != nil {
 		return err
 	}
@@ -130,4 +147,5 @@ func printConsole(w io.Writer, url string, c *demo.Console) {
 		fmt.Fprintf(w, "  %-10s  login %-13s  password %s  (agencies %s)\n", a.Role, a.Login, a.Password, strings.Join(a.Agencies, ", "))
 	}
 	fmt.Fprintf(w, "  the passwords are made for this run and shown only here\n")
+	fmt.Fprintf(w, "  actions above %s (and every write-off) wait for the approver\n", c.Threshold)
 }
