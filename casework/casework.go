@@ -578,7 +578,7 @@ func (s *Service) allocate(ctx context.Context, tx store.Tx, e reconcile.Excepti
 			return nil, err
 		}
 		x := reconcile.Allocation{PaymentID: pl.p.ID, NoticeSystem: n.System, NoticeID: n.ID, Code: n.Code,
-			Amount: part.Amount, Rule: reconcile.RuleManual, Evidence: "allocated by hand from exception " + e.ID,
+			Amount: part.Amount, Rule: reconcile.RuleManual, Evidence: reconcile.EvidenceManual.Format(e.ID),
 			By: maker, Approved: checker, Reason: a.Reason}
 		if err := tx.InsertAllocation(ctx, x); err != nil {
 			return nil, err

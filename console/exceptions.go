@@ -398,6 +398,9 @@ func waiting(ctx context.Context, tx store.Tx, u user.User, d payment.Date) ([]W
 			}
 		}
 	}
+	slices.SortFunc(out, func(a, b WaitingLine) int {
+		return cmp.Or(a.PaidAt.Compare(b.PaidAt), strings.Compare(a.PaymentID, b.PaymentID))
+	})
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package console
 
 import (
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -112,6 +113,7 @@ const (
 	LDetail             Label = "detail"
 	LNoAgency           Label = "no_agency"
 	LNobody             Label = "nobody"
+	LNoAllocation       Label = "no_allocation"
 )
 
 // KindLabel, StatusLabel, ActionLabel, RequestStateLabel and SortLabel
@@ -132,6 +134,10 @@ func (p page) ActionLabel(a reconcile.Action) (string, error) {
 func (p page) RequestStateLabel(s store.RequestState) (string, error) {
 	return p.T(Label("request_" + string(s)))
 }
+
+// Evidence is a stored evidence sentence in the page's language, as the
+// reports write it.
+func (p page) Evidence(s string) string { return daily.EvidenceText(daily.Lang(p.Lang), s) }
 
 // SortLabel is a queue order's label.
 func (p page) SortLabel(s string) (string, error) { return p.T(Label("sort_" + s)) }
@@ -181,7 +187,7 @@ func exceptionLabels() map[Lang]map[Label]string {
 			LErrChanged:     "Ngoại lệ đã thay đổi sau khi có yêu cầu: hãy từ chối và đề nghị lại",
 			LErrBulk:        "Xử lý hàng loạt cần chọn các dòng cùng loại, và không áp dụng cho phân bổ",
 			LErrUnknownUser: "Người nhận không phải đồng nghiệp đang hoạt động thấy được ngoại lệ này",
-			LDetail:         "Chi tiết", LNoAgency: "Chưa xác định đơn vị", LNobody: "Chưa giao",
+			LDetail:         "Chi tiết", LNoAgency: "Chưa xác định đơn vị", LNobody: "Chưa giao", LNoAllocation: "Chưa phân bổ cho thông báo nào",
 			"kind_unmatched": "Không khớp", "kind_ambiguous": "Không rõ thông báo", "kind_overpaid": "Nộp thừa",
 			"kind_duplicate": "Nộp trùng", "kind_cancelled_notice": "Thông báo đã hủy", "kind_currency_mismatch": "Sai loại tiền",
 			"kind_missing_event": "Thiếu giao dịch", "kind_missing_credit": "Chưa có tiền về", "kind_amount_mismatch": "Lệch số tiền",
@@ -238,7 +244,7 @@ func exceptionLabels() map[Lang]map[Label]string {
 			LErrChanged:     "The exception changed since the request: reject it and ask again",
 			LErrBulk:        "A bulk action takes rows of one kind, and not allocate",
 			LErrUnknownUser: "Not an active colleague who sees this exception",
-			LDetail:         "Detail", LNoAgency: "No agency yet", LNobody: "Nobody",
+			LDetail:         "Detail", LNoAgency: "No agency yet", LNobody: "Nobody", LNoAllocation: "Not allocated to any notice",
 			"kind_unmatched": "Unmatched", "kind_ambiguous": "Ambiguous", "kind_overpaid": "Overpaid",
 			"kind_duplicate": "Duplicate", "kind_cancelled_notice": "Cancelled notice", "kind_currency_mismatch": "Currency mismatch",
 			"kind_missing_event": "Missing payment event", "kind_missing_credit": "Missing credit", "kind_amount_mismatch": "Amount mismatch",

@@ -185,7 +185,7 @@ func ComputeToday(date payment.Date, sees func(agency string) bool, in DayInput)
 	t := Today{Date: date}
 	unclaimed := map[string][]reconcile.Exception{}
 	for _, e := range in.Unclaimed {
-		if e.Status == reconcile.ExceptionOpen && e.PaymentID != "" {
+		if e.Status == reconcile.ExceptionOpen && e.PaymentID != "" && fromMatching(e.Kind) {
 			unclaimed[e.PaymentID] = append(unclaimed[e.PaymentID], e)
 		}
 	}

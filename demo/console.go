@@ -22,6 +22,7 @@ import (
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/user"
 )
@@ -86,7 +87,8 @@ func (d *Day) Console(ctx context.Context, o ConsoleOptions) (*Console, error) {
 		clock = running(d.now(), time.Now)
 	}
 	date := payment.DateOf(d.now())
-	job, err := dailyrun.NewJob(d.st, dailyrun.Config{Clock: clock, Logger: log})
+	// The service's day rules: the cut-off at midnight, credits due by T+1.
+	job, err := dailyrun.NewJob(d.st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: clock, Logger: log})
 	if err != nil {
 		return nil, err
 	}

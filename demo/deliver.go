@@ -67,6 +67,14 @@ func (s *sinkServer) received() int {
 	return len(s.keys)
 }
 
+// has reports whether the sink received, and verified, the message of
+// this idempotency key.
+func (s *sinkServer) has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[key]
+}
+
 func (s *sinkServer) Close() { s.srv.Close() }
 
 // confirmationsPath is where the procedure system takes confirmations.

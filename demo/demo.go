@@ -37,6 +37,7 @@ import (
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
@@ -132,6 +133,12 @@ func (d *Day) Close() {
 // ConfirmedAtSink is how many distinct confirmations the procedure
 // system's sink has received, and verified, so far.
 func (d *Day) ConfirmedAtSink() int { return d.sink.received() }
+
+// ConfirmedNotice reports whether the procedure system's sink has received,
+// and verified, the confirmation of notice (system, id).
+func (d *Day) ConfirmedNotice(system, id string) bool {
+	return d.sink.has(outbox.Confirmation.ID(system, id))
+}
 
 func (d *Day) run(ctx context.Context, dir string) error {
 	st, now, log := d.st, d.now, d.log

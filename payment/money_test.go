@@ -3,6 +3,7 @@ package payment
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -151,4 +152,30 @@ func TestParseDong(t *testing.T) {
 			t.Errorf("ParseDong(%q): %v, want ErrAmountNotNumeric", in, err)
 		}
 	}
+}
+
+// ParseDong reads what people type: it never panics, and what it accepts
+// is a whole, non-negative number of đồng whose digits are the input's.
+func FuzzParseDong(f *testing.F) {
+	for _, s := range []string{"1.500.000", "1,500,000", "770000", "1 500 000 ₫", "20_000_000", "1.5", "", "-1", "₫", "9999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseDong(s)
+		if err != nil {
+			return
+		}
+		if m.Currency != VND || m.Amount.IsNegative() || !m.Amount.Equal(m.Amount.Truncate(0)) {
+			t.Fatalf("ParseDong(%q) = %v", s, m)
+		}
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+		if strings.TrimLeft(digits, "0") != strings.TrimLeft(m.Amount.String(), "0") {
+			t.Fatalf("ParseDong(%q) = %s: not the input's digits", s, m.Amount)
+		}
+	})
 }

@@ -46,6 +46,8 @@ const (
 const (
 	// EvidenceRemainder: remainder, what a manual allocation left over.
 	EvidenceRemainder Evidence = "remainder"
+	// EvidenceManual: a manual allocation, made from an exception.
+	EvidenceManual Evidence = "manual"
 )
 
 // Evidence forms of the daily three-way reconciliation (package daily).
@@ -83,7 +85,7 @@ func Evidences() []Evidence {
 		EvidenceAlreadyPaid, EvidenceNothingDue, EvidenceOverpaid, EvidenceSeveralClosed, EvidenceSeveralSum,
 		EvidenceSettlementOver, EvidenceSettlementShort, EvidenceSettlementNoEvent, EvidenceSettledTwice,
 		EvidenceSettledGross, EvidenceBookedAmount, EvidenceCreditNoEvent, EvidenceNoStatementCredit,
-		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate, EvidenceRemainder,
+		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate, EvidenceRemainder, EvidenceManual,
 		EvidenceReferences,
 	}
 }
@@ -134,6 +136,8 @@ func (e Evidence) Text() string {
 		return "{0:id}: net {1:amount} not credited on the bank statement by {2:date} (T+{3:int})"
 	case EvidenceLate:
 		return "paid {0:time}, after report {1:id} was sent"
+	case EvidenceManual:
+		return "allocated by hand from exception {0:id}"
 	case EvidenceRemainder:
 		return "left over by the manual allocation of exception {0:id}"
 	}

@@ -161,3 +161,13 @@ func (t text) refs(s string) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// EvidenceText is an exception's stored evidence sentence s written in
+// lang, as the reports write it (the console shows it so too).
+func EvidenceText(lang Lang, s string) string {
+	t, err := textFor(lang)
+	if err != nil {
+		return s
+	}
+	return t.evidence(s)
+}
