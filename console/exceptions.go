@@ -452,10 +452,10 @@ type FormRow struct {
 	Amount string
 }
 
-// HistoryEntry is one audit entry of the exception, its detail as text.
+// HistoryEntry is one audit entry of the exception (HistoryText writes
+// its detail).
 type HistoryEntry struct {
 	store.AuditEntry
-	Text string
 }
 
 // exceptionDetail: GET /console/exception?id=.
@@ -530,7 +530,7 @@ func (s *Server) readDetail(ctx context.Context, tx store.Tx, u user.User, e rec
 		return d, err
 	}
 	for i := len(trail) - 1; i >= 0; i-- { // newest first
-		d.History = append(d.History, HistoryEntry{AuditEntry: trail[i], Text: historyText(trail[i].Detail)})
+		d.History = append(d.History, HistoryEntry{AuditEntry: trail[i]})
 	}
 	if d.CanAct {
 		if d.Colleagues, err = colleagues(ctx, tx); err != nil {
@@ -607,34 +607,65 @@ func prefill(p payment.Payment, as []reconcile.Allocation, sg []Suggestion) ([]F
 	return rows, left.String()
 }
 
-// historyText writes an audit entry's JSON detail as "key: value" pairs.
-func historyText(detail []byte) string {
-	var m map[string]any
-	if err := json.Unmarshal(detail, &m); err != nil {
+// HistoryText writes an audit entry's JSON detail for people: "key:
+// value" pairs in key order, money as the page's language writes it, a
+// list item by item; what is not JSON as it is.
+func (p page) HistoryText(detail []byte) string {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(string(detail)))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
 		return string(detail)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	return p.jsonText(v)
+}
+
+func (p page) jsonText(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		if m, ok := moneyOf(x); ok {
+			return formatMoney(p.Lang, m)
+		}
+		keys := make([]string, 0, len(x))
+		for k, e := range x {
+			if e != nil && e != "" {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+": "+p.jsonText(x[k]))
+		}
+		return strings.Join(parts, "; ")
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = p.jsonText(e)
+		}
+		return "[" + strings.Join(parts, " | ") + "]"
+	case json.Number:
+		return x.String()
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
 	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		v := m[k]
-		if v == nil || v == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("; ")
-		}
-		raw, _ := json.Marshal(v)
-		text := string(raw)
-		if sv, ok := v.(string); ok {
-			text = sv
-		}
-		b.WriteString(k + ": " + text)
+	return ""
+}
+
+// moneyOf reads {"amount": "…", "currency": "…"} as money.
+func moneyOf(m map[string]any) (payment.Money, bool) {
+	a, ok1 := m["amount"].(string)
+	c, ok2 := m["currency"].(string)
+	if !ok1 || !ok2 || len(m) != 2 {
+		return payment.Money{}, false
 	}
-	return b.String()
+	d, err := decimal.NewFromString(a)
+	if err != nil {
+		return payment.Money{}, false
+	}
+	return payment.Money{Amount: d, Currency: payment.Currency(c)}, true
 }
 
 // flashOf is the confirmation a redirect after an action carries (?done=).

@@ -81,3 +81,20 @@ func TestFormatCount(t *testing.T) {
 		}
 	}
 }
+
+// An audit entry's detail reads as text: money as the language writes it.
+func TestHistoryText(t *testing.T) {
+	t.Parallel()
+	detail := []byte(`{"action":"allocate","amount":{"amount":"770000","currency":"VND"},"parts":[{"amount":{"amount":"770000","currency":"VND"},"notice_id":"TB-1","system":"dvc"}],"remainder":"","ok":true}`)
+	for lang, want := range map[Lang]string{
+		LangVI: "action: allocate; amount: 770.000 ₫; ok: true; parts: [amount: 770.000 ₫; notice_id: TB-1; system: dvc]",
+		LangEN: "action: allocate; amount: 770,000 VND; ok: true; parts: [amount: 770,000 VND; notice_id: TB-1; system: dvc]",
+	} {
+		if got := (page{Lang: lang}).HistoryText(detail); got != want {
+			t.Errorf("%s: %q\nwant %q", lang, got, want)
+		}
+	}
+	if got := (page{Lang: LangVI}).HistoryText([]byte("not json")); got != "not json" {
+		t.Errorf("not JSON: %q", got)
+	}
+}
