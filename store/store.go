@@ -715,6 +715,7 @@ func AuditActions() []AuditAction {
 		AuditAPIKeyCreate, AuditAPIKeyRevoke,
 		AuditExceptionAllocate, AuditExceptionRefund, AuditExceptionWriteOff, AuditExceptionReopen,
 		AuditExceptionAssign, AuditExceptionComment, AuditRequestCreate, AuditRequestApprove, AuditRequestReject,
+		AuditReportRerun,
 	}
 }
 
