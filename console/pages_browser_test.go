@@ -69,7 +69,14 @@ func TestNoticesAndAuditInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#notice-qr")))
 	// The QR is drawn: the image loaded from the console's origin under
 	// the CSP's img-src 'self'.
-	w := testenv.BrowserRun(t, ctx, chromedp.Evaluate[int](`(() => { const i = document.getElementById("notice-qr"); return i.complete ? i.naturalWidth : 0; })()`))
+	// Waits for the image's load (or error) event: under -race the page
+	// can be visible before its image is decoded.
+	w := testenv.BrowserRun(t, ctx, chromedp.Evaluate[int](`new Promise(done => {
+		const i = document.getElementById("notice-qr");
+		if (i.complete) { done(i.naturalWidth); return; }
+		i.addEventListener("load", () => done(i.naturalWidth));
+		i.addEventListener("error", () => done(0));
+	})`, chromedp.EvalAwaitPromise))
 	if w < 128 {
 		t.Errorf("the QR image is %d pixels wide: not loaded", w)
 	}
