@@ -87,8 +87,10 @@ func (s *Server) listExceptions(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := store.ExceptionFilter{Status: status, Kind: kind, After: after, Limit: limit}
 	if c.User != nil && len(c.User.Agencies) > 0 {
-		// A person sees the exceptions of their agencies' notices only.
-		f.Scoped, f.Agencies = true, c.User.Agencies
+		// A person sees the exceptions of their agencies' notices, and
+		// the money that names no notice (no agency's yet, any agency's
+		// to claim), as the console does (package casework's scope).
+		f.Scoped, f.Agencies, f.Unassigned = true, c.User.Agencies, true
 	}
 	out := ExceptionList{Exceptions: []reconcile.Exception{}}
 	if err := s.st.InTx(r.Context(), func(tx store.Tx) error {
