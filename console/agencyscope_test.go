@@ -1,10 +1,17 @@
 package console_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/store/conformance"
 )
 
 // Acceptance 3 of issue 10: an accountant of agency X sees none of
@@ -35,6 +42,7 @@ var scopedPages = []struct {
 	{"exceptions: the queue", "/console/exceptions", http.StatusOK},
 	{"exceptions: every status", "/console/exceptions?status=resolved", http.StatusOK},
 	{"requests", "/console/requests", http.StatusOK},
+	{"exception: H29.75's", "/console/exception?id=duplicate%7Cmomo%3A2901", http.StatusNotFound},
 }
 
 // h29Markers are what only H29.75's rows carry in the fixtures: its
@@ -73,4 +81,28 @@ func TestAgencyScopeOnEveryPage(t *testing.T) {
 			}
 		}
 	})
+}
+
+// h29Exception stores an exception of H29.75's: a MoMo payment of
+// 320.000 ₫ naming TB-2, a duplicate (TB-2 is paid), so that the
+// exceptions' pages have a row only H29.75's accountant may see.
+func h29Exception(t *testing.T, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	p := conformance.Payment(payment.GatewayMoMo, "2901", 320_000, clock.Add(-40*time.Minute))
+	p.Description = "TB-2 nop lai"
+	err := st.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.InsertPayment(ctx, p); err != nil {
+			return err
+		}
+		if err := tx.LinkPayment(ctx, p.ID, []store.NoticeKey{{System: "dvc", ID: "TB-2"}}); err != nil {
+			return err
+		}
+		return tx.UpsertException(ctx, reconcile.Exception{ID: reconcile.ExceptionID(reconcile.ExceptionDuplicate, p.ID),
+			Kind: reconcile.ExceptionDuplicate, PaymentID: p.ID, NoticeID: "TB-2", Amount: p.Amount, Candidates: []string{"TB-2"},
+			Status: reconcile.ExceptionOpen, CreatedAt: p.PaidAt})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -26,6 +26,7 @@ func TestNoticesAndAuditInABrowser(t *testing.T) {
 	st := memory.New()
 	fixture(t, st)
 	pagesFixture(t, st)
+	h29Exception(t, st)
 	log := slog.New(slog.DiscardHandler)
 	now := func() time.Time { return clock }
 	cfg := api.Config{DefaultCollection: api.CollectionAccount{BankBIN: "970436", Account: "0071000123456"}}
@@ -118,6 +119,25 @@ func TestNoticesAndAuditInABrowser(t *testing.T) {
 		t.Errorf("the audit page to an accountant: %q", got)
 	}
 	testenv.BrowserDo(t, ctx, chromedp.Click(chromedp.CSS(`header form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("#login")))
+
+	// The exceptions queue and the requests, in the browser too: nothing
+	// of H29.75's for H40.01's accountant.
+	for _, path := range []string{"/console/exceptions?status=all", "/console/requests"} {
+		testenv.BrowserDo(t, ctx, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		body := text("main")
+		for _, m := range h29Markers {
+			if strings.Contains(body, m) {
+				t.Errorf("%s shows H40.01's accountant %q", path, m)
+			}
+		}
+	}
+	testenv.Screenshot(t, ctx, "requests-h40")
+	// H29.75's accountant sees its row: the markers mark something.
+	signIn(h29Login)
+	testenv.BrowserDo(t, ctx, chromedp.Navigate(srv.URL+"/console/exceptions?status=all"), chromedp.WaitVisible(chromedp.CSS("#exceptions")))
+	if body := text("#exceptions"); !strings.Contains(body, "momo:2901") || !strings.Contains(body, "H29.75") {
+		t.Errorf("H29.75's accountant does not see its exception: %q", body)
+	}
 
 	signIn(admin)
 	testenv.BrowserDo(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/audit"]`)), chromedp.WaitVisible(chromedp.CSS("#entries")),

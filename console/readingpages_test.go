@@ -23,7 +23,7 @@ var readingPages = []struct {
 	wants             []string
 }{
 	{"today", h40Login, "/console/", []string{`<span id="collected">200.000 ₫</span> (2)`, `<th scope="row">H40.01</th>`}},
-	{"today in English", h29Login, "/console/?lang=en", []string{`<span id="collected">1,500,000 VND</span> (1)`}},
+	{"today in English", h29Login, "/console/?lang=en", []string{`<span id="collected">1,820,000 VND</span> (2)`}}, // TB-2's and the duplicate naming it
 	{"notices: the search box", h40Login, "/console/notices", []string{`<input type="search" id="q" name="q"`}},
 	{"notices: by payer", h40Login, "/console/notices?q=tran+thi+binh", []string{`<a href="/console/notices/dvc/TB-3">TB-3</a>`, "250.000 ₫", tb3Payer}},
 	{"notice: payments, allocations, confirmations", h40Login, "/console/notices/dvc/TB-1", []string{
@@ -35,6 +35,7 @@ var readingPages = []struct {
 	{"account", h40Login, "/console/account", []string{`<dd id="account-login">kt.h40</dd>`, `<li>H40.01</li>`}},
 	{"exceptions: the queue", h40Login, "/console/exceptions", []string{`data-id="duplicate|zalopay:1004"`, "50.000 ₫"}},
 	{"exception", h40Login, "/console/exception?id=duplicate%7Czalopay%3A1004", []string{`id="raw-description"`, "NP000000000151 le phi"}},
+	{"exceptions: H29.75's queue", h29Login, "/console/exceptions?lang=vi", []string{`data-id="duplicate|momo:2901"`, "320.000 ₫", "H29.75"}},
 }
 
 // harnessFixture is what the harnesses' pages show beyond fixture: each
@@ -42,6 +43,7 @@ var readingPages = []struct {
 func harnessFixture(t *testing.T, b bundle) {
 	t.Helper()
 	pagesFixture(t, b.st)
+	h29Exception(t, b.st)
 }
 
 // client signs login in through the login form over srv and returns an
