@@ -197,6 +197,9 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 	if field, bad := InvalidUTF8(body); bad {
 		return invalidUTF8(field)
 	}
+	if field, bad := exactKeys(body, v); bad {
+		return apiErr(http.StatusBadRequest, "malformed JSON", fmt.Sprintf("json: unknown field %q (names are exact, case included)", field))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
