@@ -63,6 +63,7 @@ type Tx interface {
 	Requests
 	Searches
 	DayReports
+	AuditCursors
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -759,4 +760,23 @@ type DayReports interface {
 	// date (the AgencyAll total included), ordered by agency, without
 	// their bodies (Body is nil): what a summary of the day shows.
 	LatestReports(ctx context.Context, date payment.Date) ([]Report, error)
+}
+
+// ---- Days re-reported on their own (issue 11)
+
+// CursorDailyRerun is the daily scheduler's audit cursor: the seq of the
+// last audit entry whose changes to closed days it has re-run.
+const CursorDailyRerun = "daily.rerun"
+
+// AuditCursors keep a reader's place in the audit log, by the reader's
+// name. The audit log is written in the transaction of every change, so a
+// reader that walks it from its cursor sees each change once, and a
+// restart resumes where the last committed cursor was.
+type AuditCursors interface {
+	// AuditCursor returns the seq stored under name; ErrNotFound if none.
+	AuditCursor(ctx context.Context, name string) (int64, error)
+	// SetAuditCursor stores seq under name, creating it; ErrConflict if
+	// name is empty, seq negative, or seq before the stored one (a cursor
+	// never moves back: two readers racing cannot undo each other).
+	SetAuditCursor(ctx context.Context, name string, seq int64) error
 }

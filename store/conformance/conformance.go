@@ -56,6 +56,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ExceptionsScopedByAgency", testExceptionsScoped},
 		{"NoticeSearch", testNoticeSearch}, {"AuditEntriesFiltered", testAuditEntriesFiltered}, // search.go
 		{"LatestReportsOfADay", testLatestReports},
+		{"AuditCursorsOnlyForward", testAuditCursors}, // cursors.go
 	}
 	tests = append(tests, caseworkTests()...)
 	for _, tt := range tests {

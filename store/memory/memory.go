@@ -65,6 +65,7 @@ type Store struct {
 	sessions        map[string]user.Session // by string(token hash)
 	keys            map[string]store.APIKey
 	requests        map[string]store.ActionRequest
+	cursors         map[string]int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -93,6 +94,7 @@ func New() *Store {
 		sessions:        map[string]user.Session{},
 		keys:            map[string]store.APIKey{},
 		requests:        map[string]store.ActionRequest{},
+		cursors:         map[string]int64{},
 	}
 }
 
