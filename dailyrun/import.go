@@ -146,11 +146,8 @@ func ImportStatement(ctx context.Context, st store.Store, body []byte, policy pa
 			if err != nil {
 				return fmt.Errorf("import statement %s: %w", s.id, err)
 			}
-			detail, err := json.Marshal(struct {
-				Source statements.Source `json:"source"`
-				Lines  int               `json:"lines"`
-				Format Format            `json:"format"`
-			}{s.source, len(s.lines), p.format})
+			from, to := bookedDays(s.lines)
+			detail, err := json.Marshal(statementDetail{Source: s.source, Lines: len(s.lines), Format: p.format, BookedFrom: from, BookedTo: to})
 			if err != nil {
 				return err
 			}
@@ -169,6 +166,31 @@ func ImportStatement(ctx context.Context, st store.Store, body []byte, policy pa
 }
 
 // printable keeps an id safe to print on one line.
+// statementDetail is the audit detail of a statement.imported entry; the
+// scheduler reads the booking days back (BookedFrom … BookedTo, absent
+// when the statement has no line) to re-run the days they may change.
+type statementDetail struct {
+	Source     statements.Source `json:"source"`
+	Lines      int               `json:"lines"`
+	Format     Format            `json:"format"`
+	BookedFrom *payment.Date     `json:"booked_from,omitempty"`
+	BookedTo   *payment.Date     `json:"booked_to,omitempty"`
+}
+
+// bookedDays is the first and last booking day of lines; nil when none.
+func bookedDays(lines []statements.Line) (from, to *payment.Date) {
+	for _, l := range lines {
+		d := l.BookingDate
+		if from == nil || d.Before(*from) {
+			from = &d
+		}
+		if to == nil || to.Before(d) {
+			to = &d
+		}
+	}
+	return from, to
+}
+
 func printable(s string) string {
 	if !utf8.ValidString(s) {
 		return fmt.Sprintf("%q", s)

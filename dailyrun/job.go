@@ -54,6 +54,11 @@ type Config struct {
 	Issuer daily.Issuer
 	// Destination of the treasury webhook messages; default "treasury".
 	Destination string
+	// ReportEmptyDays stores the first version of a day that had nothing:
+	// no payment, notice, statement line, exception or adjustment. Off,
+	// such a day gets no report (no all-zero report reaches the treasury)
+	// until something arrives for it.
+	ReportEmptyDays bool
 	// Clock is when a run happens (the report's as-of time); default
 	// time.Now. It is truncated to the second: what the store keeps.
 	Clock  func() time.Time
@@ -165,6 +170,10 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 			return nil, fmt.Errorf("daily run %s: %w", date, err)
 		}
 	}
+	if !j.cfg.ReportEmptyDays && emptyDay(res.Reports) {
+		j.log.DebugContext(ctx, "empty business day not reported", slog.String("date", date.String()))
+		return nil, nil
+	}
 	var fresh []daily.Report
 	for _, rep := range res.Reports {
 		if agency != "" && rep.Agency != agency {
@@ -200,6 +209,22 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		j.log.InfoContext(ctx, "daily report version stored", slog.String("report", rep.ID), slog.String("sha256", rep.SHA256))
 	}
 	return fresh, nil
+}
+
+// emptyDay says whether a day's first run found nothing at all: its ALL
+// report is a version 1 with no payment, allocation, link, exception,
+// adjustment, expected notice or statement line booked on the day.
+func emptyDay(reps []daily.Report) bool {
+	for _, r := range reps {
+		if r.Agency != daily.AgencyAll {
+			continue
+		}
+		c := r.Control
+		return r.Version == 1 && len(r.Payments) == 0 && len(r.Allocations) == 0 && len(r.Links) == 0 &&
+			len(r.Exceptions) == 0 && len(r.Adjustments) == 0 && len(r.Resolved) == 0 &&
+			r.Totals.NoticesExpected == 0 && c.CreditCount == 0 && c.DebitCount == 0 && c.ExceptionCount == 0
+	}
+	return false
 }
 
 // RunDay runs business day date again (Run) on a person's request (the

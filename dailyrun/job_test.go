@@ -25,9 +25,11 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
+// newJob reports empty days too: several tests deliver an empty day's
+// report (TestSchedulerSkipsEmptyDays has the default).
 func newJob(t testing.TB, st store.Store, c *clock) *dailyrun.Job {
 	t.Helper()
-	j, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: c.now})
+	j, err := dailyrun.NewJob(st, dailyrun.Config{DayRules: daily.DefaultDayRules(), Clock: c.now, ReportEmptyDays: true})
 	if err != nil {
 		t.Fatal(err)
 	}

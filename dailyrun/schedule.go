@@ -32,6 +32,9 @@ func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d
 const (
 	DefaultGrace       = 30 * time.Minute
 	DefaultCatchUpDays = 7
+	// DefaultRecheck is how often the scheduler looks for changes to the
+	// days it has reported.
+	DefaultRecheck = time.Minute
 )
 
 // DayRunner runs one business day; *Job is one.
@@ -50,13 +53,23 @@ type SchedulerConfig struct {
 	// callbacks and statements; 0 is no grace (the commands' default is
 	// DefaultGrace).
 	Grace time.Duration
+	// CreditWindowDays is the Job's credit window T+N: a change to a
+	// payment or statement line re-runs every day that reads it.
+	CreditWindowDays int
 	// CatchUpDays bounds how far back a (re)started scheduler runs days
-	// whose ALL report is missing; default 7 (the day just closed and the
-	// six before it).
+	// whose ALL report is missing, and which closed days a change re-runs;
+	// default 7 (the day just closed and the six before it).
 	CatchUpDays int
 	// FirstDay, if set, is the first business day ever run (days before
-	// the service went live are not reported).
+	// the service went live are not reported). Unset, it is the earliest
+	// day of the catch-up window that has a report, else (a first start)
+	// the first day not yet closed: no past day is reported, and the log
+	// says how to report them.
 	FirstDay payment.Date
+	// Recheck is how often the scheduler looks in the audit log for
+	// changes to closed days (a late statement or payment, a closed
+	// exception); default DefaultRecheck.
+	Recheck time.Duration
 	// MinBackoff and MaxBackoff bound the wait before retrying a failed
 	// run (doubling); default 1m and 30m.
 	MinBackoff, MaxBackoff time.Duration
@@ -64,12 +77,19 @@ type SchedulerConfig struct {
 	Logger                 *slog.Logger
 }
 
-// Scheduler runs each business day once after its cut-off plus grace.
+// Scheduler runs each business day once after its cut-off plus grace, and
+// again after each change that may alter it, the grace after the change.
+// Its Step is not safe for concurrent use (Run calls it in turn).
 type Scheduler struct {
 	st  store.Store
 	job DayRunner
 	cfg SchedulerConfig
 	log *slog.Logger
+	// first is FirstDay, or the one found at the first step.
+	first payment.Date
+	// quiet are days run that had nothing to report (Config.ReportEmptyDays
+	// off): not run again until a change concerns them.
+	quiet map[payment.Date]bool
 }
 
 // NewScheduler builds a Scheduler running job over st.
@@ -81,8 +101,11 @@ func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Schedule
 	for _, prob := range (daily.DayRules{Cutoff: cfg.Cutoff}).Problems() {
 		p.Addf("%s", prob)
 	}
-	if cfg.Grace < 0 || cfg.Grace > 24*time.Hour || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 {
+	if cfg.Grace < 0 || cfg.Grace > 24*time.Hour || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || cfg.Recheck < 0 {
 		p.Addf("negative duration or grace over 24h")
+	}
+	if cfg.CreditWindowDays < 0 || cfg.CreditWindowDays > 31 {
+		p.Addf("credit window %d days not within 0…31", cfg.CreditWindowDays)
 	}
 	if cfg.CatchUpDays < 0 || cfg.CatchUpDays > 62 {
 		p.Addf("catch-up days %d not within 0…62", cfg.CatchUpDays)
@@ -92,6 +115,9 @@ func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Schedule
 	}
 	if cfg.CatchUpDays == 0 {
 		cfg.CatchUpDays = DefaultCatchUpDays
+	}
+	if cfg.Recheck == 0 {
+		cfg.Recheck = DefaultRecheck
 	}
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = time.Minute
@@ -107,7 +133,12 @@ func NewScheduler(st store.Store, job DayRunner, cfg SchedulerConfig) (*Schedule
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{st: st, job: job, cfg: cfg, log: log.With(slog.String("component", "daily-scheduler"))}, nil
+	return &Scheduler{st: st, job: job, cfg: cfg, log: log.With(slog.String("component", "daily-scheduler")),
+		first: cfg.FirstDay, quiet: map[payment.Date]bool{}}, nil
+}
+
+func (s *Scheduler) rules() daily.DayRules {
+	return daily.DayRules{Cutoff: s.cfg.Cutoff, CreditWindowDays: s.cfg.CreditWindowDays}
 }
 
 // due is when business day d may be run: its cut-off plus the grace.
@@ -125,26 +156,47 @@ func (s *Scheduler) LastClosed(now time.Time) payment.Date {
 	return d
 }
 
-// Step runs, oldest first, every day of the catch-up window whose ALL
-// report is missing, and returns when the next day falls due. A failing day
-// does not hold the others back: Step runs them all and returns the
-// failures joined (a retry runs only the days still missing).
+// Step runs, oldest first, every day of the catch-up window (from the
+// first day on) whose ALL report is missing, and every closed day of it
+// that an audited change may have altered (changed): a change is seen
+// once, the grace after it was made, and a day it did not alter stores
+// nothing (its diff is empty). It returns when to step next: the next
+// day's cut-off plus grace, or the next recheck. A failing day does not
+// hold the others back: Step runs them all and returns the failures
+// joined; the changes stay unseen until their days have run.
 func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Time, err error) {
-	last := s.LastClosed(s.cfg.Clock.Now())
+	now := s.cfg.Clock.Now()
+	last := s.LastClosed(now)
 	next = s.due(last.AddDays(1))
+	if recheck := now.Add(s.cfg.Recheck); recheck.Before(next) {
+		next = recheck
+	}
+	sp := span{oldest: last.AddDays(1 - s.cfg.CatchUpDays), last: last}
+	first, err := s.firstDay(ctx, sp)
+	if err != nil {
+		return nil, next, err
+	}
+	if sp.oldest.Before(first) {
+		sp.oldest = first
+	}
+	ch, err := s.changed(ctx, now, sp)
+	if err != nil {
+		return nil, next, err
+	}
 	var errs []error
-	for i := s.cfg.CatchUpDays - 1; i >= 0; i-- {
-		d := last.AddDays(-i)
-		if !s.cfg.FirstDay.IsZero() && d.Before(s.cfg.FirstDay) {
-			continue
-		}
-		done, err := s.reported(ctx, d)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if done {
-			continue
+	for d := sp.oldest; !last.Before(d); d = d.AddDays(1) {
+		if !ch.days[d] {
+			if s.quiet[d] {
+				continue
+			}
+			done, err := s.reported(ctx, d)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if done {
+				continue
+			}
 		}
 		reps, err := s.job.Run(ctx, d, "")
 		if err != nil {
@@ -152,9 +204,45 @@ func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Tim
 			continue
 		}
 		ran = append(ran, d)
-		s.log.InfoContext(ctx, "business day reconciled", slog.String("date", d.String()), slog.Int("new_versions", len(reps)))
+		if len(reps) > 0 {
+			delete(s.quiet, d)
+		} else if done, err := s.reported(ctx, d); err == nil && !done {
+			s.quiet[d] = true
+		}
+		msg := "business day reconciled"
+		if ch.days[d] {
+			msg = "business day reconciled again after a change"
+		}
+		s.log.InfoContext(ctx, msg, slog.String("date", d.String()), slog.Int("new_versions", len(reps)))
 	}
-	return ran, next, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return ran, next, err
+	}
+	return ran, next, s.moveCursor(ctx, ch)
+}
+
+// firstDay is FirstDay; unset, the earliest day of sp that has a report,
+// else the first day not yet closed (a first start: no past day is
+// reported, and the log says how to). It is found once.
+func (s *Scheduler) firstDay(ctx context.Context, sp span) (payment.Date, error) {
+	if !s.first.IsZero() {
+		return s.first, nil
+	}
+	for d := sp.oldest; !sp.last.Before(d); d = d.AddDays(1) {
+		done, err := s.reported(ctx, d)
+		if err != nil {
+			return payment.Date{}, err
+		}
+		if done {
+			s.first = d
+			return d, nil
+		}
+	}
+	s.first = sp.last.AddDays(1)
+	s.log.WarnContext(ctx, "no business day reported yet and no first day set: past days are not reported; "+
+		"to report earlier days, start with --reports-from YYYY-MM-DD or run feerecon report --date YYYY-MM-DD",
+		slog.String("first_day", s.first.String()))
+	return s.first, nil
 }
 
 func (s *Scheduler) reported(ctx context.Context, d payment.Date) (bool, error) {

@@ -107,7 +107,8 @@ func TestSchedulerStepCatchUpOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 3})
+	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 3,
+		FirstDay: businessDate.AddDays(-3), Recheck: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestSchedulerCutoffAndFirstDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Cutoff: 16*time.Hour + 30*time.Minute,
-		Grace: 15 * time.Minute, FirstDay: businessDate})
+		Grace: 15 * time.Minute, FirstDay: businessDate, Recheck: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,8 @@ func TestSchedulerZeroGraceRunsAtTheCutoff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Cutoff: 16*time.Hour + 30*time.Minute, FirstDay: businessDate})
+	s, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Clock: clk, Cutoff: 16*time.Hour + 30*time.Minute, FirstDay: businessDate,
+		Recheck: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func TestSchedulerRunRetriesWithBackoff(t *testing.T) {
 	}
 	runner := &flakyRunner{job: job, fail: 2}
 	s, err := dailyrun.NewScheduler(st, runner, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 1,
-		MinBackoff: time.Minute, MaxBackoff: 10 * time.Minute})
+		FirstDay: businessDate, Recheck: 24 * time.Hour, MinBackoff: time.Minute, MaxBackoff: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,8 @@ func TestSchedulerFailingDayDoesNotBlockOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dailyrun.NewScheduler(st, failDay{job: job, bad: "2026-11-24"}, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 3})
+	s, err := dailyrun.NewScheduler(st, failDay{job: job, bad: "2026-11-24"}, dailyrun.SchedulerConfig{Clock: clk, Grace: dailyrun.DefaultGrace, CatchUpDays: 3,
+		FirstDay: businessDate.AddDays(-2)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,8 @@ Running it again with nothing new stores nothing.`,
 			cfg.Lang = daily.Lang(lang)
 			cfg.Engine = reconcile.Config{CodePrefixes: prefixes}
 			cfg.Logger = log
+			// A day asked for by name is reported even when it had nothing.
+			cfg.ReportEmptyDays = true
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
