@@ -63,6 +63,9 @@ type serveConfig struct {
 	DayRules    daily.DayRules
 	ReportGrace time.Duration
 	ReportsFrom string
+	// ReportEmptyDays reports days that had nothing (off: none reaches
+	// the treasury).
+	ReportEmptyDays bool
 	// ApprovalThreshold (đồng): an accountant's action above it waits
 	// for an approver (package casework).
 	ApprovalThreshold string
@@ -176,7 +179,8 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults()
 	p.Add(s.api.Validate())
 	// The daily job checks the day rules and the issuing unit.
-	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Issuer: c.Issuer, Logger: log}
+	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Issuer: c.Issuer,
+		ReportEmptyDays: c.ReportEmptyDays, Logger: log}
 	p.Add(s.job.Validate())
 	// Empty: casework's default threshold.
 	if c.ApprovalThreshold != "" {
@@ -263,7 +267,9 @@ func serveCmd(g *globals) *cobra.Command {
 	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")
 	f.StringVar(&c.ApprovalThreshold, "approval-threshold", envOr("FEERECON_APPROVAL_THRESHOLD", "20.000.000"),
 		"đồng: an accountant's allocation, refund or reopen above this waits for an approver (every write-off does)")
-	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""), "first business day ever reported, YYYY-MM-DD (catch-up never goes before it)")
+	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""),
+		"first business day ever reported, YYYY-MM-DD (catch-up never goes before it; unset, a first start reports no past day)")
+	f.BoolVar(&c.ReportEmptyDays, "report-empty-days", false, "also report days with no payment, notice or statement line")
 	return cmd
 }
 
@@ -459,7 +465,7 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set set
 		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
 	})
 	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
-		FirstDay: set.reportsFrom, Logger: log})
+		CreditWindowDays: c.DayRules.CreditWindowDays, FirstDay: set.reportsFrom, Logger: log})
 	if err != nil {
 		return err
 	}
