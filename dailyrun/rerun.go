@@ -137,6 +137,19 @@ func (s *Scheduler) rerunDays(ctx context.Context, tx store.Tx, e store.AuditEnt
 			return within(sp, sp.oldest, sp.last), nil
 		}
 		return s.paymentDays(ctx, tx, x.PaymentID, sp)
+	case store.AuditNoticeCreate, store.AuditNoticeAmend, store.AuditNoticeCancel, store.AuditNoticeStatus:
+		// A notice's change that moves money is audited as the payments'
+		// re-decisions (payment.decide); its own fields show in the report
+		// of the day it was issued, which has not closed when it is issued.
+		return nil, nil
+	case store.AuditExceptionRaise, store.AuditReportVersion, store.AuditReportRerun, store.AuditExceptionAssign,
+		store.AuditExceptionComment, store.AuditRequestCreate, store.AuditRequestApprove, store.AuditRequestReject,
+		store.AuditUserAdd, store.AuditUserDisable, store.AuditUserPassword, store.AuditUserRole,
+		store.AuditLogin, store.AuditLoginFailed, store.AuditLogout, store.AuditOutboxDelivered, store.AuditOutboxDead,
+		store.AuditAPIKeyCreate, store.AuditAPIKeyRevoke:
+		// The daily run's own entries, and what no report shows. (A request
+		// approved is audited again as the action it carries out.)
+		return nil, nil
 	}
 	return nil, nil
 }

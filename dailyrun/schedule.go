@@ -209,11 +209,8 @@ func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Tim
 		} else if done, err := s.reported(ctx, d); err == nil && !done {
 			s.quiet[d] = true
 		}
-		msg := "business day reconciled"
-		if ch.days[d] {
-			msg = "business day reconciled again after a change"
-		}
-		s.log.InfoContext(ctx, msg, slog.String("date", d.String()), slog.Int("new_versions", len(reps)))
+		s.log.InfoContext(ctx, "business day reconciled", slog.String("date", d.String()),
+			slog.Bool("after_change", ch.days[d]), slog.Int("new_versions", len(reps)))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return ran, next, err
