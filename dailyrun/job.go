@@ -245,7 +245,9 @@ func (j *Job) RunDay(ctx context.Context, date payment.Date, agency string) ([]s
 
 // raise stores a discrepancy the day's run found; one not stored before
 // is audited (exception.raise): found again by a later run, it is nothing
-// new.
+// new, and keeps the time it was first raised. daily.Reconcile dated it:
+// the run's time (now), or the time an earlier version of the day listed
+// it with.
 func raise(ctx context.Context, tx store.Tx, e reconcile.Exception, now time.Time) error {
 	_, err := tx.Exception(ctx, e.ID)
 	switch {
@@ -262,8 +264,10 @@ func raise(ctx context.Context, tx store.Tx, e reconcile.Exception, now time.Tim
 		Amount       payment.Money           `json:"amount"`
 		PaymentID    string                  `json:"payment_id,omitempty"`
 		StatementRef string                  `json:"statement_ref,omitempty"`
+		NoticeSystem string                  `json:"notice_system,omitempty"`
 		NoticeID     string                  `json:"notice_id,omitempty"`
-	}{e.Kind, e.Amount, e.PaymentID, e.StatementRef, e.NoticeID})
+		CreatedAt    time.Time               `json:"created_at"`
+	}{e.Kind, e.Amount, e.PaymentID, e.StatementRef, e.NoticeSystem, e.NoticeID, e.CreatedAt})
 	if err != nil {
 		return fmt.Errorf("exception %s audit: %w", e.ID, err)
 	}

@@ -158,10 +158,14 @@ func (pr *Processor) decideGroup(ctx context.Context, g *noticeGroup, suggestFor
 		return err
 	}
 	d := pr.engine.DecideAround(pool, g.allPayments(), manual)
-	if err := g.clear(ctx); err != nil {
+	raised, err := g.clear(ctx)
+	if err != nil {
 		return err
 	}
-	if err := g.write(ctx, d, out); err != nil {
+	// PostgreSQL keeps microseconds and reads back in the business zone;
+	// every backend stores the same instant.
+	now := pr.now().In(payment.Location()).Truncate(time.Microsecond)
+	if err := g.write(ctx, d, raised, now, out); err != nil {
 		return err
 	}
 	return pr.applyStates(ctx, g.tx, g.notices, g.payments, d, out)
@@ -396,27 +400,42 @@ func (g *noticeGroup) allPayments() []payment.Payment {
 // clear deletes the group's engine allocations and the open exceptions of
 // its payments decided by the engine: the decision replaces them. Manual
 // allocations, and what is open of a payment decided by hand (its
-// remainder), stay.
-func (g *noticeGroup) clear(ctx context.Context) error {
+// remainder), stay. It returns when each deleted exception was raised: the
+// decision may raise the same one again (same id), and it was raised then,
+// not now.
+func (g *noticeGroup) clear(ctx context.Context) (map[string]time.Time, error) {
 	for k := range g.notices {
 		if err := g.tx.DeleteAllocations(ctx, k.System, k.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	raised := map[string]time.Time{}
 	for id := range g.payments {
 		if g.byHand[id] {
 			continue
 		}
+		if id != g.focus { // the payment being recorded is new: nothing raised yet
+			open, err := g.tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: id, Status: reconcile.ExceptionOpen})
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range open {
+				raised[e.ID] = e.CreatedAt
+			}
+		}
 		if err := g.tx.DeleteExceptionsForPayment(ctx, id); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return raised, nil
 }
 
 // write stores the decision's allocations and exceptions (but those of
-// payments outside the group), and gives out the payment's own.
-func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, out *Outcome) error {
+// payments outside the group), and gives out the payment's own. An
+// exception is raised now unless raised says it was raised before (see
+// clear); a closed one stored before stays as it is (UpsertException keeps
+// the first row).
+func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, raised map[string]time.Time, now time.Time, out *Outcome) error {
 	for _, a := range d.Allocations {
 		if a.Rule == reconcile.RuleManual {
 			continue // stored already, kept by clear
@@ -433,6 +452,10 @@ func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, out *Outc
 			if _, ok := g.payments[e.PaymentID]; !ok {
 				continue
 			}
+		}
+		e.CreatedAt = now
+		if at, ok := raised[e.ID]; ok {
+			e.CreatedAt = at
 		}
 		if err := g.tx.UpsertException(ctx, e); err != nil {
 			return err

@@ -341,3 +341,72 @@ feerecon_payments_total{gateway="zalopay",outcome="recorded"} 1
 		t.Error("registering twice on one registry succeeded")
 	}
 }
+
+// An exception's created_at is when the processor first raised it (its
+// clock), never the payment's date; a re-decision that raises it again
+// (same id) keeps that time. Its notice is named with its system.
+func TestExceptionRaisedWhenFirstRecorded(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		s    func(t *testing.T) store.Store
+	}{
+		{"memory", func(*testing.T) store.Store { return memory.New() }},
+		{"postgres", pgStore},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := tt.s(t)
+			n1 := conformance.Notice(t, "dvc", "N1", 1, 100_000)
+			seed(t, s, n1)
+			now := base.Add(48 * time.Hour)
+			pr := ingest.New(s, engine(t), func() time.Time { return now }, nil)
+			day := func(d int) time.Time { return base.Add(time.Duration(48+24*d) * time.Hour) }
+			steps := []struct {
+				at time.Time
+				p  payment.Payment
+			}{
+				{day(0), pay(payment.GatewayVietQR, "A", 100_000, 5, string(n1.Code))},
+				{day(1), pay(payment.GatewayMoMo, "B", 100_000, 6, string(n1.Code))},    // duplicate, raised day 1
+				{day(2), pay(payment.GatewayVNPay, "C", 100_000, 7, string(n1.Code))},   // re-decides B's: kept
+				{day(3), pay(payment.GatewayZaloPay, "Z", 100_000, 1, string(n1.Code))}, // paid first: A is the duplicate now
+				{day(4), pay(payment.GatewayMoMo, "F", 70_000, 8, "chuyen tien")},       // unmatched: no notice
+			}
+			for _, st := range steps {
+				now = st.at
+				if _, err := pr.Record(ctx, st.p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := []struct {
+				id, system, notice string
+				at                 time.Time
+			}{
+				{"duplicate|vietqr:A", "dvc", "N1", day(3)},
+				{"duplicate|momo:B", "dvc", "N1", day(1)},
+				{"duplicate|vnpay:C", "dvc", "N1", day(2)},
+				{"unmatched|momo:F", "", "", day(4)},
+			}
+			_ = s.InTx(ctx, func(tx store.Tx) error {
+				all, err := tx.ListExceptions(ctx, store.ExceptionFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(all) != len(want) {
+					t.Fatalf("exceptions %+v, want %d", all, len(want))
+				}
+				for _, w := range want {
+					e, err := tx.Exception(ctx, w.id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !e.CreatedAt.Equal(w.at) || e.NoticeSystem != w.system || e.NoticeID != w.notice {
+						t.Errorf("%s: created %v, notice %q/%q; want created %v, notice %q/%q",
+							w.id, e.CreatedAt, e.NoticeSystem, e.NoticeID, w.at, w.system, w.notice)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}

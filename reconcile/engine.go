@@ -391,7 +391,7 @@ func (d *decider) decide(p *payment.Payment) {
 	if !p.Amount.Amount.IsPositive() {
 		// Edges validate amounts; a zero or negative one reaching the
 		// engine is still never allocated.
-		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), "", EvidenceNotPositive.Format(ev.String()))
+		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), nil, EvidenceNotPositive.Format(ev.String()))
 		return
 	}
 	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.ns[targets[0].idx].n.Total.Currency || cur != payment.VND {
@@ -404,9 +404,9 @@ func (d *decider) decide(p *payment.Payment) {
 		if evidence == "" {
 			evidence = EvidenceNoReference.Format()
 		}
-		d.exception(p, ExceptionUnmatched, p.Amount, d.suggest(p), "", evidence)
+		d.exception(p, ExceptionUnmatched, p.Amount, d.suggest(p), nil, evidence)
 	case conflict:
-		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(targets), "",
+		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(targets), nil,
 			EvidenceCodeAndDossier.Format(ev.String()))
 	case len(targets) == 1:
 		d.one(p, targets[0], ev)
@@ -419,11 +419,11 @@ func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {
 	s := &d.ns[t.idx]
 	switch s.status {
 	case payment.NoticeCancelled, payment.NoticeExpired:
-		d.exception(p, ExceptionCancelledNotice, p.Amount, []string{s.n.ID}, s.n.ID,
+		d.exception(p, ExceptionCancelledNotice, p.Amount, []string{s.n.ID}, s.n,
 			EvidenceNoticeClosed.Format(string(s.status), ev.String()))
 		return
 	case payment.NoticePaid, payment.NoticeOverpaid:
-		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID,
+		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n,
 			EvidenceAlreadyPaid.Format(ev.String()))
 		return
 	case payment.NoticeIssued, payment.NoticePartiallyPaid:
@@ -431,7 +431,7 @@ func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {
 	out := s.outstanding()
 	if !out.IsPositive() {
 		// a notice with nothing due (a zero amount) cannot take money
-		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n.ID, EvidenceNothingDue.Format(ev.String()))
+		d.exception(p, ExceptionDuplicate, p.Amount, []string{s.n.ID}, s.n, EvidenceNothingDue.Format(ev.String()))
 		return
 	}
 	amt := p.Amount.Amount
@@ -446,7 +446,7 @@ func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {
 		d.allocate(p, s, out, t.ref.Rule, t.ref.Evidence)
 		s.status = payment.NoticePaid
 		excess := payment.Money{Amount: amt.Sub(out), Currency: p.Amount.Currency}
-		d.exception(p, ExceptionOverpaid, excess, []string{s.n.ID}, s.n.ID,
+		d.exception(p, ExceptionOverpaid, excess, []string{s.n.ID}, s.n,
 			EvidenceOverpaid.Format(amt.String(), out.String(), ev.String()))
 	}
 }
@@ -456,14 +456,14 @@ func (d *decider) many(p *payment.Payment, ts []resolved, ev *lazyEvidence) {
 	for _, t := range ts {
 		s := &d.ns[t.idx]
 		if !s.status.Open() || !s.outstanding().IsPositive() {
-			d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
+			d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), nil,
 				EvidenceSeveralClosed.Format(s.n.ID, string(s.status), ev.String()))
 			return
 		}
 		sum = sum.Add(s.outstanding())
 	}
 	if !p.Amount.Amount.Equal(sum) {
-		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), "",
+		d.exception(p, ExceptionAmbiguous, p.Amount, d.ids(ts), nil,
 			EvidenceSeveralSum.Format(p.Amount.Amount.String(), sum.String(), ev.String()))
 		return
 	}
@@ -487,21 +487,26 @@ func (d *decider) allocate(p *payment.Payment, s *noticeState, amt decimal.Decim
 	})
 }
 
-func (d *decider) exception(p *payment.Payment, kind ExceptionKind, amt payment.Money, candidates []string, noticeID, evidence string) {
+// exception records an exception of p; n is the one notice it concerns,
+// nil when none. Its CreatedAt is left zero: Decide has no clock, and an
+// exception is raised when its decision is recorded (see Exception).
+func (d *decider) exception(p *payment.Payment, kind ExceptionKind, amt payment.Money, candidates []string, n *payment.Notice, evidence string) {
 	if candidates == nil {
 		candidates = []string{}
 	}
-	d.excs = append(d.excs, Exception{
+	e := Exception{
 		ID:         ExceptionID(kind, p.ID),
 		Kind:       kind,
 		PaymentID:  p.ID,
-		NoticeID:   noticeID,
 		Amount:     amt,
 		Candidates: candidates,
 		Evidence:   evidence,
 		Status:     ExceptionOpen,
-		CreatedAt:  p.PaidAt,
-	})
+	}
+	if n != nil {
+		e.NoticeSystem, e.NoticeID = n.System, n.ID
+	}
+	d.excs = append(d.excs, e)
 }
 
 func (d *decider) less(a, b int32) bool { return d.rank[a] < d.rank[b] }
@@ -514,11 +519,11 @@ func (d *decider) ids(ts []resolved) []string {
 	return out
 }
 
-func single(d *decider, ts []resolved) string {
+func single(d *decider, ts []resolved) *payment.Notice {
 	if len(ts) == 1 {
-		return d.ns[ts[0].idx].n.ID
+		return d.ns[ts[0].idx].n
 	}
-	return ""
+	return nil
 }
 
 // CompareExceptions is the order of a Decision's exceptions: by payment id,

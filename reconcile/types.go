@@ -156,13 +156,22 @@ type Exception struct {
 	Kind         ExceptionKind `json:"kind"`
 	PaymentID    string        `json:"payment_id,omitempty"`
 	StatementRef string        `json:"statement_ref,omitempty"`
-	NoticeID     string        `json:"notice_id,omitempty"`
+	// NoticeSystem and NoticeID name the one notice the exception concerns,
+	// if any: a notice id is unique only within its issuing system.
+	NoticeSystem string `json:"notice_system,omitempty"`
+	NoticeID     string `json:"notice_id,omitempty"`
 	// Amount is the money concerned (e.g. the excess of an overpayment).
 	Amount     payment.Money   `json:"amount"`
 	Candidates []string        `json:"candidates"`
 	Evidence   string          `json:"evidence,omitempty"`
 	Status     ExceptionStatus `json:"status"`
-	CreatedAt  time.Time       `json:"created_at"`
+	// CreatedAt is when the exception was raised, by the injected clock of
+	// whoever recorded it first — never the payment's date. Decide has no
+	// clock and leaves it zero; ingest stamps its clock (keeping an
+	// earlier time for an exception raised before), the daily run its
+	// run's time, a batch run its as-of time (the end of its business
+	// day). A store keeps the first CreatedAt of an id (UpsertException).
+	CreatedAt time.Time `json:"created_at"`
 	// AssignedTo is the login of the accountant it is assigned to.
 	AssignedTo string `json:"assigned_to,omitempty"`
 	// Resolution and ResolvedBy are set when an accountant closes it

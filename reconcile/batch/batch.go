@@ -198,6 +198,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Allocations = d.Allocations
 	res.Notices = d.Notices
 	res.Exceptions = append(d.Exceptions, invalid...)
+	if !o.Date.IsZero() {
+		for i := range res.Exceptions {
+			res.Exceptions[i].CreatedAt = asOf(o.Date)
+		}
+	}
 	if len(o.Statements) > 0 || len(o.Settlements) > 0 {
 		if err := threeWay(o, policy, engine, notices, pf, res); err != nil {
 			return nil, err

@@ -164,3 +164,32 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("empty options: %v", err)
 	}
 }
+
+// A batch run keeps no state: its exceptions are raised at its as-of time,
+// the end of the business day, and name their notice with its system.
+func TestExceptionsRaisedAtTheRunsAsOfTime(t *testing.T) {
+	t.Parallel()
+	res := sampleRun(t)
+	next, err := payment.ParseDate("2026-11-21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Exceptions) == 0 {
+		t.Fatal("the sample has no exception")
+	}
+	named := 0
+	for _, e := range res.Exceptions {
+		if !e.CreatedAt.Equal(next.Start()) {
+			t.Errorf("%s created %v, want %v (the end of 2026-11-20)", e.ID, e.CreatedAt, next.Start())
+		}
+		if e.NoticeID != "" {
+			named++
+			if e.NoticeSystem != batch.DefaultSystem {
+				t.Errorf("%s names notice %s of system %q", e.ID, e.NoticeID, e.NoticeSystem)
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no exception names a notice")
+	}
+}

@@ -11,4 +11,13 @@
 // line, reason) — a payment line as an invalid_input exception, a notice
 // line under invalid_notices — and the rest is reconciled. A file that
 // cannot be opened or a notices header that is wrong does fail the run.
+//
+// Exceptions are dated by the run's as-of time, not by a clock: a batch
+// run keeps no state (it cannot know when an exception was first raised)
+// and its bytes depend on its files only. With --date the as-of time is
+// the end of the business day (the start of the next, in the business
+// zone), the daily report's as-of time too, so every exception of the run
+// is raised then and ages from it; without --date there is none and
+// created_at is left zero (report.json does not carry it). An exception
+// names its notice by system and id (notice_system, notice_id).
 package batch

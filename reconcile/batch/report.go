@@ -54,6 +54,7 @@ type ReportException struct {
 	// exception has no payment (missing_event), beside it when it has both.
 	StatementRef string                  `json:"statement_ref,omitempty"`
 	Kind         reconcile.ExceptionKind `json:"kind"`
+	NoticeSystem string                  `json:"notice_system,omitempty"`
 	NoticeID     string                  `json:"notice_id,omitempty"`
 	Amount       string                  `json:"amount,omitempty"`
 	Currency     payment.Currency        `json:"currency,omitempty"`
@@ -103,8 +104,8 @@ func NewReport(r *Result) Report {
 	}
 	for _, e := range r.Exceptions {
 		x := ReportException{
-			ID: e.ID, PaymentID: e.PaymentID, StatementRef: e.StatementRef, Kind: e.Kind, NoticeID: e.NoticeID,
-			Candidates: e.Candidates, Evidence: e.Evidence,
+			ID: e.ID, PaymentID: e.PaymentID, StatementRef: e.StatementRef, Kind: e.Kind,
+			NoticeSystem: e.NoticeSystem, NoticeID: e.NoticeID, Candidates: e.Candidates, Evidence: e.Evidence,
 		}
 		if x.Candidates == nil {
 			x.Candidates = []string{}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -38,9 +39,7 @@ func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
 		Notices: notices, NoticeStates: d.Notices, Payments: payments,
 		Allocations: d.Allocations, Exceptions: d.Exceptions,
 		StatementLines: lines, SettlementLines: wallet, ExtractRefs: referenceKeys(engine),
-		// The as-of time is the end of the business day: a batch run's
-		// bytes depend on its files only.
-		Now: o.Date.AddDays(1).Start(),
+		Now: asOf(o.Date),
 	})
 	if err != nil {
 		return fmt.Errorf("three-way reconciliation: %w", err)
@@ -49,6 +48,11 @@ func threeWay(o Options, policy payment.AmountPolicy, engine *reconcile.Engine,
 	res.Daily = out.Reports
 	return nil
 }
+
+// asOf is a batch run's as-of time for business day date: the end of the
+// day. The daily report is as of then, and the run's exceptions are raised
+// then (see the package doc): a batch run's bytes depend on its files only.
+func asOf(date payment.Date) time.Time { return date.AddDays(1).Start() }
 
 // readStatements reads the camt.053 statements' lines, naming the files
 // and counting the lines into in.

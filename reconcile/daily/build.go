@@ -522,8 +522,8 @@ func (rp *reporting) resolvedExceptions() {
 // exceptionLine is e as a report lists it, aged until the run's day.
 func (rp *reporting) exceptionLine(e reconcile.Exception) ExceptionLine {
 	el := ExceptionLine{
-		ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef, NoticeID: e.NoticeID,
-		Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
+		ID: e.ID, Kind: e.Kind, PaymentID: e.PaymentID, StatementRef: e.StatementRef,
+		NoticeSystem: e.NoticeSystem, NoticeID: e.NoticeID, Amount: amt(e.Amount.Amount), Currency: e.Amount.Currency, Candidates: e.Candidates,
 		Evidence: e.Evidence, CreatedAt: e.CreatedAt.UTC(), AgeDays: days(rp.cfg.calendarDay(e.CreatedAt), rp.asOf),
 	}
 	if el.Candidates == nil {

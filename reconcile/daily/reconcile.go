@@ -141,6 +141,7 @@ func Reconcile(in Input) (Result, error) {
 	r.linkByReference()
 	r.linkBatches()
 	r.detect()
+	r.stamp()
 	r.resolve()
 	reports, err := r.reports()
 	if err != nil {
@@ -412,9 +413,55 @@ func (r *run) exception(kind reconcile.ExceptionKind, amount payment.Money, evid
 		Candidates: []string{},
 		Evidence:   evidence,
 		Status:     reconcile.ExceptionOpen,
-		CreatedAt:  r.cfg.start,
+		// CreatedAt is stamped by stamp, once every discrepancy is found.
 	})
 	return &r.excs[len(r.excs)-1]
+}
+
+// stamp dates the exceptions this run raises, and those given without a
+// time (a Decision's: Decide has no clock): an exception an earlier
+// version of the day listed keeps the time it was listed with, any other
+// is raised now (Input.Now). An exception given with its time (the
+// store's) keeps it. So a re-run that finds nothing new changes no
+// created_at, and a version's exceptions age from when they were first
+// raised.
+func (r *run) stamp() {
+	raised := map[string]time.Time{}
+	for i := range r.in.PreviousReports {
+		p := &r.in.PreviousReports[i]
+		if p.BusinessDate != r.cfg.date {
+			continue
+		}
+		for _, ls := range [][]ExceptionLine{p.Exceptions, p.Resolved} {
+			for _, x := range ls {
+				if at, ok := raised[x.ID]; !ok || x.CreatedAt.Before(at) {
+					raised[x.ID] = x.CreatedAt
+				}
+			}
+		}
+	}
+	at := func(id string) time.Time {
+		if t, ok := raised[id]; ok {
+			return t.In(r.cfg.loc)
+		}
+		return r.in.Now
+	}
+	for i := range r.excs {
+		r.excs[i].CreatedAt = at(r.excs[i].ID)
+	}
+	var given []reconcile.Exception // copied on the first change: the caller's slice stays as it is
+	for i, e := range r.in.Exceptions {
+		if !e.CreatedAt.IsZero() {
+			continue
+		}
+		if given == nil {
+			given = slices.Clone(r.in.Exceptions)
+		}
+		given[i].CreatedAt = at(e.ID)
+	}
+	if given != nil {
+		r.in.Exceptions = given
+	}
 }
 
 func (r *run) linkSettlements() {
@@ -712,17 +759,10 @@ func (r *run) detectLate() {
 	}
 	sort.SliceStable(sent, func(i, j int) bool { return sent[i].Version < sent[j].Version })
 	onTime := make(map[string]bool, len(sent[len(sent)-1].Payments))
-	// A late event listed before keeps the time it was first raised.
-	raised := map[string]time.Time{}
 	for _, p := range sent {
 		for _, pl := range p.Payments {
 			if !pl.Late {
 				onTime[pl.PaymentID] = true
-			}
-		}
-		for _, x := range p.Exceptions {
-			if _, ok := raised[x.ID]; !ok && x.Kind == reconcile.ExceptionLateEvent {
-				raised[x.ID] = x.CreatedAt
 			}
 		}
 	}
@@ -734,10 +774,6 @@ func (r *run) detectLate() {
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
 			reconcile.EvidenceLate.Format(s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), first), s.p.ID, r.cfg.date.String())
 		e.PaymentID = s.p.ID
-		e.CreatedAt = r.in.Now
-		if at, ok := raised[e.ID]; ok {
-			e.CreatedAt = at
-		}
 	}
 }
 

@@ -183,12 +183,15 @@ type ExceptionLine struct {
 	Kind         reconcile.ExceptionKind `json:"kind"`
 	PaymentID    string                  `json:"payment_id,omitempty"`
 	StatementRef string                  `json:"statement_ref,omitempty"`
-	NoticeID     string                  `json:"notice_id,omitempty"`
-	Amount       Amount                  `json:"amount"`
-	Currency     payment.Currency        `json:"currency"`
-	Candidates   []string                `json:"candidates"`
-	Evidence     string                  `json:"evidence,omitempty"`
-	CreatedAt    time.Time               `json:"created_at"`
+	// NoticeSystem and NoticeID name the notice the exception concerns,
+	// if one: the id is unique only within its issuing system.
+	NoticeSystem string           `json:"notice_system,omitempty"`
+	NoticeID     string           `json:"notice_id,omitempty"`
+	Amount       Amount           `json:"amount"`
+	Currency     payment.Currency `json:"currency"`
+	Candidates   []string         `json:"candidates"`
+	Evidence     string           `json:"evidence,omitempty"`
+	CreatedAt    time.Time        `json:"created_at"`
 	// AgeDays is the number of business days from the exception's creation
 	// to the report's as-of date (to its resolution, for a resolved one).
 	AgeDays int `json:"age_days"`

@@ -40,6 +40,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AllocationsGuardMoney", testAllocationsGuardMoney},
 		{"PaymentLinks", testPaymentLinks},
 		{"ExceptionsLifecycle", testExceptionsLifecycle},
+		{"ExceptionKeepsNoticeAndFirstTime", testExceptionNoticeAndTime},
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"OutboxPaging", testOutboxPaging},
 		{"APIKeys", testAPIKeys},
@@ -512,6 +513,47 @@ func testExceptionsLifecycle(t *testing.T, s store.Store) {
 		must(t, err)
 		if len(left) != 1 || left[0].ID != e.ID {
 			t.Errorf("after delete %+v", left)
+		}
+		return nil
+	})
+}
+
+// An exception keeps its notice's system beside its id, and the time it was
+// first raised: upserting the same id again (a re-run, a replay into the
+// same store) changes neither.
+func testExceptionNoticeAndTime(t *testing.T, s store.Store) {
+	p := Payment(payment.GatewayVietQR, "Q9", 90_000, base)
+	inTx(t, s, func(tx store.Tx) error { return tx.InsertPayment(ctx, p) })
+	raised := base.Add(26 * time.Hour)
+	e := reconcile.Exception{
+		ID: reconcile.ExceptionID(reconcile.ExceptionDuplicate, p.ID), Kind: reconcile.ExceptionDuplicate,
+		PaymentID: p.ID, NoticeSystem: "dvc-hanoi", NoticeID: "TB-1", Amount: p.Amount, Candidates: []string{"TB-1"},
+		Status: reconcile.ExceptionOpen, CreatedAt: raised,
+	}
+	none := reconcile.Exception{ID: "missing_event|REF9", Kind: reconcile.ExceptionMissingEvent, StatementRef: "REF9",
+		Amount: payment.VNDOf(5000), Status: reconcile.ExceptionOpen, CreatedAt: raised}
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.UpsertException(ctx, e))
+		return tx.UpsertException(ctx, none)
+	})
+	later := e
+	later.CreatedAt, later.NoticeSystem = raised.Add(48*time.Hour), "other"
+	inTx(t, s, func(tx store.Tx) error { return tx.UpsertException(ctx, later) })
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.Exception(ctx, e.ID)
+		must(t, err)
+		if got.NoticeSystem != "dvc-hanoi" || got.NoticeID != "TB-1" || !got.CreatedAt.Equal(raised) {
+			t.Errorf("got notice %s/%s created %v, want dvc-hanoi/TB-1 created %v (the first)", got.NoticeSystem, got.NoticeID, got.CreatedAt, raised)
+		}
+		list, err := tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
+		must(t, err)
+		if len(list) != 1 || list[0].NoticeSystem != "dvc-hanoi" {
+			t.Errorf("listed %+v", list)
+		}
+		got, err = tx.Exception(ctx, none.ID)
+		must(t, err)
+		if got.NoticeSystem != "" || got.NoticeID != "" {
+			t.Errorf("an exception of no notice names %q/%q", got.NoticeSystem, got.NoticeID)
 		}
 		return nil
 	})

@@ -450,6 +450,7 @@ type exceptionRow struct {
 	Kind         string          `db:"kind"`
 	PaymentID    sql.NullString  `db:"payment_id"`
 	StatementRef string          `db:"statement_ref"`
+	NoticeSystem string          `db:"notice_system"`
 	NoticeID     string          `db:"notice_id"`
 	Amount       decimal.Decimal `db:"amount"`
 	Currency     string          `db:"currency"`
@@ -463,14 +464,14 @@ type exceptionRow struct {
 	AssignedTo   string          `db:"assigned_to"`
 }
 
-const exceptionCols = `id, kind, payment_id, statement_ref, notice_id, amount, currency, candidates, evidence, status,
+const exceptionCols = `id, kind, payment_id, statement_ref, notice_system, notice_id, amount, currency, candidates, evidence, status,
 	created_at, resolution, resolved_by, resolved_at, assigned_to`
 
 func (r exceptionRow) exception() reconcile.Exception {
 	loc := payment.Location()
 	e := reconcile.Exception{
 		ID: r.ID, Kind: reconcile.ExceptionKind(r.Kind), PaymentID: r.PaymentID.String, StatementRef: r.StatementRef,
-		NoticeID: r.NoticeID, Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
+		NoticeSystem: r.NoticeSystem, NoticeID: r.NoticeID, Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
 		Candidates: append([]string{}, r.Candidates...), Evidence: r.Evidence, Status: reconcile.ExceptionStatus(r.Status),
 		CreatedAt: r.CreatedAt.In(loc), Resolution: r.Resolution, ResolvedBy: r.ResolvedBy, AssignedTo: r.AssignedTo,
 	}
@@ -494,9 +495,9 @@ func (t *tx) UpsertException(ctx context.Context, e reconcile.Exception) error {
 		cands = []string{}
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO exceptions (id, kind, payment_id, statement_ref, notice_id, amount, currency,
-		candidates, evidence, status, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING`,
+		candidates, evidence, status, created_at, notice_system) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id) DO NOTHING`,
 		e.ID, string(e.Kind), sql.NullString{String: e.PaymentID, Valid: e.PaymentID != ""}, e.StatementRef, e.NoticeID,
-		e.Amount.Amount, cur, pq.Array(cands), e.Evidence, string(e.Status), e.CreatedAt)
+		e.Amount.Amount, cur, pq.Array(cands), e.Evidence, string(e.Status), e.CreatedAt, e.NoticeSystem)
 	if err != nil {
 		return fmt.Errorf("exception %s: %w", e.ID, mapErr(err))
 	}

@@ -1,0 +1,1 @@
+ALTER TABLE exceptions DROP COLUMN IF EXISTS notice_system;
