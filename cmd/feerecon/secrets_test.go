@@ -267,6 +267,9 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 	cfg := serveConfig{DB: dsn, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("secrets"), CodePrefix: prefix,
 		BankBIN: "970415", Account: collection, Webhooks: hooks, Secrets: secretsFromEnv()}
 	cfg.DayRules.Cutoff, cfg.DayRules.CreditWindowDays = 24*time.Hour, 1
+	// Yesterday reported, empty as it is: its report goes to the treasury
+	// that does not answer, so a failed delivery is logged.
+	cfg.ReportsFrom, cfg.ReportEmptyDays = payment.DateOf(time.Now()).AddDays(-1).String(), true
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, log) }()
