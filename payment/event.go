@@ -35,6 +35,17 @@ func (g Gateway) Valid() bool {
 	return false
 }
 
+// Wallet reports whether g is an e-wallet (VNPay, MoMo, ZaloPay), whose
+// money is collected for a merchant rather than credited to a bank account.
+func (g Gateway) Wallet() bool {
+	switch g {
+	case GatewayVNPay, GatewayMoMo, GatewayZaloPay:
+		return true
+	case GatewayVietQR, GatewayCamt054:
+	}
+	return false
+}
+
 // Channel is how the citizen paid, as the treasury report breaks it down.
 func (g Gateway) Channel() string {
 	switch g {
@@ -95,13 +106,17 @@ type CreditedAccount struct {
 func (c CreditedAccount) IsZero() bool { return c.Account == "" }
 
 // Wallet reports whether c is a wallet merchant: its BIN is a gateway.
-func (c CreditedAccount) Wallet() bool { return Gateway(c.BIN).Valid() }
+func (c CreditedAccount) Wallet() bool { return Gateway(c.BIN).Wallet() }
 
 // Masked is c for logs: the BIN as is, the account as MaskAccount
-// masks it ("970415:********6100"; "" when unknown).
+// masks it: "970415:********6100", "********6100" without a BIN, ""
+// when unknown.
 func (c CreditedAccount) Masked() string {
-	if c.IsZero() {
+	switch {
+	case c.IsZero():
 		return ""
+	case c.BIN == "":
+		return MaskAccount(c.Account)
 	}
 	return c.BIN + ":" + MaskAccount(c.Account)
 }
@@ -153,6 +168,9 @@ func (p Payment) Validate() error {
 	}
 	if p.PaidAt.IsZero() {
 		probs = append(probs, "paid_at is missing")
+	}
+	if p.CreditedAccount.IsZero() && p.CreditedAccount.BIN != "" {
+		probs = append(probs, fmt.Sprintf("credited_account has bin %q but no account", p.CreditedAccount.BIN))
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w %q: %s", ErrInvalidPayment, p.ID, strings.Join(probs, "; "))
