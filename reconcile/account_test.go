@@ -32,7 +32,9 @@ func TestDecideWrongAccount(t *testing.T) {
 		p.CreditedAccount = c
 		return p
 	}
-	bank := func(bin, acct string) payment.CreditedAccount { return payment.CreditedAccount{BIN: bin, Account: acct} }
+	bank := func(bin, acct string) payment.CreditedAccount {
+		return payment.CreditedAccount{BIN: bin, Account: acct}
+	}
 	cases := []struct {
 		name     string
 		p        payment.Payment

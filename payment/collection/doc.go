@@ -10,21 +10,21 @@
 // `agency_code,bin,account`, then one row per account; an agency may have
 // several rows, and one account may serve several agencies:
 //
-//	agency_code,bin,account
-//	H40.01,970415,113000006100
-//	H40.01,vnpay,FEERECON01
-//	H29.75,970436,0071000123456
-//	H29.75,momo,MOMOFEER2024
-//	H29.75,zalopay,2553
+//		agency_code,bin,account
+//		H40.01,970415,113000006100
+//		H40.01,vnpay,FEERECON01
+//		H29.75,970436,0071000123456
+//		H29.75,momo,MOMOFEER2024
+//		H29.75,zalopay,2553
 //
-//   - agency_code: as a notice's (payment.CheckAgencyCode).
-//   - bin: a bank's 6-digit NAPAS BIN for a bank account; for a wallet,
-//     the gateway's name (vnpay, momo, zalopay) — the wallets have no BIN,
-//     and feerecon's gateway names are what payments carry.
-//   - account: the bank account number (letters and digits, at most 34, as
-//     an ISO 20022 account id), or the wallet's merchant / terminal id as
-//     its notifications carry it (VNPay vnp_TmnCode, MoMo partnerCode,
-//     ZaloPay app_id; printable ASCII without spaces or commas, at most 64).
+//	  - agency_code: as a notice's (payment.CheckAgencyCode).
+//	  - bin: a bank's 6-digit NAPAS BIN for a bank account; for a wallet,
+//	    the gateway's name (vnpay, momo, zalopay) — the wallets have no BIN,
+//	    and feerecon's gateway names are what payments carry.
+//	  - account: the bank account number (letters and digits, at most 34, as
+//	    an ISO 20022 account id), or the wallet's merchant / terminal id as
+//	    its notifications carry it (VNPay vnp_TmnCode, MoMo partnerCode,
+//	    ZaloPay app_id; printable ASCII without spaces or commas, at most 64).
 //
 // Every problem is reported at once, each a *LineError naming its line and
 // column and wrapping ErrInvalid and one of the sentinels below.

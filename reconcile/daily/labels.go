@@ -153,7 +153,7 @@ func labels() map[Lang]map[Label]string {
 			"kind.settlement_short": "Ví quyết toán thiếu", "kind.late_event": "Giao dịch đến muộn",
 			"kind.invalid_input": "Dữ liệu đầu vào lỗi", "kind.remainder": "Phần còn lại sau phân bổ thủ công",
 			"kind.wrong_account": "Nộp vào tài khoản không phải tài khoản thu",
-			"channel.qr": "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
+			"channel.qr":         "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Khác",
 		},
 		LangEN: {
@@ -187,7 +187,7 @@ func labels() map[Lang]map[Label]string {
 			"kind.settlement_short": "Wallet settled short", "kind.late_event": "Late payment event",
 			"kind.invalid_input": "Unreadable input", "kind.remainder": "Left over by a manual allocation",
 			"kind.wrong_account": "Credited to an account that is not the agency's",
-			"channel.qr": "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
+			"channel.qr":         "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Other",
 		},
 	}
