@@ -83,6 +83,6 @@ func reconcileCmd(g *globals) *cobra.Command {
 	dayRulesFlags(f, &o.DayRules)
 	f.StringVar(&lang, "lang", "vi", "language of the daily report files: vi or en")
 	f.StringVar(&accounts, "collection-accounts", "", "CSV agency_code,bin,account: each agency's collection accounts; "+
-		"a payment credited elsewhere is a wrong_account exception (default: none, nothing checked)")
+		"a payment credited elsewhere is a wrong_account exception; unset, nothing is checked")
 	return c
 }

@@ -287,7 +287,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.ApprovalThreshold, "approval-threshold", envOr("FEERECON_APPROVAL_THRESHOLD", "20.000.000"),
 		"đồng: an accountant's allocation, refund or reopen above this waits for an approver (every write-off does)")
 	f.StringVar(&c.CollectionAccounts, "collection-accounts", envOr("FEERECON_COLLECTION_ACCOUNTS", ""),
-		"CSV agency_code,bin,account: each agency's collection accounts; a payment credited elsewhere is a wrong_account exception (default: none, nothing checked)")
+		"CSV agency_code,bin,account: each agency's collection accounts; a payment credited elsewhere is a wrong_account exception; unset, nothing is checked")
 	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""),
 		"first business day ever reported, YYYY-MM-DD (catch-up never goes before it; unset, a first start reports no past day)")
 	f.BoolVar(&c.ReportEmptyDays, "report-empty-days", false, "also report days with no payment, notice or statement line")

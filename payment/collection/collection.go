@@ -182,7 +182,7 @@ func parse(file string, r io.Reader) (Accounts, error) {
 			if errors.As(err, &pe) {
 				line = pe.StartLine
 			}
-			errs = append(errs, &LineError{File: file, Line: line, Err: fmt.Errorf("%w: %v", ErrCSV, err)})
+			errs = append(errs, &LineError{File: file, Line: line, Err: fmt.Errorf("%w: %w", ErrCSV, err)})
 			break
 		}
 		line, _ := cr.FieldPos(0)

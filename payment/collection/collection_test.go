@@ -118,8 +118,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 }
 
 func collect(err error, out *[]*collection.LineError) {
-	var le *collection.LineError
-	if errors.As(err, &le) && err == error(le) {
+	if le, ok := err.(*collection.LineError); ok { //nolint:errorlint // the direct type: one problem, not what it wraps
 		*out = append(*out, le)
 		return
 	}
