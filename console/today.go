@@ -329,7 +329,7 @@ func fromMatching(k reconcile.ExceptionKind) bool {
 	switch k {
 	case reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
 		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionCurrencyMismatch,
-		reconcile.ExceptionRemainder:
+		reconcile.ExceptionRemainder, reconcile.ExceptionWrongAccount:
 		return true
 	case reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
 		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent, reconcile.ExceptionInvalidInput:

@@ -18,6 +18,11 @@ func Normalise(g payment.Gateway, p payment.Payment) payment.Payment {
 	p.BankRef = StorableText(p.BankRef)
 	p.PayerName = StorableText(p.PayerName)
 	p.PayerAccount = StorableText(p.PayerAccount)
+	p.CreditedAccount.BIN = StorableText(p.CreditedAccount.BIN)
+	p.CreditedAccount.Account = StorableText(p.CreditedAccount.Account)
+	if p.CreditedAccount.Account == "" {
+		p.CreditedAccount = payment.CreditedAccount{}
+	}
 	return p
 }
 

@@ -93,6 +93,7 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 	pr.log.InfoContext(ctx, "payment recorded",
 		slog.String("payment_id", p.ID), slog.String("gateway", string(p.Gateway)),
 		slog.String("amount", p.Amount.String()), slog.String("payer_account", payment.MaskAccount(p.PayerAccount)),
+		slog.String("credited_account", p.CreditedAccount.Masked()),
 		slog.Int("allocations", len(out.Allocations)), slog.Int("exceptions", len(out.Exceptions)),
 		slog.Int("confirmed", len(out.Confirmed)))
 	return out, nil

@@ -239,6 +239,9 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 			if p.PayerAccount != "" {
 				attrs = append(attrs, slog.String("payer_account", payment.MaskAccount(p.PayerAccount)))
 			}
+			if !p.CreditedAccount.IsZero() {
+				attrs = append(attrs, slog.String("credited_account", p.CreditedAccount.Masked()))
+			}
 		}
 		log.InfoContext(ctx, "callback stored", attrs...)
 		reply(w, dec, decodeErr)

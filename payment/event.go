@@ -35,6 +35,17 @@ func (g Gateway) Valid() bool {
 	return false
 }
 
+// Wallet reports whether g is an e-wallet (VNPay, MoMo, ZaloPay), whose
+// money is collected for a merchant rather than credited to a bank account.
+func (g Gateway) Wallet() bool {
+	switch g {
+	case GatewayVNPay, GatewayMoMo, GatewayZaloPay:
+		return true
+	case GatewayVietQR, GatewayCamt054:
+	}
+	return false
+}
+
 // Channel is how the citizen paid, as the treasury report breaks it down.
 func (g Gateway) Channel() string {
 	switch g {
@@ -68,6 +79,66 @@ type Payment struct {
 	BankRef string `json:"bank_ref,omitempty"`
 	// RawRef points at the raw payload: "<topic>/<partition>/<offset>" or a file name.
 	RawRef string `json:"raw_ref,omitempty"`
+	// CreditedAccount is the account the money was credited to, as the
+	// gateway names it; zero when the gateway did not say (unknown).
+	CreditedAccount CreditedAccount `json:"credited_account,omitzero"`
+}
+
+// CreditedAccount is an account money is credited to: a bank account
+// (BIN and account number) or a wallet merchant (the gateway's name in BIN
+// and the merchant or terminal id in Account). It is what a collection
+// account is compared with (package payment/collection).
+//
+// A bank gateway that names the account but not its bank (the SePay
+// schema gives the bank's name, camt.054 a BIC or nothing) leaves BIN
+// empty: the account number alone then identifies it among the bank
+// collection accounts.
+type CreditedAccount struct {
+	// BIN is the bank's 6-digit NAPAS BIN, or for a wallet the gateway
+	// ("vnpay", "momo", "zalopay"), or "" when the bank is not stated.
+	BIN string `json:"bin,omitempty"`
+	// Account is the account number, or the wallet's merchant / terminal
+	// id (vnp_TmnCode, partnerCode, app_id).
+	Account string `json:"account"`
+}
+
+// IsZero reports whether the credited account is unknown.
+func (c CreditedAccount) IsZero() bool { return c.Account == "" }
+
+// Wallet reports whether c is a wallet merchant: its BIN is a gateway.
+func (c CreditedAccount) Wallet() bool { return Gateway(c.BIN).Wallet() }
+
+// Masked is c for logs: the BIN as is, the account as MaskAccount
+// masks it: "970415:********6100", "********6100" without a BIN, ""
+// when unknown.
+func (c CreditedAccount) Masked() string {
+	switch {
+	case c.IsZero():
+		return ""
+	case c.BIN == "":
+		return MaskAccount(c.Account)
+	}
+	return c.BIN + ":" + MaskAccount(c.Account)
+}
+
+// WalletAccount is the credited account of a wallet payment: gateway g's
+// merchant or terminal id, or zero when id is blank.
+func WalletAccount(g Gateway, id string) CreditedAccount {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return CreditedAccount{}
+	}
+	return CreditedAccount{BIN: string(g), Account: id}
+}
+
+// BankAccount is the credited account of a bank credit: bin may be "".
+// Zero when acct is blank.
+func BankAccount(bin, acct string) CreditedAccount {
+	acct = strings.TrimSpace(acct)
+	if acct == "" {
+		return CreditedAccount{}
+	}
+	return CreditedAccount{BIN: strings.TrimSpace(bin), Account: acct}
 }
 
 // PaymentID returns the canonical payment id for a gateway transaction.
@@ -97,6 +168,9 @@ func (p Payment) Validate() error {
 	}
 	if p.PaidAt.IsZero() {
 		probs = append(probs, "paid_at is missing")
+	}
+	if p.CreditedAccount.IsZero() && p.CreditedAccount.BIN != "" {
+		probs = append(probs, fmt.Sprintf("credited_account has bin %q but no account", p.CreditedAccount.BIN))
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w %q: %s", ErrInvalidPayment, p.ID, strings.Join(probs, "; "))

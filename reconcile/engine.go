@@ -11,6 +11,7 @@ import (
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/collection"
 )
 
 // Config configures the matching engine.
@@ -24,6 +25,12 @@ type Config struct {
 	// SuggestionWindow is how long before a payment a notice may have been
 	// issued to be suggested for it. Default 90 days.
 	SuggestionWindow time.Duration
+	// CollectionAccounts are the accounts each agency collects into. When
+	// configured, a payment credited to a known account that is not one
+	// of them for the agency of a notice it names is a wrong_account
+	// exception; an unknown credited account is decided as before. The
+	// zero value configures none: nothing is checked.
+	CollectionAccounts collection.Accounts
 }
 
 // Defaults.
@@ -74,6 +81,7 @@ type Engine struct {
 	prefixes []string
 	limit    int
 	window   time.Duration
+	accounts collection.Accounts
 }
 
 // NewEngine validates cfg, applies defaults and builds an engine.
@@ -84,7 +92,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	cfg = cfg.withDefaults()
 	prefixes := append([]string(nil), cfg.CodePrefixes...)
 	sort.Strings(prefixes)
-	return &Engine{prefixes: prefixes, limit: cfg.SuggestionLimit, window: cfg.SuggestionWindow}, nil
+	return &Engine{prefixes: prefixes, limit: cfg.SuggestionLimit, window: cfg.SuggestionWindow,
+		accounts: cfg.CollectionAccounts}, nil
 }
 
 // NoticeState is a notice after the payments of a Decision.
@@ -179,6 +188,13 @@ func (x *index) get(key string, out []int32) []int32 {
 // a given notice → unmatched, with suggestions (same amount, same folded
 // payer name, recent) that are never allocated. Nothing is ever allocated
 // on amount or payer name alone. Amounts are exact decimals.
+//
+// Collection accounts (Config.CollectionAccounts), when configured: a
+// payment whose credited account is known and is not a collection
+// account of the agency of every notice it names is wrong_account (its
+// candidates those notices), before any other rule: the money is not in
+// the agency's account, so it is never allocated and never confirmed. An
+// unknown credited account is decided as if none were configured.
 func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) Decision {
 	return e.DecideAround(notices, payments, nil)
 }
@@ -394,6 +410,11 @@ func (d *decider) decide(p *payment.Payment) {
 		d.exception(p, ExceptionInvalidInput, p.Amount, d.ids(targets), nil, EvidenceNotPositive.Format(ev.String()))
 		return
 	}
+	if agency, wrong := d.wrongAccount(p, targets); wrong {
+		d.exception(p, ExceptionWrongAccount, p.Amount, d.ids(targets), single(d, targets),
+			EvidenceWrongAccount.Format(p.CreditedAccount.Masked(), agency, ev.String()))
+		return
+	}
 	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.ns[targets[0].idx].n.Total.Currency || cur != payment.VND {
 		d.exception(p, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), single(d, targets), EvidenceReferences.Format(ev.String()))
 		return
@@ -413,6 +434,21 @@ func (d *decider) decide(p *payment.Payment) {
 	default:
 		d.many(p, targets, ev)
 	}
+}
+
+// wrongAccount reports whether collection accounts are configured and p
+// was credited to a known account that is not one of them for the agency
+// of one of the notices it names, and which agency.
+func (d *decider) wrongAccount(p *payment.Payment, ts []resolved) (string, bool) {
+	if !d.e.accounts.Configured() || p.CreditedAccount.IsZero() {
+		return "", false
+	}
+	for _, t := range ts {
+		if ag := d.ns[t.idx].n.Agency; !d.e.accounts.Collects(ag, p.CreditedAccount) {
+			return ag, true
+		}
+	}
+	return "", false
 }
 
 func (d *decider) one(p *payment.Payment, t resolved, ev *lazyEvidence) {

@@ -40,6 +40,9 @@ const (
 	EvidenceSeveralClosed Evidence = "several_closed"
 	// EvidenceSeveralSum: ambiguous, the amount is not the notices' sum.
 	EvidenceSeveralSum Evidence = "several_sum"
+	// EvidenceWrongAccount: wrong_account, the (masked) account credited
+	// and the agency whose collection accounts it is not among.
+	EvidenceWrongAccount Evidence = "wrong_account"
 )
 
 // Evidence forms of an accountant's casework (package casework).
@@ -83,6 +86,7 @@ func Evidences() []Evidence {
 	return []Evidence{
 		EvidenceNotPositive, EvidenceNoReference, EvidenceCodeAndDossier, EvidenceNoticeClosed,
 		EvidenceAlreadyPaid, EvidenceNothingDue, EvidenceOverpaid, EvidenceSeveralClosed, EvidenceSeveralSum,
+		EvidenceWrongAccount,
 		EvidenceSettlementOver, EvidenceSettlementShort, EvidenceSettlementNoEvent, EvidenceSettledTwice,
 		EvidenceSettledGross, EvidenceBookedAmount, EvidenceCreditNoEvent, EvidenceNoStatementCredit,
 		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate, EvidenceRemainder, EvidenceManual,
@@ -114,6 +118,8 @@ func (e Evidence) Text() string {
 		return "several notices named, {0:id} is {1:status}: {2:refs}"
 	case EvidenceSeveralSum:
 		return "several notices named, amount {0:amount} is not their outstanding sum {1:amount}: {2:refs}"
+	case EvidenceWrongAccount:
+		return "credited to {0:id}, not a collection account of agency {1:id}: {2:refs}"
 	case EvidenceSettlementShort:
 		return "{0:id} row {1:int}: net {2:amount} + fee {3:amount} != gross {4:amount}"
 	case EvidenceSettlementOver:

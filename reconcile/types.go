@@ -36,8 +36,8 @@ const (
 // ExceptionKind names why a payment (or statement line) needs a person.
 type ExceptionKind string
 
-// Exception kinds. The first six come from matching, the rest from the
-// daily three-way reconciliation.
+// Exception kinds. The first six and wrong_account come from matching, the
+// rest from the daily three-way reconciliation and casework.
 const (
 	ExceptionUnmatched        ExceptionKind = "unmatched"
 	ExceptionAmbiguous        ExceptionKind = "ambiguous"
@@ -58,6 +58,10 @@ const (
 	// by hand that was left over, explicitly: to refund, write off or
 	// allocate later. Raised by the allocate action, not by matching.
 	ExceptionRemainder ExceptionKind = "remainder"
+	// ExceptionWrongAccount: a payment credited to an account that is not
+	// a collection account of the agency of the notice it names (Config
+	// CollectionAccounts): never allocated, so never confirmed.
+	ExceptionWrongAccount ExceptionKind = "wrong_account"
 )
 
 // ExceptionKinds lists every exception kind, matching's first: the one
@@ -69,7 +73,7 @@ func ExceptionKinds() []ExceptionKind {
 		ExceptionCancelledNotice, ExceptionCurrencyMismatch,
 		ExceptionMissingEvent, ExceptionMissingCredit, ExceptionAmountMismatch,
 		ExceptionSettlementShort, ExceptionLateEvent,
-		ExceptionInvalidInput, ExceptionRemainder,
+		ExceptionInvalidInput, ExceptionRemainder, ExceptionWrongAccount,
 	}
 }
 

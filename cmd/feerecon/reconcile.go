@@ -7,6 +7,7 @@ import (
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/collection"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/batch"
 	"github.com/feerecon/feerecon/reconcile/daily"
@@ -19,6 +20,7 @@ func reconcileCmd(g *globals) *cobra.Command {
 		out      string
 		prefixes []string
 		lang     string
+		accounts string
 	)
 	c := &cobra.Command{
 		Use:   "reconcile --notices FILE.csv --payments FILE.jsonl --date YYYY-MM-DD --out DIR",
@@ -41,6 +43,13 @@ func reconcileCmd(g *globals) *cobra.Command {
 				return config.Errorf("--date YYYY-MM-DD is required (the business day, Asia/Ho_Chi_Minh)")
 			}
 			o.Engine = reconcile.Config{CodePrefixes: prefixes}
+			if accounts != "" {
+				a, err := collection.ReadFile(accounts)
+				if err != nil {
+					return config.Wrap("--collection-accounts", err)
+				}
+				o.Engine.CollectionAccounts = a
+			}
 			if _, err := daily.Labels(daily.Lang(lang)); err != nil {
 				return config.Errorf("--lang: %v", err)
 			}
@@ -73,5 +82,7 @@ func reconcileCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.Settlements, "settlement", nil, "e-wallet settlement CSV (repeatable): adds the three-way reconciliation")
 	dayRulesFlags(f, &o.DayRules)
 	f.StringVar(&lang, "lang", "vi", "language of the daily report files: vi or en")
+	f.StringVar(&accounts, "collection-accounts", "", "CSV agency_code,bin,account: each agency's collection accounts; "+
+		"a payment credited elsewhere is a wrong_account exception; unset, nothing is checked")
 	return c
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/feerecon/feerecon/noticefeed"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/collection"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/daily"
 	"github.com/feerecon/feerecon/store"
@@ -72,6 +73,11 @@ type serveConfig struct {
 	// Issuer is the unit printed on the reports (the daily job's files and
 	// the console's downloads).
 	Issuer daily.Issuer
+	// CollectionAccounts is a CSV file agency_code,bin,account (package
+	// payment/collection): each agency's collection accounts, against
+	// which every payment's credited account is checked. "": none, nothing
+	// checked.
+	CollectionAccounts string
 }
 
 // webhookFile is the shape of --webhooks:
@@ -142,6 +148,9 @@ type settings struct {
 	job         dailyrun.Config
 	reportsFrom payment.Date
 	casework    casework.Config
+	// engine is the matching engine's configuration, the same for the
+	// consumers and the daily job.
+	engine reconcile.Config
 }
 
 // settle checks the whole configuration in one pass (flags, gateway
@@ -178,8 +187,18 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	s.api = api.Config{CodePrefix: c.CodePrefix,
 		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults()
 	p.Add(s.api.Validate())
+	s.engine = reconcile.Config{CodePrefixes: []string{c.CodePrefix}}
+	if c.CollectionAccounts != "" {
+		accts, err := collection.ReadFile(c.CollectionAccounts)
+		p.Add(wrapErr("--collection-accounts", err))
+		s.engine.CollectionAccounts = accts
+		if err == nil && c.Account != "" && !collectsAnywhere(accts, payment.CreditedAccount{BIN: c.BankBIN, Account: c.Account}) {
+			p.Addf("--collection-account %s (printed on VietQR codes) is no agency's account in --collection-accounts %s: every payment to it would be wrong_account",
+				payment.MaskAccount(c.Account), c.CollectionAccounts)
+		}
+	}
 	// The daily job checks the day rules and the issuing unit.
-	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: reconcile.Config{CodePrefixes: []string{c.CodePrefix}}, Issuer: c.Issuer,
+	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: s.engine, Issuer: c.Issuer,
 		ReportEmptyDays: c.ReportEmptyDays, Logger: log}
 	p.Add(s.job.Validate())
 	// Empty: casework's default threshold.
@@ -267,6 +286,8 @@ func serveCmd(g *globals) *cobra.Command {
 	f.DurationVar(&c.ReportGrace, "report-grace", dailyrun.DefaultGrace, "wait after the cut-off before the day's reconciliation runs (0: at the cut-off)")
 	f.StringVar(&c.ApprovalThreshold, "approval-threshold", envOr("FEERECON_APPROVAL_THRESHOLD", "20.000.000"),
 		"đồng: an accountant's allocation, refund or reopen above this waits for an approver (every write-off does)")
+	f.StringVar(&c.CollectionAccounts, "collection-accounts", envOr("FEERECON_COLLECTION_ACCOUNTS", ""),
+		"CSV agency_code,bin,account: each agency's collection accounts; a payment credited elsewhere is a wrong_account exception; unset, nothing is checked")
 	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""),
 		"first business day ever reported, YYYY-MM-DD (catch-up never goes before it; unset, a first start reports no past day)")
 	f.BoolVar(&c.ReportEmptyDays, "report-empty-days", false, "also report days with no payment, notice or statement line")
@@ -289,7 +310,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err := warnNoWebhook(ctx, st, endpoints, log); err != nil {
 		return err
 	}
-	engine, err := reconcile.NewEngine(reconcile.Config{CodePrefixes: []string{c.CodePrefix}})
+	engine, err := reconcile.NewEngine(set.engine)
 	if err != nil {
 		return err
 	}
@@ -491,4 +512,23 @@ func outboxSenders(st outbox.Store, endpoints map[string]outbox.Endpoint, produc
 		senders = append(senders, s)
 	}
 	return senders, nil
+}
+
+// wrapErr is err as a configuration problem of flag, nil for nil.
+func wrapErr(flag string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return config.Wrap(flag, err)
+}
+
+// collectsAnywhere reports whether c is a collection account of some
+// agency in a.
+func collectsAnywhere(a collection.Accounts, c payment.CreditedAccount) bool {
+	for _, r := range a.Rows() {
+		if a.Collects(r.Agency, c) {
+			return true
+		}
+	}
+	return false
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/collection"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/store/memory"
 	"github.com/feerecon/feerecon/store/postgres"
@@ -427,4 +428,52 @@ func httpCall(t *testing.T, method, url, key string, body []byte, want int) []by
 		t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, b)
 	}
 	return b
+}
+
+// --collection-accounts is read and checked in serve's one configuration
+// pass: a bad line is one problem among the others, and a VietQR account
+// that is no agency's is refused; a good file reaches the engine.
+func TestServeSettlesCollectionAccounts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.csv", "agency_code,bin,account\nH40.01,970415,113000006100\nH29.75,momo,MOMOFEER2024\n")
+	bad := write("bad.csv", "agency_code,bin,account\nH40.01,970415,113000006100\nH40.01,bank,1\n")
+	quiet := slog.New(slog.DiscardHandler)
+	base := serveConfig{DB: "postgres://x", Kafka: "k:9092", Group: "g", CodePrefix: "NP", BankBIN: "970415", Account: "113000006100",
+		Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
+
+	cfg := base
+	cfg.CollectionAccounts = good
+	s, err := cfg.settle(quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := s.engine.CollectionAccounts; len(a.Rows()) != 2 || len(s.job.Engine.CollectionAccounts.Rows()) != 2 {
+		t.Errorf("the engine's and the daily job's collection accounts: %+v, %+v", a.Rows(), s.job.Engine.CollectionAccounts.Rows())
+	}
+
+	cfg.CollectionAccounts = bad
+	cfg.Group = ""
+	_, err = cfg.settle(quiet)
+	if !errors.Is(err, config.ErrInvalid) || !errors.Is(err, collection.ErrBIN) {
+		t.Fatalf("bad file: %v", err)
+	}
+	for _, want := range []string{"--group", "--collection-accounts", "bad.csv line 3 bin \"bank\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not mention %s:\n%s", want, err)
+		}
+	}
+
+	cfg = base
+	cfg.CollectionAccounts, cfg.Account = good, "999999999999"
+	if _, err = cfg.settle(quiet); !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "no agency's account") ||
+		strings.Contains(err.Error(), "999999999999") {
+		t.Errorf("a VietQR account that is no agency's: %v", err)
+	}
 }

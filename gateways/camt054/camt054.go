@@ -184,7 +184,8 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transaction id %q is not printable text of at most %d bytes", txn, maxIDBytes)
 	}
 	p := gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
-		Description: e.description(txs), BankRef: strings.TrimSpace(e.AcctSvcrRef)})
+		Description: e.description(txs), BankRef: strings.TrimSpace(e.AcctSvcrRef),
+		CreditedAccount: payment.BankAccount("", n.Account.String())})
 	// The first transaction that has them fills the gaps, already storable:
 	// text that StorableText empties (NULs only) counts as none.
 	for _, t := range txs {

@@ -29,6 +29,11 @@
 //     not NOTPROVIDED; else "<Ntfctn/Id>/<entry number from 1>". A TxnID that
 //     repeats within one message is ErrMalformed.
 //   - BankRef = Ntry/AcctSvcrRef, else TxDtls/Refs/AcctSvcrRef.
+//   - CreditedAccount = the account of the notification (Ntfctn/Acct/Id/IBAN,
+//     else Othr/Id) with BIN "": camt.054 names the servicing bank by BIC,
+//     if at all, never by NAPAS BIN, so the account number alone identifies
+//     it among the bank collection accounts; an Ntfctn without an account
+//     leaves it unknown (zero).
 //   - PayerName = RltdPties/Dbtr/Nm (or Dbtr/Pty/Nm from version .08);
 //     PayerAccount = RltdPties/DbtrAcct/Id/IBAN, else Othr/Id; the first
 //     transaction that has one.

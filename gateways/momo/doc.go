@@ -27,6 +27,8 @@
 //     when it creates the order). BankRef = orderId, the merchant order id:
 //     MoMo has no bank reference, and orderId is what its settlement files
 //     carry.
+//   - CreditedAccount = {BIN "momo", Account partnerCode}: the merchant the
+//     money was collected for.
 //   - Config.PartnerCode, when set, must equal partnerCode (else
 //     ErrSignature).
 //

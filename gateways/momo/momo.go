@@ -170,7 +170,8 @@ func (d *Decoder) normalise(n IPN) (payment.Payment, error) {
 		return payment.Payment{}, err
 	}
 	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
-		Description: *n.OrderInfo, BankRef: *n.OrderID}), nil
+		Description: *n.OrderInfo, BankRef: *n.OrderID,
+		CreditedAccount: payment.WalletAccount(gw, *n.PartnerCode)}), nil
 }
 
 // Reply answers MoMo's IPN call.

@@ -40,6 +40,9 @@
 //     ErrAmount.
 //   - PaidAt = transactionDate read in Asia/Ho_Chi_Minh.
 //   - Description = content verbatim; BankRef = referenceCode.
+//   - CreditedAccount = accountNumber with BIN "": the schema names the
+//     bank by its name ("gateway"), not its NAPAS BIN, so the account
+//     number alone identifies it among the bank collection accounts.
 //   - The schema has no payer name or account: both stay empty.
 //
 // Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD

@@ -118,7 +118,8 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 		ref = *n.ReferenceCode
 	}
 	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
-		Description: *n.Content, BankRef: ref}), nil
+		Description: *n.Content, BankRef: ref,
+		CreditedAccount: payment.BankAccount("", *n.AccountNumber)}), nil
 }
 
 // Reply answers the aggregator's webhook call.

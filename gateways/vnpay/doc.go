@@ -21,6 +21,8 @@
 //     when present, names the currency (VNPay sends VND).
 //   - PaidAt = vnp_PayDate (yyyyMMddHHmmss) read in Asia/Ho_Chi_Minh.
 //   - Description = vnp_OrderInfo verbatim; BankRef = vnp_BankTranNo.
+//   - CreditedAccount = {BIN "vnpay", Account vnp_TmnCode}: the merchant
+//     terminal the money was collected for.
 //     Assumption: feerecon builds vnp_OrderInfo with the payment code when it
 //     creates the payment URL, so matching reads it from Description. The
 //     merchant order reference vnp_TxnRef is verified by the signature but

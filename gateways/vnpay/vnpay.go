@@ -200,7 +200,8 @@ func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_PayDate %q: want yyyyMMddHHmmss", payDate)
 	}
 	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
-		Description: params["vnp_OrderInfo"], BankRef: params["vnp_BankTranNo"]}), nil
+		Description: params["vnp_OrderInfo"], BankRef: params["vnp_BankTranNo"],
+		CreditedAccount: payment.WalletAccount(gw, tmn)}), nil
 }
 
 // amount reads vnp_Amount, đồng × 100, exactly.

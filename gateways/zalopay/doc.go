@@ -26,6 +26,8 @@
 //     finds it in Description; item is not used.
 //   - BankRef = app_trans_id, the merchant order id (ZaloPay has no bank
 //     reference; its reconciliation files carry app_trans_id).
+//   - CreditedAccount = {BIN "zalopay", Account app_id}: the merchant app
+//     the money was collected for.
 //   - Required: app_id, app_trans_id, amount, zp_trans_id, server_time;
 //     a missing one is ErrMalformed. Config.AppID, when set, must equal
 //     app_id (else ErrSignature).

@@ -164,7 +164,8 @@ func (d *Decoder) normalise(od orderData) (payment.Payment, error) {
 		desc += " " + *od.EmbedData
 	}
 	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
-		Description: desc, BankRef: *od.AppTransID}), nil
+		Description: desc, BankRef: *od.AppTransID,
+		CreditedAccount: payment.WalletAccount(gw, od.AppID.String())}), nil
 }
 
 // Reply answers ZaloPay's callback.

@@ -143,6 +143,21 @@ type Totals struct {
 	Exceptions           int                                         `json:"exceptions"`
 	ExceptionsByKind     map[reconcile.ExceptionKind]int             `json:"exceptions_by_kind"`
 	ExceptionAmountsVND  map[reconcile.ExceptionKind]decimal.Decimal `json:"exception_amounts_vnd"`
+	// CreditedAccounts counts the payments by what is known of the account
+	// they were credited to; present only when collection accounts are
+	// configured (Options.Engine.CollectionAccounts), so a run without
+	// them writes the bytes it always wrote.
+	CreditedAccounts *CreditedTotals `json:"credited_accounts,omitempty"`
+}
+
+// CreditedTotals are the control totals of the credited accounts: known
+// + unknown = the payments selected. Unknown ones (no credited_account
+// on the line) were matched as if no collection account were configured.
+type CreditedTotals struct {
+	Known            int             `json:"known"`
+	Unknown          int             `json:"unknown"`
+	UnknownAmountVND decimal.Decimal `json:"unknown_amount_vnd"`
+	WrongAccount     int             `json:"wrong_account"`
 }
 
 // ErrTotals means the totals did not add up: a bug, never input's fault.
@@ -209,7 +224,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	slices.SortStableFunc(res.Exceptions, reconcile.CompareExceptions)
-	if err := res.total(payments); err != nil {
+	if err := res.total(payments, o.Engine.CollectionAccounts.Configured()); err != nil {
 		return nil, err
 	}
 	log.InfoContext(ctx, "batch reconciled",
@@ -395,7 +410,7 @@ func (pf *paymentsFile) selectPayments(date payment.Date, res *Result) ([]paymen
 	return out, invalid
 }
 
-func (r *Result) total(payments []payment.Payment) error {
+func (r *Result) total(payments []payment.Payment, accounts bool) error {
 	t := Totals{
 		NoticesByStatus:     map[payment.NoticeStatus]int{},
 		ForeignPayments:     map[payment.Currency]decimal.Decimal{},
@@ -430,6 +445,20 @@ func (r *Result) total(payments []payment.Payment) error {
 			t.UnallocatedAmountVND = t.UnallocatedAmountVND.Add(e.Amount.Amount)
 		}
 	}
+	if accounts {
+		c := &CreditedTotals{WrongAccount: t.ExceptionsByKind[reconcile.ExceptionWrongAccount]}
+		for _, p := range payments {
+			if !p.CreditedAccount.IsZero() {
+				c.Known++
+				continue
+			}
+			c.Unknown++
+			if p.Amount.Currency == payment.VND {
+				c.UnknownAmountVND = c.UnknownAmountVND.Add(p.Amount.Amount)
+			}
+		}
+		t.CreditedAccounts = c
+	}
 	r.Totals = t
 	if !paid.Equal(t.AllocatedAmount) {
 		return fmt.Errorf("%w: notices paid %s, allocations %s", ErrTotals, paid, t.AllocatedAmount)
@@ -446,7 +475,8 @@ func (r *Result) total(payments []payment.Payment) error {
 func moneyKind(k reconcile.ExceptionKind) bool {
 	switch k {
 	case reconcile.ExceptionUnmatched, reconcile.ExceptionAmbiguous, reconcile.ExceptionOverpaid,
-		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionRemainder:
+		reconcile.ExceptionDuplicate, reconcile.ExceptionCancelledNotice, reconcile.ExceptionRemainder,
+		reconcile.ExceptionWrongAccount:
 		return true
 	case reconcile.ExceptionCurrencyMismatch, reconcile.ExceptionInvalidInput,
 		reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,

@@ -20,4 +20,23 @@
 // is raised then and ages from it; without --date there is none and
 // created_at is left zero (report.json does not carry it). An exception
 // names its notice by system and id (notice_system, notice_id).
+//
+// # Credited account
+//
+// A payment line may carry the account the money was credited to:
+//
+//	"credited_account": {"bin": "970415", "account": "113000006100"}
+//
+// bin is the bank's 6-digit NAPAS BIN, "" (or left out) when the bank is
+// not known, or for a wallet the gateway ("vnpay", "momo", "zalopay") with
+// the merchant / terminal id as account (see payment/collection). Absent
+// (or null) = unknown; an empty account is an invalid_input line. With
+// collection accounts configured (Options.Engine.CollectionAccounts,
+// `feerecon reconcile --collection-accounts FILE.csv`), a payment credited
+// to a known account that is not one of its notice's agency is a
+// wrong_account exception, never allocated; an unknown one is matched as
+// before, and totals.credited_accounts counts the payments whose account
+// was known and unknown (with the unknown ones' VND amount) and the
+// wrong_account ones. Without collection accounts the report has no
+// credited_accounts, byte for byte as before.
 package batch

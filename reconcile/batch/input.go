@@ -179,6 +179,14 @@ type paymentLine struct {
 	PayerName    string          `json:"payer_name"`
 	PayerAccount string          `json:"payer_account"`
 	BankRef      string          `json:"bank_ref"`
+	// CreditedAccount is absent when unknown.
+	CreditedAccount *creditedLine `json:"credited_account"`
+}
+
+// creditedLine is a payment line's credited_account.
+type creditedLine struct {
+	BIN     string `json:"bin"`
+	Account string `json:"account"`
 }
 
 // parsePayment reads one payments JSONL line. It returns the payment id it
@@ -214,6 +222,12 @@ func parsePayment(line []byte, policy payment.AmountPolicy) (payment.Payment, er
 		return p, badField("gateway", "empty")
 	case strings.TrimSpace(v.TxnID) == "":
 		return p, badField("gateway_txn_id", "empty")
+	}
+	if c := v.CreditedAccount; c != nil {
+		if strings.TrimSpace(c.Account) == "" {
+			return p, badField("credited_account", "account is empty; leave credited_account out when unknown")
+		}
+		p.CreditedAccount = payment.BankAccount(c.BIN, c.Account)
 	}
 	var amount string
 	if len(v.Amount) == 0 || v.Amount[0] != '"' || json.Unmarshal(v.Amount, &amount) != nil {

@@ -128,6 +128,7 @@ func labels() map[Lang]map[Label]string {
 			"evidence.overpaid":                "Đã nộp {0}, số còn phải nộp là {1}: {2}",
 			"evidence.several_closed":          "Nêu nhiều thông báo, thông báo {0} {1}: {2}",
 			"evidence.several_sum":             "Nêu nhiều thông báo, số tiền {0} khác tổng số còn phải nộp {1}: {2}",
+			"evidence.wrong_account":           "Ghi có vào tài khoản {0}, không phải tài khoản thu của đơn vị {1}: {2}",
 			"evidence.settlement_short":        "{0} dòng {1}: thực trả {2} + phí {3} ≠ tổng {4}",
 			"evidence.settlement_over":         "{0} dòng {1}: thực trả {2} + phí {3} ≠ tổng {4}: ví trả thừa {5}",
 			"evidence.settlement_no_event":     "{0} dòng {1}: giao dịch {3} của {2} không có giao dịch thanh toán tương ứng",
@@ -151,7 +152,8 @@ func labels() map[Lang]map[Label]string {
 			"kind.missing_credit": "Có giao dịch, chưa ghi có", "kind.amount_mismatch": "Lệch số tiền",
 			"kind.settlement_short": "Ví quyết toán thiếu", "kind.late_event": "Giao dịch đến muộn",
 			"kind.invalid_input": "Dữ liệu đầu vào lỗi", "kind.remainder": "Phần còn lại sau phân bổ thủ công",
-			"channel.qr": "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
+			"kind.wrong_account": "Nộp vào tài khoản không phải tài khoản thu",
+			"channel.qr":         "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Khác",
 		},
 		LangEN: {
@@ -184,7 +186,8 @@ func labels() map[Lang]map[Label]string {
 			"kind.missing_credit": "Payment without credit", "kind.amount_mismatch": "Amounts differ",
 			"kind.settlement_short": "Wallet settled short", "kind.late_event": "Late payment event",
 			"kind.invalid_input": "Unreadable input", "kind.remainder": "Left over by a manual allocation",
-			"channel.qr": "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
+			"kind.wrong_account": "Credited to an account that is not the agency's",
+			"channel.qr":         "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Other",
 		},
 	}

@@ -39,6 +39,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PaymentRejectsBadMoney", testPaymentRejectsBadMoney},
 		{"AllocationsGuardMoney", testAllocationsGuardMoney},
 		{"PaymentLinks", testPaymentLinks},
+		{"PaymentCreditedAccount", testPaymentCreditedAccount},
 		{"ExceptionsLifecycle", testExceptionsLifecycle},
 		{"ExceptionKeepsNoticeAndFirstTime", testExceptionNoticeAndTime},
 		{"OutboxLifecycle", testOutboxLifecycle},
@@ -1246,5 +1247,58 @@ func testExceptionsScoped(t *testing.T, s store.Store) {
 		if got := kinds(tc.f); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.f, got, tc.want)
 		}
+	}
+}
+
+// testPaymentCreditedAccount: the account a payment was credited to is
+// stored as given (a bank with and without its BIN, a wallet merchant,
+// unknown) and read back by every read; a BIN without an account is
+// refused.
+func testPaymentCreditedAccount(t *testing.T, s store.Store) {
+	n := Notice(t, "dvc", "N1", 1, 100_000)
+	bank := Payment(payment.GatewayVietQR, "1", 10_000, base)
+	bank.CreditedAccount = payment.CreditedAccount{Account: "113000006100"}
+	camt := Payment(payment.GatewayCamt054, "2", 10_000, base.Add(time.Second))
+	camt.CreditedAccount = payment.CreditedAccount{BIN: "970415", Account: "113000006100"}
+	wallet := Payment(payment.GatewayMoMo, "3", 10_000, base.Add(2*time.Second))
+	wallet.CreditedAccount = payment.WalletAccount(payment.GatewayMoMo, "MOMOFEER2024")
+	unknown := Payment(payment.GatewayVNPay, "4", 10_000, base.Add(3*time.Second))
+	want := []payment.Payment{bank, camt, wallet, unknown}
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.CreateNotice(ctx, n))
+		for _, p := range want {
+			must(t, tx.InsertPayment(ctx, p))
+			must(t, tx.LinkPayment(ctx, p.ID, []store.NoticeKey{{System: "dvc", ID: "N1"}}))
+		}
+		return nil
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		list, err := tx.ListPayments(ctx, base, base.Add(time.Minute))
+		must(t, err)
+		linked, err := tx.PaymentsByNotice(ctx, "dvc", "N1")
+		must(t, err)
+		for name, got := range map[string][]payment.Payment{"ListPayments": list, "PaymentsByNotice": linked} {
+			if len(got) != len(want) {
+				t.Fatalf("%s: %d payments, want %d", name, len(got), len(want))
+			}
+			for i := range want {
+				if got[i].CreditedAccount != want[i].CreditedAccount {
+					t.Errorf("%s %s: credited %+v, want %+v", name, want[i].ID, got[i].CreditedAccount, want[i].CreditedAccount)
+				}
+			}
+		}
+		for _, p := range want {
+			got, err := tx.Payment(ctx, p.ID)
+			must(t, err)
+			if got.CreditedAccount != p.CreditedAccount {
+				t.Errorf("Payment %s: credited %+v, want %+v", p.ID, got.CreditedAccount, p.CreditedAccount)
+			}
+		}
+		return nil
+	})
+	bad := Payment(payment.GatewayVietQR, "5", 10_000, base)
+	bad.CreditedAccount = payment.CreditedAccount{BIN: "970415"}
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.InsertPayment(ctx, bad) }); !errors.Is(err, payment.ErrInvalidPayment) {
+		t.Errorf("a BIN without an account: %v, want ErrInvalidPayment", err)
 	}
 }

@@ -280,9 +280,12 @@ type paymentRow struct {
 	Description  string          `db:"description"`
 	BankRef      string          `db:"bank_ref"`
 	RawRef       string          `db:"raw_ref"`
+	CreditedBIN  string          `db:"credited_bin"`
+	CreditedAcct string          `db:"credited_account"`
 }
 
-const paymentCols = `id, gateway, txn_id, amount, currency, paid_at, payer_name, payer_account, description, bank_ref, raw_ref`
+const paymentCols = `id, gateway, txn_id, amount, currency, paid_at, payer_name, payer_account, description, bank_ref, raw_ref,
+	credited_bin, credited_account`
 
 func (r paymentRow) payment() payment.Payment {
 	return payment.Payment{
@@ -290,6 +293,7 @@ func (r paymentRow) payment() payment.Payment {
 		Amount: payment.Money{Amount: r.Amount, Currency: payment.Currency(r.Currency)},
 		PaidAt: r.PaidAt.In(payment.Location()), PayerName: r.PayerName, PayerAccount: r.PayerAccount,
 		Description: r.Description, BankRef: r.BankRef, RawRef: r.RawRef,
+		CreditedAccount: payment.CreditedAccount{BIN: r.CreditedBIN, Account: r.CreditedAcct},
 	}
 }
 
@@ -297,10 +301,11 @@ func (t *tx) InsertPayment(ctx context.Context, p payment.Payment) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO payments (`+paymentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		ON CONFLICT DO NOTHING`,
 		p.ID, string(p.Gateway), p.TxnID, p.Amount.Amount, string(p.Amount.Currency), p.PaidAt,
-		p.PayerName, p.PayerAccount, p.Description, p.BankRef, p.RawRef)
+		p.PayerName, p.PayerAccount, p.Description, p.BankRef, p.RawRef,
+		p.CreditedAccount.BIN, p.CreditedAccount.Account)
 	if err := inserted(res, err); err != nil {
 		return fmt.Errorf("insert payment %s: %w", p.ID, err)
 	}
@@ -341,7 +346,7 @@ func (t *tx) LinkPayment(ctx context.Context, paymentID string, notices []store.
 func (t *tx) PaymentsByNotice(ctx context.Context, system, noticeID string) ([]payment.Payment, error) {
 	var rows []paymentRow
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT p.id, p.gateway, p.txn_id, p.amount, p.currency, p.paid_at,
-		p.payer_name, p.payer_account, p.description, p.bank_ref, p.raw_ref
+		p.payer_name, p.payer_account, p.description, p.bank_ref, p.raw_ref, p.credited_bin, p.credited_account
 		FROM payments p JOIN payment_refs r ON r.payment_id = p.id
 		WHERE r.notice_system=$1 AND r.notice_id=$2 ORDER BY p.paid_at, p.id`, system, noticeID); err != nil {
 		return nil, fmt.Errorf("payments of %s/%s: %w", system, noticeID, mapErr(err))

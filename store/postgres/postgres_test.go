@@ -67,9 +67,14 @@ func TestSchemaGuards(t *testing.T) {
 	}
 	mustExec(`INSERT INTO action_requests (id, exception_id, action, body, amount, currency, reason, maker, created_at, state)
 		VALUES ('q1','e1','allocate','{}',1,'VND','why','lan.t',now(),'pending')`)
+	mustExec(`INSERT INTO exceptions (id, kind, payment_id, amount, currency, created_at, status)
+		VALUES ('wrong_account|momo:1','wrong_account','momo:1',100000,'VND',now(),'open')`)
 	refused := []string{
 		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:2','momo','2',-5,'VND',now())`,
 		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at) VALUES ('momo:1b','momo','1',5,'VND',now())`,
+		// a credited account's BIN never stands without its account (0011)
+		`INSERT INTO payments (id, gateway, txn_id, amount, currency, paid_at, credited_bin) VALUES ('vietqr:3','vietqr','3',5,'VND',now(),'970415')`,
+		`INSERT INTO exceptions (id, kind, amount, currency, created_at, status) VALUES ('x','no_such_kind',1,'VND',now(),'open')`,
 		`INSERT INTO notices (system, id, version, dossier_code, payment_code, agency_code, amount, currency, issued_at, status)
 			VALUES ('dvc','N2',1,'x','NP000000000151','H40',100000,'VND',now(),'issued')`,
 		`INSERT INTO notices (system, id, version, dossier_code, payment_code, agency_code, amount, currency, issued_at, status)
