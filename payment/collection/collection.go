@@ -250,21 +250,3 @@ func (a Accounts) Collects(agency string, c payment.CreditedAccount) bool {
 	}
 	return false
 }
-
-// WriteCSV writes the accounts as a file Parse reads back to the same set.
-func (a Accounts) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Header); err != nil {
-		return fmt.Errorf("write collection accounts: %w", err)
-	}
-	for _, r := range a.rows {
-		if err := cw.Write([]string{r.Agency, r.BIN, r.Account}); err != nil {
-			return fmt.Errorf("write collection accounts: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write collection accounts: %w", err)
-	}
-	return nil
-}
