@@ -165,10 +165,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "api internal error", slog.String("path", r.URL.Path), slog.Any("err", err))
 		ae = apiErr(http.StatusInternalServerError, "internal error")
 	}
-	if ae.Details == nil {
-		ae.Details = []string{}
+	// A copy: ae may be a shared value (errLogin), written by many
+	// requests at once.
+	out := *ae
+	if out.Details == nil {
+		out.Details = []string{}
 	}
-	writeJSON(w, ae.Status, ae)
+	writeJSON(w, out.Status, &out)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
