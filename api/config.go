@@ -7,6 +7,7 @@ import (
 
 	"github.com/feerecon/feerecon/config"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/collection"
 	"github.com/feerecon/feerecon/payment/vietqr"
 	"github.com/feerecon/feerecon/user"
 )
@@ -42,6 +43,16 @@ type Config struct {
 	// Collections maps a notice's treasury_account to the collection
 	// account its QR codes carry.
 	Collections map[string]CollectionAccount
+	// CollectionAccounts, when configured, are each agency's collection
+	// accounts: the file serve's --collection-accounts reads, against which
+	// the matching engine checks every payment's credited account. A
+	// notice's QR then carries a bank account of the notice's agency (a row
+	// whose bin is a 6-digit NAPAS BIN): Collections[treasury_account] or
+	// DefaultCollection when it is one of them (the operator's choice
+	// stands), else the agency's first bank row in file order. An agency
+	// with no bank row has no QR, and notices for it are refused: any other
+	// account on its QR would make every payment to it a wrong_account.
+	CollectionAccounts collection.Accounts
 	// PurposeSuffix follows the payment code in the QR's purpose text
 	// ("NP000000000151 LE PHI") when it fits; the code alone otherwise.
 	// Printable ASCII without diacritics.
@@ -103,8 +114,8 @@ func (c Config) Validate() error {
 	if err := payment.ValidatePrefix(c.CodePrefix); err != nil {
 		p.Add(err)
 	}
-	if c.DefaultCollection.isZero() && len(c.Collections) == 0 {
-		p.Addf("no collection account: set DefaultCollection or Collections")
+	if c.DefaultCollection.isZero() && len(c.Collections) == 0 && !c.anyBankRow() {
+		p.Addf("no collection account: set DefaultCollection, Collections or CollectionAccounts with a bank account")
 	}
 	check := func(name string, a CollectionAccount) {
 		// Building a QR is the authoritative check of BIN, account and service.
@@ -122,6 +133,11 @@ func (c Config) Validate() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		check(fmt.Sprintf("Collections[%q]", k), c.Collections[k])
+	}
+	for _, r := range c.CollectionAccounts.Rows() {
+		if !r.Wallet() {
+			check(fmt.Sprintf("CollectionAccounts %s %s", r.Agency, r.Masked()), CollectionAccount{BankBIN: r.BIN, Account: r.Account})
+		}
 	}
 	if codeLen := len(c.CodePrefix) + payment.SerialDigits + 2; c.MaxPurposeLen < codeLen || c.MaxPurposeLen > 95 {
 		p.Addf("MaxPurposeLen %d: must hold a payment code (%d) and be at most 95", c.MaxPurposeLen, codeLen)
@@ -148,10 +164,32 @@ func (c Config) Validate() error {
 	return p.Err()
 }
 
-// collection returns the collection account for a treasury account.
-func (c Config) collection(treasuryAccount string) (CollectionAccount, bool) {
-	if a, ok := c.Collections[treasuryAccount]; ok {
-		return a, true
+// anyBankRow reports whether CollectionAccounts lists a bank account.
+func (c Config) anyBankRow() bool {
+	for _, r := range c.CollectionAccounts.Rows() {
+		if !r.Wallet() {
+			return true
+		}
 	}
-	return c.DefaultCollection, !c.DefaultCollection.isZero()
+	return false
+}
+
+// collection returns the account notice n's QR carries (see
+// Config.CollectionAccounts): false when it has none.
+func (c Config) collection(n payment.Notice) (CollectionAccount, bool) {
+	chosen, ok := c.Collections[n.TreasuryAccount]
+	if !ok {
+		chosen, ok = c.DefaultCollection, !c.DefaultCollection.isZero()
+	}
+	if !c.CollectionAccounts.Configured() {
+		return chosen, ok
+	}
+	banks := c.CollectionAccounts.BankOf(n.Agency)
+	if len(banks) == 0 {
+		return CollectionAccount{}, false
+	}
+	if ok && c.CollectionAccounts.Collects(n.Agency, payment.BankAccount(chosen.BankBIN, chosen.Account)) {
+		return chosen, true
+	}
+	return CollectionAccount{BankBIN: banks[0].BIN, Account: banks[0].Account}, true
 }

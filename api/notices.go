@@ -153,8 +153,12 @@ func (s *Server) problems(n payment.Notice) []string {
 			probs = append(probs, fmt.Sprintf("item %d: kind %q is neither %q nor %q", i, it.Kind, payment.FeeKindPhi, payment.FeeKindLePhi))
 		}
 	}
-	if _, ok := s.cfg.collection(n.TreasuryAccount); !ok {
-		probs = append(probs, fmt.Sprintf("treasury_account %q has no collection account configured", n.TreasuryAccount))
+	if _, ok := s.cfg.collection(n); !ok {
+		if s.cfg.CollectionAccounts.Configured() {
+			probs = append(probs, fmt.Sprintf("agency_code %q has no bank collection account configured", n.Agency))
+		} else {
+			probs = append(probs, fmt.Sprintf("treasury_account %q has no collection account configured", n.TreasuryAccount))
+		}
 	}
 	if _, err := s.cfg.Amounts.New(n.Total.Amount, n.Total.Currency); err != nil && n.Total.Amount.IsPositive() {
 		probs = append(probs, err.Error())

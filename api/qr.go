@@ -27,7 +27,8 @@ type QRView struct {
 }
 
 // ErrNoCollection means no collection account is configured for a
-// notice's treasury account and there is no default.
+// notice: none for its treasury account and no default, or, with
+// Config.CollectionAccounts, no bank account of its agency.
 var ErrNoCollection = errors.New("no collection account configured")
 
 // purpose is the QR purpose text: the payment code first, then the
@@ -55,7 +56,7 @@ func (s *Server) buildQR(ctx context.Context, r *http.Request) (QRView, error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return QRView{}, notFound(err, "notice")
-	case errors.Is(err, ErrNothingToPay):
+	case errors.Is(err, ErrNothingToPay), errors.Is(err, ErrNoCollection):
 		return QRView{}, apiErr(http.StatusConflict, err.Error())
 	}
 	return q, err
@@ -85,9 +86,9 @@ func (s *Server) NoticeQR(ctx context.Context, sys, id string) (QRView, error) {
 	if !v.Status.Open() || !v.OutstandingAmount.Amount.IsPositive() {
 		return QRView{}, fmt.Errorf("notice is %s with %s outstanding: %w", v.Status, v.OutstandingAmount, ErrNothingToPay)
 	}
-	acct, ok := s.cfg.collection(v.TreasuryAccount)
+	acct, ok := s.cfg.collection(v.Notice)
 	if !ok {
-		return QRView{}, fmt.Errorf("notice %s/%s, treasury account %q: %w", sys, id, v.TreasuryAccount, ErrNoCollection)
+		return QRView{}, fmt.Errorf("notice %s/%s, agency %q, treasury account %q: %w", sys, id, v.Agency, v.TreasuryAccount, ErrNoCollection)
 	}
 	p := vietqr.Payload{
 		BankBIN: acct.BankBIN, Account: acct.Account, Service: acct.Service,

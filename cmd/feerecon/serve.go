@@ -183,10 +183,6 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	p.Add(err)
 	s.endpoints, err = loadWebhooks(c.Webhooks)
 	p.Add(err)
-	// The API checks the code prefix and the collection account.
-	s.api = api.Config{CodePrefix: c.CodePrefix,
-		DefaultCollection: api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account}}.WithDefaults()
-	p.Add(s.api.Validate())
 	s.engine = reconcile.Config{CodePrefixes: []string{c.CodePrefix}}
 	if c.CollectionAccounts != "" {
 		accts, err := collection.ReadFile(c.CollectionAccounts)
@@ -197,6 +193,14 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 				payment.MaskAccount(c.Account), c.CollectionAccounts)
 		}
 	}
+	// The API checks the code prefix and the collection accounts: a
+	// notice's VietQR carries its agency's bank account from the file when
+	// one is configured (api.Config.CollectionAccounts), the default
+	// otherwise, which the file then makes optional.
+	s.api = api.Config{CodePrefix: c.CodePrefix,
+		DefaultCollection:  api.CollectionAccount{BankBIN: c.BankBIN, Account: c.Account},
+		CollectionAccounts: s.engine.CollectionAccounts}.WithDefaults()
+	p.Add(s.api.Validate())
 	// The daily job checks the day rules and the issuing unit.
 	s.job = dailyrun.Config{DayRules: c.DayRules, Engine: s.engine, Issuer: c.Issuer,
 		ReportEmptyDays: c.ReportEmptyDays, Logger: log}

@@ -476,4 +476,17 @@ func TestServeSettlesCollectionAccounts(t *testing.T) {
 		strings.Contains(err.Error(), "999999999999") {
 		t.Errorf("a VietQR account that is no agency's: %v", err)
 	}
+
+	// The API prints each agency's bank account from the file on its
+	// notices' VietQR codes: the file makes --collection-account optional,
+	// unless it lists only wallets.
+	cfg = base
+	cfg.CollectionAccounts, cfg.BankBIN, cfg.Account = good, "", ""
+	if s, err = cfg.settle(quiet); err != nil || len(s.api.CollectionAccounts.BankOf("H40.01")) != 1 {
+		t.Errorf("a file without --collection-account: %v; the API's accounts %+v", err, s.api.CollectionAccounts.Rows())
+	}
+	cfg.CollectionAccounts = write("wallets.csv", "agency_code,bin,account\nH29.75,momo,MOMOFEER2024\n")
+	if _, err = cfg.settle(quiet); !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "no collection account") {
+		t.Errorf("wallets only, no --collection-account: %v", err)
+	}
 }

@@ -232,6 +232,18 @@ func (a Accounts) Of(agency string) []payment.CreditedAccount {
 	return slices.Clone(a.byAgent[agency])
 }
 
+// BankOf lists agency's bank collection accounts (a row whose bin is a
+// 6-digit NAPAS BIN) in file order: the accounts a VietQR code can carry.
+func (a Accounts) BankOf(agency string) []payment.CreditedAccount {
+	var out []payment.CreditedAccount
+	for _, r := range a.byAgent[agency] {
+		if binRE.MatchString(r.BIN) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Collects reports whether c is a collection account of agency (see the
 // package documentation); false for an unknown (zero) c.
 func (a Accounts) Collects(agency string, c payment.CreditedAccount) bool {

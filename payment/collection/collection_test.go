@@ -35,6 +35,12 @@ func TestParseSample(t *testing.T) {
 	if got := a.Of("H40.01"); !slices.Equal(got, want) {
 		t.Errorf("H40.01: %+v, want %+v", got, want)
 	}
+	if got := a.BankOf("H29.75"); !slices.Equal(got, []payment.CreditedAccount{{BIN: "970436", Account: "0071000123456"}, {BIN: "970415", Account: "113000006100"}}) {
+		t.Errorf("BankOf(H29.75) = %+v: want its two bank rows in file order, no wallet", got)
+	}
+	if got := a.BankOf("G01.899.108"); got != nil {
+		t.Errorf("BankOf of an unlisted agency = %+v", got)
+	}
 	tests := []struct {
 		agency string
 		c      payment.CreditedAccount

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/payment/collection"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/reconcile/batch"
 )
@@ -58,10 +59,18 @@ func TestMatchingSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The collection accounts: only the payments whose credited account is
+	// known are checked against them (wrong_account); the others are
+	// decided as if none were configured.
+	accts, err := collection.ReadFile(filepath.Join(*matchingDir, "collection_accounts.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := batch.Run(context.Background(), batch.Options{
 		NoticesPath:  filepath.Join(*matchingDir, "notices.csv"),
 		PaymentsPath: filepath.Join(*matchingDir, "payments.jsonl"),
 		Date:         date,
+		Engine:       reconcile.Config{CollectionAccounts: accts},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -88,6 +88,8 @@ func loadEvents(t testing.TB, path string) []payment.Payment {
 			Description  string          `json:"description"`
 			PayerName    string          `json:"payer_name"`
 			PayerAccount string          `json:"payer_account"`
+			// CreditedAccount: only wrong_account_events.jsonl states it.
+			CreditedAccount payment.CreditedAccount `json:"credited_account"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		dec.DisallowUnknownFields()
@@ -99,7 +101,8 @@ func loadEvents(t testing.TB, path string) []payment.Payment {
 			t.Fatal(err)
 		}
 		p := payment.Payment{ID: e.PaymentID, Gateway: e.Gateway, TxnID: e.TxnID, BankRef: e.BankRef, Amount: m, PaidAt: e.PaidAt,
-			Description: e.Description, PayerName: e.PayerName, PayerAccount: e.PayerAccount, RawRef: filepath.Base(path)}
+			Description: e.Description, PayerName: e.PayerName, PayerAccount: e.PayerAccount, CreditedAccount: e.CreditedAccount,
+			RawRef: filepath.Base(path)}
 		if err := p.Validate(); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +155,13 @@ type matcher struct {
 
 func engineMatcher(t testing.TB) matcher {
 	t.Helper()
-	eng, err := reconcile.NewEngine(reconcile.Config{})
+	return engineMatcherWith(t, reconcile.Config{})
+}
+
+// engineMatcherWith is engineMatcher of an engine configured by cfg.
+func engineMatcherWith(t testing.TB, cfg reconcile.Config) matcher {
+	t.Helper()
+	eng, err := reconcile.NewEngine(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
 // Command gen writes the labelled matching test set in testdata/matching:
-// notices.csv, payments.jsonl and labels.csv, reproducibly from a fixed
+// notices.csv, payments.jsonl, labels.csv and collection_accounts.csv
+// (each agency's collection accounts), reproducibly from a fixed
 // seed. Run from the module root:
 //
 //	go run ./testdata/matching/gen
@@ -31,6 +32,9 @@ import (
 
 const (
 	seed1, seed2 = 20261120, 4
+	// seedAccounts is the second seed word of the collection-account
+	// scenarios' own random stream.
+	seedAccounts = 5
 	businessDay  = "2026-11-20"
 )
 
@@ -49,6 +53,7 @@ type pay struct {
 	PaidAt            time.Time
 	Desc, Payer, Acct string
 	raw               string // when set, written instead of the JSON (bad lines)
+	Credited          *payment.CreditedAccount
 	Category          string
 	ExpNotices        []string
 	ExpException      string
@@ -56,7 +61,13 @@ type pay struct {
 }
 
 type gen struct {
-	r        *rand.Rand
+	r *rand.Rand
+	// ra is the random stream of the collection-account scenarios, and
+	// split the number of payments before them: they came later, and
+	// drawing from their own stream, appended after the others, leaves
+	// every earlier notice, payment and line of the set as it was.
+	ra       *rand.Rand
+	split    int
 	notices  []*notice
 	payments []*pay
 	codes    map[string]bool
@@ -86,8 +97,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	g := &gen{r: rand.New(rand.NewPCG(*seedFlag, seed2)), codes: map[string]bool{}, dossiers: map[string]bool{}, serials: map[uint64]bool{}, day: day}
+	g := &gen{r: rand.New(rand.NewPCG(*seedFlag, seed2)), ra: rand.New(rand.NewPCG(*seedFlag, seedAccounts)),
+		codes: map[string]bool{}, dossiers: map[string]bool{}, serials: map[uint64]bool{}, day: day}
 	g.build()
+	g.split = len(g.payments)
+	first := g.r
+	g.r = g.ra
+	g.buildAccounts()
+	g.r = first
 	if err := g.write(*outFlag); err != nil {
 		log.Fatal(err)
 	}
@@ -485,6 +502,114 @@ func (g *gen) build() {
 	}
 }
 
+// collectionAccounts is collection_accounts.csv (package payment/collection):
+// three agencies, each with bank and wallet accounts, one bank account
+// shared by two of them (a provincial account serving a district too).
+var collectionAccounts = []struct{ agency, bin, account string }{
+	{"H29.75", "970415", "113000006100"},
+	{"H29.75", "momo", "MOMOFEER2024"},
+	{"G01.899.108", "970436", "0071000123456"},
+	{"G01.899.108", "vnpay", "FEERECON01"},
+	{"H40.19", "970418", "1250001234567"},
+	{"H40.19", "zalopay", "2553"},
+	{"H40.19", "970415", "113000006100"},
+}
+
+// credited is how gateway-side data names collection account i: a bank
+// account by a VietQR-style webhook (with its BIN) or a camt.054 (no BIN,
+// the account alone); a wallet by its gateway and merchant id.
+func (g *gen) credited(i int) (string, payment.CreditedAccount) {
+	a := collectionAccounts[i]
+	if payment.Gateway(a.bin).Wallet() {
+		return a.bin, payment.WalletAccount(payment.Gateway(a.bin), a.account)
+	}
+	if g.chance(0.3) {
+		return "camt054", payment.BankAccount("", a.account)
+	}
+	return "vietqr", payment.BankAccount(a.bin, a.account)
+}
+
+// rowsOf lists the rows of agency (own) or of no agency sharing the
+// account with it (!own).
+func rowsOf(agency string, own bool) []int {
+	var out []int
+	for i, a := range collectionAccounts {
+		mine := false
+		for _, b := range collectionAccounts {
+			if b.agency == agency && b.bin == a.bin && b.account == a.account {
+				mine = true
+			}
+		}
+		if mine == own {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// withAccount sets p's gateway (and id) and credited account.
+func withAccount(p *pay, gw string, c payment.CreditedAccount) {
+	p.Gateway, p.ID = gw, payment.PaymentID(payment.Gateway(gw), p.Txn)
+	p.Credited = &c
+}
+
+// accountNotice is a notice of one of the agencies with collection accounts.
+func (g *gen) accountNotice() *notice {
+	n := g.newNotice(g.fee())
+	n.Agency = g.pick([]string{"H29.75", "G01.899.108", "H40.19"})
+	return n
+}
+
+// buildAccounts adds the payments whose credited account is known: to a
+// collection account of their notice's agency (allocated as any other),
+// to another agency's (a payer who copied the account from another
+// office's notice or QR) or to nobody's (a mistyped account, an account
+// the bank feed carries but no agency collects into): wrong_account, never
+// allocated, so the payer's correct payment afterwards pays the notice.
+func (g *gen) buildAccounts() {
+	for range 30 {
+		n := g.accountNotice()
+		own := rowsOf(n.Agency, true)
+		gw, c := g.credited(own[g.r.IntN(len(own))])
+		p := g.newPay("credited_own_account", n.Amount, g.describe(g.codeForm(n.Code), n.Payer), []*notice{n}, "")
+		withAccount(p, gw, c)
+	}
+	for range 20 {
+		n := g.accountNotice()
+		other := rowsOf(n.Agency, false)
+		gw, c := g.credited(other[g.r.IntN(len(other))])
+		p := g.newPay("wrong_account_other_agency", n.Amount, g.describe(g.codeForm(n.Code), n.Payer), nil, "wrong_account")
+		withAccount(p, gw, c)
+	}
+	for range 15 {
+		n := g.accountNotice()
+		p := g.newPay("wrong_account_nobody", n.Amount, g.describe(g.codeForm(n.Code), n.Payer), nil, "wrong_account")
+		switch g.r.IntN(3) {
+		case 0: // a collection account with one digit wrong
+			acct := []byte("113000006100")
+			i := g.r.IntN(len(acct))
+			acct[i] = byte('0' + (int(acct[i]-'0')+1+g.r.IntN(9))%10)
+			withAccount(p, "vietqr", payment.BankAccount("970415", string(acct)))
+		case 1: // the same number at another bank
+			withAccount(p, "vietqr", payment.BankAccount("970422", "0071000123456"))
+		default: // a wallet merchant no agency has
+			withAccount(p, "momo", payment.WalletAccount(payment.GatewayMoMo, "MOMO"+g.digits(8)))
+		}
+	}
+	for range 8 { // to another agency's account first, then to the right one
+		n := g.accountNotice()
+		other, own := rowsOf(n.Agency, false), rowsOf(n.Agency, true)
+		first := g.newPay("wrong_account_then_paid", n.Amount, g.describe(n.Code, n.Payer), nil, "wrong_account")
+		gw, c := g.credited(other[g.r.IntN(len(other))])
+		withAccount(first, gw, c)
+		second := g.newPay("wrong_account_then_paid", n.Amount, g.describe(g.codeForm(n.Code), n.Payer), []*notice{n}, "")
+		gw, c = g.credited(own[g.r.IntN(len(own))])
+		withAccount(second, gw, c)
+		first.PaidAt = g.day.Add(8 * time.Hour)
+		second.PaidAt = first.PaidAt.Add(time.Duration(30+g.r.IntN(600)) * time.Minute)
+	}
+}
+
 // typo changes one digit or swaps two adjacent different digits, and keeps
 // only results the check digits reject.
 func (g *gen) typo(code string) string {
@@ -565,12 +690,16 @@ func (g *gen) write(dir string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	// payments.jsonl, in a shuffled delivery order
+	// payments.jsonl, in a shuffled delivery order: the payments of the
+	// collection-account scenarios after the others, shuffled by their
+	// own stream
 	order := make([]int, len(g.payments))
 	for i := range order {
 		order[i] = i
 	}
-	g.r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	g.r.Shuffle(g.split, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	late := order[g.split:]
+	g.ra.Shuffle(len(late), func(i, j int) { late[i], late[j] = late[j], late[i] })
 	var pj strings.Builder
 	for _, i := range order {
 		p := g.payments[i]
@@ -578,11 +707,15 @@ func (g *gen) write(dir string) error {
 			pj.WriteString(p.raw + "\n")
 			continue
 		}
-		b, err := json.Marshal(map[string]string{
+		line := map[string]any{
 			"payment_id": p.ID, "gateway": p.Gateway, "gateway_txn_id": p.Txn, "amount": p.Amount,
 			"currency": p.Currency, "paid_at": p.PaidAt.Format(time.RFC3339), "description": p.Desc,
 			"payer_name": p.Payer, "payer_account": p.Acct,
-		})
+		}
+		if p.Credited != nil {
+			line["credited_account"] = p.Credited
+		}
+		b, err := json.Marshal(line)
 		if err != nil {
 			return err
 		}
@@ -590,6 +723,20 @@ func (g *gen) write(dir string) error {
 		pj.WriteString("\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "payments.jsonl"), []byte(pj.String()), 0o644); err != nil {
+		return err
+	}
+	// collection_accounts.csv
+	var ca strings.Builder
+	cw := csv.NewWriter(&ca)
+	_ = cw.Write([]string{"agency_code", "bin", "account"})
+	for _, a := range collectionAccounts {
+		_ = cw.Write([]string{a.agency, a.bin, a.account})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "collection_accounts.csv"), []byte(ca.String()), 0o644); err != nil {
 		return err
 	}
 	// labels.csv, sorted by payment id
