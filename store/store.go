@@ -814,6 +814,12 @@ type Awaiting interface {
 	// payments that recorded the code (AwaitCode) or the dossier key
 	// (AwaitDossier); an empty argument matches nothing.
 	PaymentsAwaiting(ctx context.Context, code payment.PaymentCode, dossierKey string) ([]payment.Payment, error)
+	// LockReferences serialises, until the transaction ends, the
+	// transactions that name the same references: a payment's before it
+	// looks its notices up, a notice's creation before it looks up who
+	// awaits it. Without it a payment and its notice committed at the same
+	// time would each miss the other. Invalid references are skipped.
+	LockReferences(ctx context.Context, refs []AwaitedRef) error
 }
 
 // Valid reports whether r can be recorded.

@@ -28,6 +28,9 @@ func testAwaiting(t *testing.T, s store.Store) {
 		must(t, tx.AwaitNotices(ctx, p1.ID, []store.AwaitedRef{code})) // again: a no-op
 		must(t, tx.AwaitNotices(ctx, p2.ID, []store.AwaitedRef{dossier}))
 		must(t, tx.AwaitNotices(ctx, p2.ID, nil))
+		// Locking references (twice, an invalid one skipped) only waits.
+		must(t, tx.LockReferences(ctx, []store.AwaitedRef{dossier, code, code, {Kind: store.AwaitCode}}))
+		must(t, tx.LockReferences(ctx, nil))
 		if err := tx.AwaitNotices(ctx, "vietqr:none", []store.AwaitedRef{code}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown payment: %v, want ErrNotFound", err)
 		}

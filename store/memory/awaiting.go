@@ -51,3 +51,7 @@ func (t *tx) PaymentsAwaiting(_ context.Context, code payment.PaymentCode, dossi
 	})
 	return out, nil
 }
+
+// LockReferences does nothing: the store's lock serialises every
+// transaction already.
+func (t *tx) LockReferences(context.Context, []store.AwaitedRef) error { return nil }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/lib/pq"
+
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store"
 )
@@ -46,4 +48,29 @@ func (t *tx) PaymentsAwaiting(ctx context.Context, code payment.PaymentCode, dos
 		out[i] = r.payment()
 	}
 	return out, nil
+}
+
+// awaitLockSpace is the first key of the advisory locks LockReferences
+// takes (pg_advisory_xact_lock(int, int)), apart from any other use.
+const awaitLockSpace = 12
+
+// LockReferences takes a transaction-scoped advisory lock per reference
+// hash, in hash order so that two transactions never wait for each other
+// crosswise. Two references whose hashes collide share a lock: harmless.
+func (t *tx) LockReferences(ctx context.Context, refs []store.AwaitedRef) error {
+	keys := make([]string, 0, len(refs))
+	for _, r := range refs {
+		if r.Valid() {
+			keys = append(keys, string(r.Kind)+":"+r.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, h)
+		FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY h) AS s`,
+		awaitLockSpace, pq.Array(keys)); err != nil {
+		return fmt.Errorf("lock references: %w", mapErr(err))
+	}
+	return nil
 }
