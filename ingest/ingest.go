@@ -46,7 +46,10 @@ func New(s store.Store, e *reconcile.Engine, now func() time.Time, log *slog.Log
 }
 
 // Confirmation is the body of a "paid" confirmation to the issuing
-// procedure system, and of the payments.confirmed Kafka message.
+// procedure system, and of the payments.confirmed Kafka message. Its
+// Allocations are final: once sent, the engine never moves the notice's
+// money to another payment (doc.go, "Order independence"); a payment
+// arriving later for the notice is its duplicate.
 type Confirmation struct {
 	// ID is the idempotency key: one confirmation per notice, ever.
 	ID          string                 `json:"id"`
