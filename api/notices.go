@@ -239,7 +239,10 @@ func (s *Server) createNotice(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			created = true
-			v, err = view(nn, nil)
+			if err := s.noticeChanged(ctx, tx, nn, false); err != nil {
+				return err
+			}
+			v, err = loadView(ctx, tx, nn.System, nn.ID)
 			return err
 		})
 		if errors.Is(err, store.ErrAlreadyExists) && attempt == 0 {
@@ -369,7 +372,10 @@ func (s *Server) amendNotice(w http.ResponseWriter, r *http.Request) error {
 		}); err != nil {
 			return err
 		}
-		v, err = view(n, allocs)
+		if err := s.noticeChanged(ctx, tx, n, true); err != nil {
+			return err
+		}
+		v, err = loadView(ctx, tx, n.System, n.ID)
 		return err
 	})
 	if err != nil {
@@ -439,4 +445,22 @@ func (s *Server) cancelNotice(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// NoticeHook is told of a notice created (amended false) or amended, in
+// the transaction that stores it; an error rolls the change back. serve
+// sets package ingest's Processor.NoticeChanged: the payments that arrived
+// before the notice, naming its code or dossier, are decided again (issue
+// 11 §3).
+type NoticeHook func(ctx context.Context, tx store.Tx, n payment.Notice, amended bool) error
+
+// OnNotice sets the notice hook; call it before serving. Without one a
+// notice's creation decides nothing.
+func (s *Server) OnNotice(h NoticeHook) { s.onNotice = h }
+
+func (s *Server) noticeChanged(ctx context.Context, tx store.Tx, n payment.Notice, amended bool) error {
+	if s.onNotice == nil {
+		return nil
+	}
+	return s.onNotice(ctx, tx, n, amended)
 }

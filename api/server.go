@@ -39,6 +39,8 @@ type Server struct {
 	// throttle slows logins down; csrf refuses cross-origin state changes.
 	throttle *user.Throttle
 	csrf     *http.CrossOriginProtection
+	// onNotice: see OnNotice (notices.go).
+	onNotice NoticeHook
 }
 
 // New validates cfg (after WithDefaults) and returns the API over st.

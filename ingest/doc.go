@@ -11,10 +11,42 @@
 // reconcile.Engine.Decide, replace the group's allocations and open
 // exceptions with the decision, update notice statuses, and enqueue a
 // confirmation for each notice that became paid (outbox.Confirmation, one
-// outbox message per channel; package outbox delivers them). Because the group is
-// re-decided in the engine's canonical order, the same payments delivered
-// in any order end in the same state, and because notices are locked,
-// several consumer instances cannot double-allocate.
+// outbox message per channel; package outbox delivers them). The group is
+// re-decided in the engine's canonical order (paid at, id) around the
+// allocations that are fixed, and because notices are locked, several
+// consumer instances cannot double-allocate.
+//
+// # Order independence and the confirmation (order.go)
+//
+// A confirmation (Confirmation: one per notice, ever, sent when it becomes
+// paid or overpaid) names the allocations that paid the notice. The rule:
+// once a notice is confirmed its allocations are fixed. Every later
+// re-decision holds them, as it holds an accountant's manual allocations
+// (reconcile.Engine.DecideFixed), and decides the other payments around
+// them; so a payment that arrives after the confirmation is the duplicate
+// even when it was made earlier, and the procedure system, the ledger (the
+// allocations and the duplicate exception) and the daily report always
+// name the same payer. Only an explicit act changes a confirmed
+// allocation: an accountant's casework or a reversal. A correction
+// message was the other choice; it was not taken because the procedure
+// system would have acted on the first payer already (a dossier released,
+// a receipt issued), and a partly paid notice is not confirmed, so its
+// payments are still decided in canonical order.
+//
+// A payment that names a notice not issued yet waits for it: the codes it
+// named that no notice carried, and every dossier key it named, are stored
+// with its decision (store.Awaiting). Creating or amending a notice (the
+// API and notices.events, through api.Server.OnNotice) calls
+// NoticeChanged in the same transaction: the waiting payments are linked
+// to the notice and decided again. Both sides take reference locks
+// (store.Awaiting.LockReferences) first, so a payment and its notice
+// committed at once do not miss each other.
+//
+// Hence: any delivery in which each notice's payments come in canonical
+// order — notices anywhere, a payment before its notice included — ends
+// in the state of the canonical order with notices first; any delivery
+// at all ends with every confirmation naming exactly the ledger's
+// allocations; a replay changes nothing (order_test.go).
 //
 // It holds no SQL, no Kafka and no HTTP: only the store contract and the
 // engine.

@@ -46,7 +46,10 @@ func New(s store.Store, e *reconcile.Engine, now func() time.Time, log *slog.Log
 }
 
 // Confirmation is the body of a "paid" confirmation to the issuing
-// procedure system, and of the payments.confirmed Kafka message.
+// procedure system, and of the payments.confirmed Kafka message. Its
+// Allocations are final: once sent, the engine never moves the notice's
+// money to another payment (doc.go, "Order independence"); a payment
+// arriving later for the notice is its duplicate.
 type Confirmation struct {
 	// ID is the idempotency key: one confirmation per notice, ever.
 	ID          string                 `json:"id"`
@@ -126,8 +129,14 @@ const maxGroup = 1000
 // decide re-decides the group of notices p touches and records the
 // decision: allocations, exceptions, notice statuses and an audit entry.
 func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment, out *Outcome) error {
+	if err := pr.lockRefs(ctx, tx, p); err != nil {
+		return err
+	}
 	referenced, err := pr.lockReferenced(ctx, tx, p)
 	if err != nil {
+		return err
+	}
+	if err := pr.await(ctx, tx, p, referenced); err != nil {
 		return err
 	}
 	g := newGroup(tx, p.ID)
@@ -145,7 +154,8 @@ func (pr *Processor) decide(ctx context.Context, tx store.Tx, p payment.Payment,
 	return pr.audit(ctx, tx, p, out)
 }
 
-// decideGroup decides g again around its notices' manual allocations and
+// decideGroup decides g again around its notices' manual and confirmed
+// allocations (order.go) and
 // writes the decision: allocations, exceptions, notice statuses and
 // confirmations. suggestFor are the payments whose amount brings open
 // notices in as suggestions.
@@ -154,11 +164,11 @@ func (pr *Processor) decideGroup(ctx context.Context, g *noticeGroup, suggestFor
 	if err != nil {
 		return err
 	}
-	manual, err := g.manual(ctx)
+	fixed, err := g.fixed(ctx) // order.go: manual and confirmed allocations
 	if err != nil {
 		return err
 	}
-	d := pr.engine.DecideAround(pool, g.allPayments(), manual)
+	d := pr.engine.DecideFixed(pool, g.allPayments(), fixed)
 	raised, err := g.clear(ctx)
 	if err != nil {
 		return err
@@ -240,8 +250,9 @@ type noticeGroup struct {
 	focus    string
 	notices  map[store.NoticeKey]payment.Notice
 	payments map[string]payment.Payment
-	// byHand are the payments with manual allocations (manual fills it):
-	// decided by an accountant, not by the engine.
+	// byHand are the payments with manual allocations (manual fills it)
+	// or with a confirmed notice's (fixed fills it): held, not decided by
+	// the engine again.
 	byHand map[string]bool
 }
 

@@ -86,3 +86,28 @@ func assertOutcome(t *testing.T, got, want outcome) {
 		}
 	}
 }
+
+// A confirmed notice's allocations, passed to DecideFixed, hold whatever
+// their rule: an earlier-dated payment decided afterwards is the
+// duplicate, where Decide in canonical order would have given it the
+// notice.
+func TestDecideFixedHoldsConfirmedAllocations(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t)
+	n := testNotice(t, "N1", 171, "", 500_000)
+	early := testPayment("EARLY", 0, 500_000, string(n.Code)+" le phi")
+	late := testPayment("LATE", time.Hour, 500_000, string(n.Code)+" nop lai")
+	confirmed := []Allocation{{PaymentID: late.ID, NoticeSystem: "sys", NoticeID: "N1", Code: n.Code,
+		Amount: payment.VNDOf(500_000), Rule: RulePaymentCode}}
+	got := summarize(e.DecideFixed([]payment.Notice{n}, []payment.Payment{early, late}, confirmed))
+	assertOutcome(t, got, outcome{
+		allocs:  map[string]string{late.ID: "N1=500000/payment_code,"},
+		kinds:   map[string]string{early.ID: "duplicate:500000:[N1],"},
+		notices: map[string]string{"N1": "paid 500000"},
+	})
+	// DecideAround ignores the same allocation (not manual): canonical order.
+	plain := summarize(e.DecideAround([]payment.Notice{n}, []payment.Payment{early, late}, confirmed))
+	if plain.allocs[early.ID] == "" || plain.kinds[late.ID] == "" {
+		t.Errorf("DecideAround with a non-manual allocation: %+v", plain)
+	}
+}

@@ -215,9 +215,23 @@ func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) De
 // payments against what remains outstanding, so a later payment to a
 // notice paid by hand is a duplicate, never an undoing.
 func (e *Engine) DecideAround(notices []payment.Notice, payments []payment.Payment, manual []Allocation) Decision {
+	return e.decideAround(notices, payments, manual, func(a Allocation) bool { return a.Rule == RuleManual })
+}
+
+// DecideFixed is DecideAround with every allocation in fixed held as a
+// manual one is, whatever its rule: credited first, its payment not
+// decided again. Package ingest passes a confirmed notice's allocations
+// (the procedure system was told who paid) together with the manual ones,
+// so that a later re-decision in canonical order cannot move a confirmed
+// notice's money to another payment.
+func (e *Engine) DecideFixed(notices []payment.Notice, payments []payment.Payment, fixed []Allocation) Decision {
+	return e.decideAround(notices, payments, fixed, func(Allocation) bool { return true })
+}
+
+func (e *Engine) decideAround(notices []payment.Notice, payments []payment.Payment, manual []Allocation, held func(Allocation) bool) Decision {
 	d := decider{e: e}
 	d.init(notices)
-	byHand := d.credit(manual)
+	byHand := d.credit(manual, held)
 	order := canonicalOrder(payments)
 	seen := make(map[string]struct{}, len(order))
 	for _, i := range order {
@@ -234,9 +248,9 @@ func (e *Engine) DecideAround(notices []payment.Notice, payments []payment.Payme
 	return d.result()
 }
 
-// credit applies manual allocations to their notices and returns the
-// payments they come from.
-func (d *decider) credit(manual []Allocation) map[string]struct{} {
+// credit applies the held manual (or fixed) allocations to their notices
+// and returns the payments they come from.
+func (d *decider) credit(manual []Allocation, held func(Allocation) bool) map[string]struct{} {
 	if len(manual) == 0 {
 		return nil
 	}
@@ -246,7 +260,7 @@ func (d *decider) credit(manual []Allocation) map[string]struct{} {
 	}
 	byHand := map[string]struct{}{}
 	for _, a := range manual {
-		if a.Rule != RuleManual {
+		if !held(a) {
 			continue
 		}
 		byHand[a.PaymentID] = struct{}{}

@@ -64,6 +64,7 @@ type Tx interface {
 	Searches
 	DayReports
 	AuditCursors
+	Awaiting
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -779,4 +780,49 @@ type AuditCursors interface {
 	// name is empty, seq negative, or seq before the stored one (a cursor
 	// never moves back: two readers racing cannot undo each other).
 	SetAuditCursor(ctx context.Context, name string, seq int64) error
+}
+
+// AwaitKind says what an awaited reference names.
+type AwaitKind string
+
+// Awaited reference kinds.
+const (
+	// AwaitCode: a payment code no notice carried when the payment came.
+	AwaitCode AwaitKind = "code"
+	// AwaitDossier: a dossier comparison key (reconcile.DossierKey); kept
+	// whether or not a notice had it then, since a dossier may gain
+	// notices later.
+	AwaitDossier AwaitKind = "dossier"
+)
+
+// AwaitedRef is a reference a payment made that a notice created or
+// amended later may answer.
+type AwaitedRef struct {
+	Kind AwaitKind `json:"kind"`
+	Key  string    `json:"key"`
+}
+
+// Awaiting keeps the references payments made that may name a notice not
+// issued yet, so that the notice's creation (or amendment) finds the
+// payments that wait for it and has them decided again (package ingest).
+type Awaiting interface {
+	// AwaitNotices records refs for payment paymentID (ErrNotFound if no
+	// such payment); recording the same reference again is a no-op. An
+	// empty key or an unknown kind is ErrConflict.
+	AwaitNotices(ctx context.Context, paymentID string, refs []AwaitedRef) error
+	// PaymentsAwaiting lists, once each and ordered by (paid_at, id), the
+	// payments that recorded the code (AwaitCode) or the dossier key
+	// (AwaitDossier); an empty argument matches nothing.
+	PaymentsAwaiting(ctx context.Context, code payment.PaymentCode, dossierKey string) ([]payment.Payment, error)
+	// LockReferences serialises, until the transaction ends, the
+	// transactions that name the same references: a payment's before it
+	// looks its notices up, a notice's creation before it looks up who
+	// awaits it. Without it a payment and its notice committed at the same
+	// time would each miss the other. Invalid references are skipped.
+	LockReferences(ctx context.Context, refs []AwaitedRef) error
+}
+
+// Valid reports whether r can be recorded.
+func (r AwaitedRef) Valid() bool {
+	return r.Key != "" && (r.Kind == AwaitCode || r.Kind == AwaitDossier)
 }

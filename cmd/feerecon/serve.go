@@ -346,6 +346,12 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	pr := ingest.New(st, engine, time.Now, log).WithMetrics(ingestMetrics)
+	// A notice created (API or notices.events) decides the payments that
+	// came before it.
+	apiSrv.OnNotice(func(ctx context.Context, tx store.Tx, n payment.Notice, amended bool) error {
+		_, err := pr.NoticeChanged(ctx, tx, n, amended)
+		return err
+	})
 	cases, err := casework.New(st, pr, set.casework, time.Now)
 	if err != nil {
 		return err

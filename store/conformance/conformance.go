@@ -59,6 +59,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"NoticeSearch", testNoticeSearch}, {"AuditEntriesFiltered", testAuditEntriesFiltered}, // search.go
 		{"LatestReportsOfADay", testLatestReports},
 		{"AuditCursorsOnlyForward", testAuditCursors}, // cursors.go
+		{"AwaitedReferences", testAwaiting},           // awaiting.go
 	}
 	tests = append(tests, caseworkTests()...)
 	for _, tt := range tests {

@@ -66,6 +66,8 @@ type Store struct {
 	keys            map[string]store.APIKey
 	requests        map[string]store.ActionRequest
 	cursors         map[string]int64
+	// awaiting: payment ids by awaited reference (awaiting.go).
+	awaiting map[store.AwaitedRef]map[string]bool
 }
 
 var _ store.Store = (*Store)(nil)
