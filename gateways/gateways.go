@@ -59,6 +59,15 @@ type Decoder interface {
 	Reply(err error) (status int, contentType string, body []byte)
 }
 
+// ReversalDecoder is what a Decoder whose format carries reversals of
+// earlier credits satisfies too (camt054: a DBIT entry with RvslInd true).
+// DecodeReversals verifies raw as Decode does and returns the reversals it
+// carries: none (nil, nil) for a message without any. Its errors follow
+// Decode's; ingest.Processor.HandleRaw calls it beside Decode.
+type ReversalDecoder interface {
+	DecodeReversals(raw Raw) ([]payment.Reversal, error)
+}
+
 // Sentinel errors. Decode errors wrap exactly one of them.
 var (
 	// ErrSignature: the signature is missing or does not verify. Poison.

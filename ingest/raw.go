@@ -15,6 +15,9 @@ type RawStats struct {
 	Recorded    int
 	Redelivered int
 	NotPayment  int
+	// Reversals counts the reversals recorded (new or redelivered; see
+	// handleReversals), for a decoder that carries them.
+	Reversals int
 }
 
 // HandleRaw decodes one raw gateway message (as it sits on
@@ -25,11 +28,17 @@ type RawStats struct {
 // caller to dead-letter the message. An authentic message that records no
 // money in (gateways.ErrNotPayment) is logged and counted, not an error.
 // Store errors are transient: the caller retries the whole message, which
-// is safe because recording is idempotent.
+// is safe because recording is idempotent. A decoder that reads reversals
+// too (gateways.ReversalDecoder) has them recorded after the payments
+// (Reverse), also from a message that carries no payment.
 func (pr *Processor) HandleRaw(ctx context.Context, dec gateways.Decoder, raw gateways.Raw, ref string) (RawStats, error) {
 	var st RawStats
 	ps, err := dec.Decode(raw)
 	if errors.Is(err, gateways.ErrNotPayment) {
+		// A message of reversals only is not a payment, yet not dropped.
+		if rerr := pr.handleReversals(ctx, dec, raw, ref, &st); rerr != nil {
+			return st, rerr
+		}
 		pr.log.InfoContext(ctx, "gateway message is not a payment", slog.String("gateway", string(dec.Gateway())),
 			slog.String("raw_ref", ref), slog.String("reason", err.Error()))
 		st.NotPayment++
@@ -54,5 +63,6 @@ func (pr *Processor) HandleRaw(ctx context.Context, dec gateways.Decoder, raw ga
 			st.Recorded++
 		}
 	}
-	return st, nil
+	// After the payments: a reversal may undo a credit of the same message.
+	return st, pr.handleReversals(ctx, dec, raw, ref, &st)
 }

@@ -6,11 +6,13 @@
 //
 // It holds:
 //
-//   - the message table (message.go): each Type (Confirmation, Report)
+//   - the message table (message.go): each Type (Confirmation, Report,
+//     Reversed)
 //     with its outbox kind per channel, its Kafka topic, metric and key
 //     function. Type.Enqueue writes, in the caller's transaction, one
 //     outbox message per channel, with the id scheme Type.ID and KafkaID:
 //     "confirmation|<system>|<notice>" and "…|kafka", "report|<id>" and
+//     "…|kafka", "payment.reversed|<system>|<notice>|<reversal>" and
 //     "…|kafka". A new message type is one constant and one table entry.
 //   - the drain loop (Sender, Loop): take one due message of a kind under
 //     lock (the store's Due, FOR UPDATE SKIP LOCKED), send it, mark it
@@ -35,7 +37,7 @@
 //
 //	Content-Type:         application/json
 //	Idempotency-Key:      the outbox message id, the same on every attempt
-//	X-Feerecon-Kind:      "confirmation" or "report"
+//	X-Feerecon-Kind:      "confirmation", "report" or "payment.reversed"
 //	X-Feerecon-Timestamp: the attempt's time, decimal Unix seconds
 //	X-Feerecon-Signature: lowercase hex HMAC-SHA256(secret, timestamp + "." + body)
 //
@@ -56,11 +58,13 @@
 //
 // The value is the outbox payload exactly as stored; the key and any extra
 // headers come from the type's key function (confirmation
-// "<system>/<notice_id>" on payments.confirmed; report "<date>/<agency>"
-// with HeaderSHA256 on treasury.reports); every message also carries
+// "<system>/<notice_id>" on payments.confirmed; payment.reversed the same
+// key on the same topic, after the notice's confirmation; report
+// "<date>/<agency>" with HeaderSHA256 on treasury.reports); every message
+// also carries
 //
 //	Idempotency-Key: the outbox message id, e.g. "confirmation|dvc-hanoi|HS-1|kafka"
-//	X-Feerecon-Kind: the type, "confirmation" or "report"
+//	X-Feerecon-Kind: the type, "confirmation", "report" or "payment.reversed"
 //
 // (the webhook's names), which extra headers cannot override. A message is
 // published with acks=all (*kafkabus.Producer) and marked delivered in the

@@ -28,6 +28,14 @@ const (
 	// Report: a daily report version. Payload: daily.Report JSON; id
 	// Report.ID(reportID).
 	Report Type = "report"
+	// Reversed: a payment that paid (part of) a notice was taken back by
+	// its gateway (a bank reversal), so the notice is open again. Payload:
+	// ingest.ReversedMessage JSON; id Reversed.ID(system, noticeID,
+	// reversalID): one per notice and reversal, ever. Its Kafka copy goes
+	// to payments.confirmed with the confirmation's key
+	// "<system>/<notice_id>": the same partition as the notice's
+	// confirmation, so a consumer reads the reversal after it.
+	Reversed Type = "payment.reversed"
 )
 
 // route is how a message type goes out: its outbox kind per channel, and
@@ -56,6 +64,8 @@ func routes() []route {
 			metric: "feerecon_confirmfeed_attempts_total", message: confirmationMessage},
 		{typ: Report, webhook: store.OutboxReport, kafka: store.OutboxReportKafka, topic: kafkabus.TopicTreasuryReports,
 			metric: "feerecon_reportfeed_attempts_total", message: reportMessage, permanent: TooLarge},
+		{typ: Reversed, webhook: store.OutboxReversal, kafka: store.OutboxReversalKafka, topic: kafkabus.TopicConfirmed,
+			metric: "feerecon_reversalfeed_attempts_total", message: reversedMessage},
 	}
 }
 
@@ -161,6 +171,16 @@ func ConfirmationKey(payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: no system or notice_id", ErrNotConfirmation)
 	}
 	return []byte(c.System + "/" + c.NoticeID), nil
+}
+
+// reversedMessage keys a payment.reversed payload as its notice's
+// confirmation: "<system>/<notice_id>".
+func reversedMessage(payload []byte) ([]byte, map[string]string, error) {
+	key, err := ConfirmationKey(payload)
+	if err != nil {
+		return nil, nil, fmt.Errorf("payment.reversed: %w", err)
+	}
+	return key, nil, nil
 }
 
 func confirmationMessage(payload []byte) ([]byte, map[string]string, error) {

@@ -23,8 +23,10 @@ func TestEnqueueOncePerChannel(t *testing.T) {
 	}{
 		{outbox.Confirmation, outbox.Confirmation.ID("dvc-hanoi", "HS-1"), "dvc-hanoi", store.OutboxConfirmation, store.OutboxConfirmationKafka, "kafka:payments.confirmed"},
 		{outbox.Report, outbox.Report.ID("2026-11-26/ALL/v1"), "treasury", store.OutboxReport, store.OutboxReportKafka, "kafka:treasury.reports"},
+		{outbox.Reversed, outbox.Reversed.ID("dvc-hanoi", "HS-1", "camt054:FT1"), "dvc-hanoi", store.OutboxReversal, store.OutboxReversalKafka, "kafka:payments.confirmed"},
 	} {
-		want := map[outbox.Type]string{outbox.Confirmation: "confirmation|dvc-hanoi|HS-1", outbox.Report: "report|2026-11-26/ALL/v1"}[tc.typ]
+		want := map[outbox.Type]string{outbox.Confirmation: "confirmation|dvc-hanoi|HS-1", outbox.Report: "report|2026-11-26/ALL/v1",
+			outbox.Reversed: "payment.reversed|dvc-hanoi|HS-1|camt054:FT1"}[tc.typ]
 		if tc.id != want || outbox.KafkaID(tc.id) != want+"|kafka" {
 			t.Errorf("%s ids %q, %q", tc.typ, tc.id, outbox.KafkaID(tc.id))
 		}
@@ -54,7 +56,7 @@ func TestEnqueueOncePerChannel(t *testing.T) {
 	if err := outbox.Type("fax").Enqueue(context.Background(), nil, "x", "d", nil, base); !errors.Is(err, config.ErrInvalid) {
 		t.Errorf("unknown type: %v", err)
 	}
-	if got := outbox.Types(); len(got) != 2 || got[0] != outbox.Confirmation || got[1] != outbox.Report {
+	if got := outbox.Types(); len(got) != 3 || got[0] != outbox.Confirmation || got[1] != outbox.Report || got[2] != outbox.Reversed {
 		t.Errorf("Types() = %v", got)
 	}
 }

@@ -62,6 +62,11 @@ const (
 	// a collection account of the agency of the notice it names (Config
 	// CollectionAccounts): never allocated, so never confirmed.
 	ExceptionWrongAccount ExceptionKind = "wrong_account"
+	// ExceptionUnknownReversal: a gateway took back a credit feerecon
+	// cannot find (no payment with the reference it names, or one of
+	// another amount): kept, with the reversal's id as statement_ref,
+	// for an accountant (ingest.Processor.Reverse).
+	ExceptionUnknownReversal ExceptionKind = "unknown_reversal"
 )
 
 // ExceptionKinds lists every exception kind, matching's first: the one
@@ -73,7 +78,7 @@ func ExceptionKinds() []ExceptionKind {
 		ExceptionCancelledNotice, ExceptionCurrencyMismatch,
 		ExceptionMissingEvent, ExceptionMissingCredit, ExceptionAmountMismatch,
 		ExceptionSettlementShort, ExceptionLateEvent,
-		ExceptionInvalidInput, ExceptionRemainder, ExceptionWrongAccount,
+		ExceptionInvalidInput, ExceptionRemainder, ExceptionWrongAccount, ExceptionUnknownReversal,
 	}
 }
 

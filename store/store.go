@@ -65,6 +65,7 @@ type Tx interface {
 	DayReports
 	AuditCursors
 	Awaiting
+	Reversals
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -217,12 +218,17 @@ const (
 	// topic treasury.reports (published by package outbox), apart from
 	// the treasury webhook's OutboxReport for the same reason.
 	OutboxReportKafka OutboxKind = "report_kafka"
+	// OutboxReversal and OutboxReversalKafka carry payment.reversed to the
+	// procedure system: the signed webhook and the Kafka copy.
+	OutboxReversal      OutboxKind = "reversal"
+	OutboxReversalKafka OutboxKind = "reversal_kafka"
 )
 
 // OutboxKinds lists every outbox kind: the one list validators take (the
 // API's ?kind=); a test checks it against the constants above.
 func OutboxKinds() []OutboxKind {
-	return []OutboxKind{OutboxConfirmation, OutboxConfirmationKafka, OutboxReport, OutboxReportKafka}
+	return []OutboxKind{OutboxConfirmation, OutboxConfirmationKafka, OutboxReport, OutboxReportKafka,
+		OutboxReversal, OutboxReversalKafka}
 }
 
 // OutboxState is where a message is in its delivery.
@@ -384,6 +390,10 @@ const (
 	AuditRequestCreate  AuditAction = "request.create"
 	AuditRequestApprove AuditAction = "request.approve"
 	AuditRequestReject  AuditAction = "request.reject"
+	// AuditPaymentReverse: a reversal of an earlier credit recorded
+	// (ingest.Processor.Reverse), on the original payment's entity, or on
+	// the reversal's (ReversalEntity) when the payment is unknown.
+	AuditPaymentReverse AuditAction = "payment.reverse"
 )
 
 // PersonActor is a signed-in person's actor: "user:<login>".
@@ -406,6 +416,9 @@ func StatementEntity(id string) string { return "statement:" + id }
 
 // ReportEntity is report version id's key: "report:<id>".
 func ReportEntity(id string) string { return "report:" + id }
+
+// ReversalEntity is reversal id's key: "reversal:<id>".
+func ReversalEntity(id string) string { return "reversal:" + id }
 
 // UserEntity is user login's key: "user:<login>".
 func UserEntity(login string) string { return "user:" + login }
@@ -703,6 +716,7 @@ func EntityKinds() []string {
 		EntityKindOf(APIKeyEntity("")), EntityKindOf(ExceptionEntity("")), EntityKindOf(NoticeEntity("", "")),
 		EntityKindOf(OutboxEntity("")), EntityKindOf(PaymentEntity("")), EntityKindOf(ReportEntity("")),
 		EntityKindOf(StatementEntity("")), EntityKindOf(UserEntity("")), EntityKindOf(RequestEntity("")),
+		EntityKindOf(ReversalEntity("")),
 	}
 }
 
@@ -717,7 +731,7 @@ func AuditActions() []AuditAction {
 		AuditAPIKeyCreate, AuditAPIKeyRevoke,
 		AuditExceptionAllocate, AuditExceptionRefund, AuditExceptionWriteOff, AuditExceptionReopen,
 		AuditExceptionAssign, AuditExceptionComment, AuditRequestCreate, AuditRequestApprove, AuditRequestReject,
-		AuditReportRerun,
+		AuditReportRerun, AuditPaymentReverse,
 	}
 }
 
@@ -825,4 +839,31 @@ type Awaiting interface {
 // Valid reports whether r can be recorded.
 func (r AwaitedRef) Valid() bool {
 	return r.Key != "" && (r.Kind == AwaitCode || r.Kind == AwaitDossier)
+}
+
+// ---- Reversals and refunds (issue 11 §2)
+
+// Reversals holds reversals of earlier credits (payment.Reversal), and
+// what finding and undoing the original needs.
+type Reversals interface {
+	// InsertReversal stores r; ErrAlreadyExists if its id (gateway, txn
+	// id) is stored: a redelivery. r.PaymentID names the original payment
+	// (ErrNotFound if there is none) or is "" for an unknown one;
+	// ErrConflict if that payment is reversed already.
+	InsertReversal(ctx context.Context, r payment.Reversal) error
+	// Reversal returns a reversal by id; ErrNotFound if there is none.
+	Reversal(ctx context.Context, id string) (payment.Reversal, error)
+	// ReversalOf returns the reversal of payment id; ErrNotFound if the
+	// payment is not reversed.
+	ReversalOf(ctx context.Context, paymentID string) (payment.Reversal, error)
+	// ListReversals lists the reversals booked in [from, to), ordered by
+	// (reversed_at, id).
+	ListReversals(ctx context.Context, from, to time.Time) ([]payment.Reversal, error)
+	// PaymentsByRef lists the payments whose gateway txn id or bank ref
+	// is one of refs, ordered by (paid_at, id), each once.
+	PaymentsByRef(ctx context.Context, refs []string) ([]payment.Payment, error)
+	// UnlinkPayment removes every link LinkPayment made for a payment: a
+	// reversed payment references no notice any more (the audit log keeps
+	// which it did).
+	UnlinkPayment(ctx context.Context, paymentID string) error
 }

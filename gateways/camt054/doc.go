@@ -17,8 +17,10 @@
 // Normalisation, per Ntfctn/Ntry:
 //   - CdtDbtInd CRDT with Sts BOOK (text or Cd child) or without Sts becomes
 //     a payment. DBIT entries, entries with another status (PDNG, INFO) and
-//     reversals (RvslInd true) are skipped; a message with no payment left is
-//     gateways.ErrNotPayment. Any other CdtDbtInd is ErrMalformed.
+//     CRDT entries with RvslInd true (the reversal of a debit, ISO 20022's
+//     meaning of the indicator on a credit) are not payments; a message
+//     with no payment left is gateways.ErrNotPayment. Any other CdtDbtInd
+//     is ErrMalformed.
 //   - Amount = Amt in Amt@Ccy. Every recognised currency is valid (a non-VND
 //     payment becomes a currency_mismatch for reconcile); the amount must
 //     respect the currency's minor units and be positive, else ErrAmount.
@@ -42,6 +44,25 @@
 //     the middle of a word or code), then each Strd/CdtrRefInf/Ref; parts
 //     joined with one space; without any, Ntry/AddtlNtryInf. Verbatim
 //     otherwise.
+//
+// Reversals (reversal.go, gateways.ReversalDecoder): a booked DBIT entry
+// with RvslInd true is the bank taking back an earlier credit (ISO 20022:
+// "if CdtDbtInd is DBIT and RvslInd is true, the original entry was a
+// credit"); DecodeReversals returns one payment.Reversal per such entry,
+// which ingest.Processor.Reverse applies. TxnID = Ntry/AcctSvcrRef, else
+// "<Ntfctn/Id>/<entry number>" (never an EndToEndId: that is the
+// original's). OriginalRefs = each TxDtls/Refs AcctSvcrRef, EndToEndId
+// (not NOTPROVIDED) and TxId, in that order: the original credit is the
+// payment whose txn id or bank ref is one of them. Amount and ReversedAt
+// as for a credit. Covered: the whole-entry reversal of a credit notified
+// by camt.054. Not covered: a plain DBIT that names a credit only in its
+// remittance text (no structured reference: it stays skipped, as banks
+// also book fees and sweeps as DBIT); a reversal whose references carry
+// only the original's EndToEndId when the original credit had an
+// AcctSvcrRef (feerecon keeps the original's AcctSvcrRef as its txn id
+// and bank ref, not its EndToEndId: such a reversal is an exception of an
+// unknown payment, kept for an accountant); partial reversals (an amount
+// other than the original's: an exception too).
 //
 // Assumption: one entry is one citizen's transfer. A batch entry with
 // several TxDtls becomes one payment of the entry amount, with the payer of

@@ -98,6 +98,7 @@ type Transaction struct {
 type Refs struct {
 	AcctSvcrRef string `xml:"AcctSvcrRef"`
 	EndToEndID  string `xml:"EndToEndId"`
+	TxID        string `xml:"TxId"`
 }
 
 // RelatedParties holds the debtor (the payer of a credit).

@@ -62,6 +62,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AwaitedReferences", testAwaiting},           // awaiting.go
 	}
 	tests = append(tests, caseworkTests()...)
+	tests = append(tests, reversalTests()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)

@@ -67,7 +67,9 @@ type Store struct {
 	requests        map[string]store.ActionRequest
 	cursors         map[string]int64
 	// awaiting: payment ids by awaited reference (awaiting.go).
-	awaiting map[store.AwaitedRef]map[string]bool
+	awaiting   map[store.AwaitedRef]map[string]bool
+	reversals  map[string]payment.Reversal
+	reversalOf map[string]string // payment id -> reversal id
 }
 
 var _ store.Store = (*Store)(nil)
@@ -97,6 +99,8 @@ func New() *Store {
 		keys:            map[string]store.APIKey{},
 		requests:        map[string]store.ActionRequest{},
 		cursors:         map[string]int64{},
+		reversals:       map[string]payment.Reversal{},
+		reversalOf:      map[string]string{},
 	}
 }
 

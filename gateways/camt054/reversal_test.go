@@ -1,0 +1,69 @@
+package camt054_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/payment"
+)
+
+func TestDecodeReversals(t *testing.T) {
+	t.Parallel()
+	d := newDecoder(t)
+	raw := read(t, "reversal_of_credit.xml")
+	// No credit in the message: not a payment, yet not dropped.
+	if _, err := d.Decode(raw); !errors.Is(err, gateways.ErrNotPayment) {
+		t.Fatalf("Decode = %v, want ErrNotPayment", err)
+	}
+	rs, err := d.DecodeReversals(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 {
+		t.Fatalf("%d reversals, want 2 (the plain debit is none): %+v", len(rs), rs)
+	}
+	loc := payment.Location()
+	want := []struct {
+		id, txn string
+		refs    []string
+		amount  string
+		at      time.Time
+	}{
+		{"camt054:FT24331000000077", "FT24331000000077", []string{"FT24330123456789"}, "150000", time.Date(2024, 11, 26, 9, 11, 2, 0, loc)},
+		// No AcctSvcrRef: the notification id and entry number; the
+		// EndToEndId names the original.
+		{"camt054:VCB-NTF-20241126-0007/2", "VCB-NTF-20241126-0007/2", []string{"NAPAS2411259988"}, "80000", time.Date(2024, 11, 26, 0, 0, 0, 0, loc)},
+	}
+	for i, w := range want {
+		r := rs[i]
+		if err := r.Validate(); err != nil {
+			t.Errorf("reversal %d: %v", i, err)
+		}
+		if r.ID != w.id || r.TxnID != w.txn || !slices.Equal(r.OriginalRefs, w.refs) ||
+			r.Amount.Amount.String() != w.amount || r.Amount.Currency != payment.VND || !r.ReversedAt.Equal(w.at) {
+			t.Errorf("reversal %d = %+v, want %+v", i, r, w)
+		}
+	}
+}
+
+func TestDecodeReversalsNoneAndTampered(t *testing.T) {
+	t.Parallel()
+	d := newDecoder(t)
+	// A credit reversing a debit (CRDT + RvslInd) is not a reversal of
+	// feerecon's money; plain credits carry none either.
+	for _, f := range []string{"reversal_only.xml", "vnd_credits_v08.xml"} {
+		rs, err := d.DecodeReversals(read(t, f))
+		if err != nil || len(rs) != 0 {
+			t.Errorf("%s: %v, %v; want none", f, rs, err)
+		}
+	}
+	raw := read(t, "reversal_of_credit.xml")
+	raw.Body = append([]byte(nil), raw.Body...)
+	raw.Body[len(raw.Body)-3] = 'X'
+	if _, err := d.DecodeReversals(raw); !errors.Is(err, gateways.ErrSignature) {
+		t.Fatalf("tampered: %v, want ErrSignature", err)
+	}
+}
