@@ -1,0 +1,257 @@
+package ingest_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/camt054"
+	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/outbox"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
+	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/store/conformance"
+	"github.com/feerecon/feerecon/store/memory"
+)
+
+func reversalStores(t *testing.T) map[string]func(t *testing.T) store.Store {
+	return map[string]func(t *testing.T) store.Store{
+		"memory":   func(*testing.T) store.Store { return memory.New() },
+		"postgres": pgStore,
+	}
+}
+
+func outboxOf(t *testing.T, s store.Store, kind store.OutboxKind) []store.OutboxMessage {
+	t.Helper()
+	var ms []store.OutboxMessage
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		ms, err = tx.ListOutbox(ctx, store.OutboxFilter{Kind: kind})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+func auditTrail(t *testing.T, s store.Store, entity string) []store.AuditEntry {
+	t.Helper()
+	var es []store.AuditEntry
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		es, err = tx.AuditTrail(ctx, entity)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+// A bank reversal after the confirmation: the notice is issued again, its
+// allocation gone, one payment.reversed message per channel with its own
+// idempotency key; the same reversal again is nothing new.
+func TestReversalAfterConfirmation(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			n := conformance.Notice(t, "dvc", "N1", 1, 100_000)
+			seed(t, s, n)
+			pr := ingest.New(s, engine(t), clock, slog.New(slog.DiscardHandler))
+			p := pay(payment.GatewayCamt054, "FT24330123456789", 100_000, 1, "Nop le phi "+string(n.Code))
+			p.BankRef = p.TxnID
+			out, err := pr.Record(ctx, p)
+			if err != nil || len(out.Confirmed) != 1 {
+				t.Fatalf("Record = %+v, %v; want the notice confirmed", out, err)
+			}
+			r := conformance.Reversal(payment.GatewayCamt054, "FT24331000000077", 100_000, base.Add(26*time.Hour), p.TxnID)
+			got, err := pr.Reverse(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Redelivery || got.PaymentID != p.ID || len(got.Reopened) != 1 || got.Reopened[0] != (store.NoticeKey{System: "dvc", ID: "N1"}) {
+				t.Fatalf("Reverse = %+v", got)
+			}
+			if st := state(t, s, []payment.Notice{n}, []payment.Payment{p}); st != "notice N1 issued\n" {
+				t.Errorf("state after the reversal:\n%s", st)
+			}
+			id := outbox.Reversed.ID("dvc", "N1", r.ID)
+			for kind, wantID := range map[store.OutboxKind]string{store.OutboxReversal: id, store.OutboxReversalKafka: outbox.KafkaID(id)} {
+				ms := outboxOf(t, s, kind)
+				if len(ms) != 1 || ms[0].ID != wantID {
+					t.Fatalf("%s messages %+v, want one %s", kind, ms, wantID)
+				}
+				var body ingest.ReversedMessage
+				if err := json.Unmarshal(ms[0].Payload, &body); err != nil {
+					t.Fatal(err)
+				}
+				if body.ID != id || body.PaymentID != p.ID || body.ReversalID != r.ID || body.Status != payment.NoticeIssued ||
+					!body.Reversed.Equal(payment.VNDOf(100_000)) || !body.Paid.IsZero() || !body.AmountDue.Equal(n.Total) ||
+					body.PaymentCode != n.Code {
+					t.Errorf("%s payload %s", kind, ms[0].Payload)
+				}
+			}
+			if ms := outboxOf(t, s, store.OutboxReversal); ms[0].Destination != "dvc" {
+				t.Errorf("webhook destination %q, want the notice's system", ms[0].Destination)
+			}
+			trail := auditTrail(t, s, store.PaymentEntity(p.ID))
+			if last := trail[len(trail)-1]; last.Action != store.AuditPaymentReverse || !strings.Contains(string(last.Detail), r.ID) {
+				t.Errorf("last audit entry of the payment: %+v", last)
+			}
+			// Redelivered: nothing new, not even an audit entry.
+			again, err := pr.Reverse(ctx, r)
+			if err != nil || !again.Redelivery {
+				t.Fatalf("redelivery = %+v, %v", again, err)
+			}
+			if n := len(outboxOf(t, s, store.OutboxReversal)) + len(outboxOf(t, s, store.OutboxReversalKafka)); n != 2 {
+				t.Errorf("%d reversal messages after the redelivery, want 2", n)
+			}
+			if n := len(auditTrail(t, s, store.PaymentEntity(p.ID))); n != len(trail) {
+				t.Errorf("redelivery audited: %d entries, was %d", n, len(trail))
+			}
+			// The original redelivered after its reversal stays reversed.
+			if out, err := pr.Record(ctx, p); err != nil || !out.Redelivery {
+				t.Errorf("original redelivered: %+v, %v", out, err)
+			}
+			if st := state(t, s, []payment.Notice{n}, []payment.Payment{p}); st != "notice N1 issued\n" {
+				t.Errorf("state after the original's redelivery:\n%s", st)
+			}
+		})
+	}
+}
+
+// The notice paid twice: reversing the payment that paid it leaves the
+// duplicate paying it (still paid, no second confirmation), and the
+// procedure system is told which payment went.
+func TestReversalOfThePayerLeavesTheDuplicate(t *testing.T) {
+	s := memory.New()
+	n := conformance.Notice(t, "dvc", "N1", 1, 100_000)
+	seed(t, s, n)
+	pr := ingest.New(s, engine(t), clock, nil)
+	first := pay(payment.GatewayCamt054, "FT1", 100_000, 1, string(n.Code))
+	second := pay(payment.GatewayVietQR, "Q2", 100_000, 2, string(n.Code))
+	for _, p := range []payment.Payment{first, second} {
+		if _, err := pr.Record(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := state(t, s, []payment.Notice{n}, []payment.Payment{first, second})
+	if !strings.Contains(before, "alloc camt054:FT1") || !strings.Contains(before, "duplicate") {
+		t.Fatalf("before: %s", before)
+	}
+	if _, err := pr.Reverse(ctx, conformance.Reversal(payment.GatewayCamt054, "FTR1", 100_000, base.Add(time.Hour), "FT1")); err != nil {
+		t.Fatal(err)
+	}
+	after := state(t, s, []payment.Notice{n}, []payment.Payment{first, second})
+	if want := "notice N1 paid\n  alloc vietqr:Q2 100000 VND payment_code\n"; after != want {
+		t.Errorf("after:\n%s\nwant:\n%s", after, want)
+	}
+	if n := len(outboxOf(t, s, store.OutboxConfirmation)); n != 1 {
+		t.Errorf("%d confirmations, want the first only", n)
+	}
+	ms := outboxOf(t, s, store.OutboxReversal)
+	if len(ms) != 1 || !strings.Contains(string(ms[0].Payload), `"status":"paid"`) {
+		t.Errorf("reversal messages: %+v", ms)
+	}
+}
+
+// A reversal naming no payment feerecon holds, or one of another amount,
+// is kept with an unknown_reversal exception: never dropped, nothing
+// undone, nothing sent.
+func TestReversalOfAnUnknownPayment(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			pr := ingest.New(s, engine(t), clock, nil)
+			p := pay(payment.GatewayCamt054, "FT1", 100_000, 1, "no notice")
+			if _, err := pr.Record(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []payment.Reversal{
+				conformance.Reversal(payment.GatewayCamt054, "FTR9", 100_000, base.Add(time.Hour), "FT-NOT-HERE"),
+				conformance.Reversal(payment.GatewayCamt054, "FTR8", 60_000, base.Add(time.Hour), "FT1"), // partial
+				conformance.Reversal(payment.GatewayMoMo, "M1", 100_000, base.Add(time.Hour), "FT1"),     // a wallet's, not a bank's
+			} {
+				out, err := pr.Reverse(ctx, r)
+				if err != nil || out.PaymentID != "" || out.Exception != reconcile.ExceptionID(reconcile.ExceptionUnknownReversal, r.ID) {
+					t.Fatalf("Reverse(%s) = %+v, %v", r.ID, out, err)
+				}
+				if err := s.InTx(ctx, func(tx store.Tx) error {
+					e, err := tx.Exception(ctx, out.Exception)
+					if err != nil {
+						return err
+					}
+					if e.Kind != reconcile.ExceptionUnknownReversal || e.Status != reconcile.ExceptionOpen || e.StatementRef != r.ID ||
+						!e.Amount.Equal(r.Amount) || !e.CreatedAt.Equal(clock()) {
+						t.Errorf("exception %+v", e)
+					}
+					stored, err := tx.Reversal(ctx, r.ID)
+					if err != nil || stored.PaymentID != "" {
+						t.Errorf("stored reversal %+v, %v", stored, err)
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if again, err := pr.Reverse(ctx, r); err != nil || !again.Redelivery {
+					t.Errorf("redelivered unknown reversal: %+v, %v", again, err)
+				}
+			}
+			if ms := outboxOf(t, s, store.OutboxReversal); len(ms) != 0 {
+				t.Errorf("messages for unknown reversals: %+v", ms)
+			}
+		})
+	}
+}
+
+// The camt.054 adapter's reversals reach Reverse through HandleRaw, also
+// from a message that carries no credit.
+func TestHandleRawRecordsReversals(t *testing.T) {
+	s := memory.New()
+	pr := ingest.New(s, engine(t), clock, nil)
+	dec, err := camt054.New(camt054.Config{Secret: "feerecon-test-camt054-secret-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) gateways.Raw {
+		dir := "../testdata/gateways/camt054"
+		body, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := os.ReadFile(filepath.Join(dir, name+".sig"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gateways.Raw{Body: body, Headers: map[string]string{camt054.HeaderSignature: strings.TrimSpace(string(sig))}}
+	}
+	if st, err := pr.HandleRaw(ctx, dec, read("vnd_credits_v08.xml"), "payments.raw.camt054/0/1"); err != nil || st.Recorded != 2 {
+		t.Fatalf("credits: %+v, %v", st, err)
+	}
+	st, err := pr.HandleRaw(ctx, dec, read("reversal_of_credit.xml"), "payments.raw.camt054/0/2")
+	if err != nil || st.Reversals != 2 || st.NotPayment != 1 {
+		t.Fatalf("reversals: %+v, %v", st, err)
+	}
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		r, err := tx.ReversalOf(ctx, "camt054:FT24330123456789")
+		if err != nil {
+			return err
+		}
+		if r.ID != "camt054:FT24331000000077" || r.RawRef != "payments.raw.camt054/0/2" {
+			t.Errorf("reversal %+v", r)
+		}
+		// The second names an EndToEndId no payment carries: kept, unknown.
+		u, err := tx.Reversal(ctx, "camt054:VCB-NTF-20241126-0007/2")
+		if err != nil || u.PaymentID != "" {
+			t.Errorf("unknown reversal %+v, %v", u, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
