@@ -483,9 +483,9 @@ func ruleLabel(rule reconcile.Rule) Label {
 
 func channelLabel(k store.OutboxKind) Label {
 	switch k {
-	case store.OutboxConfirmation:
+	case store.OutboxConfirmation, store.OutboxReversal:
 		return LNoticesChannelWebhook
-	case store.OutboxConfirmationKafka:
+	case store.OutboxConfirmationKafka, store.OutboxReversalKafka:
 		return LNoticesChannelKafka
 	case store.OutboxReport, store.OutboxReportKafka:
 	}

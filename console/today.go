@@ -332,7 +332,8 @@ func fromMatching(k reconcile.ExceptionKind) bool {
 		reconcile.ExceptionRemainder, reconcile.ExceptionWrongAccount:
 		return true
 	case reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
-		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent, reconcile.ExceptionInvalidInput:
+		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent, reconcile.ExceptionInvalidInput,
+		reconcile.ExceptionUnknownReversal:
 		return false
 	}
 	return false

@@ -101,7 +101,7 @@ func (r *deliveryReader) add(ctx context.Context, m store.OutboxMessage, in *Day
 // another shape is about nothing known (no subject, no agency).
 func about(m store.OutboxMessage) (subject string, notice *store.NoticeKey, agency string) {
 	switch m.Kind {
-	case store.OutboxConfirmation, store.OutboxConfirmationKafka:
+	case store.OutboxConfirmation, store.OutboxConfirmationKafka, store.OutboxReversal, store.OutboxReversalKafka:
 		key, err := outbox.ConfirmationKey(m.Payload)
 		if err != nil {
 			return "", nil, ""
@@ -174,6 +174,10 @@ func (p page) OutboxKindLabel(k store.OutboxKind) (string, error) {
 		return p.T(LKindReport)
 	case store.OutboxReportKafka:
 		return p.T(LKindReportKafka)
+	case store.OutboxReversal:
+		return p.T(LKindReversal)
+	case store.OutboxReversalKafka:
+		return p.T(LKindReversalKafka)
 	}
 	return p.T(Label("outbox_kind_" + string(k)))
 }
@@ -212,6 +216,8 @@ const (
 	LKindConfirmationKafka Label = "outbox_kind_confirmation_kafka"
 	LKindReport            Label = "outbox_kind_report"
 	LKindReportKafka       Label = "outbox_kind_report_kafka"
+	LKindReversal          Label = "outbox_kind_reversal"
+	LKindReversalKafka     Label = "outbox_kind_reversal_kafka"
 	LOutboxScoped          Label = "outbox_scoped"
 	LOutboxTruncated       Label = "outbox_truncated"
 	LDeadList              Label = "dead_list"
@@ -240,6 +246,7 @@ func todayLabels() map[Lang]map[Label]string {
 			LOutbox:        "Hàng đợi gửi đi", LOutboxKind: "Loại thư", LPending: "Chờ gửi", LOldestPending: "Chờ lâu nhất", LDead: "Thất bại",
 			LKindConfirmation: "Xác nhận cho hệ thống thủ tục (webhook)", LKindConfirmationKafka: "Xác nhận (Kafka payments.confirmed)",
 			LKindReport: "Báo cáo cho Kho bạc (webhook)", LKindReportKafka: "Báo cáo (Kafka treasury.reports)",
+			LKindReversal: "Báo hoàn trả cho hệ thống thủ tục (webhook)", LKindReversalKafka: "Báo hoàn trả (Kafka payments.confirmed)",
 			LOutboxScoped:    "Chỉ tính các thư về đơn vị của bạn.",
 			LOutboxTruncated: "Hàng đợi lớn hơn số thư trang này đọc: các con số là mức tối thiểu.",
 			LDeadList:        "Thư gửi thất bại", LNoDead: "Không có thư nào gửi thất bại.",
@@ -258,6 +265,7 @@ func todayLabels() map[Lang]map[Label]string {
 			LOutbox:        "Outbox", LOutboxKind: "Kind", LPending: "Pending", LOldestPending: "Oldest pending", LDead: "Dead",
 			LKindConfirmation: "Confirmations to procedure systems (webhook)", LKindConfirmationKafka: "Confirmations (Kafka payments.confirmed)",
 			LKindReport: "Reports to the treasury (webhook)", LKindReportKafka: "Reports (Kafka treasury.reports)",
+			LKindReversal: "Reversals to procedure systems (webhook)", LKindReversalKafka: "Reversals (Kafka payments.confirmed)",
 			LOutboxScoped:    "Only messages about your agencies are counted.",
 			LOutboxTruncated: "The outbox holds more than this page reads: the figures are lower bounds.",
 			LDeadList:        "Dead deliveries", LNoDead: "No dead deliveries.",

@@ -480,7 +480,7 @@ func moneyKind(k reconcile.ExceptionKind) bool {
 		return true
 	case reconcile.ExceptionCurrencyMismatch, reconcile.ExceptionInvalidInput,
 		reconcile.ExceptionMissingEvent, reconcile.ExceptionMissingCredit, reconcile.ExceptionAmountMismatch,
-		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent:
+		reconcile.ExceptionSettlementShort, reconcile.ExceptionLateEvent, reconcile.ExceptionUnknownReversal:
 		return false
 	}
 	return false

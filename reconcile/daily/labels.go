@@ -152,8 +152,9 @@ func labels() map[Lang]map[Label]string {
 			"kind.missing_credit": "Có giao dịch, chưa ghi có", "kind.amount_mismatch": "Lệch số tiền",
 			"kind.settlement_short": "Ví quyết toán thiếu", "kind.late_event": "Giao dịch đến muộn",
 			"kind.invalid_input": "Dữ liệu đầu vào lỗi", "kind.remainder": "Phần còn lại sau phân bổ thủ công",
-			"kind.wrong_account": "Nộp vào tài khoản không phải tài khoản thu",
-			"channel.qr":         "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
+			"kind.wrong_account":    "Nộp vào tài khoản không phải tài khoản thu",
+			"kind.unknown_reversal": "Ngân hàng hoàn trả một giao dịch không rõ",
+			"channel.qr":            "VietQR", "channel.transfer": "Chuyển khoản", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Khác",
 		},
 		LangEN: {
@@ -186,8 +187,9 @@ func labels() map[Lang]map[Label]string {
 			"kind.missing_credit": "Payment without credit", "kind.amount_mismatch": "Amounts differ",
 			"kind.settlement_short": "Wallet settled short", "kind.late_event": "Late payment event",
 			"kind.invalid_input": "Unreadable input", "kind.remainder": "Left over by a manual allocation",
-			"kind.wrong_account": "Credited to an account that is not the agency's",
-			"channel.qr":         "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
+			"kind.wrong_account":    "Credited to an account that is not the agency's",
+			"kind.unknown_reversal": "Reversal of an unknown payment",
+			"channel.qr":            "VietQR", "channel.transfer": "Bank transfer", "channel.vnpay": "VNPay",
 			"channel.momo": "MoMo", "channel.zalopay": "ZaloPay", "channel.other": "Other",
 		},
 	}
