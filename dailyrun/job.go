@@ -213,7 +213,7 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 
 // emptyDay says whether a day's first run found nothing at all: its ALL
 // report is a version 1 with no payment, allocation, link, exception,
-// adjustment, expected notice or statement line booked on the day.
+// adjustment, reversal, expected notice or statement line booked on the day.
 func emptyDay(reps []daily.Report) bool {
 	for _, r := range reps {
 		if r.Agency != daily.AgencyAll {
@@ -221,7 +221,7 @@ func emptyDay(reps []daily.Report) bool {
 		}
 		c := r.Control
 		return r.Version == 1 && len(r.Payments) == 0 && len(r.Allocations) == 0 && len(r.Links) == 0 &&
-			len(r.Exceptions) == 0 && len(r.Adjustments) == 0 && len(r.Resolved) == 0 &&
+			len(r.Exceptions) == 0 && len(r.Adjustments) == 0 && len(r.Resolved) == 0 && len(r.Reversals) == 0 &&
 			r.Totals.NoticesExpected == 0 && c.CreditCount == 0 && c.DebitCount == 0 && c.ExceptionCount == 0
 	}
 	return false
@@ -366,7 +366,7 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 // versions by agency.
 func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.Input, map[string]*daily.Report, error) {
 	l := j.newLoader(tx, date)
-	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines} {
+	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines, l.reversals} {
 		if err := step(ctx); err != nil {
 			return l.in, nil, err
 		}
@@ -525,6 +525,16 @@ func (l *loader) lines(ctx context.Context) error {
 			return fmt.Errorf("statement %s line %d: unknown source %q", sl.StatementID, sl.Seq, sl.Source)
 		}
 	}
+	return nil
+}
+
+// reversals reads the reversals booked on the business day.
+func (l *loader) reversals(ctx context.Context) error {
+	rs, err := l.tx.ListReversals(ctx, l.rules.DayStart(l.date), l.rules.DayEnd(l.date))
+	if err != nil {
+		return fmt.Errorf("reversals: %w", err)
+	}
+	l.in.Reversals = rs
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,9 @@ func (s *Scheduler) moveCursor(ctx context.Context, c changes) error {
 //   - payment.decide (a payment recorded or decided again): a payment
 //     paid at t is read by its calendar day and by its business day b …
 //     b+N;
+//   - payment.reverse (a reversal recorded): the reversal's business day
+//     (its report lists it) and the days of its payment, if known (its
+//     allocations are undone);
 //   - an exception closed, allocated, refunded, written off or reopened:
 //     the days of its payment; one that names a statement line and no
 //     payment, any day of sp (its booking day is not kept with it).
@@ -125,6 +129,8 @@ func (s *Scheduler) rerunDays(ctx context.Context, tx store.Tx, e store.AuditEnt
 		return nil, nil
 	case store.AuditPaymentDecide:
 		return s.paymentDays(ctx, tx, strings.TrimPrefix(e.Entity, store.PaymentEntity("")), sp)
+	case store.AuditPaymentReverse:
+		return s.reversalDays(ctx, tx, e, sp)
 	case store.AuditExceptionResolve, store.AuditExceptionAllocate, store.AuditExceptionRefund,
 		store.AuditExceptionWriteOff, store.AuditExceptionReopen:
 		x, err := tx.Exception(ctx, strings.TrimPrefix(e.Entity, store.ExceptionEntity("")))
@@ -165,6 +171,40 @@ func (s *Scheduler) paymentDays(ctx context.Context, tx store.Tx, id string, sp 
 	}
 	b := s.rules().BusinessDay(p.PaidAt)
 	return within(sp, payment.DateOf(p.PaidAt), b.AddDays(s.cfg.CreditWindowDays)), nil
+}
+
+// reversalDays are the days within sp a reversal changes (rerunDays): its
+// own business day, which lists it, and the days that read its payment,
+// whose allocations it undid.
+func (s *Scheduler) reversalDays(ctx context.Context, tx store.Tx, e store.AuditEntry, sp span) ([]payment.Date, error) {
+	var d struct {
+		ReversalID string `json:"reversal_id"`
+	}
+	if err := json.Unmarshal(e.Detail, &d); err != nil {
+		return nil, fmt.Errorf("reversal detail: %w", err)
+	}
+	r, err := tx.Reversal(ctx, d.ReversalID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	day := s.rules().BusinessDay(r.ReversedAt)
+	days := within(sp, day, day)
+	if r.PaymentID == "" {
+		return days, nil
+	}
+	more, err := s.paymentDays(ctx, tx, r.PaymentID, sp)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range more {
+		if !slices.Contains(days, m) {
+			days = append(days, m)
+		}
+	}
+	return days, nil
 }
 
 // within lists the days of [from, to] that are within sp.

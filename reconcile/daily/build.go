@@ -653,6 +653,9 @@ func (r *run) finish(b *builder) Report {
 		Adjustments: b.adjust,
 		Resolved:    b.resolved, // nil when none: omitted, as in reports made before it existed
 	}
+	if b.agency == AgencyAll {
+		rep.Reversals = r.reversalLines() // nil when none: omitted likewise
+	}
 	accounts := map[accountKey]*AccountLine{}
 	for _, l := range b.budget {
 		rep.Budget = append(rep.Budget, *l)
@@ -753,6 +756,23 @@ func sortReport(rep *Report) {
 	if rep.Totals.ByKind == nil {
 		rep.Totals.ByKind = []KindCount{}
 	}
+}
+
+// reversalLines are the reversals booked on the day, ordered by
+// (reversed_at, id).
+func (r *run) reversalLines() []ReversalLine {
+	var out []ReversalLine
+	for _, v := range r.in.Reversals {
+		if r.cfg.day(v.ReversedAt) != r.cfg.date {
+			continue
+		}
+		out = append(out, ReversalLine{ReversalID: v.ID, PaymentID: v.PaymentID, Channel: v.Gateway.Channel(),
+			Amount: Amount{v.Amount.Amount}, Currency: v.Amount.Currency, ReversedAt: v.ReversedAt.UTC()})
+	}
+	slices.SortFunc(out, func(a, b ReversalLine) int {
+		return cmp.Or(a.ReversedAt.Compare(b.ReversedAt), cmp.Compare(a.ReversalID, b.ReversalID))
+	})
+	return out
 }
 
 // auditHead is a copy of the input's audit head: reports share no memory

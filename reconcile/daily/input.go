@@ -52,6 +52,10 @@ type Input struct {
 	StatementLines []statements.Line
 	// SettlementLines are e-wallet settlement lines of the same days.
 	SettlementLines []settlement.Line
+	// Reversals are the reversals of earlier credits; those booked on
+	// BusinessDate (DayRules.BusinessDay of ReversedAt) are listed in the
+	// ALL report, the others are ignored.
+	Reversals []payment.Reversal
 	// ExtractRefs returns the notice references (payment codes, dossier
 	// keys) in a description; e.g. the Key of each reconcile.Engine
 	// References result. Nil disables the amount_date_reference link rule.

@@ -34,6 +34,9 @@ const (
 	LAdjustments     Label = "adjustments"
 	LResolved        Label = "resolved_exceptions"
 	LResolvedAt      Label = "resolved_at"
+	LReversals       Label = "reversals"
+	LReversedAt      Label = "reversed_at"
+	LReversalID      Label = "reversal_id"
 	LTreasuryAccount Label = "treasury_account"
 	LChapter         Label = "budget_chapter"
 	LSubitem         Label = "budget_subitem"
@@ -102,6 +105,8 @@ func labels() map[Lang]map[Label]string {
 			LChannels: "Theo kênh thanh toán", LUnassigned: "Tiền chưa xác định thông báo",
 			LExceptions: "Sai lệch chưa xử lý", LAdjustments: "Điều chỉnh so với báo cáo đã gửi",
 			LResolved: "Sai lệch đã xử lý", LResolvedAt: "Thời điểm xử lý",
+			LReversals: "Giao dịch ngân hàng hoàn trả (đảo ngược) trong ngày", LReversedAt: "Thời điểm hoàn trả",
+			LReversalID:      "Mã hoàn trả",
 			LTreasuryAccount: "Tài khoản Kho bạc", LChapter: "Chương", LSubitem: "Tiểu mục", LChannel: "Kênh",
 			LNotices: "Số thông báo", LPayments: "Số giao dịch", LExpected: "Phải thu", LCollected: "Đã thu",
 			LMatched: "Đã khớp sao kê", LUnmatched: "Chưa khớp sao kê", LRefundsDue: "Phải hoàn trả",
@@ -165,6 +170,7 @@ func labels() map[Lang]map[Label]string {
 			LChannels: "By payment channel", LUnassigned: "Money not assigned to a notice",
 			LExceptions: "Open exceptions", LAdjustments: "Adjustments to the report already sent",
 			LResolved: "Resolved exceptions", LResolvedAt: "Resolved at",
+			LReversals: "Credits reversed on the day", LReversedAt: "Reversed at", LReversalID: "Reversal",
 			LTreasuryAccount: "Treasury account", LChapter: "Chapter", LSubitem: "Sub-item", LChannel: "Channel",
 			LNotices: "Notices", LPayments: "Payments", LExpected: "Expected", LCollected: "Collected",
 			LMatched: "Matched to statement", LUnmatched: "Not matched to statement", LRefundsDue: "Refunds due",

@@ -213,6 +213,20 @@ type Adjustment struct {
 	Collected   Amount                  `json:"collected"`
 }
 
+// ReversalLine is a credit a gateway took back on the report's business
+// day (payment.Reversal, issue 11 §2): its allocations were undone, so the
+// notices it paid are open again. Listed in the ALL report only, as the
+// reversal no longer names a notice's agency; PaymentID is empty for a
+// reversal of an unknown payment (its unknown_reversal exception says so).
+type ReversalLine struct {
+	ReversalID string           `json:"reversal_id"`
+	PaymentID  string           `json:"payment_id,omitempty"`
+	Channel    string           `json:"channel"`
+	Amount     Amount           `json:"amount"`
+	Currency   payment.Currency `json:"currency"`
+	ReversedAt time.Time        `json:"reversed_at"`
+}
+
 // KindCount counts open exceptions of one kind.
 type KindCount struct {
 	Kind   reconcile.ExceptionKind `json:"kind"`
@@ -284,6 +298,9 @@ type Report struct {
 	Links       []Link           `json:"links"`
 	Exceptions  []ExceptionLine  `json:"exceptions"`
 	Adjustments []Adjustment     `json:"adjustments"`
+	// Reversals are the credits taken back on the day (ALL only; absent
+	// when none, as in reports made before they existed).
+	Reversals []ReversalLine `json:"reversals,omitempty"`
 	// Resolved are the report's exceptions an accountant resolved (absent
 	// when none): found again by a run, they are never open again.
 	Resolved []ExceptionLine `json:"resolved_exceptions,omitempty"`

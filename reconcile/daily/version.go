@@ -30,12 +30,15 @@ type Diff struct {
 	Allocations Changes `json:"allocations"`
 	Exceptions  Changes `json:"exceptions"`
 	Adjustments Changes `json:"adjustments"`
+	// Reversals, by reversal id: absent unless either version lists one.
+	Reversals *Changes `json:"reversals,omitempty"`
 }
 
 // Empty reports whether the two versions say the same thing (ages of
 // exceptions and the as-of time aside).
 func (d Diff) Empty() bool {
-	return d.Lines.Empty() && d.Payments.Empty() && d.Allocations.Empty() && d.Exceptions.Empty() && d.Adjustments.Empty()
+	return d.Lines.Empty() && d.Payments.Empty() && d.Allocations.Empty() && d.Exceptions.Empty() && d.Adjustments.Empty() &&
+		(d.Reversals == nil || d.Reversals.Empty())
 }
 
 // ErrVersion: NextVersion was given reports of different days or agencies.
@@ -178,6 +181,13 @@ func diffReports(prev, cur *Report) (Diff, error) {
 	}
 	if d.Adjustments, err = diffOf(prev.Adjustments, cur.Adjustments, adjKey); err != nil {
 		return d, err
+	}
+	if len(prev.Reversals)+len(cur.Reversals) > 0 {
+		c, err := diffOf(prev.Reversals, cur.Reversals, func(l ReversalLine) string { return l.ReversalID })
+		if err != nil {
+			return d, err
+		}
+		d.Reversals = &c
 	}
 	return d, nil
 }
