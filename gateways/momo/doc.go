@@ -32,6 +32,12 @@
 //   - Config.PartnerCode, when set, must equal partnerCode (else
 //     ErrSignature).
 //
+// Refunds and reversals: not covered. The v3 payment notification in
+// DOMAIN.md (developers.momo.vn) is for payments; no refund notification
+// is documented there (MoMo's refunds are merchant-initiated requests with
+// a synchronous answer). This adapter implements no
+// gateways.ReversalDecoder.
+//
 // Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
 // and NUL is dropped: a payment that PostgreSQL cannot store would be
 // redelivered forever.

@@ -45,6 +45,11 @@
 //     number alone identifies it among the bank collection accounts.
 //   - The schema has no payer name or account: both stay empty.
 //
+// Reversals: not covered. The SePay schema in DOMAIN.md has
+// transferType "out" for money leaving the account (skipped, as any
+// debit) but no field naming the credit a debit reverses; a bank reversal
+// reaches feerecon as camt.054 (gateways/camt054, RvslInd) instead.
+//
 // Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
 // and NUL is dropped: a payment that PostgreSQL cannot store would be
 // redelivered forever.

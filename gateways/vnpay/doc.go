@@ -30,6 +30,13 @@
 //   - Config.TmnCode, when set, must equal vnp_TmnCode (else ErrSignature:
 //     the message was not meant for this terminal).
 //
+// Refunds and reversals: not covered. The IPN documented in DOMAIN.md
+// (lehuygiang28/vnpay and VNPay's IPN parameters) notifies payments only;
+// VNPay refunds are requests the merchant makes (the refund API), with no
+// refund notification documented there. A refund must reach feerecon some
+// other way (the settlement file, or a person); this adapter implements no
+// gateways.ReversalDecoder.
+//
 // Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
 // and NUL is dropped: a payment that PostgreSQL cannot store would be
 // redelivered forever.

@@ -32,6 +32,11 @@
 //     a missing one is ErrMalformed. Config.AppID, when set, must equal
 //     app_id (else ErrSignature).
 //
+// Refunds and reversals: not covered. The callback in DOMAIN.md
+// (docs.zalopay.vn callback API) carries payments (type 1; type 2, an
+// agreement, is not one); no refund callback is documented there. This
+// adapter implements no gateways.ReversalDecoder.
+//
 // Text fields are kept verbatim, except that invalid UTF-8 becomes U+FFFD
 // and NUL is dropped: a payment that PostgreSQL cannot store would be
 // redelivered forever.

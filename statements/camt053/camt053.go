@@ -114,6 +114,28 @@ type Entry struct {
 	// CreditorRefs are RmtInf/Strd/CdtrRefInf/Ref values, in order.
 	CreditorRefs []string
 	DebtorName   string
+	// TxRefs are the transactions' own references (Refs/AcctSvcrRef,
+	// EndToEndId but NOTPROVIDED, TxId), in order, each once, without the
+	// entry's AcctSvcrRef: on a reversal, what names the original credit.
+	TxRefs []string
+}
+
+// ReversesCredit reports whether e is the reversal of a credit: a DBIT
+// with RvslInd true (ISO 20022: a CRDT with it reverses a debit).
+func (e Entry) ReversesCredit() bool { return e.Reversal && !e.Credit }
+
+// ReversedCredits returns the booked entries that reverse a credit, in
+// statement order: the bank taking back money it credited before. They
+// are also lines (Lines, as debits); see the package doc for what is done
+// with them.
+func (s Statement) ReversedCredits() []Entry {
+	var out []Entry
+	for _, e := range s.Entries {
+		if e.Status == StatusBooked && e.ReversesCredit() {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Statement is one Stmt.
@@ -445,7 +467,28 @@ func convertEntry(x *xNtry, policy payment.AmountPolicy) (Entry, string, error) 
 		}
 	}
 	e.Unstructured = strings.Join(ustrd, " ")
+	e.TxRefs = txRefs(strings.TrimSpace(x.AcctSvcrRef), x.NtryDtls)
 	return e, "", nil
+}
+
+// txRefs are the transactions' references of an entry whose own
+// AcctSvcrRef is own (Entry.TxRefs).
+func txRefs(own string, dtls []struct {
+	TxDtls []xTx `xml:"TxDtls"`
+}) []string {
+	var out []string
+	seen := map[string]bool{own: true}
+	for _, dt := range dtls {
+		for _, tx := range dt.TxDtls {
+			for _, r := range []string{tx.Refs.AcctSvcrRef, tx.Refs.EndToEndID, tx.Refs.TxID} {
+				if r = strings.TrimSpace(r); r != "" && r != "NOTPROVIDED" && !seen[r] {
+					seen[r] = true
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // balanceAmount reads a balance amount. Balances have no ceiling (an account
@@ -590,6 +633,7 @@ type xTx struct {
 	Refs struct {
 		EndToEndID  string `xml:"EndToEndId"`
 		AcctSvcrRef string `xml:"AcctSvcrRef"`
+		TxID        string `xml:"TxId"`
 	} `xml:"Refs"`
 	RmtInf struct {
 		Ustrd []string `xml:"Ustrd"`
