@@ -182,7 +182,7 @@ func TestComputeTodayReportsAndOutbox(t *testing.T) {
 	if g := reportsOf(got.Reports); g != "ALL v2 webhook delivered kafka pending; H29.75 v3 webhook pending kafka none; H40.01 v1 webhook dead kafka delivered" {
 		t.Errorf("every agency's reports: %s", g)
 	}
-	if g := backlogOf(got.Outbox); g != "pending 4 oldest 72h0m0s dead 3; confirmation 2/72h0m0s/1 confirmation_kafka 0/0s/1 report 1/5m0s/1 report_kafka 1/2h0m0s/0; "+
+	if g := backlogOf(got.Outbox); g != "pending 4 oldest 72h0m0s dead 3; confirmation 2/72h0m0s/1 confirmation_kafka 0/0s/1 report 1/5m0s/1 report_kafka 1/2h0m0s/0 reversal 0/0s/0 reversal_kafka 0/0s/0; "+
 		"dead confirmation|dvc|N1|kafka, report|2026-11-27/H40.01/v1, confirmation|dvc|N2" {
 		t.Errorf("every agency's outbox: %s", g)
 	}
@@ -194,7 +194,7 @@ func TestComputeTodayReportsAndOutbox(t *testing.T) {
 	if g := reportsOf(h40only.Reports); g != "H40.01 v1 webhook dead kafka delivered" {
 		t.Errorf("H40.01's reports: %s", g)
 	}
-	if g := backlogOf(h40only.Outbox); g != "pending 1 oldest 1h30m0s dead 2; confirmation 1/1h30m0s/0 confirmation_kafka 0/0s/1 report 0/0s/1 report_kafka 0/0s/0; "+
+	if g := backlogOf(h40only.Outbox); g != "pending 1 oldest 1h30m0s dead 2; confirmation 1/1h30m0s/0 confirmation_kafka 0/0s/1 report 0/0s/1 report_kafka 0/0s/0 reversal 0/0s/0 reversal_kafka 0/0s/0; "+
 		"dead confirmation|dvc|N1|kafka, report|2026-11-27/H40.01/v1" {
 		t.Errorf("H40.01's outbox: %s", g)
 	}
