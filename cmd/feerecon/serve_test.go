@@ -354,7 +354,8 @@ func TestOutboxSendersMetrics(t *testing.T) {
 	for _, mf := range mfs {
 		names = append(names, mf.GetName())
 	}
-	want := []string{"feerecon_confirmfeed_attempts_total", "feerecon_outbox_attempts_total", "feerecon_reportfeed_attempts_total"}
+	want := []string{"feerecon_confirmfeed_attempts_total", "feerecon_outbox_attempts_total", "feerecon_reportfeed_attempts_total",
+		"feerecon_reversalfeed_attempts_total"}
 	if fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("registered %v, want %v", names, want)
 	}
