@@ -234,7 +234,7 @@ func TestHandleRawRecordsReversals(t *testing.T) {
 		t.Fatalf("credits: %+v, %v", st, err)
 	}
 	st, err := pr.HandleRaw(ctx, dec, read("reversal_of_credit.xml"), "payments.raw.camt054/0/2")
-	if err != nil || st.Reversals != 2 || st.NotPayment != 1 {
+	if err != nil || st.Reversals != 3 || st.NotPayment != 1 {
 		t.Fatalf("reversals: %+v, %v", st, err)
 	}
 	if err := s.InTx(ctx, func(tx store.Tx) error {
@@ -244,6 +244,10 @@ func TestHandleRawRecordsReversals(t *testing.T) {
 		}
 		if r.ID != "camt054:FT24331000000077" || r.RawRef != "payments.raw.camt054/0/2" {
 			t.Errorf("reversal %+v", r)
+		}
+		// A return (BkTxCd RRTN, no RvslInd) naming the second credit.
+		if r, err := tx.ReversalOf(ctx, "camt054:FT24330987654321"); err != nil || r.ID != "camt054:FT24331000000079" {
+			t.Errorf("return %+v, %v", r, err)
 		}
 		// The second names an EndToEndId no payment carries: kept, unknown.
 		u, err := tx.Reversal(ctx, "camt054:VCB-NTF-20241126-0007/2")

@@ -48,16 +48,19 @@
 // Reversals (reversal.go, gateways.ReversalDecoder): a booked DBIT entry
 // with RvslInd true is the bank taking back an earlier credit (ISO 20022:
 // "if CdtDbtInd is DBIT and RvslInd is true, the original entry was a
-// credit"); DecodeReversals returns one payment.Reversal per such entry,
-// which ingest.Processor.Reverse applies. TxnID = Ntry/AcctSvcrRef, else
+// credit"); so is a booked DBIT the format marks as a return by its
+// structure — BkTxCd sub-family RRTN (reversal due to payment return) or
+// RPCR (due to a cancellation request), or a TxDtls with RtrInf — when a
+// TxDtls reference names the original. DecodeReversals returns one
+// payment.Reversal per such entry, which ingest.Processor.Reverse applies. TxnID = Ntry/AcctSvcrRef, else
 // "<Ntfctn/Id>/<entry number>" (never an EndToEndId: that is the
 // original's). OriginalRefs = each TxDtls/Refs AcctSvcrRef, EndToEndId
 // (not NOTPROVIDED) and TxId, in that order: the original credit is the
 // payment whose txn id or bank ref is one of them. Amount and ReversedAt
 // as for a credit. Covered: the whole-entry reversal of a credit notified
-// by camt.054. Not covered: a plain DBIT that names a credit only in its
-// remittance text (no structured reference: it stays skipped, as banks
-// also book fees and sweeps as DBIT); a reversal whose references carry
+// by camt.054. Not covered: a DBIT without the indicator, a return code or
+// RtrInf, even one that names a credit in its references or text (it
+// stays skipped, as banks also book fees and sweeps as DBIT); a reversal whose references carry
 // only the original's EndToEndId when the original credit had an
 // AcctSvcrRef (feerecon keeps the original's AcctSvcrRef as its txn id
 // and bank ref, not its EndToEndId: such a reversal is an exception of an

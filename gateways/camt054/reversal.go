@@ -25,16 +25,15 @@ func (d *Decoder) DecodeReversals(raw gateways.Raw) ([]payment.Reversal, error) 
 	return d.Reversals(doc)
 }
 
-// Reversals returns one reversal per booked DBIT entry of doc with RvslInd
-// true: ISO 20022 books the reversal of a credit as a debit with the
-// reversal indicator (a CRDT with it reverses a debit, not feerecon's
-// money). One bad reversal entry fails the whole message, as for credits.
+// Reversals returns one reversal per booked DBIT entry of doc that takes
+// back a credit (reversesCredit). One bad reversal entry fails the whole
+// message, as for credits.
 func (d *Decoder) Reversals(doc *Document) ([]payment.Reversal, error) {
 	var out []payment.Reversal
 	seen := map[string]bool{}
 	for i, n := range doc.Notif.Notifications {
 		for j, e := range n.Entries {
-			if strings.TrimSpace(e.CdtDbtInd) != Debit || strings.TrimSpace(e.RvslInd) != "true" {
+			if !reversesCredit(e) {
 				continue
 			}
 			if st := e.Status.Code(); st != "" && st != StatusBook {
@@ -53,6 +52,35 @@ func (d *Decoder) Reversals(doc *Document) ([]payment.Reversal, error) {
 		}
 	}
 	return out, nil
+}
+
+// Sub-family codes of BkTxCd (ISO 20022 external code set) that book the
+// return of a payment received: the credit taken back.
+const (
+	SubFamilyReversalReturn      = "RRTN" // reversal due to payment return
+	SubFamilyReversalCancelation = "RPCR" // reversal due to payment cancellation request
+)
+
+// reversesCredit reports whether e takes back a credit: a DBIT with
+// RvslInd true (ISO 20022: a CRDT with it reverses a debit, not feerecon's
+// money), or a DBIT that the format marks as the return of a received
+// payment by its structure (BkTxCd sub-family RRTN or RPCR, or a TxDtls
+// with RtrInf) and that names a transaction reference. A plain DBIT is
+// none: banks book fees and sweeps as DBIT too.
+func reversesCredit(e Entry) bool {
+	if strings.TrimSpace(e.CdtDbtInd) != Debit {
+		return false
+	}
+	if strings.TrimSpace(e.RvslInd) == "true" {
+		return true
+	}
+	sub := strings.TrimSpace(e.BkTxCd.Domain.Family.SubCode)
+	returned := sub == SubFamilyReversalReturn || sub == SubFamilyReversalCancelation
+	txs := e.transactions()
+	for _, t := range txs {
+		returned = returned || t.RtrInf != nil
+	}
+	return returned && len(originalRefs(strings.TrimSpace(e.AcctSvcrRef), txs)) > 0
 }
 
 func (d *Decoder) reversal(n Notification, idx int, e Entry) (payment.Reversal, error) {

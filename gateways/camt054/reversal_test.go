@@ -2,11 +2,13 @@ package camt054_test
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/gatewaytest"
 	"github.com/feerecon/feerecon/payment"
 )
 
@@ -22,8 +24,8 @@ func TestDecodeReversals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 2 {
-		t.Fatalf("%d reversals, want 2 (the plain debit is none): %+v", len(rs), rs)
+	if len(rs) != 3 {
+		t.Fatalf("%d reversals, want 3 (the plain debit is none): %+v", len(rs), rs)
 	}
 	loc := payment.Location()
 	want := []struct {
@@ -36,6 +38,8 @@ func TestDecodeReversals(t *testing.T) {
 		// No AcctSvcrRef: the notification id and entry number; the
 		// EndToEndId names the original.
 		{"camt054:VCB-NTF-20241126-0007/2", "VCB-NTF-20241126-0007/2", []string{"NAPAS2411259988"}, "80000", time.Date(2024, 11, 26, 0, 0, 0, 0, loc)},
+		// No RvslInd: a return (BkTxCd RRTN, RtrInf) naming the credit.
+		{"camt054:FT24331000000079", "FT24331000000079", []string{"FT24330987654321"}, "2277000", time.Date(2024, 11, 26, 9, 13, 40, 0, loc)},
 	}
 	for i, w := range want {
 		r := rs[i]
@@ -66,4 +70,26 @@ func TestDecodeReversalsNoneAndTampered(t *testing.T) {
 	if _, err := d.DecodeReversals(raw); !errors.Is(err, gateways.ErrSignature) {
 		t.Fatalf("tampered: %v, want ErrSignature", err)
 	}
+}
+
+// DecodeReversals never panics and, on an authentic message, returns
+// reversals that validate or a classified error.
+func FuzzDecodeReversals(f *testing.F) {
+	gatewaytest.AddSeeds(f, filepath.Join(dir, "*.xml"))
+	d := newDecoder(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		raw := resign(body)
+		rs, err := d.DecodeReversals(raw)
+		if err != nil {
+			if !gateways.Poison(err) {
+				t.Fatalf("unclassified error: %v", err)
+			}
+			return
+		}
+		for _, r := range rs {
+			if err := r.Validate(); err != nil {
+				t.Fatalf("reversal does not validate: %v", err)
+			}
+		}
+	})
 }

@@ -78,8 +78,20 @@ type Entry struct {
 	BookgDt      DateAndTime   `xml:"BookgDt"`
 	ValDt        DateAndTime   `xml:"ValDt"`
 	AcctSvcrRef  string        `xml:"AcctSvcrRef"`
+	BkTxCd       BankTxCode    `xml:"BkTxCd"`
 	Details      []EntryDetail `xml:"NtryDtls"`
 	AddtlNtryInf string        `xml:"AddtlNtryInf"`
+}
+
+// BankTxCode is BkTxCd: the ISO domain, family and sub-family codes.
+type BankTxCode struct {
+	Domain struct {
+		Code   string `xml:"Cd"`
+		Family struct {
+			Code    string `xml:"Cd"`
+			SubCode string `xml:"SubFmlyCd"`
+		} `xml:"Fmly"`
+	} `xml:"Domn"`
 }
 
 // EntryDetail is NtryDtls.
@@ -92,6 +104,8 @@ type Transaction struct {
 	Refs      Refs           `xml:"Refs"`
 	RltdPties RelatedParties `xml:"RltdPties"`
 	RmtInf    Remittance     `xml:"RmtInf"`
+	// RtrInf is present on a returned payment (its reason inside).
+	RtrInf *struct{} `xml:"RtrInf"`
 }
 
 // Refs are the references of a transaction.
