@@ -221,7 +221,7 @@ func emptyDay(reps []daily.Report) bool {
 		}
 		c := r.Control
 		return r.Version == 1 && len(r.Payments) == 0 && len(r.Allocations) == 0 && len(r.Links) == 0 &&
-			len(r.Exceptions) == 0 && len(r.Adjustments) == 0 && len(r.Resolved) == 0 && len(r.Reversals) == 0 &&
+			len(r.Exceptions) == 0 && len(r.Adjustments) == 0 && len(r.Resolved) == 0 && len(r.Reversals) == 0 && len(r.RefundsDue) == 0 &&
 			r.Totals.NoticesExpected == 0 && c.CreditCount == 0 && c.DebitCount == 0 && c.ExceptionCount == 0
 	}
 	return false
@@ -366,7 +366,7 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 // versions by agency.
 func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.Input, map[string]*daily.Report, error) {
 	l := j.newLoader(tx, date)
-	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines, l.reversals} {
+	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines, l.reversals, l.refunds} {
 		if err := step(ctx); err != nil {
 			return l.in, nil, err
 		}
@@ -535,6 +535,47 @@ func (l *loader) reversals(ctx context.Context) error {
 		return fmt.Errorf("reversals: %w", err)
 	}
 	l.in.Reversals = rs
+	return nil
+}
+
+// refunds reads the refund instructions decided by the day's end (the
+// exceptions closed as refund), each with its payment, and the statement
+// debits booked from the oldest one's day to date, which may complete
+// them (daily.Input.Refunds).
+func (l *loader) refunds(ctx context.Context) error {
+	es, err := l.tx.ListExceptions(ctx, store.ExceptionFilter{Status: reconcile.ExceptionRefund})
+	if err != nil {
+		return fmt.Errorf("refunds: %w", err)
+	}
+	end := l.rules.DayEnd(l.date)
+	var oldest *payment.Date
+	for _, e := range es {
+		if e.ResolvedAt == nil || !e.ResolvedAt.Before(end) {
+			continue
+		}
+		f := daily.Refund{Exception: e}
+		if e.PaymentID != "" {
+			if f.Payment, err = l.tx.Payment(ctx, e.PaymentID); err != nil {
+				return fmt.Errorf("refund %s: %w", e.ID, err)
+			}
+		}
+		l.in.Refunds = append(l.in.Refunds, f)
+		if d := payment.DateOf(*e.ResolvedAt); oldest == nil || d.Before(*oldest) {
+			oldest = &d
+		}
+	}
+	if oldest == nil {
+		return nil
+	}
+	lines, err := l.tx.StatementLines(ctx, *oldest, l.date)
+	if err != nil {
+		return fmt.Errorf("refund debits: %w", err)
+	}
+	for _, sl := range lines {
+		if !sl.Credit && sl.Source == statements.SourceCamt053 {
+			l.in.RefundDebits = append(l.in.RefundDebits, sl)
+		}
+	}
 	return nil
 }
 

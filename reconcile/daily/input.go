@@ -56,6 +56,13 @@ type Input struct {
 	// BusinessDate (DayRules.BusinessDay of ReversedAt) are listed in the
 	// ALL report, the others are ignored.
 	Reversals []payment.Reversal
+	// Refunds are the refund instructions (exceptions closed with status
+	// refund, with ResolvedAt) and RefundDebits the statement debits that
+	// may complete them: booked from the oldest instruction's day to
+	// BusinessDate (a debit completes a refund on the day it is booked;
+	// see RefundLine). The ALL report lists them as refunds due.
+	Refunds      []Refund
+	RefundDebits []statements.Line
 	// ExtractRefs returns the notice references (payment codes, dossier
 	// keys) in a description; e.g. the Key of each reconcile.Engine
 	// References result. Nil disables the amount_date_reference link rule.
@@ -129,6 +136,12 @@ func (in Input) config() (config, error) {
 	for _, l := range in.StatementLines {
 		if l.Source != statements.SourceCamt053 {
 			probs = append(probs, fmt.Sprintf("statement line %s/%d has source %q: settlement lines go in SettlementLines", l.StatementID, l.Seq, l.Source))
+			break
+		}
+	}
+	for _, f := range in.Refunds {
+		if f.Exception.Status != reconcile.ExceptionRefund || f.Exception.ResolvedAt == nil {
+			probs = append(probs, fmt.Sprintf("refund %s is not an exception closed as refund", f.Exception.ID))
 			break
 		}
 	}

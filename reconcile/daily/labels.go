@@ -37,6 +37,9 @@ const (
 	LReversals       Label = "reversals"
 	LReversedAt      Label = "reversed_at"
 	LReversalID      Label = "reversal_id"
+	LRefundInstr     Label = "refund_instructions"
+	LDecidedAt       Label = "decided_at"
+	LCompletedBy     Label = "completed_by"
 	LTreasuryAccount Label = "treasury_account"
 	LChapter         Label = "budget_chapter"
 	LSubitem         Label = "budget_subitem"
@@ -106,7 +109,8 @@ func labels() map[Lang]map[Label]string {
 			LExceptions: "Sai lệch chưa xử lý", LAdjustments: "Điều chỉnh so với báo cáo đã gửi",
 			LResolved: "Sai lệch đã xử lý", LResolvedAt: "Thời điểm xử lý",
 			LReversals: "Giao dịch ngân hàng hoàn trả (đảo ngược) trong ngày", LReversedAt: "Thời điểm hoàn trả",
-			LReversalID:      "Mã hoàn trả",
+			LReversalID:  "Mã hoàn trả",
+			LRefundInstr: "Lệnh hoàn trả chờ thực hiện", LDecidedAt: "Thời điểm quyết định", LCompletedBy: "Hoàn tất bởi bút toán",
 			LTreasuryAccount: "Tài khoản Kho bạc", LChapter: "Chương", LSubitem: "Tiểu mục", LChannel: "Kênh",
 			LNotices: "Số thông báo", LPayments: "Số giao dịch", LExpected: "Phải thu", LCollected: "Đã thu",
 			LMatched: "Đã khớp sao kê", LUnmatched: "Chưa khớp sao kê", LRefundsDue: "Phải hoàn trả",
@@ -171,6 +175,7 @@ func labels() map[Lang]map[Label]string {
 			LExceptions: "Open exceptions", LAdjustments: "Adjustments to the report already sent",
 			LResolved: "Resolved exceptions", LResolvedAt: "Resolved at",
 			LReversals: "Credits reversed on the day", LReversedAt: "Reversed at", LReversalID: "Reversal",
+			LRefundInstr: "Refunds due", LDecidedAt: "Decided at", LCompletedBy: "Completed by debit",
 			LTreasuryAccount: "Treasury account", LChapter: "Chapter", LSubitem: "Sub-item", LChannel: "Channel",
 			LNotices: "Notices", LPayments: "Payments", LExpected: "Expected", LCollected: "Collected",
 			LMatched: "Matched to statement", LUnmatched: "Not matched to statement", LRefundsDue: "Refunds due",

@@ -301,6 +301,9 @@ type Report struct {
 	// Reversals are the credits taken back on the day (ALL only; absent
 	// when none, as in reports made before they existed).
 	Reversals []ReversalLine `json:"reversals,omitempty"`
+	// RefundsDue are the refund instructions not completed before the
+	// day (ALL only; absent when none).
+	RefundsDue []RefundLine `json:"refunds_due,omitempty"`
 	// Resolved are the report's exceptions an accountant resolved (absent
 	// when none): found again by a run, they are never open again.
 	Resolved []ExceptionLine `json:"resolved_exceptions,omitempty"`

@@ -32,13 +32,16 @@ type Diff struct {
 	Adjustments Changes `json:"adjustments"`
 	// Reversals, by reversal id: absent unless either version lists one.
 	Reversals *Changes `json:"reversals,omitempty"`
+	// RefundsDue, by exception id (ageing alone is no change): absent
+	// unless either version lists one.
+	RefundsDue *Changes `json:"refunds_due,omitempty"`
 }
 
 // Empty reports whether the two versions say the same thing (ages of
 // exceptions and the as-of time aside).
 func (d Diff) Empty() bool {
 	return d.Lines.Empty() && d.Payments.Empty() && d.Allocations.Empty() && d.Exceptions.Empty() && d.Adjustments.Empty() &&
-		(d.Reversals == nil || d.Reversals.Empty())
+		(d.Reversals == nil || d.Reversals.Empty()) && (d.RefundsDue == nil || d.RefundsDue.Empty())
 }
 
 // ErrVersion: NextVersion was given reports of different days or agencies.
@@ -188,6 +191,21 @@ func diffReports(prev, cur *Report) (Diff, error) {
 			return d, err
 		}
 		d.Reversals = &c
+	}
+	if len(prev.RefundsDue)+len(cur.RefundsDue) > 0 {
+		ageless := func(ls []RefundLine) []RefundLine {
+			out := make([]RefundLine, len(ls))
+			for i, l := range ls {
+				l.AgeDays = 0
+				out[i] = l
+			}
+			return out
+		}
+		c, err := diffOf(ageless(prev.RefundsDue), ageless(cur.RefundsDue), func(l RefundLine) string { return l.ExceptionID })
+		if err != nil {
+			return d, err
+		}
+		d.RefundsDue = &c
 	}
 	return d, nil
 }
