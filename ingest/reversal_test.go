@@ -259,3 +259,38 @@ func TestHandleRawRecordsReversals(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A payment reversed while it waited for its notice stays out of it when
+// the notice is issued later: the notice is issued, nothing allocated,
+// nothing confirmed.
+func TestReversedPaymentWaitsForNoNotice(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			pr := ingest.New(s, engine(t), clock, nil)
+			n := conformance.Notice(t, "dvc", "N7", 7, 100_000)
+			p := pay(payment.GatewayCamt054, "FT7", 100_000, 1, "nop phi "+string(n.Code))
+			if _, err := pr.Record(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pr.Reverse(ctx, conformance.Reversal(payment.GatewayCamt054, "FTR7", 100_000, base.Add(time.Hour), "FT7")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.InTx(ctx, func(tx store.Tx) error {
+				if err := tx.CreateNotice(ctx, n); err != nil {
+					return err
+				}
+				_, err := pr.NoticeChanged(ctx, tx, n, false)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if st := state(t, s, []payment.Notice{n}, []payment.Payment{p}); st != "notice N7 issued\n" {
+				t.Errorf("state:\n%s", st)
+			}
+			if ms := outboxOf(t, s, store.OutboxConfirmation); len(ms) != 0 {
+				t.Errorf("confirmed a reversed payment: %+v", ms)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ ALTER TABLE exceptions ADD CONSTRAINT exceptions_kind_check CHECK (kind IN ('unm
 ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check
     CHECK (kind IN ('confirmation', 'report', 'confirmation_kafka', 'report_kafka'));
+REVOKE DELETE ON payment_awaits FROM feerecon_service;
 DROP INDEX payments_txn_id;
 DROP INDEX payments_bank_ref;
 DROP TABLE reversals;

@@ -24,6 +24,9 @@ CREATE INDEX reversals_reversed_at ON reversals (reversed_at, id);
 CREATE INDEX payments_bank_ref ON payments (bank_ref) WHERE bank_ref <> '';
 CREATE INDEX payments_txn_id ON payments (txn_id);
 GRANT SELECT, INSERT ON reversals TO feerecon_service;
+-- A reversed payment waits for no notice (store.Reversals.UnlinkPayment):
+-- its awaited references go, the one deletion from payment_awaits.
+GRANT DELETE ON payment_awaits TO feerecon_service;
 
 -- payment.reversed messages to the procedure system: webhook and Kafka.
 ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;

@@ -862,8 +862,9 @@ type Reversals interface {
 	// PaymentsByRef lists the payments whose gateway txn id or bank ref
 	// is one of refs, ordered by (paid_at, id), each once.
 	PaymentsByRef(ctx context.Context, refs []string) ([]payment.Payment, error)
-	// UnlinkPayment removes every link LinkPayment made for a payment: a
-	// reversed payment references no notice any more (the audit log keeps
-	// which it did).
+	// UnlinkPayment removes every link LinkPayment made for a payment and
+	// every reference AwaitNotices recorded for it: a reversed payment
+	// references no notice any more and waits for none (the audit log
+	// keeps which it did).
 	UnlinkPayment(ctx context.Context, paymentID string) error
 }

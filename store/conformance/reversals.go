@@ -102,6 +102,8 @@ func testPaymentsByRef(t *testing.T, s store.Store) {
 		}
 		must(t, tx.LinkPayment(ctx, a.ID, []store.NoticeKey{{System: "dvc", ID: "N1"}}))
 		must(t, tx.LinkPayment(ctx, c.ID, []store.NoticeKey{{System: "dvc", ID: "N1"}}))
+		must(t, tx.AwaitNotices(ctx, a.ID, []store.AwaitedRef{{Kind: store.AwaitCode, Key: "NP000000099999"}}))
+		must(t, tx.AwaitNotices(ctx, c.ID, []store.AwaitedRef{{Kind: store.AwaitCode, Key: "NP000000099999"}}))
 		return nil
 	})
 	inTx(t, s, func(tx store.Tx) error {
@@ -128,6 +130,11 @@ func testPaymentsByRef(t *testing.T, s store.Store) {
 		must(t, err)
 		if len(ks) != 0 {
 			t.Errorf("after unlink, LinkedNotices = %v", ks)
+		}
+		ps, err = tx.PaymentsAwaiting(ctx, "NP000000099999", "")
+		must(t, err)
+		if got := paymentIDs(ps); !slices.Equal(got, []string{c.ID}) {
+			t.Errorf("after unlink, PaymentsAwaiting = %v, want only %s", got, c.ID)
 		}
 		return nil
 	})

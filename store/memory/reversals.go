@@ -89,5 +89,10 @@ func (t *tx) UnlinkPayment(_ context.Context, paymentID string) error {
 		removeFromSet(t, t.s.refsByNotice, nk, paymentID)
 		removeFromSet(t, t.s.refsByPayment, paymentID, nk)
 	}
+	for r, ids := range t.s.awaiting {
+		if ids[paymentID] {
+			removeFromSet(t, t.s.awaiting, r, paymentID)
+		}
+	}
 	return nil
 }

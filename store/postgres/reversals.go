@@ -113,8 +113,10 @@ func (t *tx) PaymentsByRef(ctx context.Context, refs []string) ([]payment.Paymen
 }
 
 func (t *tx) UnlinkPayment(ctx context.Context, paymentID string) error {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM payment_refs WHERE payment_id=$1`, paymentID); err != nil {
-		return fmt.Errorf("unlink payment %s: %w", paymentID, mapErr(err))
+	for _, q := range []string{`DELETE FROM payment_refs WHERE payment_id=$1`, `DELETE FROM payment_awaits WHERE payment_id=$1`} {
+		if _, err := t.tx.ExecContext(ctx, q, paymentID); err != nil {
+			return fmt.Errorf("unlink payment %s: %w", paymentID, mapErr(err))
+		}
 	}
 	return nil
 }
