@@ -48,6 +48,15 @@
 // at all ends with every confirmation naming exactly the ledger's
 // allocations; a replay changes nothing (order_test.go).
 //
+// Reversals (reversal.go): Reverse records a gateway's reversal of an
+// earlier credit: it finds the payment, removes its allocations, links and
+// awaited references, re-decides its notices without it (back to issued
+// or partially paid) and enqueues a payment.reversed message for each
+// notice it had paid; a reversal of an unknown payment is kept with an
+// unknown_reversal exception, and a payment that arrives after its
+// reversal is recorded as reversed, never decided (reversedOnArrival, the
+// one call Record makes into reversal.go).
+//
 // It holds no SQL, no Kafka and no HTTP: only the store contract and the
 // engine.
 package ingest

@@ -25,6 +25,9 @@ type Outcome struct {
 	Exceptions  []reconcile.Exception
 	// Confirmed lists the notices that became paid in this transaction.
 	Confirmed []store.NoticeKey
+	// ReversedBy is the reversal stored before the payment that took it
+	// back: the payment is recorded, never decided (reversal.go).
+	ReversedBy string
 }
 
 // Processor records payments. It is safe for concurrent use: the store's
@@ -81,6 +84,9 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 				out.Redelivery = true
 				return nil
 			}
+			return err
+		}
+		if reversed, err := pr.reversedOnArrival(ctx, tx, p, &out); err != nil || reversed {
 			return err
 		}
 		return pr.decide(ctx, tx, p, &out)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -303,4 +304,48 @@ func (pr *Processor) handleReversals(ctx context.Context, dec gateways.Decoder, 
 		st.Reversals++
 	}
 	return nil
+}
+
+// reversedOnArrival handles a payment whose reversal came first (a
+// camt.054 reversal delivered before the credit, or a credit redelivered
+// late): the first unknown reversal of its gateway family, amount and
+// not before it that names its txn id or bank ref takes it. The payment
+// is then stored only: never linked, decided, awaiting or confirmed, as
+// if the reversal had come after it (Reverse undoes all of that); the
+// reversal names it, and its unknown_reversal exception is resolved by
+// the engine. It reports whether p was taken.
+func (pr *Processor) reversedOnArrival(ctx context.Context, tx store.Tx, p payment.Payment, out *Outcome) (bool, error) {
+	var refs []string
+	for _, r := range []string{p.TxnID, p.BankRef} {
+		if r != "" && !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	rs, err := tx.UnmatchedReversals(ctx, refs)
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(rs, func(r payment.Reversal) bool {
+		return p.Gateway.Wallet() == r.Gateway.Wallet() && (!r.Gateway.Wallet() || p.Gateway == r.Gateway) &&
+			p.Amount.Equal(r.Amount) && !p.PaidAt.After(r.ReversedAt)
+	})
+	if i < 0 {
+		return false, nil
+	}
+	r := rs[i]
+	if err := tx.SetReversalPayment(ctx, r.ID, p.ID); err != nil {
+		return false, err
+	}
+	exc := reconcile.ExceptionID(reconcile.ExceptionUnknownReversal, r.ID)
+	now := pr.now().In(payment.Location()).Truncate(time.Microsecond)
+	err = tx.CloseException(ctx, exc, reconcile.ExceptionResolved,
+		fmt.Sprintf("its payment %s arrived after it: recorded as reversed, never allocated", p.ID), string(store.ActorEngine), now)
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		return false, err // not found or closed already: an accountant saw to it
+	}
+	out.ReversedBy = r.ID
+	detail, _ := json.Marshal(map[string]any{"reversal_id": r.ID, "payment_id": p.ID, "amount": r.Amount,
+		"original_refs": r.OriginalRefs, "cause": "payment after its reversal", "exception_resolved": exc})
+	return true, tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: store.ActorEngine, Action: store.AuditPaymentReverse,
+		Entity: store.PaymentEntity(p.ID), Detail: detail})
 }

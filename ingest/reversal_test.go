@@ -294,3 +294,56 @@ func TestReversedPaymentWaitsForNoNotice(t *testing.T) {
 		})
 	}
 }
+
+// The reversal delivered before its payment: the payment, when it comes,
+// is recorded as reversed and never decided; the notice ends as when the
+// payment came first (issued, nothing allocated), with no confirmation
+// and no payment.reversed message (nothing was confirmed); the unknown
+// reversal's exception is resolved by the engine.
+func TestReversalBeforeItsPayment(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			n := conformance.Notice(t, "dvc", "N1", 1, 100_000)
+			seed(t, s, n)
+			pr := ingest.New(s, engine(t), clock, nil)
+			r := conformance.Reversal(payment.GatewayCamt054, "FTR1", 100_000, base.Add(time.Hour), "FT1")
+			if out, err := pr.Reverse(ctx, r); err != nil || out.PaymentID != "" {
+				t.Fatalf("Reverse = %+v, %v", out, err)
+			}
+			p := pay(payment.GatewayCamt054, "FT1", 100_000, 1, string(n.Code))
+			out, err := pr.Record(ctx, p)
+			if err != nil || out.ReversedBy != r.ID || len(out.Allocations)+len(out.Confirmed) != 0 {
+				t.Fatalf("Record = %+v, %v", out, err)
+			}
+			if st := state(t, s, []payment.Notice{n}, []payment.Payment{p}); st != "notice N1 issued\n" {
+				t.Errorf("state:\n%s", st)
+			}
+			for _, k := range []store.OutboxKind{store.OutboxConfirmation, store.OutboxReversal} {
+				if ms := outboxOf(t, s, k); len(ms) != 0 {
+					t.Errorf("%s messages %+v", k, ms)
+				}
+			}
+			if err := s.InTx(ctx, func(tx store.Tx) error {
+				got, err := tx.ReversalOf(ctx, p.ID)
+				if err != nil || got.ID != r.ID {
+					t.Errorf("ReversalOf = %+v, %v", got, err)
+				}
+				e, err := tx.Exception(ctx, reconcile.ExceptionID(reconcile.ExceptionUnknownReversal, r.ID))
+				if err != nil || e.Status != reconcile.ExceptionResolved || e.ResolvedBy != string(store.ActorEngine) {
+					t.Errorf("the unknown reversal's exception %+v, %v", e, err)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			// Both redelivered: nothing new.
+			if again, err := pr.Reverse(ctx, r); err != nil || !again.Redelivery {
+				t.Errorf("reversal redelivered: %+v, %v", again, err)
+			}
+			if again, err := pr.Record(ctx, p); err != nil || !again.Redelivery {
+				t.Errorf("payment redelivered: %+v, %v", again, err)
+			}
+		})
+	}
+}

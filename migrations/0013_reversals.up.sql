@@ -24,6 +24,8 @@ CREATE INDEX reversals_reversed_at ON reversals (reversed_at, id);
 CREATE INDEX payments_bank_ref ON payments (bank_ref) WHERE bank_ref <> '';
 CREATE INDEX payments_txn_id ON payments (txn_id);
 GRANT SELECT, INSERT ON reversals TO feerecon_service;
+-- A reversal stored before its payment names it when the payment comes.
+GRANT UPDATE (payment_id) ON reversals TO feerecon_service;
 -- A reversed payment waits for no notice (store.Reversals.UnlinkPayment):
 -- its awaited references go, the one deletion from payment_awaits.
 GRANT DELETE ON payment_awaits TO feerecon_service;

@@ -867,4 +867,13 @@ type Reversals interface {
 	// references no notice any more and waits for none (the audit log
 	// keeps which it did).
 	UnlinkPayment(ctx context.Context, paymentID string) error
+	// UnmatchedReversals lists the reversals stored without a payment
+	// (of an unknown payment) that name one of refs in their
+	// OriginalRefs, ordered by (reversed_at, id): what a payment that
+	// arrives after its reversal looks for.
+	UnmatchedReversals(ctx context.Context, refs []string) ([]payment.Reversal, error)
+	// SetReversalPayment names the payment of a reversal stored without
+	// one; ErrNotFound if either is missing, ErrConflict if the reversal
+	// has a payment already or the payment is reversed already.
+	SetReversalPayment(ctx context.Context, id, paymentID string) error
 }

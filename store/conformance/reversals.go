@@ -21,6 +21,7 @@ func reversalTests() []struct {
 	}{
 		{"ReversalsIdempotentOncePerPayment", testReversals},
 		{"PaymentsByRefAndUnlink", testPaymentsByRef},
+		{"ReversalBeforeItsPayment", testReversalBeforePayment},
 	}
 }
 
@@ -146,4 +147,46 @@ func paymentIDs(ps []payment.Payment) []string {
 		out[i] = p.ID
 	}
 	return out
+}
+
+func testReversalBeforePayment(t *testing.T, s store.Store) {
+	early := Reversal(payment.GatewayCamt054, "FTR5", 100_000, base.Add(time.Hour), "FT5", "E2E-5")
+	other := Reversal(payment.GatewayCamt054, "FTR6", 100_000, base.Add(2*time.Hour), "FT6")
+	p := Payment(payment.GatewayCamt054, "FT5", 100_000, base)
+	inTx(t, s, func(tx store.Tx) error {
+		must(t, tx.InsertReversal(ctx, early))
+		must(t, tx.InsertReversal(ctx, other))
+		return nil
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		rs, err := tx.UnmatchedReversals(ctx, []string{"E2E-5", "nothing"})
+		must(t, err)
+		if len(rs) != 1 || !sameReversal(rs[0], early) {
+			t.Errorf("UnmatchedReversals = %+v", rs)
+		}
+		must(t, tx.InsertPayment(ctx, p))
+		return nil
+	})
+	if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetReversalPayment(ctx, early.ID, "camt054:none") }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetReversalPayment to no payment: %v", err)
+	}
+	inTx(t, s, func(tx store.Tx) error { return tx.SetReversalPayment(ctx, early.ID, p.ID) })
+	for _, id := range []string{early.ID, other.ID} {
+		if err := s.InTx(ctx, func(tx store.Tx) error { return tx.SetReversalPayment(ctx, id, p.ID) }); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("SetReversalPayment(%s) again or to a reversed payment: %v, want ErrConflict", id, err)
+		}
+	}
+	inTx(t, s, func(tx store.Tx) error {
+		got, err := tx.ReversalOf(ctx, p.ID)
+		must(t, err)
+		if got.ID != early.ID || got.PaymentID != p.ID {
+			t.Errorf("ReversalOf = %+v", got)
+		}
+		rs, err := tx.UnmatchedReversals(ctx, []string{"E2E-5", "FT6"})
+		must(t, err)
+		if len(rs) != 1 || rs[0].ID != other.ID {
+			t.Errorf("UnmatchedReversals after = %+v, want only %s", rs, other.ID)
+		}
+		return nil
+	})
 }

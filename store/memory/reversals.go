@@ -84,6 +84,44 @@ func (t *tx) PaymentsByRef(_ context.Context, refs []string) ([]payment.Payment,
 	return out, nil
 }
 
+func (t *tx) UnmatchedReversals(_ context.Context, refs []string) ([]payment.Reversal, error) {
+	var out []payment.Reversal
+	for _, r := range t.s.reversals {
+		if r.PaymentID != "" || !slices.ContainsFunc(r.OriginalRefs, func(x string) bool { return slices.Contains(refs, x) }) {
+			continue
+		}
+		r.OriginalRefs = slices.Clone(r.OriginalRefs)
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].ReversedAt.Equal(out[j].ReversedAt) {
+			return out[i].ReversedAt.Before(out[j].ReversedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (t *tx) SetReversalPayment(_ context.Context, id, paymentID string) error {
+	r, ok := t.s.reversals[id]
+	if !ok {
+		return fmt.Errorf("reversal %s: %w", id, store.ErrNotFound)
+	}
+	if _, ok := t.s.payments[paymentID]; !ok {
+		return fmt.Errorf("reversal %s of payment %s: %w", id, paymentID, store.ErrNotFound)
+	}
+	if r.PaymentID != "" {
+		return fmt.Errorf("reversal %s names payment %s already: %w", id, r.PaymentID, store.ErrConflict)
+	}
+	if other, ok := t.s.reversalOf[paymentID]; ok {
+		return fmt.Errorf("reversal %s: payment %s is reversed by %s already: %w", id, paymentID, other, store.ErrConflict)
+	}
+	r.PaymentID = paymentID
+	setMap(t, t.s.reversals, id, r)
+	setMap(t, t.s.reversalOf, paymentID, id)
+	return nil
+}
+
 func (t *tx) UnlinkPayment(_ context.Context, paymentID string) error {
 	for nk := range t.s.refsByPayment[paymentID] {
 		removeFromSet(t, t.s.refsByNotice, nk, paymentID)

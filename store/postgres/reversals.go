@@ -112,6 +112,45 @@ func (t *tx) PaymentsByRef(ctx context.Context, refs []string) ([]payment.Paymen
 	return out, nil
 }
 
+func (t *tx) UnmatchedReversals(ctx context.Context, refs []string) ([]payment.Reversal, error) {
+	var rows []reversalRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT `+reversalCols+` FROM reversals
+		WHERE payment_id IS NULL AND original_refs && $1 ORDER BY reversed_at, id`,
+		pq.Array(append([]string{}, refs...))); err != nil {
+		return nil, fmt.Errorf("unmatched reversals: %w", mapErr(err))
+	}
+	out := make([]payment.Reversal, len(rows))
+	for i, r := range rows {
+		out[i] = r.reversal()
+	}
+	return out, nil
+}
+
+func (t *tx) SetReversalPayment(ctx context.Context, id, paymentID string) error {
+	r, err := t.Reversal(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Payment(ctx, paymentID); err != nil {
+		return fmt.Errorf("reversal %s: %w", id, err)
+	}
+	if r.PaymentID != "" {
+		return fmt.Errorf("reversal %s names payment %s already: %w", id, r.PaymentID, store.ErrConflict)
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE reversals SET payment_id=$2 WHERE id=$1 AND payment_id IS NULL`, id, paymentID)
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("reversal %s: payment %s is reversed already: %w", id, paymentID, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("reversal %s: %w", id, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("reversal %s named a payment meanwhile: %w", id, store.ErrConflict)
+	}
+	return nil
+}
+
 func (t *tx) UnlinkPayment(ctx context.Context, paymentID string) error {
 	for _, q := range []string{`DELETE FROM payment_refs WHERE payment_id=$1`, `DELETE FROM payment_awaits WHERE payment_id=$1`} {
 		if _, err := t.tx.ExecContext(ctx, q, paymentID); err != nil {
