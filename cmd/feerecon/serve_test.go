@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,7 @@ import (
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/collection"
 	"github.com/feerecon/feerecon/payment/vietqr"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store/memory"
 	"github.com/feerecon/feerecon/store/postgres"
 	"github.com/feerecon/feerecon/testenv"
@@ -242,6 +244,70 @@ func TestServeEndToEnd(t *testing.T) {
 	if got := post(); got != http.StatusOK {
 		t.Fatalf("retried callback answered %d", got)
 	}
+
+	// A payment before its notice (issue 11 §3), through the real Kafka
+	// and PostgreSQL: a transfer naming a dossier no notice has yet waits
+	// as unmatched; the notice created for that dossier takes it, paid
+	// at once, and its confirmation names that payment.
+	opOut, err := runCLI(t, "apikey", "create", "--system", "ops.e2e", "--role", "operator", "--db", db)
+	if err != nil {
+		t.Fatalf("apikey create operator: %v\n%s", err, opOut)
+	}
+	opKey := strings.TrimSpace(opOut[strings.LastIndex(strings.TrimRight(opOut, "\n"), "\n")+1:])
+	// The dossier is this run's own (the raw topic keeps earlier runs'
+	// transfers, which would name it too).
+	dossier := prefix[:3] + ".E2E-261127-0002"
+	early := payment.Payment{Gateway: payment.GatewayVietQR, TxnID: fmt.Sprint(2_000_000 + time.Now().UnixNano()%1_000_000_000_000),
+		Amount: payment.VNDOf(180_000), PaidAt: time.Date(2026, 11, 27, 9, 20, 0, 0, payment.Location()),
+		Description: "NOP LE PHI HS " + dossier}
+	early.ID = payment.PaymentID(early.Gateway, early.TxnID)
+	earlyRaw, err := gatewaysim.Encode(early, sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlyReq, _ := http.NewRequest(http.MethodPost, base+"/gateways/vietqr/callback", bytes.NewReader(earlyRaw.Body))
+	for k, v := range earlyRaw.Headers {
+		earlyReq.Header.Set(k, v)
+	}
+	earlyResp, err := http.DefaultClient.Do(earlyReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlyResp.Body.Close()
+	if earlyResp.StatusCode != http.StatusOK {
+		t.Fatalf("early callback answered %d", earlyResp.StatusCode)
+	}
+	unmatched := reconcile.ExceptionID(reconcile.ExceptionUnmatched, early.ID)
+	for start := time.Now(); ; {
+		var l api.ExceptionList
+		if err := json.Unmarshal(httpCall(t, http.MethodGet, base+"/v1/exceptions?kind=unmatched", opKey, nil, http.StatusOK), &l); err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(l.Exceptions, func(e reconcile.Exception) bool { return e.ID == unmatched }) {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("the early payment is not recorded 30 s after its callback")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lateID := testenv.Name("TB-E2E-LATE")
+	late := `{"notice_id":"` + lateID + `","dossier_code":"` + dossier + `","agency_code":"H40.01","payer_name":"Trần Văn Nam",
+		"amount":{"amount":"180000","currency":"VND"},"issued_at":"2026-11-27T10:00:00+07:00","treasury_account":"3511.0.1055555"}`
+	var lateView api.NoticeView
+	if err := json.Unmarshal(call(http.MethodPost, "/v1/notices", []byte(late), http.StatusCreated), &lateView); err != nil {
+		t.Fatal(err)
+	}
+	if lateView.Status != payment.NoticePaid || len(lateView.Allocations) != 1 || lateView.Allocations[0].PaymentID != early.ID {
+		t.Fatalf("the notice created after its payment: %s, allocations %+v", lateView.Status, lateView.Allocations)
+	}
+	var after api.ExceptionList
+	if err := json.Unmarshal(httpCall(t, http.MethodGet, base+"/v1/exceptions?kind=unmatched", opKey, nil, http.StatusOK), &after); err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(after.Exceptions, func(e reconcile.Exception) bool { return e.ID == unmatched }) {
+		t.Errorf("the early payment is still unmatched once its notice exists")
+	}
 	// The edges of serve's server: a forged callback is refused, a body
 	// sent to /healthz or /openapi.yaml too.
 	for _, c := range []struct {
@@ -271,18 +337,33 @@ func TestServeEndToEnd(t *testing.T) {
 		mu.Lock()
 		n := len(confirmations)
 		mu.Unlock()
-		if n > 0 {
+		if n > 1 {
 			break
 		}
 		if time.Since(paidAt) > 30*time.Second {
-			t.Fatal("no confirmation reached the procedure system")
+			t.Fatalf("%d of the two confirmations reached the procedure system", n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond) // a second sender tick and the redelivered callback
 	mu.Lock()
 	defer mu.Unlock()
-	if len(keys) != 1 || confirmations[0]["notice_id"] != noticeID || confirmations[0]["status"] != "paid" {
+	// One each: the notice paid by its QR, and the notice created after
+	// the transfer that named its dossier — naming that transfer.
+	byNotice := map[string]map[string]any{}
+	for _, c := range confirmations {
+		byNotice[fmt.Sprint(c["notice_id"])] = c
+	}
+	lateAllocs, _ := byNotice[lateID]["allocations"].([]any)
+	lateFirst, _ := func() (map[string]any, bool) {
+		if len(lateAllocs) != 1 {
+			return nil, false
+		}
+		m, ok := lateAllocs[0].(map[string]any)
+		return m, ok
+	}()
+	if len(keys) != 2 || len(confirmations) != 2 || byNotice[noticeID]["status"] != "paid" || byNotice[lateID]["status"] != "paid" ||
+		lateFirst["payment_id"] != early.ID {
 		t.Fatalf("confirmations %v (keys %v)", confirmations, keys)
 	}
 	_ = json.Unmarshal(call(http.MethodGet, "/v1/notices/"+noticeID+"", nil, http.StatusOK), &view)
