@@ -141,8 +141,9 @@ func randomID() string {
 	return "req-" + hex.EncodeToString(b)
 }
 
-// mayAct reports whether u's role acts on exceptions.
-func mayAct(u user.User) bool { return u.Role == user.RoleAccountant || u.Role == user.RoleApprover }
+// MayAct reports whether u's role acts on exceptions (accountants and
+// approvers; administrators and auditors read).
+func MayAct(u user.User) bool { return u.Role == user.RoleAccountant || u.Role == user.RoleApprover }
 
 // Scope narrows f to what u sees: the exceptions of u's agencies' notices
 // and those that concern no notice yet (money no agency owns, for any
@@ -223,7 +224,7 @@ func (s *Service) Bulk(ctx context.Context, u user.User, a Action, ids []string)
 }
 
 func (s *Service) act(ctx context.Context, tx store.Tx, u user.User, a Action) (Outcome, error) {
-	if !mayAct(u) {
+	if !MayAct(u) {
 		return Outcome{}, ErrForbidden
 	}
 	a.Reason = strings.TrimSpace(a.Reason)
@@ -341,7 +342,7 @@ func (s *Service) Approve(ctx context.Context, checker user.User, requestID stri
 		}
 		// The maker's scope and role are checked again: they may have
 		// changed since.
-		if !mayAct(maker) || maker.Disabled {
+		if !MayAct(maker) || maker.Disabled {
 			return fmt.Errorf("request %s: maker %s may no longer act: %w", r.ID, maker.Login, ErrForbidden)
 		}
 		if _, err := s.check(ctx, tx, maker, e, body.Action); err != nil {
@@ -711,7 +712,7 @@ func (s *Service) assign(ctx context.Context, tx store.Tx, u user.User, e reconc
 		if err != nil {
 			return err
 		}
-		if c.Disabled || !mayAct(c) {
+		if c.Disabled || !MayAct(c) {
 			return fmt.Errorf("%s: %w", to, ErrUnknownUser)
 		}
 		if _, err := Visible(ctx, tx, c, e.ID); errors.Is(err, ErrNotFound) {

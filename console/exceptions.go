@@ -215,7 +215,7 @@ func (s *Server) exceptionQueue(w http.ResponseWriter, r *http.Request, c api.Ca
 
 func (s *Server) readQueue(ctx context.Context, tx store.Tx, u user.User, f QueueFilter, now time.Time) (Queue, error) {
 	q := Queue{Filter: f, Kinds: reconcile.ExceptionKinds(), Sorts: queueSorts, Agencies: u.Agencies,
-		CanAct: s.cases != nil && mayAct(u), Actions: bulkActions()}
+		CanAct: s.cases != nil && casework.MayAct(u), Actions: bulkActions()}
 	q.Statuses = append([]string{"pending"}, statusStrings()...)
 	q.Statuses = append(q.Statuses, "all")
 	sf := casework.Scope(u, store.ExceptionFilter{Kind: reconcile.ExceptionKind(f.Kind), Limit: maxQueue + 1})
@@ -299,8 +299,7 @@ func bulkActions() []reconcile.Action {
 		reconcile.ActionAssign, reconcile.ActionComment}
 }
 
-func mayAct(u user.User) bool { return u.Role == user.RoleAccountant || u.Role == user.RoleApprover }
-
+// sortRows orders the queue by one of queueSorts, then by id.
 func sortRows(rows []ExceptionRow, by string) {
 	slices.SortStableFunc(rows, func(a, b ExceptionRow) int {
 		var c int
@@ -411,7 +410,7 @@ func colleagues(ctx context.Context, tx store.Tx) ([]string, error) {
 	}
 	var out []string
 	for _, c := range us {
-		if !c.Disabled && mayAct(c) {
+		if !c.Disabled && casework.MayAct(c) {
 			out = append(out, c.Login)
 		}
 	}
@@ -507,7 +506,7 @@ func (s *Server) readDetail(ctx context.Context, tx store.Tx, u user.User, e rec
 	if d.Row, err = exceptionRow(ctx, tx, e, s.caseConfig(), now, open); err != nil {
 		return d, err
 	}
-	d.CanAct = s.cases != nil && mayAct(u)
+	d.CanAct = s.cases != nil && casework.MayAct(u)
 	d.CanDecide = s.cases != nil && open != nil && u.Role == user.RoleApprover && open.Maker != u.Login
 	d.Threshold = s.caseConfig().Threshold
 	if e.PaymentID != "" {

@@ -204,7 +204,6 @@ func TestExceptionActionRefusals(t *testing.T) {
 				t.Errorf("%v: %d, want %d saying %q", tc.form, r.code, tc.code, tc.says)
 			}
 		}
-		// An auditor reads but acts not (no form, and a POST is refused).
 		// A comment below the threshold is done at once and in the history.
 		r := b.do("POST", "/console/exception/act", url.Values{"id": {duplicate}, "action": {"comment"}, "reason": {"gọi ngân hàng"}}, c)
 		if r.code != http.StatusSeeOther {
