@@ -42,20 +42,23 @@
 // (store.Awaiting.LockReferences) first, so a payment and its notice
 // committed at once do not miss each other.
 //
-// Hence: any delivery in which each notice's payments come in canonical
-// order — notices anywhere, a payment before its notice included — ends
-// in the state of the canonical order with notices first; any delivery
-// at all ends with every confirmation naming exactly the ledger's
-// allocations; a replay changes nothing (order_test.go).
+// Hence: any delivery in which each notice's payments and reversals come
+// in canonical order — notices anywhere, a payment before its notice
+// included — ends in the state of the canonical order with notices first;
+// any delivery at all ends with each notice's latest message to its
+// procedure system (confirmation or payment.reversed) naming exactly the
+// ledger's allocations; a replay changes nothing (order_test.go).
 //
 // Reversals (reversal.go): Reverse records a gateway's reversal of an
 // earlier credit: it finds the payment, removes its allocations, links and
 // awaited references, re-decides its notices without it (back to issued
-// or partially paid) and enqueues a payment.reversed message for each
-// notice it had paid; a reversal of an unknown payment is kept with an
+// or partially paid, or paid by its duplicate) and enqueues a
+// payment.reversed message for each notice it had paid, naming the
+// notice's payers now; a reversal of an unknown payment is kept with an
 // unknown_reversal exception, and a payment that arrives after its
 // reversal is recorded as reversed, never decided (reversedOnArrival, the
-// one call Record makes into reversal.go).
+// one call Record makes into reversal.go). A notice opened by a reversal
+// and paid again is confirmed again (ConfirmationAgainID).
 //
 // It holds no SQL, no Kafka and no HTTP: only the store contract and the
 // engine.

@@ -2,11 +2,15 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/feerecon/feerecon/outbox"
@@ -554,10 +558,45 @@ func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice,
 	if err != nil {
 		return err
 	}
-	// ErrAlreadyExists: confirmed once already (a re-decision moved money
-	// between payments but the notice stayed paid): never twice.
+	err = outbox.Confirmation.Enqueue(ctx, tx, c.ID, n.System, body, pr.now())
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		return err
+	}
+	// Confirmed before, then opened again (a reversal or an accountant's
+	// reopen took its payment back; the procedure system was told) and
+	// now paid again: a confirmation of its own, keyed by the payments
+	// that pay it now, so a replay of the same decision is nothing new
+	// and a later different one is told too.
+	c.ID = ConfirmationAgainID(n.System, n.ID, c.Allocations)
+	body, err = json.Marshal(c)
+	if err != nil {
+		return err
+	}
 	if err := outbox.Confirmation.Enqueue(ctx, tx, c.ID, n.System, body, pr.now()); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 		return err
 	}
 	return nil
+}
+
+// maxPayersKey bounds the payments part of ConfirmationAgainID; longer
+// lists are named by their SHA-256.
+const maxPayersKey = 200
+
+// ConfirmationAgainID is the idempotency key of a notice's confirmation
+// after its first (outbox.Confirmation.ID(system, notice)): the notice was
+// opened again and paid again, by the payments of allocs. It is
+// "confirmation|<system>|<notice>|<payment ids, sorted, joined by +>", or
+// "…|sha256:<hex>" of that list when it is longer than 200 bytes.
+func ConfirmationAgainID(system, notice string, allocs []reconcile.Allocation) string {
+	ids := make([]string, 0, len(allocs))
+	for _, a := range allocs {
+		ids = append(ids, a.PaymentID)
+	}
+	slices.Sort(ids)
+	payers := strings.Join(slices.Compact(ids), "+")
+	if len(payers) > maxPayersKey {
+		sum := sha256.Sum256([]byte(payers))
+		payers = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return outbox.Confirmation.ID(system, notice, payers)
 }

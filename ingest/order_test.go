@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/payment"
@@ -16,29 +17,42 @@ import (
 	"github.com/feerecon/feerecon/store/memory"
 )
 
-// event is one delivery of a mixed stream: a notice's creation or a payment.
+// event is one delivery of a mixed stream: a notice's creation, a
+// payment or a reversal.
 type event struct {
 	n *payment.Notice
 	p *payment.Payment
+	r *payment.Reversal
 }
 
 func (e event) String() string {
-	if e.n != nil {
+	switch {
+	case e.n != nil:
 		return "notice:" + e.n.ID
+	case e.r != nil:
+		return "reversal:" + e.r.TxnID
 	}
 	return e.p.TxnID
 }
 
-// orderStream: 3 notices and 6 payments.
+// orderStream: 5 notices, 10 payments and 2 bank reversals.
 //   - N1 (100 000, by code): A (minute 2) and B (minute 1, earlier-dated)
 //     each pay it whole: one is the duplicate.
 //   - N2 (50 000, by code): C (minute 3, 20 000) and D (minute 4, 30 000).
 //   - N3 (70 000): E (minute 5) names only its dossier.
 //   - F names nothing: unmatched in every order.
+//   - N4 (60 000, by code): bank credits G (minute 7) and H (minute 8)
+//     each pay it whole; the bank reverses G (RG, minute 30). H pays N4
+//     in every order: as the first payer, or taking over from G.
+//   - N5 (40 000, by code): bank credit K (minute 9) pays it; the bank
+//     reverses K (RK, minute 31): N5 is issued again in every order, and
+//     L (minute 40) pays it again: confirmed after K's reversal.
 func orderStream(t *testing.T) ([]payment.Notice, []event) {
 	n1 := conformance.Notice(t, "dvc", "N1", 11, 100_000)
 	n2 := conformance.Notice(t, "dvc", "N2", 12, 50_000)
 	n3 := conformance.Notice(t, "dvc", "N3", 13, 70_000)
+	n4 := conformance.Notice(t, "dvc", "N4", 14, 60_000)
+	n5 := conformance.Notice(t, "dvc", "N5", 15, 40_000)
 	ps := []payment.Payment{
 		pay(payment.GatewayMoMo, "B", 100_000, 1, "NP"+n1.Code.Digits()),
 		pay(payment.GatewayVietQR, "A", 100_000, 2, "le phi "+string(n1.Code)),
@@ -46,51 +60,137 @@ func orderStream(t *testing.T) ([]payment.Notice, []event) {
 		pay(payment.GatewayZaloPay, "D", 30_000, 4, string(n2.Code)+" phan con lai"),
 		pay(payment.GatewayVietQR, "E", 70_000, 5, "nop le phi ho so "+string(n3.Dossier)),
 		pay(payment.GatewayMoMo, "F", 45_000, 6, "chuyen tien"),
+		pay(payment.GatewayCamt054, "G", 60_000, 7, "NOP PHI "+string(n4.Code)),
+		pay(payment.GatewayCamt054, "H", 60_000, 8, "nop phi "+string(n4.Code)+" ho so"),
+		pay(payment.GatewayCamt054, "K", 40_000, 9, "le phi "+string(n5.Code)),
+		pay(payment.GatewayVietQR, "L", 40_000, 40, "le phi "+string(n5.Code)),
 	}
-	notices := []payment.Notice{n1, n2, n3}
-	// canonical: notices first, payments by paid at
+	rs := []payment.Reversal{
+		conformance.Reversal(payment.GatewayCamt054, "RG", 60_000, base.Add(30*time.Minute), "G"),
+		conformance.Reversal(payment.GatewayCamt054, "RK", 40_000, base.Add(31*time.Minute), "K"),
+	}
+	notices := []payment.Notice{n1, n2, n3, n4, n5}
+	// canonical: notices first, payments and reversals by their time
 	var evs []event
 	for i := range notices {
 		evs = append(evs, event{n: &notices[i]})
 	}
-	for i := range ps {
+	for i := range ps[:len(ps)-1] {
 		evs = append(evs, event{p: &ps[i]})
 	}
-	return notices, evs
+	for i := range rs {
+		evs = append(evs, event{r: &rs[i]})
+	}
+	return notices, append(evs, event{p: &ps[len(ps)-1]})
+}
+
+// procedureView is what a notice's procedure system knows from the
+// messages it was sent, read in the order they were enqueued: the
+// payments (and amounts) the latest confirmation or payment.reversed
+// message names as paying the notice, and its status then.
+type procedureView map[string]string
+
+// take applies the outbox messages enqueued since the last call.
+func (v procedureView) take(t *testing.T, s store.Store, seen map[string]bool) {
+	t.Helper()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		for _, k := range []store.OutboxKind{store.OutboxConfirmation, store.OutboxReversal} {
+			ms, err := tx.ListOutbox(ctx, store.OutboxFilter{Kind: k})
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if seen[m.ID] {
+					continue
+				}
+				seen[m.ID] = true
+				var c struct {
+					NoticeID    string                 `json:"notice_id"`
+					Status      payment.NoticeStatus   `json:"status"`
+					Allocations []reconcile.Allocation `json:"allocations"`
+				}
+				if err := json.Unmarshal(m.Payload, &c); err != nil {
+					return err
+				}
+				if c.Allocations == nil {
+					t.Errorf("%s: no allocations field: %s", m.ID, m.Payload)
+				}
+				if was := v[c.NoticeID]; k == store.OutboxConfirmation && was != "" && payment.NoticeStatus(strings.Fields(was)[0]).Settled() {
+					t.Errorf("%s: confirmed again while the procedure system knows it %s", m.ID, was)
+				}
+				v[c.NoticeID] = string(c.Status) + " " + allocString(c.Allocations)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// String is the view of notices, a line each: "told N <status> <payers>".
+func (v procedureView) String(notices []payment.Notice) string {
+	var b strings.Builder
+	for _, n := range notices {
+		if told, ok := v[n.ID]; ok {
+			fmt.Fprintf(&b, "told %s %s\n", n.ID, told)
+		}
+	}
+	return b.String()
 }
 
 // deliver applies the events in order: a notice is created as the API
-// does it, with Processor.NoticeChanged in the same transaction.
-func deliver(t *testing.T, s store.Store, pr *ingest.Processor, evs []event) {
+// does it, with Processor.NoticeChanged in the same transaction. After
+// each event the messages it enqueued are applied to view (nil: none
+// kept): one event tells a notice at most one thing.
+func deliver(t *testing.T, s store.Store, pr *ingest.Processor, evs []event, view procedureView) {
 	t.Helper()
+	seen := map[string]bool{}
+	if view != nil {
+		view.take(t, s, seen)
+	}
 	for _, e := range evs {
-		if e.p != nil {
+		switch {
+		case e.p != nil:
 			if _, err := pr.Record(ctx, *e.p); err != nil {
 				t.Fatalf("%s: %v", e, err)
 			}
-			continue
+		case e.r != nil:
+			if _, err := pr.Reverse(ctx, *e.r); err != nil {
+				t.Fatalf("%s: %v", e, err)
+			}
+		default:
+			createNotice(t, s, pr, e)
 		}
-		err := s.InTx(ctx, func(tx store.Tx) error {
-			if _, err := tx.Notice(ctx, e.n.System, e.n.ID); err == nil {
-				return nil // a replayed creation: the API answers it as a replay
-			}
-			if err := tx.CreateNotice(ctx, *e.n); err != nil {
-				return err
-			}
-			_, err := pr.NoticeChanged(ctx, tx, *e.n, false)
+		if view != nil {
+			view.take(t, s, seen)
+		}
+	}
+}
+
+// createNotice creates e's notice as the API does.
+func createNotice(t *testing.T, s store.Store, pr *ingest.Processor, e event) {
+	t.Helper()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.Notice(ctx, e.n.System, e.n.ID); err == nil {
+			return nil // a replayed creation: the API answers it as a replay
+		}
+		if err := tx.CreateNotice(ctx, *e.n); err != nil {
 			return err
-		})
-		if err != nil {
-			t.Fatalf("%s: %v", e, err)
 		}
+		_, err := pr.NoticeChanged(ctx, tx, *e.n, false)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", e, err)
 	}
 }
 
 // confirmed returns, per notice id, the payments (and amounts) its
-// confirmation names, and fails if a notice has two.
+// confirmations name (sorted, joined by "; ").
 func confirmed(t *testing.T, s store.Store) map[string]string {
 	t.Helper()
-	out := map[string]string{}
+	named := map[string][]string{}
 	err := s.InTx(ctx, func(tx store.Tx) error {
 		ms, err := tx.ListOutbox(ctx, store.OutboxFilter{Kind: store.OutboxConfirmation})
 		if err != nil {
@@ -101,15 +201,17 @@ func confirmed(t *testing.T, s store.Store) map[string]string {
 			if err := json.Unmarshal(m.Payload, &c); err != nil {
 				return err
 			}
-			if _, dup := out[c.NoticeID]; dup {
-				t.Errorf("notice %s confirmed twice", c.NoticeID)
-			}
-			out[c.NoticeID] = allocString(c.Allocations)
+			named[c.NoticeID] = append(named[c.NoticeID], allocString(c.Allocations))
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	out := make(map[string]string, len(named))
+	for id, ns := range named {
+		slices.Sort(ns)
+		out[id] = strings.Join(ns, "; ")
 	}
 	return out
 }
@@ -176,33 +278,65 @@ func fullState(t *testing.T, s store.Store, notices []payment.Notice, ps []payme
 	return b.String()
 }
 
-// inCanonicalOrder reports whether, for each notice, the payments that
-// name it arrive in canonical order (paid at, then id): A/B (N1) and C/D
-// (N2) are the only notices with more than one.
+// groups are the stream's events that decide one notice between them
+// (payments and reversals), each in canonical order (made at, then id):
+// the only notices with more than one.
+var groups = [][]string{{"B", "A"}, {"C", "D"}, {"G", "H", "reversal:RG"}, {"K", "reversal:RK", "L"}}
+
+// inCanonicalOrder reports whether, for each notice, the events that
+// decide it arrive in canonical order (groups).
 func inCanonicalOrder(evs []event) bool {
-	var n1, n2 []string
-	for _, e := range evs {
-		if e.p == nil {
-			continue
-		}
-		switch e.p.TxnID {
-		case "A", "B":
-			n1 = append(n1, e.p.TxnID)
-		case "C", "D":
-			n2 = append(n2, e.p.TxnID)
+	pos := map[string]int{}
+	for i, e := range evs {
+		pos[e.String()] = i
+	}
+	for _, g := range groups {
+		for i := 1; i < len(g); i++ {
+			if pos[g[i-1]] > pos[g[i]] {
+				return false
+			}
 		}
 	}
-	return strings.Join(n1, "") == "BA" && strings.Join(n2, "") == "CD"
+	return true
+}
+
+// canonicalised returns o with each group's events put back in canonical
+// order on the places the group holds in o: notices stay where they are,
+// so a payment may still come before its notice.
+func canonicalised(o []event) []event {
+	out := append([]event(nil), o...)
+	byName := map[string]event{}
+	for _, e := range o {
+		byName[e.String()] = e
+	}
+	for _, g := range groups {
+		in := map[string]bool{}
+		for _, name := range g {
+			in[name] = true
+		}
+		next := 0
+		for i, e := range out {
+			if in[e.String()] {
+				out[i] = byName[g[next]]
+				next++
+			}
+		}
+	}
+	return out
 }
 
 // orders returns the canonical order (notices first, payments by paid
-// at) and a seeded sample of n shuffles of the stream.
+// at) and a seeded sample of n shuffles of the stream, every third of
+// them canonicalised.
 func orders(evs []event, n int, seed int64) [][]event {
 	out := [][]event{append([]event(nil), evs...)}
 	rng := rand.New(rand.NewSource(seed))
 	for len(out) <= n {
 		o := append([]event(nil), evs...)
 		rng.Shuffle(len(o), func(a, b int) { o[a], o[b] = o[b], o[a] })
+		if len(out)%3 == 0 {
+			o = canonicalised(o)
+		}
 		out = append(out, o)
 	}
 	return out
@@ -211,44 +345,60 @@ func orders(evs []event, n int, seed int64) [][]event {
 // checkOrders runs each order on a fresh store and checks the properties
 // of issue 11 §3, stated precisely:
 //
-//  1. Agreement: every notice that is paid has exactly one confirmation,
-//     and it names exactly the payments and amounts the ledger allocates
-//     to the notice; a notice not paid has none. Each payment naming a
-//     paid notice that is allocated nothing is its duplicate exception.
+//  1. Agreement: what each notice's procedure system was told — the
+//     latest confirmation or payment.reversed message, in the order they
+//     were enqueued — names exactly the payments and amounts the ledger
+//     allocates to the notice, with its status; a notice never told is
+//     not paid. A notice is confirmed again only after a payment.reversed
+//     told it is open. Each payment naming a paid notice that is
+//     allocated nothing is its duplicate exception.
 //  2. Payment before notice: an order in which each notice's payments
-//     come in canonical order, wherever the notices' creations fall (a
-//     payment before its notice included), ends in exactly the canonical
-//     state: allocations, exceptions by id, amount and status, notice
-//     statuses and the confirmations' named payments.
+//     and reversals come in canonical order, wherever the notices'
+//     creations fall (a payment before its notice included), ends in
+//     exactly the canonical state: allocations, exceptions by id, amount
+//     and status, notice statuses and what each procedure system was
+//     last told. (Not always by the same messages: a reversal that comes
+//     before its notice leaves nothing to confirm and take back.)
 //  3. Replay: delivering the same stream again to the same store changes
-//     nothing and confirms nothing again; the same order on a fresh store
+//     nothing and sends nothing again; the same order on a fresh store
 //     gives the same state.
+//  4. Reversals: in every order N4 ends paid by H alone and N5 by L
+//     alone; G and K are allocated nothing and have no open exception.
 //
 // Delivery order may otherwise change which of two full payments of N1 is
 // the duplicate (the first one confirmed keeps it), never property 1.
 func checkOrders(t *testing.T, newStore func(t *testing.T) store.Store, os [][]event, notices []payment.Notice) {
 	t.Helper()
 	ps := payments(os[0])
-	canonical := ""
+	canonical, canonicalTold := "", ""
 	canonicalRuns := 0
 	for i, o := range os {
 		s := newStore(t)
 		pr := ingest.New(s, engine(t), clock, nil)
-		deliver(t, s, pr, o)
+		view := procedureView{}
+		deliver(t, s, pr, o, view)
 		got := fullState(t, s, notices, ps)
+		told := state(t, s, notices, ps) + view.String(notices)
 		if i == 0 {
-			canonical = got
+			canonical, canonicalTold = got, told
 		}
 		allocs, status := ledger(t, s, notices)
-		conf := confirmed(t, s)
 		for _, n := range notices {
-			named, ok := conf[n.ID]
+			told, ok := view[n.ID]
 			switch {
-			case status[n.ID].Settled() && (!ok || named != allocs[n.ID]):
-				t.Errorf("order %v: %s is %s with allocations %q but its confirmation names %q (sent %v)",
-					o, n.ID, status[n.ID], allocs[n.ID], named, ok)
-			case !status[n.ID].Settled() && ok:
-				t.Errorf("order %v: %s is %s but was confirmed naming %q", o, n.ID, status[n.ID], named)
+			case ok && told != string(status[n.ID])+" "+allocs[n.ID]:
+				t.Errorf("order %v: %s is %s with allocations %q but its procedure system was last told %q",
+					o, n.ID, status[n.ID], allocs[n.ID], told)
+			case !ok && status[n.ID].Settled():
+				t.Errorf("order %v: %s is %s with allocations %q and was never told", o, n.ID, status[n.ID], allocs[n.ID])
+			}
+		}
+		if allocs["N4"] != "camt054:H=60000" || allocs["N5"] != "vietqr:L=40000" {
+			t.Errorf("order %v: N4 paid by %q, N5 by %q; want H and L", o, allocs["N4"], allocs["N5"])
+		}
+		for _, line := range strings.Split(got, "\n") {
+			if (strings.Contains(line, "camt054:G ") || strings.Contains(line, "camt054:K ")) && !strings.HasSuffix(line, " resolved") {
+				t.Errorf("order %v: a reversed payment still counts: %q", o, line)
 			}
 		}
 		if n1 := allocs["N1"]; n1 != "" {
@@ -259,29 +409,32 @@ func checkOrders(t *testing.T, newStore func(t *testing.T) store.Store, os [][]e
 		}
 		if inCanonicalOrder(o) {
 			canonicalRuns++
-			if got != canonical {
-				t.Errorf("order %v (each notice's payments in canonical order) gives\n%s\nwant the canonical\n%s", o, got, canonical)
+			if told != canonicalTold {
+				t.Errorf("order %v (each notice's payments and reversals in canonical order) gives\n%s\nwant the canonical\n%s", o, told, canonicalTold)
 			}
 		}
 		// Replay on the same store: nothing changes.
 		outbox := outboxCount(t, s)
-		deliver(t, s, pr, o)
+		deliver(t, s, pr, o, nil)
 		if again := fullState(t, s, notices, ps); again != got || outboxCount(t, s) != outbox {
 			t.Errorf("order %v: a replay changed the state\n%s\nfrom\n%s", o, again, got)
 		}
 		if i < 3 { // the same order on a fresh store
 			s2 := newStore(t)
-			deliver(t, s2, ingest.New(s2, engine(t), clock, nil), o)
+			deliver(t, s2, ingest.New(s2, engine(t), clock, nil), o, nil)
 			if fresh := fullState(t, s2, notices, ps); fresh != got {
 				t.Errorf("order %v: a fresh store gives\n%s\nwant\n%s", o, fresh, got)
 			}
 		}
 	}
+	t.Logf("%d of %d orders canonical", canonicalRuns, len(os))
 	if canonicalRuns < 2 && len(os) > 10 {
 		t.Errorf("only %d orders had each notice's payments in canonical order: the sample tests too little", canonicalRuns)
 	}
 	for _, want := range []string{"notice N1 paid", "notice N2 paid", "notice N3 paid", "alloc vietqr:E 70000",
-		"exception unmatched|momo:F", "confirmation N1 names momo:B=100000", "exception duplicate|vietqr:A"} {
+		"exception unmatched|momo:F", "confirmation N1 names momo:B=100000", "exception duplicate|vietqr:A",
+		"notice N4 paid\n  alloc camt054:H 60000", "notice N5 paid\n  alloc vietqr:L 40000",
+		"confirmation N4 names camt054:G=60000\n", "confirmation N5 names camt054:K=40000; vietqr:L=40000\n"} {
 		if !strings.Contains(canonical, want) {
 			t.Errorf("canonical state lacks %q:\n%s", want, canonical)
 		}
@@ -310,16 +463,16 @@ func TestMixedStreamsAnyOrder(t *testing.T) {
 func TestMixedStreamsAnyOrderPostgres(t *testing.T) {
 	notices, evs := orderStream(t)
 	os := orders(evs, 6, 12)
-	reversed := append([]event(nil), evs...) // every payment before every notice, in canonical order
-	slices.SortStableFunc(reversed, func(a, b event) int {
-		if (a.p != nil) != (b.p != nil) {
-			if a.p != nil {
+	late := append([]event(nil), evs...) // every payment and reversal before every notice, in canonical order
+	slices.SortStableFunc(late, func(a, b event) int {
+		if (a.n != nil) != (b.n != nil) {
+			if a.n == nil {
 				return -1
 			}
 			return 1
 		}
 		return 0
 	})
-	os = append(os, reversed)
+	os = append(os, late)
 	checkOrders(t, pgStore, os, notices)
 }

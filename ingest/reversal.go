@@ -51,6 +51,10 @@ type ReversedMessage struct {
 	Status      payment.NoticeStatus `json:"status"`
 	AmountDue   payment.Money        `json:"amount_due"`
 	Paid        payment.Money        `json:"paid_amount"`
+	// Allocations are the notice's allocations after the reversal: the
+	// payments that pay it now (empty when none does). With the
+	// confirmation's, the latest message of a notice names its payers.
+	Allocations []reconcile.Allocation `json:"allocations"`
 }
 
 // Reverse records r, a gateway's reversal of an earlier credit, in one
@@ -271,7 +275,10 @@ func (pr *Processor) tellReversed(ctx context.Context, tx store.Tx, r payment.Re
 	m := ReversedMessage{
 		ID: outbox.Reversed.ID(k.System, k.ID, r.ID), System: k.System, NoticeID: k.ID, Dossier: n.Dossier,
 		PaymentCode: n.Code, ReversalID: r.ID, PaymentID: p.ID, Reversed: amt, ReversedAt: r.ReversedAt,
-		Status: n.Status, AmountDue: n.Total, Paid: paid,
+		Status: n.Status, AmountDue: n.Total, Paid: paid, Allocations: as,
+	}
+	if m.Allocations == nil {
+		m.Allocations = []reconcile.Allocation{}
 	}
 	body, err := json.Marshal(m)
 	if err != nil {

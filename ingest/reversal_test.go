@@ -2,9 +2,11 @@ package ingest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +127,92 @@ func TestReversalAfterConfirmation(t *testing.T) {
 	}
 }
 
+// A notice opened again by a reversal and then paid again by another
+// payment is confirmed again, with a key of its own naming the new payer;
+// the payment redelivered sends nothing more. The first confirmation and
+// the payment.reversed (naming no payer now) stay as they were.
+func TestConfirmedAgainAfterAReversal(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			n := conformance.Notice(t, "dvc", "N1", 1, 100_000)
+			seed(t, s, n)
+			pr := ingest.New(s, engine(t), clock, nil)
+			first := pay(payment.GatewayCamt054, "FT1", 100_000, 1, "Nop le phi "+string(n.Code))
+			if _, err := pr.Record(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			r := conformance.Reversal(payment.GatewayCamt054, "FTR1", 100_000, base.Add(time.Hour), "FT1")
+			if _, err := pr.Reverse(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			ms := outboxOf(t, s, store.OutboxReversal)
+			if len(ms) != 1 || !strings.Contains(string(ms[0].Payload), `"status":"issued"`) || !strings.Contains(string(ms[0].Payload), `"allocations":[]`) {
+				t.Fatalf("reversal messages %+v", ms)
+			}
+			again := pay(payment.GatewayVietQR, "Q2", 100_000, 90, "le phi "+string(n.Code))
+			out, err := pr.Record(ctx, again)
+			if err != nil || len(out.Confirmed) != 1 {
+				t.Fatalf("Record = %+v, %v; want the notice confirmed again", out, err)
+			}
+			wantIDs := []string{outbox.Confirmation.ID("dvc", "N1"), ingest.ConfirmationAgainID("dvc", "N1", []reconcile.Allocation{{PaymentID: again.ID}})}
+			if wantIDs[1] != "confirmation|dvc|N1|vietqr:Q2" {
+				t.Errorf("again id %q", wantIDs[1])
+			}
+			for _, k := range []store.OutboxKind{store.OutboxConfirmation, store.OutboxConfirmationKafka} {
+				ms := outboxOf(t, s, k)
+				if len(ms) != 2 {
+					t.Fatalf("%s: %d messages, want 2", k, len(ms))
+				}
+				got := map[string]ingest.Confirmation{}
+				for _, m := range ms {
+					var c ingest.Confirmation
+					if err := json.Unmarshal(m.Payload, &c); err != nil {
+						t.Fatal(err)
+					}
+					got[m.ID] = c
+				}
+				for i, id := range wantIDs {
+					if k == store.OutboxConfirmationKafka {
+						id = outbox.KafkaID(id)
+					}
+					c, ok := got[id]
+					payer := []string{first.ID, again.ID}[i]
+					if !ok || len(c.Allocations) != 1 || c.Allocations[0].PaymentID != payer || c.Status != payment.NoticePaid {
+						t.Errorf("%s: message %s = %+v (present %v), want %s paying", k, id, c, ok, payer)
+					}
+				}
+			}
+			if out, err := pr.Record(ctx, again); err != nil || !out.Redelivery {
+				t.Errorf("redelivery = %+v, %v", out, err)
+			}
+			if n := len(outboxOf(t, s, store.OutboxConfirmation)); n != 2 {
+				t.Errorf("%d confirmations after the redelivery, want 2", n)
+			}
+		})
+	}
+}
+
+// Many payers: the key names them by their SHA-256, within bounds.
+func TestConfirmationAgainIDBounded(t *testing.T) {
+	var as []reconcile.Allocation
+	for i := range 40 {
+		as = append(as, reconcile.Allocation{PaymentID: fmt.Sprintf("camt054:FT2433%010d", i)})
+	}
+	id := ingest.ConfirmationAgainID("dvc", "N1", as)
+	if !strings.HasPrefix(id, "confirmation|dvc|N1|sha256:") || len(id) > 100 {
+		t.Errorf("id %q", id)
+	}
+	rev := append([]reconcile.Allocation(nil), as...)
+	slices.Reverse(rev)
+	if ingest.ConfirmationAgainID("dvc", "N1", rev) != id {
+		t.Error("the key depends on the allocations' order")
+	}
+	if ingest.ConfirmationAgainID("dvc", "N1", as[:39]) == id {
+		t.Error("another set of payers has the same key")
+	}
+}
+
 // The notice paid twice: reversing the payment that paid it leaves the
 // duplicate paying it (still paid, no second confirmation), and the
 // procedure system is told which payment went.
@@ -156,7 +244,15 @@ func TestReversalOfThePayerLeavesTheDuplicate(t *testing.T) {
 	}
 	ms := outboxOf(t, s, store.OutboxReversal)
 	if len(ms) != 1 || !strings.Contains(string(ms[0].Payload), `"status":"paid"`) {
-		t.Errorf("reversal messages: %+v", ms)
+		t.Fatalf("reversal messages: %+v", ms)
+	}
+	// It names the payment that pays the notice now.
+	var body ingest.ReversedMessage
+	if err := json.Unmarshal(ms[0].Payload, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.PaymentID != first.ID || len(body.Allocations) != 1 || body.Allocations[0].PaymentID != second.ID {
+		t.Errorf("reversal message names %s reversed and payers %+v; want %s reversed, %s paying", body.PaymentID, body.Allocations, first.ID, second.ID)
 	}
 }
 

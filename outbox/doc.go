@@ -11,7 +11,8 @@
 //     with its outbox kind per channel, its Kafka topic, metric and key
 //     function. Type.Enqueue writes, in the caller's transaction, one
 //     outbox message per channel, with the id scheme Type.ID and KafkaID:
-//     "confirmation|<system>|<notice>" and "…|kafka", "report|<id>" and
+//     "confirmation|<system>|<notice>" (a notice paid again after a
+//     reversal: "confirmation|<system>|<notice>|<payers>") and "…|kafka", "report|<id>" and
 //     "…|kafka", "payment.reversed|<system>|<notice>|<reversal>" and
 //     "…|kafka". A new message type is one constant and one table entry.
 //   - the drain loop (Sender, Loop): take one due message of a kind under

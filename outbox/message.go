@@ -23,7 +23,9 @@ type Type string
 // Message types.
 const (
 	// Confirmation: a notice is paid. Payload: ingest.Confirmation JSON;
-	// id Confirmation.ID(system, noticeID).
+	// id Confirmation.ID(system, noticeID), or, for a notice paid again
+	// after a reversal opened it, Confirmation.ID(system, noticeID,
+	// payers) (ingest.ConfirmationAgainID).
 	Confirmation Type = "confirmation"
 	// Report: a daily report version. Payload: daily.Report JSON; id
 	// Report.ID(reportID).
