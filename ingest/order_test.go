@@ -476,3 +476,91 @@ func TestMixedStreamsAnyOrderPostgres(t *testing.T) {
 	os = append(os, late)
 	checkOrders(t, pgStore, os, notices)
 }
+
+// amend stores n's next version as the API's amendment does, with
+// Processor.NoticeChanged in the same transaction.
+func amend(t *testing.T, s store.Store, pr *ingest.Processor, n payment.Notice) payment.Notice {
+	t.Helper()
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		old, err := tx.Notice(ctx, n.System, n.ID)
+		if err != nil {
+			return err
+		}
+		n.Code, n.Version, n.Status = old.Code, old.Version+1, old.Status
+		if err := tx.UpdateNotice(ctx, n); err != nil {
+			return err
+		}
+		_, err = pr.NoticeChanged(ctx, tx, n, true)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("amend %s: %v", n.ID, err)
+	}
+	return n
+}
+
+// An amendment is decided as if the notice had always read so: the
+// issuing system corrects a notice's dossier code (a typo) after two
+// citizens paid naming dossiers. The one who named the corrected dossier
+// pays it now; the one who named the old code is no longer allocated by
+// it and is unmatched, as when the notice had come with the right code
+// first. (Once the notice is confirmed, a later correction moves no
+// money: a confirmed notice's allocations are fixed.)
+func TestAmendedDossierIsDecidedAgain(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			right := conformance.Notice(t, "dvc", "N1", 21, 100_000)
+			wrong := right
+			wrong.Dossier = "000.00.20.H40-261120-9921"
+			ps := []payment.Payment{
+				pay(payment.GatewayVietQR, "P", 60_000, 1, "nop phi ho so "+string(wrong.Dossier)),
+				pay(payment.GatewayMoMo, "Q", 100_000, 2, "ho so "+string(right.Dossier)),
+			}
+			notices := []payment.Notice{right}
+
+			first := newStore(t) // the notice with the right dossier from the start
+			pr := ingest.New(first, engine(t), clock, nil)
+			createNotice(t, first, pr, event{n: &right})
+			for _, p := range ps {
+				if _, err := pr.Record(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := state(t, first, notices, ps)
+			if !strings.Contains(want, "notice N1 paid\n  alloc momo:Q 100000") || !strings.Contains(want, "exception unmatched|vietqr:P") {
+				t.Fatalf("with the right dossier first:\n%s", want)
+			}
+
+			s := newStore(t) // the typo first, corrected after both payments
+			pr = ingest.New(s, engine(t), clock, nil)
+			createNotice(t, s, pr, event{n: &wrong})
+			for _, p := range ps {
+				if _, err := pr.Record(ctx, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := state(t, s, notices, ps)
+			if !strings.Contains(before, "notice N1 partially_paid\n  alloc vietqr:P 60000") {
+				t.Fatalf("before the correction:\n%s", before)
+			}
+			amend(t, s, pr, right)
+			if got := state(t, s, notices, ps); got != openOnly(want) {
+				t.Errorf("after the correction:\n%s\nwant (as if right first):\n%s", got, openOnly(want))
+			}
+			if c := confirmed(t, s); c["N1"] != "momo:Q=100000" {
+				t.Errorf("confirmations %v, want N1 by Q", c)
+			}
+		})
+	}
+}
+
+// openOnly is a state without its resolved exceptions.
+func openOnly(st string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(st, "\n") {
+		if !strings.HasSuffix(strings.TrimSpace(line), " resolved") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
