@@ -80,6 +80,18 @@ func Types() []Type {
 	return ts
 }
 
+// webhookType is the type whose webhook copies are of kind k: what the
+// X-Feerecon-Kind header names ("payment.reversed" for kind reversal);
+// the kind itself for a kind of no type.
+func webhookType(k store.OutboxKind) Type {
+	for _, r := range routes() {
+		if r.webhook == k {
+			return r.typ
+		}
+	}
+	return Type(k)
+}
+
 func (t Type) route() (route, bool) {
 	for _, r := range routes() {
 		if r.typ == t {

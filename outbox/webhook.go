@@ -155,7 +155,7 @@ func (w *webhook) post(ctx context.Context, m store.OutboxMessage) string {
 		SetContext(ctx).
 		SetHeader("Content-Type", "application/json").
 		SetHeader(HeaderIdempotencyKey, m.ID).
-		SetHeader(HeaderKind, string(m.Kind)).
+		SetHeader(HeaderKind, string(webhookType(m.Kind))).
 		SetHeader(HeaderTimestamp, ts).
 		SetHeader(HeaderSignature, Sign(ep.Secret, ts, m.Payload)).
 		SetBody(m.Payload).

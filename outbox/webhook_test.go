@@ -356,3 +356,52 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func memoryStore() outbox.Store { return outbox.FromStore(memory.New()) }
+
+// X-Feerecon-Kind names the message's type on the webhook as on Kafka:
+// "payment.reversed" for a reversal (its outbox kind is "reversal").
+func TestWebhookKindHeaderIsTheType(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.Header.Get(outbox.HeaderIdempotencyKey)] = r.Header.Get(outbox.HeaderKind)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	st := memory.New()
+	clk := newClock()
+	ids := map[outbox.Type]string{}
+	for _, typ := range outbox.Types() {
+		id := typ.ID("dvc", "HS-1", "camt054:FT1")
+		ids[typ] = id
+		if err := st.InTx(context.Background(), func(tx store.Tx) error {
+			return typ.Enqueue(context.Background(), tx, id, "dvc", []byte(`{}`), clk.now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
+		Endpoints: map[string]outbox.Endpoint{"dvc": {URL: srv.URL, Secret: sinkSecret}},
+		Loop:      outbox.Loop{Clock: clk.now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range len(ids) {
+		if _, err := s.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for typ, id := range ids {
+		if got[id] != string(typ) {
+			t.Errorf("%s: X-Feerecon-Kind %q, want %q", id, got[id], typ)
+		}
+	}
+	if got[ids[outbox.Reversed]] != "payment.reversed" {
+		t.Errorf("a reversal's webhook kind is %q", got[ids[outbox.Reversed]])
+	}
+}

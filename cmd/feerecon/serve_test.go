@@ -57,10 +57,11 @@ func TestServeEndToEnd(t *testing.T) {
 	broker := testenv.Kafka(t)
 	sim := gatewaysim.DemoSecrets()
 	t.Setenv("FEERECON_VIETQR_SECRET", sim.VietQR)
+	t.Setenv("FEERECON_CAMT054_SECRET", sim.Camt054)
 	t.Setenv("FEERECON_TEST_SINK_SECRET", "sink-secret-for-this-test")
 
 	var mu sync.Mutex
-	var confirmations []map[string]any
+	var confirmations, reversals []map[string]any
 	keys := map[string]int{}
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -73,7 +74,11 @@ func TestServeEndToEnd(t *testing.T) {
 		_ = json.Unmarshal(body, &c)
 		mu.Lock()
 		keys[r.Header.Get(outbox.HeaderIdempotencyKey)]++
-		confirmations = append(confirmations, c)
+		if r.Header.Get(outbox.HeaderKind) == string(outbox.Reversed) {
+			reversals = append(reversals, c)
+		} else {
+			confirmations = append(confirmations, c)
+		}
 		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -347,7 +352,6 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	time.Sleep(1500 * time.Millisecond) // a second sender tick and the redelivered callback
 	mu.Lock()
-	defer mu.Unlock()
 	// One each: the notice paid by its QR, and the notice created after
 	// the transfer that named its dossier — naming that transfer.
 	byNotice := map[string]map[string]any{}
@@ -364,8 +368,10 @@ func TestServeEndToEnd(t *testing.T) {
 	}()
 	if len(keys) != 2 || len(confirmations) != 2 || byNotice[noticeID]["status"] != "paid" || byNotice[lateID]["status"] != "paid" ||
 		lateFirst["payment_id"] != early.ID {
+		mu.Unlock()
 		t.Fatalf("confirmations %v (keys %v)", confirmations, keys)
 	}
+	mu.Unlock()
 	_ = json.Unmarshal(call(http.MethodGet, "/v1/notices/"+noticeID+"", nil, http.StatusOK), &view)
 	if len(view.Allocations) != 1 {
 		t.Fatalf("after the retried callback: %+v", view.Allocations)
@@ -402,6 +408,81 @@ func TestServeEndToEnd(t *testing.T) {
 			break
 		}
 	}
+
+	// The bank takes the early transfer back (issue 11 §2): a signed
+	// camt.054 reversal naming it, sent twice. The notice it paid is
+	// issued again and its procedure system is told once in effect: one
+	// payment.reversed with its idempotency key on the webhook, and the
+	// same on payments.confirmed after the notice's confirmation.
+	rev := payment.Reversal{Gateway: payment.GatewayCamt054, TxnID: "FTR" + early.TxnID, OriginalRefs: []string{early.TxnID},
+		Amount: early.Amount, ReversedAt: time.Date(2026, 11, 27, 15, 0, 0, 0, payment.Location()), Description: "HOAN TRA GD " + early.TxnID}
+	rev.ID = payment.ReversalID(rev.Gateway, rev.TxnID)
+	revRaw, err := gatewaysim.EncodeReversal(rev, sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, base+"/gateways/camt054/callback", bytes.NewReader(revRaw.Body))
+		for k, v := range revRaw.Headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("reversal callback answered %d", resp.StatusCode)
+		}
+	}
+	for start := time.Now(); ; {
+		mu.Lock()
+		n := len(reversals)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			mu.Lock()
+			t.Fatalf("no payment.reversed reached the procedure system 30 s after the bank's reversal; keys %v", keys)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // the second callback and a second sender tick
+	wantKey := outbox.Reversed.ID("dvc-nghean", lateID, rev.ID)
+	mu.Lock()
+	if len(reversals) != 1 || keys[wantKey] != 1 || reversals[0]["status"] != "issued" || reversals[0]["payment_id"] != early.ID ||
+		reversals[0]["reversal_id"] != rev.ID || len(confirmations) != 2 {
+		t.Errorf("after the reversal: payment.reversed %v, key %s seen %d times, %d confirmations", reversals, wantKey, keys[wantKey], len(confirmations))
+	}
+	mu.Unlock()
+	if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/"+lateID, nil, http.StatusOK), &lateView); err != nil {
+		t.Fatal(err)
+	}
+	if lateView.Status != payment.NoticeIssued || len(lateView.Allocations) != 0 {
+		t.Errorf("the notice after its payment's reversal: %s, allocations %+v", lateView.Status, lateView.Allocations)
+	}
+	rr := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: kafkabus.TopicConfirmed, Partition: partitionOf(t, broker, "dvc-nghean/"+lateID), MaxWait: 200 * time.Millisecond})
+	defer rr.Close()
+	var kinds []string
+	for len(kinds) < 2 {
+		m, err := rr.ReadMessage(rctx)
+		if err != nil {
+			t.Fatalf("on %s for %s: %v after %v", kafkabus.TopicConfirmed, lateID, err, kinds)
+		}
+		if string(m.Key) != "dvc-nghean/"+lateID {
+			continue
+		}
+		for _, h := range m.Headers {
+			if h.Key == outbox.HeaderKind {
+				kinds = append(kinds, string(h.Value))
+			}
+		}
+	}
+	if !slices.Equal(kinds, []string{string(outbox.Confirmation), string(outbox.Reversed)}) {
+		t.Errorf("on %s for %s: %v, want the confirmation then payment.reversed", kafkabus.TopicConfirmed, lateID, kinds)
+	}
+
 	// The run's audit chain is intact (acceptance 2; tampering: TestAuditVerify).
 	if out, err := runCLI(t, "audit", "verify", "--db", db); err != nil || !intact.MatchString(out) {
 		t.Errorf("audit verify on the run's database: %v\n%s", err, out)

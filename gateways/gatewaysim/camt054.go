@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -167,4 +168,82 @@ func xmlText(s string) bool {
 		}
 	}
 	return true
+}
+
+// EncodeReversal builds the camt.054.001.08 notification a bank sends
+// when it takes back an earlier credit: one booked DBIT entry with
+// RvslInd true, its own AcctSvcrRef r.TxnID, and the original credit's
+// references (r.OriginalRefs: the first as the transaction's
+// Refs/AcctSvcrRef, a second as its EndToEndId), signed as camt054 is.
+// Only camt054 reversals are encodable (the wallets' adapters read none).
+func EncodeReversal(r payment.Reversal, s Secrets) (gateways.Raw, error) {
+	if err := r.Validate(); err != nil {
+		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode reversal %s: %w", r.ID, err)
+	}
+	if r.Gateway != payment.GatewayCamt054 || len(r.OriginalRefs) == 0 || len(r.OriginalRefs) > 2 {
+		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode reversal %s: %w: camt054 only, with one or two original references", r.ID, ErrUnencodable)
+	}
+	for _, v := range append([]string{r.TxnID}, r.OriginalRefs...) {
+		if !xmlText(v) || strings.TrimSpace(v) != v || utf8.RuneCountInString(v) > max35 {
+			return gateways.Raw{}, fmt.Errorf("gatewaysim: encode reversal %s: %w: reference %q", r.ID, ErrUnencodable, v)
+		}
+	}
+	if !xmlText(r.Description) || utf8.RuneCountInString(r.Description) > max140 {
+		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode reversal %s: %w: description", r.ID, ErrUnencodable)
+	}
+	units, _ := r.Amount.Currency.MinorUnits()
+	amt := r.Amount.Amount.StringFixed(units)
+	loc := payment.Location()
+	at := r.ReversedAt.In(loc).Format(camtDateTime)
+	sum := sha256.Sum256([]byte(r.TxnID))
+	msgID := "SIMR" + r.ReversedAt.In(loc).Format("20060102150405") + "-" + hex.EncodeToString(sum[:4])
+	var b bytes.Buffer
+	w := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+	}
+	esc := func(v string) { _ = xml.EscapeText(&b, []byte(v)) } // writes to a bytes.Buffer: cannot fail
+	w(`<?xml version="1.0" encoding="UTF-8"?>`, "\n",
+		`<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">`, "\n",
+		"  <BkToCstmrDbtCdtNtfctn>\n",
+		"    <GrpHdr><MsgId>", msgID, "</MsgId><CreDtTm>", at, "</CreDtTm></GrpHdr>\n",
+		"    <Ntfctn>\n",
+		"      <Id>", msgID, "</Id>\n",
+		"      <CreDtTm>", at, "</CreDtTm>\n",
+		"      <Acct><Id><Othr><Id>")
+	esc(s.CollectionAccount)
+	w("</Id></Othr></Id><Ccy>", string(payment.VND), "</Ccy></Acct>\n",
+		"      <Ntry>\n",
+		`        <Amt Ccy="`, string(r.Amount.Currency), `">`, amt, "</Amt>\n",
+		"        <CdtDbtInd>", camt054.Debit, "</CdtDbtInd>\n",
+		"        <RvslInd>true</RvslInd>\n",
+		"        <Sts><Cd>", camt054.StatusBook, "</Cd></Sts>\n",
+		"        <BookgDt><DtTm>", at, "</DtTm></BookgDt>\n",
+		"        <AcctSvcrRef>")
+	esc(r.TxnID)
+	w("</AcctSvcrRef>\n",
+		"        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>\n",
+		"        <NtryDtls><TxDtls>\n",
+		"          <Refs><AcctSvcrRef>")
+	esc(r.OriginalRefs[0])
+	w("</AcctSvcrRef><EndToEndId>")
+	if len(r.OriginalRefs) > 1 {
+		esc(r.OriginalRefs[1])
+	} else {
+		w("NOTPROVIDED")
+	}
+	w("</EndToEndId></Refs>\n")
+	if r.Description != "" {
+		w("          <RmtInf><Ustrd>")
+		esc(r.Description)
+		w("</Ustrd></RmtInf>\n")
+	}
+	w("        </TxDtls></NtryDtls>\n",
+		"      </Ntry>\n",
+		"    </Ntfctn>\n",
+		"  </BkToCstmrDbtCdtNtfctn>\n",
+		"</Document>\n")
+	body := b.Bytes()
+	return gateways.Raw{Body: body, Headers: map[string]string{camt054.HeaderSignature: signSHA256(s.Camt054, body)}}, nil
 }

@@ -605,3 +605,43 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// A reversal EncodeReversal writes is the reversal the real camt054
+// adapter reads back: its id, amount, time and original references; one
+// reference or two; what camt054 cannot carry is refused.
+func TestEncodeReversalRoundTrip(t *testing.T) {
+	dec, err := decoders(t).Get(payment.GatewayCamt054)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, ok := dec.(gateways.ReversalDecoder)
+	if !ok {
+		t.Fatal("the camt054 decoder reads no reversals")
+	}
+	at := time.Date(2026, 11, 27, 15, 4, 5, 0, gmt7)
+	for _, refs := range [][]string{{"FT24330123456789"}, {"FT24330123456789", "E2E-0001"}} {
+		r := payment.Reversal{ID: payment.ReversalID(payment.GatewayCamt054, "FT24331000000077"), Gateway: payment.GatewayCamt054,
+			TxnID: "FT24331000000077", OriginalRefs: refs, Amount: payment.VNDOf(150_000), ReversedAt: at, Description: "HOAN TRA GD FT24330123456789"}
+		raw, err := EncodeReversal(r, DemoSecrets())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rd.DecodeReversals(raw)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("DecodeReversals = %+v, %v", got, err)
+		}
+		g := got[0]
+		if g.ID != r.ID || !g.Amount.Equal(r.Amount) || !g.ReversedAt.Equal(at) || strings.Join(g.OriginalRefs, ",") != strings.Join(refs, ",") || g.Description != r.Description {
+			t.Errorf("read back %+v, want %+v", g, r)
+		}
+		// The reversal's notification carries no credit.
+		if ps, _ := dec.Decode(raw); len(ps) != 0 {
+			t.Errorf("Decode of a reversal = %+v; want no payment", ps)
+		}
+	}
+	bad := payment.Reversal{ID: payment.ReversalID(payment.GatewayMoMo, "R1"), Gateway: payment.GatewayMoMo, TxnID: "R1",
+		OriginalRefs: []string{"1"}, Amount: payment.VNDOf(1), ReversedAt: at}
+	if _, err := EncodeReversal(bad, DemoSecrets()); !errors.Is(err, ErrUnencodable) {
+		t.Errorf("a MoMo reversal: %v, want ErrUnencodable", err)
+	}
+}
