@@ -87,7 +87,7 @@ func TestKafkaStatementsRaw(t *testing.T) {
 	st := openPostgres(t)
 	var mu sync.Mutex
 	handled := 0
-	h := dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), func() time.Time { return at(27, 0, 5) }, nil)
+	h := dailyrun.StatementHandler(st, importOptions(st, at(27, 0, 5)).Reverser, payment.DefaultAmountPolicy(), func() time.Time { return at(27, 0, 5) }, nil)
 	runCtx, stop := context.WithCancel(ctx)
 	c, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: testenv.Name("statements"),
 		Topic: topic, DLQTopic: dlq, Producer: prod, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
