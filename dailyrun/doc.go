@@ -2,8 +2,13 @@
 // (reconcile/daily) to the store and to the service's edges:
 //
 //   - ImportStatement stores a camt.053 statement or an e-wallet settlement
-//     file, idempotently on its statement key / file id; StatementHandler
-//     does the same for the Kafka topic statements.raw.
+//     file, idempotently on its statement key / file id, then applies the
+//     statement's reversals of credits with the injected Reverser
+//     (ingest.Processor.Reverse, the camt.054 path), each in its own
+//     transaction; a duplicate import applies them again, which the
+//     Reverser, idempotent by reversal id, makes a redelivery for those
+//     already recorded, so a crash between the two loses nothing.
+//     StatementHandler does the same for the Kafka topic statements.raw.
 //   - Job runs one business day over the store: it loads what the day
 //     needs, calls daily.Reconcile, and stores each report version that
 //     says something new, in one transaction with its outbox messages

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/statements"
 	"github.com/feerecon/feerecon/statements/camt053"
@@ -38,7 +39,29 @@ var (
 	ErrParse = errors.New("statement file does not parse")
 	// ErrEmpty: the file holds no statement line.
 	ErrEmpty = errors.New("statement file holds no line")
+	// ErrNoReverser: the file reverses credits and ImportOptions has no
+	// Reverser to apply them (a wiring error; nothing was stored).
+	ErrNoReverser = errors.New("statement reverses credits and no reverser is configured")
 )
+
+// Reverser applies a bank's reversal of an earlier credit: undoes the
+// payment's allocations, re-decides its notices and tells their systems
+// (ingest.Processor.Reverse, the camt.054 path). It must be idempotent by
+// reversal id: a reversal stored before is a redelivery.
+type Reverser interface {
+	Reverse(ctx context.Context, r payment.Reversal) (ingest.ReversalOutcome, error)
+}
+
+// ImportOptions are what ImportStatement needs besides the file.
+type ImportOptions struct {
+	// Policy checks every amount of the file.
+	Policy payment.AmountPolicy
+	// Now is the time of the audit entry.
+	Now time.Time
+	// Reverser applies the reversals a camt.053 statement carries
+	// (camt053.Statement.Reversals); required when it carries any.
+	Reverser Reverser
+}
 
 // Imported says what one ImportStatement call stored.
 type Imported struct {
@@ -55,6 +78,13 @@ type Imported struct {
 	// Duplicate is true when every statement of the file was imported
 	// before: nothing was stored, and that is not an error.
 	Duplicate bool
+	// Reversals is the number of reversed credits the file carries; each
+	// was applied by the Reverser, even on a Duplicate (a crash after the
+	// statement was stored loses none). Of them: Applied took a payment
+	// back now; Unknown were stored now without a payment (an
+	// unknown_reversal exception); Before were stored already, by a
+	// camt.054 notification of the same entry or an earlier import.
+	Reversals, Applied, Unknown, Before int
 }
 
 // Sniff tells a camt.053 document from a settlement CSV by its first
@@ -79,9 +109,10 @@ type parsed struct {
 }
 
 type parsedStatement struct {
-	id     string
-	source statements.Source
-	lines  []statements.Line
+	id        string
+	source    statements.Source
+	lines     []statements.Line
+	reversals []payment.Reversal
 }
 
 // parseStatement parses body (typed errors wrapping ErrParse).
@@ -98,7 +129,11 @@ func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
 			return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
 		}
 		for _, s := range stmts {
-			out.stmts = append(out.stmts, parsedStatement{id: s.Key(), source: statements.SourceCamt053, lines: s.Lines()})
+			rs, err := s.Reversals()
+			if err != nil {
+				return parsed{}, fmt.Errorf("%w: %w", ErrParse, err)
+			}
+			out.stmts = append(out.stmts, parsedStatement{id: s.Key(), source: statements.SourceCamt053, lines: s.Lines(), reversals: rs})
 		}
 	case FormatSettlement:
 		file, err := settlement.Parse(bytes.NewReader(body), policy)
@@ -121,12 +156,17 @@ func parseStatement(body []byte, policy payment.AmountPolicy) (parsed, error) {
 
 // ImportStatement parses a camt.053 document or a settlement CSV and
 // stores its lines under the statement key / file id, with an audit entry,
-// in one transaction. Importing the same statement again stores nothing
-// and returns Duplicate: a redelivery is not a second statement. A file
-// that does not parse returns an error wrapping ErrParse (permanent); any
-// other error is the store's (transient).
-func ImportStatement(ctx context.Context, st store.Store, body []byte, policy payment.AmountPolicy, now time.Time) (Imported, error) {
-	p, err := parseStatement(body, policy)
+// in one transaction; then it applies each reversal of a credit the file
+// carries with o.Reverser, each in its own transaction. Importing the same
+// statement again stores nothing and returns Duplicate: a redelivery is
+// not a second statement; its reversals are applied again all the same,
+// which records those a crash after the first transaction left out and is
+// a redelivery for the others (the Reverser is idempotent by reversal id).
+// A file that does not parse returns an error wrapping ErrParse
+// (permanent); a file with reversals and no Reverser, ErrNoReverser; any
+// other error is the store's (transient: importing again completes it).
+func ImportStatement(ctx context.Context, st store.Store, body []byte, o ImportOptions) (Imported, error) {
+	p, err := parseStatement(body, o.Policy)
 	if err != nil {
 		return Imported{}, err
 	}
@@ -134,8 +174,24 @@ func ImportStatement(ctx context.Context, st store.Store, body []byte, policy pa
 	for _, s := range p.stmts {
 		imp.IDs = append(imp.IDs, s.id)
 		imp.Lines += len(s.lines)
+		imp.Reversals += len(s.reversals)
 	}
-	err = st.InTx(ctx, func(tx store.Tx) error {
+	if imp.Reversals > 0 && o.Reverser == nil {
+		return Imported{}, fmt.Errorf("import statement %s: %w", imp.ID, ErrNoReverser)
+	}
+	if err := storeStatements(ctx, st, p, o.Now, &imp); err != nil {
+		return Imported{}, err
+	}
+	if err := applyReversals(ctx, o.Reverser, p, &imp); err != nil {
+		return Imported{}, err
+	}
+	return imp, nil
+}
+
+// storeStatements stores p's statements and their audit entries in one
+// transaction; those stored before are counted as duplicates.
+func storeStatements(ctx context.Context, st store.Store, p parsed, now time.Time, imp *Imported) error {
+	return st.InTx(ctx, func(tx store.Tx) error {
 		dups := 0
 		for _, s := range p.stmts {
 			err := tx.InsertStatement(ctx, s.id, s.source, s.lines)
@@ -159,13 +215,31 @@ func ImportStatement(ctx context.Context, st store.Store, body []byte, policy pa
 		imp.Duplicate = dups == len(p.stmts)
 		return nil
 	})
-	if err != nil {
-		return Imported{}, err
-	}
-	return imp, nil
 }
 
-// printable keeps an id safe to print on one line.
+// applyReversals applies every reversal of p, in file order, after its
+// statement is stored: the statement's lines are the bank's record and
+// stand whatever a reversal finds.
+func applyReversals(ctx context.Context, rev Reverser, p parsed, imp *Imported) error {
+	for _, s := range p.stmts {
+		for _, r := range s.reversals {
+			out, err := rev.Reverse(ctx, r)
+			if err != nil {
+				return fmt.Errorf("import statement %s: %w", s.id, err)
+			}
+			switch {
+			case out.Redelivery:
+				imp.Before++
+			case out.PaymentID == "":
+				imp.Unknown++
+			default:
+				imp.Applied++
+			}
+		}
+	}
+	return nil
+}
+
 // statementDetail is the audit detail of a statement.imported entry; the
 // scheduler reads the booking days back (BookedFrom … BookedTo, absent
 // when the statement has no line) to re-run the days they may change.
@@ -191,6 +265,7 @@ func bookedDays(lines []statements.Line) (from, to *payment.Date) {
 	return from, to
 }
 
+// printable keeps an id safe to print on one line.
 func printable(s string) string {
 	if !utf8.ValidString(s) {
 		return fmt.Sprintf("%q", s)
@@ -204,5 +279,9 @@ func (i Imported) String() string {
 	if i.Duplicate {
 		state = "duplicate"
 	}
-	return fmt.Sprintf("%s %s %s lines=%d", state, i.Source, printable(i.ID), i.Lines)
+	line := fmt.Sprintf("%s %s %s lines=%d", state, i.Source, printable(i.ID), i.Lines)
+	if i.Reversals > 0 {
+		line += fmt.Sprintf(" reversals=%d applied=%d unknown=%d before=%d", i.Reversals, i.Applied, i.Unknown, i.Before)
+	}
+	return line
 }

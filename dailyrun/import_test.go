@@ -15,7 +15,7 @@ import (
 )
 
 func importFile(st store.Store, body []byte) (dailyrun.Imported, error) {
-	return dailyrun.ImportStatement(context.Background(), st, body, payment.DefaultAmountPolicy(), at(27, 0, 10))
+	return dailyrun.ImportStatement(context.Background(), st, body, importOptions(st, at(27, 0, 10)))
 }
 
 func auditCount(t *testing.T, st store.Store, entity string) int {

@@ -3,6 +3,8 @@ package dailyrun_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/feerecon/feerecon/dailyrun"
+	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
@@ -87,7 +90,7 @@ func TestKafkaStatementsRaw(t *testing.T) {
 	st := openPostgres(t)
 	var mu sync.Mutex
 	handled := 0
-	h := dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), func() time.Time { return at(27, 0, 5) }, nil)
+	h := dailyrun.StatementHandler(st, importOptions(st, at(27, 0, 5)).Reverser, payment.DefaultAmountPolicy(), func() time.Time { return at(27, 0, 5) }, nil)
 	runCtx, stop := context.WithCancel(ctx)
 	c, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: testenv.Name("statements"),
 		Topic: topic, DLQTopic: dlq, Producer: prod, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
@@ -192,4 +195,85 @@ func TestKafkaTreasuryReports(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
+}
+
+// flakyReverser fails its first call (the database gone after the
+// statement committed), then applies reversals with pr.
+type flakyReverser struct {
+	mu     sync.Mutex
+	failed bool
+	pr     dailyrun.Reverser
+}
+
+func (f *flakyReverser) Reverse(ctx context.Context, r payment.Reversal) (ingest.ReversalOutcome, error) {
+	f.mu.Lock()
+	first := !f.failed
+	f.failed = true
+	f.mu.Unlock()
+	if first {
+		return ingest.ReversalOutcome{}, errCrash
+	}
+	return f.pr.Reverse(ctx, r)
+}
+
+// serve's statements.raw consumer applies a statement's reversal: the
+// first attempt stores the statement and fails on the reversal, the
+// consumer retries (the statement now a duplicate) and the reversal is
+// applied; the file delivered again changes nothing.
+func TestKafkaStatementsRawAppliesReversals(t *testing.T) {
+	t.Parallel()
+	broker := testenv.Kafka(t)
+	topic, dlq := testenv.Name("statements.raw"), testenv.Name("statements-dlq")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := kafkabus.EnsureTopicsWith(ctx, broker, kafkabus.TopicOptions{Partitions: 1}, topic, dlq); err != nil {
+		t.Fatal(err)
+	}
+	prod, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: []string{broker}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prod.Close() })
+	body, err := os.ReadFile(reversalStatement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := prod.Publish(ctx, topic, []byte("vcb"), body, map[string]string{"seq": string(rune('0' + i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBankDay(t, openPostgres(t))
+	h := dailyrun.StatementHandler(b.st, &flakyReverser{pr: b.pr}, payment.DefaultAmountPolicy(), func() time.Time { return b.now }, nil)
+	var mu sync.Mutex
+	var errs []error
+	runCtx, stop := context.WithCancel(ctx)
+	c, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: testenv.Name("statements"),
+		Topic: topic, DLQTopic: dlq, Producer: prod, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
+		func(ctx context.Context, m kafkabus.Message) error {
+			err := h(ctx, m)
+			mu.Lock()
+			defer mu.Unlock()
+			errs = append(errs, err)
+			if len(errs) == 3 {
+				stop()
+			}
+			return err
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if len(errs) != 3 || !errors.Is(errs[0], errCrash) || errs[1] != nil || errs[2] != nil {
+		t.Fatalf("handler results %v, want the crash, then two successes", errs)
+	}
+	if n := auditCount(t, b.st, "statement:camt053:0071000123456:0071000123456-20261127"); n != 1 {
+		t.Errorf("statement audited %d times, want 1", n)
+	}
+	b.reversedOnce()
 }

@@ -74,7 +74,7 @@ func TestRefundDueUntilTheDebit(t *testing.T) {
 			d27.RefundsDue[0].AgeDays != 1 {
 			t.Fatalf("the 27th's refunds %+v: want %s due, 1 day old", d27.RefundsDue, exc)
 		}
-		if _, err := dailyrun.ImportStatement(ctx, st, []byte(refundStatement), payment.DefaultAmountPolicy(), at(29, 0, 10)); err != nil {
+		if _, err := dailyrun.ImportStatement(ctx, st, []byte(refundStatement), importOptions(st, at(29, 0, 10))); err != nil {
 			t.Fatal(err)
 		}
 		clk.Set(at(29, 1, 0))

@@ -115,7 +115,7 @@ func TestSchedulerReReportsADayAfterALateStatement(t *testing.T) {
 			t.Fatalf("nothing changed, ran %v", got)
 		}
 		// The bank's statement of the 26th arrives late, at 10:00.
-		if _, err := dailyrun.ImportStatement(ctx, st, readFile(t, "statement.camt053.xml"), payment.DefaultAmountPolicy(), at(27, 10, 0)); err != nil {
+		if _, err := dailyrun.ImportStatement(ctx, st, readFile(t, "statement.camt053.xml"), importOptions(st, at(27, 10, 0))); err != nil {
 			t.Fatal(err)
 		}
 		if got := step(at(27, 10, 29)); len(got) != 0 || latestVersion(t, st, businessDate) != 1 {

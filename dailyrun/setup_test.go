@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feerecon/feerecon/dailyrun"
 	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -147,6 +148,17 @@ func record(t testing.TB, st store.Store, now time.Time, ps []payment.Payment) {
 			t.Fatalf("record %s: %v", p.ID, err)
 		}
 	}
+}
+
+// importOptions imports at now with the default amount policy, applying
+// reversals through the production path (ingest.Processor.Reverse).
+func importOptions(st store.Store, now time.Time) dailyrun.ImportOptions {
+	eng, err := reconcile.NewEngine(reconcile.Config{})
+	if err != nil {
+		panic(err) // the zero configuration is valid
+	}
+	return dailyrun.ImportOptions{Policy: payment.DefaultAmountPolicy(), Now: now,
+		Reverser: ingest.New(st, eng, func() time.Time { return now }, nil)}
 }
 
 // loadDay stores the golden day's notices, events (recorded at 23:00 of

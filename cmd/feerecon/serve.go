@@ -411,7 +411,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		defer notices.Close()
 		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
 	})
-	if err := serveDaily(gctx, grp, c, set, st, job, producer, metrics, log); err != nil {
+	if err := serveDaily(gctx, grp, c, set, st, pr, job, producer, metrics, log); err != nil {
 		return err
 	}
 	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
@@ -482,12 +482,13 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 }
 
 // serveDaily adds the daily reconciliation to the service: the
-// statements.raw consumer and the scheduler of the business days (the
+// statements.raw consumer (applying statements' reversals with rev, as
+// camt.054's are) and the scheduler of the business days (the
 // reports' webhook and Kafka copies are the outbox senders').
-func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
+func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, rev dailyrun.Reverser, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
 		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
-		dailyrun.StatementHandler(st, payment.DefaultAmountPolicy(), time.Now, log))
+		dailyrun.StatementHandler(st, rev, payment.DefaultAmountPolicy(), time.Now, log))
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,9 @@
 // structure — BkTxCd sub-family RRTN (reversal due to payment return) or
 // RPCR (due to a cancellation request), or a TxDtls with RtrInf — when a
 // TxDtls reference names the original. DecodeReversals returns one
-// payment.Reversal per such entry, which ingest.Processor.Reverse applies. TxnID = Ntry/AcctSvcrRef, else
+// payment.Reversal per such entry, which ingest.Processor.Reverse applies
+// (the same entry in the day's camt.053 statement is given the same id by
+// statements/camt053.Statement.Reversals: one reversal). TxnID = Ntry/AcctSvcrRef, else
 // "<Ntfctn/Id>/<entry number>" (never an EndToEndId: that is the
 // original's). OriginalRefs = each TxDtls/Refs AcctSvcrRef, EndToEndId
 // (not NOTPROVIDED) and TxId, in that order: the original credit is the

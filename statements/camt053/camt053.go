@@ -107,8 +107,16 @@ type Entry struct {
 	BookingDate payment.Date
 	BookingTime time.Time
 	ValueDate   payment.Date
+	// AcctSvcrRef is Ntry/AcctSvcrRef, else the first TxDtls/Refs/AcctSvcrRef.
 	AcctSvcrRef string
-	EndToEndID  string
+	// EntryRef is Ntry/AcctSvcrRef alone: the bank's reference of the
+	// entry itself (on a reversal, TxDtls' references name the original).
+	EntryRef   string
+	EndToEndID string
+	// SubFamily is BkTxCd/Domn/Fmly/SubFmlyCd (RRTN, RPCR: a return).
+	SubFamily string
+	// Returned: a TxDtls carries RtrInf (return information).
+	Returned bool
 	// Unstructured is RmtInf/Ustrd of all transaction details, joined.
 	Unstructured string
 	// CreditorRefs are RmtInf/Strd/CdtrRefInf/Ref values, in order.
@@ -120,9 +128,30 @@ type Entry struct {
 	TxRefs []string
 }
 
+// Sub-family codes of BkTxCd (ISO 20022 external code set) that book the
+// return of a payment received: the credit taken back.
+const (
+	SubFamilyReversalReturn      = "RRTN" // reversal due to payment return
+	SubFamilyReversalCancelation = "RPCR" // reversal due to payment cancellation request
+)
+
 // ReversesCredit reports whether e is the reversal of a credit: a DBIT
-// with RvslInd true (ISO 20022: a CRDT with it reverses a debit).
-func (e Entry) ReversesCredit() bool { return e.Reversal && !e.Credit }
+// with RvslInd true (ISO 20022: a CRDT with it reverses a debit), or a
+// DBIT that the format marks as the return of a received payment by its
+// structure (BkTxCd sub-family RRTN or RPCR, or a TxDtls with RtrInf) and
+// that names a transaction reference (TxRefs). A plain DBIT is none:
+// banks book fees and sweeps as DBIT too. The rule is camt.054's
+// (gateways/camt054), so that both messages of one bank entry agree.
+func (e Entry) ReversesCredit() bool {
+	if e.Credit {
+		return false
+	}
+	if e.Reversal {
+		return true
+	}
+	returned := e.Returned || e.SubFamily == SubFamilyReversalReturn || e.SubFamily == SubFamilyReversalCancelation
+	return returned && len(e.TxRefs) > 0
+}
 
 // ReversedCredits returns the booked entries that reverse a credit, in
 // statement order: the bank taking back money it credited before. They
@@ -223,16 +252,21 @@ func (s Statement) CheckBalance() error {
 	return nil
 }
 
+// text is the entry's line text: its RmtInf/Ustrd, then its creditor
+// references.
+func (e Entry) text() string {
+	if len(e.CreditorRefs) == 0 {
+		return e.Unstructured
+	}
+	return strings.TrimSpace(e.Unstructured + " " + strings.Join(e.CreditorRefs, " "))
+}
+
 // Lines returns the booked entries as statement lines.
 func (s Statement) Lines() []statements.Line {
 	out := make([]statements.Line, 0, len(s.Entries))
 	for _, e := range s.Entries {
 		if e.Status != StatusBooked {
 			continue
-		}
-		text := e.Unstructured
-		if len(e.CreditorRefs) > 0 {
-			text = strings.TrimSpace(text + " " + strings.Join(e.CreditorRefs, " "))
 		}
 		out = append(out, statements.Line{
 			StatementID: s.Key(),
@@ -246,7 +280,7 @@ func (s Statement) Lines() []statements.Line {
 			Fee:         payment.Money{Amount: decimal.Zero, Currency: e.Amount.Currency},
 			BookingDate: e.BookingDate,
 			ValueDate:   e.ValueDate,
-			Text:        text,
+			Text:        e.text(),
 		})
 	}
 	return out
@@ -437,6 +471,8 @@ func convertEntry(x *xNtry, policy payment.AmountPolicy) (Entry, string, error) 
 		e.ValueDate = d
 	}
 	e.AcctSvcrRef = strings.TrimSpace(x.AcctSvcrRef)
+	e.EntryRef = e.AcctSvcrRef
+	e.SubFamily = strings.TrimSpace(x.BkTxCd.Domn.Fmly.SubFmlyCd)
 	var ustrd []string
 	for _, dt := range x.NtryDtls {
 		for _, tx := range dt.TxDtls {
@@ -448,6 +484,7 @@ func convertEntry(x *xNtry, policy payment.AmountPolicy) (Entry, string, error) 
 			if e.AcctSvcrRef == "" {
 				e.AcctSvcrRef = strings.TrimSpace(tx.Refs.AcctSvcrRef)
 			}
+			e.Returned = e.Returned || tx.RtrInf != nil
 			for _, u := range tx.RmtInf.Ustrd {
 				if u = strings.TrimSpace(u); u != "" {
 					ustrd = append(ustrd, u)
@@ -624,7 +661,14 @@ type xNtry struct {
 	BookgDt     *xDate `xml:"BookgDt"`
 	ValDt       *xDate `xml:"ValDt"`
 	AcctSvcrRef string `xml:"AcctSvcrRef"`
-	NtryDtls    []struct {
+	BkTxCd      struct {
+		Domn struct {
+			Fmly struct {
+				SubFmlyCd string `xml:"SubFmlyCd"`
+			} `xml:"Fmly"`
+		} `xml:"Domn"`
+	} `xml:"BkTxCd"`
+	NtryDtls []struct {
 		TxDtls []xTx `xml:"TxDtls"`
 	} `xml:"NtryDtls"`
 }
@@ -643,6 +687,8 @@ type xTx struct {
 			} `xml:"CdtrRefInf"`
 		} `xml:"Strd"`
 	} `xml:"RmtInf"`
+	// RtrInf is present on a returned payment (its reason inside).
+	RtrInf    *struct{} `xml:"RtrInf"`
 	RltdPties struct {
 		Dbtr struct {
 			Nm  string `xml:"Nm"`

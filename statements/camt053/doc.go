@@ -31,24 +31,39 @@
 // exceed any single payment).
 //
 // Reversals. RvslInd is read (true/1, false/0 or absent; anything else is
-// ErrBadField) into Entry.Reversal. A booked DBIT with RvslInd true is the
-// bank taking back an earlier credit (ISO 20022: a CRDT with the
-// indicator reverses a debit instead); Statement.ReversedCredits lists
-// them, each with Entry.TxRefs (its transactions' Refs/AcctSvcrRef,
-// EndToEndId and TxId, without its own AcctSvcrRef), the references that
-// name the original credit. Such an entry is still a line (a debit: it
-// counts in the balance and the report's debit_count). Not yet done: an
-// import does not apply a statement's reversals to the payments (the
-// service applies camt.054 reversals, ingest.Processor.Reverse); that
-// needs payment.Reversal to have a source for statements (it names a
-// gateway today) and the import to call Reverse with the entry's TxRefs.
-// A plain DBIT (no indicator) that names a credit only in its text is not
-// recognised: banks book fees and sweeps as DBIT too.
+// ErrBadField) into Entry.Reversal, BkTxCd/Domn/Fmly/SubFmlyCd into
+// Entry.SubFamily, the presence of TxDtls/RtrInf into Entry.Returned. A
+// booked DBIT with RvslInd true is the bank taking back an earlier credit
+// (ISO 20022: a CRDT with the indicator reverses a debit instead); so is
+// a booked DBIT the format marks as a return (sub-family RRTN or RPCR, or
+// RtrInf) that names a transaction reference: the rule of camt.054
+// (gateways/camt054). Statement.ReversedCredits lists them, each with
+// Entry.TxRefs (its transactions' Refs/AcctSvcrRef, EndToEndId and TxId,
+// without its own AcctSvcrRef), the references that name the original
+// credit; Statement.Reversals turns them into payment.Reversal values
+// that the import applies (dailyrun.ImportStatement, with
+// ingest.Processor.Reverse: the payment's allocations undone, its notices
+// re-decided and told with payment.reversed). A bank reports one entry
+// twice, by camt.054 intraday and in the day's camt.053: the reversal is
+// recorded under ReversalGateway (camt054) with the id
+// "camt054:<Ntry/AcctSvcrRef>" in both, so whichever comes second is a
+// redelivery. The original is found as for camt.054: the bank payment
+// whose txn id or bank ref is one of the references, of the same amount,
+// not after the reversal (a reversal booked with a date only counts as
+// booked at that day's end). Such an entry is still a line (a debit: it
+// counts in the balance and the report's debit_count). Not covered: a
+// plain DBIT (no indicator, return code or RtrInf) that names a credit
+// only in its text (banks book fees and sweeps as DBIT too); a reversal
+// without an AcctSvcrRef of its own is identified by "<Stmt/Id>/<entry
+// number>" and so is not the same reversal as a camt.054 notification of
+// it; a credit feerecon knows only from a statement line (not as a
+// payment) cannot be reversed: the reversal is kept with an
+// unknown_reversal exception.
 //
 // Idempotency. A statement is identified by Statement.Key: "camt053:" +
 // account + ":" + Stmt/Id; a bank re-sending the same statement yields the
 // same key, and the store refuses the second import.
 //
-// The package reads bytes and returns values; it does not match, store or
-// log. Callers bound the input size (e.g. io.LimitReader).
+// The package reads bytes and returns values; it does not match, store,
+// apply or log. Callers bound the input size (e.g. io.LimitReader).
 package camt053
