@@ -158,8 +158,11 @@ func (s *Scheduler) LastClosed(now time.Time) payment.Date {
 }
 
 // Step runs, oldest first, every day of the catch-up window (from the
-// first day on) whose ALL report is missing, and every closed day of it
-// that an audited change may have altered (changed): a change is seen
+// first day on) whose ALL report is missing, every closed day of it
+// that an audited change may have altered (changed), and every earlier
+// day with a report that a change may have altered; a payment of an
+// earlier day without a report is raised as its late event
+// (raiseUnreportedLate, doc.go). A change is seen
 // once, the grace after it was made, and a day it did not alter stores
 // nothing (its diff is empty). It returns when to step next: the next
 // day's cut-off plus grace, or the next recheck. A failing day does not

@@ -55,8 +55,9 @@ func (s *Scheduler) raiseUnreportedLate(ctx context.Context, ps []payment.Paymen
 		if p.PayerAccount != "" {
 			attrs = append(attrs, slog.String("payer_account", payment.MaskAccount(p.PayerAccount)))
 		}
+		attrs = append(attrs, slog.String("how_to_report", "feerecon report --date "+day.String()))
 		s.log.WarnContext(ctx, "payment dated before the reporting window, on a day never reported: raised as late_event "+
-			"and listed in the report of the day it was raised; to report its day, run feerecon report --date "+day.String(), attrs...)
+			"of its day and listed in the ALL report of the day it was raised on; run how_to_report to report its day", attrs...)
 	}
 	return nil
 }
