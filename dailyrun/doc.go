@@ -55,11 +55,36 @@
 // each change is seen once, and an entry is read only the grace after it
 // was written (as a day runs the grace after its cut-off). The days an
 // entry concerns are those whose input holds what changed (credit window
-// included), kept to the closed days of the catch-up window. A day
+// included), kept to the closed days of the catch-up window and the
+// earlier days that have a report (see below). A day
 // re-run that the change did not alter stores nothing (its diff is
 // empty): over-approximating the days costs a run, never a version. The
 // alternative, re-running the last N days at every recheck, would run
 // days nothing changed and could not wait the grace after a change.
+//
+// # Days before the reporting window
+//
+// The window is the span a step runs: the catch-up window, from the first
+// day on. A change to an earlier day that has an ALL report (reported
+// before it left the window, or by hand with feerecon report) re-runs
+// that day too, as any reported day: its next version, with its diff,
+// delivered as any version is; a late payment is its late_event by the
+// usual rule (reconcile/daily), and nothing new makes no version. An
+// earlier day without a report is never run by the scheduler, yet its
+// payments must not vanish: a payment recorded or decided (payment.decide)
+// whose business day is before the window and has no report is stored as
+// a late_event exception of its own day (daily.DayRules.LateBeforeWindow:
+// the id of that payment's late event on that day, so one per payment;
+// created_at the scheduler's clock; evidence naming the window's first day
+// and `feerecon report --date D`), with a warning in the log (account
+// masked). The ALL report of the business day it was raised on — the
+// business day of its stored created_at, always a day not yet closed
+// when it is raised — lists it under late_events_unreported_days, naming
+// its day. The rule reads stored times only (the exception's created_at,
+// kept from its first raise), not when a report happens to run: a re-run
+// of that day, a run by hand, or a replay of the same stream under the
+// same clock gives the same bytes. (A day reported by hand before it
+// closed is not re-run for it, as for any change of an open day.)
 //
 // Without FirstDay, the first step takes the earliest reported day of
 // the catch-up window, else the first day not yet closed: a first start

@@ -213,7 +213,8 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 
 // emptyDay says whether a day's first run found nothing at all: its ALL
 // report is a version 1 with no payment, allocation, link, exception,
-// adjustment, reversal, expected notice or statement line booked on the day.
+// adjustment, reversal, expected notice, statement line booked on the day
+// or late event of an unreported day raised on it.
 func emptyDay(reps []daily.Report) bool {
 	for _, r := range reps {
 		if r.Agency != daily.AgencyAll {
@@ -222,6 +223,7 @@ func emptyDay(reps []daily.Report) bool {
 		c := r.Control
 		return r.Version == 1 && len(r.Payments) == 0 && len(r.Allocations) == 0 && len(r.Links) == 0 &&
 			len(r.Exceptions) == 0 && len(r.Adjustments) == 0 && len(r.Resolved) == 0 && len(r.Reversals) == 0 && len(r.RefundsDue) == 0 &&
+			len(r.LateUnreported) == 0 &&
 			r.Totals.NoticesExpected == 0 && c.CreditCount == 0 && c.DebitCount == 0 && c.ExceptionCount == 0
 	}
 	return false
@@ -366,7 +368,7 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 // versions by agency.
 func (j *Job) load(ctx context.Context, tx store.Tx, date payment.Date) (daily.Input, map[string]*daily.Report, error) {
 	l := j.newLoader(tx, date)
-	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines, l.reversals, l.refunds} {
+	for _, step := range []func(context.Context) error{l.payments, l.notices, l.exceptionNotices, l.noticeStates, l.lines, l.reversals, l.refunds, l.lateUnreported} {
 		if err := step(ctx); err != nil {
 			return l.in, nil, err
 		}
@@ -575,6 +577,36 @@ func (l *loader) refunds(ctx context.Context) error {
 		if !sl.Credit && sl.Source == statements.SourceCamt053 {
 			l.in.RefundDebits = append(l.in.RefundDebits, sl)
 		}
+	}
+	return nil
+}
+
+// lateUnreported reads the late events of days before the reporting
+// window that no report covers (daily.LateBeforeWindow) raised on the
+// business day, each with its payment (daily.Input.LateUnreported). They
+// are found among the stored late events, which are few: a late payment
+// is an exception, not the rule.
+func (l *loader) lateUnreported(ctx context.Context) error {
+	es, err := l.tx.ListExceptions(ctx, store.ExceptionFilter{Kind: reconcile.ExceptionLateEvent})
+	if err != nil {
+		return fmt.Errorf("late events: %w", err)
+	}
+	var rd *reconcile.EvidenceReader
+	for _, e := range es {
+		if e.PaymentID == "" || l.rules.BusinessDay(e.CreatedAt) != l.date {
+			continue
+		}
+		if rd == nil {
+			rd = reconcile.NewEvidenceReader()
+		}
+		if !daily.IsBeforeWindow(e, rd) {
+			continue
+		}
+		p, err := l.tx.Payment(ctx, e.PaymentID)
+		if err != nil {
+			return fmt.Errorf("late event %s: %w", e.ID, err)
+		}
+		l.in.LateUnreported = append(l.in.LateUnreported, daily.UnreportedLate{Exception: e, Payment: p})
 	}
 	return nil
 }

@@ -24,7 +24,13 @@ func (s span) has(d payment.Date) bool { return !d.Before(s.oldest) && !s.last.B
 // changes are the days the audit entries read since the cursor may have
 // changed, and the seq the cursor moves to once they have run.
 type changes struct {
+	// days may be before the span: days before the reporting window that
+	// have a report (withinReported).
 	days map[payment.Date]bool
+	// late are the payments recorded or decided whose business day is
+	// before the span and has no report: each is a late event of its day
+	// (unreportedLate).
+	late []payment.Payment
 	// to is the seq of the last entry read; from is the stored cursor (-1:
 	// none yet).
 	from, to int64
@@ -33,7 +39,9 @@ type changes struct {
 // changed walks the audit log from the scheduler's cursor up to the last
 // entry written at least the grace ago (later ones wait for their grace,
 // as a day does after its cut-off) and returns the days within sp that
-// the entries' changes may have altered (rerunDays). On the first start
+// the entries' changes may have altered (rerunDays), with the days before
+// sp that have a report, and the payments of days before sp that have
+// none (unreportedLate). On the first start
 // (no cursor) it only places the cursor at the chain's head: changes
 // before it are not the scheduler's to re-run (feerecon report is).
 func (s *Scheduler) changed(ctx context.Context, now time.Time, sp span) (changes, error) {
@@ -65,6 +73,15 @@ func (s *Scheduler) changed(ctx context.Context, now time.Time, sp span) (change
 				}
 				for _, d := range ds {
 					c.days[d] = true
+				}
+				if r.Action == store.AuditPaymentDecide {
+					p, late, err := s.unreportedLate(ctx, tx, strings.TrimPrefix(r.Entity, store.PaymentEntity("")), sp)
+					if err != nil {
+						return fmt.Errorf("audit entry %d: %w", r.Seq, err)
+					}
+					if late {
+						c.late = append(c.late, p)
+					}
 				}
 				c.to = r.Seq
 			}
@@ -122,9 +139,9 @@ func (s *Scheduler) rerunDays(ctx context.Context, tx store.Tx, e store.AuditEnt
 		switch {
 		case d.BookedFrom != nil && d.BookedTo != nil:
 			n := s.cfg.CreditWindowDays
-			return within(sp, d.BookedFrom.AddDays(-n), d.BookedTo.AddDays(n)), nil
+			return s.within(ctx, tx, sp, d.BookedFrom.AddDays(-n), d.BookedTo.AddDays(n))
 		case d.Lines > 0:
-			return within(sp, sp.oldest, sp.last), nil
+			return s.within(ctx, tx, sp, sp.oldest, sp.last)
 		}
 		return nil, nil
 	case store.AuditPaymentDecide:
@@ -140,7 +157,7 @@ func (s *Scheduler) rerunDays(ctx context.Context, tx store.Tx, e store.AuditEnt
 		case err != nil:
 			return nil, err
 		case x.PaymentID == "":
-			return within(sp, sp.oldest, sp.last), nil
+			return s.within(ctx, tx, sp, sp.oldest, sp.last)
 		}
 		return s.paymentDays(ctx, tx, x.PaymentID, sp)
 	case store.AuditNoticeCreate, store.AuditNoticeAmend, store.AuditNoticeCancel, store.AuditNoticeStatus:
@@ -170,7 +187,7 @@ func (s *Scheduler) paymentDays(ctx context.Context, tx store.Tx, id string, sp 
 		return nil, err
 	}
 	b := s.rules().BusinessDay(p.PaidAt)
-	return within(sp, payment.DateOf(p.PaidAt), b.AddDays(s.cfg.CreditWindowDays)), nil
+	return s.within(ctx, tx, sp, payment.DateOf(p.PaidAt), b.AddDays(s.cfg.CreditWindowDays))
 }
 
 // reversalDays are the days within sp a reversal changes (rerunDays): its
@@ -191,9 +208,9 @@ func (s *Scheduler) reversalDays(ctx context.Context, tx store.Tx, e store.Audit
 		return nil, err
 	}
 	day := s.rules().BusinessDay(r.ReversedAt)
-	days := within(sp, day, day)
-	if r.PaymentID == "" {
-		return days, nil
+	days, err := s.within(ctx, tx, sp, day, day)
+	if err != nil || r.PaymentID == "" {
+		return days, err
 	}
 	more, err := s.paymentDays(ctx, tx, r.PaymentID, sp)
 	if err != nil {
@@ -207,13 +224,49 @@ func (s *Scheduler) reversalDays(ctx context.Context, tx store.Tx, e store.Audit
 	return days, nil
 }
 
-// within lists the days of [from, to] that are within sp.
-func within(sp span, from, to payment.Date) []payment.Date {
+// within lists the days of [from, to] that are within sp, and those
+// before sp that have an ALL report: a day reported once (in its
+// catch-up window, or by hand with feerecon report) is re-reported on a
+// change however long ago it was, as its report is what the treasury
+// holds. A day before sp without a report is left to unreportedLate.
+func (s *Scheduler) within(ctx context.Context, tx store.Tx, sp span, from, to payment.Date) ([]payment.Date, error) {
 	var out []payment.Date
 	for d := from; !to.Before(d); d = d.AddDays(1) {
-		if sp.has(d) {
+		switch {
+		case sp.has(d):
 			out = append(out, d)
+		case d.Before(sp.oldest):
+			ok, err := reportedIn(ctx, tx, d)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, d)
+			}
 		}
 	}
-	return out
+	return out, nil
+}
+
+// unreportedLate returns payment id when it belongs to a business day
+// before sp that has no ALL report: no run of the scheduler reports that
+// day, so its payment is raised as a late event of its day
+// (raiseUnreportedLate) rather than left out.
+func (s *Scheduler) unreportedLate(ctx context.Context, tx store.Tx, id string, sp span) (payment.Payment, bool, error) {
+	p, err := tx.Payment(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return payment.Payment{}, false, nil
+	case err != nil:
+		return payment.Payment{}, false, err
+	}
+	b := s.rules().BusinessDay(p.PaidAt)
+	if !b.Before(sp.oldest) {
+		return payment.Payment{}, false, nil
+	}
+	done, err := reportedIn(ctx, tx, b)
+	if err != nil || done {
+		return payment.Payment{}, false, err
+	}
+	return p, true, nil
 }

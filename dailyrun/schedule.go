@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/feerecon/feerecon/config"
@@ -157,8 +158,11 @@ func (s *Scheduler) LastClosed(now time.Time) payment.Date {
 }
 
 // Step runs, oldest first, every day of the catch-up window (from the
-// first day on) whose ALL report is missing, and every closed day of it
-// that an audited change may have altered (changed): a change is seen
+// first day on) whose ALL report is missing, every closed day of it
+// that an audited change may have altered (changed), and every earlier
+// day with a report that a change may have altered; a payment of an
+// earlier day without a report is raised as its late event
+// (raiseUnreportedLate, doc.go). A change is seen
 // once, the grace after it was made, and a day it did not alter stores
 // nothing (its diff is empty). It returns when to step next: the next
 // day's cut-off plus grace, or the next recheck. A failing day does not
@@ -184,7 +188,10 @@ func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Tim
 		return nil, next, err
 	}
 	var errs []error
-	for d := sp.oldest; !last.Before(d); d = d.AddDays(1) {
+	if err := s.raiseUnreportedLate(ctx, ch.late, sp.oldest, now); err != nil {
+		errs = append(errs, err)
+	}
+	for _, d := range s.daysToRun(sp, ch) {
 		if !ch.days[d] {
 			if s.quiet[d] {
 				continue
@@ -218,6 +225,22 @@ func (s *Scheduler) Step(ctx context.Context) (ran []payment.Date, next time.Tim
 	return ran, next, s.moveCursor(ctx, ch)
 }
 
+// daysToRun are the days a step may run, oldest first: the days before
+// sp that a change concerns (they have a report: within), then sp's.
+func (s *Scheduler) daysToRun(sp span, ch changes) []payment.Date {
+	var out []payment.Date
+	for d := range ch.days {
+		if d.Before(sp.oldest) {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b payment.Date) int { return a.Start().Compare(b.Start()) })
+	for d := sp.oldest; !sp.last.Before(d); d = d.AddDays(1) {
+		out = append(out, d)
+	}
+	return out
+}
+
 // firstDay is FirstDay; unset, the earliest day of sp that has a report,
 // else the first day not yet closed (a first start: no past day is
 // reported, and the log says how to). It is found once.
@@ -245,17 +268,23 @@ func (s *Scheduler) firstDay(ctx context.Context, sp span) (payment.Date, error)
 func (s *Scheduler) reported(ctx context.Context, d payment.Date) (bool, error) {
 	var ok bool
 	err := s.st.InTx(ctx, func(tx store.Tx) error {
-		_, err := tx.LatestReport(ctx, d, daily.AgencyAll)
-		switch {
-		case err == nil:
-			ok = true
-		case errors.Is(err, store.ErrNotFound):
-		default:
-			return fmt.Errorf("report %s: %w", d, err)
-		}
-		return nil
+		var err error
+		ok, err = reportedIn(ctx, tx, d)
+		return err
 	})
 	return ok, err
+}
+
+// reportedIn says whether day d has an ALL report.
+func reportedIn(ctx context.Context, tx store.Tx, d payment.Date) (bool, error) {
+	_, err := tx.LatestReport(ctx, d, daily.AgencyAll)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("report %s: %w", d, err)
 }
 
 // Run steps until ctx ends (then it returns nil): at start (catch-up), at

@@ -77,6 +77,10 @@ const (
 	EvidenceSettlementNotCredited Evidence = "settlement_not_credited"
 	// EvidenceLate: late_event.
 	EvidenceLate Evidence = "late"
+	// EvidenceBeforeWindow: late_event of a payment whose business day is
+	// before the scheduler's reporting window and was never reported (the
+	// window's first day, and the command that reports the day).
+	EvidenceBeforeWindow Evidence = "before_window"
 )
 
 // Evidences lists every form, in the order EvidenceReader tries them (a
@@ -89,7 +93,7 @@ func Evidences() []Evidence {
 		EvidenceWrongAccount,
 		EvidenceSettlementOver, EvidenceSettlementShort, EvidenceSettlementNoEvent, EvidenceSettledTwice,
 		EvidenceSettledGross, EvidenceBookedAmount, EvidenceCreditNoEvent, EvidenceNoStatementCredit,
-		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate, EvidenceRemainder, EvidenceManual,
+		EvidenceNoSettlementCredit, EvidenceSettlementNotCredited, EvidenceLate, EvidenceBeforeWindow, EvidenceRemainder, EvidenceManual,
 		EvidenceReferences,
 	}
 }
@@ -142,6 +146,9 @@ func (e Evidence) Text() string {
 		return "{0:id}: net {1:amount} not credited on the bank statement by {2:date} (T+{3:int})"
 	case EvidenceLate:
 		return "paid {0:time}, after report {1:id} was sent"
+	case EvidenceBeforeWindow:
+		return "paid {0:time} for business day {1:date}, before the reporting window starting {2:date}: " +
+			"no report lists it; report the day with feerecon report --date {3:date}"
 	case EvidenceManual:
 		return "allocated by hand from exception {0:id}"
 	case EvidenceRemainder:

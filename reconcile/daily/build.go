@@ -656,6 +656,7 @@ func (r *run) finish(b *builder) Report {
 	if b.agency == AgencyAll {
 		rep.Reversals = r.reversalLines() // nil when none: omitted likewise
 		rep.RefundsDue = r.refundLines()
+		rep.LateUnreported = r.lateUnreportedLines()
 	}
 	accounts := map[accountKey]*AccountLine{}
 	for _, l := range b.budget {

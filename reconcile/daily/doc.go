@@ -45,7 +45,11 @@
 //     report, the one first sent (Input.PreviousReports: the latest ALL
 //     version lists it as late, or not at all); every later version lists
 //     it under adjustments, the one that first does so with a diff, and a
-//     sent version is never rewritten.
+//     sent version is never rewritten. A payment of a day before a
+//     scheduler's reporting window that was never reported is one too
+//     (DayRules.LateBeforeWindow, raised by the scheduler, same id): the
+//     ALL report of the business day it was raised on lists it, naming
+//     its day (Input.LateUnreported, Report.LateUnreported).
 //
 // Plus the matching exceptions given in Input.Exceptions (open ones). An
 // exception given resolved (an accountant's decision) is never open again:

@@ -63,6 +63,12 @@ type Input struct {
 	// see RefundLine). The ALL report lists them as refunds due.
 	Refunds      []Refund
 	RefundDebits []statements.Line
+	// LateUnreported are the stored late events of days before a
+	// scheduler's reporting window that no report covers
+	// (LateBeforeWindow, IsBeforeWindow), each with its payment; those
+	// raised on BusinessDate (DayRules.BusinessDay of CreatedAt) are listed
+	// in the ALL report, the others are ignored.
+	LateUnreported []UnreportedLate
 	// ExtractRefs returns the notice references (payment codes, dossier
 	// keys) in a description; e.g. the Key of each reconcile.Engine
 	// References result. Nil disables the amount_date_reference link rule.

@@ -149,6 +149,7 @@ func labels() map[Lang]map[Label]string {
 			"evidence.no_settlement_credit":    "Nộp lúc {0} (ngày nghiệp vụ {1}), chưa có quyết toán {2} đến hết ngày {3} (T+{4})",
 			"evidence.settlement_not_credited": "{0}: số thực trả {1} chưa ghi có trên sao kê ngân hàng đến hết ngày {2} (T+{3})",
 			"evidence.late":                    "Nộp lúc {0}, sau khi đã gửi báo cáo {1}",
+			"evidence.before_window":           "Nộp lúc {0} cho ngày nghiệp vụ {1}, trước kỳ báo cáo bắt đầu từ ngày {2}: chưa báo cáo nào có giao dịch này; lập báo cáo ngày đó bằng lệnh feerecon report --date {3}",
 			"evidence.remainder":               "Phần còn lại sau khi phân bổ thủ công ngoại lệ {0}",
 			"evidence.manual":                  "Phân bổ thủ công từ ngoại lệ {0}",
 			"rule.payment_code":                "mã thanh toán", "rule.payment_code_lookalike": "mã thanh toán (sửa ký tự dễ nhầm)",

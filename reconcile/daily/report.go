@@ -304,6 +304,10 @@ type Report struct {
 	// RefundsDue are the refund instructions not completed before the
 	// day (ALL only; absent when none).
 	RefundsDue []RefundLine `json:"refunds_due,omitempty"`
+	// LateUnreported are the late events of days that have no report,
+	// raised on this report's day (ALL only; absent when none): see
+	// UnreportedLateLine.
+	LateUnreported []UnreportedLateLine `json:"late_events_unreported_days,omitempty"`
 	// Resolved are the report's exceptions an accountant resolved (absent
 	// when none): found again by a run, they are never open again.
 	Resolved []ExceptionLine `json:"resolved_exceptions,omitempty"`

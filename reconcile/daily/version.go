@@ -35,13 +35,17 @@ type Diff struct {
 	// RefundsDue, by exception id (ageing alone is no change): absent
 	// unless either version lists one.
 	RefundsDue *Changes `json:"refunds_due,omitempty"`
+	// LateUnreported, by exception id: absent unless either version lists
+	// one.
+	LateUnreported *Changes `json:"late_events_unreported_days,omitempty"`
 }
 
 // Empty reports whether the two versions say the same thing (ages of
 // exceptions and the as-of time aside).
 func (d Diff) Empty() bool {
 	return d.Lines.Empty() && d.Payments.Empty() && d.Allocations.Empty() && d.Exceptions.Empty() && d.Adjustments.Empty() &&
-		(d.Reversals == nil || d.Reversals.Empty()) && (d.RefundsDue == nil || d.RefundsDue.Empty())
+		(d.Reversals == nil || d.Reversals.Empty()) && (d.RefundsDue == nil || d.RefundsDue.Empty()) &&
+		(d.LateUnreported == nil || d.LateUnreported.Empty())
 }
 
 // ErrVersion: NextVersion was given reports of different days or agencies.
@@ -206,6 +210,13 @@ func diffReports(prev, cur *Report) (Diff, error) {
 			return d, err
 		}
 		d.RefundsDue = &c
+	}
+	if len(prev.LateUnreported)+len(cur.LateUnreported) > 0 {
+		c, err := diffOf(prev.LateUnreported, cur.LateUnreported, func(l UnreportedLateLine) string { return l.ExceptionID })
+		if err != nil {
+			return d, err
+		}
+		d.LateUnreported = &c
 	}
 	return d, nil
 }
