@@ -375,7 +375,7 @@ func runMatchingSet(t *testing.T, s store.Store, set matchingSet, paymentsFirst 
 	t.Helper()
 	labels := setLabels(t)
 	pr := ingest.New(s, set.engine, clock, nil)
-	deliver(t, s, pr, setEvents(set, paymentsFirst))
+	deliver(t, s, pr, setEvents(set, paymentsFirst), nil)
 
 	batchO := batchOutcome(set.batch)
 	online := storeOutcome(t, s, set.payments)
