@@ -24,7 +24,7 @@ echo "lint: $GEN reproduces testdata/matching"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 go run "$GEN" -out "$out"
-for f in notices.csv payments.jsonl labels.csv collection_accounts.csv; do
+for f in notices.csv payments.jsonl labels.csv collection_accounts.csv reversals.jsonl reversal_labels.csv; do
 	if ! cmp -s "$out/$f" "testdata/matching/$f"; then
 		echo "lint: testdata/matching/$f differs from what $GEN writes (regenerate and review the diff)" >&2
 		exit 1

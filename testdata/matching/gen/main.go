@@ -1,7 +1,8 @@
 // Command gen writes the labelled matching test set in testdata/matching:
-// notices.csv, payments.jsonl, labels.csv and collection_accounts.csv
-// (each agency's collection accounts), reproducibly from a fixed
-// seed. Run from the module root:
+// notices.csv, payments.jsonl, labels.csv, collection_accounts.csv (each
+// agency's collection accounts), and reversals.jsonl with
+// reversal_labels.csv (the banks' reversals of some of the payments),
+// reproducibly from a fixed seed. Run from the module root:
 //
 //	go run ./testdata/matching/gen
 //
@@ -35,7 +36,10 @@ const (
 	// seedAccounts is the second seed word of the collection-account
 	// scenarios' own random stream.
 	seedAccounts = 5
-	businessDay  = "2026-11-20"
+	// seedReversals is the second seed word of the reversals' own random
+	// stream: they were added last and change no earlier file.
+	seedReversals = 6
+	businessDay   = "2026-11-20"
 )
 
 type notice struct {
@@ -66,15 +70,18 @@ type gen struct {
 	// split the number of payments before them: they came later, and
 	// drawing from their own stream, appended after the others, leaves
 	// every earlier notice, payment and line of the set as it was.
-	ra       *rand.Rand
-	split    int
-	notices  []*notice
-	payments []*pay
-	codes    map[string]bool
-	dossiers map[string]bool
-	serials  map[uint64]bool
-	day      time.Time
-	txn      int
+	ra    *rand.Rand
+	split int
+	// rv is the random stream of the reversals (reversals.go).
+	rv        *rand.Rand
+	reversals []*reversal
+	notices   []*notice
+	payments  []*pay
+	codes     map[string]bool
+	dossiers  map[string]bool
+	serials   map[uint64]bool
+	day       time.Time
+	txn       int
 }
 
 var (
@@ -98,14 +105,20 @@ func main() {
 		log.Fatal(err)
 	}
 	g := &gen{r: rand.New(rand.NewPCG(*seedFlag, seed2)), ra: rand.New(rand.NewPCG(*seedFlag, seedAccounts)),
+		rv:    rand.New(rand.NewPCG(*seedFlag, seedReversals)),
 		codes: map[string]bool{}, dossiers: map[string]bool{}, serials: map[uint64]bool{}, day: day}
 	g.build()
 	g.split = len(g.payments)
 	first := g.r
 	g.r = g.ra
 	g.buildAccounts()
+	g.r = g.rv
+	g.buildReversals()
 	g.r = first
 	if err := g.write(*outFlag); err != nil {
+		log.Fatal(err)
+	}
+	if err := g.writeReversals(*outFlag); err != nil {
 		log.Fatal(err)
 	}
 }
