@@ -42,6 +42,10 @@
 // (store.Awaiting.LockReferences) first, so a payment and its notice
 // committed at once do not miss each other.
 //
+// A payment naming a payment code no notice carries yet waits whole for
+// it (order.go: waiting), so a transfer for two notices is never decided
+// with the first alone.
+//
 // Hence: any delivery in which each notice's payments and reversals come
 // in canonical order — notices anywhere, a payment before its notice
 // included — ends in the state of the canonical order with notices first;

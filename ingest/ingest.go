@@ -178,7 +178,13 @@ func (pr *Processor) decideGroup(ctx context.Context, g *noticeGroup, suggestFor
 	if err != nil {
 		return err
 	}
-	d := pr.engine.DecideFixed(pool, g.allPayments(), fixed)
+	decided, waiting := pr.waiting(g)
+	d := pr.engine.DecideFixed(pool, decided, fixed)
+	if len(waiting) > 0 {
+		// As if the notices they wait for did not exist: unmatched (order.go).
+		w := pr.engine.Decide(nil, waiting)
+		d.Exceptions = append(d.Exceptions, w.Exceptions...)
+	}
 	raised, err := g.clear(ctx)
 	if err != nil {
 		return err
@@ -411,13 +417,6 @@ func (g *noticeGroup) pool(ctx context.Context, suggestFor []payment.Payment) ([
 }
 
 // allPayments returns the group's payments.
-func (g *noticeGroup) allPayments() []payment.Payment {
-	all := make([]payment.Payment, 0, len(g.payments))
-	for _, q := range g.payments {
-		all = append(all, q)
-	}
-	return all
-}
 
 // clear deletes the group's engine allocations and the open exceptions of
 // its payments decided by the engine: the decision replaces them. Manual

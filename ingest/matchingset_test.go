@@ -334,17 +334,17 @@ func setState(t *testing.T, s store.Store, set matchingSet, rs []payment.Reversa
 	return b.String()
 }
 
-// knownGap are the categories of the payments whose description names two
-// notices (two codes, or a code and another notice's dossier). Delivered
-// before both notices, such a payment is decided when the first notice is
-// created, alone: allocated to it (with an overpaid remainder, or whole),
-// and the notice confirmed, so its allocation is fixed before the second
-// notice arrives; notices first, the batch and ingest make it a
-// multi-notice allocation or an ambiguous exception. A gap in issue 11 §3
-// (ingest.NoticeChanged), reported, not fixed here: with payments first
-// these payments are checked to differ still (when they stop differing,
-// remove them from here) and left out of the other comparisons.
-var knownGap = []string{"multi_exact", "multi_inexact", "code_dossier_conflict"}
+// knownGap is the category of the payments whose description names a
+// notice's payment code and another notice's dossier. Delivered after the
+// code's notice and before the dossier's, such a payment is decided by its
+// code (a dossier key holds no payment: ingest/order.go says why), its
+// notice confirmed and its allocation fixed; notices first, the batch and
+// ingest make it an ambiguous exception. With payments first these are
+// checked to differ still (when they stop differing, remove them from
+// here) and left out of the other comparisons. (A payment naming two
+// payment codes waits for both notices: multi_exact and multi_inexact
+// are decided as the batch decides them in every order.)
+var knownGap = []string{"code_dossier_conflict"}
 
 // gap returns the payments of the known gap and the notices they name
 // (by code or dossier).

@@ -22,6 +22,16 @@ import (
 //     in the same transaction) links the payments that wait for its code
 //     or dossier and decides their group again: they end as if the notice
 //     had come first.
+//   - A payment that names a payment code no notice carries yet waits
+//     for it whole: it is not decided (it stays unmatched, as with no
+//     notice at all) until every code it names has its notice, even if
+//     another notice it names exists. A payment code carries check
+//     digits, so a code that reads is a code issued or about to be; a
+//     transfer naming two notices is decided with both, never with the
+//     first alone, whose confirmation would fix it (waiting). A dossier
+//     key is no such promise (a dossier may never have a notice, and
+//     people mistype its long number): it does not hold a payment.
+//     Casework decides a waiting payment as any other.
 //   - A confirmed notice's allocations are fixed. Once a notice is paid
 //     (or overpaid) its confirmation has told the procedure system which
 //     payments paid it; a later re-decision decides around those
@@ -31,6 +41,36 @@ import (
 //     procedure system, the ledger and the report therefore always name
 //     the same payer. Only an explicit act undoes a confirmed allocation:
 //     an accountant's casework or a reversal.
+
+// waiting splits g's payments into those the engine decides now and
+// those that wait for a notice: a payment naming a payment code that no
+// notice of the group carries (so none exists: a payment is linked to
+// every notice it names), unless it is decided by hand or its allocations
+// are fixed (g.byHand, set by fixed).
+func (pr *Processor) waiting(g *noticeGroup) (decided, waiting []payment.Payment) {
+	have := make(map[payment.PaymentCode]bool, len(g.notices))
+	for _, n := range g.notices {
+		have[n.Code] = true
+	}
+	for _, p := range g.payments {
+		if !g.byHand[p.ID] && pr.waitsForCode(p, have) {
+			waiting = append(waiting, p)
+			continue
+		}
+		decided = append(decided, p)
+	}
+	return decided, waiting
+}
+
+// waitsForCode reports whether p names a payment code outside have.
+func (pr *Processor) waitsForCode(p payment.Payment, have map[payment.PaymentCode]bool) bool {
+	for _, ref := range pr.engine.References(p.Description) {
+		if ref.Kind == reconcile.RefCode && !have[ref.Code] {
+			return true
+		}
+	}
+	return false
+}
 
 // refsToAwait returns the references of p's description a notice issued
 // later may answer: the codes none of found carries, and every dossier key.

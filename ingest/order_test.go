@@ -47,12 +47,17 @@ func (e event) String() string {
 //   - N5 (40 000, by code): bank credit K (minute 9) pays it; the bank
 //     reverses K (RK, minute 31): N5 is issued again in every order, and
 //     L (minute 40) pays it again: confirmed after K's reversal.
+//   - N6 (30 000) and N7 (20 000): M (minute 10, 50 000) names both codes
+//     and pays both in every order, even when one notice comes before M
+//     and the other after it (M waits for the second).
 func orderStream(t *testing.T) ([]payment.Notice, []event) {
 	n1 := conformance.Notice(t, "dvc", "N1", 11, 100_000)
 	n2 := conformance.Notice(t, "dvc", "N2", 12, 50_000)
 	n3 := conformance.Notice(t, "dvc", "N3", 13, 70_000)
 	n4 := conformance.Notice(t, "dvc", "N4", 14, 60_000)
 	n5 := conformance.Notice(t, "dvc", "N5", 15, 40_000)
+	n6 := conformance.Notice(t, "dvc", "N6", 16, 30_000)
+	n7 := conformance.Notice(t, "dvc", "N7", 17, 20_000)
 	ps := []payment.Payment{
 		pay(payment.GatewayMoMo, "B", 100_000, 1, "NP"+n1.Code.Digits()),
 		pay(payment.GatewayVietQR, "A", 100_000, 2, "le phi "+string(n1.Code)),
@@ -63,13 +68,14 @@ func orderStream(t *testing.T) ([]payment.Notice, []event) {
 		pay(payment.GatewayCamt054, "G", 60_000, 7, "NOP PHI "+string(n4.Code)),
 		pay(payment.GatewayCamt054, "H", 60_000, 8, "nop phi "+string(n4.Code)+" ho so"),
 		pay(payment.GatewayCamt054, "K", 40_000, 9, "le phi "+string(n5.Code)),
+		pay(payment.GatewayMoMo, "M", 50_000, 10, "NOP "+string(n6.Code)+" VA "+string(n7.Code)),
 		pay(payment.GatewayVietQR, "L", 40_000, 40, "le phi "+string(n5.Code)),
 	}
 	rs := []payment.Reversal{
 		conformance.Reversal(payment.GatewayCamt054, "RG", 60_000, base.Add(30*time.Minute), "G"),
 		conformance.Reversal(payment.GatewayCamt054, "RK", 40_000, base.Add(31*time.Minute), "K"),
 	}
-	notices := []payment.Notice{n1, n2, n3, n4, n5}
+	notices := []payment.Notice{n1, n2, n3, n4, n5, n6, n7}
 	// canonical: notices first, payments and reversals by their time
 	var evs []event
 	for i := range notices {
@@ -364,6 +370,7 @@ func orders(evs []event, n int, seed int64) [][]event {
 //     gives the same state.
 //  4. Reversals: in every order N4 ends paid by H alone and N5 by L
 //     alone; G and K are allocated nothing and have no open exception.
+//     N6 and N7 end paid by M, which named both.
 //
 // Delivery order may otherwise change which of two full payments of N1 is
 // the duplicate (the first one confirmed keeps it), never property 1.
@@ -393,8 +400,8 @@ func checkOrders(t *testing.T, newStore func(t *testing.T) store.Store, os [][]e
 				t.Errorf("order %v: %s is %s with allocations %q and was never told", o, n.ID, status[n.ID], allocs[n.ID])
 			}
 		}
-		if allocs["N4"] != "camt054:H=60000" || allocs["N5"] != "vietqr:L=40000" {
-			t.Errorf("order %v: N4 paid by %q, N5 by %q; want H and L", o, allocs["N4"], allocs["N5"])
+		if allocs["N4"] != "camt054:H=60000" || allocs["N5"] != "vietqr:L=40000" || allocs["N6"] != "momo:M=30000" || allocs["N7"] != "momo:M=20000" {
+			t.Errorf("order %v: N4 paid by %q, N5 by %q, N6 by %q, N7 by %q; want H, L and M for both", o, allocs["N4"], allocs["N5"], allocs["N6"], allocs["N7"])
 		}
 		for _, line := range strings.Split(got, "\n") {
 			if (strings.Contains(line, "camt054:G ") || strings.Contains(line, "camt054:K ")) && !strings.HasSuffix(line, " resolved") {
