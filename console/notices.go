@@ -205,7 +205,20 @@ type NoticePage struct {
 	// Deliveries its copy on each channel (none before it is paid).
 	ConfirmationID string
 	Deliveries     []Delivery
-	History        []store.AuditEntry
+	// Later are the messages sent to the procedure system after the
+	// first confirmation, in the order sent: each payment.reversed (a
+	// bank took back a payment that paid it) and each confirmation after
+	// a reversal opened it (the notice's trail names them).
+	Later   []NoticeMessage
+	History []store.AuditEntry
+}
+
+// NoticeMessage is one later message to the procedure system, with its
+// copy on each channel.
+type NoticeMessage struct {
+	ID         string
+	KindLabel  Label
+	Deliveries []Delivery
 }
 
 // NoticeItem is a line of the notice, its kind named.
@@ -223,6 +236,8 @@ type NoticePayment struct {
 	// says its description named the notice.
 	Allocated  *payment.Money
 	Referenced bool
+	// ReversedBy is the reversal that took it back from the notice.
+	ReversedBy string
 }
 
 // NoticeAllocation is an allocation to the notice, with its rule named.
@@ -309,6 +324,24 @@ func readNotice(ctx context.Context, tx store.Tx, sys, id string, d *NoticePage)
 	for _, p := range linked {
 		d.Payments = append(d.Payments, NoticePayment{Payment: p, Referenced: true})
 	}
+	if d.History, err = tx.AuditTrail(ctx, store.NoticeEntity(sys, id)); err != nil {
+		return err
+	}
+	// The payments a bank took back paid it once; they are linked no more.
+	for _, e := range d.History {
+		var rev struct {
+			PaymentID  string `json:"payment_id"`
+			ReversalID string `json:"reversal_id"`
+		}
+		if e.Action != store.AuditPaymentReverse || json.Unmarshal(e.Detail, &rev) != nil || rev.PaymentID == "" {
+			continue
+		}
+		p, err := tx.Payment(ctx, rev.PaymentID)
+		if err != nil {
+			return err
+		}
+		d.Payments = append(d.Payments, NoticePayment{Payment: p, Referenced: true, ReversedBy: rev.ReversalID})
+	}
 	for _, a := range allocs {
 		d.Allocations = append(d.Allocations, NoticeAllocation{Allocation: a, RuleLabel: ruleLabel(a.Rule)})
 		if !slices.ContainsFunc(d.Payments, func(p NoticePayment) bool { return p.ID == a.PaymentID }) {
@@ -330,25 +363,54 @@ func readNotice(ctx context.Context, tx store.Tx, sys, id string, d *NoticePage)
 	for _, a := range allocs {
 		byID[a.PaymentID].Allocated = &a.Amount
 	}
-	if d.History, err = tx.AuditTrail(ctx, store.NoticeEntity(sys, id)); err != nil {
+	d.ConfirmationID = outbox.Confirmation.ID(sys, id)
+	if d.Deliveries, err = messageDeliveries(ctx, tx, d.ConfirmationID); err != nil {
 		return err
 	}
-	d.ConfirmationID = outbox.Confirmation.ID(sys, id)
-	for _, mid := range []string{d.ConfirmationID, outbox.KafkaID(d.ConfirmationID)} {
+	for _, e := range d.History {
+		var kind Label
+		switch e.Action {
+		case store.AuditPaymentReverse:
+			kind = LNoticesMessageReversed
+		case store.AuditNoticeConfirm:
+			kind = LNoticesMessageConfirmedAgain
+		default:
+			continue
+		}
+		var detail struct {
+			MessageID string `json:"message_id"`
+		}
+		if json.Unmarshal(e.Detail, &detail) != nil || detail.MessageID == "" {
+			continue
+		}
+		ds, err := messageDeliveries(ctx, tx, detail.MessageID)
+		if err != nil {
+			return err
+		}
+		d.Later = append(d.Later, NoticeMessage{ID: detail.MessageID, KindLabel: kind, Deliveries: ds})
+	}
+	return nil
+}
+
+// messageDeliveries are the copies of outbox message id on each channel (the
+// webhook's, then Kafka's), those stored.
+func messageDeliveries(ctx context.Context, tx store.Tx, id string) ([]Delivery, error) {
+	var out []Delivery
+	for _, mid := range []string{id, outbox.KafkaID(id)} {
 		m, err := tx.OutboxMessage(ctx, mid)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		trail, err := tx.AuditTrail(ctx, store.OutboxEntity(mid))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		d.Deliveries = append(d.Deliveries, delivery(m, trail))
+		out = append(out, delivery(m, trail))
 	}
-	return nil
+	return out, nil
 }
 
 // delivery is what the page shows of outbox message m and its trail.
@@ -506,101 +568,106 @@ func outboxStateLabel(st store.OutboxState) Label {
 
 // The Notices pages' labels.
 const (
-	LNoticesTitle               Label = "notices_title"
-	LNoticesSearch              Label = "notices_search"
-	LNoticesTerm                Label = "notices_term"
-	LNoticesSearchBy            Label = "notices_search_by"
-	LNoticesByAuto              Label = "notices_by_auto"
-	LNoticesByCode              Label = "notices_by_code"
-	LNoticesByDossier           Label = "notices_by_dossier"
-	LNoticesByID                Label = "notices_by_id"
-	LNoticesByPayer             Label = "notices_by_payer"
-	LNoticesHint                Label = "notices_hint"
-	LNoticesSearchedBy          Label = "notices_searched_by"
-	LNoticesRecognised          Label = "notices_recognised"
-	LNoticesNone                Label = "notices_none"
-	LNoticesNext                Label = "notices_next"
-	LNoticesTermTooLong         Label = "notices_term_too_long"
-	LNoticesResults             Label = "notices_results"
-	LNoticesSystem              Label = "notices_system"
-	LNoticesStatus              Label = "notices_status"
-	LNoticesIssued              Label = "notices_issued"
-	LNoticesDue                 Label = "notices_due"
-	LNoticesTotal               Label = "notices_total"
-	LNoticesPaid                Label = "notices_paid"
-	LNoticesOutstanding         Label = "notices_outstanding"
-	LNoticesTreasury            Label = "notices_treasury"
-	LNoticesVersion             Label = "notices_version"
-	LNoticesStatusIssued        Label = "notices_status_issued"
-	LNoticesStatusPartiallyPaid Label = "notices_status_partially_paid"
-	LNoticesStatusPaid          Label = "notices_status_paid"
-	LNoticesStatusOverpaid      Label = "notices_status_overpaid"
-	LNoticesStatusCancelled     Label = "notices_status_cancelled"
-	LNoticesStatusExpired       Label = "notices_status_expired"
-	LNoticesItems               Label = "notices_items"
-	LNoticesFeeType             Label = "notices_fee_type"
-	LNoticesKind                Label = "notices_kind"
-	LNoticesChapter             Label = "notices_chapter"
-	LNoticesSubitem             Label = "notices_subitem"
-	LNoticesKindPhi             Label = "notices_kind_phi"
-	LNoticesKindLePhi           Label = "notices_kind_le_phi"
-	LNoticesQR                  Label = "notices_qr"
-	LNoticesQRAlt               Label = "notices_qr_alt"
-	LNoticesQRAmount            Label = "notices_qr_amount"
-	LNoticesPurpose             Label = "notices_purpose"
-	LNoticesBankAccount         Label = "notices_bank_account"
-	LNoticesNoQRPaid            Label = "notices_no_qr_paid"
-	LNoticesNoCollection        Label = "notices_no_collection"
-	LNoticesPayments            Label = "notices_payments"
-	LNoticesPaidAt              Label = "notices_paid_at"
-	LNoticesTxn                 Label = "notices_txn"
-	LNoticesPayerBank           Label = "notices_payer_bank"
-	LNoticesAccount             Label = "notices_account"
-	LNoticesDescription         Label = "notices_description"
-	LNoticesAllocatedHere       Label = "notices_allocated_here"
-	LNoticesNotAllocated        Label = "notices_not_allocated"
-	LNoticesNamesIt             Label = "notices_names_it"
-	LNoticesYes                 Label = "notices_yes"
-	LNoticesNo                  Label = "notices_no"
-	LNoticesNoPayments          Label = "notices_no_payments"
-	LNoticesAllocations         Label = "notices_allocations"
-	LNoticesPayment             Label = "notices_payment"
-	LNoticesRule                Label = "notices_rule"
-	LNoticesEvidence            Label = "notices_evidence"
-	LNoticesNoAllocations       Label = "notices_no_allocations"
-	LNoticesRulePaymentCode     Label = "notices_rule_payment_code"
-	LNoticesRuleLookalike       Label = "notices_rule_payment_code_lookalike"
-	LNoticesRuleDigits          Label = "notices_rule_payment_code_digits"
-	LNoticesRuleDossier         Label = "notices_rule_dossier_code"
-	LNoticesRuleMulti           Label = "notices_rule_multi_reference_exact_sum"
-	LNoticesRuleManual          Label = "notices_rule_manual"
-	LNoticesConfirmations       Label = "notices_confirmations"
-	LNoticesConfirmationID      Label = "notices_confirmation_id"
-	LNoticesNoConfirmation      Label = "notices_no_confirmation"
-	LNoticesChannel             Label = "notices_channel"
-	LNoticesChannelWebhook      Label = "notices_channel_confirmation"
-	LNoticesChannelKafka        Label = "notices_channel_confirmation_kafka"
-	LNoticesDestination         Label = "notices_destination"
-	LNoticesState               Label = "notices_state"
-	LNoticesStatePending        Label = "notices_state_pending"
-	LNoticesStateDelivered      Label = "notices_state_delivered"
-	LNoticesStateDead           Label = "notices_state_dead"
-	LNoticesAttempts            Label = "notices_attempts"
-	LNoticesLastError           Label = "notices_last_error"
-	LNoticesNextAttempt         Label = "notices_next_attempt"
-	LNoticesDeliveredAt         Label = "notices_delivered_at"
-	LNoticesQueuedAt            Label = "notices_queued_at"
-	LNoticesRecorded            Label = "notices_recorded"
-	LNoticesEvents              Label = "notices_events"
-	LNoticesEventDelivered      Label = "notices_event_delivered"
-	LNoticesEventDead           Label = "notices_event_dead"
-	LNoticesNoEvents            Label = "notices_no_events"
-	LNoticesAttempt             Label = "notices_attempt"
-	LNoticesError               Label = "notices_error"
-	LNoticesHistory             Label = "notices_history"
-	LNoticesNoHistory           Label = "notices_no_history"
-	LNoticesBack                Label = "notices_back"
-	LNoticesNotice              Label = "notices_notice"
+	LNoticesTitle                 Label = "notices_title"
+	LNoticesSearch                Label = "notices_search"
+	LNoticesTerm                  Label = "notices_term"
+	LNoticesSearchBy              Label = "notices_search_by"
+	LNoticesByAuto                Label = "notices_by_auto"
+	LNoticesByCode                Label = "notices_by_code"
+	LNoticesByDossier             Label = "notices_by_dossier"
+	LNoticesByID                  Label = "notices_by_id"
+	LNoticesByPayer               Label = "notices_by_payer"
+	LNoticesHint                  Label = "notices_hint"
+	LNoticesSearchedBy            Label = "notices_searched_by"
+	LNoticesRecognised            Label = "notices_recognised"
+	LNoticesNone                  Label = "notices_none"
+	LNoticesNext                  Label = "notices_next"
+	LNoticesTermTooLong           Label = "notices_term_too_long"
+	LNoticesResults               Label = "notices_results"
+	LNoticesSystem                Label = "notices_system"
+	LNoticesStatus                Label = "notices_status"
+	LNoticesIssued                Label = "notices_issued"
+	LNoticesDue                   Label = "notices_due"
+	LNoticesTotal                 Label = "notices_total"
+	LNoticesPaid                  Label = "notices_paid"
+	LNoticesOutstanding           Label = "notices_outstanding"
+	LNoticesTreasury              Label = "notices_treasury"
+	LNoticesVersion               Label = "notices_version"
+	LNoticesStatusIssued          Label = "notices_status_issued"
+	LNoticesStatusPartiallyPaid   Label = "notices_status_partially_paid"
+	LNoticesStatusPaid            Label = "notices_status_paid"
+	LNoticesStatusOverpaid        Label = "notices_status_overpaid"
+	LNoticesStatusCancelled       Label = "notices_status_cancelled"
+	LNoticesStatusExpired         Label = "notices_status_expired"
+	LNoticesItems                 Label = "notices_items"
+	LNoticesFeeType               Label = "notices_fee_type"
+	LNoticesKind                  Label = "notices_kind"
+	LNoticesChapter               Label = "notices_chapter"
+	LNoticesSubitem               Label = "notices_subitem"
+	LNoticesKindPhi               Label = "notices_kind_phi"
+	LNoticesKindLePhi             Label = "notices_kind_le_phi"
+	LNoticesQR                    Label = "notices_qr"
+	LNoticesQRAlt                 Label = "notices_qr_alt"
+	LNoticesQRAmount              Label = "notices_qr_amount"
+	LNoticesPurpose               Label = "notices_purpose"
+	LNoticesBankAccount           Label = "notices_bank_account"
+	LNoticesNoQRPaid              Label = "notices_no_qr_paid"
+	LNoticesNoCollection          Label = "notices_no_collection"
+	LNoticesPayments              Label = "notices_payments"
+	LNoticesPaidAt                Label = "notices_paid_at"
+	LNoticesTxn                   Label = "notices_txn"
+	LNoticesPayerBank             Label = "notices_payer_bank"
+	LNoticesAccount               Label = "notices_account"
+	LNoticesDescription           Label = "notices_description"
+	LNoticesAllocatedHere         Label = "notices_allocated_here"
+	LNoticesNotAllocated          Label = "notices_not_allocated"
+	LNoticesNamesIt               Label = "notices_names_it"
+	LNoticesYes                   Label = "notices_yes"
+	LNoticesNo                    Label = "notices_no"
+	LNoticesNoPayments            Label = "notices_no_payments"
+	LNoticesAllocations           Label = "notices_allocations"
+	LNoticesPayment               Label = "notices_payment"
+	LNoticesRule                  Label = "notices_rule"
+	LNoticesEvidence              Label = "notices_evidence"
+	LNoticesNoAllocations         Label = "notices_no_allocations"
+	LNoticesRulePaymentCode       Label = "notices_rule_payment_code"
+	LNoticesRuleLookalike         Label = "notices_rule_payment_code_lookalike"
+	LNoticesRuleDigits            Label = "notices_rule_payment_code_digits"
+	LNoticesRuleDossier           Label = "notices_rule_dossier_code"
+	LNoticesRuleMulti             Label = "notices_rule_multi_reference_exact_sum"
+	LNoticesRuleManual            Label = "notices_rule_manual"
+	LNoticesConfirmations         Label = "notices_confirmations"
+	LNoticesConfirmationID        Label = "notices_confirmation_id"
+	LNoticesLater                 Label = "notices_later"
+	LNoticesReversedBy            Label = "notices_reversed_by"
+	LNoticesMessage               Label = "notices_message"
+	LNoticesMessageReversed       Label = "notices_message_reversed"
+	LNoticesMessageConfirmedAgain Label = "notices_message_confirmed_again"
+	LNoticesNoConfirmation        Label = "notices_no_confirmation"
+	LNoticesChannel               Label = "notices_channel"
+	LNoticesChannelWebhook        Label = "notices_channel_confirmation"
+	LNoticesChannelKafka          Label = "notices_channel_confirmation_kafka"
+	LNoticesDestination           Label = "notices_destination"
+	LNoticesState                 Label = "notices_state"
+	LNoticesStatePending          Label = "notices_state_pending"
+	LNoticesStateDelivered        Label = "notices_state_delivered"
+	LNoticesStateDead             Label = "notices_state_dead"
+	LNoticesAttempts              Label = "notices_attempts"
+	LNoticesLastError             Label = "notices_last_error"
+	LNoticesNextAttempt           Label = "notices_next_attempt"
+	LNoticesDeliveredAt           Label = "notices_delivered_at"
+	LNoticesQueuedAt              Label = "notices_queued_at"
+	LNoticesRecorded              Label = "notices_recorded"
+	LNoticesEvents                Label = "notices_events"
+	LNoticesEventDelivered        Label = "notices_event_delivered"
+	LNoticesEventDead             Label = "notices_event_dead"
+	LNoticesNoEvents              Label = "notices_no_events"
+	LNoticesAttempt               Label = "notices_attempt"
+	LNoticesError                 Label = "notices_error"
+	LNoticesHistory               Label = "notices_history"
+	LNoticesNoHistory             Label = "notices_no_history"
+	LNoticesBack                  Label = "notices_back"
+	LNoticesNotice                Label = "notices_notice"
 )
 
 func noticesLabels() map[Lang]map[Label]string {
@@ -635,8 +702,11 @@ func noticesLabels() map[Lang]map[Label]string {
 			LNoticesRuleDigits: "Phần số của mã thanh toán", LNoticesRuleDossier: "Mã hồ sơ trong nội dung",
 			LNoticesRuleMulti: "Nhiều mã, tổng tiền khớp đúng", LNoticesRuleManual: "Phân bổ thủ công",
 			LNoticesConfirmations: "Xác nhận gửi hệ thống thủ tục", LNoticesConfirmationID: "Mã xác nhận (Idempotency-Key)",
-			LNoticesNoConfirmation: "Chưa có xác nhận: xác nhận được gửi khi thông báo đã nộp đủ",
-			LNoticesChannel:        "Kênh gửi", LNoticesChannelWebhook: "Webhook tới hệ thống thủ tục", LNoticesChannelKafka: "Kafka (payments.confirmed)",
+			LNoticesLater: "Thông báo gửi sau xác nhận đầu tiên", LNoticesMessage: "Loại thông báo", LNoticesReversedBy: "Ngân hàng đã hoàn trả",
+			LNoticesMessageReversed:       "Hoàn trả giao dịch (payment.reversed): ngân hàng đã thu hồi khoản đã nộp",
+			LNoticesMessageConfirmedAgain: "Xác nhận lại: thông báo đã nộp đủ lại sau khi giao dịch bị hoàn trả",
+			LNoticesNoConfirmation:        "Chưa có xác nhận: xác nhận được gửi khi thông báo đã nộp đủ",
+			LNoticesChannel:               "Kênh gửi", LNoticesChannelWebhook: "Webhook tới hệ thống thủ tục", LNoticesChannelKafka: "Kafka (payments.confirmed)",
 			LNoticesDestination: "Nơi nhận", LNoticesState: "Tình trạng gửi",
 			LNoticesStatePending: "Đang chờ gửi", LNoticesStateDelivered: "Đã gửi", LNoticesStateDead: "Đã dừng gửi",
 			LNoticesAttempts: "Số lần đã thử", LNoticesLastError: "Lỗi gần nhất", LNoticesNextAttempt: "Lần thử tiếp theo",
@@ -676,8 +746,11 @@ func noticesLabels() map[Lang]map[Label]string {
 			LNoticesRuleDigits: "Payment code's digits", LNoticesRuleDossier: "Dossier code in the description",
 			LNoticesRuleMulti: "Several codes, exact sum", LNoticesRuleManual: "Manual allocation",
 			LNoticesConfirmations: "Confirmations to the procedure system", LNoticesConfirmationID: "Confirmation id (Idempotency-Key)",
-			LNoticesNoConfirmation: "No confirmation: one is sent once the notice is paid",
-			LNoticesChannel:        "Channel", LNoticesChannelWebhook: "Webhook to the procedure system", LNoticesChannelKafka: "Kafka (payments.confirmed)",
+			LNoticesLater: "Messages sent after the first confirmation", LNoticesMessage: "Message", LNoticesReversedBy: "Reversed by the bank",
+			LNoticesMessageReversed:       "Payment reversed (payment.reversed): the bank took back money that paid it",
+			LNoticesMessageConfirmedAgain: "Confirmed again: paid again after a reversal",
+			LNoticesNoConfirmation:        "No confirmation: one is sent once the notice is paid",
+			LNoticesChannel:               "Channel", LNoticesChannelWebhook: "Webhook to the procedure system", LNoticesChannelKafka: "Kafka (payments.confirmed)",
 			LNoticesDestination: "Destination", LNoticesState: "Delivery state",
 			LNoticesStatePending: "Pending", LNoticesStateDelivered: "Delivered", LNoticesStateDead: "Given up",
 			LNoticesAttempts: "Attempts made", LNoticesLastError: "Last error", LNoticesNextAttempt: "Next attempt",

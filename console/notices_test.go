@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/conformance"
 )
@@ -254,6 +256,66 @@ func TestNoticeIDInPath(t *testing.T) {
 		mustContain(t, r.body, `<span id="notice-id">HS 2026/17</span>`, `src="/console/notices/dvc/HS%202026%2F17/qr.png"`)
 		if png := b.do("GET", "/console/notices/dvc/HS%202026%2F17/qr.png", nil, h40); png.code != http.StatusOK {
 			t.Errorf("QR: %d", png.code)
+		}
+	})
+}
+
+// reversalFixture adds TB-5 (H40.01), paid by a bank transfer that the
+// bank reversed, then paid again: through the real ingest path. It
+// returns the reversal and the payment that pays TB-5 now.
+func reversalFixture(t *testing.T, st store.Store) (payment.Reversal, payment.Payment) {
+	t.Helper()
+	ctx := context.Background()
+	n := conformance.Notice(t, "dvc", "TB-5", 5, 200_000)
+	if err := st.InTx(ctx, func(tx store.Tx) error { return tx.CreateNotice(ctx, n) }); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := reconcile.NewEngine(reconcile.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := ingest.New(st, eng, func() time.Time { return clock }, nil)
+	first := conformance.Payment(payment.GatewayCamt054, "FT5", 200_000, clock.Add(-3*time.Hour))
+	first.Description = "nop le phi " + string(n.Code)
+	again := conformance.Payment(payment.GatewayVietQR, "Q5", 200_000, clock.Add(-time.Hour))
+	again.Description = string(n.Code)
+	if _, err := pr.Record(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	r := conformance.Reversal(payment.GatewayCamt054, "FTR5", 200_000, clock.Add(-2*time.Hour), "FT5")
+	if out, err := pr.Reverse(ctx, r); err != nil || len(out.Reopened) != 1 {
+		t.Fatalf("Reverse = %+v, %v", out, err)
+	}
+	if out, err := pr.Record(ctx, again); err != nil || len(out.Confirmed) != 1 {
+		t.Fatalf("Record again = %+v, %v", out, err)
+	}
+	return r, again
+}
+
+// A notice whose payment the bank took back and that was paid again: its
+// page lists, after the first confirmation, the payment.reversed message
+// and the confirmation sent again, each with its key and channels — what
+// the procedure system was told, in order.
+func TestNoticeDetailAfterAReversal(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, b bundle) {
+		r, again := reversalFixture(t, b.st)
+		page := b.do("GET", "/console/notices/dvc/TB-5", nil, b.login(h40Login))
+		if page.code != http.StatusOK {
+			t.Fatalf("TB-5: %d", page.code)
+		}
+		reversed := outbox.Reversed.ID("dvc", "TB-5", r.ID)
+		confirmedAgain := ingest.ConfirmationAgainID("dvc", "TB-5", []reconcile.Allocation{{PaymentID: again.ID}})
+		mustContain(t, page.body, `<code id="confirmation-id">confirmation|dvc|TB-5</code>`,
+			"Thông báo gửi sau xác nhận đầu tiên",
+			"<td>Hoàn trả giao dịch (payment.reversed): ngân hàng đã thu hồi khoản đã nộp</td><td class=\"code\">"+html.EscapeString(reversed)+"</td><td>Webhook tới hệ thống thủ tục</td>",
+			"<td class=\"code\">"+html.EscapeString(reversed)+"</td><td>Kafka (payments.confirmed)</td>",
+			"<td>Xác nhận lại: thông báo đã nộp đủ lại sau khi giao dịch bị hoàn trả</td><td class=\"code\">"+html.EscapeString(confirmedAgain)+"</td>",
+			`<td class="code">engine</td><td class="code">payment.reverse</td>`, `<td class="code">engine</td><td class="code">notice.confirm</td>`,
+			// The payment taken back is on the page, named reversed.
+			`<tr id="payment-camt054:FT5">`, `<span class="reversed">Ngân hàng đã hoàn trả: <span class="code">camt054:FTR5</span></span>`)
+		if i, j := strings.Index(page.body, html.EscapeString(reversed)), strings.Index(page.body, html.EscapeString(confirmedAgain)); i < 0 || j < i {
+			t.Errorf("the reversal (at %d) is not listed before the confirmation sent again (at %d)", i, j)
 		}
 	})
 }

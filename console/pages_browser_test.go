@@ -27,6 +27,7 @@ func TestNoticesAndAuditInABrowser(t *testing.T) {
 	fixture(t, st)
 	pagesFixture(t, st)
 	h29Exception(t, st)
+	reversalFixture(t, st)
 	log := slog.New(slog.DiscardHandler)
 	now := func() time.Time { return clock }
 	cfg := api.Config{DefaultCollection: api.CollectionAccount{BankBIN: "970436", Account: "0071000123456"}}
@@ -100,6 +101,16 @@ func TestNoticesAndAuditInABrowser(t *testing.T) {
 		t.Errorf("the Kafka copy's last error: %q", got)
 	}
 	testenv.Screenshot(t, ctx, "notice-payments")
+	// A notice whose payment the bank took back, paid again: what its
+	// procedure system was told after the first confirmation.
+	testenv.BrowserDo(t, ctx, chromedp.Navigate(srv.URL+"/console/notices/dvc/TB-5"), chromedp.WaitVisible(chromedp.CSS("table.later")))
+	later := text("table.later tbody")
+	for _, want := range []string{"payment.reversed|dvc|TB-5|camt054:FTR5", "Hoàn trả giao dịch", "Xác nhận lại", "confirmation|dvc|TB-5|vietqr:Q5"} {
+		if !strings.Contains(later, want) {
+			t.Errorf("later messages lack %q: %q", want, later)
+		}
+	}
+	testenv.Screenshot(t, ctx, "notice-reversed")
 	// On a tablet, in English: the wide tables scroll within the page.
 	testenv.BrowserDo(t, ctx, chromedp.EmulateViewport(768, 1024), chromedp.Navigate(srv.URL+"/console/notices/dvc/TB-1?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS("#payments")))

@@ -160,7 +160,7 @@ func (s *Scheduler) rerunDays(ctx context.Context, tx store.Tx, e store.AuditEnt
 			return s.within(ctx, tx, sp, sp.oldest, sp.last)
 		}
 		return s.paymentDays(ctx, tx, x.PaymentID, sp)
-	case store.AuditNoticeCreate, store.AuditNoticeAmend, store.AuditNoticeCancel, store.AuditNoticeStatus:
+	case store.AuditNoticeCreate, store.AuditNoticeAmend, store.AuditNoticeCancel, store.AuditNoticeStatus, store.AuditNoticeConfirm:
 		// A notice's change that moves money is audited as the payments'
 		// re-decisions (payment.decide); its own fields show in the report
 		// of the day it was issued, which has not closed when it is issued.

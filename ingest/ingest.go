@@ -571,10 +571,20 @@ func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice,
 	if err != nil {
 		return err
 	}
-	if err := outbox.Confirmation.Enqueue(ctx, tx, c.ID, n.System, body, pr.now()); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+	err = outbox.Confirmation.Enqueue(ctx, tx, c.ID, n.System, body, pr.now())
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return nil
+	payers := make([]string, len(c.Allocations))
+	for i, a := range c.Allocations {
+		payers[i] = a.PaymentID
+	}
+	detail, _ := json.Marshal(map[string]any{"message_id": c.ID, "payers": payers, "status": c.Status})
+	return tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: store.ActorEngine, Action: store.AuditNoticeConfirm,
+		Entity: store.NoticeEntity(n.System, n.ID), Detail: detail})
 }
 
 // maxPayersKey bounds the payments part of ConfirmationAgainID; longer

@@ -284,7 +284,14 @@ func (pr *Processor) tellReversed(ctx context.Context, tx store.Tx, r payment.Re
 	if err != nil {
 		return err
 	}
-	return outbox.Reversed.Enqueue(ctx, tx, m.ID, k.System, body, pr.now())
+	if err := outbox.Reversed.Enqueue(ctx, tx, m.ID, k.System, body, pr.now()); err != nil {
+		return err
+	}
+	// On the notice's own trail too: its page lists what it was told.
+	detail, _ := json.Marshal(map[string]any{"reversal_id": r.ID, "payment_id": p.ID, "amount": amt,
+		"status": n.Status, "message_id": m.ID})
+	return tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: store.ActorEngine, Action: store.AuditPaymentReverse,
+		Entity: store.NoticeEntity(k.System, k.ID), Detail: detail})
 }
 
 // handleReversals records the reversals a raw message carries, when its

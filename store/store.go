@@ -392,8 +392,13 @@ const (
 	AuditRequestReject  AuditAction = "request.reject"
 	// AuditPaymentReverse: a reversal of an earlier credit recorded
 	// (ingest.Processor.Reverse), on the original payment's entity, or on
-	// the reversal's (ReversalEntity) when the payment is unknown.
+	// the reversal's (ReversalEntity) when the payment is unknown; and on
+	// each notice it had paid, naming the payment.reversed message sent.
 	AuditPaymentReverse AuditAction = "payment.reverse"
+	// AuditNoticeConfirm: a notice confirmed again after a reversal opened
+	// it (its detail names the confirmation's outbox id and the payers); a
+	// notice's first confirmation is its notice.status entry to paid.
+	AuditNoticeConfirm AuditAction = "notice.confirm"
 )
 
 // PersonActor is a signed-in person's actor: "user:<login>".
@@ -731,7 +736,7 @@ func AuditActions() []AuditAction {
 		AuditAPIKeyCreate, AuditAPIKeyRevoke,
 		AuditExceptionAllocate, AuditExceptionRefund, AuditExceptionWriteOff, AuditExceptionReopen,
 		AuditExceptionAssign, AuditExceptionComment, AuditRequestCreate, AuditRequestApprove, AuditRequestReject,
-		AuditReportRerun, AuditPaymentReverse,
+		AuditReportRerun, AuditPaymentReverse, AuditNoticeConfirm,
 	}
 }
 
