@@ -339,7 +339,9 @@ func setState(t *testing.T, s store.Store, set matchingSet, rs []payment.Reversa
 // code's notice and before the dossier's, such a payment is decided by its
 // code (a dossier key holds no payment: ingest/order.go says why), its
 // notice confirmed and its allocation fixed; notices first, the batch and
-// ingest make it an ambiguous exception. With payments first these are
+// ingest make it an ambiguous exception. When the dossier's notice comes,
+// that ambiguous exception is raised beside the confirmed allocation
+// (ingest flagConflict), checked here. With payments first these are
 // checked to differ still (when they stop differing, remove them from
 // here) and left out of the other comparisons. (A payment naming two
 // payment codes waits for both notices: multi_exact and multi_inexact
@@ -389,6 +391,11 @@ func runMatchingSet(t *testing.T, s store.Store, set matchingSet, paymentsFirst 
 			}
 			if slices.Equal(online.alloc[p.ID], batchO.alloc[p.ID]) && slices.Equal(online.kinds[p.ID], batchO.kinds[p.ID]) {
 				t.Errorf("%s (%s) is decided as the batch decides it now: remove its category from knownGap", p.ID, labels[p.ID].category)
+			}
+			// The conflict is raised all the same, for an accountant: the
+			// batch's exception beside the confirmed allocation.
+			if !slices.Equal(online.kinds[p.ID], batchO.kinds[p.ID]) {
+				t.Errorf("%s (%s): exceptions %v with payments first, the batch %v", p.ID, labels[p.ID].category, online.kinds[p.ID], batchO.kinds[p.ID])
 			}
 		}
 	}

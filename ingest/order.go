@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -30,8 +32,12 @@ import (
 //     transfer naming two notices is decided with both, never with the
 //     first alone, whose confirmation would fix it (waiting). A dossier
 //     key is no such promise (a dossier may never have a notice, and
-//     people mistype its long number): it does not hold a payment.
-//     Casework decides a waiting payment as any other.
+//     people mistype its long number): it does not hold a payment. So a
+//     payment naming one notice's code and another's dossier, delivered
+//     between the two notices, pays the first; when the dossier's notice
+//     comes, the ambiguous exception the engine raises notices first is
+//     raised beside the confirmed allocation (flagConflict), for an
+//     accountant. Casework decides a waiting payment as any other.
 //   - A confirmed notice's allocations are fixed. Once a notice is paid
 //     (or overpaid) its confirmation has told the procedure system which
 //     payments paid it; a later re-decision decides around those
@@ -165,6 +171,9 @@ func (pr *Processor) NoticeChanged(ctx context.Context, tx store.Tx, n payment.N
 		if err != nil {
 			return out, err
 		}
+		if err := pr.flagConflict(ctx, tx, p, key, allocs); err != nil {
+			return out, err
+		}
 		detail, _ := json.Marshal(map[string]any{
 			"payment_id": p.ID, "amount": p.Amount, "allocations": allocs, "notice": key, "cause": "notice issued",
 		})
@@ -178,6 +187,55 @@ func (pr *Processor) NoticeChanged(ctx context.Context, tx store.Tx, n payment.N
 			"system", n.System, "notice_id", n.ID, "payments", len(waiting), "confirmed", len(out.Confirmed))
 	}
 	return out, nil
+}
+
+// flagConflict raises what the engine would have raised for p had notice
+// k (just issued) come before it, when p's allocations elsewhere are fixed
+// (confirmed) and so cannot yield: a payment naming one notice's code and
+// k's dossier is an ambiguous exception for an accountant, its money
+// staying where its confirmation said. Nothing else is raised here.
+func (pr *Processor) flagConflict(ctx context.Context, tx store.Tx, p payment.Payment, k store.NoticeKey, allocs []reconcile.Allocation) error {
+	if len(allocs) == 0 || slices.ContainsFunc(allocs, func(a reconcile.Allocation) bool {
+		return a.NoticeSystem == k.System && a.NoticeID == k.ID
+	}) {
+		return nil
+	}
+	keys := []store.NoticeKey{k}
+	for _, a := range allocs {
+		keys = append(keys, store.NoticeKey{System: a.NoticeSystem, ID: a.NoticeID})
+	}
+	linked, err := tx.LinkedNotices(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	keys = append(keys, linked...)
+	slices.SortFunc(keys, func(a, b store.NoticeKey) int { return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID)) })
+	keys = slices.Compact(keys)
+	notices := make([]payment.Notice, 0, len(keys))
+	for _, nk := range keys {
+		n, err := tx.Notice(ctx, nk.System, nk.ID)
+		if err != nil {
+			return err
+		}
+		notices = append(notices, n)
+	}
+	for _, e := range pr.engine.Decide(notices, []payment.Payment{p}).Exceptions {
+		if e.Kind != reconcile.ExceptionAmbiguous || e.PaymentID != p.ID {
+			continue
+		}
+		if _, err := tx.Exception(ctx, e.ID); err == nil {
+			return nil // raised before: kept as it is
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		e.CreatedAt = pr.now().In(payment.Location()).Truncate(time.Microsecond)
+		if err := tx.UpsertException(ctx, e); err != nil {
+			return err
+		}
+		pr.log.WarnContext(ctx, "a confirmed payment also names a notice issued after it: ambiguous, for an accountant",
+			"payment_id", p.ID, "system", k.System, "notice_id", k.ID, "exception", e.ID)
+	}
+	return nil
 }
 
 // fixed returns the allocations the engine decides around: the manual

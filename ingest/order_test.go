@@ -571,3 +571,42 @@ func openOnly(st string) string {
 	}
 	return b.String()
 }
+
+// A transfer naming one notice's payment code and another's dossier:
+// notices first, an ambiguous exception and nothing allocated. Delivered
+// after the code's notice and before the dossier's, it pays the first and
+// its confirmation fixes that; when the dossier's notice comes, the same
+// ambiguous exception is raised beside it, for an accountant, once.
+func TestCodeAndLaterDossierIsFlagged(t *testing.T) {
+	for name, newStore := range reversalStores(t) {
+		t.Run(name, func(t *testing.T) {
+			n1 := conformance.Notice(t, "dvc", "N1", 31, 100_000)
+			n2 := conformance.Notice(t, "dvc", "N2", 32, 100_000)
+			p := pay(payment.GatewayVietQR, "P", 100_000, 1, string(n1.Code)+" ho so "+string(n2.Dossier))
+			notices := []payment.Notice{n1, n2}
+			amb := reconcile.ExceptionID(reconcile.ExceptionAmbiguous, p.ID)
+
+			first := newStore(t)
+			pr := ingest.New(first, engine(t), clock, nil)
+			deliver(t, first, pr, []event{{n: &n1}, {n: &n2}, {p: &p}}, nil)
+			if got := state(t, first, notices, []payment.Payment{p}); !strings.Contains(got, "exception "+amb+" 100000 VND open") || strings.Contains(got, "alloc") {
+				t.Fatalf("notices first:\n%s", got)
+			}
+
+			s := newStore(t)
+			pr = ingest.New(s, engine(t), clock, nil)
+			deliver(t, s, pr, []event{{n: &n1}, {p: &p}, {n: &n2}}, nil)
+			got := state(t, s, notices, []payment.Payment{p})
+			if !strings.Contains(got, "notice N1 paid\n  alloc vietqr:P 100000") || !strings.Contains(got, "exception "+amb+" 100000 VND open") {
+				t.Errorf("the dossier's notice after the confirmation:\n%s", got)
+			}
+			if c := confirmed(t, s); c["N1"] != "vietqr:P=100000" || c["N2"] != "" {
+				t.Errorf("confirmations %v", c)
+			}
+			deliver(t, s, pr, []event{{n: &n1}, {p: &p}, {n: &n2}}, nil) // a replay: nothing new
+			if again := state(t, s, notices, []payment.Payment{p}); again != got {
+				t.Errorf("replay changed\n%s\nto\n%s", got, again)
+			}
+		})
+	}
+}
