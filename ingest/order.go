@@ -209,7 +209,9 @@ func (pr *Processor) flagConflict(ctx context.Context, tx store.Tx, p payment.Pa
 		return err
 	}
 	keys = append(keys, linked...)
-	slices.SortFunc(keys, func(a, b store.NoticeKey) int { return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(keys, func(a, b store.NoticeKey) int {
+		return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID))
+	})
 	keys = slices.Compact(keys)
 	notices := make([]payment.Notice, 0, len(keys))
 	for _, nk := range keys {
