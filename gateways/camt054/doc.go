@@ -58,8 +58,10 @@
 // "<Ntfctn/Id>/<entry number>" (never an EndToEndId: that is the
 // original's). OriginalRefs = each TxDtls/Refs AcctSvcrRef, EndToEndId
 // (not NOTPROVIDED) and TxId, in that order: the original credit is the
-// payment whose txn id or bank ref is one of them. Amount and ReversedAt
-// as for a credit. Covered: the whole-entry reversal of a credit notified
+// payment whose txn id or bank ref is one of them. Amount as for a
+// credit; ReversedAt too, except that a booking date alone is the day's
+// last microsecond (camt.053's rule: the reversal may take back a credit
+// of the same day, and both messages of one entry agree). Covered: the whole-entry reversal of a credit notified
 // by camt.054. Not covered: a DBIT without the indicator, a return code or
 // RtrInf, even one that names a credit in its references or text (it
 // stays skipped, as banks also book fees and sweeps as DBIT); a reversal whose references carry

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
@@ -92,6 +93,13 @@ func (d *Decoder) reversal(n Notification, idx int, e Entry) (payment.Reversal, 
 	if err != nil {
 		return payment.Reversal{}, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
 	}
+	if dateOnly(e) {
+		// The bank says only the day: taken as its last microsecond, as a
+		// camt.053 statement's reversal is (statements/camt053), so the
+		// reversal can take back a credit of that same day and both
+		// messages of one entry are the same reversal.
+		at = at.AddDate(0, 0, 1).Add(-time.Microsecond)
+	}
 	// The reversal's own id: its Ntry/AcctSvcrRef, else the notification
 	// id and entry number. Never an EndToEndId: the original credit's
 	// EndToEndId travels with its reversal and names the original.
@@ -130,4 +138,18 @@ func originalRefs(own string, txs []Transaction) []string {
 		}
 	}
 	return refs
+}
+
+// dateOnly reports whether e's booking time (bookingTime) comes from a
+// date without a time.
+func dateOnly(e Entry) bool {
+	for _, dt := range []DateAndTime{e.BookgDt, e.ValDt} {
+		if strings.TrimSpace(dt.DtTm) != "" {
+			return false
+		}
+		if strings.TrimSpace(dt.Dt) != "" {
+			return true
+		}
+	}
+	return false
 }

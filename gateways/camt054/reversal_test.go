@@ -36,8 +36,9 @@ func TestDecodeReversals(t *testing.T) {
 	}{
 		{"camt054:FT24331000000077", "FT24331000000077", []string{"FT24330123456789"}, "150000", time.Date(2024, 11, 26, 9, 11, 2, 0, loc)},
 		// No AcctSvcrRef: the notification id and entry number; the
-		// EndToEndId names the original.
-		{"camt054:VCB-NTF-20241126-0007/2", "VCB-NTF-20241126-0007/2", []string{"NAPAS2411259988"}, "80000", time.Date(2024, 11, 26, 0, 0, 0, 0, loc)},
+		// EndToEndId names the original. A booking date alone: the day's
+		// last microsecond (as camt.053 takes it).
+		{"camt054:VCB-NTF-20241126-0007/2", "VCB-NTF-20241126-0007/2", []string{"NAPAS2411259988"}, "80000", time.Date(2024, 11, 26, 23, 59, 59, 999_999_000, loc)},
 		// No RvslInd: a return (BkTxCd RRTN, RtrInf) naming the credit.
 		{"camt054:FT24331000000079", "FT24331000000079", []string{"FT24330987654321"}, "2277000", time.Date(2024, 11, 26, 9, 13, 40, 0, loc)},
 	}
