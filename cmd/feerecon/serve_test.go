@@ -95,8 +95,14 @@ func TestServeEndToEnd(t *testing.T) {
 	for n := time.Now().UnixNano(); len(prefix) < 4; n /= 26 {
 		prefix += string(rune('A' + n%26))
 	}
+	// H40.01's collection accounts: the QR's, and the one the simulated
+	// bank webhooks credit (sim.CollectionAccount).
+	accounts := filepath.Join(t.TempDir(), "collection_accounts.csv")
+	if err := os.WriteFile(accounts, []byte("agency_code,bin,account\nH40.01,970415,113000006100\nH40.01,970415,"+sim.CollectionAccount+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix,
-		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv()}
+		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(), CollectionAccounts: accounts}
 	quiet := slog.New(slog.DiscardHandler)
 	if _, err := cfg.settle(quiet); err != nil {
 		t.Fatal(err)
@@ -313,6 +319,58 @@ func TestServeEndToEnd(t *testing.T) {
 	if slices.ContainsFunc(after.Exceptions, func(e reconcile.Exception) bool { return e.ID == unmatched }) {
 		t.Errorf("the early payment is still unmatched once its notice exists")
 	}
+	// A correctly signed callback for a credit to an account that is not
+	// H40.01's (issue 11 §1): a wrong_account exception, never allocated,
+	// never confirmed; the notice stays issued.
+	wrongID := testenv.Name("TB-E2E-WRONG")
+	wrongNotice := `{"notice_id":"` + wrongID + `","dossier_code":"000.00.20.H40-261127-0003","agency_code":"H40.01","payer_name":"Lê Văn Hùng",
+		"amount":{"amount":"120000","currency":"VND"},"issued_at":"2026-11-27T08:00:00+07:00","treasury_account":"3511.0.1055555"}`
+	var wrongView api.NoticeView
+	if err := json.Unmarshal(call(http.MethodPost, "/v1/notices", []byte(wrongNotice), http.StatusCreated), &wrongView); err != nil {
+		t.Fatal(err)
+	}
+	otherBank := sim
+	otherBank.CollectionAccount = "999999999999"
+	wp := payment.Payment{Gateway: payment.GatewayVietQR, TxnID: fmt.Sprint(3_000_000 + time.Now().UnixNano()%1_000_000_000_000),
+		Amount: payment.VNDOf(120_000), PaidAt: time.Date(2026, 11, 27, 9, 30, 0, 0, payment.Location()), Description: string(wrongView.Code)}
+	wp.ID = payment.PaymentID(wp.Gateway, wp.TxnID)
+	wrongRaw, err := gatewaysim.Encode(wp, otherBank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wreq, _ := http.NewRequest(http.MethodPost, base+"/gateways/vietqr/callback", bytes.NewReader(wrongRaw.Body))
+	for k, v := range wrongRaw.Headers {
+		wreq.Header.Set(k, v)
+	}
+	wresp, err := http.DefaultClient.Do(wreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wresp.Body.Close()
+	if wresp.StatusCode != http.StatusOK {
+		t.Fatalf("wrong-account callback answered %d", wresp.StatusCode)
+	}
+	wrongExc := reconcile.ExceptionID(reconcile.ExceptionWrongAccount, wp.ID)
+	for start := time.Now(); ; {
+		var l api.ExceptionList
+		if err := json.Unmarshal(httpCall(t, http.MethodGet, base+"/v1/exceptions?kind=wrong_account", opKey, nil, http.StatusOK), &l); err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(l.Exceptions, func(e reconcile.Exception) bool { return e.ID == wrongExc }) {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("no %s 30 s after the callback", wrongExc)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := json.Unmarshal(call(http.MethodGet, "/v1/notices/"+wrongID, nil, http.StatusOK), &wrongView); err != nil {
+		t.Fatal(err)
+	}
+	if wrongView.Status != payment.NoticeIssued || len(wrongView.Allocations) != 0 {
+		t.Errorf("the notice paid to another account: %s, allocations %+v", wrongView.Status, wrongView.Allocations)
+	}
+
 	// The edges of serve's server: a forged callback is refused, a body
 	// sent to /healthz or /openapi.yaml too.
 	for _, c := range []struct {
@@ -357,6 +415,9 @@ func TestServeEndToEnd(t *testing.T) {
 	byNotice := map[string]map[string]any{}
 	for _, c := range confirmations {
 		byNotice[fmt.Sprint(c["notice_id"])] = c
+	}
+	if _, ok := byNotice[wrongID]; ok {
+		t.Errorf("the notice paid to another account was confirmed: %v", byNotice[wrongID])
 	}
 	lateAllocs, _ := byNotice[lateID]["allocations"].([]any)
 	lateFirst, _ := func() (map[string]any, bool) {
