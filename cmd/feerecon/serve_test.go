@@ -544,6 +544,16 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("on %s for %s: %v, want the confirmation then payment.reversed", kafkabus.TopicConfirmed, lateID, kinds)
 	}
 
+	// A first start on an empty database without --reports-from (issue 11
+	// §4): no past day was reported, so nothing went to the treasury.
+	var reports api.OutboxList
+	if err := json.Unmarshal(httpCall(t, http.MethodGet, base+"/v1/outbox?kind=report", opKey, nil, http.StatusOK), &reports); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports.Messages) != 0 {
+		t.Errorf("a first start without --reports-from sent %d reports, the first %s", len(reports.Messages), reports.Messages[0].ID)
+	}
+
 	// The run's audit chain is intact (acceptance 2; tampering: TestAuditVerify).
 	if out, err := runCLI(t, "audit", "verify", "--db", db); err != nil || !intact.MatchString(out) {
 		t.Errorf("audit verify on the run's database: %v\n%s", err, out)
