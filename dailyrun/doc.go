@@ -32,7 +32,11 @@
 // days D−N … D plus those later on D's calendar day, their allocations and
 // exceptions; the notices issued on D and every notice an allocation or a
 // matching exception names; the statement and settlement lines booked
-// D−N … D+N; and the stored latest report version of each scope of D.
+// D−N … D+N; the reversals booked on D and those booked later that name a
+// payment read (one query from D's start on: a reversal of D's payment
+// marks its line reversed whenever it was booked, as it undid its
+// allocations then; the report lists only D's under reversals); and the
+// stored latest report version of each scope of D.
 // daily.Reconcile chains each new version to it and judges late events by
 // version 1 of ALL (the latest version lists them as late): a late payment
 // stays a late event, with its adjustment, in every later version, and a

@@ -530,13 +530,29 @@ func (l *loader) lines(ctx context.Context) error {
 	return nil
 }
 
-// reversals reads the reversals booked on the business day.
+// endOfTime bounds the reversals read (reversals): later than any booking.
+var endOfTime = time.Date(9999, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// reversals reads the reversals booked on the business day, which the ALL
+// report lists, and those booked later that name a payment read: they
+// undid its allocations whenever they were booked, so the day's report
+// marks the payment reversed (daily.PaymentLine.ReversedBy) rather than
+// count its money unassigned. One query, from the day's start on: a
+// reversal is never booked before its payment (ingest matches none paid
+// after it), and reversals are rare. What is read depends on the store
+// alone, not on the clock: a re-run or a replay reads the same.
 func (l *loader) reversals(ctx context.Context) error {
-	rs, err := l.tx.ListReversals(ctx, l.rules.DayStart(l.date), l.rules.DayEnd(l.date))
+	rs, err := l.tx.ListReversals(ctx, l.rules.DayStart(l.date), endOfTime)
 	if err != nil {
 		return fmt.Errorf("reversals: %w", err)
 	}
-	l.in.Reversals = rs
+	end := l.rules.DayEnd(l.date)
+	for _, r := range rs {
+		_, given := l.given[r.PaymentID]
+		if r.ReversedAt.Before(end) || r.PaymentID != "" && given {
+			l.in.Reversals = append(l.in.Reversals, r)
+		}
+	}
 	return nil
 }
 

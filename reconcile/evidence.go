@@ -147,8 +147,10 @@ func (e Evidence) Text() string {
 	case EvidenceLate:
 		return "paid {0:time}, after report {1:id} was sent"
 	case EvidenceBeforeWindow:
+		// {3} is the command's argument: written as the command reads it
+		// in every language (an id), never as a localised date.
 		return "paid {0:time} for business day {1:date}, before the reporting window starting {2:date}: " +
-			"no report lists it; report the day with feerecon report --date {3:date}"
+			"no report lists it; report the day with feerecon report --date {3:id}"
 	case EvidenceManual:
 		return "allocated by hand from exception {0:id}"
 	case EvidenceRemainder:

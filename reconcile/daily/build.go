@@ -159,6 +159,8 @@ type reporting struct {
 	late map[string]*reconcile.Exception
 	// asOf is the calendar day the open exceptions' ages are counted to.
 	asOf payment.Date
+	// reversedBy are the reversals given by the payment they name.
+	reversedBy map[string]*payment.Reversal
 }
 
 func (r *run) newReporting() *reporting {
@@ -168,8 +170,27 @@ func (r *run) newReporting() *reporting {
 	all.links = make([]Link, 0, len(r.links))
 	return &reporting{
 		run: r, all: all, scopes: map[string]*builder{},
-		paid: r.paidBefore(), late: r.lateEvents(), asOf: r.cfg.calendarDay(r.in.Now),
+		paid: r.paidBefore(), late: r.lateEvents(), asOf: r.cfg.calendarDay(r.in.Now), reversedBy: r.reversedBy(),
 	}
+}
+
+// reversedBy returns the reversals given by the payment they name, booked
+// on any day: a reversal of a payment of the day booked later marks it
+// too. A payment is reversed once (the store refuses a second); were two
+// given, the first booked (reversed_at, id) names it.
+func (r *run) reversedBy() map[string]*payment.Reversal {
+	out := map[string]*payment.Reversal{}
+	for i := range r.in.Reversals {
+		v := &r.in.Reversals[i]
+		if v.PaymentID == "" {
+			continue
+		}
+		if o, ok := out[v.PaymentID]; ok && cmp.Or(o.ReversedAt.Compare(v.ReversedAt), cmp.Compare(o.ID, v.ID)) < 0 {
+			continue
+		}
+		out[v.PaymentID] = v
+	}
+	return out
 }
 
 // paidBefore says what was paid on each notice before today's allocations
@@ -252,6 +273,10 @@ type dayPayment struct {
 	channel string
 	credit  CreditStatus
 	late    *reconcile.Exception // its late_event, if any
+	// reversal is the reversal that took it back, if any; reversed the
+	// part of its unassigned money (rest) that reversal took back.
+	reversal *payment.Reversal
+	reversed decimal.Decimal
 	// parts is its money on the notices' budget items, its overpaid excess
 	// last.
 	parts []part
@@ -288,6 +313,7 @@ func (rp *reporting) payment(s *payState) error {
 		return err
 	}
 	rp.figures(dp)
+	dp.reverse(rp.reversedBy[s.p.ID])
 	rp.paymentLines(dp)
 	rp.unassigned(dp)
 	return nil
@@ -379,6 +405,9 @@ func (rp *reporting) paymentLines(dp *dayPayment) {
 	if s.link != nil {
 		line.LinkRule, line.StatementRef = s.link.Rule, s.link.Ref
 	}
+	if dp.reversal != nil {
+		line.ReversedBy = dp.reversal.ID
+	}
 	dp.collected.sort()
 	for _, c := range dp.collected {
 		pl := line
@@ -387,13 +416,29 @@ func (rp *reporting) paymentLines(dp *dayPayment) {
 	}
 	rest := dp.rest()
 	pl := line
-	pl.Collected, pl.Unassigned = amt(dp.total), amt(rest)
+	pl.Collected, pl.Unassigned, pl.Reversed = amt(dp.total), amt(rest), amt(dp.reversed)
 	rp.all.addPayment(pl, s.link, dp.late)
 	rp.all.control.UnassignedSum.Decimal = rp.all.control.UnassignedSum.Add(rest)
 }
 
 // rest is the payment's money on no notice.
 func (dp *dayPayment) rest() decimal.Decimal { return dp.s.p.Amount.Amount.Sub(dp.total) }
+
+// reverse records the reversal v of the payment, if any: the part of its
+// money on no notice that v took back, at most v's amount (a reversal in
+// another currency takes back nothing the report sums). A reversal undoes
+// every allocation of its payment (ingest.Processor.Reverse), so that part
+// is normally the whole payment; what a reversal found still allocated
+// stays collected, and is not counted twice.
+func (dp *dayPayment) reverse(v *payment.Reversal) {
+	dp.reversal, dp.reversed = v, decimal.Zero
+	if v == nil || v.Amount.Currency != dp.s.p.Amount.Currency {
+		return
+	}
+	if rest := dp.rest(); rest.IsPositive() && v.Amount.Amount.IsPositive() {
+		dp.reversed = decimal.Min(rest, v.Amount.Amount)
+	}
+}
 
 // unassigned adds what of the payment no notice owns to ALL's unassigned
 // line of its channel; a payment on no notice brings its fee there too.
@@ -417,6 +462,7 @@ func (rp *reporting) unassigned(dp *dayPayment) {
 	if len(dp.parts) == 0 {
 		u.Fees.Decimal = u.Fees.Add(dp.s.fee)
 	}
+	addTo(&u.Reversed, amt(dp.reversed))
 }
 
 // statementControl counts the statement lines booked on the day into ALL's
@@ -682,6 +728,7 @@ func (r *run) finish(b *builder) Report {
 		rep.Unassigned = append(rep.Unassigned, *u)
 		rep.Totals.Unassigned.Decimal = rep.Totals.Unassigned.Add(u.Amount.Decimal)
 		rep.Totals.UnassignedFees.Decimal = rep.Totals.UnassignedFees.Add(u.Fees.Decimal)
+		addTo(&rep.Totals.UnassignedReversed, u.Reversed)
 	}
 	rep.Totals.Payments = len(b.payments)
 	rep.Totals.OpenExceptions = len(b.exceptions)

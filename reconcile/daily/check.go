@@ -20,6 +20,11 @@ var ErrControl = errors.New("control totals do not add up")
 //     collected + unassigned, and their count is the payment count;
 //   - the allocations listed match their count and sum; unassigned lines
 //     sum to the unassigned total;
+//   - reversed money is part of unassigned money: on each payment line
+//     0 ≤ reversed ≤ min(unassigned, amount), and a line with reversed money
+//     names its reversal; on each unassigned line 0 ≤ reversed ≤ amount;
+//     the payment lines' reversed parts sum to the unassigned lines'
+//     reversed, which sum to the totals' unassigned_reversed;
 //   - statement credits of the day = linked credits + missing events, in
 //     count and sum;
 //   - the exceptions listed match their count and the per-kind counts, the
@@ -100,6 +105,7 @@ func Check(r Report) error {
 	}
 	eqd("unassigned lines vs unassigned sum", un, c.UnassignedSum.Decimal)
 	eqd("unassigned lines vs totals", un, t.Unassigned.Decimal)
+	checkReversed(r, fail, eqd)
 
 	eqi("credits = linked + missing (count)", c.CreditCount, c.LinkedCreditCount+c.MissingEventCount)
 	eqd("credits = linked + missing (sum)", c.CreditSum.Decimal, c.LinkedCreditSum.Add(c.MissingEventSum.Decimal))
@@ -113,4 +119,30 @@ func Check(r Report) error {
 	eqi("exceptions by kind", kinds, len(r.Exceptions))
 	eqi("resolved exception lines vs totals", len(r.Resolved), t.ResolvedExceptions)
 	return errors.Join(errs...)
+}
+
+// checkReversed verifies the reversed parts (Check): each within its
+// line's money, and the same sum on the payment lines, the unassigned
+// lines and the totals.
+func checkReversed(r Report, fail func(string, ...any), eqd func(string, decimal.Decimal, decimal.Decimal)) {
+	within := func(name string, part, whole decimal.Decimal) {
+		if part.IsNegative() || part.GreaterThan(whole) {
+			fail("%s: reversed %s not within 0 … %s", name, part, whole)
+		}
+	}
+	pays := decimal.Zero
+	for _, p := range r.Payments {
+		within("payment "+p.PaymentID, p.Reversed.Decimal, decimal.Min(p.Unassigned.Decimal, p.Amount.Decimal))
+		if !p.Reversed.IsZero() && p.ReversedBy == "" {
+			fail("payment %s: reversed %s names no reversal", p.PaymentID, p.Reversed)
+		}
+		pays = pays.Add(p.Reversed.Decimal)
+	}
+	un := decimal.Zero
+	for _, u := range r.Unassigned {
+		within("unassigned "+u.Channel, u.Reversed.Decimal, u.Amount.Decimal)
+		un = un.Add(u.Reversed.Decimal)
+	}
+	eqd("payment lines reversed vs unassigned lines reversed", pays, un)
+	eqd("unassigned lines reversed vs totals", un, r.Totals.UnassignedReversed.Decimal)
 }

@@ -66,6 +66,25 @@
 // Renderings: JSON, CSV (UTF-8 with BOM), XLSX (one sheet per agency) and
 // printable HTML, with Vietnamese labels by default and English on request.
 //
+// # Reversals, refunds, late events of unreported days (issue 11)
+//
+// The ALL report lists the credits reversed on its day (Report.Reversals),
+// the refund instructions due or completed on it (Report.RefundsDue) and
+// the late events of unreported days raised on it (Report.LateUnreported);
+// each is absent when empty, so a report without them has the bytes it
+// had before they existed. A payment of the day that a reversal took back
+// (booked that day or later: Input.Reversals) is still one of the day's
+// payments, allocated nothing: its line names the reversal (reversed_by)
+// and carries the reversed part of its unassigned money, which its
+// channel's unassigned line and the totals (unassigned_reversed) carry
+// too. That money is not waiting for a notice: the bank returned it.
+// Unassigned keeps it (collected + unassigned is still every payment of
+// the day); Check verifies that the reversed parts add up. The XLSX has a
+// sheet for each of the three lists when it is not empty, the HTML a
+// section, and the CSV, XLSX and HTML figures a reversed column when the
+// report has reversed money (absent otherwise: earlier renderings keep
+// their bytes).
+//
 // Money is split over a notice's budget items by filling the items in order
 // after what was paid before (NoticeStates), never proportionally: nothing
 // is rounded. A wallet fee is reported on the payment's first budget line.

@@ -54,7 +54,12 @@ type Input struct {
 	SettlementLines []settlement.Line
 	// Reversals are the reversals of earlier credits; those booked on
 	// BusinessDate (DayRules.BusinessDay of ReversedAt) are listed in the
-	// ALL report, the others are ignored.
+	// ALL report's reversals section, the others only there on their own
+	// day. A reversal that names a payment of the day marks its payment
+	// lines (PaymentLine.ReversedBy), whatever day it was booked on, and
+	// its unassigned money as reversed: give the reversals of the day's
+	// payments booked later too, or the day's report counts that money as
+	// waiting for a notice.
 	Reversals []payment.Reversal
 	// Refunds are the refund instructions (exceptions closed with status
 	// refund, with ResolvedAt) and RefundDebits the statement debits that

@@ -16,30 +16,38 @@ type Label string
 
 // Labels used by the renderings.
 const (
-	LTitle           Label = "title"
-	LBusinessDate    Label = "business_date"
-	LAgency          Label = "agency"
-	LAll             Label = "all"
-	LVersion         Label = "version"
-	LAsOf            Label = "as_of"
-	LCutoff          Label = "cutoff"
-	LCreditWindow    Label = "credit_window"
-	LSection         Label = "section"
-	LTotals          Label = "totals"
-	LAccounts        Label = "accounts"
-	LBudget          Label = "budget"
-	LChannels        Label = "channels"
-	LUnassigned      Label = "unassigned"
-	LExceptions      Label = "exceptions"
-	LAdjustments     Label = "adjustments"
-	LResolved        Label = "resolved_exceptions"
-	LResolvedAt      Label = "resolved_at"
-	LReversals       Label = "reversals"
-	LReversedAt      Label = "reversed_at"
-	LReversalID      Label = "reversal_id"
-	LRefundInstr     Label = "refund_instructions"
-	LDecidedAt       Label = "decided_at"
-	LCompletedBy     Label = "completed_by"
+	LTitle          Label = "title"
+	LBusinessDate   Label = "business_date"
+	LAgency         Label = "agency"
+	LAll            Label = "all"
+	LVersion        Label = "version"
+	LAsOf           Label = "as_of"
+	LCutoff         Label = "cutoff"
+	LCreditWindow   Label = "credit_window"
+	LSection        Label = "section"
+	LTotals         Label = "totals"
+	LAccounts       Label = "accounts"
+	LBudget         Label = "budget"
+	LChannels       Label = "channels"
+	LUnassigned     Label = "unassigned"
+	LExceptions     Label = "exceptions"
+	LAdjustments    Label = "adjustments"
+	LResolved       Label = "resolved_exceptions"
+	LResolvedAt     Label = "resolved_at"
+	LReversals      Label = "reversals"
+	LReversedAt     Label = "reversed_at"
+	LReversalID     Label = "reversal_id"
+	LRefundInstr    Label = "refund_instructions"
+	LDecidedAt      Label = "decided_at"
+	LCompletedBy    Label = "completed_by"
+	LReversedPart   Label = "reversed_part" // the part of unassigned money a reversal took back
+	LLateUnreported Label = "late_unreported"
+	LPaidAt         Label = "paid_at"
+	LRaisedAt       Label = "raised_at"
+	// XLSX sheet names (at most 31 characters).
+	LSheetReversals  Label = "sheet_reversals"
+	LSheetRefunds    Label = "sheet_refunds"
+	LSheetLate       Label = "sheet_late_unreported"
 	LTreasuryAccount Label = "treasury_account"
 	LChapter         Label = "budget_chapter"
 	LSubitem         Label = "budget_subitem"
@@ -111,6 +119,9 @@ func labels() map[Lang]map[Label]string {
 			LReversals: "Giao dịch ngân hàng hoàn trả (đảo ngược) trong ngày", LReversedAt: "Thời điểm hoàn trả",
 			LReversalID:  "Mã hoàn trả",
 			LRefundInstr: "Lệnh hoàn trả chờ thực hiện", LDecidedAt: "Thời điểm quyết định", LCompletedBy: "Hoàn tất bởi bút toán",
+			LReversedPart:   "Trong đó: đã hoàn trả (đảo ngược)",
+			LLateUnreported: "Giao dịch đến muộn của ngày chưa có báo cáo", LPaidAt: "Thời điểm nộp", LRaisedAt: "Thời điểm phát hiện",
+			LSheetReversals: "Hoàn trả trong ngày", LSheetRefunds: "Lệnh hoàn trả", LSheetLate: "Đến muộn, ngày chưa báo cáo",
 			LTreasuryAccount: "Tài khoản Kho bạc", LChapter: "Chương", LSubitem: "Tiểu mục", LChannel: "Kênh",
 			LNotices: "Số thông báo", LPayments: "Số giao dịch", LExpected: "Phải thu", LCollected: "Đã thu",
 			LMatched: "Đã khớp sao kê", LUnmatched: "Chưa khớp sao kê", LRefundsDue: "Phải hoàn trả",
@@ -177,6 +188,9 @@ func labels() map[Lang]map[Label]string {
 			LResolved: "Resolved exceptions", LResolvedAt: "Resolved at",
 			LReversals: "Credits reversed on the day", LReversedAt: "Reversed at", LReversalID: "Reversal",
 			LRefundInstr: "Refunds due", LDecidedAt: "Decided at", LCompletedBy: "Completed by debit",
+			LReversedPart:   "Of which reversed",
+			LLateUnreported: "Late payments of days without a report", LPaidAt: "Paid at", LRaisedAt: "Raised at",
+			LSheetReversals: "Reversals", LSheetRefunds: "Refunds due", LSheetLate: "Late, unreported days",
 			LTreasuryAccount: "Treasury account", LChapter: "Chapter", LSubitem: "Sub-item", LChannel: "Channel",
 			LNotices: "Notices", LPayments: "Payments", LExpected: "Expected", LCollected: "Collected",
 			LMatched: "Matched to statement", LUnmatched: "Not matched to statement", LRefundsDue: "Refunds due",

@@ -34,44 +34,14 @@ func TestGoldenDayReversalAndRefund(t *testing.T) {
 	t.Parallel()
 	m := engineMatcher(t)
 	d := loadDay(t)
-	loc := payment.Location()
 	v1 := reconcileOK(t, d.input(m, d.events, nowV1, nil))
 	if got, want := reportJSON(t, byAgency(t, v1, daily.AgencyAll)), reportJSON(t, byAgency(t, reconcileOK(t, d.input(m, d.events, nowV1, nil)), daily.AgencyAll)); !bytes.Equal(got, want) {
 		t.Fatal("v1 is not reproducible")
 	}
 	golden(t, "report.v1.ALL.json", reportJSON(t, byAgency(t, v1, daily.AgencyAll))) // the golden v1, unchanged
 
-	const reversedID, overpaidID = "vietqr:SP1001", "vietqr:SP1008"
-	rev := payment.Reversal{ID: "camt054:FT26330199000001", Gateway: payment.GatewayCamt054, TxnID: "FT26330199000001",
-		OriginalRefs: []string{"FT26330100000001"}, PaymentID: reversedID, Amount: payment.VNDOf(150000),
-		ReversedAt: time.Date(2026, time.November, 26, 16, 20, 0, 0, loc), Description: "HOAN TRA GD FT26330100000001 THEO YC NH CHUYEN"}
-	all := append(append([]payment.Payment(nil), d.events...), d.late...)
-	var kept []payment.Payment // what the engine decides from: the reversed payment allocates nothing
-	var paid payment.Payment
-	for _, p := range all {
-		switch p.ID {
-		case reversedID:
-			continue
-		case overpaidID:
-			paid = p
-		}
-		kept = append(kept, p)
-	}
-	in2 := d.input(m, kept, nowV2, v1.Reports)
-	in2.Payments = all
-	in2.Reversals = []payment.Reversal{rev}
-	decided := time.Date(2026, time.November, 26, 17, 30, 0, 0, loc)
-	var refund reconcile.Exception
-	for i, e := range in2.Exceptions {
-		if e.Kind == reconcile.ExceptionOverpaid && e.PaymentID == overpaidID {
-			e.Status, e.ResolvedAt, e.ResolvedBy, e.Resolution = reconcile.ExceptionRefund, &decided, "ketoan1", "hoàn trả phần nộp thừa cho người nộp"
-			in2.Exceptions[i], refund = e, e
-		}
-	}
-	if refund.ID == "" {
-		t.Fatalf("no overpaid exception of %s in the day", overpaidID)
-	}
-	in2.Refunds = []daily.Refund{{Exception: refund, Payment: paid}}
+	sc := reversalAndRefund(t, m, d, v1)
+	in2, rev, refund, reversedID := sc.in, sc.reversal, sc.refund, sc.reversedID
 	v2 := reconcileOK(t, in2)
 	rep2 := byAgency(t, v2, daily.AgencyAll)
 	golden(t, "report.v2.refunds.ALL.json", reportJSON(t, rep2))
@@ -83,6 +53,20 @@ func TestGoldenDayReversalAndRefund(t *testing.T) {
 
 	if len(rep2.Reversals) != 1 || rep2.Reversals[0].ReversalID != rev.ID || rep2.Reversals[0].PaymentID != reversedID {
 		t.Errorf("v2 reversals %+v, want %s of %s", rep2.Reversals, rev.ID, reversedID)
+	}
+	// SP1001's 150 000 is on no notice, but it is reversed money, not
+	// money waiting for one: its line names the reversal, and the qr
+	// unassigned line and the totals carry it as reversed.
+	if i := slices.IndexFunc(rep2.Payments, func(l daily.PaymentLine) bool { return l.PaymentID == reversedID }); i < 0 ||
+		rep2.Payments[i].ReversedBy != rev.ID || rep2.Payments[i].Reversed.String() != "150000" || rep2.Payments[i].Unassigned.String() != "150000" {
+		t.Errorf("v2 payment lines %+v, want %s reversed by %s", rep2.Payments, reversedID, rev.ID)
+	}
+	if len(rep2.Unassigned) != 1 || rep2.Unassigned[0].Channel != "qr" || rep2.Unassigned[0].Reversed.String() != "150000" ||
+		rep2.Unassigned[0].Amount.String() != "319000" || rep2.Totals.UnassignedReversed.String() != "150000" {
+		t.Errorf("v2 unassigned %+v, totals reversed %s: want 150000 of qr's 319000 reversed", rep2.Unassigned, rep2.Totals.UnassignedReversed)
+	}
+	if err := rep2.Verify(); err != nil {
+		t.Error(err)
 	}
 	if len(rep2.RefundsDue) != 1 || rep2.RefundsDue[0].ExceptionID != refund.ID || rep2.RefundsDue[0].AgeDays != 1 ||
 		rep2.RefundsDue[0].CompletedBy != "" || rep2.RefundsDue[0].Amount.String() != "50000" {
@@ -125,4 +109,50 @@ func TestGoldenDayReversalAndRefund(t *testing.T) {
 	if r := byAgency(t, reconcileOK(t, in4), daily.AgencyAll); r.Diff == nil || !r.Diff.Empty() {
 		t.Errorf("a re-run after v3 has diff %+v, want empty", r.Diff)
 	}
+}
+
+// reversalAndRefundDay is the input of the golden day's v2 with a
+// reversal and a refund (TestGoldenDayReversalAndRefund).
+type reversalAndRefundDay struct {
+	in         daily.Input
+	reversal   payment.Reversal
+	refund     reconcile.Exception
+	reversedID string
+}
+
+func reversalAndRefund(t *testing.T, m matcher, d day, v1 daily.Result) reversalAndRefundDay {
+	t.Helper()
+	loc := payment.Location()
+	const reversedID, overpaidID = "vietqr:SP1001", "vietqr:SP1008"
+	rev := payment.Reversal{ID: "camt054:FT26330199000001", Gateway: payment.GatewayCamt054, TxnID: "FT26330199000001",
+		OriginalRefs: []string{"FT26330100000001"}, PaymentID: reversedID, Amount: payment.VNDOf(150000),
+		ReversedAt: time.Date(2026, time.November, 26, 16, 20, 0, 0, loc), Description: "HOAN TRA GD FT26330100000001 THEO YC NH CHUYEN"}
+	all := append(append([]payment.Payment(nil), d.events...), d.late...)
+	var kept []payment.Payment // what the engine decides from: the reversed payment allocates nothing
+	var paid payment.Payment
+	for _, p := range all {
+		switch p.ID {
+		case reversedID:
+			continue
+		case overpaidID:
+			paid = p
+		}
+		kept = append(kept, p)
+	}
+	in2 := d.input(m, kept, nowV2, v1.Reports)
+	in2.Payments = all
+	in2.Reversals = []payment.Reversal{rev}
+	decided := time.Date(2026, time.November, 26, 17, 30, 0, 0, loc)
+	var refund reconcile.Exception
+	for i, e := range in2.Exceptions {
+		if e.Kind == reconcile.ExceptionOverpaid && e.PaymentID == overpaidID {
+			e.Status, e.ResolvedAt, e.ResolvedBy, e.Resolution = reconcile.ExceptionRefund, &decided, "ketoan1", "hoàn trả phần nộp thừa cho người nộp"
+			in2.Exceptions[i], refund = e, e
+		}
+	}
+	if refund.ID == "" {
+		t.Fatalf("no overpaid exception of %s in the day", overpaidID)
+	}
+	in2.Refunds = []daily.Refund{{Exception: refund, Payment: paid}}
+	return reversalAndRefundDay{in: in2, reversal: rev, refund: refund, reversedID: reversedID}
 }

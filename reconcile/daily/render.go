@@ -24,6 +24,20 @@ type row struct {
 	Notices, Payments                                   *int
 	Figures                                             Figures
 	HasExpected                                         bool
+	// Reversed is an unassigned line's reversed part; nil on other lines.
+	Reversed *Amount
+}
+
+// hasReversed says whether a report has reversed money on its unassigned
+// lines: only then do its figures carry the reversed column, so that a
+// report without any keeps the renderings it had before the column.
+func hasReversed(r Report) bool {
+	for _, u := range r.Unassigned {
+		if !u.Reversed.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 func figureRows(r Report, t text) []row {
@@ -40,24 +54,38 @@ func figureRows(r Report, t text) []row {
 	}
 	for _, u := range r.Unassigned {
 		rows = append(rows, row{Section: t.get(LUnassigned), Channel: t.channel(u.Channel), Payments: &u.Payments,
-			Figures: Figures{Collected: u.Amount, Matched: u.Matched, Unmatched: u.Unmatched, Fees: u.Fees}})
+			Figures: Figures{Collected: u.Amount, Matched: u.Matched, Unmatched: u.Unmatched, Fees: u.Fees}, Reversed: &u.Reversed})
 	}
 	return rows
 }
 
-func figureHeader(t text) []string {
-	return []string{t.get(LSection), t.get(LAgency), t.get(LTreasuryAccount), t.get(LChapter), t.get(LSubitem), t.get(LChannel),
+// figureHeader is the figures' header; reversed adds the reversed column
+// (hasReversed).
+func figureHeader(t text, reversed bool) []string {
+	h := []string{t.get(LSection), t.get(LAgency), t.get(LTreasuryAccount), t.get(LChapter), t.get(LSubitem), t.get(LChannel),
 		t.get(LNotices), t.get(LPayments), t.get(LExpected), t.get(LCollected), t.get(LMatched), t.get(LUnmatched), t.get(LRefundsDue), t.get(LFees)}
+	if reversed {
+		h = append(h, t.get(LReversedPart))
+	}
+	return h
 }
 
-func (w row) cells() []string {
+func (w row) cells(reversed bool) []string {
 	exp := ""
 	if w.HasExpected {
 		exp = w.Figures.Expected.String()
 	}
 	f := w.Figures
-	return []string{w.Section, w.Agency, w.Account, w.Chapter, w.Subitem, w.Channel, countText(w.Notices), countText(w.Payments),
+	out := []string{w.Section, w.Agency, w.Account, w.Chapter, w.Subitem, w.Channel, countText(w.Notices), countText(w.Payments),
 		exp, f.Collected.String(), f.Matched.String(), f.Unmatched.String(), f.RefundsDue.String(), f.Fees.String()}
+	if reversed {
+		rev := ""
+		if w.Reversed != nil {
+			rev = w.Reversed.String()
+		}
+		out = append(out, rev)
+	}
+	return out
 }
 
 // countText is a count's digits, or nothing where the line has none.
@@ -100,7 +128,9 @@ const bom = "\uFEFF"
 
 // WriteCSV writes the figures of a report as CSV (UTF-8 with BOM, CRLF):
 // a header, then totals, account, budget, channel and unassigned lines,
-// the section named in the first column. Amounts are plain decimals.
+// the section named in the first column. Amounts are plain decimals. A
+// report with reversed money has one more column, the unassigned lines'
+// reversed part (empty on the other lines).
 func WriteCSV(w io.Writer, r Report, lang Lang) error {
 	t, err := textFor(lang)
 	if err != nil {
@@ -112,11 +142,12 @@ func WriteCSV(w io.Writer, r Report, lang Lang) error {
 	}
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true
-	if err := cw.Write(figureHeader(t)); err != nil {
+	rev := hasReversed(r)
+	if err := cw.Write(figureHeader(t, rev)); err != nil {
 		return fmt.Errorf("write report csv: %w", err)
 	}
 	for _, row := range figureRows(r, t) {
-		if err := cw.Write(csvText(row.cells(), figureTextColumns)); err != nil {
+		if err := cw.Write(csvText(row.cells(rev), figureTextColumns)); err != nil {
 			return fmt.Errorf("write report csv: %w", err)
 		}
 	}
@@ -206,13 +237,16 @@ type htmlPage struct {
 	// OpenAmount is the sum of the open exceptions (VND).
 	OpenAmount Amount
 	Rows       []row
+	// Reversed: the figures have the reversed column (hasReversed).
+	Reversed bool
 }
 
 // WriteHTML writes a printable HTML page of a report (A4 landscape, page
 // numbers in the page margin, no script, no external resource): the
 // issuing unit and the report's number and version at the top, the
-// period, the summary of totals, the figures and exceptions, and the
-// signature blocks (prepared by, chief accountant, head of unit).
+// period, the summary of totals, the figures and exceptions, the ALL
+// report's reversals, refunds due and late events of unreported days
+// (each only when there are some), and the signature blocks (prepared by, chief accountant, head of unit).
 func WriteHTML(w io.Writer, r Report, p Print) error {
 	t, err := textFor(p.Lang)
 	if err != nil {
@@ -227,8 +261,14 @@ func WriteHTML(w io.Writer, r Report, p Print) error {
 		"date":     t.date,
 		"local":    func(at *time.Time) string { return t.time(*at) },
 		"money":    func(a Amount) string { return groupDigits(a.String(), t.lang) },
-		"count":    func(n *int) string { return groupCount(n, t.lang) },
-		"int":      func(n int) string { return groupCount(&n, t.lang) },
+		"optmoney": func(a *Amount) string {
+			if a == nil {
+				return ""
+			}
+			return groupDigits(a.String(), t.lang)
+		},
+		"count": func(n *int) string { return groupCount(n, t.lang) },
+		"int":   func(n int) string { return groupCount(&n, t.lang) },
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("report html template: %w", err)
@@ -238,7 +278,7 @@ func WriteHTML(w io.Writer, r Report, p Print) error {
 		addTo(&open, k.Amount)
 	}
 	data := htmlPage{Lang: t.lang, Style: template.CSS(htmlStyle), R: r, Issuer: p.Issuer, Dots: dots, //nolint:gosec // G203: our own embedded style sheet, no input in it.
-		Period: periodText(r, t), AsOf: t.time(r.AsOf), Dated: datedText(r, p.Issuer, t), OpenAmount: open, Rows: figureRows(r, t)}
+		Period: periodText(r, t), AsOf: t.time(r.AsOf), Dated: datedText(r, p.Issuer, t), OpenAmount: open, Rows: figureRows(r, t), Reversed: hasReversed(r)}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return fmt.Errorf("write report html: %w", err)

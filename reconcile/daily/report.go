@@ -130,6 +130,10 @@ type UnassignedLine struct {
 	Matched   Amount `json:"matched"`
 	Unmatched Amount `json:"unmatched"`
 	Fees      Amount `json:"fees"`
+	// Reversed is the part of Amount a reversal took back (the payment
+	// lines' Reversed, see PaymentLine): money the bank or wallet returned
+	// to the payer, not money waiting for a notice. Omitted when zero.
+	Reversed Amount `json:"reversed,omitzero"`
 }
 
 // CreditStatus says whether a payment's money was seen on a statement.
@@ -153,8 +157,16 @@ type PaymentLine struct {
 	Amount Amount `json:"amount"`
 	// Collected is the part allocated to this report's notices (plus their
 	// overpaid excess); Unassigned the part allocated to none (ALL only).
-	Collected    Amount       `json:"collected"`
-	Unassigned   Amount       `json:"unassigned"`
+	Collected  Amount `json:"collected"`
+	Unassigned Amount `json:"unassigned"`
+	// Reversed is the part of Unassigned that the reversal ReversedBy took
+	// back (ALL only; omitted when zero): a reversal undoes the payment's
+	// allocations, so its money is on no notice, yet it is not waiting
+	// for one. ReversedBy names the reversal (payment.Reversal.ID) on every
+	// line of the payment, whatever day it was booked: the reversals
+	// section lists only those booked on the report's day.
+	Reversed     Amount       `json:"reversed,omitzero"`
+	ReversedBy   string       `json:"reversed_by,omitempty"`
 	Fee          Amount       `json:"fee"`
 	Credit       CreditStatus `json:"credit"`
 	LinkRule     LinkRule     `json:"link_rule,omitempty"`
@@ -240,10 +252,16 @@ type Totals struct {
 	NoticesExpected int `json:"notices_expected"`
 	Payments        int `json:"payments"`
 	// Unassigned and UnassignedFees: see UnassignedLine (ALL only).
-	Unassigned     Amount      `json:"unassigned"`
-	UnassignedFees Amount      `json:"unassigned_fees"`
-	OpenExceptions int         `json:"open_exceptions"`
-	ByKind         []KindCount `json:"exceptions_by_kind"`
+	Unassigned     Amount `json:"unassigned"`
+	UnassignedFees Amount `json:"unassigned_fees"`
+	// UnassignedReversed is the part of Unassigned reversals took back:
+	// the unassigned lines' Reversed (ALL only; omitted when zero).
+	// Unassigned keeps it, so that collected + unassigned is still every
+	// payment of the day; what waits for a decision is Unassigned −
+	// UnassignedReversed.
+	UnassignedReversed Amount      `json:"unassigned_reversed,omitzero"`
+	OpenExceptions     int         `json:"open_exceptions"`
+	ByKind             []KindCount `json:"exceptions_by_kind"`
 	// ResolvedExceptions counts Report.Resolved (absent when none).
 	ResolvedExceptions int `json:"resolved_exceptions,omitempty"`
 }

@@ -3,6 +3,7 @@ package daily
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -27,7 +28,11 @@ const (
 // (one line per report: its number, version, times, totals, SHA-256 and
 // audit head), then one sheet per report (ALL and each agency), in the
 // order given, each with its figures and open exceptions under a frozen
-// header row. Every count and amount is a numeric cell with a number
+// header row, then the ALL report's reversals, refunds due and late
+// events of unreported days, a sheet each, only when it has some (a
+// workbook without them has the sheets it had before they existed). A
+// report with reversed money has a reversed column in its figures and on
+// the summary (absent otherwise). Every count and amount is a numeric cell with a number
 // format (NumFmtWhole for whole amounts), written from its exact decimal
 // text: never a float, never text. Text cells are string cells, never a
 // formula. Columns are sized to their contents; sheets print A4
@@ -59,6 +64,24 @@ func WriteXLSX(w io.Writer, reports []Report, p Print) error {
 		}
 		if err := x.reportSheet(name, r); err != nil {
 			return fmt.Errorf("write report xlsx sheet %s: %w", name, err)
+		}
+	}
+	for _, r := range reports {
+		for _, l := range x.lists(r) {
+			if len(l.rows) == 0 {
+				continue
+			}
+			name := SheetName(t.get(l.name))
+			if seen[name] {
+				return fmt.Errorf("write report xlsx: two sheets named %q", name)
+			}
+			seen[name] = true
+			if _, err := f.NewSheet(name); err != nil {
+				return fmt.Errorf("write report xlsx: %w", err)
+			}
+			if err := x.listSheet(name, r, l); err != nil {
+				return fmt.Errorf("write report xlsx sheet %s: %w", name, err)
+			}
 		}
 	}
 	if err := x.summarySheet(summary, reports, p.Issuer); err != nil {
@@ -226,10 +249,14 @@ func (x *workbook) summarySheet(name string, reports []Report, is Issuer) error 
 		unit = is.Parent + " — " + unit
 	}
 	s.put(txt(t.get(LIssuer)).as(x.em), txt(unit))
+	rev := slices.ContainsFunc(reports, hasReversed)
 	hdr := []string{t.get(LAgency), t.get(LNumber), t.get(LVersion), t.get(LBusinessDate), t.get(LPeriod), t.get(LAsOf),
 		t.get(LNotices), t.get(LPayments), t.get(LExpected), t.get(LCollected), t.get(LMatched), t.get(LUnmatched),
-		t.get(LRefundsDue), t.get(LFees), t.get(LUnassigned), t.get(LOpenCount), t.get(LAmount), t.get(LResolvedCount),
-		t.get(LSHA256), t.get(LAuditHead)}
+		t.get(LRefundsDue), t.get(LFees), t.get(LUnassigned)}
+	if rev {
+		hdr = append(hdr, t.get(LReversedPart))
+	}
+	hdr = append(hdr, t.get(LOpenCount), t.get(LAmount), t.get(LResolvedCount), t.get(LSHA256), t.get(LAuditHead))
 	s.put(headerCells(x, hdr)...)
 	for _, r := range reports {
 		open := Amount{}
@@ -241,10 +268,13 @@ func (x *workbook) summarySheet(name string, reports []Report, is Issuer) error 
 			head = r.AuditHead.String()
 		}
 		tot := r.Totals
-		s.put(txt(t.agency(r.Agency)), txt(r.Number()), count(r.Version), txt(t.date(r.BusinessDate)), txt(periodText(r, t)),
+		cells := []cell{txt(t.agency(r.Agency)), txt(r.Number()), count(r.Version), txt(t.date(r.BusinessDate)), txt(periodText(r, t)),
 			txt(t.time(r.AsOf)), count(tot.NoticesExpected), count(tot.Payments), money(tot.Expected), money(tot.Collected),
-			money(tot.Matched), money(tot.Unmatched), money(tot.RefundsDue), money(tot.Fees), money(tot.Unassigned),
-			count(tot.OpenExceptions), money(open), count(tot.ResolvedExceptions), txt(r.SHA256), txt(head))
+			money(tot.Matched), money(tot.Unmatched), money(tot.RefundsDue), money(tot.Fees), money(tot.Unassigned)}
+		if rev {
+			cells = append(cells, money(tot.UnassignedReversed))
+		}
+		s.put(append(cells, count(tot.OpenExceptions), money(open), count(tot.ResolvedExceptions), txt(r.SHA256), txt(head))...)
 	}
 	return s.finish(3, t.get(LTitle))
 }
@@ -262,7 +292,8 @@ func headerCells(x *workbook, names []string) []cell {
 func (x *workbook) reportSheet(name string, r Report) error {
 	t := x.t
 	s := x.sheet(name)
-	s.put(headerCells(x, figureHeader(t))...)
+	rev := hasReversed(r)
+	s.put(headerCells(x, figureHeader(t, rev))...)
 	for _, w := range figureRows(r, t) {
 		cells := []cell{txt(w.Section), txt(w.Agency), txt(w.Account), txt(w.Chapter), txt(w.Subitem), txt(w.Channel)}
 		cells = append(cells, optCount(w.Notices), optCount(w.Payments))
@@ -273,6 +304,9 @@ func (x *workbook) reportSheet(name string, r Report) error {
 		}
 		fg := w.Figures
 		cells = append(cells, money(fg.Collected), money(fg.Matched), money(fg.Unmatched), money(fg.RefundsDue), money(fg.Fees))
+		if rev {
+			cells = append(cells, optMoney(w.Reversed))
+		}
 		s.put(cells...)
 	}
 	s.put()
@@ -286,10 +320,65 @@ func (x *workbook) reportSheet(name string, r Report) error {
 	return s.finish(1, title)
 }
 
+// optMoney is an amount cell, or an empty cell where the line has none.
+func optMoney(a *Amount) cell {
+	if a == nil {
+		return txt("")
+	}
+	return money(*a)
+}
+
 // optCount is a count cell, or an empty cell where the line has none.
 func optCount(n *int) cell {
 	if n == nil {
 		return txt("")
 	}
 	return count(*n)
+}
+
+// list is one of a report's lists that gets a sheet of its own when it
+// is not empty: its sheet's name, its title, header and rows.
+type list struct {
+	name, title Label
+	header      []string
+	rows        [][]cell
+}
+
+// lists are the ALL report's reversals, refunds due and late events of
+// unreported days (empty for an agency's report).
+func (x *workbook) lists(r Report) []list {
+	t := x.t
+	rev := list{name: LSheetReversals, title: LReversals, header: []string{t.get(LReversalID), t.get(LPaymentID), t.get(LChannel), t.get(LAmount),
+		t.get(LCurrency), t.get(LReversedAt)}}
+	for _, l := range r.Reversals {
+		rev.rows = append(rev.rows, []cell{txt(l.ReversalID), txt(l.PaymentID), txt(t.channel(l.Channel)), money(l.Amount),
+			txt(string(l.Currency)), txt(t.time(l.ReversedAt))})
+	}
+	ref := list{name: LSheetRefunds, title: LRefundInstr, header: []string{t.get(LID), t.get(LPaymentID), t.get(LAmount), t.get(LCurrency),
+		t.get(LDecidedAt), t.get(LAgeDays), t.get(LCompletedBy)}}
+	for _, l := range r.RefundsDue {
+		ref.rows = append(ref.rows, []cell{txt(l.ExceptionID), txt(l.PaymentID), money(l.Amount), txt(string(l.Currency)),
+			txt(t.time(l.DecidedAt)), count(l.AgeDays), txt(l.CompletedBy)})
+	}
+	late := list{name: LSheetLate, title: LLateUnreported, header: []string{t.get(LID), t.get(LPaymentID), t.get(LBusinessDate), t.get(LChannel),
+		t.get(LAmount), t.get(LCurrency), t.get(LPaidAt), t.get(LRaisedAt), t.get(LEvidence)}}
+	for _, l := range r.LateUnreported {
+		late.rows = append(late.rows, []cell{txt(l.ExceptionID), txt(l.PaymentID), txt(t.date(l.BusinessDate)), txt(t.channel(l.Channel)),
+			money(l.Amount), txt(string(l.Currency)), txt(t.time(l.PaidAt)), txt(t.time(l.RaisedAt)), txt(t.evidence(l.Evidence))})
+	}
+	return []list{rev, ref, late}
+}
+
+// listSheet: the list's title (with the report's number and version),
+// its header, frozen, then its rows.
+func (x *workbook) listSheet(name string, r Report, l list) error {
+	t := x.t
+	s := x.sheet(name)
+	title := l.title
+	s.put(txt(fmt.Sprintf("%s · %s · %s %d", t.get(title), r.Number(), t.get(LVersion), r.Version)).as(x.title))
+	s.put(headerCells(x, l.header)...)
+	for _, row := range l.rows {
+		s.put(row...)
+	}
+	return s.finish(2, fmt.Sprintf("%s · %s · %s %d · %s", t.get(LTitle), r.Number(), t.get(LVersion), r.Version, t.get(title)))
 }
