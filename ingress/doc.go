@@ -6,7 +6,12 @@
 // 10 000 addresses tracked): over it, 429 with Retry-After, nothing read.
 // The source is the connection's address (an IPv6 client by its /64):
 // behind a reverse proxy that is the proxy, whose callbacks all share one
-// bucket; X-Forwarded-For is not trusted. Then it reads the raw message
+// bucket; X-Forwarded-For is not trusted. Then it takes one of
+// Config.MaxInFlight slots (default 128), held until its answer: with all
+// taken, 503 with Retry-After, nothing read, so that an overload neither
+// grows memory nor queues callbacks behind a slow broker (nothing is
+// acknowledged that Kafka has not stored: the answer still waits for the
+// broker). Then it reads the raw message
 // (the body, at most gateways.MaxMessageBytes, or for a GET such as VNPay's
 // IPN the raw query string) and asks the gateway's gateways.Decoder to
 // Verify it (size and signature, the adapter's own code) before anything is

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +53,9 @@ const (
 	OutcomeNotStored Outcome = "not_stored"
 	// OutcomeUnknownGateway: no decoder for the path's name (404).
 	OutcomeUnknownGateway Outcome = "unknown_gateway"
+	// OutcomeOverloaded: MaxInFlight callbacks were already in flight (503
+	// with Retry-After, nothing read).
+	OutcomeOverloaded Outcome = "overloaded"
 )
 
 // Config configures the handler. Zero values take the defaults.
@@ -84,6 +85,14 @@ type Config struct {
 	// RateSources bounds how many source addresses are tracked at once
 	// (least recently seen forgotten first); default DefaultRateSources.
 	RateSources int
+	// MaxInFlight bounds the callbacks in flight at once: from the moment
+	// one is admitted (past its rate limit, before its body is read) to its
+	// answer, which comes after the broker's acknowledgement. One more is
+	// answered 503 with Retry-After (DefaultRetryAfter), unread. This bounds
+	// the memory held by callbacks to about MaxInFlight ×
+	// gateways.MaxMessageBytes (see RELIABILITY.md); default
+	// DefaultMaxInFlight.
+	MaxInFlight int
 	// Registerer, if set, receives feerecon_ingress_callbacks_total.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -110,6 +119,9 @@ func (c Config) Validate() error {
 	if c.RateLimit < 0 || c.RateBurst < 0 || c.RateSources < 0 {
 		p.Addf("negative RateLimit, RateBurst or RateSources")
 	}
+	if c.MaxInFlight < 0 {
+		p.Addf("negative MaxInFlight")
+	}
 	return p.Err()
 }
 
@@ -123,6 +135,16 @@ const (
 	DefaultRateSources int        = 10_000
 )
 
+// DefaultMaxInFlight is the default bound of callbacks in flight: at the
+// edge's measured capacity with the real Kafka (RELIABILITY.md), a queue
+// this long waits well under a second for its publishes, and its bodies
+// hold at most 128 MiB.
+const DefaultMaxInFlight = 128
+
+// DefaultRetryAfter is the Retry-After of a callback answered 503 because
+// MaxInFlight were in flight: the queue drains in well under a second.
+const DefaultRetryAfter = time.Second
+
 // maxHeaders bounds how many request headers are kept.
 const maxHeaders = 32
 
@@ -132,7 +154,11 @@ type Handler struct {
 	mux      *http.ServeMux
 	log      *slog.Logger
 	outcomes *prometheus.CounterVec
+	inFlight prometheus.Gauge
 	limits   *limiter
+	// slots holds a token per callback in flight; its capacity is
+	// MaxInFlight.
+	slots chan struct{}
 }
 
 // New builds the handler. Mount it at the root or under "/gateways/".
@@ -164,6 +190,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.RateSources == 0 {
 		cfg.RateSources = DefaultRateSources
 	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	limits, err := newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateSources)
 	if err != nil {
 		return nil, err
@@ -172,14 +201,20 @@ func New(cfg Config) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux(), log: log, limits: limits}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), log: log, limits: limits, slots: make(chan struct{}, cfg.MaxInFlight)}
 	h.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "feerecon_ingress_callbacks_total",
-		Help: "Gateway callbacks by gateway and outcome (accepted, not_payment, rejected, refused, rate_limited, not_stored, unknown_gateway).",
+		Help: "Gateway callbacks by gateway and outcome (accepted, not_payment, rejected, refused, rate_limited, not_stored, unknown_gateway, overloaded).",
 	}, []string{"gateway", "outcome"})
+	h.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "feerecon_ingress_in_flight",
+		Help: "Gateway callbacks in flight (admitted, not yet answered); at most MaxInFlight.",
+	})
 	if cfg.Registerer != nil {
-		if err := cfg.Registerer.Register(h.outcomes); err != nil {
-			return nil, fmt.Errorf("register ingress metrics: %w", err)
+		for _, c := range []prometheus.Collector{h.outcomes, h.inFlight} {
+			if err := cfg.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("register ingress metrics: %w", err)
+			}
 		}
 	}
 	h.mux.HandleFunc("POST /gateways/{name}/callback", h.callback)
@@ -200,10 +235,23 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait, ok := h.limits.allow(SourceKey(r.RemoteAddr), h.cfg.Clock()); !ok {
 		h.count(string(g), OutcomeRateLimited)
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		http.Error(w, "too many callbacks from this address", http.StatusTooManyRequests)
+		retryLater(w, http.StatusTooManyRequests, wait, "too many callbacks from this address")
 		return
 	}
+	select {
+	case h.slots <- struct{}{}:
+	default:
+		// Full: answered at once, the body unread, so that an overload
+		// costs neither memory nor a wait on the broker.
+		h.count(string(g), OutcomeOverloaded)
+		retryLater(w, http.StatusServiceUnavailable, DefaultRetryAfter, "too many callbacks in flight, retry later")
+		return
+	}
+	h.inFlight.Inc()
+	defer func() {
+		h.inFlight.Dec()
+		<-h.slots
+	}()
 	log := h.log.With(slog.String("gateway", string(g)), slog.String("method", r.Method))
 	raw, verifyErr := h.read(w, r, g)
 	if verifyErr == nil {
