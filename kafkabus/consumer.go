@@ -135,8 +135,17 @@ func NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
 // get past: a fetch or commit error, ErrRetriesExhausted, or an error from
 // AfterHandle. Nothing is committed for a message that was not handled or
 // dead-lettered, so a restarted consumer resumes at the first such message.
-// Run may be called again after it returned.
-func (c *Consumer) Run(ctx context.Context) error {
+// Run may be called again after it returned. A message under way when ctx
+// ends is abandoned uncommitted (its transaction rolls back; it is consumed
+// again): RunUntil finishes it.
+func (c *Consumer) Run(ctx context.Context) error { return c.RunUntil(ctx, ctx) }
+
+// RunUntil is Run fetching no new message once stop has ended: the message
+// under way is handled and its offset committed under work (the shutdown's
+// deadline), then it returns nil. A transient failure of that message is
+// not retried after stop (it stays uncommitted, consumed again later), and
+// when work ends first the message is abandoned uncommitted as in Run.
+func (c *Consumer) RunUntil(stop, work context.Context) error {
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:           c.cfg.Brokers,
 		GroupID:           c.cfg.GroupID,
@@ -155,18 +164,19 @@ func (c *Consumer) Run(ctx context.Context) error {
 		ErrorLogger:       errorLogger(c.log, "kafka reader"),
 	})
 	defer r.Close()
+	ended := func() bool { return stop.Err() != nil || work.Err() != nil }
 	for {
-		km, err := r.FetchMessage(ctx)
+		km, err := r.FetchMessage(stop)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ended() {
 				return nil
 			}
 			return fmt.Errorf("consume %s: fetch: %w", c.cfg.Topic, err)
 		}
 		m := messageOf(km)
-		outcome, err := c.process(ctx, m)
+		outcome, err := c.process(stop, work, m)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ended() {
 				return nil
 			}
 			return err
@@ -176,14 +186,17 @@ func (c *Consumer) Run(ctx context.Context) error {
 				return fmt.Errorf("consume %s: after handle %s: %w", c.cfg.Topic, m.Ref(), err)
 			}
 		}
-		if err := r.CommitMessages(ctx, km); err != nil {
-			if ctx.Err() != nil {
+		if err := r.CommitMessages(work, km); err != nil {
+			if ended() {
 				return nil
 			}
 			return fmt.Errorf("consume %s: commit %s: %w", c.cfg.Topic, m.Ref(), err)
 		}
 		if c.cfg.Metrics != nil {
 			c.cfg.Metrics.consumed.WithLabelValues(c.cfg.Topic, outcome).Inc()
+		}
+		if stop.Err() != nil {
+			return nil
 		}
 	}
 }
@@ -199,7 +212,7 @@ func (c *Consumer) Close() error {
 // process runs the handler until it succeeds or fails permanently (then the
 // message is dead-lettered). It returns an error only when the message must
 // not be committed.
-func (c *Consumer) process(ctx context.Context, m Message) (outcome string, err error) {
+func (c *Consumer) process(stop, ctx context.Context, m Message) (outcome string, err error) {
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		herr := c.h(ctx, m)
@@ -218,6 +231,10 @@ func (c *Consumer) process(ctx context.Context, m Message) (outcome string, err 
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
+		if stop.Err() != nil {
+			// Shutting down: not retried here; left uncommitted.
+			return "", stop.Err()
+		}
 		if c.cfg.MaxRetries > 0 && attempt > c.cfg.MaxRetries {
 			return "", fmt.Errorf("consume %s: %w after %d attempts: %w", m.Ref(), ErrRetriesExhausted, attempt, herr)
 		}
@@ -228,7 +245,7 @@ func (c *Consumer) process(ctx context.Context, m Message) (outcome string, err 
 		c.log.WarnContext(ctx, "transient handler error, retrying",
 			slog.Int("partition", m.Partition), slog.Int64("offset", m.Offset),
 			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", herr.Error()))
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep(stop, wait); err != nil {
 			return "", err
 		}
 	}

@@ -196,16 +196,25 @@ func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender
 }
 
 // Run ticks every Interval until ctx ends; it returns nil then. A failing
-// tick is logged and retried at the next one.
-func (s *Sender) Run(ctx context.Context) error {
+// tick is logged and retried at the next one. An attempt under way when ctx
+// ends is cut and left as it was: RunUntil lets it finish.
+func (s *Sender) Run(ctx context.Context) error { return s.RunUntil(ctx, ctx) }
+
+// RunUntil ticks every Interval until stop ends, then returns nil once the
+// message under way (if any) is sent and its outcome committed: a graceful
+// shutdown does not cut a confirmation POST, which another instance would
+// send again. work bounds that work (the shutdown's deadline): when it ends
+// first, the attempt is cut and the message left as it was, to be sent
+// again later under the same Idempotency-Key.
+func (s *Sender) RunUntil(stop, work context.Context) error {
 	t := time.NewTicker(s.cfg.Interval)
 	defer t.Stop()
 	for {
-		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "outbox tick failed", slog.String("error", err.Error()))
+		if _, err := s.tick(stop, work); err != nil && stop.Err() == nil {
+			s.log.ErrorContext(work, "outbox tick failed", slog.String("error", err.Error()))
 		}
 		select {
-		case <-ctx.Done():
+		case <-stop.Done():
 			return nil
 		case <-t.C:
 		}
@@ -216,12 +225,19 @@ func (s *Sender) Run(ctx context.Context) error {
 // transaction: take one due message (locked), send it, record the outcome,
 // commit. A crash between the send and the commit sends it again later
 // with the same Idempotency-Key. A message is tried at most once per Tick.
-func (s *Sender) Tick(ctx context.Context) (Result, error) {
+func (s *Sender) Tick(ctx context.Context) (Result, error) { return s.tick(ctx, ctx) }
+
+// tick is Tick taking no new message once stop has ended, and doing the
+// work of each under work.
+func (s *Sender) tick(stop, work context.Context) (Result, error) {
 	var res Result
 	for _, kind := range s.kinds {
 		tried := map[string]bool{}
 		for range s.cfg.Batch {
-			o, err := s.one(ctx, kind, tried)
+			if stop.Err() != nil {
+				return res, nil
+			}
+			o, err := s.one(work, kind, tried)
 			if err != nil {
 				return res, err
 			}
