@@ -265,7 +265,8 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 		prefix += string(rune('A' + n%26))
 	}
 	cfg := serveConfig{DB: dsn, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("secrets"), CodePrefix: prefix,
-		BankBIN: "970415", Account: collection, Webhooks: hooks, Secrets: secretsFromEnv()}
+		BankBIN: "970415", Account: collection, Webhooks: hooks, Secrets: secretsFromEnv(),
+		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
 	cfg.DayRules.Cutoff, cfg.DayRules.CreditWindowDays = 24*time.Hour, 1
 	// Yesterday reported, empty as it is: its report goes to the treasury
 	// that does not answer, so a failed delivery is logged.

@@ -78,6 +78,14 @@ type serveConfig struct {
 	// which every payment's credited account is checked. "": none, nothing
 	// checked.
 	CollectionAccounts string
+	// MaxInFlightCallbacks bounds the gateway callbacks in flight at once
+	// (ingress.Config.MaxInFlight): one more is answered 503 with
+	// Retry-After.
+	MaxInFlightCallbacks int
+	// ShutdownTimeout bounds a graceful shutdown (SIGTERM): the work under
+	// way (callbacks awaiting their publish, each consumer's message and
+	// commit, an outbox delivery) finishes within it, or is cut.
+	ShutdownTimeout time.Duration
 }
 
 // webhookFile is the shape of --webhooks:
@@ -168,6 +176,12 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	if c.Group == "" {
 		p.Addf("--group is required")
 	}
+	if c.MaxInFlightCallbacks < 1 || c.MaxInFlightCallbacks > maxInFlightCallbacks {
+		p.Addf("--max-in-flight-callbacks %d not within 1…%d", c.MaxInFlightCallbacks, maxInFlightCallbacks)
+	}
+	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > maxShutdownTimeout {
+		p.Addf("--shutdown-timeout %s not within 0…%s (0 excluded)", c.ShutdownTimeout, maxShutdownTimeout)
+	}
 	if c.ReportGrace < 0 || c.ReportGrace > 24*time.Hour {
 		p.Addf("--report-grace %s not within 0…24h", c.ReportGrace)
 	}
@@ -218,6 +232,15 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	p.Add(s.casework.Validate())
 	return s, p.Err()
 }
+
+// Bounds of --max-in-flight-callbacks (its bodies take up to 1 MiB each)
+// and --shutdown-timeout (the orchestrator's own grace, e.g. Kubernetes'
+// terminationGracePeriodSeconds, must exceed it).
+const (
+	maxInFlightCallbacks   = 4096
+	maxShutdownTimeout     = 10 * time.Minute
+	defaultShutdownTimeout = 20 * time.Second
+)
 
 // decoders builds the adapters whose secrets are configured; a gateway
 // without its secret is not served (and says so in the log).
@@ -295,6 +318,10 @@ func serveCmd(g *globals) *cobra.Command {
 	f.StringVar(&c.ReportsFrom, "reports-from", envOr("FEERECON_REPORTS_FROM", ""),
 		"first business day ever reported, YYYY-MM-DD (catch-up never goes before it; unset, a first start reports no past day)")
 	f.BoolVar(&c.ReportEmptyDays, "report-empty-days", false, "also report days with no payment, notice or statement line")
+	f.IntVar(&c.MaxInFlightCallbacks, "max-in-flight-callbacks", ingress.DefaultMaxInFlight,
+		"gateway callbacks in flight at once (awaiting their Kafka publish); one more is answered 503 with Retry-After")
+	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
+		"on SIGTERM, the time given to the work under way (callbacks, consumers' messages, an outbox delivery) before it is cut")
 	return cmd
 }
 
@@ -337,7 +364,8 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	in, err := ingress.New(ingress.Config{Decoders: decs, Publisher: producer, Registerer: reg, Logger: log, Clock: time.Now})
+	in, err := ingress.New(ingress.Config{Decoders: decs, Publisher: producer, Registerer: reg, Logger: log, Clock: time.Now,
+		MaxInFlight: c.MaxInFlightCallbacks})
 	if err != nil {
 		return err
 	}
@@ -376,6 +404,14 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	srv := newHTTPServer(c.HTTPAddr, mux, defaultHTTPLimits())
 
 	grp, gctx := errgroup.WithContext(ctx)
+	// work is the work under way: it outlives gctx (the end of taking new
+	// work) by c.ShutdownTimeout, then is cut.
+	work, cutWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutWork()
+	context.AfterFunc(gctx, func() {
+		log.Info("shutting down: finishing the work under way", "deadline", c.ShutdownTimeout)
+		time.AfterFunc(c.ShutdownTimeout, cutWork)
+	})
 	for _, gw := range decs.Gateways() {
 		dec := decs[gw]
 		consumer, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{
@@ -390,7 +426,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		}
 		grp.Go(func() error {
 			defer consumer.Close()
-			return supervise(gctx, log, kafkabus.RawTopic(gw), consumer.Run)
+			return supervise(gctx, log, kafkabus.RawTopic(gw), func(stop context.Context) error { return consumer.RunUntil(stop, work) })
 		})
 	}
 	senders, err := outboxSenders(outbox.FromStore(st), endpoints, producer, reg, log)
@@ -398,7 +434,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return err
 	}
 	for _, sender := range senders {
-		grp.Go(func() error { return sender.Run(gctx) })
+		grp.Go(func() error { return sender.RunUntil(gctx, work) })
 	}
 	// Procedure systems that publish notices instead of calling the API:
 	// each event is replayed against the API's own handler.
@@ -409,9 +445,9 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	}
 	grp.Go(func() error {
 		defer notices.Close()
-		return supervise(gctx, log, kafkabus.TopicNoticeEvents, notices.Run)
+		return supervise(gctx, log, kafkabus.TopicNoticeEvents, func(stop context.Context) error { return notices.RunUntil(stop, work) })
 	})
-	if err := serveDaily(gctx, grp, c, set, st, pr, job, producer, metrics, log); err != nil {
+	if err := serveDaily(gctx, work, grp, c, set, st, pr, job, producer, metrics, log); err != nil {
 		return err
 	}
 	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
@@ -425,10 +461,12 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		return nil
 	})
 	grp.Go(func() error {
+		// Shutdown closes the listener (no new callback is taken) and
+		// waits for the requests under way: each callback's answer comes
+		// after its publish; at the deadline they are cut, unanswered,
+		// and their gateways retry.
 		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
+		return srv.Shutdown(work)
 	})
 	err = grp.Wait()
 	if errors.Is(err, context.Canceled) {
@@ -485,7 +523,7 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 // statements.raw consumer (applying statements' reversals with rev, as
 // camt.054's are) and the scheduler of the business days (the
 // reports' webhook and Kafka copies are the outbox senders').
-func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, rev dailyrun.Reverser, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
+func serveDaily(ctx, work context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, rev dailyrun.Reverser, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
 		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
 		dailyrun.StatementHandler(st, rev, payment.DefaultAmountPolicy(), time.Now, log))
@@ -494,7 +532,7 @@ func serveDaily(ctx context.Context, grp *errgroup.Group, c serveConfig, set set
 	}
 	grp.Go(func() error {
 		defer statements.Close()
-		return supervise(ctx, log, kafkabus.TopicStatements, statements.Run)
+		return supervise(ctx, log, kafkabus.TopicStatements, func(stop context.Context) error { return statements.RunUntil(stop, work) })
 	})
 	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
 		CreditWindowDays: c.DayRules.CreditWindowDays, FirstDay: set.reportsFrom, Logger: log})

@@ -102,7 +102,8 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix,
-		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(), CollectionAccounts: accounts}
+		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(), CollectionAccounts: accounts,
+		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
 	quiet := slog.New(slog.DiscardHandler)
 	if _, err := cfg.settle(quiet); err != nil {
 		t.Fatal(err)
@@ -624,7 +625,7 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 	}
 	t.Setenv("FEERECON_TEST_UNSET_SECRET", "")
 	cfg := serveConfig{Group: "g", CodePrefix: "NP", BankBIN: "12", Account: "113000006100", Webhooks: hooks,
-		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01", ApprovalThreshold: "1.5",
+		ReportGrace: -time.Minute, ReportsFrom: "2026-13-01", ApprovalThreshold: "1.5", MaxInFlightCallbacks: -1,
 		Secrets: gatewaySecrets{MoMoSecret: "a-momo-secret-key-of-some-length"}} // no access key
 	cfg.DayRules.CreditWindowDays = -1
 	cfg.Issuer.Name = "Sở Tư pháp\ntỉnh Nghệ An"
@@ -632,7 +633,8 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 	if !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("serve = %v, want a configuration error", err)
 	}
-	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "issuer name", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold"} {
+	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "issuer name", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold",
+		"--max-in-flight-callbacks", "--shutdown-timeout"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%s", want, err)
 		}
@@ -680,7 +682,7 @@ func TestServeSettlesCollectionAccounts(t *testing.T) {
 	bad := write("bad.csv", "agency_code,bin,account\nH40.01,970415,113000006100\nH40.01,bank,1\n")
 	quiet := slog.New(slog.DiscardHandler)
 	base := serveConfig{DB: "postgres://x", Kafka: "k:9092", Group: "g", CodePrefix: "NP", BankBIN: "970415", Account: "113000006100",
-		Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
+		MaxInFlightCallbacks: 1, ShutdownTimeout: time.Second, Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
 
 	cfg := base
 	cfg.CollectionAccounts = good
