@@ -9,13 +9,31 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/gateways/vietqr"
+	"github.com/feerecon/feerecon/ingress"
 )
 
-// startServer serves a body-reading route and a no-body route with l on a
-// real loopback socket.
+// startServer serves a body-reading route, a no-body route and the
+// callback edge (vietqr, one callback in flight at most, a broker that
+// stores at once) with l on a real loopback socket.
 func startServer(t *testing.T, l httpLimits) string {
 	t.Helper()
 	mux := http.NewServeMux()
+	dec, err := vietqr.New(vietqr.Config{Secret: "feerecon-test-vietqr-secret-0001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decs, err := gateways.NewSet(dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingress.New(ingress.Config{Decoders: decs, Publisher: &slowBroker{width: make(chan struct{}, 1)}, MaxInFlight: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/gateways/", in)
 	mux.HandleFunc("POST /body", func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -53,11 +71,26 @@ func TestSlowAndLargeClients(t *testing.T) {
 		cutBy time.Duration
 		// want is the status line the server answers, if any ("" none).
 		want string
+		// then, if set, runs after the connection closed.
+		then func(t *testing.T)
 	}{
 		{name: "headers trickled", head: "", trickle: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 60) + "\r\n\r\n",
 			cutBy: l.ReadHeader},
 		{name: "body trickled", head: "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n", trickle: strings.Repeat("b", 64),
 			cutBy: l.Read, want: "HTTP/1.1 400"},
+		// A callback trickled holds the edge's only slot until the read
+		// timeout cuts it; the slot is free again after (checked below).
+		{name: "callback trickled", head: "POST /gateways/vietqr/callback HTTP/1.1\r\nHost: x\r\nContent-Length: 64\r\n\r\n",
+			trickle: strings.Repeat("b", 64), cutBy: l.Read, want: "HTTP/1.1 400", then: func(t *testing.T) {
+				resp, err := http.Post("http://"+addr+"/gateways/vietqr/callback", "application/json", strings.NewReader("{}"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusUnauthorized { // read and verified: the slot was free
+					t.Errorf("a callback after the trickled one: %d, want 401 (not 503: its slot was released)", resp.StatusCode)
+				}
+			}},
 		{name: "idle keep-alive", head: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", cutBy: l.Idle, want: "HTTP/1.1 200"},
 		{name: "headers too large", head: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("h", 8<<10) + "\r\n\r\n",
 			cutBy: l.ReadHeader, want: "HTTP/1.1 431"},
@@ -104,6 +137,9 @@ func TestSlowAndLargeClients(t *testing.T) {
 				t.Errorf("answer %.40q, want %q", got, c.want)
 			}
 			t.Logf("closed after %s", took.Round(10*time.Millisecond))
+			if c.then != nil {
+				c.then(t)
+			}
 		})
 	}
 }
