@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,8 @@ import (
 	"github.com/feerecon/feerecon/gateways/vietqr"
 	"github.com/feerecon/feerecon/ingress"
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/testenv"
 )
 
 // slowBroker stores at most width messages at once, each taking took: a
@@ -198,5 +201,81 @@ func TestOverloadAnswersRetryAfterWithinBoundedMemory(t *testing.T) {
 	}
 	if growth > heapBound {
 		t.Errorf("live heap grew by %d KiB, bound %d KiB", growth>>10, heapBound>>10)
+	}
+}
+
+// BenchmarkCallbackEdge measures the capacity of the callback edge as
+// serve wires it (its HTTP server, ingress with the default queue, the
+// real Kafka producer, a three-partition raw topic) with 64 concurrent
+// gateways posting signed VietQR callbacks: callbacks/s is the figure in
+// RELIABILITY.md.
+func BenchmarkCallbackEdge(b *testing.B) {
+	broker := testenv.Kafka(b)
+	topic := testenv.Name("bench-raw")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := kafkabus.EnsureTopicsWith(ctx, broker, kafkabus.TopicOptions{Partitions: 3}, topic); err != nil {
+		b.Fatal(err)
+	}
+	p, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: []string{broker}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	secret := "feerecon-test-vietqr-secret-0001"
+	dec, err := vietqr.New(vietqr.Config{Secret: secret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	decs, err := gateways.NewSet(dec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := ingress.New(ingress.Config{Decoders: decs, Publisher: p, RateLimit: rate.Inf, Logger: slog.New(slog.DiscardHandler),
+		Topic: func(payment.Gateway) string { return topic }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := newHTTPServer("", in, defaultHTTPLimits())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/gateways/vietqr/callback"
+	valid, err := os.ReadFile("../../testdata/gateways/vietqr/valid.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sign := gatewaytest.HMACHeader(vietqr.HeaderSignature, secret)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var seq atomic.Int64
+	var failed atomic.Int64
+	b.SetParallelism(64 / runtime.GOMAXPROCS(0))
+	start := time.Now()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			// A transaction id of its own: keys spread over the partitions.
+			body := bytes.Replace(valid, []byte(`"id": 92704`), []byte(`"id": `+strconv.FormatInt(100000+seq.Add(1), 10)), 1)
+			raw := sign(body)
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(raw.Body))
+			req.Header.Set(vietqr.HeaderSignature, raw.Headers[vietqr.HeaderSignature])
+			resp, err := client.Do(req)
+			if err != nil {
+				failed.Add(1)
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				failed.Add(1)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "callbacks/s")
+	if n := failed.Load(); n > 0 {
+		b.Errorf("%d callbacks not answered 200", n)
 	}
 }
