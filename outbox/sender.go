@@ -225,6 +225,7 @@ func (s *Sender) RunUntil(stop, work context.Context) error {
 // transaction: take one due message (locked), send it, record the outcome,
 // commit. A crash between the send and the commit sends it again later
 // with the same Idempotency-Key. A message is tried at most once per Tick.
+// Once ctx has ended no message is taken.
 func (s *Sender) Tick(ctx context.Context) (Result, error) { return s.tick(ctx, ctx) }
 
 // tick is Tick taking no new message once stop has ended, and doing the
@@ -235,7 +236,7 @@ func (s *Sender) tick(stop, work context.Context) (Result, error) {
 		tried := map[string]bool{}
 		for range s.cfg.Batch {
 			if stop.Err() != nil {
-				return res, nil
+				return res, nil //nolint:nilerr // stopping: no new message is taken; nothing failed
 			}
 			o, err := s.one(work, kind, tried)
 			if err != nil {
