@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# services.sh up|down|env|status — real PostgreSQL and Apache Kafka (KRaft) on 127.0.0.1
+# services.sh up|down|env|stop|start — real PostgreSQL and Apache Kafka (KRaft) on 127.0.0.1
 # for tests and local runs, without Docker.
 #
 #   eval "$(scripts/services.sh up)"   # start; prints `export VAR=...` lines
 #   scripts/services.sh env            # print the exports again
 #   scripts/services.sh down           # stop (SIGTERM, wait) and delete all data
+#   scripts/services.sh stop pg|kafka  # stop one server, keeping its data and port
+#   scripts/services.sh start pg|kafka # start it again (same port, same data), wait until it serves
+#                                      # (the outage tests restart their own servers with these)
 #
 # Exports: FEERECON_TEST_PG, FEERECON_TEST_KAFKA, FEERECON_TEST_KAFKA_VERSION,
 #          FEERECON_SERVICES_DIR.
@@ -136,6 +139,7 @@ pg_up() {
 		die_with_log "postgres: server did not start (bin $bin, port $port)" "$dir/postgres.log"
 	done
 	echo "$port" >"$dir/port"
+	echo "$opts" >"$dir/opts"
 	as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres feerecon_test >>"$dir/pg_ctl.log" 2>&1 \
 		|| die_with_log "postgres: createdb feerecon_test failed" "$dir/pg_ctl.log"
 	PG_URL="postgres://postgres@127.0.0.1:$port/feerecon_test?sslmode=disable"
@@ -154,6 +158,18 @@ pg_down() {
 	local pid
 	pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
 	[[ -n $pid ]] && stop_pid "$pid" postgres
+}
+
+# pg_restart: start the stopped server again on its port, with its data.
+pg_restart() {
+	local dir=$SVC_DIR/pg bin t0
+	[[ -f $dir/port && -f $dir/opts ]] || die "postgres: never started from $SVC_DIR (run: $0 up)"
+	t0=$(now_ms)
+	bin=$(pg_bin)
+	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t "$START_TIMEOUT" \
+		-o "$(cat "$dir/opts") -p $(cat "$dir/port")" start >"$dir/pg_ctl.log" 2>&1 \
+		|| die_with_log "postgres: restart failed" "$dir/postgres.log"
+	log "postgres restarted on 127.0.0.1:$(cat "$dir/port") in $(elapsed "$t0")"
 }
 
 # ---------------------------------------------------------------- Kafka
@@ -377,10 +393,34 @@ kafka_start() {
 	java "${KAFKA_JAVA_OPTS[@]}" -Xmx256m kafka.tools.StorageTool format -t "$cid" \
 		-c "$dir/server.properties" --ignore-formatted >"$dir/format.log" 2>&1 \
 		|| die_with_log "kafka: KRaft storage format failed ($ver)" "$dir/format.log"
+	# The launch, kept for `start kafka` (a restart on the same ports and data).
+	{
+		printf 'KAFKA_PORT=%q KAFKA_CPORT=%q KAFKA_RESOLVED=%q\nKAFKA_JAVA_OPTS=(' "$KAFKA_PORT" "$KAFKA_CPORT" "$ver"
+		printf '%q ' "${KAFKA_JAVA_OPTS[@]}"
+		printf ')\n'
+	} >"$dir/launch"
+	kafka_launch
+}
+
+# kafka_launch: run the broker in the background with KAFKA_JAVA_OPTS.
+kafka_launch() {
+	local dir=$SVC_DIR/kafka
 	# setsid: the broker lives until `down`, not until the terminal's next Ctrl-C.
 	setsid java "${KAFKA_JAVA_OPTS[@]}" kafka.Kafka "$dir/server.properties" \
 		</dev/null >"$dir/server.log" 2>&1 &
 	echo $! >"$dir/pid"
+}
+
+# kafka_restart: start the stopped broker again on its ports, with its data.
+kafka_restart() {
+	local dir=$SVC_DIR/kafka
+	[[ -f $dir/launch ]] || die "kafka: never started from $SVC_DIR (run: $0 up)"
+	KAFKA_T0=$(now_ms)
+	# shellcheck source=/dev/null
+	source "$dir/launch"
+	[[ -f $dir/server.log ]] && mv "$dir/server.log" "$dir/server.log.$(now_ms)"
+	kafka_launch
+	kafka_wait
 }
 
 kafka_wait() {
@@ -478,12 +518,25 @@ cmd_up() {
 	cat "$SVC_DIR/env"
 }
 
+# cmd_one stop|start SERVICE: stop or restart one server of a running set.
+cmd_one() {
+	[[ -f $SVC_DIR/env ]] || die "no services running from $SVC_DIR (run: $0 up)"
+	case $1:${2:-} in
+	stop:pg) pg_down ;;
+	stop:kafka) kafka_down ;;
+	start:pg) pg_restart ;;
+	start:kafka) kafka_restart ;;
+	*) die "usage: $0 $1 pg|kafka" ;;
+	esac
+}
+
 case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
 env) print_env ;;
+stop | start) cmd_one "$1" "${2:-}" ;;
 *)
-	echo "usage: $0 up|down|env   (see the header of $0 for knobs)" >&2
+	echo "usage: $0 up|down|env|stop SERVICE|start SERVICE   (see the header of $0 for knobs)" >&2
 	exit 2
 	;;
 esac
