@@ -32,9 +32,11 @@
 //   - authentic poison (malformed, invalid amount, another account): answered
 //     with the decoder's error reply and ALSO published in full to the
 //     dead-letter topic with its reason, so nothing authentic is dropped;
-//   - Kafka unavailable: answered with Reply(err) for an error wrapping
-//     ErrNotStored, which every adapter turns into an answer the gateway
-//     retries on. Never a success.
+//   - Kafka unavailable (no acknowledgement within Config.PublishTimeout,
+//     default 800ms): answered 503 Service Unavailable with Retry-After
+//     (Config.NotStoredRetryAfter, default 5 s) and the body of Reply(err)
+//     for an error wrapping ErrNotStored, which every adapter's protocol
+//     reads as "call again". Never a 2xx.
 //
 // Ingress does not decode for anyone else: the consumer of the raw topic
 // verifies and decodes the stored bytes again (defence in depth). It holds

@@ -68,9 +68,16 @@ type Config struct {
 	Topic func(payment.Gateway) string
 	// DLQTopic receives rejected callbacks; default kafkabus.TopicDLQ.
 	DLQTopic string
-	// PublishTimeout bounds the wait for the broker; default 10s. Keep it
-	// under the gateway's own timeout (MoMo waits 15s).
+	// PublishTimeout bounds the wait for the broker; default
+	// DefaultPublishTimeout. A broker that has not acknowledged by then
+	// counts as down: the callback is answered 503 (see NotStoredRetryAfter)
+	// and the gateway calls again. Keep it under the gateway's own timeout
+	// (MoMo waits 15s).
 	PublishTimeout time.Duration
+	// NotStoredRetryAfter is the Retry-After of a callback Kafka did not
+	// store (503), rounded up to whole seconds; default
+	// DefaultNotStoredRetryAfter.
+	NotStoredRetryAfter time.Duration
 	// KeepHeader selects the request headers passed to the decoder and
 	// stored with the message (canonical names); default: every "X-*"
 	// header. Only a header's first value is kept.
@@ -113,8 +120,8 @@ func (c Config) Validate() error {
 	if c.Publisher == nil {
 		p.Addf("no publisher")
 	}
-	if c.PublishTimeout < 0 {
-		p.Addf("negative PublishTimeout")
+	if c.PublishTimeout < 0 || c.NotStoredRetryAfter < 0 {
+		p.Addf("negative PublishTimeout or NotStoredRetryAfter")
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 || c.RateSources < 0 {
 		p.Addf("negative RateLimit, RateBurst or RateSources")
@@ -145,6 +152,16 @@ const DefaultMaxInFlight = 128
 // MaxInFlight were in flight: the queue drains in well under a second.
 const DefaultRetryAfter = time.Second
 
+// While Kafka is down a callback is answered 503 within
+// DefaultPublishTimeout (a healthy broker acknowledges in milliseconds),
+// with Retry-After: 5, about the time a broker takes to restart. Gateways
+// keep their own retry schedules; the header is a hint to those that read
+// it.
+const (
+	DefaultPublishTimeout      = 800 * time.Millisecond
+	DefaultNotStoredRetryAfter = 5 * time.Second
+)
+
 // maxHeaders bounds how many request headers are kept.
 const maxHeaders = 32
 
@@ -173,7 +190,10 @@ func New(cfg Config) (*Handler, error) {
 		cfg.DLQTopic = kafkabus.TopicDLQ
 	}
 	if cfg.PublishTimeout == 0 {
-		cfg.PublishTimeout = 10 * time.Second
+		cfg.PublishTimeout = DefaultPublishTimeout
+	}
+	if cfg.NotStoredRetryAfter == 0 {
+		cfg.NotStoredRetryAfter = DefaultNotStoredRetryAfter
 	}
 	if cfg.KeepHeader == nil {
 		cfg.KeepHeader = func(name string) bool { return strings.HasPrefix(name, "X-") }
@@ -387,10 +407,19 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, g payment.Gateway
 	return raw, nil
 }
 
+// notStored answers a callback Kafka did not store: 503 Service
+// Unavailable with Retry-After, whatever status the adapter's reply has
+// (VNPay's "99" comes with a 200, which a gateway could take for an
+// acknowledgement), and the adapter's body, which its protocol reads.
 func (h *Handler) notStored(ctx context.Context, w http.ResponseWriter, log *slog.Logger, dec gateways.Decoder, g payment.Gateway, err error) {
 	h.count(string(g), OutcomeNotStored)
-	log.ErrorContext(ctx, "callback not stored: answering with a retry", slog.String("error", err.Error()))
-	reply(w, dec, fmt.Errorf("%w: %w", ErrNotStored, err))
+	log.ErrorContext(ctx, "callback not stored: answering 503 with a retry", slog.String("error", err.Error()))
+	_, ct, body := dec.Reply(fmt.Errorf("%w: %w", ErrNotStored, err))
+	w.Header().Set("Retry-After", retryAfterSeconds(h.cfg.NotStoredRetryAfter))
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write(body) //nolint:gosec // G705: the adapter's own reply, not request data echoed
 }
 
 func (h *Handler) count(gateway string, o Outcome) {

@@ -18,6 +18,11 @@ import (
 // error, dead-letters the message; any other error is retried.
 type Handler func(ctx context.Context, m Message) error
 
+// DefaultSessionTimeout is the group session timeout of a consumer when
+// ConsumerConfig.SessionTimeout is zero: the broker's lowest by default,
+// so that a killed member's partitions move within seconds.
+const DefaultSessionTimeout = 6 * time.Second
+
 // ErrRetriesExhausted: a transient error outlasted MaxRetries. The message
 // is not committed; the consumer stops so that a supervisor can restart it.
 var ErrRetriesExhausted = errors.New("transient handler error: retries exhausted")
@@ -40,9 +45,15 @@ type ConsumerConfig struct {
 	// the context ends. Exhausting them stops Run with ErrRetriesExhausted:
 	// a message is never skipped.
 	MaxRetries int
-	// SessionTimeout of the group membership; default 30s. A handler
-	// retrying for longer does not lose the partition (heartbeats run in
-	// the background).
+	// SessionTimeout of the group membership; default
+	// DefaultSessionTimeout. A member that stops heartbeating (a killed
+	// process) loses its partitions after it, so they move to the others
+	// within about SessionTimeout plus one heartbeat. The broker accepts
+	// only values within its group.min.session.timeout.ms (default 6s)
+	// and group.max.session.timeout.ms (default 30m). A handler retrying
+	// for longer does not lose the partition (heartbeats run in the
+	// background). Heartbeats go every SessionTimeout/3 (at most 3s); a
+	// rebalance waits up to SessionTimeout for the members to rejoin.
 	SessionTimeout time.Duration
 	Metrics        *Metrics // optional
 	Logger         *slog.Logger
@@ -111,7 +122,7 @@ func NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
 		cfg.MinBackoff = cfg.MaxBackoff
 	}
 	if cfg.SessionTimeout == 0 {
-		cfg.SessionTimeout = 30 * time.Second
+		cfg.SessionTimeout = DefaultSessionTimeout
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -155,7 +166,7 @@ func (c *Consumer) RunUntil(stop, work context.Context) error {
 		MaxWait:           500 * time.Millisecond,
 		CommitInterval:    0, // synchronous commits
 		StartOffset:       kafka.FirstOffset,
-		HeartbeatInterval: 3 * time.Second,
+		HeartbeatInterval: min(3*time.Second, c.cfg.SessionTimeout/3),
 		SessionTimeout:    c.cfg.SessionTimeout,
 		RebalanceTimeout:  c.cfg.SessionTimeout,
 		JoinGroupBackoff:  time.Second,

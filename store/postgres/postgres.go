@@ -10,9 +10,13 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4"
@@ -37,9 +41,15 @@ var _ store.Store = (*Store)(nil)
 // migration). Migrating is an explicit step: feerecon migrate.
 var ErrSchema = errors.New("database schema does not match this binary")
 
-// Open connects to url (postgres://…), checks the connection and that the
-// schema is at SchemaVersion (ErrSchema otherwise). It never migrates:
-// feerecon migrate (Migrate) does, as its own step.
+// ErrUnavailable: the server could not be reached or does not accept
+// connections yet (starting up, shutting down): a caller may wait for it,
+// unlike a refused login or ErrSchema.
+var ErrUnavailable = errors.New("postgres unavailable")
+
+// Open connects to url (postgres://…), checks the connection (ErrUnavailable
+// when the server cannot be reached) and that the schema is at
+// SchemaVersion (ErrSchema otherwise). It never migrates: feerecon migrate
+// (Migrate) does, as its own step.
 func Open(ctx context.Context, url string) (*Store, error) {
 	db, err := sqlx.Open("postgres", url)
 	if err != nil {
@@ -49,6 +59,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
+		if Unavailable(err) {
+			return nil, fmt.Errorf("connect postgres: %w: %w", ErrUnavailable, scrubDSN(err, url))
+		}
 		return nil, fmt.Errorf("connect postgres: %w", scrubDSN(err, url))
 	}
 	if err := checkSchema(ctx, db); err != nil {
@@ -116,6 +129,32 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the server answers (a readiness probe); give ctx a
+// deadline.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
+// Unavailable reports whether err says that the server cannot be reached
+// or does not accept connections now (SQLSTATE classes 08 and 57: refused,
+// starting up, shutting down), rather than that it refused the request.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		c := pe.Code.Class()
+		return c == "08" || c == "57"
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
 
 // Migrate applies every pending migration embedded in feerecon/migrations
 // and returns the schema version reached.
