@@ -151,11 +151,11 @@ FEERECON_VIETQR_SECRET=schemathesis-test-secret \
 	>"$OUT/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 1 300); do
-	if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then break; fi
+	if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
 	kill -0 "$SERVE_PID" 2>/dev/null || { tail -n 40 "$OUT/serve.log" >&2; die "serve exited"; }
 	sleep 0.1
 done
-curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { tail -n 40 "$OUT/serve.log" >&2; die "serve is not up after 30 s"; }
+curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || { tail -n 40 "$OUT/serve.log" >&2; die "serve is not up after 30 s"; }
 log "serve up on 127.0.0.1:$PORT (pid $SERVE_PID), database $DB_NAME"
 # The keys work (else every case would be a 401, and pass).
 if [[ -n ${FEERECON_ST_SYSTEM_KEY:-} ]]; then

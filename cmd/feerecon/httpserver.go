@@ -18,7 +18,7 @@ const (
 	httpReadTimeout = 30 * time.Second
 	// httpWriteTimeout bounds a request from the end of its headers to the
 	// end of its answer: the read, the broker's acknowledgement
-	// (ingress.Config.PublishTimeout, 10 s) and the answer.
+	// (ingress.Config.PublishTimeout, 800 ms by default) and the answer.
 	httpWriteTimeout = 60 * time.Second
 	// httpIdleTimeout closes a keep-alive connection with no request.
 	httpIdleTimeout = 120 * time.Second

@@ -27,6 +27,7 @@ import (
 	"github.com/feerecon/feerecon/apikey"
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
+	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/payment/vietqr"
@@ -264,7 +265,7 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 	for n := time.Now().UnixNano(); len(prefix) < 4; n /= 26 {
 		prefix += string(rune('A' + n%26))
 	}
-	cfg := serveConfig{DB: dsn, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("secrets"), CodePrefix: prefix,
+	cfg := serveConfig{DB: dsn, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("secrets"), CodePrefix: prefix, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout,
 		BankBIN: "970415", Account: collection, Webhooks: hooks, Secrets: secretsFromEnv(),
 		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
 	cfg.DayRules.Cutoff, cfg.DayRules.CreditWindowDays = 24*time.Hour, 1
@@ -296,16 +297,7 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 		check(method+" "+path+"'s answer", string(b))
 		return b
 	}
-	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 300 {
-			t.Fatalf("serve did not start:\n%s", logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base, 15*time.Second)
 	noticeID := testenv.Name("TB-SEC")
 	notice := `{"notice_id":"` + noticeID + `","dossier_code":"000.00.20.H40-261127-0001","agency_code":"H40.01","payer_name":"Nguyễn Thị Mai",
 		"amount":{"amount":"250000","currency":"VND"},"issued_at":"2026-11-27T08:00:00+07:00","treasury_account":"3511.0.1055555"}`

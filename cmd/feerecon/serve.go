@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -73,6 +74,10 @@ type serveConfig struct {
 	// Issuer is the unit printed on the reports (the daily job's files and
 	// the console's downloads).
 	Issuer daily.Issuer
+	// KafkaSessionTimeout is the consumers' group session timeout: a killed
+	// instance's partitions move to the others within about this (plus a
+	// heartbeat, a third of it).
+	KafkaSessionTimeout time.Duration
 	// CollectionAccounts is a CSV file agency_code,bin,account (package
 	// payment/collection): each agency's collection accounts, against
 	// which every payment's credited account is checked. "": none, nothing
@@ -181,6 +186,10 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	}
 	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > maxShutdownTimeout {
 		p.Addf("--shutdown-timeout %s not within 0…%s (0 excluded)", c.ShutdownTimeout, maxShutdownTimeout)
+	}
+	if c.KafkaSessionTimeout < minSessionTimeout || c.KafkaSessionTimeout > maxSessionTimeout {
+		p.Addf("--kafka-session-timeout %s not within %s…%s (and the broker's group.min/max.session.timeout.ms, by default 6s…30m)",
+			c.KafkaSessionTimeout, minSessionTimeout, maxSessionTimeout)
 	}
 	if c.ReportGrace < 0 || c.ReportGrace > 24*time.Hour {
 		p.Addf("--report-grace %s not within 0…24h", c.ReportGrace)
@@ -322,22 +331,62 @@ func serveCmd(g *globals) *cobra.Command {
 		"gateway callbacks in flight at once (awaiting their Kafka publish); one more is answered 503 with Retry-After")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
 		"on SIGTERM, the time given to the work under way (callbacks, consumers' messages, an outbox delivery) before it is cut")
+	f.DurationVar(&c.KafkaSessionTimeout, "kafka-session-timeout", kafkabus.DefaultSessionTimeout,
+		"consumer group session timeout: a killed instance's partitions move to the others after about this (within the broker's group.min.session.timeout.ms, default 6s, and max)")
 	return cmd
 }
 
+// Bounds of --kafka-session-timeout: what a broker can be configured to
+// accept (its defaults are 6s…30m).
+const (
+	minSessionTimeout = time.Second
+	maxSessionTimeout = 30 * time.Minute
+)
+
+// consumerMaxBackoff caps the wait between a consumer's retries of a
+// message whose handler failed transiently (PostgreSQL down): the message
+// is processed within this of the database's return.
+const consumerMaxBackoff = 2 * time.Second
+
 // serve runs the service until ctx ends. The database must be migrated
 // (feerecon migrate): serve checks the schema version and never migrates.
-func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
+// A dependency down at start is waited for (HTTP serves /healthz at once,
+// /readyz answers 503 naming it, every other route 503); a configuration
+// error or ErrSchema ends serve at once.
+func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 	set, err := c.settle(log)
 	if err != nil {
 		return err
 	}
 	decs, endpoints := set.decoders, set.endpoints
-	st, err := postgres.Open(ctx, c.DB)
+	ready := &readiness{kafka: c.Kafka, log: log}
+	front := newGate(ready)
+	srv := newHTTPServer(c.HTTPAddr, front, defaultHTTPLimits())
+	ln, err := net.Listen("tcp", c.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", c.HTTPAddr, "gateways", fmt.Sprint(decs.Gateways()))
+	defer func() {
+		// Every return, the early ones included: the listener ends with
+		// serve (the errgroup below shuts it down gracefully first).
+		_ = srv.Close()
+		if serr := <-served; err == nil && !errors.Is(serr, http.ErrServerClosed) {
+			err = serr
+		}
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = nil // stopped while waiting for a dependency
+		}
+	}()
+	st, err := waitFor(ctx, log, depPG, func(ctx context.Context) (*postgres.Store, error) { return postgres.Open(ctx, c.DB) },
+		func(err error) bool { return errors.Is(err, postgres.ErrUnavailable) })
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	ready.setStore(st)
 	if err := warnNoWebhook(ctx, st, endpoints, log); err != nil {
 		return err
 	}
@@ -345,7 +394,9 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := kafkabus.EnsureTopics(ctx, c.Kafka, kafkabus.Topics(decs.Gateways())...); err != nil {
+	if _, err := waitFor(ctx, log, depKafka, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, kafkabus.EnsureTopics(ctx, c.Kafka, kafkabus.Topics(decs.Gateways())...)
+	}, kafkabus.Unavailable); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
@@ -400,8 +451,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	mux.Handle("GET "+api.OpenAPIPath, noBody(apiSrv))
 	mux.Handle("/gateways/", in)
 	mux.Handle("GET /metrics", noBody(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	mux.Handle("GET /healthz", noBody(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })))
-	srv := newHTTPServer(c.HTTPAddr, mux, defaultHTTPLimits())
+	front.install(mux)
 
 	grp, gctx := errgroup.WithContext(ctx)
 	// work is the work under way: it outlives gctx (the end of taking new
@@ -417,6 +467,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		consumer, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{
 			Brokers: []string{c.Kafka}, GroupID: c.Group, Topic: kafkabus.RawTopic(gw),
 			Producer: producer, Metrics: metrics, Logger: log,
+			SessionTimeout: c.KafkaSessionTimeout, MaxBackoff: consumerMaxBackoff,
 		}, func(ctx context.Context, m kafkabus.Message) error {
 			_, err := pr.HandleRaw(ctx, dec, gateways.Raw{Body: m.Value, Headers: m.Headers}, m.Ref())
 			return err
@@ -426,7 +477,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 		}
 		grp.Go(func() error {
 			defer consumer.Close()
-			return supervise(gctx, log, kafkabus.RawTopic(gw), func(stop context.Context) error { return consumer.RunUntil(stop, work) })
+			return consumerRestarts.supervise(gctx, log, kafkabus.RawTopic(gw), func(stop context.Context) error { return consumer.RunUntil(stop, work) })
 		})
 	}
 	senders, err := outboxSenders(outbox.FromStore(st), endpoints, producer, reg, log)
@@ -439,13 +490,14 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	// Procedure systems that publish notices instead of calling the API:
 	// each event is replayed against the API's own handler.
 	notices, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-notices",
-		Topic: kafkabus.TopicNoticeEvents, Producer: producer, Metrics: metrics, Logger: log}, noticefeed.Handler(apiSrv, log))
+		Topic: kafkabus.TopicNoticeEvents, Producer: producer, Metrics: metrics, Logger: log,
+		SessionTimeout: c.KafkaSessionTimeout, MaxBackoff: consumerMaxBackoff}, noticefeed.Handler(apiSrv, log))
 	if err != nil {
 		return err
 	}
 	grp.Go(func() error {
 		defer notices.Close()
-		return supervise(gctx, log, kafkabus.TopicNoticeEvents, func(stop context.Context) error { return notices.RunUntil(stop, work) })
+		return consumerRestarts.supervise(gctx, log, kafkabus.TopicNoticeEvents, func(stop context.Context) error { return notices.RunUntil(stop, work) })
 	})
 	if err := serveDaily(gctx, work, grp, c, set, st, pr, job, producer, metrics, log); err != nil {
 		return err
@@ -453,12 +505,18 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) error {
 	if _, ok := endpoints[dailyrun.DefaultDestination]; !ok {
 		log.Warn("no webhook for the treasury in --webhooks: daily report deliveries fail and go dead after the sender's attempts", "destination", dailyrun.DefaultDestination)
 	}
+	ready.wired.Store(true)
 	grp.Go(func() error {
-		log.Info("listening", "addr", c.HTTPAddr, "gateways", fmt.Sprint(decs.Gateways()))
-		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		select {
+		case err := <-served: // the listener failed
+			served <- err
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
 			return err
+		case <-gctx.Done():
+			return nil
 		}
-		return nil
 	})
 	grp.Go(func() error {
 		// Shutdown closes the listener (no new callback is taken) and
@@ -499,15 +557,31 @@ func warnNoWebhook(ctx context.Context, st store.Store, endpoints map[string]out
 	return nil
 }
 
+// restartPolicy is how supervise restarts a stopped consumer: after Min,
+// doubling up to Max while runs keep failing, and back to Min after a run
+// that lasted Healthy (it had joined its group and consumed), so every
+// outage starts again from Min and the wait after a broker's return is at
+// most Max.
+type restartPolicy struct {
+	Min, Max, Healthy time.Duration
+}
+
+// consumerRestarts: a consumer is back within 5 s of the broker.
+var consumerRestarts = restartPolicy{Min: 500 * time.Millisecond, Max: 5 * time.Second, Healthy: 10 * time.Second}
+
 // supervise keeps a consumer running: Run returns on a rebalance during a
 // commit, a broker outage or exhausted retries, having committed nothing it
-// has not finished; it is restarted with a capped backoff until ctx ends.
-func supervise(ctx context.Context, log *slog.Logger, topic string, run func(context.Context) error) error {
-	backoff := time.Second
+// has not finished; it is restarted by the policy until ctx ends.
+func (p restartPolicy) supervise(ctx context.Context, log *slog.Logger, topic string, run func(context.Context) error) error {
+	backoff := p.Min
 	for {
+		start := time.Now()
 		err := run(ctx)
 		if ctx.Err() != nil {
 			return nil //nolint:nilerr // shutting down: the run ended because ctx did
+		}
+		if time.Since(start) >= p.Healthy {
+			backoff = p.Min
 		}
 		log.Error("consumer stopped; restarting", "topic", topic, "error", err, "in", backoff)
 		select {
@@ -515,7 +589,7 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 			return nil
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, time.Minute)
+		backoff = min(2*backoff, p.Max)
 	}
 }
 
@@ -525,14 +599,15 @@ func supervise(ctx context.Context, log *slog.Logger, topic string, run func(con
 // reports' webhook and Kafka copies are the outbox senders').
 func serveDaily(ctx, work context.Context, grp *errgroup.Group, c serveConfig, set settings, st *postgres.Store, rev dailyrun.Reverser, job *dailyrun.Job, producer *kafkabus.Producer, metrics *kafkabus.Metrics, log *slog.Logger) error {
 	statements, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{Brokers: []string{c.Kafka}, GroupID: c.Group + "-statements",
-		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log},
+		Topic: kafkabus.TopicStatements, Producer: producer, Metrics: metrics, Logger: log,
+		SessionTimeout: c.KafkaSessionTimeout, MaxBackoff: consumerMaxBackoff},
 		dailyrun.StatementHandler(st, rev, payment.DefaultAmountPolicy(), time.Now, log))
 	if err != nil {
 		return err
 	}
 	grp.Go(func() error {
 		defer statements.Close()
-		return supervise(ctx, log, kafkabus.TopicStatements, func(stop context.Context) error { return statements.RunUntil(stop, work) })
+		return consumerRestarts.supervise(ctx, log, kafkabus.TopicStatements, func(stop context.Context) error { return statements.RunUntil(stop, work) })
 	})
 	sched, err := dailyrun.NewScheduler(st, job, dailyrun.SchedulerConfig{Cutoff: c.DayRules.Cutoff, Grace: c.ReportGrace,
 		CreditWindowDays: c.DayRules.CreditWindowDays, FirstDay: set.reportsFrom, Logger: log})

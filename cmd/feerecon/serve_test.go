@@ -101,7 +101,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if err := os.WriteFile(accounts, []byte("agency_code,bin,account\nH40.01,970415,113000006100\nH40.01,970415,"+sim.CollectionAccount+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix,
+	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(), CollectionAccounts: accounts,
 		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
 	quiet := slog.New(slog.DiscardHandler)
@@ -144,17 +144,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Helper()
 		return httpCall(t, method, base+path, key, body, want)
 	}
-	// Wait for the server.
-	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 300 {
-			t.Fatal("serve did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base, 15*time.Second)
 
 	logMu.Lock()
 	logs := logBuf.String()
@@ -634,7 +624,7 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 		t.Fatalf("serve = %v, want a configuration error", err)
 	}
 	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "issuer name", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold",
-		"--max-in-flight-callbacks", "--shutdown-timeout"} {
+		"--max-in-flight-callbacks", "--shutdown-timeout", "--kafka-session-timeout"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%s", want, err)
 		}
@@ -682,7 +672,7 @@ func TestServeSettlesCollectionAccounts(t *testing.T) {
 	bad := write("bad.csv", "agency_code,bin,account\nH40.01,970415,113000006100\nH40.01,bank,1\n")
 	quiet := slog.New(slog.DiscardHandler)
 	base := serveConfig{DB: "postgres://x", Kafka: "k:9092", Group: "g", CodePrefix: "NP", BankBIN: "970415", Account: "113000006100",
-		MaxInFlightCallbacks: 1, ShutdownTimeout: time.Second, Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
+		MaxInFlightCallbacks: 1, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout, ShutdownTimeout: time.Second, Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
 
 	cfg := base
 	cfg.CollectionAccounts = good

@@ -20,6 +20,7 @@ import (
 
 	"github.com/feerecon/feerecon/api"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
+	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store"
@@ -75,7 +76,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	const deadline = 10 * time.Second
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("shutdown"), CodePrefix: prefix,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(),
-		MaxInFlightCallbacks: 16, ShutdownTimeout: deadline}
+		MaxInFlightCallbacks: 16, ShutdownTimeout: deadline, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout}
 	base := "http://" + addr
 	start := func() (cancel func(), done <-chan error) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -83,16 +84,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		go func() {
 			ch <- serve(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 		}()
-		for i := 0; ; i++ {
-			if resp, err := http.Get(base + "/healthz"); err == nil {
-				resp.Body.Close()
-				break
-			}
-			if i > 300 {
-				t.Fatal("serve did not start")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitReady(t, base, 15*time.Second)
 		return cancel, ch
 	}
 	notice := func(id string, amount int64, seq int) api.NoticeView {
