@@ -40,7 +40,9 @@ func Unavailable(err error) bool {
 	}
 	var kerr kafka.Error
 	if errors.As(err, &kerr) {
-		return kerr.Temporary()
+		// kafka-go answers a broker it cannot reach with
+		// BrokerNotAvailable, which Kafka marks not retriable.
+		return kerr.Temporary() || kerr == kafka.BrokerNotAvailable || kerr == kafka.NetworkException
 	}
 	var nerr net.Error
 	return errors.As(err, &nerr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

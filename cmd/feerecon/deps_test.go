@@ -290,3 +290,92 @@ func offsetOf(t *testing.T, broker, topic string, partition int, from int64, key
 		}
 	}
 }
+
+// serve started while Kafka is down waits for it (/readyz naming kafka);
+// once running, a callback while the broker is down is answered 503 with
+// Retry-After within about a second, never 2xx, and after the broker's
+// return the callbacks are acknowledged and consumed again within
+// seconds. The servers are the test's own broker (stopped and started)
+// and the shared PostgreSQL.
+func TestServeRidesOutKafka(t *testing.T) {
+	own := testenv.OwnServices(t, "kafka")
+	dsn := testenv.Postgres(t)
+	if _, err := postgres.Migrate(dsn); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	own.Stop(t, "kafka")
+	base, _, done := depsServe(t, dsn, own.Kafka)
+	for start := time.Now(); status(base, "/healthz") != http.StatusOK; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("no /healthz 10 s after the start with Kafka down")
+		}
+	}
+	time.Sleep(time.Second)
+	if code, b := readyz(base); code != http.StatusServiceUnavailable || !b.Starting || !slices.Equal(b.Missing, []string{depKafka}) {
+		t.Errorf("/readyz with Kafka down at start: %d %+v, want 503 starting, missing [kafka]", code, b)
+	}
+	_, early := callback(t)
+	if code, after := post(t, base, early); code != http.StatusServiceUnavailable || after == "" {
+		t.Errorf("a callback before serve is wired: %d Retry-After %q, want 503 with Retry-After", code, after)
+	}
+	own.Start(t, "kafka")
+	back := time.Now()
+	waitReady(t, base, 30*time.Second)
+	t.Logf("measured: Kafka back at start -> /readyz 200 in %s", time.Since(back).Round(time.Millisecond))
+	p, raw := callback(t)
+	if code, _ := post(t, base, raw); code != http.StatusOK {
+		t.Fatalf("callback answered %d", code)
+	}
+	waitStored(t, db, p.ID, 30*time.Second)
+
+	own.Stop(t, "kafka")
+	select {
+	case err := <-done:
+		t.Fatalf("serve ended with Kafka down: %v", err)
+	default:
+	}
+	p, raw = callback(t)
+	var slowest time.Duration
+	for range 3 {
+		start := time.Now()
+		code, after := post(t, base, raw)
+		took := time.Since(start)
+		slowest = max(slowest, took)
+		if code != http.StatusServiceUnavailable || after != "5" {
+			t.Errorf("callback with Kafka down: %d Retry-After %q, want 503 with Retry-After 5", code, after)
+		}
+		if took > 2*time.Second {
+			t.Errorf("callback with Kafka down answered after %s", took)
+		}
+	}
+	t.Logf("measured: callback with Kafka down -> 503 in at most %s", slowest.Round(time.Millisecond))
+	if code, b := readyz(base); code != http.StatusServiceUnavailable || !slices.Equal(b.Missing, []string{depKafka}) {
+		t.Errorf("/readyz with Kafka down: %d %+v, want 503 missing [kafka]", code, b)
+	}
+	time.Sleep(3 * time.Second) // a longer outage: the consumers' restarts back off
+	own.Start(t, "kafka")
+	back = time.Now()
+	for {
+		code, _ := post(t, base, raw)
+		if code == http.StatusOK {
+			break
+		}
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("callback after the broker's return: %d", code)
+		}
+		if time.Since(back) > 30*time.Second {
+			t.Fatal("callbacks still refused 30 s after the broker's return")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("measured: Kafka back -> first callback 200 in %s", time.Since(back).Round(time.Millisecond))
+	at := waitStored(t, db, p.ID, 30*time.Second)
+	t.Logf("measured: Kafka back -> that callback's payment stored in %s", at.Sub(back).Round(time.Millisecond))
+	waitReady(t, base, 5*time.Second)
+}
