@@ -65,7 +65,9 @@ func TestKilledMemberPartitionsMove(t *testing.T) {
 	go func() { runDone <- survivor.Run(ctx) }()
 	defer func() {
 		cancel()
-		<-runDone
+		if err := <-runDone; err != nil {
+			t.Errorf("survivor: %v", err)
+		}
 		survivor.Close()
 	}()
 

@@ -82,7 +82,8 @@ func OwnServices(t testing.TB, services ...string) *Own {
 // port; Start starts it again and returns once it serves.
 func (o *Own) Stop(t testing.TB, service string) { o.cmd(t, "stop", service) }
 
-// Start: see Stop.
+// Start starts a server Stop stopped, on its port with its data, and
+// returns once it serves.
 func (o *Own) Start(t testing.TB, service string) { o.cmd(t, "start", service) }
 
 func (o *Own) cmd(t testing.TB, verb, service string) {
@@ -96,7 +97,7 @@ func (o *Own) cmd(t testing.TB, verb, service string) {
 
 // run returns the script's stdout, with its stderr after it on failure.
 func (o *Own) run(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "bash", append([]string{o.script}, args...)...)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{o.script}, args...)...) //nolint:gosec // G204: the project's own script, with this package's fixed verbs
 	cmd.Env = o.env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
