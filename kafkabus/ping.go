@@ -44,8 +44,11 @@ func Unavailable(err error) bool {
 		// BrokerNotAvailable, which Kafka marks not retriable.
 		return kerr.Temporary() || kerr == kafka.BrokerNotAvailable || kerr == kafka.NetworkException
 	}
-	var nerr net.Error
-	return errors.As(err, &nerr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	// Not net.Error: *url.Error is one, and a malformed address is no
+	// outage.
+	var oerr *net.OpError
+	var derr *net.DNSError
+	return errors.As(err, &oerr) || errors.As(err, &derr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, context.DeadlineExceeded)
 }

@@ -151,8 +151,11 @@ func Unavailable(err error) bool {
 		c := pe.Code.Class()
 		return c == "08" || c == "57"
 	}
-	var nerr net.Error
-	return errors.As(err, &nerr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
+	// Not net.Error: *url.Error is one, and an unparsable URL is no
+	// outage.
+	var oerr *net.OpError
+	var derr *net.DNSError
+	return errors.As(err, &oerr) || errors.As(err, &derr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
