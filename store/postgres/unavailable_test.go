@@ -32,8 +32,8 @@ func TestOpenUnavailable(t *testing.T) {
 	if _, err := postgres.Open(ctx, "postgres://u:pw@127.0.0.1%:5432/db"); err == nil || errors.Is(err, postgres.ErrUnavailable) {
 		t.Errorf("Open of an unparsable URL: %v, want an error other than ErrUnavailable", err)
 	}
-	for code, want := range map[pq.ErrorCode]bool{"57P03": true, "08006": true, "28P01": false, "3D000": false, "23505": false} {
-		if got := postgres.Unavailable(&pq.Error{Code: code}); got != want {
+	for code, want := range map[string]bool{"57P03": true, "08006": true, "28P01": false, "3D000": false, "23505": false} {
+		if got := postgres.Unavailable(&pq.Error{Code: pq.ErrorCode(code)}); got != want {
 			t.Errorf("Unavailable(SQLSTATE %s) = %v, want %v", code, got, want)
 		}
 	}
