@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 
 	"github.com/feerecon/feerecon/store/postgres"
 )
@@ -33,7 +34,7 @@ func TestOpenUnavailable(t *testing.T) {
 		t.Errorf("Open of an unparsable URL: %v, want an error other than ErrUnavailable", err)
 	}
 	for code, want := range map[string]bool{"57P03": true, "08006": true, "28P01": false, "3D000": false, "23505": false} {
-		if got := postgres.Unavailable(&pq.Error{Code: pq.ErrorCode(code)}); got != want {
+		if got := postgres.Unavailable(&pq.Error{Code: pqerror.Code(code)}); got != want {
 			t.Errorf("Unavailable(SQLSTATE %s) = %v, want %v", code, got, want)
 		}
 	}
