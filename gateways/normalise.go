@@ -43,5 +43,15 @@ func EpochMillis(g payment.Gateway, field, s string) (time.Time, error) {
 	if err != nil || ms <= 0 {
 		return time.Time{}, Errorf(g, ErrMalformed, "%s %q is not epoch milliseconds", field, s)
 	}
-	return time.UnixMilli(ms).In(payment.Location()), nil
+	return PaidAt(g, field, time.UnixMilli(ms).In(payment.Location()))
+}
+
+// PaidAt returns t, which field of gateway g's message holds, if it falls
+// in payment.CheckTime's years; otherwise ErrMalformed: a garbled clock
+// (epoch 0, year 2925) is poison, never a payment to match.
+func PaidAt(g payment.Gateway, field string, t time.Time) (time.Time, error) {
+	if err := payment.CheckTime(field, t); err != nil {
+		return time.Time{}, Errorf(g, ErrMalformed, "%v", err)
+	}
+	return t, nil
 }

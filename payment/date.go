@@ -71,3 +71,26 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// The years of the times feerecon takes from outside (a notice's issue and
+// due times, a payment's or a reversal's time): a time outside them is a
+// garbled field, never a fee. Year 1 is Go's zero time; year 9999 UTC is
+// year 10000 in Asia/Ho_Chi_Minh, which no JSON encoder writes, so such a
+// notice once stored could never be read back through the API.
+const (
+	FirstYear = 2000
+	LastYear  = 2099
+)
+
+// CheckTime reports, naming field, a time outside FirstYear..LastYear in
+// the business zone; a zero time is for the caller to refuse (it says
+// "missing").
+func CheckTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if y := t.In(Location()).Year(); y < FirstYear || y > LastYear {
+		return fmt.Errorf("%s %s is outside the years %d-%d", field, t.Format(time.RFC3339), FirstYear, LastYear)
+	}
+	return nil
+}

@@ -168,6 +168,8 @@ func (p Payment) Validate() error {
 	}
 	if p.PaidAt.IsZero() {
 		probs = append(probs, "paid_at is missing")
+	} else if err := CheckTime("paid_at", p.PaidAt); err != nil {
+		probs = append(probs, err.Error())
 	}
 	if p.CreditedAccount.IsZero() && p.CreditedAccount.BIN != "" {
 		probs = append(probs, fmt.Sprintf("credited_account has bin %q but no account", p.CreditedAccount.BIN))

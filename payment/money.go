@@ -53,7 +53,11 @@ var (
 	ErrAmountNegative   = errors.New("amount is negative")
 	ErrAmountZero       = errors.New("amount is zero")
 	ErrAmountCeiling    = errors.New("amount is above the configured ceiling")
-	ErrUnknownCurrency  = errors.New("unknown currency")
+	// ErrAmountGrouped: a point then three digits in a currency without
+	// minor units ("150.000" VND) is Vietnamese thousands grouping, not a
+	// decimal 150; read as a number it would silently be a thousandth.
+	ErrAmountGrouped   = errors.New("amount groups thousands with a point (write plain digits: 150000)")
+	ErrUnknownCurrency = errors.New("unknown currency")
 )
 
 // AmountError says which input failed and why.
@@ -107,6 +111,11 @@ func (p AmountPolicy) Parse(amount, currency string) (Money, error) {
 	// decimal notation only, so a garbled field cannot turn into a number.
 	if !plainDecimal(s) {
 		return Money{}, &AmountError{Input: amount, Currency: string(cur), Err: ErrAmountNotNumeric}
+	}
+	if units, _ := cur.MinorUnits(); units == 0 {
+		if _, frac, ok := strings.Cut(s, "."); ok && len(frac) == 3 {
+			return Money{}, &AmountError{Input: amount, Currency: string(cur), Err: ErrAmountGrouped}
+		}
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {

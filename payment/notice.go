@@ -151,6 +151,11 @@ func (n Notice) Problems() []string {
 	if n.IssuedAt.IsZero() {
 		probs = append(probs, "issued_at is missing")
 	}
+	for _, err := range []error{CheckTime("issued_at", n.IssuedAt), CheckTime("due_at", n.DueAt)} {
+		if err != nil {
+			probs = append(probs, err.Error())
+		}
+	}
 	if !n.DueAt.IsZero() && n.DueAt.Before(n.IssuedAt) {
 		probs = append(probs, "due_at is before issued_at")
 	}

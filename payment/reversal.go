@@ -65,11 +65,15 @@ func (r Reversal) Validate() error {
 	}
 	if _, ok := r.Amount.Currency.MinorUnits(); !ok {
 		probs = append(probs, fmt.Sprintf("currency %q is unknown", r.Amount.Currency))
+	} else if _, err := (AmountPolicy{}).New(r.Amount.Amount, r.Amount.Currency); err != nil {
+		probs = append(probs, err.Error())
 	} else if !r.Amount.Amount.IsPositive() {
 		probs = append(probs, "amount must be positive")
 	}
 	if r.ReversedAt.IsZero() {
 		probs = append(probs, "reversed_at is missing")
+	} else if err := CheckTime("reversed_at", r.ReversedAt); err != nil {
+		probs = append(probs, err.Error())
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w: reversal %q: %s", ErrInvalidPayment, r.ID, strings.Join(probs, "; "))

@@ -163,6 +163,9 @@ func (d *Decoder) payment(n Notification, idx int, e Entry) (payment.Payment, er
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
 	}
+	if paidAt, err = gateways.PaidAt(gw, "BookgDt", paidAt); err != nil {
+		return payment.Payment{}, err
+	}
 	txs := e.transactions()
 	txn := strings.TrimSpace(e.AcctSvcrRef)
 	if txn == "" {

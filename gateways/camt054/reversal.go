@@ -93,6 +93,9 @@ func (d *Decoder) reversal(n Notification, idx int, e Entry) (payment.Reversal, 
 	if err != nil {
 		return payment.Reversal{}, gateways.Errorf(gw, gateways.ErrMalformed, "%v", err)
 	}
+	if at, err = gateways.PaidAt(gw, "BookgDt", at); err != nil {
+		return payment.Reversal{}, err
+	}
 	if dateOnly(e) {
 		// The bank says only the day: taken as its last microsecond, as a
 		// camt.053 statement's reversal is (statements/camt053), so the

@@ -164,10 +164,8 @@ func (e *Encoder) Encode(p payment.Payment) (gateways.Raw, error) {
 	if err := p.Validate(); err != nil {
 		return gateways.Raw{}, fmt.Errorf("gatewaysim: encode: %w", err)
 	}
-	// Epoch milliseconds must be positive; four-digit years elsewhere.
-	if !p.PaidAt.After(time.UnixMilli(0)) || p.PaidAt.In(e.loc).Year() > 9999 {
-		return gateways.Raw{}, unencodable(p, "paid_at %s is outside 1970–9999", p.PaidAt.Format(time.RFC3339Nano))
-	}
+	// Validate keeps paid_at in payment.CheckTime's years, which every
+	// format carries (epoch milliseconds are positive, years four digits).
 	var (
 		raw gateways.Raw
 		err error

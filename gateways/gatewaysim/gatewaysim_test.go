@@ -369,8 +369,8 @@ func TestEncodeRefuses(t *testing.T) {
 		{"id mismatch", func() payment.Payment { p := ok(payment.GatewayVNPay); p.ID = "vnpay:other"; return p }(), payment.ErrInvalidPayment},
 		{"unknown gateway", with(payment.GatewayVNPay, func(p *payment.Payment) { p.Gateway = "paypal" }), payment.ErrInvalidPayment},
 		{"no paid_at", with(payment.GatewayVNPay, func(p *payment.Payment) { p.PaidAt = time.Time{} }), payment.ErrInvalidPayment},
-		{"before 1970", with(payment.GatewayCamt054, func(p *payment.Payment) { p.PaidAt = at(1969, 12, 31, 0, 0, 0, 0) }), ErrUnencodable},
-		{"year 10000", with(payment.GatewayCamt054, func(p *payment.Payment) { p.PaidAt = at(10000, 1, 1, 0, 0, 0, 0) }), ErrUnencodable},
+		{"before 1970", with(payment.GatewayCamt054, func(p *payment.Payment) { p.PaidAt = at(1969, 12, 31, 0, 0, 0, 0) }), payment.ErrInvalidPayment}, // payment.CheckTime: no fee is paid before 2000
+		{"year 10000", with(payment.GatewayCamt054, func(p *payment.Payment) { p.PaidAt = at(10000, 1, 1, 0, 0, 0, 0) }), payment.ErrInvalidPayment},
 		{"vietqr letters in id", with(payment.GatewayVietQR, func(p *payment.Payment) { p.TxnID = "TAMPERED1" }), ErrUnencodable},
 		{"vietqr leading zero", with(payment.GatewayVietQR, func(p *payment.Payment) { p.TxnID = "0123" }), ErrUnencodable},
 		{"vietqr 31 digits", with(payment.GatewayVietQR, func(p *payment.Payment) { p.TxnID = strings.Repeat("1", 31) }), ErrUnencodable},

@@ -72,7 +72,7 @@ func (fileDecoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 		return nil, gateways.Errorf(payment.GatewayMoMo, gateways.ErrMalformed, "not ok")
 	}
 	return []payment.Payment{{ID: "momo:1", Gateway: payment.GatewayMoMo, TxnID: "1",
-		Amount: payment.VNDOf(1000), PaidAt: time.Unix(1, 0).UTC()}}, nil
+		Amount: payment.VNDOf(1000), PaidAt: time.Unix(1_800_000_000, 0).UTC()}}, nil
 }
 
 // TestRunFileCases runs the runner on passing cases: update writes the

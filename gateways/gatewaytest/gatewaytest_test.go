@@ -14,7 +14,7 @@ import (
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	g := payment.GatewayMoMo
-	good := payment.Payment{ID: "momo:1", Gateway: g, TxnID: "1", Amount: payment.VNDOf(1000), PaidAt: time.Unix(1, 0)}
+	good := payment.Payment{ID: "momo:1", Gateway: g, TxnID: "1", Amount: payment.VNDOf(1000), PaidAt: time.Unix(1_800_000_000, 0)}
 	withDesc := func(d string) payment.Payment { p := good; p.Description = d; return p }
 	tests := []struct {
 		name string
@@ -31,7 +31,7 @@ func TestCheck(t *testing.T) {
 		{"error with payments", []payment.Payment{good}, gateways.Errorf(g, gateways.ErrMalformed, "x"), false},
 		{"nothing at all", nil, nil, false},
 		{"invalid payment", []payment.Payment{{ID: "momo:", Gateway: g}}, nil, false},
-		{"other gateway's payment", []payment.Payment{{ID: "vnpay:1", Gateway: payment.GatewayVNPay, TxnID: "1", Amount: payment.VNDOf(1), PaidAt: time.Unix(1, 0)}}, nil, false},
+		{"other gateway's payment", []payment.Payment{{ID: "vnpay:1", Gateway: payment.GatewayVNPay, TxnID: "1", Amount: payment.VNDOf(1), PaidAt: time.Unix(1_800_000_000, 0)}}, nil, false},
 		{"NUL in text", []payment.Payment{withDesc("a\x00b")}, nil, false},
 		{"invalid UTF-8", []payment.Payment{withDesc("a\xffb")}, nil, false},
 	}

@@ -113,6 +113,9 @@ func (d *Decoder) normalise(n notification) (payment.Payment, error) {
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "transactionDate %q: want YYYY-MM-DD HH:mm:ss", *n.TransactionDate)
 	}
+	if paidAt, err = gateways.PaidAt(gw, "transactionDate", paidAt); err != nil {
+		return payment.Payment{}, err
+	}
 	var ref string
 	if n.ReferenceCode != nil {
 		ref = *n.ReferenceCode

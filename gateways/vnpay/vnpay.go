@@ -199,6 +199,9 @@ func (d *Decoder) normalise(params map[string]string) (payment.Payment, error) {
 	if err != nil {
 		return payment.Payment{}, gateways.Errorf(gw, gateways.ErrMalformed, "vnp_PayDate %q: want yyyyMMddHHmmss", payDate)
 	}
+	if paidAt, err = gateways.PaidAt(gw, "vnp_PayDate", paidAt); err != nil {
+		return payment.Payment{}, err
+	}
 	return gateways.Normalise(gw, payment.Payment{TxnID: txn, Amount: m, PaidAt: paidAt,
 		Description: params["vnp_OrderInfo"], BankRef: params["vnp_BankTranNo"],
 		CreditedAccount: payment.WalletAccount(gw, tmn)}), nil
