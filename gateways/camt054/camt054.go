@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/iso20022"
 	"github.com/feerecon/feerecon/payment"
 )
 
@@ -74,7 +75,7 @@ func (d *Decoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
 // verify any signature; Decode calls it after verification.
 func ParseNotification(body []byte) (*Document, error) {
 	var doc Document
-	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec := iso20022.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&doc); err != nil {
 		return nil, gateways.Errorf(gw, gateways.ErrMalformed, "xml: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/feerecon/feerecon/iso20022"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/statements"
 )
@@ -304,7 +305,7 @@ func Parse(r io.Reader, policy payment.AmountPolicy) ([]Statement, error) {
 // Decode reads and validates the statements without the balance check.
 func Decode(r io.Reader, policy payment.AmountPolicy) ([]Statement, error) {
 	var doc xDocument
-	dec := xml.NewDecoder(r)
+	dec := iso20022.NewDecoder(r)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("decode camt.053: %w: %w", ErrMalformed, err)
 	}
