@@ -147,7 +147,9 @@ func hostileGateways(t *testing.T) []hostileGateway {
 	}
 	mm := hostileGateway{g: payment.GatewayMoMo, amount: "amount", at: "responseTime", text: "orderInfo",
 		resign: signMoMo, amountOf: jsonNum, timeOf: ms, textOf: quoted}
-	mm.set = func(t *testing.T, f, v string) gateways.Raw { return signMoMo(jsonSet(t, validMessage(t, mm.g).Body, f, v)) }
+	mm.set = func(t *testing.T, f, v string) gateways.Raw {
+		return signMoMo(jsonSet(t, validMessage(t, mm.g).Body, f, v))
+	}
 	zp := hostileGateway{g: payment.GatewayZaloPay, amount: "amount", at: "server_time", text: "embed_data",
 		resign: signZaloPay, amountOf: jsonNum, timeOf: ms, textOf: quoted}
 	zp.set = func(t *testing.T, f, v string) gateways.Raw {
