@@ -86,7 +86,7 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 		if err := tx.InsertPayment(ctx, p); err != nil {
 			if errors.Is(err, store.ErrAlreadyExists) {
 				out.Redelivery = true
-				return nil
+				return sameMoney(ctx, tx, p)
 			}
 			return err
 		}
@@ -110,6 +110,29 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 		slog.Int("allocations", len(out.Allocations)), slog.Int("exceptions", len(out.Exceptions)),
 		slog.Int("confirmed", len(out.Confirmed)))
 	return out, nil
+}
+
+// ErrConflictingDuplicate: a message names a gateway transaction that is
+// stored already with another amount, time or credited account. A
+// redelivery is the same message again; this one is not, and which of the
+// two is right no rule can say: it is refused (HandleRaw: poison, so the
+// consumer dead-letters it with the difference) and the stored payment
+// stays as it is.
+var ErrConflictingDuplicate = errors.New("gateway transaction stored already with other money facts")
+
+// sameMoney checks that p, whose id is stored already, says what the
+// stored payment says of the money: amount, time and credited account.
+func sameMoney(ctx context.Context, tx store.Tx, p payment.Payment) error {
+	old, err := tx.Payment(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if !old.Amount.Equal(p.Amount) || !old.PaidAt.Equal(p.PaidAt) || old.CreditedAccount != p.CreditedAccount {
+		return fmt.Errorf("%w: %s is %s at %s to %s; this message says %s at %s to %s", ErrConflictingDuplicate, p.ID,
+			old.Amount, old.PaidAt.Format(time.RFC3339Nano), old.CreditedAccount.Masked(),
+			p.Amount, p.PaidAt.Format(time.RFC3339Nano), p.CreditedAccount.Masked())
+	}
+	return nil
 }
 
 // referenced returns the notices p's description names.

@@ -51,8 +51,10 @@ func (pr *Processor) HandleRaw(ctx context.Context, dec gateways.Decoder, raw ga
 		p.RawRef = ref
 		out, err := pr.Record(ctx, p)
 		if err != nil {
-			if errors.Is(err, payment.ErrInvalidPayment) {
-				// A decoder let through what the domain refuses: poison.
+			if errors.Is(err, payment.ErrInvalidPayment) || errors.Is(err, ErrConflictingDuplicate) {
+				// A decoder let through what the domain refuses, or a
+				// second message for a stored transaction says other
+				// money: poison.
 				return st, &gateways.Error{Gateway: dec.Gateway(), Err: fmt.Errorf("%w: %w", gateways.ErrMalformed, err)}
 			}
 			return st, err
