@@ -94,3 +94,15 @@ func CheckTime(field string, t time.Time) error {
 	}
 	return nil
 }
+
+// CheckDate is CheckTime for a business day: d, which field holds, must
+// fall in FirstYear..LastYear; a zero date is for the caller to refuse.
+func CheckDate(field string, d Date) error {
+	if d.IsZero() {
+		return nil
+	}
+	if d.Year < FirstYear || d.Year > LastYear {
+		return fmt.Errorf("%s %s is outside the years %d-%d", field, d, FirstYear, LastYear)
+	}
+	return nil
+}

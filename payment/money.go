@@ -56,7 +56,7 @@ var (
 	// ErrAmountGrouped: a point then three digits in a currency without
 	// minor units ("150.000" VND) is Vietnamese thousands grouping, not a
 	// decimal 150; read as a number it would silently be a thousandth.
-	ErrAmountGrouped   = errors.New("amount groups thousands with a point (write plain digits: 150000)")
+	ErrAmountGrouped   = errors.New("amount groups thousands with a point (write plain digits, e.g. 150000)")
 	ErrUnknownCurrency = errors.New("unknown currency")
 )
 

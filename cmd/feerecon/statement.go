@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -71,7 +72,7 @@ reversals=N applied=A unknown=U before=B.`,
 			opts := dailyrun.ImportOptions{Policy: payment.DefaultAmountPolicy(), Reverser: ingest.New(st, engine, time.Now, log)}
 			var failed []error
 			for _, path := range args {
-				body, err := os.ReadFile(path)
+				body, err := readBounded(path, dailyrun.MaxStatementBytes)
 				if err == nil {
 					var imp dailyrun.Imported
 					opts.Now = time.Now()
@@ -97,4 +98,16 @@ reversals=N applied=A unknown=U before=B.`,
 	f.StringVar(&accounts, "collection-accounts", envOr("FEERECON_COLLECTION_ACCOUNTS", ""),
 		"CSV agency_code,bin,account: each agency's collection accounts, as serve's (re-deciding the notices of a reversed payment)")
 	return c
+}
+
+// readBounded reads at most limit+1 bytes of the file at path: enough for
+// the importer to refuse a larger file (dailyrun.ErrTooLarge) without
+// holding all of it.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/payment"
 )
@@ -105,6 +106,13 @@ func parseNotice(h noticeHeader, rec []string, system string, policy payment.Amo
 		return payment.Notice{}, fmt.Errorf("%w: %d fields, header has %d", ErrSyntax, len(rec), len(h))
 	}
 	get := func(c string) string { return strings.TrimSpace(rec[h[c]]) }
+	for _, c := range NoticeColumns() {
+		if i, ok := h[c]; ok && !utf8.ValidString(rec[i]) {
+			// Read on, it would be stored or reported with U+FFFD: two
+			// different bad names would read the same.
+			return payment.Notice{}, badField(c, "not valid UTF-8")
+		}
+	}
 	n := payment.Notice{
 		ID:              get("notice_id"),
 		System:          system,
@@ -193,6 +201,10 @@ type creditedLine struct {
 // could read even on error, so an invalid_input row can name it.
 func parsePayment(line []byte, policy payment.AmountPolicy) (payment.Payment, error) {
 	var v paymentLine
+	// encoding/json would put U+FFFD for invalid UTF-8 without a word.
+	if !utf8.Valid(line) {
+		return payment.Payment{}, fmt.Errorf("%w: not valid UTF-8", ErrSyntax)
+	}
 	// Fields beyond the contract (a channel, a note) are ignored: a line
 	// that carries what matching needs is matched, not rejected.
 	dec := json.NewDecoder(bytes.NewReader(line))

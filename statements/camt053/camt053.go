@@ -619,6 +619,17 @@ type xDate struct {
 // offset; without one it is read in the business zone). The time is zero
 // for Dt.
 func (d xDate) date() (payment.Date, time.Time, error) {
+	v, t, err := d.parse()
+	if err == nil {
+		if cerr := payment.CheckDate("date", v); cerr != nil {
+			return payment.Date{}, time.Time{}, fmt.Errorf("%w: %w", ErrBadField, cerr)
+		}
+	}
+	return v, t, err
+}
+
+// parse is date without the years' check.
+func (d xDate) parse() (payment.Date, time.Time, error) {
 	if s := strings.TrimSpace(d.Dt); s != "" {
 		v, err := payment.ParseDate(s)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/statements"
@@ -196,6 +197,13 @@ func Parse(r io.Reader, policy payment.AmountPolicy) (File, error) {
 func parseRow(rec []string, policy payment.AmountPolicy) (Line, error) {
 	var l Line
 	fail := func(col string, err error) (Line, error) { return Line{}, &RowError{Column: col, Err: err} }
+	// A text no database stores (PostgreSQL refuses invalid UTF-8 and
+	// NUL) would fail the import at every retry: refused here, named.
+	for i, v := range rec {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return fail(Header()[i], fmt.Errorf("%w: not valid UTF-8 text without NUL: %q", ErrMalformed, v))
+		}
+	}
 	l.Wallet = payment.Gateway(rec[0])
 	if !isWallet(l.Wallet) {
 		return fail("wallet", fmt.Errorf("%w: %q", ErrWallet, rec[0]))
@@ -216,6 +224,9 @@ func parseRow(rec []string, policy payment.AmountPolicy) (Line, error) {
 	}
 	if l.SettledDate, err = payment.ParseDate(rec[5]); err != nil {
 		return fail("settled_date", fmt.Errorf("%w: %q", ErrDate, rec[5]))
+	}
+	if err := payment.CheckDate("settled_date", l.SettledDate); err != nil {
+		return fail("settled_date", fmt.Errorf("%w: %w", ErrDate, err))
 	}
 	return l, nil
 }
