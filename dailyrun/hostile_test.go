@@ -41,7 +41,9 @@ func statementCases(t *testing.T) []statementCase {
 	entryAmt := `<Amt Ccy="VND">150000</Amt>`
 	camtAmount := func(v string) []byte { return []byte(strings.Replace(camt, entryAmt, `<Amt Ccy="VND">`+v+`</Amt>`, 1)) }
 	booked := "<BookgDt><Dt>2026-11-26</Dt></BookgDt>"
-	camtBooked := func(d string) []byte { return []byte(strings.Replace(camt, booked, "<BookgDt><Dt>"+d+"</Dt></BookgDt>", 1)) }
+	camtBooked := func(d string) []byte {
+		return []byte(strings.Replace(camt, booked, "<BookgDt><Dt>"+d+"</Dt></BookgDt>", 1))
+	}
 	ustrd := "<Ustrd>IBFT NP000000015283 nop phi</Ustrd>"
 	camtText := func(v string) []byte { return []byte(strings.Replace(camt, ustrd, "<Ustrd>"+v+"</Ustrd>", 1)) }
 	row := "vnpay,14422574,100000,1100,98900,2026-11-26"
