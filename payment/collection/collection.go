@@ -35,6 +35,9 @@ var (
 // maxProblems caps the problems reported for one file.
 const maxProblems = 20
 
+// maxValueRunes caps the offending text an error message quotes.
+const maxValueRunes = 80
+
 // LineError is one problem of a file: its line (from 1), the column
 // ("" for the whole row) and what is wrong.
 type LineError struct {
@@ -56,8 +59,13 @@ func (e *LineError) Error() string {
 	if e.Column != "" {
 		b.WriteString(" " + e.Column)
 	}
-	if e.Value != "" {
-		fmt.Fprintf(&b, " %q", e.Value)
+	if v := e.Value; v != "" {
+		// A value a megabyte long is shown by its start: an error is
+		// read, and logged.
+		if r := []rune(v); len(r) > maxValueRunes {
+			v = string(r[:maxValueRunes]) + "…"
+		}
+		fmt.Fprintf(&b, " %q", v)
 	}
 	b.WriteString(": " + e.Err.Error())
 	return b.String()

@@ -58,6 +58,9 @@ func TestHostileCollectionAccounts(t *testing.T) {
 				t.Fatal("no answer within 20s")
 			}
 			t.Logf("%s: %.200v", name, err)
+			if len(err.Error()) > 1000 {
+				t.Errorf("error message of %d bytes", len(err.Error()))
+			}
 			var le *collection.LineError
 			if !errors.Is(err, collection.ErrInvalid) || !errors.Is(err, c.want) || !errors.As(err, &le) {
 				t.Fatalf("Parse: %v, want ErrInvalid, %v and a *LineError", err, c.want)
