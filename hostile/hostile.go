@@ -9,6 +9,7 @@
 package hostile
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -78,9 +79,9 @@ func BillionLaughs(root string) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0"?>` + "\n<!DOCTYPE " + root + " [\n" + `<!ENTITY lol0 "lol">` + "\n")
 	for i := 1; i <= 9; i++ {
-		b.WriteString("<!ENTITY lol" + itoa(i) + ` "`)
+		b.WriteString("<!ENTITY lol" + strconv.Itoa(i) + ` "`)
 		for range 10 {
-			b.WriteString("&lol" + itoa(i-1) + ";")
+			b.WriteString("&lol" + strconv.Itoa(i-1) + ";")
 		}
 		b.WriteString("\">\n")
 	}
@@ -104,5 +105,3 @@ func DeepXMLDoc(root string, depth int) string {
 func DeepJSONValue(depth int) string {
 	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
 }
-
-func itoa(i int) string { return string(rune('0' + i)) }
