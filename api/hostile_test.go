@@ -93,6 +93,8 @@ func hostileAPICases() []apiCase {
 		{name: hostile.TimeFarFuture, body: withField("H-1", "issued_at", `"9999-12-31T23:59:59Z"`), want: 422, wantErr: "invalid notice"},
 		{name: hostile.TimeFarFuture, label: "due_at", body: withField("H-1", "due_at", `"9999-12-31T23:59:59Z"`), want: 422, wantErr: "invalid notice"},
 		{name: hostile.TimeFarFuture, label: "year-10000", body: withField("H-1", "issued_at", `"10000-01-01T00:00:00Z"`), want: 400, wantErr: "malformed JSON"},
+		{name: hostile.TimeLoose, body: withField("H-1", "issued_at", `"2026-01-01T0:00:00+07:00"`), want: 400, wantErr: "malformed JSON"},
+		{name: hostile.TimeLoose, label: "due_at", body: withField("H-1", "due_at", `"2026-12-01T08:00:00.5+7:00"`), want: 400, wantErr: "malformed JSON"},
 		{name: hostile.Empty, body: "", want: 400, wantErr: "empty request body"},
 		{name: hostile.Empty, label: "object", body: "{}", want: 422, wantErr: "invalid notice"},
 		{name: hostile.Truncated, body: stored[:len(stored)/2], want: 400, wantErr: "malformed JSON"},

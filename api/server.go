@@ -205,6 +205,9 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 	if field, bad := exactKeys(body, v); bad {
 		return apiErr(http.StatusBadRequest, "malformed JSON", fmt.Sprintf("json: unknown field %q (names are exact, case included)", field))
 	}
+	if field, bad := looseTime(body, v); bad {
+		return apiErr(http.StatusBadRequest, "malformed JSON", fmt.Sprintf("%s: not an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss[.fraction] and Z or ±hh:mm)", field))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -42,6 +42,9 @@ const (
 	TimeFarPast Case = "time-far-past"
 	// TimeFarFuture: a timestamp in year 9999.
 	TimeFarFuture Case = "time-far-future"
+	// TimeLoose: a timestamp Go's time.Time reads but RFC 3339 does not
+	// (a one-digit hour; found by FuzzCreateNotice).
+	TimeLoose Case = "time-not-rfc3339"
 	// DuplicateID: an id already stored, sent again with a different body.
 	DuplicateID Case = "duplicate-id-different-body"
 	// Empty: an empty body, message or file.
