@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKGS  ?= ./...
 
-.PHONY: demo demo-serve test test-unit lint fuzz bench build vet services-up services-down clean
+.PHONY: demo demo-serve test test-unit lint fuzz bench chaos build vet services-up services-down clean
 
 ## demo: the main job on the embedded default (in-memory store, in-process transport); needs only Go.
 demo:
@@ -33,6 +33,10 @@ fuzz:
 ## bench: benchmarks on the real servers, figures for BENCHMARKS.md.
 bench:
 	bash scripts/bench.sh
+
+## chaos: the crash harness in full (issue 12 §1; RELIABILITY.md "## Chaos"): ≥100,000 events, 10 SIGKILLs, a PostgreSQL and a Kafka restart on servers of its own; the last line is the verdict.
+chaos:
+	bash scripts/chaos.sh full
 
 build:
 	$(GO) build -o bin/feerecon ./cmd/feerecon

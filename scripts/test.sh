@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: real PostgreSQL and Kafka up, Debian's chromium installed when missing (browser
 # tests), lint (vet, golangci-lint), race tests with the integration and browser tests on,
-# schemathesis against a live serve, brief fuzzing, the Kafka round trip again on a 4.x broker,
+# schemathesis against a live serve, brief fuzzing, the short chaos harness, the Kafka round trip again on a 4.x broker,
 # and the servers down again whatever happens (trap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +77,9 @@ echo "schemathesis log: $ST_DIR/schemathesis.log"
 
 step "fuzz every parser briefly"
 bash scripts/fuzz.sh "${FUZZTIME:-5s}"
+
+step "chaos (short): two serve processes, a SIGKILL, a PostgreSQL and a Kafka restart (scripts/chaos.sh; servers of its own)"
+bash scripts/chaos.sh short
 
 step "Kafka round trip on a 4.x broker"
 if ! exports=$(FEERECON_SERVICES=kafka KAFKA_VERSION=${KAFKA4_VERSION:-4.x} FEERECON_SERVICES_DIR=$K4_DIR scripts/services.sh up); then
