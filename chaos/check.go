@@ -27,7 +27,7 @@ func batchCurrency(c string) payment.Currency { return payment.Currency(strings.
 // amounts, the codes the stream issues) and every valid payment once, as
 // the gateway's adapter decodes its message.
 func WriteBatchInputs(s *Stream, dir string) (notices, payments string, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", "", err
 	}
 	var nb bytes.Buffer
@@ -66,7 +66,7 @@ func WriteBatchInputs(s *Stream, dir string) (notices, payments string, err erro
 		seen[e.Payment.ID] = true
 		ps, err := decs[e.Payment.Gateway].Decode(e.Raw)
 		if err != nil || len(ps) != 1 {
-			return "", "", fmt.Errorf("decode %s: %v (%d payments)", e.Payment.ID, err, len(ps))
+			return "", "", fmt.Errorf("decode %s (%d payments): %w", e.Payment.ID, len(ps), err)
 		}
 		p := ps[0]
 		line := map[string]any{
@@ -210,6 +210,7 @@ func Check(s *Stream, chaos, clean *PhaseResult, bv BatchView, dir string) Summa
 				forgedWithEvidence++
 				sum.DLQ++
 			}
+		case Create, Amend, Pay:
 		}
 	}
 	sum.Notes = append(sum.Notes, fmt.Sprintf("poison: %d malformed on the topics (all expected in payments.dlq), %d forged callbacks refused at the edge, %d of them with their evidence and reason in payments.dlq (a refusal does not wait for Kafka: evidence lost while the broker is down is only logged)",
@@ -286,8 +287,8 @@ func Check(s *Stream, chaos, clean *PhaseResult, bv BatchView, dir string) Summa
 	if !bytes.Equal(want, got) {
 		identical = false
 		if dir != "" {
-			_ = os.WriteFile(filepath.Join(dir, "batch-view.json"), want, 0o600)
-			_ = os.WriteFile(filepath.Join(dir, "chaos-view.json"), got, 0o600)
+			_ = os.WriteFile(filepath.Join(dir, "batch-view.json"), want, 0o600) //nolint:gosec // G703: the harness's own work directory
+			_ = os.WriteFile(filepath.Join(dir, "chaos-view.json"), got, 0o600)  //nolint:gosec // G703: the harness's own work directory
 		}
 		violate("notices, allocations or exceptions differ from feerecon reconcile's: %s", diffLines(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
 	}

@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -31,7 +30,7 @@ type Services struct {
 }
 
 func (s Services) run(ctx context.Context, arg string) error {
-	cmd := exec.CommandContext(ctx, "bash", s.Script, arg)
+	cmd := exec.CommandContext(ctx, "bash", s.Script, arg) //nolint:gosec // G204: the project's own scripts/services.sh
 	cmd.Env = append(os.Environ(), "FEERECON_SERVICES_DIR="+s.Dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -294,5 +293,3 @@ func runBin(ctx context.Context, bin string, env []string, args ...string) (stri
 	}
 	return out.String(), nil
 }
-
-var errStopped = errors.New("chaos: stopped")

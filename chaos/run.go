@@ -49,6 +49,8 @@ type Harness struct {
 	Logf     func(format string, args ...any)
 	// Quiesce bounds the wait for quiescence after the feed.
 	Quiesce time.Duration
+
+	ensureMu sync.Mutex // one (re)start at a time
 }
 
 // Refusal is what the edge answered a forged callback.
@@ -153,14 +155,14 @@ func (h *Harness) resetTopics(ctx context.Context) error {
 	}
 }
 
-const sinkSecretEnv = "FEERECON_CHAOS_SINK_SECRET"
+const sinkSecretEnv = "FEERECON_CHAOS_SINK_SECRET" //nolint:gosec // G101: the name of a variable, not a secret
 
 // Phase runs the stream s once under plan, in a database of its own named
 // after name, and returns what it left once quiescent.
 func (h *Harness) Phase(ctx context.Context, name string, s *Stream, plan Plan) (*PhaseResult, error) {
 	res := &PhaseResult{Name: name, Acked: map[string]bool{}, Refused: map[string]Refusal{}}
 	dir := filepath.Join(h.Work, name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
 	db, err := h.createDB(ctx, "chaos_"+name)
@@ -475,7 +477,7 @@ func (f *feeder) notice(ctx context.Context, i int, amend bool) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s %s: no answer for %s (last: %v)", method, path, retryFor, err)
+			return fmt.Errorf("%s %s: no answer for %s (last: %w)", method, path, retryFor, err)
 		}
 		f.retries.Add(1)
 		if err := backoff(ctx, attempt); err != nil {
@@ -546,7 +548,7 @@ func (f *feeder) send(ctx context.Context, worker int, e Event) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("callback %s: no acknowledgement for %s (last: %v)", e.Payment.ID, retryFor, err)
+			return fmt.Errorf("callback %s: no acknowledgement for %s (last: %w)", e.Payment.ID, retryFor, err)
 		}
 		f.retries.Add(1)
 		if err := backoff(ctx, attempt); err != nil {
@@ -610,13 +612,11 @@ func (f *feeder) chaos(ctx context.Context, queue <-chan string, rng *rand.Rand)
 	return nil
 }
 
-var ensureMu sync.Mutex
-
 // ensure starts in if it does not run, until it is ready (serve exits at
 // once when a dependency is down at start: started again until it stays).
 func (f *feeder) ensure(ctx context.Context, in *Instance) error {
-	ensureMu.Lock()
-	defer ensureMu.Unlock()
+	f.h.ensureMu.Lock()
+	defer f.h.ensureMu.Unlock()
 	for attempt := 0; ; attempt++ {
 		if in.Running() {
 			rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
@@ -683,7 +683,7 @@ func (h *Harness) quiesce(ctx context.Context, res *PhaseResult, insts []*Instan
 		}
 		last = state
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not quiescent %s after the feed: %s (%v %v)", res.Name, h.Quiesce, state, lerr, qerr)
+			return fmt.Errorf("%s: not quiescent %s after the feed: %s: %w", res.Name, h.Quiesce, state, errors.Join(lerr, qerr))
 		}
 		time.Sleep(time.Second)
 	}
