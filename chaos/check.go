@@ -246,6 +246,9 @@ func Check(s *Stream, chaos, clean *PhaseResult, bv BatchView, dir string) Summa
 		redelivered += d - chaos.Sink.Keys[n]
 	}
 	sum.Notes = append(sum.Notes, fmt.Sprintf("confirmations: %d POSTs to the sink, %d of them a retry under the same key", chaos.Sink.Posts, redelivered))
+	if chaos.Dead > 0 || clean.Dead > 0 {
+		violate("outbox messages dead: %d in the chaotic run, %d in the clean run", chaos.Dead, clean.Dead)
+	}
 	for _, b := range chaos.Sink.Bad {
 		violate("sink: %s", b)
 	}

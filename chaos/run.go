@@ -81,6 +81,7 @@ type PhaseResult struct {
 	Feed      time.Duration
 	Quiesced  time.Duration
 	CodeGaps  []string // notices whose creation was issued another code than the stream's
+	Dead      int      // outbox messages dead once quiescent
 	Unplanned int      // instance exits nobody asked for
 }
 
@@ -673,9 +674,7 @@ func (h *Harness) quiesce(ctx context.Context, res *PhaseResult, insts []*Instan
 		if lerr == nil && qerr == nil && lag == 0 && pending == 0 && state == last {
 			calm++
 			if calm >= 2 {
-				if dead > 0 {
-					h.logf("%s: %d outbox messages dead", res.Name, dead)
-				}
+				res.Dead = dead
 				return nil
 			}
 		} else {
