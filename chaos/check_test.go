@@ -12,7 +12,7 @@ import (
 // dead-lettered or refused.
 func perfect(s *Stream) *PhaseResult {
 	r := &PhaseResult{Acked: map[string]bool{}, Refused: map[string]Refusal{},
-		Sink: SinkCounts{Keys: map[string]int{}, Deliveries: map[string]int{}},
+		Sink:    SinkCounts{Keys: map[string]int{}, Deliveries: map[string]int{}},
 		Outcome: &Outcome{Rows: map[string][]string{"notices": {`{"id":"x"}`}}, Payments: map[string]bool{}, Status: map[string]string{}},
 		Report:  map[string][]byte{"r.csv": []byte("a,b\n"), "r.json": []byte(`{"as_of":"2026-12-01T00:00:00Z","x":1}`)}}
 	for _, p := range s.Valid() {
