@@ -129,6 +129,15 @@ func TestChaos(t *testing.T) {
 			t.Fatalf("services.sh up: %v\n%s", err, out)
 		}
 		t.Cleanup(func() {
+			if t.Failed() {
+				// services.sh down deletes its directory: keep the servers' logs.
+				for _, f := range []string{"pg/postgres.log", "pg/pg_ctl.log", "kafka/server.log"} {
+					if b, err := os.ReadFile(filepath.Join(svc.Dir, f)); err == nil {
+						_ = os.WriteFile(filepath.Join(work, strings.ReplaceAll(f, "/", "-")), b, 0o600)
+					}
+				}
+				t.Logf("the servers' logs are in %s", work)
+			}
 			down := exec.Command("bash", svc.Script, "down")
 			down.Env = append(os.Environ(), "FEERECON_SERVICES_DIR="+svc.Dir)
 			if out, err := down.CombinedOutput(); err != nil {
