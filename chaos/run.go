@@ -250,7 +250,17 @@ func (h *Harness) Phase(ctx context.Context, name string, s *Stream, plan Plan) 
 	}
 	chaosDone := make(chan error, 1)
 	queue := make(chan string, plan.Kills+2)
-	go func() { chaosDone <- f.chaos(ctx, queue, rng) }()
+	// A failed restart ends the feed at once, and is reported first.
+	feedCtx, cancelFeed := context.WithCancel(ctx)
+	defer cancelFeed()
+	go func() {
+		err := f.chaos(feedCtx, queue, rng)
+		if err != nil {
+			h.logf("%s: chaos action failed: %v", name, err)
+			cancelFeed()
+		}
+		chaosDone <- err
+	}()
 
 	start := time.Now()
 	jobs := make(chan int, 256)
@@ -259,8 +269,9 @@ func (h *Harness) Phase(ctx context.Context, name string, s *Stream, plan Plan) 
 	for w := range 16 {
 		wg.Go(func() {
 			for i := range jobs {
-				if err := f.send(ctx, w, s.Events[i]); err != nil {
+				if err := f.send(feedCtx, w, s.Events[i]); err != nil {
 					errs <- err
+					cancelFeed()
 					return
 				}
 			}
@@ -284,11 +295,15 @@ feed:
 		}
 		switch e.Kind {
 		case Create:
-			feedErr = f.notice(ctx, e.Notice, false)
+			feedErr = f.notice(feedCtx, e.Notice, false)
 		case Amend:
-			feedErr = f.notice(ctx, e.Notice, true)
+			feedErr = f.notice(feedCtx, e.Notice, true)
 		default:
-			jobs <- i
+			select {
+			case jobs <- i:
+			case <-feedCtx.Done():
+				feedErr = feedCtx.Err()
+			}
 		}
 		if feedErr != nil {
 			break
@@ -303,8 +318,8 @@ feed:
 		default:
 		}
 	}
-	if err := <-chaosDone; err != nil && feedErr == nil {
-		feedErr = err
+	if err := <-chaosDone; err != nil {
+		feedErr = errors.Join(err, feedErr)
 	}
 	if feedErr != nil {
 		return nil, feedErr
