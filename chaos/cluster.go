@@ -29,21 +29,30 @@ type Services struct {
 	Kafka  string // FEERECON_TEST_KAFKA
 }
 
-func (s Services) run(ctx context.Context, arg string) error {
-	cmd := exec.CommandContext(ctx, "bash", s.Script, arg) //nolint:gosec // G204: the project's own scripts/services.sh
+func (s Services) run(ctx context.Context, args ...string) error {
+	cmd := exec.CommandContext(ctx, "bash", append([]string{s.Script}, args...)...) //nolint:gosec // G204: the project's own scripts/services.sh
 	cmd.Env = append(os.Environ(), "FEERECON_SERVICES_DIR="+s.Dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("services.sh %s: %w\n%s", arg, err, out)
+		return fmt.Errorf("services.sh %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return nil
 }
 
-// RestartPG restarts PostgreSQL (fast shutdown), data kept.
-func (s Services) RestartPG(ctx context.Context) error { return s.run(ctx, "restart-pg") }
+// restart stops one server (services.sh stop: PostgreSQL's fast shutdown,
+// the broker's SIGTERM) and starts it again on its port with its data.
+func (s Services) restart(ctx context.Context, server string) error {
+	if err := s.run(ctx, "stop", server); err != nil {
+		return err
+	}
+	return s.run(ctx, "start", server)
+}
+
+// RestartPG restarts PostgreSQL, data kept.
+func (s Services) RestartPG(ctx context.Context) error { return s.restart(ctx, "pg") }
 
 // RestartKafka restarts the broker, data kept.
-func (s Services) RestartKafka(ctx context.Context) error { return s.run(ctx, "restart-kafka") }
+func (s Services) RestartKafka(ctx context.Context) error { return s.restart(ctx, "kafka") }
 
 // gatewayEnv is the environment naming the demo secrets, as cmd/feerecon's
 // tests set it.
