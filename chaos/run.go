@@ -321,6 +321,7 @@ feed:
 	if err := <-chaosDone; err != nil {
 		feedErr = errors.Join(err, feedErr)
 	}
+	f.restarts.Wait()
 	if feedErr != nil {
 		return nil, feedErr
 	}
@@ -397,6 +398,7 @@ type feeder struct {
 	sent     atomic.Int64
 	retries  atomic.Int64
 	next     atomic.Uint64 // the client (source address) of the next callback
+	restarts sync.WaitGroup // the restarts of killed instances under way
 }
 
 type reply struct {
@@ -596,12 +598,12 @@ func (f *feeder) chaos(ctx context.Context, queue <-chan string, rng *rand.Rand)
 			f.mu.Unlock()
 			f.h.logf("%s: SIGKILL %s", f.res.Name, in.Name)
 			delay := time.Duration(200+rng.IntN(1800)) * time.Millisecond
-			go func() {
+			f.restarts.Go(func() {
 				time.Sleep(delay)
 				if err := f.ensure(ctx, in); err != nil {
 					f.h.logf("%s: restart %s: %v", f.res.Name, in.Name, err)
 				}
-			}()
+			})
 		case "pg":
 			f.creating.Lock()
 			t := time.Now()
