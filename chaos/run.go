@@ -397,7 +397,7 @@ type feeder struct {
 	creating sync.Mutex
 	sent     atomic.Int64
 	retries  atomic.Int64
-	next     atomic.Uint64 // the client (source address) of the next callback
+	next     atomic.Uint64  // the client (source address) of the next callback
 	restarts sync.WaitGroup // the restarts of killed instances under way
 }
 
