@@ -3,6 +3,7 @@ package kafkabus_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -92,17 +93,30 @@ func TestKilledMemberPartitionsMove(t *testing.T) {
 			}
 		}
 	}()
+	// write retries while the new topic's partitions get their leader (a
+	// loaded broker answers Not Leader For Partition for a while).
 	write := func(partition int, value string) {
 		t.Helper()
-		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer wcancel()
-		conn, err := kafka.DialLeader(wctx, "tcp", broker, topic, partition)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		if _, err := conn.WriteMessages(kafka.Message{Value: []byte(value)}); err != nil {
-			t.Fatal(err)
+		for {
+			err := func() error {
+				conn, err := kafka.DialLeader(wctx, "tcp", broker, topic, partition)
+				if err != nil {
+					return err
+				}
+				defer conn.Close()
+				_, err = conn.WriteMessages(kafka.Message{Value: []byte(value)})
+				return err
+			}()
+			if err == nil {
+				return
+			}
+			var ke kafka.Error
+			if !errors.As(err, &ke) || !ke.Temporary() || wctx.Err() != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	// Probes on both partitions until the child has one of them.
