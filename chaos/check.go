@@ -26,6 +26,10 @@ func batchCurrency(c string) payment.Currency { return payment.Currency(strings.
 // reads: the notices as they stand once the stream is through (final
 // amounts, the codes the stream issues) and every valid payment once, as
 // the gateway's adapter decodes its message.
+//
+// spreadsheet: machine-read CSV — only `feerecon reconcile` reads it, and
+// its values are compared with the streaming path's: a leading apostrophe
+// (spreadsheet.Text) would change them.
 func WriteBatchInputs(s *Stream, dir string) (notices, payments string, err error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", "", err

@@ -10,7 +10,10 @@ import (
 
 // Every CSV feerecon writes goes through Text: a source file (outside
 // tests and testdata) that makes a csv.Writer also calls spreadsheet.Text,
-// so a new CSV cannot forget the rule.
+// so a new CSV cannot forget the rule. The one exception is a CSV that no
+// person opens, only feerecon reads back, which says so in a line
+// "spreadsheet: machine-read CSV" with its reason (Text would change the
+// values it is read for).
 func TestEveryCSVWriterUsesText(t *testing.T) {
 	t.Parallel()
 	writers := 0
@@ -30,7 +33,7 @@ func TestEveryCSVWriterUsesText(t *testing.T) {
 		}
 		if strings.Contains(string(b), "csv.NewWriter(") {
 			writers++
-			if !strings.Contains(string(b), "spreadsheet.Text(") {
+			if !strings.Contains(string(b), "spreadsheet.Text(") && !strings.Contains(string(b), "spreadsheet: machine-read CSV") {
 				t.Errorf("%s writes CSV without spreadsheet.Text", path)
 			}
 		}
