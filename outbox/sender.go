@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/feerecon/feerecon/config"
@@ -17,6 +18,9 @@ type OutboxTx interface {
 	Due(ctx context.Context, kind store.OutboxKind, now time.Time, limit int) ([]store.OutboxMessage, error)
 	MarkDelivered(ctx context.Context, id string, at time.Time) error
 	MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error
+	// RetryNow makes the failed messages of a channel's destination due
+	// now (store.Outbox.RetryNow).
+	RetryNow(ctx context.Context, kind store.OutboxKind, destination string, now time.Time) (int, error)
 	// AppendAudit records a delivery and a message given up, in the
 	// transaction that marks it.
 	AppendAudit(ctx context.Context, e store.AuditEntry) error
@@ -182,6 +186,12 @@ type Sender struct {
 	kinds []store.OutboxKind
 	cfg   Loop
 	log   *slog.Logger
+	// failing are the (kind, destination) pairs an attempt of this sender
+	// failed for since their last delivery: the first delivery to one
+	// makes its other failed messages due at once (RetryNow), so a
+	// destination that comes back is not kept waiting by their backoff.
+	mu      sync.Mutex
+	failing map[[2]string]bool
 }
 
 func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender {
@@ -192,7 +202,7 @@ func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender
 			ch.count(k, o, 0)
 		}
 	}
-	return &Sender{st: st, ch: ch, kinds: kinds, cfg: cfg, log: cfg.Logger}
+	return &Sender{st: st, ch: ch, kinds: kinds, cfg: cfg, log: cfg.Logger, failing: map[[2]string]bool{}}
 }
 
 // Run ticks every Interval until ctx ends; it returns nil then. A failing
@@ -297,6 +307,9 @@ func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage
 			if err := tx.MarkDelivered(ctx, m.ID, at); err != nil {
 				return err
 			}
+			if err := s.backAgain(ctx, tx, m, at); err != nil {
+				return err
+			}
 			return auditOutcome(ctx, tx, m, store.AuditOutboxDelivered, at, "")
 		}, nil
 	}
@@ -316,7 +329,36 @@ func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage
 		return OutcomeDead, func() error { return markDead(ctx, tx, m, a.err, next, at) }, nil
 	}
 	log.WarnContext(ctx, "outbox attempt failed", slog.String("error", a.err), slog.Time("next_attempt", next))
+	s.mu.Lock()
+	s.failing[[2]string{string(m.Kind), m.Destination}] = true
+	s.mu.Unlock()
 	return OutcomeFailed, func() error { return tx.MarkFailed(ctx, m.ID, a.err, next, false) }, nil
+}
+
+// backAgain, after a delivery of m, makes the messages this sender saw
+// fail for m's destination due now: the destination is back. It is a
+// no-op while no attempt to it has failed, so a healthy channel pays
+// nothing for it.
+func (s *Sender) backAgain(ctx context.Context, tx OutboxTx, m store.OutboxMessage, at time.Time) error {
+	key := [2]string{string(m.Kind), m.Destination}
+	s.mu.Lock()
+	failed := s.failing[key]
+	s.mu.Unlock()
+	if !failed {
+		return nil
+	}
+	n, err := tx.RetryNow(ctx, m.Kind, m.Destination, at)
+	if err != nil {
+		return fmt.Errorf("outbox retry now %s %s: %w", m.Kind, m.Destination, err)
+	}
+	s.mu.Lock()
+	delete(s.failing, key)
+	s.mu.Unlock()
+	if n > 0 {
+		s.log.InfoContext(ctx, "destination back: its failed messages are due now", slog.String("kind", string(m.Kind)),
+			slog.String("destination", m.Destination), slog.Int("messages", n))
+	}
+	return nil
 }
 
 // markDead marks m dead and records it in the audit chain.

@@ -405,3 +405,65 @@ func TestWebhookKindHeaderIsTheType(t *testing.T) {
 		t.Errorf("a reversal's webhook kind is %q", got[ids[outbox.Reversed]])
 	}
 }
+
+// A destination that comes back is not kept waiting by its failed
+// messages' backoff: the first delivery to it makes them due at once
+// (issue 12 §3). Without it the message that failed would wait out its
+// backoff (an hour here) after the destination is back.
+func TestDestinationBackRetriesItsFailedAtOnce(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, st store.Store) {
+		clk := newClock()
+		var mu sync.Mutex
+		down := true
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if down {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer srv.Close()
+		s, err := outbox.NewWebhook(outbox.FromStore(st), outbox.WebhookConfig{
+			Endpoints: map[string]outbox.Endpoint{"dvc": {URL: srv.URL, Secret: sinkSecret}, "hcm": {URL: srv.URL + "/hcm", Secret: sinkSecret}},
+			Loop: outbox.Loop{MaxAttempts: 10, BaseBackoff: time.Hour, MaxBackoff: time.Hour, Clock: clk.now,
+				Rand: func(n int64) int64 { return n - 1 }},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		enqueue(t, st, clk.now(),
+			store.OutboxMessage{ID: "old-dvc", Kind: store.OutboxConfirmation, Destination: "dvc", Payload: []byte(`{}`)},
+			store.OutboxMessage{ID: "old-hcm", Kind: store.OutboxConfirmation, Destination: "hcm", Payload: []byte(`{}`)})
+		if res, err := s.Tick(context.Background()); err != nil || res.Failed != 2 {
+			t.Fatalf("tick while down: %+v, %v", res, err)
+		}
+		mu.Lock()
+		down = false
+		mu.Unlock()
+		clk.add(time.Minute)
+		enqueue(t, st, clk.now(), store.OutboxMessage{ID: "new-dvc", Kind: store.OutboxConfirmation, Destination: "dvc", Payload: []byte(`{}`)})
+		// Within the same minute (the same tick, or the next one): new-dvc,
+		// then old-dvc, due again; old-hcm (no delivery to hcm yet) still
+		// waits for its backoff.
+		delivered := 0
+		for range 2 {
+			res, err := s.Tick(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			delivered += res.Delivered
+		}
+		if delivered != 2 {
+			t.Errorf("%d delivered in the minute after the return, want 2 (new-dvc, old-dvc)", delivered)
+		}
+		if m := outboxMsg(t, st, "old-dvc"); m.State != store.OutboxDelivered {
+			t.Errorf("old-dvc %s, want delivered within the minute of its destination's return", m.State)
+		}
+		if m := outboxMsg(t, st, "old-hcm"); m.State != store.OutboxPending || !m.NextAttempt.After(clk.now()) {
+			t.Errorf("old-hcm %+v: another destination's message moved", m)
+		}
+	})
+}

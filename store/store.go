@@ -269,6 +269,11 @@ type Outbox interface {
 	// MarkFailed records a failed attempt and schedules the next one, or
 	// marks the message dead when dead is true.
 	MarkFailed(ctx context.Context, id string, errText string, next time.Time, dead bool) error
+	// RetryNow makes the pending messages of kind to destination that
+	// failed before (attempts > 0) and wait for a later attempt due at
+	// now: their channel is back (a delivery to it succeeded), so they
+	// need not wait out their backoff. It returns how many it moved.
+	RetryNow(ctx context.Context, kind OutboxKind, destination string, now time.Time) (int, error)
 	OutboxMessage(ctx context.Context, id string) (OutboxMessage, error)
 	// ListOutbox lists the messages f selects, ordered by id.
 	ListOutbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, error)

@@ -44,6 +44,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ExceptionKeepsNoticeAndFirstTime", testExceptionNoticeAndTime},
 		{"OutboxLifecycle", testOutboxLifecycle},
 		{"OutboxPaging", testOutboxPaging},
+		{"OutboxRetryNow", testOutboxRetryNow},
 		{"APIKeys", testAPIKeys},
 		{"ReportsImmutable", testReports},
 		{"StatementsIdempotent", testStatements},
@@ -608,6 +609,47 @@ func testOutboxLifecycle(t *testing.T, s store.Store) {
 		must(t, err)
 		if len(dead) != 1 || dead[0].ID != "c3" {
 			t.Errorf("dead %+v", dead)
+		}
+		return nil
+	})
+}
+
+// RetryNow moves only the pending messages of its kind and destination
+// that failed before and wait for later; the others keep their times.
+func testOutboxRetryNow(t *testing.T, s store.Store) {
+	mk := func(id string, kind store.OutboxKind, dest string) store.OutboxMessage {
+		return store.OutboxMessage{ID: id, Kind: kind, Destination: dest, Payload: []byte(`{}`),
+			State: store.OutboxPending, NextAttempt: base, CreatedAt: base}
+	}
+	later := base.Add(time.Hour)
+	inTx(t, s, func(tx store.Tx) error {
+		for _, m := range []store.OutboxMessage{
+			mk("r-failed", store.OutboxConfirmation, "dvc"), mk("r-fresh", store.OutboxConfirmation, "dvc"),
+			mk("r-other-dest", store.OutboxConfirmation, "hcm"), mk("r-other-kind", store.OutboxReport, "dvc"),
+			mk("r-dead", store.OutboxConfirmation, "dvc"), mk("r-soon", store.OutboxConfirmation, "dvc"),
+		} {
+			must(t, tx.Enqueue(ctx, m))
+		}
+		for _, id := range []string{"r-failed", "r-other-dest", "r-other-kind"} {
+			must(t, tx.MarkFailed(ctx, id, "HTTP 503", later, false))
+		}
+		must(t, tx.MarkFailed(ctx, "r-dead", "HTTP 400", later, true))
+		return tx.MarkFailed(ctx, "r-soon", "HTTP 503", base.Add(time.Second), false)
+	})
+	now := base.Add(2 * time.Second)
+	inTx(t, s, func(tx store.Tx) error {
+		n, err := tx.RetryNow(ctx, store.OutboxConfirmation, "dvc", now)
+		must(t, err)
+		if n != 1 {
+			t.Errorf("RetryNow moved %d, want 1 (r-failed)", n)
+		}
+		for id, want := range map[string]time.Time{"r-failed": now, "r-fresh": base, "r-other-dest": later, "r-other-kind": later,
+			"r-dead": later, "r-soon": base.Add(time.Second)} {
+			m, err := tx.OutboxMessage(ctx, id)
+			must(t, err)
+			if !m.NextAttempt.Equal(want) {
+				t.Errorf("%s next attempt %s, want %s", id, m.NextAttempt, want)
+			}
 		}
 		return nil
 	})

@@ -777,6 +777,18 @@ func (t *tx) MarkFailed(ctx context.Context, id string, errText string, next tim
 	return nil
 }
 
+func (t *tx) RetryNow(ctx context.Context, kind store.OutboxKind, destination string, now time.Time) (int, error) {
+	n := 0
+	for id, m := range t.s.outbox {
+		if m.Kind == kind && m.Destination == destination && m.State == store.OutboxPending && m.Attempts > 0 && m.NextAttempt.After(now) {
+			m.NextAttempt = now
+			setMap(t, t.s.outbox, id, m)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (t *tx) OutboxMessage(ctx context.Context, id string) (store.OutboxMessage, error) {
 	m, ok := t.s.outbox[id]
 	if !ok {

@@ -664,6 +664,16 @@ func (t *tx) MarkFailed(ctx context.Context, id string, errText string, next tim
 	return t.outboxChanged(ctx, id, res, err)
 }
 
+func (t *tx) RetryNow(ctx context.Context, kind store.OutboxKind, destination string, now time.Time) (int, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at=$3
+		WHERE kind=$1 AND destination=$2 AND state='pending' AND attempts > 0 AND next_attempt_at > $3`, string(kind), destination, now)
+	if err != nil {
+		return 0, fmt.Errorf("outbox retry now %s %s: %w", kind, destination, mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 func (t *tx) outboxChanged(ctx context.Context, id string, res sql.Result, err error) error {
 	if err != nil {
 		return fmt.Errorf("outbox %s: %w", id, mapErr(err))
