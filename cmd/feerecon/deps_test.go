@@ -225,8 +225,17 @@ func TestServeRidesOutPostgreSQL(t *testing.T) {
 	// Caught up with the shared raw topic's history: one callback of
 	// this run stored.
 	first, firstRaw := callback(t)
-	if code, _ := post(t, base, firstRaw); code != http.StatusOK {
-		t.Fatalf("callback answered %d", code)
+	// The raw topic may be new on this broker: the first publish may find
+	// no leader yet and be answered 503, which the gateway retries, as
+	// this does.
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		code, _ := post(t, base, firstRaw)
+		if code == http.StatusOK {
+			break
+		}
+		if code != http.StatusServiceUnavailable || time.Since(start) > 15*time.Second {
+			t.Fatalf("callback answered %d", code)
+		}
 	}
 	waitStored(t, db, first.ID, 60*time.Second)
 
