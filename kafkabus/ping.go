@@ -30,6 +30,46 @@ func Ping(ctx context.Context, broker string) error {
 	return nil
 }
 
+// ErrNoLeader: a topic's partition has no leader yet (just created, or
+// its broker is electing one): publishing to it would fail. Unavailable
+// reports it as an outage to wait out.
+var ErrNoLeader = errors.New("a partition has no leader yet")
+
+// TopicsLed reports whether every partition of every topic has a leader
+// now; an error wrapping ErrNoLeader names the first that has none (or a
+// topic the broker does not know yet). Called after EnsureTopics, it is
+// what "the topics can take a publish" means: a topic just created takes
+// a moment before its partitions are led.
+func TopicsLed(ctx context.Context, broker string, topics ...string) error {
+	conn, err := kafka.DialContext(ctx, "tcp", broker)
+	if err != nil {
+		return fmt.Errorf("kafka %s: %w", broker, err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		if err := conn.SetDeadline(dl); err != nil {
+			return fmt.Errorf("kafka %s: %w", broker, err)
+		}
+	}
+	parts, err := conn.ReadPartitions(topics...)
+	if err != nil {
+		return fmt.Errorf("kafka %s: partitions: %w", broker, err)
+	}
+	led := map[string]int{}
+	for _, p := range parts {
+		if p.Leader.Host == "" || p.Leader.ID < 0 {
+			return fmt.Errorf("kafka %s: %w: %s partition %d", broker, ErrNoLeader, p.Topic, p.ID)
+		}
+		led[p.Topic]++
+	}
+	for _, t := range topics {
+		if led[t] == 0 {
+			return fmt.Errorf("kafka %s: %w: topic %s has no partition yet", broker, ErrNoLeader, t)
+		}
+	}
+	return nil
+}
+
 // Unavailable reports whether err says that the broker cannot be reached
 // or is not serving yet (refused or dropped connection, timeout, a
 // retriable broker error) rather than that it refused the request: the
@@ -37,6 +77,9 @@ func Ping(ctx context.Context, broker string) error {
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, ErrNoLeader) {
+		return true
 	}
 	var kerr kafka.Error
 	if errors.As(err, &kerr) {

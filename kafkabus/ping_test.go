@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/feerecon/feerecon/kafkabus"
+	"github.com/feerecon/feerecon/testenv"
 )
 
 // Unavailable tells a broker that cannot be reached (waited for) from one
@@ -51,5 +52,34 @@ func TestPingClosedPort(t *testing.T) {
 	defer cancel()
 	if err := kafkabus.Ping(ctx, addr); !kafkabus.Unavailable(err) {
 		t.Errorf("Ping of a closed port: %v, want an unavailable error", err)
+	}
+}
+
+// A topic just created is led a moment later: TopicsLed says so until it
+// is, then nil; Unavailable treats "no leader yet" as an outage to wait
+// out, never as a refusal.
+func TestTopicsLedAfterCreation(t *testing.T) {
+	broker := testenv.Kafka(t)
+	topic := testenv.Name("led")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := kafkabus.EnsureTopics(ctx, broker, topic); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		err := kafkabus.TopicsLed(ctx, broker, topic)
+		if err == nil {
+			break
+		}
+		if !kafkabus.Unavailable(err) {
+			t.Fatalf("TopicsLed = %v: not an outage to wait out", err)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%s not led in 60 s: %v", topic, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !kafkabus.Unavailable(fmt.Errorf("x: %w", kafkabus.ErrNoLeader)) {
+		t.Error("ErrNoLeader is not an outage")
 	}
 }

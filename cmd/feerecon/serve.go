@@ -395,7 +395,15 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 		return err
 	}
 	if _, err := waitFor(ctx, log, depKafka, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, kafkabus.EnsureTopics(ctx, c.Kafka, kafkabus.Topics(decs.Gateways())...)
+		topics := kafkabus.Topics(decs.Gateways())
+		if err := kafkabus.EnsureTopics(ctx, c.Kafka, topics...); err != nil {
+			return struct{}{}, err
+		}
+		// Ready only once they can take a publish: a topic just created
+		// is led a moment later (a callback before would be answered 503).
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return struct{}{}, kafkabus.TopicsLed(lctx, c.Kafka, topics...)
 	}, kafkabus.Unavailable); err != nil {
 		return err
 	}
