@@ -51,8 +51,11 @@ func (q NoticeRequest) notice(system string) payment.Notice {
 		IssuedAt:        q.IssuedAt.Truncate(time.Microsecond),
 		TreasuryAccount: q.TreasuryAccount,
 	}
-	if d, err := payment.ParseDossierCode(q.DossierCode); err == nil {
-		n.Dossier = d // the canonical (upper-case, trimmed) form
+	// The canonical (upper-case) form; a code with spaces around it is
+	// kept as sent, for problems to refuse: the document's pattern has no
+	// room for them, and what the API stores is what the caller sent.
+	if d, err := payment.ParseDossierCode(q.DossierCode); err == nil && strings.TrimSpace(q.DossierCode) == q.DossierCode {
+		n.Dossier = d
 	}
 	if q.DueAt != nil {
 		n.DueAt = q.DueAt.Truncate(time.Microsecond)
@@ -143,6 +146,9 @@ func notFound(err error, what string) error {
 // configured amount ceiling.
 func (s *Server) problems(n payment.Notice) []string {
 	probs := n.Problems()
+	if d := string(n.Dossier); strings.TrimSpace(d) != d {
+		probs = append(probs, fmt.Sprintf("dossier_code %q has spaces around it", d))
+	}
 	if len(n.ID) > maxIDLen || strings.ContainsFunc(n.ID, isControl) {
 		probs = append(probs, fmt.Sprintf("notice_id must be at most %d bytes without control characters", maxIDLen))
 	}
