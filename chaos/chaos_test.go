@@ -177,7 +177,10 @@ func TestChaos(t *testing.T) {
 	}
 	t.Logf("stream: seed %d, %d events (%d notices created before it, %d mid-stream, %d amendments, %d payments with %d redeliveries, %d forged, %d malformed)",
 		seed, len(s.Events)+s.Precreated, s.Precreated, s.Count(Create), s.Count(Amend), len(s.Valid()), s.Count(Pay)-len(s.Valid()), s.Count(Tampered), s.Count(Malformed))
-	h := &Harness{Bin: bin, Services: svc, Work: work, Logf: t.Logf, Quiesce: 10 * time.Minute}
+	// Quiescence is awaited, not slept: the bound only turns a stuck run
+	// into a failure. It grows with the stream (a minute per 5,000
+	// events, at least 10), as the backlog after a restart does.
+	h := &Harness{Bin: bin, Services: svc, Work: work, Logf: t.Logf, Quiesce: max(10*time.Minute, time.Duration(events/5000)*time.Minute)}
 
 	phaseT := time.Now()
 	clean, err := h.Phase(ctx, "clean", s, Plan{Rate: 0, Seed: seed})

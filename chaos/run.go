@@ -699,7 +699,10 @@ func (h *Harness) quiesce(ctx context.Context, res *PhaseResult, insts []*Instan
 		}
 		last = state
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not quiescent %s after the feed: %s: %w", res.Name, h.Quiesce, state, errors.Join(lerr, qerr))
+			if err := errors.Join(lerr, qerr); err != nil {
+				return fmt.Errorf("%s: not quiescent %s after the feed: %s: %w", res.Name, h.Quiesce, state, err)
+			}
+			return fmt.Errorf("%s: not quiescent %s after the feed: %s", res.Name, h.Quiesce, state)
 		}
 		time.Sleep(time.Second)
 	}

@@ -39,7 +39,7 @@ func TestKafkaPublishCrashRepublish(t *testing.T) {
 	crashOn := confirmationKafkaID("dvc-hanoi", "HS-2")
 	crashed := false
 	clk := &fakeClock{t: base.Add(time.Minute)}
-	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Topic: topic, Loop: outbox.Loop{Clock: clk.now,
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Topic: topic, Loop: outbox.Loop{Clock: clk.now, Parallel: 1,
 		AfterSend: func(m store.OutboxMessage) error {
 			if m.ID == crashOn && !crashed {
 				crashed = true

@@ -15,10 +15,13 @@
 //     reversal: "confirmation|<system>|<notice>|<payers>") and "…|kafka", "report|<id>" and
 //     "…|kafka", "payment.reversed|<system>|<notice>|<reversal>" and
 //     "…|kafka". A new message type is one constant and one table entry.
-//   - the drain loop (Sender, Loop): take one due message of a kind under
-//     lock (the store's Due, FOR UPDATE SKIP LOCKED), send it, mark it
+//   - the drain loop (Sender, Loop): take up to Parallel due messages of a
+//     kind under lock (the store's Due, FOR UPDATE SKIP LOCKED), send them
+//     (one lane — a destination and Kafka key, i.e. one notice or one
+//     report scope — in stored order, the lanes at once), mark each
 //     delivered, failed (next attempt after Backoff, full jitter) or dead,
-//     commit, count; Tick and Run, with an injected clock and rand.
+//     commit once, count; Tick and Run, with an injected clock and rand.
+//     Run ticks again at once while a kind has more than Batch due.
 //   - the channels: the signed webhook (NewWebhook) and the Kafka topic
 //     (NewKafka). Each channel's copy is an outbox message of its own kind,
 //     so one channel never delays, fails or kills the other's.
@@ -69,8 +72,9 @@
 //
 // (the webhook's names), which extra headers cannot override. A message is
 // published with acks=all (*kafkabus.Producer) and marked delivered in the
-// transaction that took it: a crash between the publish and the commit
-// publishes it again with the same key and Idempotency-Key. By default a
+// transaction that took it (with the rest of its batch): a crash between
+// the publish and the commit publishes it again with the same key and
+// Idempotency-Key. By default a
 // Kafka copy never dies of broker outages; it dies at once when no retry
 // can publish it: a payload the key function rejects, or a publish error
 // the type calls permanent (a report TooLarge for the broker).

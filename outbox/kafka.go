@@ -101,6 +101,15 @@ func (k *kafkaTopic) count(_ store.OutboxKind, o Outcome, n float64) {
 	k.attempts.WithLabelValues(label).Add(n)
 }
 
+// lane is the message's Kafka key: messages of one key are published in
+// the order they were stored.
+func (k *kafkaTopic) lane(m store.OutboxMessage) string {
+	if key, _, err := k.message(m.Payload); err == nil {
+		return string(key)
+	}
+	return "id:" + m.ID
+}
+
 // send publishes the payload as stored, keyed and with the extra headers
 // of the type's message function, plus Idempotency-Key (the outbox id) and
 // X-Feerecon-Kind (the type), which extra headers cannot override.

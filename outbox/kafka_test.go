@@ -93,7 +93,8 @@ func TestDeadAtOnce(t *testing.T) {
 	feed.Permanent = outbox.TooLarge
 	prod := &fakeProducer{errs: []error{kafka.MessageTooLargeError{}, errors.New("leader not available")}}
 	clk := &fakeClock{t: base.Add(time.Minute)}
-	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, feed, outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now, Rand: maxRand, BaseBackoff: time.Minute}})
+	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, feed, outbox.KafkaConfig{Loop: outbox.Loop{Clock: clk.now, Rand: maxRand, BaseBackoff: time.Minute,
+		Parallel: 1}}) // the fake's errors go to its calls in order: one message at a time
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestMetric(t *testing.T) {
 	enqueueOne(t, st, store.OutboxReportKafka, "fail", `{"key":"k"}`, base.Add(2*time.Second))
 	reg := prometheus.NewRegistry()
 	prod := &fakeProducer{}
-	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Registerer: reg, Loop: outbox.Loop{Clock: func() time.Time { return base.Add(time.Minute) },
+	p, err := outbox.NewKafkaRoute(outbox.FromStore(st), prod, testFeed(), outbox.KafkaConfig{Registerer: reg, Loop: outbox.Loop{Clock: func() time.Time { return base.Add(time.Minute) }, Parallel: 1,
 		AfterSend: func(store.OutboxMessage) error { prod.errs = []error{errors.New("down")}; return nil }}})
 	if err != nil {
 		t.Fatal(err)

@@ -225,3 +225,15 @@ func reportMessage(payload []byte) ([]byte, map[string]string, error) {
 	}
 	return []byte(r.BusinessDate.String() + "/" + r.Agency), map[string]string{HeaderSHA256: r.SHA256}, nil
 }
+
+// messageLane is the Kafka key of a message of type t, the unit of order
+// (a notice of a system, a report scope); a payload without one (about to
+// die as unsendable) is a lane of its own.
+func messageLane(t Type, m store.OutboxMessage) string {
+	if r, ok := t.route(); ok {
+		if key, _, err := r.message(m.Payload); err == nil {
+			return string(key)
+		}
+	}
+	return "id:" + m.ID
+}

@@ -86,8 +86,18 @@ type Loop struct {
 	// BaseBackoff·2^(n-1))] (full jitter, Backoff); default 10s and 1h for
 	// webhooks, 1s and 5m for Kafka.
 	BaseBackoff, MaxBackoff time.Duration
-	// Batch bounds the messages per kind per Tick; default 100.
+	// Batch bounds the messages per kind per Tick; default 100. A Tick
+	// that reached it is followed at once by the next (Run does not wait
+	// out Interval while messages are due).
 	Batch int
+	// Parallel is how many due messages of a kind one transaction takes
+	// and sends at once; default 16. Messages of one lane (the same
+	// destination and Kafka key: one notice's confirmation and its
+	// reversal, one report scope's versions) go out one after another, in
+	// the order they were stored; other lanes go out together. Their
+	// outcomes are marked, audited and committed together: one commit per
+	// Parallel messages, not one per message.
+	Parallel int
 	// Interval between Ticks in Run; default 1s.
 	Interval time.Duration
 	// Clock and Rand (returning a value in [0, n)) are injected for tests;
@@ -111,8 +121,8 @@ func (l Loop) Validate() error {
 }
 
 func (l Loop) problems(p *config.Problems) {
-	if l.MaxAttempts < 0 || l.Batch < 0 {
-		p.Addf("negative MaxAttempts or Batch")
+	if l.MaxAttempts < 0 || l.Batch < 0 || l.Parallel < 0 {
+		p.Addf("negative MaxAttempts, Batch or Parallel")
 	}
 	if l.BaseBackoff < 0 || l.MaxBackoff < 0 || l.Interval < 0 {
 		p.Addf("negative duration")
@@ -138,6 +148,9 @@ func (l Loop) withDefaults(def Loop) Loop {
 	l.BaseBackoff = min(l.BaseBackoff, l.MaxBackoff)
 	if l.Batch == 0 {
 		l.Batch = 100
+	}
+	if l.Parallel == 0 {
+		l.Parallel = 16
 	}
 	if l.Interval == 0 {
 		l.Interval = time.Second
@@ -171,6 +184,10 @@ type attempt struct {
 // channel is one way out: it sends one message and counts outcomes.
 type channel interface {
 	send(ctx context.Context, m store.OutboxMessage) attempt
+	// lane names the messages that must go out one after another, in
+	// order (those of one destination and key); messages of different
+	// lanes may go out at once.
+	lane(m store.OutboxMessage) string
 	// count adds n to the attempts of kind with outcome o.
 	count(kind store.OutboxKind, o Outcome, n float64)
 }
@@ -211,17 +228,24 @@ func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender
 func (s *Sender) Run(ctx context.Context) error { return s.RunUntil(ctx, ctx) }
 
 // RunUntil ticks every Interval until stop ends, then returns nil once the
-// message under way (if any) is sent and its outcome committed: a graceful
-// shutdown does not cut a confirmation POST, which another instance would
-// send again. work bounds that work (the shutdown's deadline): when it ends
-// first, the attempt is cut and the message left as it was, to be sent
-// again later under the same Idempotency-Key.
+// messages under way (if any) are sent and their outcomes committed: a
+// graceful shutdown does not cut a confirmation POST, which another
+// instance would send again. work bounds that work (the shutdown's
+// deadline): when it ends first, the attempts are cut and their messages
+// left as they were, to be sent again later under the same
+// Idempotency-Key. A Tick that reached Batch for a kind is followed at once
+// by the next, so a backlog drains at the channel's pace, not Batch per
+// Interval.
 func (s *Sender) RunUntil(stop, work context.Context) error {
 	t := time.NewTicker(s.cfg.Interval)
 	defer t.Stop()
 	for {
-		if _, err := s.tick(stop, work); err != nil && stop.Err() == nil {
+		more, err := s.tick(stop, work)
+		if err != nil && stop.Err() == nil {
 			s.log.ErrorContext(work, "outbox tick failed", slog.String("error", err.Error()))
+		}
+		if more && err == nil && stop.Err() == nil {
+			continue
 		}
 		select {
 		case <-stop.Done():
@@ -231,70 +255,132 @@ func (s *Sender) RunUntil(stop, work context.Context) error {
 	}
 }
 
-// Tick sends the messages due now, up to Batch per kind, each in its own
-// transaction: take one due message (locked), send it, record the outcome,
-// commit. A crash between the send and the commit sends it again later
-// with the same Idempotency-Key. A message is tried at most once per Tick.
-// Once ctx has ended no message is taken.
-func (s *Sender) Tick(ctx context.Context) (Result, error) { return s.tick(ctx, ctx) }
-
-// tick is Tick taking no new message once stop has ended, and doing the
-// work of each under work.
-func (s *Sender) tick(stop, work context.Context) (Result, error) {
+// Tick sends the messages due now, up to Batch per kind, Parallel at a
+// time in one transaction each: take them (locked), send them (lane by
+// lane, the lanes at once), record each outcome, commit. A crash between
+// the sends and the commit sends them again later with the same
+// Idempotency-Keys. A message is tried at most once per Tick. Once ctx has
+// ended no message is taken.
+func (s *Sender) Tick(ctx context.Context) (Result, error) {
 	var res Result
-	for _, kind := range s.kinds {
-		tried := map[string]bool{}
-		for range s.cfg.Batch {
-			if stop.Err() != nil {
-				return res, nil //nolint:nilerr // stopping: no new message is taken; nothing failed
-			}
-			o, err := s.one(work, kind, tried)
-			if err != nil {
-				return res, err
-			}
-			if o == "" {
-				break
-			}
-			res.add(o)
-			s.ch.count(kind, o, 1)
-		}
-	}
-	return res, nil
+	_, err := s.tickInto(ctx, ctx, &res)
+	return res, err
 }
 
-// one takes, sends and marks one due message of kind; it returns the
-// outcome, or "" when nothing (not yet tried in this Tick) was due.
-func (s *Sender) one(ctx context.Context, kind store.OutboxKind, tried map[string]bool) (Outcome, error) {
-	var o Outcome
+// tick is Tick taking no new message once stop has ended, and doing the
+// work of each under work; more reports that a kind reached Batch.
+func (s *Sender) tick(stop, work context.Context) (more bool, err error) {
+	var res Result
+	return s.tickInto(stop, work, &res)
+}
+
+func (s *Sender) tickInto(stop, work context.Context, res *Result) (more bool, err error) {
+	for _, kind := range s.kinds {
+		tried := map[string]bool{}
+		taken := 0
+		for taken < s.cfg.Batch {
+			if stop.Err() != nil {
+				return false, nil //nolint:nilerr // stopping: no new message is taken; nothing failed
+			}
+			os, err := s.some(work, kind, tried, min(s.cfg.Parallel, s.cfg.Batch-taken))
+			if err != nil {
+				return false, err
+			}
+			if len(os) == 0 {
+				break
+			}
+			taken += len(os)
+			for _, o := range os {
+				res.add(o)
+				s.ch.count(kind, o, 1)
+			}
+		}
+		if taken >= s.cfg.Batch {
+			more = true
+		}
+	}
+	return more, nil
+}
+
+// some takes up to limit due messages of kind (not yet tried in this
+// Tick), sends them and marks each in one transaction; it returns their
+// outcomes, none when nothing was due.
+func (s *Sender) some(ctx context.Context, kind store.OutboxKind, tried map[string]bool, limit int) ([]Outcome, error) {
+	var os []Outcome
 	err := s.st.InTx(ctx, func(tx OutboxTx) error {
-		o = ""
-		due, err := tx.Due(ctx, kind, s.cfg.Clock(), 1)
+		os = nil
+		due, err := tx.Due(ctx, kind, s.cfg.Clock(), limit)
 		if err != nil {
 			return fmt.Errorf("outbox due %s: %w", kind, err)
 		}
-		if len(due) == 0 || tried[due[0].ID] {
+		var ms []store.OutboxMessage
+		for _, m := range due {
+			if !tried[m.ID] {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) == 0 {
 			return nil
 		}
-		m := due[0]
-		tried[m.ID] = true
-		var mark func() error
-		o, mark, err = s.attempt(ctx, tx, m)
-		if err != nil {
-			return err
+		for _, m := range ms {
+			tried[m.ID] = true
 		}
-		return mark()
+		as := s.sendAll(ctx, ms)
+		marks := make([]func() error, len(ms))
+		for i, m := range ms {
+			o, mark, err := s.decide(ctx, tx, m, as[i])
+			if err != nil {
+				return err
+			}
+			os = append(os, o)
+			marks[i] = mark
+		}
+		for _, mark := range marks {
+			if err := mark(); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return o, nil
+	return os, nil
 }
 
-// attempt sends m and decides its outcome; mark records it in tx.
-func (s *Sender) attempt(ctx context.Context, tx OutboxTx, m store.OutboxMessage) (Outcome, func() error, error) {
+// sendAll sends ms, those of one lane one after another in their order,
+// the lanes at once; the attempts come back in ms's order.
+func (s *Sender) sendAll(ctx context.Context, ms []store.OutboxMessage) []attempt {
+	as := make([]attempt, len(ms))
+	if len(ms) == 1 {
+		as[0] = s.ch.send(ctx, ms[0])
+		return as
+	}
+	lanes := map[string][]int{}
+	var order []string
+	for i, m := range ms {
+		l := s.ch.lane(m)
+		if _, ok := lanes[l]; !ok {
+			order = append(order, l)
+		}
+		lanes[l] = append(lanes[l], i)
+	}
+	var wg sync.WaitGroup
+	for _, l := range order {
+		wg.Go(func() {
+			for _, i := range lanes[l] {
+				as[i] = s.ch.send(ctx, ms[i])
+			}
+		})
+	}
+	wg.Wait()
+	return as
+}
+
+// decide is the outcome of attempt a of m; mark records it in tx.
+func (s *Sender) decide(ctx context.Context, tx OutboxTx, m store.OutboxMessage, a attempt) (Outcome, func() error, error) {
 	log := s.log.With(slog.String("outbox_id", m.ID), slog.String("kind", string(m.Kind)),
 		slog.String("destination", m.Destination), slog.Int("attempt", m.Attempts+1))
-	a := s.ch.send(ctx, m)
 	if a.err == "" {
 		if s.cfg.AfterSend != nil {
 			if err := s.cfg.AfterSend(m); err != nil {

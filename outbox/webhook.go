@@ -137,6 +137,13 @@ func (w *webhook) count(kind store.OutboxKind, o Outcome, n float64) {
 	w.attempts.WithLabelValues(string(kind), string(o)).Add(n)
 }
 
+// lane is the message's destination and its type's Kafka key (a notice, a
+// report scope): one notice's confirmation and reversal reach the
+// procedure system in the order they were stored.
+func (w *webhook) lane(m store.OutboxMessage) string {
+	return m.Destination + "\x00" + messageLane(webhookType(m.Kind), m)
+}
+
 func (w *webhook) send(ctx context.Context, m store.OutboxMessage) attempt {
 	start := time.Now()
 	defer func() { w.latency.WithLabelValues(string(m.Kind)).Observe(time.Since(start).Seconds()) }()
