@@ -66,6 +66,8 @@ type Tx interface {
 	AuditCursors
 	Awaiting
 	Reversals
+	ConsumerOffsets
+	Savepoints
 }
 
 // Notices holds fee notices. A notice is keyed by (system, id).
@@ -804,6 +806,34 @@ type AuditCursors interface {
 	// name is empty, seq negative, or seq before the stored one (a cursor
 	// never moves back: two readers racing cannot undo each other).
 	SetAuditCursor(ctx context.Context, name string, seq int64) error
+}
+
+// ConsumerOffsets are the Kafka positions whose effects are stored: the
+// next offset to handle, per (consumer group, topic, partition), written
+// in the transaction that records the messages before it, so that a
+// redelivered message (after a rebalance, a crash between the commit and
+// the broker's offset commit, a stale fetch) is recognised and skipped.
+type ConsumerOffsets interface {
+	// LockConsumerOffsets locks the positions of these partitions of
+	// (group, topic) until the transaction ends and returns the next
+	// offset to handle of each: 0 for a partition with none stored (every
+	// message is new). Two transactions locking the same partition run one
+	// after the other; partitions are locked in order.
+	LockConsumerOffsets(ctx context.Context, group, topic string, partitions []int) (map[int]int64, error)
+	// StoreConsumerOffsets sets the next offset to handle of each partition
+	// given; ErrConflict for an empty group or topic, a negative partition
+	// or offset, or an offset before the one stored (positions never move
+	// back).
+	StoreConsumerOffsets(ctx context.Context, group, topic string, next map[int]int64) error
+}
+
+// Savepoints make part of a transaction fail alone.
+type Savepoints interface {
+	// Nested runs fn as one unit inside the transaction (a savepoint):
+	// when fn returns an error, everything fn did through this transaction
+	// is undone, the transaction goes on, and the error is returned; when
+	// it returns nil, its changes stay, to be committed with the rest.
+	Nested(ctx context.Context, fn func() error) error
 }
 
 // AwaitKind says what an awaited reference names.

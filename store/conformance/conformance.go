@@ -59,8 +59,11 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ExceptionsScopedByAgency", testExceptionsScoped},
 		{"NoticeSearch", testNoticeSearch}, {"AuditEntriesFiltered", testAuditEntriesFiltered}, // search.go
 		{"LatestReportsOfADay", testLatestReports},
-		{"AuditCursorsOnlyForward", testAuditCursors}, // cursors.go
-		{"AwaitedReferences", testAwaiting},           // awaiting.go
+		{"AuditCursorsOnlyForward", testAuditCursors},       // cursors.go
+		{"AwaitedReferences", testAwaiting},                 // awaiting.go
+		{"ConsumerOffsetsOnlyForward", testConsumerOffsets}, // offsets.go
+		{"ConsumerOffsetsSerialise", testConsumerOffsetsSerialise},
+		{"NestedUndoesItsOwn", testNested}, // offsets.go
 	}
 	tests = append(tests, caseworkTests()...)
 	tests = append(tests, reversalTests()...)

@@ -66,6 +66,7 @@ type Store struct {
 	keys            map[string]store.APIKey
 	requests        map[string]store.ActionRequest
 	cursors         map[string]int64
+	offsets         map[offsetKey]int64
 	// awaiting: payment ids by awaited reference (awaiting.go).
 	awaiting   map[store.AwaitedRef]map[string]bool
 	reversals  map[string]payment.Reversal
@@ -99,6 +100,7 @@ func New() *Store {
 		keys:            map[string]store.APIKey{},
 		requests:        map[string]store.ActionRequest{},
 		cursors:         map[string]int64{},
+		offsets:         map[offsetKey]int64{},
 		reversals:       map[string]payment.Reversal{},
 		reversalOf:      map[string]string{},
 	}

@@ -227,6 +227,8 @@ type tx struct {
 	// auditLocked: this transaction holds the chain's lock.
 	audit       []store.AuditEntry
 	auditLocked bool
+	// savepoints numbers Nested's savepoints.
+	savepoints int
 }
 
 var _ store.Tx = (*tx)(nil)
