@@ -82,26 +82,39 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 	p.PaidAt = p.PaidAt.Truncate(time.Microsecond)
 	var out Outcome
 	err := pr.store.InTx(ctx, func(tx store.Tx) error {
-		out = Outcome{PaymentID: p.ID}
-		if err := tx.InsertPayment(ctx, p); err != nil {
-			if errors.Is(err, store.ErrAlreadyExists) {
-				out.Redelivery = true
-				return sameMoney(ctx, tx, p)
-			}
-			return err
-		}
-		if reversed, err := pr.reversedOnArrival(ctx, tx, p, &out); err != nil || reversed {
-			return err
-		}
-		return pr.decide(ctx, tx, p, &out)
+		var err error
+		out, err = pr.recordTx(ctx, tx, p)
+		return err
 	})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("record payment %s: %w", p.ID, err)
 	}
+	pr.recorded(ctx, p, out)
+	return out, nil
+}
+
+// recordTx is Record inside tx, for a p validated and truncated.
+func (pr *Processor) recordTx(ctx context.Context, tx store.Tx, p payment.Payment) (Outcome, error) {
+	out := Outcome{PaymentID: p.ID}
+	if err := tx.InsertPayment(ctx, p); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			out.Redelivery = true
+			return out, sameMoney(ctx, tx, p)
+		}
+		return out, err
+	}
+	if reversed, err := pr.reversedOnArrival(ctx, tx, p, &out); err != nil || reversed {
+		return out, err
+	}
+	return out, pr.decide(ctx, tx, p, &out)
+}
+
+// recorded counts and logs what recording p did, once committed.
+func (pr *Processor) recorded(ctx context.Context, p payment.Payment, out Outcome) {
 	pr.metrics.observe(string(p.Gateway), out)
 	if out.Redelivery {
 		pr.log.InfoContext(ctx, "payment redelivered; nothing new", slog.String("payment_id", p.ID))
-		return out, nil
+		return
 	}
 	pr.log.InfoContext(ctx, "payment recorded",
 		slog.String("payment_id", p.ID), slog.String("gateway", string(p.Gateway)),
@@ -109,7 +122,6 @@ func (pr *Processor) Record(ctx context.Context, p payment.Payment) (Outcome, er
 		slog.String("credited_account", p.CreditedAccount.Masked()),
 		slog.Int("allocations", len(out.Allocations)), slog.Int("exceptions", len(out.Exceptions)),
 		slog.Int("confirmed", len(out.Confirmed)))
-	return out, nil
 }
 
 // ErrConflictingDuplicate: a message names a gateway transaction that is

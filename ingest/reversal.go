@@ -12,7 +12,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/outbox"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -79,26 +78,9 @@ func (pr *Processor) Reverse(ctx context.Context, r payment.Reversal) (ReversalO
 	r.PaymentID = ""
 	var out ReversalOutcome
 	err := pr.store.InTx(ctx, func(tx store.Tx) error {
-		out = ReversalOutcome{ReversalID: r.ID}
-		if _, err := tx.Reversal(ctx, r.ID); err == nil {
-			out.Redelivery = true
-			return nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		orig, candidates, err := pr.original(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		if orig == nil {
-			return pr.unknownReversal(ctx, tx, r, candidates, &out)
-		}
-		r.PaymentID = orig.ID
-		out.PaymentID = orig.ID
-		if err := tx.InsertReversal(ctx, r); err != nil {
-			return err
-		}
-		return pr.undo(ctx, tx, r, *orig, &out)
+		var err error
+		out, err = pr.reverseTx(ctx, tx, r)
+		return err
 	})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		// Stored by a concurrent delivery of the same reversal.
@@ -107,6 +89,37 @@ func (pr *Processor) Reverse(ctx context.Context, r payment.Reversal) (ReversalO
 	if err != nil {
 		return ReversalOutcome{}, fmt.Errorf("record reversal %s: %w", r.ID, err)
 	}
+	pr.reversed(ctx, r, out)
+	return out, nil
+}
+
+// reverseTx is Reverse inside tx, for an r validated and truncated, its
+// PaymentID cleared.
+func (pr *Processor) reverseTx(ctx context.Context, tx store.Tx, r payment.Reversal) (ReversalOutcome, error) {
+	out := ReversalOutcome{ReversalID: r.ID}
+	if _, err := tx.Reversal(ctx, r.ID); err == nil {
+		out.Redelivery = true
+		return out, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return out, err
+	}
+	orig, candidates, err := pr.original(ctx, tx, r)
+	if err != nil {
+		return out, err
+	}
+	if orig == nil {
+		return out, pr.unknownReversal(ctx, tx, r, candidates, &out)
+	}
+	r.PaymentID = orig.ID
+	out.PaymentID = orig.ID
+	if err := tx.InsertReversal(ctx, r); err != nil {
+		return out, err
+	}
+	return out, pr.undo(ctx, tx, r, *orig, &out)
+}
+
+// reversed logs what recording r did, once committed.
+func (pr *Processor) reversed(ctx context.Context, r payment.Reversal, out ReversalOutcome) {
 	switch {
 	case out.Redelivery:
 		pr.log.InfoContext(ctx, "reversal redelivered; nothing new", slog.String("reversal_id", r.ID))
@@ -118,7 +131,6 @@ func (pr *Processor) Reverse(ctx context.Context, r payment.Reversal) (ReversalO
 			slog.String("payment_id", out.PaymentID), slog.String("amount", r.Amount.String()),
 			slog.Int("notices_reopened", len(out.Reopened)))
 	}
-	return out, nil
 }
 
 // original finds r's original payment; nil (with the candidates by
@@ -292,32 +304,6 @@ func (pr *Processor) tellReversed(ctx context.Context, tx store.Tx, r payment.Re
 		"status": n.Status, "message_id": m.ID})
 	return tx.AppendAudit(ctx, store.AuditEntry{At: pr.now(), Actor: store.ActorEngine, Action: store.AuditPaymentReverse,
 		Entity: store.NoticeEntity(k.System, k.ID), Detail: detail})
-}
-
-// handleReversals records the reversals a raw message carries, when its
-// decoder reads them (gateways.ReversalDecoder): the part of HandleRaw
-// that reversals add. Errors are HandleRaw's: decode errors as they are,
-// a reversal the domain refuses as poison, store errors transient.
-func (pr *Processor) handleReversals(ctx context.Context, dec gateways.Decoder, raw gateways.Raw, ref string, st *RawStats) error {
-	rd, ok := dec.(gateways.ReversalDecoder)
-	if !ok {
-		return nil
-	}
-	rs, err := rd.DecodeReversals(raw)
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		r.RawRef = ref
-		if _, err := pr.Reverse(ctx, r); err != nil {
-			if errors.Is(err, payment.ErrInvalidPayment) {
-				return &gateways.Error{Gateway: dec.Gateway(), Err: fmt.Errorf("%w: %w", gateways.ErrMalformed, err)}
-			}
-			return err
-		}
-		st.Reversals++
-	}
-	return nil
 }
 
 // reversedOnArrival handles a payment whose reversal came first (a

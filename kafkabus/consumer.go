@@ -18,6 +18,24 @@ import (
 // error, dead-letters the message; any other error is retried.
 type Handler func(ctx context.Context, m Message) error
 
+// BatchHandler handles a batch of messages: in fetch order, each
+// partition's in offset order. It returns nil only after the effect of
+// every message is durable (its database transaction committed); the
+// offsets are committed after that. Messages it refuses for good it gives
+// to deadLetter, inside its transaction and before its commit: deadLetter
+// returns once they are on the dead-letter topic (an error: the batch must
+// fail, to be retried). Any error it returns is transient: the whole batch
+// is retried.
+type BatchHandler func(ctx context.Context, ms []Message, deadLetter func(ctx context.Context, refused []Refused) error) error
+
+// Refused is a message a BatchHandler refuses for good, and why: a
+// Permanent error or a gateway poison error (Classify), so that its dead
+// letter says which.
+type Refused struct {
+	Message Message
+	Err     error
+}
+
 // DefaultSessionTimeout is the group session timeout of a consumer when
 // ConsumerConfig.SessionTimeout is zero: the broker's lowest by default,
 // so that a killed member's partitions move within seconds.
@@ -59,6 +77,12 @@ type ConsumerConfig struct {
 	Logger         *slog.Logger
 	// Clock stamps dead letters; default time.Now.
 	Clock func() time.Time
+	// BatchSize is how many messages a batch takes at most; default 1 (a
+	// Handler sees one message at a time either way). BatchWait is how long
+	// a batch waits for more after its first message; default 5ms: the
+	// latency a batch adds when the topic is quiet.
+	BatchSize int
+	BatchWait time.Duration
 	// AfterHandle, a test hook, runs after the handler succeeded (or the
 	// message was dead-lettered) and before the offset commit. An error
 	// stops Run with that error and without committing: a crash between
@@ -90,24 +114,59 @@ func (c ConsumerConfig) Validate() error {
 	if c.MaxRetries < 0 {
 		p.Addf("consumer: negative MaxRetries")
 	}
+	if c.BatchSize < 0 || c.BatchWait < 0 {
+		p.Addf("consumer: negative BatchSize or BatchWait")
+	}
 	return p.Err()
 }
 
 // Consumer runs one consumer-group loop over one topic.
 type Consumer struct {
 	cfg     ConsumerConfig
-	h       Handler
+	h       BatchHandler
 	log     *slog.Logger
 	ownProd bool
 }
 
-// NewConsumer builds a consumer for h. It connects in Run.
+// NewConsumer builds a consumer for h, one message at a time (each batch
+// is handled message by message: a transient failure retries the batch,
+// whose handled messages h must find handled, as it must after a crash).
+// It connects in Run.
 func NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
+	if h == nil {
+		return nil, config.Errorf("kafkabus: consumer: nil handler")
+	}
+	return NewBatchConsumer(cfg, func(ctx context.Context, ms []Message, deadLetter func(context.Context, []Refused) error) error {
+		for _, m := range ms {
+			err := h(ctx, m)
+			if perm, _, _ := Classify(err); perm {
+				if err := deadLetter(ctx, []Refused{{Message: m, Err: err}}); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// NewBatchConsumer builds a consumer for h, up to BatchSize messages at a
+// time. It connects in Run.
+func NewBatchConsumer(cfg ConsumerConfig, h BatchHandler) (*Consumer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if h == nil {
 		return nil, config.Errorf("kafkabus: consumer: nil handler")
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 1
+	}
+	if cfg.BatchWait == 0 {
+		cfg.BatchWait = 5 * time.Millisecond
 	}
 	if cfg.DLQTopic == "" {
 		cfg.DLQTopic = TopicDLQ
@@ -146,16 +205,17 @@ func NewConsumer(cfg ConsumerConfig, h Handler) (*Consumer, error) {
 // get past: a fetch or commit error, ErrRetriesExhausted, or an error from
 // AfterHandle. Nothing is committed for a message that was not handled or
 // dead-lettered, so a restarted consumer resumes at the first such message.
-// Run may be called again after it returned. A message under way when ctx
+// Run may be called again after it returned. A batch under way when ctx
 // ends is abandoned uncommitted (its transaction rolls back; it is consumed
 // again): RunUntil finishes it.
 func (c *Consumer) Run(ctx context.Context) error { return c.RunUntil(ctx, ctx) }
 
-// RunUntil is Run fetching no new message once stop has ended: the message
-// under way is handled and its offset committed under work (the shutdown's
-// deadline), then it returns nil. A transient failure of that message is
-// not retried after stop (it stays uncommitted, consumed again later), and
-// when work ends first the message is abandoned uncommitted as in Run.
+// RunUntil is Run fetching no new message once stop has ended: the batch
+// under way (what was fetched by then) is handled and its offsets
+// committed under work (the shutdown's deadline), then it returns nil. A
+// transient failure of that batch is not retried after stop (it stays
+// uncommitted, consumed again later), and when work ends first the batch
+// is abandoned uncommitted as in Run.
 func (c *Consumer) RunUntil(stop, work context.Context) error {
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:           c.cfg.Brokers,
@@ -164,6 +224,7 @@ func (c *Consumer) RunUntil(stop, work context.Context) error {
 		MinBytes:          1,
 		MaxBytes:          10 << 20,
 		MaxWait:           500 * time.Millisecond,
+		QueueCapacity:     max(100, 2*c.cfg.BatchSize),
 		CommitInterval:    0, // synchronous commits
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: min(3*time.Second, c.cfg.SessionTimeout/3),
@@ -177,15 +238,18 @@ func (c *Consumer) RunUntil(stop, work context.Context) error {
 	defer r.Close()
 	ended := func() bool { return stop.Err() != nil || work.Err() != nil }
 	for {
-		km, err := r.FetchMessage(stop)
+		kms, err := c.fetch(stop, r)
 		if err != nil {
 			if ended() {
 				return nil
 			}
 			return fmt.Errorf("consume %s: fetch: %w", c.cfg.Topic, err)
 		}
-		m := messageOf(km)
-		outcome, err := c.process(stop, work, m)
+		ms := make([]Message, len(kms))
+		for i, km := range kms {
+			ms[i] = messageOf(km)
+		}
+		outcomes, err := c.process(stop, work, ms)
 		if err != nil {
 			if ended() {
 				return nil
@@ -193,23 +257,54 @@ func (c *Consumer) RunUntil(stop, work context.Context) error {
 			return err
 		}
 		if c.cfg.AfterHandle != nil {
-			if err := c.cfg.AfterHandle(m); err != nil {
-				return fmt.Errorf("consume %s: after handle %s: %w", c.cfg.Topic, m.Ref(), err)
+			for _, m := range ms {
+				if err := c.cfg.AfterHandle(m); err != nil {
+					return fmt.Errorf("consume %s: after handle %s: %w", c.cfg.Topic, m.Ref(), err)
+				}
 			}
 		}
-		if err := r.CommitMessages(work, km); err != nil {
+		if err := r.CommitMessages(work, kms...); err != nil {
 			if ended() {
 				return nil
 			}
-			return fmt.Errorf("consume %s: commit %s: %w", c.cfg.Topic, m.Ref(), err)
+			return fmt.Errorf("consume %s: commit %s: %w", c.cfg.Topic, ms[len(ms)-1].Ref(), err)
 		}
 		if c.cfg.Metrics != nil {
-			c.cfg.Metrics.consumed.WithLabelValues(c.cfg.Topic, outcome).Inc()
+			for _, o := range outcomes {
+				c.cfg.Metrics.consumed.WithLabelValues(c.cfg.Topic, o).Inc()
+			}
 		}
 		if stop.Err() != nil {
 			return nil
 		}
 	}
+}
+
+// fetch waits for a message, then takes up to BatchSize-1 more that come
+// within BatchWait. Once stop has ended it takes no more; what it took is
+// the batch.
+func (c *Consumer) fetch(stop context.Context, r *kafka.Reader) ([]kafka.Message, error) {
+	km, err := r.FetchMessage(stop)
+	if err != nil {
+		return nil, err
+	}
+	kms := []kafka.Message{km}
+	if c.cfg.BatchSize == 1 {
+		return kms, nil
+	}
+	more, cancel := context.WithTimeout(stop, c.cfg.BatchWait)
+	defer cancel()
+	for len(kms) < c.cfg.BatchSize {
+		km, err := r.FetchMessage(more)
+		if err != nil {
+			if more.Err() != nil {
+				break // the wait is over, or stop ended: this is the batch
+			}
+			return nil, err
+		}
+		kms = append(kms, km)
+	}
+	return kms, nil
 }
 
 // Close releases the producer the consumer created for itself.
@@ -220,44 +315,60 @@ func (c *Consumer) Close() error {
 	return nil
 }
 
-// process runs the handler until it succeeds or fails permanently (then the
-// message is dead-lettered). It returns an error only when the message must
-// not be committed.
-func (c *Consumer) process(stop, ctx context.Context, m Message) (outcome string, err error) {
+// process runs the handler on a batch until it succeeds (what it refused
+// dead-lettered by then); it returns each message's outcome, "handled" or
+// "dead_lettered", and an error only when the batch must not be committed.
+func (c *Consumer) process(stop, ctx context.Context, ms []Message) ([]string, error) {
+	first, last := ms[0], ms[len(ms)-1]
 	for attempt := 1; ; attempt++ {
+		outcomes := make([]string, len(ms))
+		at := make(map[[2]int64]int, len(ms))
+		for i, m := range ms {
+			outcomes[i] = "handled"
+			at[[2]int64{int64(m.Partition), m.Offset}] = i
+		}
+		deadLetter := func(ctx context.Context, refused []Refused) error {
+			for _, f := range refused {
+				_, kind, reason := Classify(f.Err)
+				if kind == "" {
+					kind, reason = KindPermanent, "refused"
+				}
+				if err := c.deadLetter(ctx, f.Message, kind, reason, f.Err); err != nil {
+					return err
+				}
+				if i, ok := at[[2]int64{int64(f.Message.Partition), f.Message.Offset}]; ok {
+					outcomes[i] = "dead_lettered"
+				}
+			}
+			return nil
+		}
 		start := time.Now()
-		herr := c.h(ctx, m)
+		herr := c.h(ctx, ms, deadLetter)
 		if c.cfg.Metrics != nil {
 			c.cfg.Metrics.latency.WithLabelValues(c.cfg.Topic).Observe(time.Since(start).Seconds())
 		}
 		if herr == nil {
-			return "handled", nil
-		}
-		if perm, kind, reason := Classify(herr); perm {
-			if err := c.deadLetter(ctx, m, kind, reason, herr); err != nil {
-				return "", err
-			}
-			return "dead_lettered", nil
+			return outcomes, nil
 		}
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return nil, ctx.Err()
 		}
 		if stop.Err() != nil {
 			// Shutting down: not retried here; left uncommitted.
-			return "", stop.Err()
+			return nil, stop.Err()
 		}
 		if c.cfg.MaxRetries > 0 && attempt > c.cfg.MaxRetries {
-			return "", fmt.Errorf("consume %s: %w after %d attempts: %w", m.Ref(), ErrRetriesExhausted, attempt, herr)
+			return nil, fmt.Errorf("consume %s..%d: %w after %d attempts: %w", first.Ref(), last.Offset, ErrRetriesExhausted, attempt, herr)
 		}
 		if c.cfg.Metrics != nil {
 			c.cfg.Metrics.retries.WithLabelValues(c.cfg.Topic).Inc()
 		}
 		wait := c.backoff(attempt)
 		c.log.WarnContext(ctx, "transient handler error, retrying",
-			slog.Int("partition", m.Partition), slog.Int64("offset", m.Offset),
+			slog.Int("partition", first.Partition), slog.Int64("offset", first.Offset), slog.Int("messages", len(ms)),
 			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("error", herr.Error()))
 		if err := sleep(stop, wait); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 }

@@ -91,6 +91,11 @@ type serveConfig struct {
 	// way (callbacks awaiting their publish, each consumer's message and
 	// commit, an outbox delivery) finishes within it, or is cut.
 	ShutdownTimeout time.Duration
+	// BatchSize and BatchWait: a raw topic's consumer records up to
+	// BatchSize messages in one transaction, waiting up to BatchWait after
+	// the first for more (ingest.Processor.HandleBatch).
+	BatchSize int
+	BatchWait time.Duration
 }
 
 // webhookFile is the shape of --webhooks:
@@ -187,6 +192,12 @@ func (c serveConfig) settle(log *slog.Logger) (settings, error) {
 	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > maxShutdownTimeout {
 		p.Addf("--shutdown-timeout %s not within 0…%s (0 excluded)", c.ShutdownTimeout, maxShutdownTimeout)
 	}
+	if c.BatchSize < 1 || c.BatchSize > maxBatchSize {
+		p.Addf("--batch-size %d not within 1…%d", c.BatchSize, maxBatchSize)
+	}
+	if c.BatchWait < 0 || c.BatchWait > maxBatchWait {
+		p.Addf("--batch-wait %s not within 0…%s", c.BatchWait, maxBatchWait)
+	}
 	if c.KafkaSessionTimeout < minSessionTimeout || c.KafkaSessionTimeout > maxSessionTimeout {
 		p.Addf("--kafka-session-timeout %s not within %s…%s (and the broker's group.min/max.session.timeout.ms, by default 6s…30m)",
 			c.KafkaSessionTimeout, minSessionTimeout, maxSessionTimeout)
@@ -249,6 +260,16 @@ const (
 	maxInFlightCallbacks   = 4096
 	maxShutdownTimeout     = 10 * time.Minute
 	defaultShutdownTimeout = 20 * time.Second
+)
+
+// Bounds and defaults of --batch-size and --batch-wait: a batch is one
+// transaction, so its size bounds how much one retry redoes, and its wait
+// is the latency it adds on a quiet topic.
+const (
+	maxBatchSize     = 10_000
+	defaultBatchSize = 500
+	maxBatchWait     = time.Second
+	defaultBatchWait = 5 * time.Millisecond
 )
 
 // decoders builds the adapters whose secrets are configured; a gateway
@@ -331,6 +352,10 @@ func serveCmd(g *globals) *cobra.Command {
 		"gateway callbacks in flight at once (awaiting their Kafka publish); one more is answered 503 with Retry-After")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
 		"on SIGTERM, the time given to the work under way (callbacks, consumers' messages, an outbox delivery) before it is cut")
+	f.IntVar(&c.BatchSize, "batch-size", defaultBatchSize,
+		"raw gateway messages recorded in one database transaction at most (with their consumed offsets)")
+	f.DurationVar(&c.BatchWait, "batch-wait", defaultBatchWait,
+		"how long a batch waits for more messages after its first (the latency it adds on a quiet topic)")
 	f.DurationVar(&c.KafkaSessionTimeout, "kafka-session-timeout", kafkabus.DefaultSessionTimeout,
 		"consumer group session timeout: a killed instance's partitions move to the others after about this (within the broker's group.min.session.timeout.ms, default 6s, and max)")
 	return cmd
@@ -472,14 +497,13 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 	})
 	for _, gw := range decs.Gateways() {
 		dec := decs[gw]
-		consumer, err := kafkabus.NewConsumer(kafkabus.ConsumerConfig{
-			Brokers: []string{c.Kafka}, GroupID: c.Group, Topic: kafkabus.RawTopic(gw),
+		topic := kafkabus.RawTopic(gw)
+		consumer, err := kafkabus.NewBatchConsumer(kafkabus.ConsumerConfig{
+			Brokers: []string{c.Kafka}, GroupID: c.Group, Topic: topic,
 			Producer: producer, Metrics: metrics, Logger: log,
 			SessionTimeout: c.KafkaSessionTimeout, MaxBackoff: consumerMaxBackoff,
-		}, func(ctx context.Context, m kafkabus.Message) error {
-			_, err := pr.HandleRaw(ctx, dec, gateways.Raw{Body: m.Value, Headers: m.Headers}, m.Ref())
-			return err
-		})
+			BatchSize: c.BatchSize, BatchWait: c.BatchWait,
+		}, rawBatchHandler(pr, dec, ingest.Position{Group: c.Group, Topic: topic}))
 		if err != nil {
 			return err
 		}
@@ -663,4 +687,25 @@ func collectsAnywhere(a collection.Accounts, c payment.CreditedAccount) bool {
 		}
 	}
 	return false
+}
+
+// rawBatchHandler records a batch of a raw topic's messages in one
+// transaction (ingest.Processor.HandleBatch); the messages it refuses are
+// dead-lettered before that transaction commits.
+func rawBatchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position) kafkabus.BatchHandler {
+	return func(ctx context.Context, ms []kafkabus.Message, deadLetter func(context.Context, []kafkabus.Refused) error) error {
+		raws := make([]ingest.RawMessage, len(ms))
+		for i, m := range ms {
+			raws[i] = ingest.RawMessage{Raw: gateways.Raw{Body: m.Value, Headers: m.Headers}, Ref: m.Ref(),
+				Partition: m.Partition, Offset: m.Offset}
+		}
+		_, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
+			refused := make([]kafkabus.Refused, len(poisoned))
+			for i, p := range poisoned {
+				refused[i] = kafkabus.Refused{Message: ms[p.Index], Err: p.Err}
+			}
+			return deadLetter(ctx, refused)
+		})
+		return err
+	}
 }

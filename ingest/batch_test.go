@@ -1,0 +1,354 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feerecon/feerecon/gateways"
+	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/store"
+	"github.com/feerecon/feerecon/store/conformance"
+	"github.com/feerecon/feerecon/store/memory"
+)
+
+// tableDecoder stands in for a gateway's adapter (each is tested on its
+// own format): a message's body names an entry of its table, the payments
+// and reversals it carries; "poison" is a message no decoder accepts.
+type tableDecoder map[string]tableEntry
+
+type tableEntry struct {
+	ps []payment.Payment
+	rs []payment.Reversal
+}
+
+func (d tableDecoder) Gateway() payment.Gateway          { return payment.GatewayCamt054 }
+func (d tableDecoder) Verify(gateways.Raw) error         { return nil }
+func (d tableDecoder) Reply(error) (int, string, []byte) { return 200, "text/plain", nil }
+
+func (d tableDecoder) Decode(raw gateways.Raw) ([]payment.Payment, error) {
+	e, ok := d[string(raw.Body)]
+	if !ok {
+		return nil, &gateways.Error{Gateway: payment.GatewayCamt054, Err: fmt.Errorf("%w: no entry %q", gateways.ErrMalformed, raw.Body)}
+	}
+	if len(e.ps) == 0 {
+		return nil, fmt.Errorf("%w: reversals only", gateways.ErrNotPayment)
+	}
+	return e.ps, nil
+}
+
+func (d tableDecoder) DecodeReversals(raw gateways.Raw) ([]payment.Reversal, error) {
+	e, ok := d[string(raw.Body)]
+	if !ok {
+		return nil, &gateways.Error{Gateway: payment.GatewayCamt054, Err: fmt.Errorf("%w: no entry %q", gateways.ErrMalformed, raw.Body)}
+	}
+	return e.rs, nil
+}
+
+// batchStream is a day of one raw topic as messages, in order: the order
+// stream's payments and reversals (orderStream), 150 generated payments
+// over 60 more notices (by code, by code digits, by dossier, partial,
+// overpaying, duplicate, unmatched, two codes at once), messages carrying
+// two payments, redeliveries, a conflicting duplicate and a malformed
+// message.
+func batchStream(t *testing.T) ([]payment.Notice, tableDecoder, []ingest.RawMessage, []payment.Payment) {
+	t.Helper()
+	notices, evs := orderStream(t)
+	rng := rand.New(rand.NewSource(13))
+	for i := range 60 {
+		notices = append(notices, conformance.Notice(t, "dvc", fmt.Sprintf("G%02d", i), uint64(100+i), int64(10_000*(1+rng.Intn(20)))))
+	}
+	dec := tableDecoder{}
+	var bodies []string
+	var all []payment.Payment
+	add := func(e tableEntry) {
+		body := fmt.Sprintf("msg-%03d", len(dec))
+		dec[body] = e
+		bodies = append(bodies, body)
+		all = append(all, e.ps...)
+	}
+	for _, e := range evs {
+		switch {
+		case e.p != nil:
+			add(tableEntry{ps: []payment.Payment{*e.p}})
+		case e.r != nil:
+			add(tableEntry{rs: []payment.Reversal{*e.r}})
+		}
+	}
+	gen := notices[len(notices)-60:]
+	for i := range 150 {
+		n := gen[rng.Intn(len(gen))]
+		due := n.Total.Amount.IntPart()
+		amount, desc := due, "le phi "+string(n.Code)
+		switch rng.Intn(8) {
+		case 0:
+			desc = "NP" + n.Code.Digits()
+		case 1:
+			desc = "nop ho so " + string(n.Dossier)
+		case 2:
+			amount = due / 2
+		case 3:
+			amount = due + 5_000
+		case 4:
+			desc = "chuyen khoan"
+		case 5:
+			m := gen[rng.Intn(len(gen))]
+			desc = string(n.Code) + " " + string(m.Code)
+			amount = due + m.Total.Amount.IntPart()
+		}
+		p := pay(payment.GatewayCamt054, fmt.Sprintf("T%03d", i), amount, 100+i, desc)
+		if i%10 == 9 {
+			// One bank message with this credit and the next one's.
+			q := pay(payment.GatewayCamt054, fmt.Sprintf("T%03db", i), due, 100+i, "NOP PHI "+string(n.Code))
+			add(tableEntry{ps: []payment.Payment{p, q}})
+		} else {
+			add(tableEntry{ps: []payment.Payment{p}})
+		}
+		if i%17 == 0 {
+			bodies = append(bodies, bodies[len(bodies)-1]) // a redelivery
+		}
+	}
+	// A second message for T001 saying other money, a message whose second
+	// payment does (both refused whole), and one no decoder reads.
+	var other []payment.Payment
+	for _, e := range dec {
+		if len(e.ps) > 0 && e.ps[0].TxnID == "T001" {
+			other = e.ps
+		}
+	}
+	if len(other) == 0 {
+		t.Fatal("stream: no payment T001 to conflict with")
+	}
+	bad := other[0]
+	bad.Amount = payment.VNDOf(bad.Amount.Amount.IntPart() + 1)
+	add(tableEntry{ps: []payment.Payment{bad}})
+	fresh := pay(payment.GatewayCamt054, "FRESH", 10_000, 500, "chuyen tien")
+	add(tableEntry{ps: []payment.Payment{fresh, bad}})
+	all = all[:len(all)-3] // none of the refused messages' payments is stored
+	bodies = append(bodies, "poison")
+	ms := make([]ingest.RawMessage, len(bodies))
+	for i, b := range bodies {
+		ms[i] = ingest.RawMessage{Raw: gateways.Raw{Body: []byte(b)}, Ref: fmt.Sprintf("payments.raw.camt054/0/%d", i), Offset: int64(i)}
+	}
+	return notices, dec, ms, all
+}
+
+// batches feeds ms to HandleBatch size messages at a time and returns the
+// indexes it reported poisoned.
+func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []ingest.RawMessage, size int) []int {
+	t.Helper()
+	pos := ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}
+	var poisoned []int
+	for from := 0; from < len(ms); from += size {
+		to := min(from+size, len(ms))
+		var before []int
+		st, err := pr.HandleBatch(ctx, dec, pos, ms[from:to], func(_ context.Context, ps []ingest.Poisoned) error {
+			for _, p := range ps {
+				if !gateways.Poison(p.Err) {
+					t.Errorf("message %d refused with %v, not a poison error", from+p.Index, p.Err)
+				}
+				before = append(before, from+p.Index)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("batch %d…%d: %v", from, to, err)
+		}
+		var after []int
+		for _, p := range st.Poisoned {
+			after = append(after, from+p.Index)
+		}
+		if fmt.Sprint(before) != fmt.Sprint(after) {
+			t.Errorf("batch %d…%d: beforeCommit got %v, the stats say %v", from, to, before, after)
+		}
+		poisoned = append(poisoned, after...)
+	}
+	return poisoned
+}
+
+// The same stream recorded in batches of 1, 7 and 1,000 messages, and
+// message by message through HandleRaw, ends in the same state (notice
+// statuses, allocations, exceptions, what the confirmations name) as
+// Record and Reverse called for each payment and reversal in its own
+// transaction, on both backends; the same three messages are refused
+// whole in every case (a conflicting duplicate, a message whose second
+// payment is one, a message no decoder reads).
+func TestBatchSizesGiveTheSameState(t *testing.T) {
+	t.Parallel()
+	for _, backend := range []struct {
+		name     string
+		newStore func(t *testing.T) store.Store
+	}{
+		{"memory", func(*testing.T) store.Store { return memory.New() }},
+		{"postgres", pgStore},
+	} {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			notices, dec, ms, all := batchStream(t)
+			run := func(size int) (string, []int) {
+				s := backend.newStore(t)
+				seed(t, s, notices...)
+				pr := ingest.New(s, engine(t), clock, nil)
+				var poisoned []int
+				switch size {
+				case 0: // the oracle: Record and Reverse, one transaction each, the refused messages left out
+					for i, m := range ms[:len(ms)-3] {
+						e := dec[string(m.Raw.Body)]
+						for _, p := range e.ps {
+							p.RawRef = m.Ref
+							if _, err := pr.Record(ctx, p); err != nil {
+								t.Fatalf("message %d: %v", i, err)
+							}
+						}
+						for _, r := range e.rs {
+							r.RawRef = m.Ref
+							if _, err := pr.Reverse(ctx, r); err != nil {
+								t.Fatalf("message %d: %v", i, err)
+							}
+						}
+					}
+					poisoned = []int{len(ms) - 3, len(ms) - 2, len(ms) - 1}
+				case -1: // HandleRaw, message by message
+					for i, m := range ms {
+						if _, err := pr.HandleRaw(ctx, dec, m.Raw, m.Ref); gateways.Poison(err) {
+							poisoned = append(poisoned, i)
+						} else if err != nil {
+							t.Fatalf("message %d: %v", i, err)
+						}
+					}
+				default:
+					poisoned = batches(t, pr, dec, ms, size)
+				}
+				return fullState(t, s, notices, all) + storedPayments(t, s), poisoned
+			}
+			want, wantPoisoned := run(0)
+			if !strings.Contains(want, "alloc ") || !strings.Contains(want, "exception ") || !strings.Contains(want, "confirmation ") {
+				t.Fatalf("the stream decides too little to compare:\n%s", want)
+			}
+			for _, size := range []int{-1, 1, 7, 1000} {
+				got, poisoned := run(size)
+				if got != want {
+					t.Errorf("batches of %d (-1: HandleRaw): state differs from Record and Reverse one by one:\n%s", size, lineDiff(want, got))
+				}
+				if fmt.Sprint(poisoned) != fmt.Sprint(wantPoisoned) {
+					t.Errorf("batches of %d (-1: HandleRaw) refused %v, want %v", size, poisoned, wantPoisoned)
+				}
+			}
+		})
+	}
+}
+
+// lineDiff lists the lines only one side has.
+func lineDiff(want, got string) string {
+	w, g := map[string]bool{}, map[string]bool{}
+	for _, l := range strings.Split(want, "\n") {
+		w[l] = true
+	}
+	for _, l := range strings.Split(got, "\n") {
+		g[l] = true
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(want, "\n") {
+		if !g[l] {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if !w[l] {
+			fmt.Fprintf(&b, "+ %s\n", l)
+		}
+	}
+	return b.String()
+}
+
+// A batch seen again (a redelivery after a rebalance or a crash between
+// the database commit and the broker's offset commit) is skipped by its
+// stored offsets: nothing changes, and a batch overlapping it records only
+// its new messages.
+func TestBatchRedeliveredIsSkipped(t *testing.T) {
+	t.Parallel()
+	for _, backend := range []struct {
+		name     string
+		newStore func(t *testing.T) store.Store
+	}{
+		{"memory", func(*testing.T) store.Store { return memory.New() }},
+		{"postgres", pgStore},
+	} {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			notices, dec, ms, all := batchStream(t)
+			s := backend.newStore(t)
+			seed(t, s, notices...)
+			pr := ingest.New(s, engine(t), clock, nil)
+			pos := ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}
+			first, err := pr.HandleBatch(ctx, dec, pos, ms[:40], nil)
+			if err != nil || first.Skipped != 0 || first.Recorded == 0 {
+				t.Fatalf("first batch: %+v, %v", first, err)
+			}
+			before := fullState(t, s, notices, all)
+			outbox := outboxCount(t, s)
+			again, err := pr.HandleBatch(ctx, dec, pos, ms[:40], nil)
+			if err != nil || again.Skipped != 40 || again.Recorded+again.Redelivered+again.Reversals != 0 {
+				t.Fatalf("the same batch again: %+v, %v; want all 40 skipped", again, err)
+			}
+			if got := fullState(t, s, notices, all); got != before || outboxCount(t, s) != outbox {
+				t.Errorf("a skipped batch changed the state:\n%s", lineDiff(before, got))
+			}
+			over, err := pr.HandleBatch(ctx, dec, pos, ms[30:50], nil)
+			if err != nil || over.Skipped != 10 {
+				t.Fatalf("overlapping batch: %+v, %v; want 10 skipped", over, err)
+			}
+			// Another group (another service reading the topic) has its own offsets.
+			other, err := pr.HandleBatch(ctx, dec, ingest.Position{Group: "other", Topic: pos.Topic}, ms[:10], nil)
+			if err != nil || other.Skipped != 0 {
+				t.Fatalf("another group: %+v, %v", other, err)
+			}
+		})
+	}
+}
+
+// When the dead letters cannot be stored (beforeCommit fails), nothing of
+// the batch is: no payment, no offset; the retried batch records it all.
+func TestBatchDeadLetterFailureStoresNothing(t *testing.T) {
+	t.Parallel()
+	notices, dec, ms, all := batchStream(t)
+	s := memory.New()
+	seed(t, s, notices...)
+	pr := ingest.New(s, engine(t), clock, nil)
+	pos := ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}
+	down := errors.New("dlq down")
+	empty := fullState(t, s, notices, all)
+	if _, err := pr.HandleBatch(ctx, dec, pos, ms, func(context.Context, []ingest.Poisoned) error { return down }); !errors.Is(err, down) {
+		t.Fatalf("HandleBatch = %v, want the dead-letter failure", err)
+	}
+	if got := fullState(t, s, notices, all); got != empty {
+		t.Fatalf("a failed batch stored something:\n%s", lineDiff(empty, got))
+	}
+	st, err := pr.HandleBatch(ctx, dec, pos, ms, nil)
+	if err != nil || st.Skipped != 0 || len(st.Poisoned) != 3 {
+		t.Fatalf("retried batch: %+v, %v", st, err)
+	}
+}
+
+// storedPayments lists every payment stored, with its amount and raw
+// reference.
+func storedPayments(t *testing.T, s store.Store) string {
+	t.Helper()
+	var b strings.Builder
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		ps, err := tx.ListPayments(ctx, base.Add(-24*time.Hour), base.Add(30*24*time.Hour))
+		for _, p := range ps {
+			fmt.Fprintf(&b, "payment %s %s %s\n", p.ID, p.Amount, p.RawRef)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
