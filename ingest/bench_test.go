@@ -229,3 +229,66 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "payments/s")
 }
+
+// BenchmarkPipelineBatch is BenchmarkPipeline with the consumer `feerecon
+// serve` runs now: batches of up to 500 messages, each recorded in one
+// PostgreSQL transaction with its offsets (HandleBatch).
+func BenchmarkPipelineBatch(b *testing.B) {
+	broker := testenv.Kafka(b)
+	topic := testenv.Name("bench-batch")
+	s := pgStoreB(b)
+	ns, _ := workload(b, b.N)
+	if err := s.InTx(context.Background(), func(tx store.Tx) error {
+		for _, n := range ns {
+			if err := tx.CreateNotice(context.Background(), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	fill(b, broker, topic, b.N)
+	decs, err := gatewaysim.Decoders(gatewaysim.DemoSecrets())
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := newEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr := ingest.New(s, e, clock, nil)
+	dec := decs[payment.GatewayVietQR]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	group := testenv.Name("g")
+	var handled atomic.Int64
+	c, err := kafkabus.NewBatchConsumer(kafkabus.ConsumerConfig{Brokers: []string{broker}, GroupID: group, Topic: topic, BatchSize: 500},
+		func(ctx context.Context, ms []kafkabus.Message, _ func(context.Context, []kafkabus.Refused) error) error {
+			raws := make([]ingest.RawMessage, len(ms))
+			for i, m := range ms {
+				raws[i] = ingest.RawMessage{Raw: gateways.Raw{Body: m.Value, Headers: m.Headers}, Ref: m.Ref(), Partition: m.Partition, Offset: m.Offset}
+			}
+			st, err := pr.HandleBatch(ctx, dec, ingest.Position{Group: group, Topic: topic}, raws, nil)
+			if err == nil && st.Recorded != len(ms) {
+				err = fmt.Errorf("batch of %d recorded %d payments", len(ms), st.Recorded)
+			}
+			if err != nil {
+				b.Error(err)
+			}
+			if handled.Add(int64(len(ms))) == int64(b.N) {
+				cancel()
+			}
+			return err
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ResetTimer()
+	start := time.Now()
+	if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "payments/s")
+}

@@ -73,7 +73,7 @@ func depsServe(t *testing.T, db, broker string) (base, group string, done <-chan
 	group = testenv.Name("deps")
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: group, CodePrefix: "DEPS",
 		BankBIN: "970415", Account: "113000006100", Secrets: secretsFromEnv(), KafkaSessionTimeout: kafkabus.DefaultSessionTimeout,
-		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
+		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second, BatchSize: 50, BatchWait: 5 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan error, 1)
 	// Errors only: an outage makes every consumer and sender warn.

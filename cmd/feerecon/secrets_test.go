@@ -267,7 +267,7 @@ func TestNoSecretInLogsErrorsOrHelp(t *testing.T) {
 	}
 	cfg := serveConfig{DB: dsn, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("secrets"), CodePrefix: prefix, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout,
 		BankBIN: "970415", Account: collection, Webhooks: hooks, Secrets: secretsFromEnv(),
-		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
+		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second, BatchSize: 50, BatchWait: 5 * time.Millisecond}
 	cfg.DayRules.Cutoff, cfg.DayRules.CreditWindowDays = 24*time.Hour, 1
 	// Yesterday reported, empty as it is: its report goes to the treasury
 	// that does not answer, so a failed delivery is logged.

@@ -103,7 +103,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("serve"), CodePrefix: prefix, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(), CollectionAccounts: accounts,
-		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second}
+		MaxInFlightCallbacks: 16, ShutdownTimeout: 10 * time.Second, BatchSize: 50, BatchWait: 5 * time.Millisecond}
 	quiet := slog.New(slog.DiscardHandler)
 	if _, err := cfg.settle(quiet); err != nil {
 		t.Fatal(err)
@@ -624,7 +624,7 @@ func TestServeReportsEveryConfigurationProblemAtOnce(t *testing.T) {
 		t.Fatalf("serve = %v, want a configuration error", err)
 	}
 	for _, want := range []string{"--db", "--kafka", "--report-grace", "--reports-from", "credit window", "issuer name", "momo", "AccessKey", "secret_env", "DefaultCollection", "--approval-threshold",
-		"--max-in-flight-callbacks", "--shutdown-timeout", "--kafka-session-timeout"} {
+		"--max-in-flight-callbacks", "--shutdown-timeout", "--kafka-session-timeout", "--batch-size"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not mention %s:\n%s", want, err)
 		}
@@ -672,7 +672,7 @@ func TestServeSettlesCollectionAccounts(t *testing.T) {
 	bad := write("bad.csv", "agency_code,bin,account\nH40.01,970415,113000006100\nH40.01,bank,1\n")
 	quiet := slog.New(slog.DiscardHandler)
 	base := serveConfig{DB: "postgres://x", Kafka: "k:9092", Group: "g", CodePrefix: "NP", BankBIN: "970415", Account: "113000006100",
-		MaxInFlightCallbacks: 1, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout, ShutdownTimeout: time.Second, Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
+		MaxInFlightCallbacks: 1, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout, ShutdownTimeout: time.Second, BatchSize: 1, Secrets: gatewaySecrets{VietQR: "a-vietqr-secret-of-some-length-32"}}
 
 	cfg := base
 	cfg.CollectionAccounts = good

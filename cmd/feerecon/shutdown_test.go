@@ -76,7 +76,8 @@ func TestServeGracefulShutdown(t *testing.T) {
 	const deadline = 10 * time.Second
 	cfg := serveConfig{DB: db, Kafka: broker, HTTPAddr: addr, Group: testenv.Name("shutdown"), CodePrefix: prefix,
 		BankBIN: "970415", Account: "113000006100", Webhooks: hooks, Secrets: secretsFromEnv(),
-		MaxInFlightCallbacks: 16, ShutdownTimeout: deadline, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout}
+		MaxInFlightCallbacks: 16, ShutdownTimeout: deadline, KafkaSessionTimeout: kafkabus.DefaultSessionTimeout,
+		BatchSize: 50, BatchWait: 5 * time.Millisecond}
 	base := "http://" + addr
 	start := func() (cancel func(), done <-chan error) {
 		ctx, cancel := context.WithCancel(context.Background())
