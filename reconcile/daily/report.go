@@ -391,6 +391,7 @@ func (r Report) writeCanonical(w io.Writer) error {
 	v := reflect.ValueOf(r)
 	t := v.Type()
 	first := true
+	var scratch []byte
 	put := func(x any) error {
 		b, err := json.Marshal(x)
 		if err != nil {
@@ -421,22 +422,65 @@ func (r Report) writeCanonical(w io.Writer) error {
 			}
 			continue
 		}
-		_ = bw.WriteByte('[')
-		for j := 0; j < fv.Len(); j++ {
-			if j > 0 {
-				_ = bw.WriteByte(',')
-			}
-			if err := put(fv.Index(j).Interface()); err != nil {
-				return err
-			}
+		var err error
+		if scratch, err = writeLines(bw, scratch, fv); err != nil {
+			return fmt.Errorf("report %s canonical json: %w", r.ID, err)
 		}
-		_ = bw.WriteByte(']')
 	}
 	_ = bw.WriteByte('}')
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("report %s canonical json: %w", r.ID, err)
 	}
 	return nil
+}
+
+// writeLines writes the JSON array of the slice v, a line at a time, with
+// scratch as the buffer of one line.
+func writeLines(bw *bufio.Writer, scratch []byte, v reflect.Value) ([]byte, error) {
+	_ = bw.WriteByte('[')
+	var err error
+	switch xs := v.Interface().(type) {
+	case []PaymentLine:
+		for j := range xs {
+			if j > 0 {
+				_ = bw.WriteByte(',')
+			}
+			if plainTime(xs[j].PaidAt) {
+				scratch = appendPaymentLine(scratch[:0], &xs[j])
+			} else if scratch, err = appendLineJSON(scratch[:0], xs[j]); err != nil {
+				return scratch, err
+			}
+			_, _ = bw.Write(scratch)
+		}
+	case []AllocationLine:
+		for j := range xs {
+			if j > 0 {
+				_ = bw.WriteByte(',')
+			}
+			scratch = appendAllocationLine(scratch[:0], &xs[j])
+			_, _ = bw.Write(scratch)
+		}
+	case []Link:
+		for j := range xs {
+			if j > 0 {
+				_ = bw.WriteByte(',')
+			}
+			scratch = appendLink(scratch[:0], &xs[j])
+			_, _ = bw.Write(scratch)
+		}
+	default:
+		for j := 0; j < v.Len(); j++ {
+			if j > 0 {
+				_ = bw.WriteByte(',')
+			}
+			if scratch, err = appendLineJSON(scratch[:0], v.Index(j).Interface()); err != nil {
+				return scratch, err
+			}
+			_, _ = bw.Write(scratch)
+		}
+	}
+	_ = bw.WriteByte(']')
+	return scratch, nil
 }
 
 func (r Report) hash() (string, error) {

@@ -84,7 +84,7 @@ type keyed map[string][]byte
 func keyedOf[T any](items []T, key func(T) string) (keyed, error) {
 	m := make(keyed, len(items))
 	for _, it := range items {
-		b, err := json.Marshal(it)
+		b, err := appendLineJSON(nil, it)
 		if err != nil {
 			return nil, fmt.Errorf("diff: %w", err)
 		}
