@@ -29,8 +29,7 @@ type accountKey struct{ agency, account string }
 type builder struct {
 	agency      string
 	budget      map[budgetKey]*BudgetLine
-	channels    map[channelKey]*ChannelLine
-	chanPays    map[channelKey]map[string]bool
+	channels    map[channelKey]*channelAcc
 	payments    []PaymentLine
 	allocations []AllocationLine
 	links       []Link
@@ -45,8 +44,7 @@ func newBuilder(agency string) *builder {
 	return &builder{
 		agency:     agency,
 		budget:     map[budgetKey]*BudgetLine{},
-		channels:   map[channelKey]*ChannelLine{},
-		chanPays:   map[channelKey]map[string]bool{},
+		channels:   map[channelKey]*channelAcc{},
 		unassigned: map[string]*UnassignedLine{},
 	}
 }
@@ -65,19 +63,27 @@ func (b *builder) budgetLine(n *payment.Notice, item int) *BudgetLine {
 	return l
 }
 
+// channelAcc is a channel line while it is built: last is the payment it
+// counted last. Payments are added one at a time, each id once, so a
+// payment whose parts land on the line twice is counted once without a set
+// of every payment's id.
+type channelAcc struct {
+	line ChannelLine
+	last string
+}
+
 func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *ChannelLine {
 	k := channelKey{n.Agency, n.TreasuryAccount, channel}
 	l, ok := b.channels[k]
 	if !ok {
-		l = &ChannelLine{Agency: k.agency, TreasuryAccount: k.account, Channel: channel}
+		l = &channelAcc{line: ChannelLine{Agency: k.agency, TreasuryAccount: k.account, Channel: channel}}
 		b.channels[k] = l
-		b.chanPays[k] = map[string]bool{}
 	}
-	if !b.chanPays[k][paymentID] {
-		b.chanPays[k][paymentID] = true
-		l.Payments++
+	if !ok || l.last != paymentID {
+		l.last = paymentID
+		l.line.Payments++
 	}
-	return l
+	return &l.line
 }
 
 // items returns a notice's budget items' amounts; a notice without items is
@@ -637,8 +643,8 @@ func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Excepti
 // agencies its payment was allocated to; none for money nobody owns yet.
 func (r *run) exceptionAgencies(e reconcile.Exception) []string {
 	if e.NoticeID != "" {
-		if ns := r.byID[e.NoticeID]; len(ns) == 1 {
-			return []string{ns[0].Agency}
+		if n := r.byID[e.NoticeID]; n != nil {
+			return []string{n.Agency}
 		}
 	}
 	s, ok := r.payIdx[e.PaymentID]
@@ -674,7 +680,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func sortedNotices(m map[string]*payment.Notice) []*payment.Notice {
+func sortedNotices(m map[noticeKey]*payment.Notice) []*payment.Notice {
 	out := make([]*payment.Notice, 0, len(m))
 	for _, n := range m {
 		out = append(out, n)
@@ -722,7 +728,7 @@ func (r *run) finish(b *builder) Report {
 		rep.Accounts = append(rep.Accounts, *a)
 	}
 	for _, l := range b.channels {
-		rep.Channels = append(rep.Channels, *l)
+		rep.Channels = append(rep.Channels, l.line)
 	}
 	for _, u := range b.unassigned {
 		rep.Unassigned = append(rep.Unassigned, *u)

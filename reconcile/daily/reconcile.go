@@ -103,8 +103,9 @@ type payState struct {
 type run struct {
 	in       Input
 	cfg      config
-	notices  map[string]*payment.Notice // system + "\x00" + id
-	byID     map[string][]*payment.Notice
+	notices  map[noticeKey]*payment.Notice
+	// byID are the notices by id alone: nil for an id of several systems.
+	byID map[string]*payment.Notice
 	pays     []*payState // deduplicated, sorted by id
 	payIdx   map[string]*payState
 	lines    []*statements.Line // sorted
@@ -122,7 +123,8 @@ func compareLinks(a, b Link) int {
 	return cmp.Or(cmp.Compare(a.StatementID, b.StatementID), cmp.Compare(a.Seq, b.Seq))
 }
 
-func noticeKey(system, id string) string { return system + "\x00" + id }
+// noticeKey names a notice: its id is unique within its issuing system.
+type noticeKey struct{ system, id string }
 
 // Reconcile runs the three-way reconciliation of one business day: notices
 // and the matching result, payment events, and bank statement / wallet
@@ -173,18 +175,22 @@ func (r *run) index() error {
 // indexNotices keeps the latest version of each notice, by system and id
 // and by id alone.
 func (r *run) indexNotices() {
-	r.notices = make(map[string]*payment.Notice, len(r.in.Notices))
-	r.byID = make(map[string][]*payment.Notice, len(r.in.Notices))
+	r.notices = make(map[noticeKey]*payment.Notice, len(r.in.Notices))
+	r.byID = make(map[string]*payment.Notice, len(r.in.Notices))
 	for i := range r.in.Notices {
 		n := &r.in.Notices[i]
-		k := noticeKey(n.System, n.ID)
+		k := noticeKey{n.System, n.ID}
 		if prev, ok := r.notices[k]; ok && prev.Version >= n.Version {
 			continue // the latest version of a notice wins
 		}
 		r.notices[k] = n
 	}
 	for _, n := range r.notices {
-		r.byID[n.ID] = append(r.byID[n.ID], n)
+		if _, several := r.byID[n.ID]; several {
+			r.byID[n.ID] = nil
+			continue
+		}
+		r.byID[n.ID] = n
 	}
 }
 
@@ -368,11 +374,11 @@ func sameSettlement(a, b *settlement.Line) bool {
 
 func (r *run) notice(system, id string) (*payment.Notice, error) {
 	if system != "" {
-		if n, ok := r.notices[noticeKey(system, id)]; ok {
+		if n, ok := r.notices[noticeKey{system, id}]; ok {
 			return n, nil
 		}
-	} else if ns := r.byID[id]; len(ns) == 1 {
-		return ns[0], nil
+	} else if n := r.byID[id]; n != nil {
+		return n, nil
 	}
 	return nil, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
 }
@@ -518,27 +524,18 @@ func diff(a, b payment.Money) payment.Money {
 
 // linkBankRefs links camt.053 credits to bank payments by reference.
 func (r *run) linkBankRefs() {
-	refs := make(map[string][]*payState, len(r.pays))
-	for _, s := range r.pays {
-		if s.wallet {
-			continue
-		}
-		refs[s.p.TxnID] = append(refs[s.p.TxnID], s)
-		if s.p.BankRef != "" && s.p.BankRef != s.p.TxnID {
-			refs[s.p.BankRef] = append(refs[s.p.BankRef], s)
-		}
-	}
+	refs := r.bankRefIndex()
 	for i, l := range r.lines {
 		if !l.Credit {
 			continue
 		}
 		var s *payState
-		for _, key := range []string{l.Ref, l.EndToEndID} {
+		for _, key := range [2]string{l.Ref, l.EndToEndID} {
 			if key == "" {
 				continue
 			}
-			for _, c := range refs[key] {
-				if c.link == nil {
+			for n := refs.head[key]; n != 0; n = refs.next[n-1] {
+				if c := refs.pays[n-1]; c.link == nil {
 					s = c
 					break
 				}
@@ -560,6 +557,38 @@ func (r *run) linkBankRefs() {
 			}
 		}
 	}
+}
+
+// refIndex lists the bank payments under each reference (gateway
+// transaction id, bank reference) in id order, as chains of nodes rather
+// than a slice per reference: a million references, a few allocations.
+type refIndex struct {
+	// head is each reference's first node + 1; next[i] the node after
+	// node i, + 1 (0 ends the chain); pays[i] the payment of node i.
+	head map[string]int32
+	next []int32
+	pays []*payState
+}
+
+func (r *run) bankRefIndex() refIndex {
+	x := refIndex{head: make(map[string]int32, len(r.pays))}
+	push := func(key string, s *payState) {
+		x.pays = append(x.pays, s)
+		x.next = append(x.next, x.head[key])
+		x.head[key] = int32(len(x.pays))
+	}
+	// Backwards, each node put first: every chain ends up in id order.
+	for i := len(r.pays) - 1; i >= 0; i-- {
+		s := r.pays[i]
+		if s.wallet {
+			continue
+		}
+		if s.p.BankRef != "" && s.p.BankRef != s.p.TxnID {
+			push(s.p.BankRef, s)
+		}
+		push(s.p.TxnID, s)
+	}
+	return x
 }
 
 func (r *run) linkLine(i int, s *payState, rule LinkRule) {
