@@ -2,10 +2,12 @@ package daily_test
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,9 +108,14 @@ func benchDay(b *testing.B, n int) daily.Input {
 	return in
 }
 
-// peakHeap samples HeapInuse until stopped and returns the highest value.
-func peakHeap() (stop func() uint64) {
-	var peak atomic.Uint64
+// peaks are the highest HeapInuse and Sys (what the runtime holds from
+// the system: close to the resident set) seen while sampling.
+type peaks struct{ heap, sys uint64 }
+
+// peakHeap samples HeapInuse and Sys until stopped and returns the highest
+// values. It is a metric of the benchmark, never an assertion.
+func peakHeap() (stop func() peaks) {
+	var peak, peakSys atomic.Uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -122,6 +129,9 @@ func peakHeap() (stop func() uint64) {
 			if ms.HeapInuse > peak.Load() {
 				peak.Store(ms.HeapInuse)
 			}
+			if ms.Sys > peakSys.Load() {
+				peakSys.Store(ms.Sys)
+			}
 			select {
 			case <-done:
 				return
@@ -129,11 +139,66 @@ func peakHeap() (stop func() uint64) {
 			}
 		}
 	}()
-	return func() uint64 {
+	return func() peaks {
 		close(done)
 		wg.Wait()
-		return peak.Load()
+		return peaks{heap: peak.Load(), sys: peakSys.Load()}
 	}
+}
+
+// cpuTime is the process's CPU time so far, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkDailyRender measures the renderings of a reconciled day's ALL
+// report apart from the reconciliation: JSON (the report file), CSV,
+// exceptions CSV, XLSX and HTML.
+func BenchmarkDailyRender(b *testing.B) {
+	res, err := daily.Reconcile(benchDay(b, 100_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	all := res.Reports[:1]
+	p := daily.Print{}
+	for _, r := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"json", func(w io.Writer) error {
+			j, err := all[0].JSON()
+			if err == nil {
+				_, err = w.Write(j)
+			}
+			return err
+		}},
+		{"csv", func(w io.Writer) error { return daily.WriteCSV(w, all[0], p.Lang) }},
+		{"exceptions-csv", func(w io.Writer) error { return daily.WriteExceptionsCSV(w, all[0], p.Lang) }},
+		{"xlsx", func(w io.Writer) error { return daily.WriteXLSX(w, all, p) }},
+		{"html", func(w io.Writer) error { return daily.WriteHTML(w, all[0], p) }},
+	} {
+		b.Run(r.name+"/n=100000", func(b *testing.B) {
+			var n countingWriter
+			for b.Loop() {
+				n = 0
+				if err := r.write(&n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)/(1<<20), "MiB")
+		})
+	}
+}
+
+type countingWriter int
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }
 
 // BenchmarkDailyReconcile runs one day's reconciliation, reports included
@@ -148,6 +213,7 @@ func BenchmarkDailyReconcile(b *testing.B) {
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
 			stop := peakHeap()
+			cpu0 := cpuTime(b)
 			b.ResetTimer()
 			var res daily.Result
 			for b.Loop() {
@@ -158,6 +224,7 @@ func BenchmarkDailyReconcile(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			cpu := cpuTime(b) - cpu0
 			peak := stop()
 			var after runtime.MemStats
 			runtime.ReadMemStats(&after)
@@ -165,7 +232,11 @@ func BenchmarkDailyReconcile(b *testing.B) {
 			if all.Control.PaymentCount != n || all.Control.MissingEventCount != (n+99)/100 {
 				b.Fatalf("payments %d missing events %d", all.Control.PaymentCount, all.Control.MissingEventCount)
 			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-inuse-MiB")
+			b.ReportMetric(float64(peak.heap)/(1<<20), "peak-heap-inuse-MiB")
+			b.ReportMetric(float64(peak.sys)/(1<<20), "peak-sys-MiB")
+			// CPU seconds (user + system, both cores): on a shared machine
+			// the wall time says more about the neighbours.
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 			b.ReportMetric(float64(before.HeapInuse)/(1<<20), "input-heap-MiB")
 			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/(1<<20), "alloc-MiB/op")
 		})

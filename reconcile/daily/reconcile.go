@@ -101,11 +101,11 @@ type payState struct {
 }
 
 type run struct {
-	in       Input
-	cfg      config
-	notices  map[noticeKey]*payment.Notice
+	in      Input
+	cfg     config
+	notices map[noticeKey]*payment.Notice
 	// byID are the notices by id alone: nil for an id of several systems.
-	byID map[string]*payment.Notice
+	byID     map[string]*payment.Notice
 	pays     []*payState // deduplicated, sorted by id
 	payIdx   map[string]*payState
 	lines    []*statements.Line // sorted
