@@ -565,17 +565,17 @@ func (r *run) linkBankRefs() {
 type refIndex struct {
 	// head is each reference's first node + 1; next[i] the node after
 	// node i, + 1 (0 ends the chain); pays[i] the payment of node i.
-	head map[string]int32
-	next []int32
+	head map[string]int
+	next []int
 	pays []*payState
 }
 
 func (r *run) bankRefIndex() refIndex {
-	x := refIndex{head: make(map[string]int32, len(r.pays))}
+	x := refIndex{head: make(map[string]int, len(r.pays))}
 	push := func(key string, s *payState) {
 		x.pays = append(x.pays, s)
 		x.next = append(x.next, x.head[key])
-		x.head[key] = int32(len(x.pays))
+		x.head[key] = len(x.pays)
 	}
 	// Backwards, each node put first: every chain ends up in id order.
 	for i := len(r.pays) - 1; i >= 0; i-- {
