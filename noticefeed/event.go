@@ -58,10 +58,16 @@ func Marshal(e Event) ([]byte, error) {
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
+	// Without HTML escaping: the notice's bytes stay as they were given
+	// (json.Marshal would write its "&", "<", ">" as \u0026…, the same
+	// JSON in other bytes; FuzzDecode found it).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
 		return nil, fmt.Errorf("%w: encode: %w", ErrMalformed, err)
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(b) > MaxEventBytes {
 		return nil, fmt.Errorf("%w: %d bytes, above %d", ErrMalformed, len(b), MaxEventBytes)
 	}
