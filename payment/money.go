@@ -244,10 +244,20 @@ func (m Money) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, validated without a ceiling.
+// It is exact where Parse is forgiving (a form, a bank's padded field): an
+// amount with spaces around it, or a currency not written as its code
+// ("vnd", " VND"), is refused — what JSON carries is read as written, as
+// the API's document says.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	var v moneyJSON
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
+	}
+	if strings.TrimSpace(v.Amount) != v.Amount {
+		return &AmountError{Input: v.Amount, Currency: string(v.Currency), Err: ErrAmountNotNumeric}
+	}
+	if c := string(v.Currency); strings.ToUpper(strings.TrimSpace(c)) != c {
+		return &AmountError{Input: v.Amount, Currency: c, Err: ErrUnknownCurrency}
 	}
 	got, err := AmountPolicy{}.Parse(v.Amount, string(v.Currency))
 	if err != nil {
