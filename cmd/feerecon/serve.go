@@ -88,8 +88,8 @@ type serveConfig struct {
 	// Retry-After.
 	MaxInFlightCallbacks int
 	// ShutdownTimeout bounds a graceful shutdown (SIGTERM): the work under
-	// way (callbacks awaiting their publish, each consumer's message and
-	// commit, an outbox delivery) finishes within it, or is cut.
+	// way (callbacks awaiting their publish, each consumer's batch and
+	// commit, an outbox batch) finishes within it, or is cut.
 	ShutdownTimeout time.Duration
 	// BatchSize and BatchWait: a raw topic's consumer records up to
 	// BatchSize messages in one transaction, waiting up to BatchWait after
@@ -351,7 +351,7 @@ func serveCmd(g *globals) *cobra.Command {
 	f.IntVar(&c.MaxInFlightCallbacks, "max-in-flight-callbacks", ingress.DefaultMaxInFlight,
 		"gateway callbacks in flight at once (awaiting their Kafka publish); one more is answered 503 with Retry-After")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
-		"on SIGTERM, the time given to the work under way (callbacks, consumers' messages, an outbox delivery) before it is cut")
+		"on SIGTERM, the time given to the work under way (callbacks, consumers' batches, an outbox batch) before it is cut")
 	f.IntVar(&c.BatchSize, "batch-size", defaultBatchSize,
 		"raw gateway messages recorded in one database transaction at most (with their consumed offsets)")
 	f.DurationVar(&c.BatchWait, "batch-wait", defaultBatchWait,
