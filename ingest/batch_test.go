@@ -50,6 +50,20 @@ func (d tableDecoder) DecodeReversals(raw gateways.Raw) ([]payment.Reversal, err
 	return e.rs, nil
 }
 
+// bothBackends are the stores a batch test runs on.
+func bothBackends() []struct {
+	name     string
+	newStore func(t *testing.T) store.Store
+} {
+	return []struct {
+		name     string
+		newStore func(t *testing.T) store.Store
+	}{
+		{"memory", func(*testing.T) store.Store { return memory.New() }},
+		{"postgres", pgStore},
+	}
+}
+
 // batchStream is a day of one raw topic as messages, in order: the order
 // stream's payments and reversals (orderStream), 150 generated payments
 // over 60 more notices (by code, by code digits, by dossier, partial,
@@ -180,13 +194,7 @@ func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []inge
 // payment is one, a message no decoder reads).
 func TestBatchSizesGiveTheSameState(t *testing.T) {
 	t.Parallel()
-	for _, backend := range []struct {
-		name     string
-		newStore func(t *testing.T) store.Store
-	}{
-		{"memory", func(*testing.T) store.Store { return memory.New() }},
-		{"postgres", pgStore},
-	} {
+	for _, backend := range bothBackends() {
 		t.Run(backend.name, func(t *testing.T) {
 			t.Parallel()
 			notices, dec, ms, all := batchStream(t)
@@ -272,13 +280,7 @@ func lineDiff(want, got string) string {
 // its new messages.
 func TestBatchRedeliveredIsSkipped(t *testing.T) {
 	t.Parallel()
-	for _, backend := range []struct {
-		name     string
-		newStore func(t *testing.T) store.Store
-	}{
-		{"memory", func(*testing.T) store.Store { return memory.New() }},
-		{"postgres", pgStore},
-	} {
+	for _, backend := range bothBackends() {
 		t.Run(backend.name, func(t *testing.T) {
 			t.Parallel()
 			notices, dec, ms, all := batchStream(t)

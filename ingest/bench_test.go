@@ -175,9 +175,12 @@ func BenchmarkKafkaRead(b *testing.B) {
 // BenchmarkPipeline: the consumer of `feerecon serve` on the real servers —
 // fetch, verify the signature and decode (vietqr adapter), record and
 // match on PostgreSQL, commit the offset.
-func BenchmarkPipeline(b *testing.B) {
-	broker := testenv.Kafka(b)
-	topic := testenv.Name("bench-pipe")
+// pipelineBench prepares a pipeline benchmark: b.N notices on PostgreSQL, a
+// topic holding a signed vietqr message paying each, and the processor.
+func pipelineBench(b *testing.B, name string) (broker, topic string, pr *ingest.Processor, dec gateways.Decoder) {
+	b.Helper()
+	broker = testenv.Kafka(b)
+	topic = testenv.Name(name)
 	s := pgStoreB(b)
 	ns, _ := workload(b, b.N)
 	if err := s.InTx(context.Background(), func(tx store.Tx) error {
@@ -199,8 +202,11 @@ func BenchmarkPipeline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pr := ingest.New(s, e, clock, nil)
-	dec := decs[payment.GatewayVietQR]
+	return broker, topic, ingest.New(s, e, clock, nil), decs[payment.GatewayVietQR]
+}
+
+func BenchmarkPipeline(b *testing.B) {
+	broker, topic, pr, dec := pipelineBench(b, "bench-pipe")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var handled atomic.Int64
@@ -234,31 +240,7 @@ func BenchmarkPipeline(b *testing.B) {
 // serve` runs now: batches of up to 500 messages, each recorded in one
 // PostgreSQL transaction with its offsets (HandleBatch).
 func BenchmarkPipelineBatch(b *testing.B) {
-	broker := testenv.Kafka(b)
-	topic := testenv.Name("bench-batch")
-	s := pgStoreB(b)
-	ns, _ := workload(b, b.N)
-	if err := s.InTx(context.Background(), func(tx store.Tx) error {
-		for _, n := range ns {
-			if err := tx.CreateNotice(context.Background(), n); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	fill(b, broker, topic, b.N)
-	decs, err := gatewaysim.Decoders(gatewaysim.DemoSecrets())
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := newEngine()
-	if err != nil {
-		b.Fatal(err)
-	}
-	pr := ingest.New(s, e, clock, nil)
-	dec := decs[payment.GatewayVietQR]
+	broker, topic, pr, dec := pipelineBench(b, "bench-batch")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	group := testenv.Name("g")
