@@ -9,18 +9,72 @@ import (
 	"github.com/feerecon/feerecon/payment"
 )
 
-// suggester finds candidate notices for an unmatched payment, for a person
-// to look at; suggestions are never allocated. A candidate is a notice
-// still open, issued within the window before the payment (or up to a day
-// after it, for clock skew between systems), whose outstanding amount
-// equals the payment's or whose payer name folds to the payer's. Both
-// together rank first, then either; ties go to the notice issued nearest
-// the payment, then to (system, id).
-type suggester struct {
-	names    []string           // folded payer name per notice
-	byAmount map[string][]int32 // each bucket sorted by IssuedAt, then system, id
-	byName   map[string][]int32
-	byBoth   map[string][]int32
+// colSuggester finds candidate notices for an unmatched payment, for a
+// person to look at; suggestions are never allocated. A candidate is a
+// notice still open, issued within the window before the payment (or up
+// to a day after it, for clock skew between systems), whose outstanding
+// amount equals the payment's or whose payer name folds to the payer's.
+// Both together rank first, then either; ties go to the notice issued
+// nearest the payment, then to (system, id).
+//
+// Buckets are ranges of one array of notice positions, each sorted by
+// IssuedAt, then system, id; payer names are dictionary-encoded.
+type colSuggester struct {
+	nameID   []int32 // folded payer name per notice, -1 for none
+	names    map[string]int32
+	byAmount buckets[int64]
+	byName   buckets[int32]
+	byBoth   buckets[[2]int64]
+}
+
+// buckets groups notice positions by a key: bucket b is items[off[b]:off[b+1]].
+type buckets[K comparable] struct {
+	at    map[K]int32
+	off   []int32
+	items []int32
+}
+
+// makeBuckets fills buckets from order, keeping its order in each.
+func makeBuckets[K comparable](order []int32, key func(int32) (K, bool)) buckets[K] {
+	at := map[K]int32{}
+	ids := make([]int32, len(order))
+	var count []int32
+	for j, i := range order {
+		k, ok := key(i)
+		if !ok {
+			ids[j] = -1
+			continue
+		}
+		b, seen := at[k]
+		if !seen {
+			b = int32(len(count))
+			at[k] = b
+			count = append(count, 0)
+		}
+		ids[j] = b
+		count[b]++
+	}
+	off := make([]int32, len(count)+1)
+	for b, c := range count {
+		off[b+1] = off[b] + c
+	}
+	items := make([]int32, off[len(count)])
+	next := append([]int32(nil), off[:len(count)]...)
+	for j, i := range order {
+		if b := ids[j]; b >= 0 {
+			items[next[b]] = i
+			next[b]++
+		}
+	}
+	return buckets[K]{at: at, off: off, items: items}
+}
+
+func (b *buckets[K]) get(k K) []int32 {
+	id, ok := b.at[k]
+	if !ok {
+		return nil
+	}
+	return b.items[b.off[id]:b.off[id+1]]
 }
 
 // maxScan bounds the notices looked at per bucket, so one popular amount
@@ -35,23 +89,25 @@ type suggestion struct {
 	age   time.Duration
 }
 
-func (d *decider) suggest(p *payment.Payment) []string {
+func (d *colDecider) suggest(p *payment.Payment, amount int64) []string {
 	if d.e.limit < 0 {
 		return []string{}
 	}
 	if d.sugg == nil {
 		d.sugg = d.buildSuggester()
 	}
-	amount := p.Amount.Amount.String()
 	name := FoldName(p.PayerName)
+	nameID := int32(-1)
+	if id, ok := d.sugg.names[name]; ok && name != "" {
+		nameID = id
+	}
 	var cands []suggestion
-	seen := map[int32]bool{}
 	want := 2 * d.e.limit
 	if name != "" {
-		cands = d.scan(p, d.sugg.byBoth[amount+"|"+name], name, want, seen, cands)
-		cands = d.scan(p, d.sugg.byName[name], name, want, seen, cands)
+		cands = d.scan(p, d.sugg.byBoth.get([2]int64{amount, int64(nameID)}), amount, nameID, want, cands)
+		cands = d.scan(p, d.sugg.byName.get(nameID), amount, nameID, want, cands)
 	}
-	cands = d.scan(p, d.sugg.byAmount[amount], name, want, seen, cands)
+	cands = d.scan(p, d.sugg.byAmount.get(amount), amount, nameID, want, cands)
 	slices.SortFunc(cands, func(x, y suggestion) int {
 		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(x.age, y.age), cmp.Compare(d.rank[x.idx], d.rank[y.idx]))
 	})
@@ -60,18 +116,29 @@ func (d *decider) suggest(p *payment.Payment) []string {
 		if len(out) == d.e.limit {
 			break
 		}
-		out = append(out, d.ns[c.idx].n.ID)
+		out = append(out, d.notices[c.idx].ID)
 	}
 	return out
 }
 
+func seenCand(cands []suggestion, i int32) bool {
+	for _, c := range cands {
+		if c.idx == i {
+			return true
+		}
+	}
+	return false
+}
+
 // scan walks a bucket outward from the payment time, nearest issue time
 // first, and collects up to want new candidates with a positive score.
-func (d *decider) scan(p *payment.Payment, bucket []int32, name string, want int, seen map[int32]bool, cands []suggestion) []suggestion {
+// The candidates already collected are the ones seen: cands holds every
+// notice that scored.
+func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, nameID int32, want int, cands []suggestion) []suggestion {
 	if len(bucket) == 0 {
 		return cands
 	}
-	issued := func(k int) time.Time { return d.ns[bucket[k]].n.IssuedAt }
+	issued := func(k int) time.Time { return d.notices[bucket[k]].IssuedAt }
 	mid := sort.Search(len(bucket), func(k int) bool { return issued(k).After(p.PaidAt) })
 	latest, earliest := p.PaidAt.Add(skew), p.PaidAt.Add(-d.e.window)
 	back, fwd := mid-1, mid
@@ -95,22 +162,21 @@ func (d *decider) scan(p *payment.Payment, bucket []int32, name string, want int
 			return cands
 		}
 		i := bucket[k]
-		s := &d.ns[i]
-		if seen[i] || !s.status.Open() {
+		if !d.st[i].open() || seenCand(cands, i) {
 			continue
 		}
+		n := &d.notices[i]
 		score := 0
-		if s.n.Total.Currency == p.Amount.Currency && s.outstanding().Equal(p.Amount.Amount) {
+		if n.Total.Currency == p.Amount.Currency && d.total[i]-d.paid[i] == amount {
 			score += 2
 		}
-		if name != "" && d.sugg.names[i] == name {
+		if nameID >= 0 && d.sugg.nameID[i] == nameID {
 			score += 2
 		}
 		if score == 0 {
 			continue
 		}
-		seen[i] = true
-		age := p.PaidAt.Sub(s.n.IssuedAt)
+		age := p.PaidAt.Sub(n.IssuedAt)
 		if age < 0 {
 			age = -age
 		}
@@ -120,39 +186,48 @@ func (d *decider) scan(p *payment.Payment, bucket []int32, name string, want int
 	return cands
 }
 
-func (d *decider) buildSuggester() *suggester {
-	s := &suggester{
-		names:    make([]string, len(d.ns)),
-		byAmount: map[string][]int32{},
-		byName:   map[string][]int32{},
-		byBoth:   map[string][]int32{},
+func (d *colDecider) buildSuggester() *colSuggester {
+	ns := d.notices
+	s := &colSuggester{nameID: make([]int32, len(ns)), names: map[string]int32{}}
+	folded := make([]string, len(ns))
+	parFor(len(ns), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			folded[i] = FoldName(ns[i].PayerName)
+		}
+	})
+	for i, f := range folded {
+		s.nameID[i] = -1
+		if f == "" {
+			continue
+		}
+		id, ok := s.names[f]
+		if !ok {
+			id = int32(len(s.names))
+			s.names[f] = id
+		}
+		s.nameID[i] = id
 	}
 	// One sort of every notice by (issued, system, id); buckets filled in
 	// that order come out sorted.
-	order := make([]int32, 0, len(d.ns))
-	issued := make([]int64, len(d.ns))
-	for i := range d.ns {
-		if d.ns[i].status == payment.NoticeCancelled || d.ns[i].status == payment.NoticeExpired {
+	order := make([]int32, 0, len(ns))
+	issued := make([]int64, len(ns))
+	for i := range ns {
+		if d.st[i] == stCancelled || d.st[i] == stExpired {
 			continue
 		}
-		issued[i] = d.ns[i].n.IssuedAt.UnixNano()
+		issued[i] = ns[i].IssuedAt.UnixNano()
 		order = append(order, int32(i))
 	}
-	slices.SortFunc(order, func(a, b int32) int {
+	psort(order, func(a, b int32) int {
 		if c := cmp.Compare(issued[a], issued[b]); c != 0 {
 			return c
 		}
 		return cmp.Compare(d.rank[a], d.rank[b])
 	})
-	for _, i := range order {
-		n := d.ns[i].n
-		amount := n.Total.Amount.String()
-		s.byAmount[amount] = append(s.byAmount[amount], i)
-		if name := FoldName(n.PayerName); name != "" {
-			s.names[i] = name
-			s.byName[name] = append(s.byName[name], i)
-			s.byBoth[amount+"|"+name] = append(s.byBoth[amount+"|"+name], i)
-		}
-	}
+	s.byAmount = makeBuckets(order, func(i int32) (int64, bool) { return d.total[i], true })
+	s.byName = makeBuckets(order, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
+	s.byBoth = makeBuckets(order, func(i int32) ([2]int64, bool) {
+		return [2]int64{d.total[i], int64(s.nameID[i])}, s.nameID[i] >= 0
+	})
 	return s
 }

@@ -1,0 +1,885 @@
+package reconcile
+
+import (
+	"cmp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/feerecon/feerecon/payment"
+)
+
+// This file is the engine's columnar path, the one Decide takes whenever
+// the amounts of a call fit it (scaleOf): notices and payments are held in
+// pointer-free columns indexed by position, every amount is an int64
+// multiple of 10^exp (exact: exp is the smallest exponent of any amount
+// given, so no amount is rounded), strings are compared once, by sorting,
+// into dense ranks, and references are extracted and looked up for all
+// payments in parallel, chunk by chunk, while one goroutine decides them in
+// canonical order. Decimals are built only for what a Decision holds, with
+// the exponents decimal arithmetic would have given them, so the result
+// is the exact path's (exact.go), byte for byte, whatever GOMAXPROCS is.
+
+// nstat is a notice status inside the columnar path.
+type nstat uint8
+
+const (
+	stIssued nstat = iota
+	stPartial
+	stPaid
+	stCancelled
+	stExpired
+)
+
+func (s nstat) open() bool { return s <= stPartial }
+
+func (s nstat) status() payment.NoticeStatus {
+	switch s {
+	case stIssued:
+		return payment.NoticeIssued
+	case stPartial:
+		return payment.NoticePartiallyPaid
+	case stPaid:
+		return payment.NoticePaid
+	case stCancelled:
+		return payment.NoticeCancelled
+	case stExpired:
+		return payment.NoticeExpired
+	}
+	return payment.NoticeIssued
+}
+
+// maxUnits bounds the sum of the absolute values of every amount of a
+// call, so that no sum or difference the rules form can overflow int64.
+const maxUnits = 1 << 62
+
+var pow10 = func() [19]int64 {
+	var p [19]int64
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// units converts d to an int64 multiple of 10^exp; false when it does not
+// fit (more than 18 digits, or too far above exp).
+func units(d decimal.Decimal, exp int32) (int64, bool) {
+	if d.NumDigits() > 18 {
+		return 0, false
+	}
+	sh := d.Exponent() - exp
+	if sh < 0 || sh > 18 {
+		return 0, false
+	}
+	c, p := d.CoefficientInt64(), pow10[sh]
+	if c > maxUnits/p || c < -maxUnits/p {
+		return 0, false
+	}
+	return c * p, true
+}
+
+// scaleOf finds the common exponent of every amount of a call (at most 0,
+// the exponent of decimal.Zero, which paid amounts start from) and
+// converts the notices' totals and the payments' amounts to it; false
+// when one does not fit or their sum could overflow.
+func scaleOf(notices []payment.Notice, payments []payment.Payment, manual []Allocation) (int32, []int64, []int64, bool) {
+	exp := int32(0)
+	for i := range notices {
+		exp = min(exp, notices[i].Total.Amount.Exponent())
+	}
+	for i := range payments {
+		exp = min(exp, payments[i].Amount.Amount.Exponent())
+	}
+	for i := range manual {
+		exp = min(exp, manual[i].Amount.Amount.Exponent())
+	}
+	if exp < -18 {
+		return 0, nil, nil, false
+	}
+	var sum int64
+	add := func(d decimal.Decimal) (int64, bool) {
+		v, ok := units(d, exp)
+		if !ok {
+			return 0, false
+		}
+		if v < 0 {
+			sum -= v
+		} else {
+			sum += v
+		}
+		return v, sum <= maxUnits
+	}
+	totals := make([]int64, len(notices))
+	for i := range notices {
+		v, ok := add(notices[i].Total.Amount)
+		if !ok {
+			return 0, nil, nil, false
+		}
+		totals[i] = v
+	}
+	amounts := make([]int64, len(payments))
+	for i := range payments {
+		v, ok := add(payments[i].Amount.Amount)
+		if !ok {
+			return 0, nil, nil, false
+		}
+		amounts[i] = v
+	}
+	for i := range manual {
+		if _, ok := add(manual[i].Amount.Amount); !ok {
+			return 0, nil, nil, false
+		}
+	}
+	return exp, totals, amounts, true
+}
+
+// target is a notice a payment names, with the reference that named it.
+type target struct {
+	idx      int32
+	rule     Rule
+	key      string
+	evidence string
+}
+
+type colDecider struct {
+	e        *Engine
+	notices  []payment.Notice
+	payments []payment.Payment
+	exp      int32
+	total    []int64
+	totalExp []int32
+	paid     []int64
+	paidExp  []int32
+	touched  []bool
+	st       []nstat
+	// byKey lists notices in (system, id, position) order, rank is its
+	// inverse; keyRank is the dense rank of (system, id) alone.
+	byKey   []int32
+	rank    []int32
+	keyRank []int32
+	codes   index
+	dossier index
+	amount  []int64 // per payment, in units of 10^exp
+	// pid is the dense rank of each payment's ID among the payments' and
+	// the held allocations' ids (mpid): comparing two ranks is comparing
+	// two ids.
+	pid      []int32
+	mpid     []int32
+	allocs   []Allocation
+	allocKey []uint64 // payment id rank, notice key rank
+	excs     []Exception
+	excPid   []int32
+	sugg     *colSuggester
+	tbuf     []target
+}
+
+func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Payment, manual []Allocation, held func(Allocation) bool) (Decision, bool) {
+	exp, totals, amounts, ok := scaleOf(notices, payments, manual)
+	if !ok {
+		return Decision{}, false
+	}
+	d := &colDecider{e: e, notices: notices, payments: payments, exp: exp, total: totals, amount: amounts}
+	var order []int
+	big := len(notices)+len(payments) >= parallelMin
+	together(big,
+		d.initNotices,
+		func() {
+			d.rankIDs(manual)
+			order = d.canonicalOrder()
+		})
+	byHand := d.credit(manual, held)
+	// The payments to decide, in canonical order: the first of each id
+	// (a later one is a redelivery), none an allocation holds.
+	seen := make([]bool, len(payments)+len(manual))
+	slots := make([]int32, 0, len(order))
+	for _, i := range order {
+		r := d.pid[i]
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		if byHand[r] {
+			continue
+		}
+		slots = append(slots, int32(i))
+	}
+	d.run(slots)
+	return d.result(), true
+}
+
+const parallelMin = 1 << 14
+
+// together runs fns, concurrently when par.
+func together(par bool, fns ...func()) {
+	if !par || runtime.GOMAXPROCS(0) < 2 {
+		for _, f := range fns {
+			f()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, f := range fns[1:] {
+		wg.Go(f)
+	}
+	fns[0]()
+	wg.Wait()
+}
+
+// parFor calls fn on consecutive ranges of [0, n), in parallel when n is
+// large.
+func parFor(n int, fn func(lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	if n < parallelMin || w < 2 {
+		fn(0, n)
+		return
+	}
+	step := (n + w - 1) / w
+	var wg sync.WaitGroup
+	for lo := step; lo < n; lo += step {
+		wg.Go(func() { fn(lo, min(lo+step, n)) })
+	}
+	fn(0, min(step, n))
+	wg.Wait()
+}
+
+// psort sorts xs, the halves in parallel when xs is large, then merges
+// them. Only for orders where equal elements are interchangeable (a total
+// order, or ranks derived from equal keys): which of two equal elements
+// comes first is not the one slices.SortFunc would give.
+func psort(xs []int32, c func(a, b int32) int) {
+	if len(xs) < parallelMin || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(xs, c)
+		return
+	}
+	h := len(xs) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(xs[:h], c) })
+	slices.SortFunc(xs[h:], c)
+	wg.Wait()
+	out := make([]int32, 0, len(xs))
+	a, b := xs[:h], xs[h:]
+	for len(a) > 0 && len(b) > 0 {
+		if c(a[0], b[0]) <= 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	out = append(append(out, a...), b...)
+	copy(xs, out)
+}
+
+func (d *colDecider) initNotices() {
+	ns := d.notices
+	n := len(ns)
+	d.totalExp = make([]int32, n)
+	d.paid = make([]int64, n)
+	d.paidExp = make([]int32, n)
+	d.touched = make([]bool, n)
+	d.st = make([]nstat, n)
+	for i := range ns {
+		d.totalExp[i] = ns[i].Total.Amount.Exponent()
+		switch ns[i].Status {
+		case payment.NoticeCancelled:
+			d.st[i] = stCancelled
+		case payment.NoticeExpired:
+			d.st[i] = stExpired
+		case payment.NoticeIssued, payment.NoticePartiallyPaid, payment.NoticePaid, payment.NoticeOverpaid:
+		}
+	}
+	par := n >= parallelMin
+	together(par,
+		func() {
+			d.codes = newIndex(n)
+			for i := range ns {
+				d.codes.add(string(ns[i].Code), int32(i))
+			}
+		},
+		func() {
+			keys := make([]string, n)
+			parFor(n, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					if ns[i].Dossier != "" {
+						keys[i] = DossierKey(string(ns[i].Dossier))
+					}
+				}
+			})
+			d.dossier = newIndex(n)
+			for i, k := range keys {
+				d.dossier.add(k, int32(i))
+			}
+		},
+		func() {
+			d.byKey = make([]int32, n)
+			for i := range d.byKey {
+				d.byKey[i] = int32(i)
+			}
+			psort(d.byKey, func(a, b int32) int {
+				x, y := &ns[a], &ns[b]
+				return cmp.Or(strings.Compare(x.System, y.System), strings.Compare(x.ID, y.ID), cmp.Compare(a, b))
+			})
+			d.rank = make([]int32, n)
+			d.keyRank = make([]int32, n)
+			k := int32(-1)
+			for r, i := range d.byKey {
+				d.rank[i] = int32(r)
+				if r == 0 || ns[i].System != ns[d.byKey[r-1]].System || ns[i].ID != ns[d.byKey[r-1]].ID {
+					k++
+				}
+				d.keyRank[i] = k
+			}
+		})
+}
+
+// rankIDs gives every payment id and held allocation's payment id its
+// dense rank.
+func (d *colDecider) rankIDs(manual []Allocation) {
+	n, m := len(d.payments), len(manual)
+	key := func(i int32) string {
+		if int(i) < n {
+			return d.payments[i].ID
+		}
+		return manual[int(i)-n].PaymentID
+	}
+	ids := make([]int32, n+m)
+	for i := range ids {
+		ids[i] = int32(i)
+	}
+	psort(ids, func(a, b int32) int { return strings.Compare(key(a), key(b)) })
+	ranks := make([]int32, n+m)
+	r := int32(-1)
+	for j, i := range ids {
+		if j == 0 || key(i) != key(ids[j-1]) {
+			r++
+		}
+		ranks[i] = r
+	}
+	d.pid, d.mpid = ranks[:n], ranks[n:]
+}
+
+// canonicalOrder is canonicalOrder (exact.go) with ids compared by rank:
+// the same comparisons, so the same order, ties included.
+func (d *colDecider) canonicalOrder() []int {
+	payments := d.payments
+	order := make([]int, len(payments))
+	at := make([]int64, len(payments))
+	for i := range order {
+		order[i] = i
+		at[i] = payments[i].PaidAt.UnixNano()
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(at[a], at[b]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(d.pid[a], d.pid[b]); c != 0 {
+			return c
+		}
+		p, q := &payments[a], &payments[b]
+		if c := p.Amount.Amount.Cmp(q.Amount.Amount); c != 0 {
+			return c
+		}
+		if c := strings.Compare(string(p.Amount.Currency), string(q.Amount.Currency)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(p.Description, q.Description); c != 0 {
+			return c
+		}
+		if c := strings.Compare(p.PayerName, q.PayerName); c != 0 {
+			return c
+		}
+		return strings.Compare(p.PayerAccount, q.PayerAccount)
+	})
+	return order
+}
+
+// dec is v (in units of 10^d.exp) as a decimal of exponent e ≥ d.exp.
+func (d *colDecider) dec(v int64, e int32) decimal.Decimal {
+	return decimal.New(v/pow10[e-d.exp], e)
+}
+
+// outstanding is a notice's total less what is paid, and the exponent
+// Decimal.Sub would give it.
+func (d *colDecider) outstanding(i int32) (int64, int32) {
+	return d.total[i] - d.paid[i], min(d.totalExp[i], d.paidExp[i])
+}
+
+func (d *colDecider) credit(manual []Allocation, held func(Allocation) bool) []bool {
+	if len(manual) == 0 {
+		return make([]bool, len(d.payments))
+	}
+	byHand := make([]bool, len(d.payments)+len(manual))
+	at := make(map[[2]string]int32, len(d.notices))
+	for i := range d.notices {
+		at[[2]string{d.notices[i].System, d.notices[i].ID}] = int32(i)
+	}
+	for k, a := range manual {
+		if !held(a) {
+			continue
+		}
+		byHand[d.mpid[k]] = true
+		i, ok := at[[2]string{a.NoticeSystem, a.NoticeID}]
+		if !ok {
+			continue
+		}
+		v, _ := units(a.Amount.Amount, d.exp) // scaleOf checked it
+		d.credited(i, v, a.Amount.Amount.Exponent())
+		d.allocs = append(d.allocs, a)
+		d.allocKey = append(d.allocKey, uint64(d.mpid[k])<<32|uint64(d.keyRank[i]))
+	}
+	for i := range d.notices {
+		if !d.st[i].open() || d.paid[i] <= 0 {
+			continue
+		}
+		if out, _ := d.outstanding(int32(i)); out > 0 {
+			d.st[i] = stPartial
+		} else {
+			d.st[i] = stPaid
+		}
+	}
+	return byHand
+}
+
+func (d *colDecider) credited(i int32, v int64, e int32) {
+	d.paid[i] += v
+	d.paidExp[i] = min(d.paidExp[i], e)
+	d.touched[i] = true
+}
+
+// The references of the payments to decide are extracted and looked up
+// in chunks of chunkSlots payments, by GOMAXPROCS workers, at most
+// chunksAhead chunks ahead of the goroutine deciding them.
+const chunkSlots = 2048
+
+type span struct{ code, dossier, unknown, end, uend int32 }
+
+type chunk struct {
+	done    chan struct{}
+	targets []target
+	unknown []string
+	spans   []span
+}
+
+func (d *colDecider) run(slots []int32) {
+	nch := (len(slots) + chunkSlots - 1) / chunkSlots
+	workers := runtime.GOMAXPROCS(0)
+	if nch <= 1 || workers < 2 {
+		var c chunk
+		var buf []int32
+		for k := 0; k < nch; k++ {
+			lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
+			buf = d.fill(&c, slots[lo:hi], buf)
+			d.consume(&c, slots[lo:hi])
+		}
+		return
+	}
+	chunks := make([]chunk, nch)
+	for k := range chunks {
+		chunks[k].done = make(chan struct{})
+	}
+	window := make(chan struct{}, 2*workers+2)
+	free := make(chan chunk, 2*workers+2)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var buf []int32
+			for {
+				// A token before a number: the lowest chunk not yet
+				// decided is always being filled or about to be.
+				window <- struct{}{}
+				k := int(next.Add(1) - 1)
+				if k >= nch {
+					<-window
+					return
+				}
+				var c chunk
+				select {
+				case c = <-free:
+				default:
+				}
+				lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
+				buf = d.fill(&c, slots[lo:hi], buf)
+				c.done = chunks[k].done
+				chunks[k] = c
+				close(c.done)
+			}
+		})
+	}
+	for k := range chunks {
+		<-chunks[k].done
+		lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
+		d.consume(&chunks[k], slots[lo:hi])
+		select {
+		case free <- chunks[k]:
+		default:
+		}
+		chunks[k] = chunk{}
+		<-window
+	}
+	wg.Wait()
+}
+
+// fill extracts and looks up the references of the payments of one chunk.
+// It reads only what is immutable while payments are decided.
+func (d *colDecider) fill(c *chunk, slots []int32, buf []int32) []int32 {
+	c.targets, c.unknown, c.spans = c.targets[:0], c.unknown[:0], c.spans[:0]
+	var dossierBuf []target
+	for _, i := range slots {
+		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown))}
+		dossierBuf = dossierBuf[:0]
+		for _, r := range d.e.References(d.payments[i].Description) {
+			buf = buf[:0]
+			switch r.Kind {
+			case RefCode:
+				buf = d.codes.get(r.Key, buf)
+			case RefDossier:
+				buf = d.dossier.get(r.Key, buf)
+			}
+			if len(buf) == 0 {
+				if r.Kind == RefCode {
+					c.unknown = append(c.unknown, r.Key)
+				}
+				continue
+			}
+			for _, x := range buf {
+				t := target{idx: x, rule: r.Rule, key: r.Key, evidence: r.Evidence}
+				if r.Kind == RefCode {
+					if !containsTarget(c.targets[sp.code:], x) {
+						c.targets = append(c.targets, t)
+					}
+				} else {
+					dossierBuf = appendTarget(dossierBuf, t)
+				}
+			}
+		}
+		sp.dossier = int32(len(c.targets))
+		c.targets = append(c.targets, dossierBuf...)
+		sp.end, sp.uend = int32(len(c.targets)), int32(len(c.unknown))
+		c.spans = append(c.spans, sp)
+	}
+	return buf
+}
+
+func (d *colDecider) consume(c *chunk, slots []int32) {
+	for k, i := range slots {
+		sp := c.spans[k]
+		var unknown []string
+		if sp.uend > sp.unknown {
+			unknown = c.unknown[sp.unknown:sp.uend:sp.uend]
+		}
+		d.decide(i, c.targets[sp.code:sp.dossier:sp.dossier], c.targets[sp.dossier:sp.end:sp.end], unknown)
+	}
+}
+
+func appendTarget(ts []target, t target) []target {
+	if containsTarget(ts, t.idx) {
+		return ts
+	}
+	return append(ts, t)
+}
+
+func containsTarget(ts []target, i int32) bool {
+	for _, x := range ts {
+		if x.idx == i {
+			return true
+		}
+	}
+	return false
+}
+
+// narrowDossier keeps, for each dossier key naming several notices, only
+// the single one still open, if exactly one is.
+func (d *colDecider) narrowDossier(rs []target) []target {
+	if len(rs) < 2 {
+		return rs
+	}
+	byKey := map[string][]target{}
+	var keys []string
+	for _, r := range rs {
+		if _, ok := byKey[r.key]; !ok {
+			keys = append(keys, r.key)
+		}
+		byKey[r.key] = append(byKey[r.key], r)
+	}
+	var out []target
+	for _, k := range keys {
+		group := byKey[k]
+		if len(group) > 1 {
+			var open []target
+			for _, r := range group {
+				if d.st[r.idx].open() {
+					open = append(open, r)
+				}
+			}
+			if len(open) == 1 {
+				group = open
+			}
+		}
+		for _, r := range group {
+			out = appendTarget(out, r)
+		}
+	}
+	return out
+}
+
+// colEvidence is lazyEvidence of targets.
+type colEvidence struct {
+	ts      []target
+	unknown []string
+	s       string
+	done    bool
+}
+
+func (l *colEvidence) String() string {
+	if !l.done {
+		refs := make([]Ref, 0, len(l.ts)+1)
+		for _, t := range l.ts {
+			refs = append(refs, Ref{Rule: t.rule, Evidence: t.evidence})
+		}
+		if len(l.unknown) > 0 {
+			refs = append(refs, Ref{Unknown: l.unknown})
+		}
+		l.s, l.done = RefsText(refs), true
+	}
+	return l.s
+}
+
+func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []string) {
+	p := &d.payments[pi]
+	byDossier = d.narrowDossier(byDossier)
+	targets := append(d.tbuf[:0], byCode...)
+	conflict := false
+	for _, r := range byDossier {
+		if containsTarget(byCode, r.idx) {
+			continue
+		}
+		if len(byCode) > 0 {
+			conflict = true
+		}
+		targets = append(targets, r)
+	}
+	if len(targets) > 1 {
+		slices.SortFunc(targets, func(a, b target) int { return cmp.Compare(d.rank[a.idx], d.rank[b.idx]) })
+	}
+	d.tbuf = targets
+	ev := &colEvidence{ts: targets, unknown: unknown}
+	amt := d.amount[pi]
+
+	if amt <= 0 {
+		d.exception(pi, ExceptionInvalidInput, p.Amount, d.ids(targets), -1, EvidenceNotPositive.Format(ev.String()))
+		return
+	}
+	if agency, wrong := d.wrongAccount(p, targets); wrong {
+		d.exception(pi, ExceptionWrongAccount, p.Amount, d.ids(targets), d.single(targets),
+			EvidenceWrongAccount.Format(p.CreditedAccount.Masked(), agency, ev.String()))
+		return
+	}
+	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.notices[targets[0].idx].Total.Currency || cur != payment.VND {
+		d.exception(pi, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), d.single(targets), EvidenceReferences.Format(ev.String()))
+		return
+	}
+	switch {
+	case len(targets) == 0:
+		evidence := EvidenceReferences.Format(ev.String())
+		if evidence == "" {
+			evidence = EvidenceNoReference.Format()
+		}
+		d.exception(pi, ExceptionUnmatched, p.Amount, d.suggest(p, amt), -1, evidence)
+	case conflict:
+		d.exception(pi, ExceptionAmbiguous, p.Amount, d.ids(targets), -1,
+			EvidenceCodeAndDossier.Format(ev.String()))
+	case len(targets) == 1:
+		d.one(pi, targets[0], ev)
+	default:
+		d.many(pi, targets, ev)
+	}
+}
+
+func (d *colDecider) wrongAccount(p *payment.Payment, ts []target) (string, bool) {
+	if !d.e.accounts.Configured() || p.CreditedAccount.IsZero() {
+		return "", false
+	}
+	for _, t := range ts {
+		if ag := d.notices[t.idx].Agency; !d.e.accounts.Collects(ag, p.CreditedAccount) {
+			return ag, true
+		}
+	}
+	return "", false
+}
+
+func (d *colDecider) one(pi int32, t target, ev *colEvidence) {
+	p := &d.payments[pi]
+	i := t.idx
+	n := &d.notices[i]
+	switch d.st[i] {
+	case stCancelled, stExpired:
+		d.exception(pi, ExceptionCancelledNotice, p.Amount, []string{n.ID}, i,
+			EvidenceNoticeClosed.Format(string(d.st[i].status()), ev.String()))
+		return
+	case stPaid:
+		d.exception(pi, ExceptionDuplicate, p.Amount, []string{n.ID}, i,
+			EvidenceAlreadyPaid.Format(ev.String()))
+		return
+	case stIssued, stPartial:
+	}
+	out, outExp := d.outstanding(i)
+	if out <= 0 {
+		d.exception(pi, ExceptionDuplicate, p.Amount, []string{n.ID}, i, EvidenceNothingDue.Format(ev.String()))
+		return
+	}
+	amt := d.amount[pi]
+	switch {
+	case amt < out:
+		d.allocate(pi, i, p.Amount.Amount, amt, t.rule, t.evidence)
+		d.st[i] = stPartial
+	case amt == out:
+		d.allocate(pi, i, p.Amount.Amount, amt, t.rule, t.evidence)
+		d.st[i] = stPaid
+	default:
+		outDec := d.dec(out, outExp)
+		d.allocate(pi, i, outDec, out, t.rule, t.evidence)
+		d.st[i] = stPaid
+		excess := payment.Money{Amount: d.dec(amt-out, min(p.Amount.Amount.Exponent(), outExp)), Currency: p.Amount.Currency}
+		d.exception(pi, ExceptionOverpaid, excess, []string{n.ID}, i,
+			EvidenceOverpaid.Format(p.Amount.Amount.String(), outDec.String(), ev.String()))
+	}
+}
+
+func (d *colDecider) many(pi int32, ts []target, ev *colEvidence) {
+	p := &d.payments[pi]
+	var sum int64
+	sumExp := int32(0) // decimal.Zero's
+	for _, t := range ts {
+		out, outExp := d.outstanding(t.idx)
+		if !d.st[t.idx].open() || out <= 0 {
+			d.exception(pi, ExceptionAmbiguous, p.Amount, d.ids(ts), -1,
+				EvidenceSeveralClosed.Format(d.notices[t.idx].ID, string(d.st[t.idx].status()), ev.String()))
+			return
+		}
+		sum += out
+		sumExp = min(sumExp, outExp)
+	}
+	if d.amount[pi] != sum {
+		d.exception(pi, ExceptionAmbiguous, p.Amount, d.ids(ts), -1,
+			EvidenceSeveralSum.Format(p.Amount.Amount.String(), d.dec(sum, sumExp).String(), ev.String()))
+		return
+	}
+	for _, t := range ts {
+		out, outExp := d.outstanding(t.idx)
+		d.allocate(pi, t.idx, d.dec(out, outExp), out, RuleMultiReferenceExactSum, t.evidence)
+		d.st[t.idx] = stPaid
+	}
+}
+
+func (d *colDecider) allocate(pi, i int32, amt decimal.Decimal, v int64, rule Rule, evidence string) {
+	p := &d.payments[pi]
+	n := &d.notices[i]
+	d.credited(i, v, amt.Exponent())
+	d.allocs = append(d.allocs, Allocation{
+		PaymentID:    p.ID,
+		NoticeSystem: n.System,
+		NoticeID:     n.ID,
+		Code:         n.Code,
+		Amount:       payment.Money{Amount: amt, Currency: p.Amount.Currency},
+		Rule:         rule,
+		Evidence:     evidence,
+	})
+	d.allocKey = append(d.allocKey, uint64(d.pid[pi])<<32|uint64(d.keyRank[i]))
+}
+
+// exception records an exception of payment pi; n is the one notice it
+// concerns, -1 when none.
+func (d *colDecider) exception(pi int32, kind ExceptionKind, amt payment.Money, candidates []string, n int32, evidence string) {
+	p := &d.payments[pi]
+	if candidates == nil {
+		candidates = []string{}
+	}
+	e := Exception{
+		ID:         ExceptionID(kind, p.ID),
+		Kind:       kind,
+		PaymentID:  p.ID,
+		Amount:     amt,
+		Candidates: candidates,
+		Evidence:   evidence,
+		Status:     ExceptionOpen,
+	}
+	if n >= 0 {
+		e.NoticeSystem, e.NoticeID = d.notices[n].System, d.notices[n].ID
+	}
+	d.excs = append(d.excs, e)
+	d.excPid = append(d.excPid, d.pid[pi])
+}
+
+func (d *colDecider) ids(ts []target) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, d.notices[t.idx].ID)
+	}
+	return out
+}
+
+func (d *colDecider) single(ts []target) int32 {
+	if len(ts) == 1 {
+		return ts[0].idx
+	}
+	return -1
+}
+
+// result sorts allocations and exceptions with comparisons equivalent to
+// the exact path's (ranks for strings), so slices.SortFunc moves them
+// alike, ties included.
+func (d *colDecider) result() Decision {
+	type keyed struct {
+		k uint64
+		i int32
+	}
+	ak := make([]keyed, len(d.allocs))
+	for i, k := range d.allocKey {
+		ak[i] = keyed{k, int32(i)}
+	}
+	slices.SortFunc(ak, func(a, b keyed) int { return cmp.Compare(a.k, b.k) })
+	var allocs []Allocation // nil when none, as the exact path's
+	if len(ak) > 0 {
+		allocs = make([]Allocation, len(ak))
+	}
+	for j, x := range ak {
+		allocs[j] = d.allocs[x.i]
+	}
+	ek := make([]keyed, len(d.excs))
+	for i, r := range d.excPid {
+		ek[i] = keyed{uint64(r), int32(i)}
+	}
+	slices.SortFunc(ek, func(a, b keyed) int {
+		if c := cmp.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		x, y := &d.excs[a.i], &d.excs[b.i]
+		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
+	})
+	var excs []Exception
+	if len(ek) > 0 {
+		excs = make([]Exception, len(ek))
+	}
+	for j, x := range ek {
+		excs[j] = d.excs[x.i]
+	}
+	states := make([]NoticeState, len(d.notices))
+	for r, i := range d.byKey {
+		n := &d.notices[i]
+		paid := decimal.Zero
+		if d.touched[i] {
+			paid = d.dec(d.paid[i], d.paidExp[i])
+		}
+		states[r] = NoticeState{
+			System: n.System, NoticeID: n.ID, Code: n.Code, Status: d.st[i].status(),
+			AmountDue: n.Total,
+			Paid:      payment.Money{Amount: paid, Currency: n.Total.Currency},
+		}
+	}
+	return Decision{Allocations: allocs, Exceptions: excs, Notices: states}
+}
