@@ -221,15 +221,61 @@ func (e Evidence) Args() []ArgKind {
 
 // Format writes the form's sentence with args, which must be as many as
 // the form takes (a programming error otherwise: the sentence says so).
+// It fills the placeholders by hand, as placeholderRE finds them (leftmost
+// first, never inside an argument): every exception of Decide is written
+// through it.
 func (e Evidence) Format(args ...string) string {
-	if n := len(e.Args()); n != len(args) {
+	text := e.Text()
+	n, size := 0, len(text)
+	for i := 0; i < len(text); i++ {
+		if k, end, ok := placeholderAt(text, i); ok {
+			n = max(n, k+1)
+			if k < len(args) {
+				size += len(args[k]) - (end - i)
+			}
+			i = end - 1
+		}
+	}
+	if n != len(args) {
 		return fmt.Sprintf("%s: %d arguments for %d: %q", e, len(args), n, args)
 	}
-	return placeholderRE.ReplaceAllStringFunc(e.Text(), func(ph string) string {
-		m := placeholderRE.FindStringSubmatch(ph)
-		i, _ := strconv.Atoi(m[1])
-		return args[i]
-	})
+	var b strings.Builder
+	b.Grow(size)
+	last := 0
+	for i := 0; i < len(text); i++ {
+		if k, end, ok := placeholderAt(text, i); ok {
+			b.WriteString(text[last:i])
+			b.WriteString(args[k])
+			last, i = end, end-1
+		}
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// placeholderAt reads a placeholder {digits:letters} starting at text[i]:
+// its argument number and where it ends.
+func placeholderAt(text string, i int) (int, int, bool) {
+	if text[i] != '{' {
+		return 0, 0, false
+	}
+	j, k := i+1, 0
+	for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+		k = k*10 + int(text[j]-'0')
+		j++
+	}
+	if j == i+1 || j >= len(text) || text[j] != ':' {
+		return 0, 0, false
+	}
+	j++
+	l := j
+	for j < len(text) && text[j] >= 'a' && text[j] <= 'z' {
+		j++
+	}
+	if j == l || j >= len(text) || text[j] != '}' {
+		return 0, 0, false
+	}
+	return k, j + 1, true
 }
 
 // EvidenceReader reads a stored evidence sentence back into its form and
