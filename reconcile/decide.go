@@ -469,10 +469,10 @@ func (d *colDecider) run(slots []int32) {
 	workers := runtime.GOMAXPROCS(0)
 	if nch <= 1 || workers < 2 {
 		var c chunk
-		var buf []int32
+		var sc scratch
 		for k := 0; k < nch; k++ {
 			lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
-			buf = d.fill(&c, slots[lo:hi], buf)
+			d.fill(&c, slots[lo:hi], &sc)
 			d.consume(&c, slots[lo:hi])
 		}
 		return
@@ -487,7 +487,7 @@ func (d *colDecider) run(slots []int32) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var buf []int32
+			var sc scratch
 			for {
 				// A token before a number: the lowest chunk not yet
 				// decided is always being filled or about to be.
@@ -503,7 +503,7 @@ func (d *colDecider) run(slots []int32) {
 				default:
 				}
 				lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
-				buf = d.fill(&c, slots[lo:hi], buf)
+				d.fill(&c, slots[lo:hi], &sc)
 				c.done = chunks[k].done
 				chunks[k] = c
 				close(c.done)
@@ -524,15 +524,23 @@ func (d *colDecider) run(slots []int32) {
 	wg.Wait()
 }
 
+// scratch is a worker's reusable buffers.
+type scratch struct {
+	buf     []int32
+	refs    []Reference
+	dossier []target
+}
+
 // fill extracts and looks up the references of the payments of one chunk.
 // It reads only what is immutable while payments are decided.
-func (d *colDecider) fill(c *chunk, slots []int32, buf []int32) []int32 {
+func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 	c.targets, c.unknown, c.spans = c.targets[:0], c.unknown[:0], c.spans[:0]
-	var dossierBuf []target
+	buf, dossierBuf := sc.buf, sc.dossier
 	for _, i := range slots {
 		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown))}
 		dossierBuf = dossierBuf[:0]
-		for _, r := range d.e.References(d.payments[i].Description) {
+		sc.refs = extractInto(sc.refs, d.payments[i].Description, d.e.prefixes)
+		for _, r := range sc.refs {
 			buf = buf[:0]
 			switch r.Kind {
 			case RefCode:
@@ -562,7 +570,7 @@ func (d *colDecider) fill(c *chunk, slots []int32, buf []int32) []int32 {
 		sp.end, sp.uend = int32(len(c.targets)), int32(len(c.unknown))
 		c.spans = append(c.spans, sp)
 	}
-	return buf
+	sc.buf, sc.dossier = buf, dossierBuf
 }
 
 func (d *colDecider) consume(c *chunk, slots []int32) {

@@ -1,7 +1,8 @@
 package reconcile
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/feerecon/feerecon/payment"
@@ -123,17 +124,54 @@ func (e *Engine) References(description string) []Reference {
 }
 
 func extract(description string, prefixes []string) []Reference {
+	refs := extractInto(nil, description, prefixes)
+	if len(refs) == 0 {
+		return nil
+	}
+	return refs
+}
+
+// extractInto is extract appending to refs[:0], so that a caller
+// extracting many descriptions reuses one buffer.
+func extractInto(refs []Reference, description string, prefixes []string) []Reference {
+	refs = refs[:0]
 	f := Fold(description)
 	var buf [32]group // most descriptions fit: no allocation for the groups
 	gs := groups(f, buf[:0])
 	if len(gs) == 0 {
-		return nil
+		return refs
 	}
-	var refs []Reference
 	refs = prefixedCodes(f, gs, prefixes, refs)
 	refs = digitCodes(f, gs, prefixes, refs)
 	refs = dossiers(f, gs, refs)
 	return dedupe(refs)
+}
+
+// checkPasses reports whether prefix followed by digits passes the ISO
+// 7064 MOD 97-10 check with check digits 02–98, as
+// payment.ParsePaymentCode requires. It is only a filter, so that the many
+// candidates that fail cost no error value: ParsePaymentCode still decides
+// the ones that pass (and any it cannot judge, e.g. other characters).
+func checkPasses(prefix string, digits []byte) bool {
+	r := 0
+	for i := 0; i < len(prefix); i++ {
+		c := prefix[i]
+		if c < 'A' || c > 'Z' {
+			return true
+		}
+		r = (r*100 + int(c-'A') + 10) % 97
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return true
+		}
+		r = (r*10 + int(c-'0')) % 97
+	}
+	if r != 1 || len(digits) < 2 {
+		return r == 1 // too short a code: ParsePaymentCode refuses it
+	}
+	hi, lo := digits[len(digits)-2], digits[len(digits)-1]
+	return !(hi == '0' && lo < '2') && !(hi == '9' && lo == '9')
 }
 
 // groups splits folded text into alphanumeric groups and marks envelope
@@ -292,7 +330,7 @@ func readCode(f string, gs []group, k, pos int, p string) (codeRead, bool) {
 	if pos < gs[k].end && isDigit(f[pos]) {
 		return codeRead{}, false
 	}
-	if swaps > maxLookalikes {
+	if swaps > maxLookalikes || !checkPasses(p, digits[:]) {
 		return codeRead{}, false
 	}
 	code, err := payment.ParsePaymentCode(p + string(digits[:]))
@@ -307,9 +345,12 @@ func readCode(f string, gs []group, k, pos int, p string) (codeRead, bool) {
 }
 
 func digitCodes(f string, gs []group, prefixes []string, refs []Reference) []Reference {
-	add := func(digits string, from, to int) {
+	add := func(digits []byte, from, to int) {
 		for _, p := range prefixes {
-			if code, err := payment.ParsePaymentCode(p + digits); err == nil {
+			if !checkPasses(p, digits) {
+				continue
+			}
+			if code, err := payment.ParsePaymentCode(p + string(digits)); err == nil {
 				refs = append(refs, Reference{Kind: RefCode, Code: code, Key: string(code),
 					Rule: RulePaymentCodeDigits, Evidence: f[from:to]})
 			}
@@ -331,15 +372,18 @@ func digitCodes(f string, gs []group, prefixes []string, refs []Reference) []Ref
 			total += gs[i].end - gs[i].start
 		}
 		if total == want && end-k > 1 {
-			var b strings.Builder
+			var b [want]byte
+			n := 0
 			for i := k; i < end; i++ {
-				b.WriteString(f[gs[i].start:gs[i].end])
+				n += copy(b[n:], f[gs[i].start:gs[i].end])
 			}
-			add(b.String(), gs[k].start, gs[end-1].end)
+			add(b[:], gs[k].start, gs[end-1].end)
 		} else {
 			for i := k; i < end; i++ {
 				if gs[i].end-gs[i].start == want {
-					add(f[gs[i].start:gs[i].end], gs[i].start, gs[i].end)
+					var b [want]byte
+					copy(b[:], f[gs[i].start:gs[i].end])
+					add(b[:], gs[i].start, gs[i].end)
 				}
 			}
 		}
@@ -373,10 +417,10 @@ func dossiers(f string, gs []group, refs []Reference) []Reference {
 
 // dateSeq checks yymmdd+nnnn (look-alike letters read as digits) and
 // returns it in digits.
-func dateSeq(s1, s2 string) (string, bool) {
+func dateSeq(s1, s2 string) ([10]byte, bool) {
 	var b [10]byte
 	if len(s1)+len(s2) != len(b) {
-		return "", false
+		return b, false
 	}
 	copy(b[:], s1)
 	copy(b[len(s1):], s2)
@@ -386,16 +430,16 @@ func dateSeq(s1, s2 string) (string, bool) {
 		}
 		d, ok := lookalikeDigit(c)
 		if !ok {
-			return "", false
+			return b, false
 		}
 		b[i] = d
 	}
 	mm := int(b[2]-'0')*10 + int(b[3]-'0')
 	dd := int(b[4]-'0')*10 + int(b[5]-'0')
 	if mm < 1 || mm > 12 || dd < 1 || dd > 31 {
-		return "", false
+		return b, false
 	}
-	return string(b[:]), true
+	return b, true
 }
 
 // unitsBefore emits a dossier candidate for each plausible receiving-unit id
@@ -404,15 +448,19 @@ func dateSeq(s1, s2 string) (string, bool) {
 // five dotted groups of 1–3 characters, e.g. G01.899.108.000, or are typed
 // together, e.g. G01899108000). Candidates name no notice until a notice's
 // dossier has the same key, so the extra ones are harmless.
-func unitsBefore(f string, gs []group, k int, glued, tail string, end int, refs []Reference) []Reference {
+func unitsBefore(f string, gs []group, k int, glued string, tail [10]byte, end int, refs []Reference) []Reference {
 	mark := len(refs)
 	canonical := -1 // index in refs of the longest span in dotted form
 	emit := func(unit string, start int) {
 		if len(unit) < 2 || len(unit) > 15 || !hasLetterAndDigit(unit) {
 			return
 		}
-		compact := unit + tail
-		r := Reference{Kind: RefDossier, Dossier: compact, Key: DossierKey(compact),
+		var b strings.Builder
+		b.Grow(len(unit) + len(tail))
+		b.WriteString(unit)
+		b.Write(tail[:])
+		compact := b.String()
+		r := Reference{Kind: RefDossier, Dossier: compact, Key: compactDossierKey(compact),
 			Rule: RuleDossierCode, Evidence: f[start:end]}
 		if canonicalDossier(r.Evidence) {
 			canonical = len(refs)
@@ -486,6 +534,21 @@ func canonicalDossier(s string) bool {
 	return groups >= 2 && groups <= 5
 }
 
+// compactDossierKey is DossierKey of a compact dossier (A–Z and 0–9 only,
+// already folded): the same string when it holds no look-alike letter.
+func compactDossierKey(compact string) string {
+	if !strings.ContainsAny(compact, "OIL") {
+		return compact
+	}
+	b := []byte(compact)
+	for i, c := range b {
+		if d, ok := lookalikeDigit(c); ok {
+			b[i] = d
+		}
+	}
+	return string(b)
+}
+
 func hasLetterAndDigit(s string) bool {
 	l, d := false, false
 	for i := 0; i < len(s); i++ {
@@ -518,21 +581,26 @@ func dedupe(refs []Reference) []Reference {
 	if len(refs) == 0 {
 		return nil
 	}
-	sort.SliceStable(refs, func(i, j int) bool {
-		a, b := refs[i], refs[j]
+	slices.SortStableFunc(refs, func(a, b Reference) int {
 		if a.Kind != b.Kind {
-			return a.Kind == RefCode
+			if a.Kind == RefCode {
+				return -1
+			}
+			if b.Kind == RefCode {
+				return 1
+			}
+			return 0
 		}
 		if a.Key != b.Key {
-			return a.Key < b.Key
+			return strings.Compare(a.Key, b.Key)
 		}
 		if sa, sb := ruleStrength(a.Rule), ruleStrength(b.Rule); sa != sb {
-			return sa < sb
+			return cmp.Compare(sa, sb)
 		}
 		if len(a.Evidence) != len(b.Evidence) {
-			return len(a.Evidence) > len(b.Evidence)
+			return cmp.Compare(len(b.Evidence), len(a.Evidence))
 		}
-		return a.Evidence < b.Evidence
+		return strings.Compare(a.Evidence, b.Evidence)
 	})
 	out := refs[:1]
 	for _, r := range refs[1:] {
