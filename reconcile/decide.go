@@ -208,6 +208,11 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 		}
 		slots = append(slots, int32(i))
 	}
+	if len(slots) > 0 {
+		// Most payments allocate once; about half raise an exception.
+		d.allocs = slices.Grow(d.allocs, len(slots))
+		d.excs = make([]Exception, 0, len(slots)/2+1)
+	}
 	d.run(slots)
 	return d.result(), true
 }
@@ -851,13 +856,11 @@ func (d *colDecider) result() Decision {
 		ak[i] = keyed{k, int32(i)}
 	}
 	slices.SortFunc(ak, func(a, b keyed) int { return cmp.Compare(a.k, b.k) })
-	var allocs []Allocation // nil when none, as the exact path's
-	if len(ak) > 0 {
-		allocs = make([]Allocation, len(ak))
-	}
+	perm := make([]int32, max(len(ak), len(d.excs)))
 	for j, x := range ak {
-		allocs[j] = d.allocs[x.i]
+		perm[j] = x.i
 	}
+	permute(d.allocs, perm[:len(ak)])
 	ek := make([]keyed, len(d.excs))
 	for i, r := range d.excPid {
 		ek[i] = keyed{uint64(r), int32(i)}
@@ -869,13 +872,10 @@ func (d *colDecider) result() Decision {
 		x, y := &d.excs[a.i], &d.excs[b.i]
 		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
 	})
-	var excs []Exception
-	if len(ek) > 0 {
-		excs = make([]Exception, len(ek))
-	}
 	for j, x := range ek {
-		excs[j] = d.excs[x.i]
+		perm[j] = x.i
 	}
+	permute(d.excs, perm[:len(ek)])
 	states := make([]NoticeState, len(d.notices))
 	for r, i := range d.byKey {
 		n := &d.notices[i]
@@ -889,5 +889,34 @@ func (d *colDecider) result() Decision {
 			Paid:      payment.Money{Amount: paid, Currency: n.Total.Currency},
 		}
 	}
-	return Decision{Allocations: allocs, Exceptions: excs, Notices: states}
+	out := Decision{Allocations: d.allocs, Exceptions: d.excs, Notices: states}
+	// nil when none, as the exact path's (JSON null, not [])
+	if len(out.Allocations) == 0 {
+		out.Allocations = nil
+	}
+	if len(out.Exceptions) == 0 {
+		out.Exceptions = nil
+	}
+	return out
+}
+
+// permute reorders xs in place so that the new xs[j] is the old
+// xs[perm[j]], following each cycle once; it consumes perm.
+func permute[T any](xs []T, perm []int32) {
+	for j := range perm {
+		if perm[j] < 0 {
+			continue
+		}
+		tmp, k := xs[j], int32(j)
+		for {
+			src := perm[k]
+			perm[k] = -1
+			if src == int32(j) {
+				xs[k] = tmp
+				break
+			}
+			xs[k] = xs[src]
+			k = src
+		}
+	}
 }
