@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"cmp"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -179,6 +180,9 @@ type colDecider struct {
 }
 
 func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Payment, manual []Allocation, held func(Allocation) bool) (Decision, bool) {
+	if len(notices) > maxPositions || len(payments)+len(manual) > maxPositions {
+		return Decision{}, false
+	}
 	exp, totals, amounts, ok := scaleOf(notices, payments, manual)
 	if !ok {
 		return Decision{}, false
@@ -206,7 +210,7 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 		if byHand[r] {
 			continue
 		}
-		slots = append(slots, int32(i))
+		slots = append(slots, int32(i)) //nolint:gosec // G115: positions fit int32 (maxPositions)
 	}
 	if len(slots) > 0 {
 		// Most payments allocate once; about half raise an exception.
@@ -218,6 +222,11 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 }
 
 const parallelMin = 1 << 14
+
+// maxPositions bounds the notices, and the payments with held
+// allocations, of a call the columnar path takes: it holds positions
+// and ranks as int32.
+const maxPositions = math.MaxInt32
 
 // together runs fns, concurrently when par.
 func together(par bool, fns ...func()) {
@@ -434,7 +443,7 @@ func (d *colDecider) credit(manual []Allocation, held func(Allocation) bool) []b
 		v, _ := units(a.Amount.Amount, d.exp) // scaleOf checked it
 		d.credited(i, v, a.Amount.Amount.Exponent())
 		d.allocs = append(d.allocs, a)
-		d.allocKey = append(d.allocKey, uint64(d.mpid[k])<<32|uint64(d.keyRank[i]))
+		d.allocKey = append(d.allocKey, uint64(d.mpid[k])<<32|uint64(d.keyRank[i])) //nolint:gosec // G115: ranks are positions, never negative
 	}
 	for i := range d.notices {
 		if !d.st[i].open() || d.paid[i] <= 0 {
@@ -542,7 +551,7 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 	c.targets, c.unknown, c.spans = c.targets[:0], c.unknown[:0], c.spans[:0]
 	buf, dossierBuf := sc.buf, sc.dossier
 	for _, i := range slots {
-		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown))}
+		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown))} //nolint:gosec // G115: a chunk holds a few thousand references
 		dossierBuf = dossierBuf[:0]
 		sc.refs = extractInto(sc.refs, d.payments[i].Description, d.e.prefixes)
 		for _, r := range sc.refs {
@@ -570,9 +579,9 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 				}
 			}
 		}
-		sp.dossier = int32(len(c.targets))
+		sp.dossier = int32(len(c.targets)) //nolint:gosec // G115: as above
 		c.targets = append(c.targets, dossierBuf...)
-		sp.end, sp.uend = int32(len(c.targets)), int32(len(c.unknown))
+		sp.end, sp.uend = int32(len(c.targets)), int32(len(c.unknown)) //nolint:gosec // G115: as above
 		c.spans = append(c.spans, sp)
 	}
 	sc.buf, sc.dossier = buf, dossierBuf
@@ -802,7 +811,7 @@ func (d *colDecider) allocate(pi, i int32, amt decimal.Decimal, v int64, rule Ru
 		Rule:         rule,
 		Evidence:     evidence,
 	})
-	d.allocKey = append(d.allocKey, uint64(d.pid[pi])<<32|uint64(d.keyRank[i]))
+	d.allocKey = append(d.allocKey, uint64(d.pid[pi])<<32|uint64(d.keyRank[i])) //nolint:gosec // G115: ranks are positions, never negative
 }
 
 // exception records an exception of payment pi; n is the one notice it
@@ -863,7 +872,7 @@ func (d *colDecider) result() Decision {
 	permute(d.allocs, perm[:len(ak)])
 	ek := make([]keyed, len(d.excs))
 	for i, r := range d.excPid {
-		ek[i] = keyed{uint64(r), int32(i)}
+		ek[i] = keyed{uint64(r), int32(i)} //nolint:gosec // G115: a rank is a position, never negative
 	}
 	slices.SortFunc(ek, func(a, b keyed) int {
 		if c := cmp.Compare(a.k, b.k); c != 0 {

@@ -47,7 +47,7 @@ func makeBuckets[K comparable](order []int32, key func(int32) (K, bool)) buckets
 		}
 		b, seen := at[k]
 		if !seen {
-			b = int32(len(count))
+			b = int32(len(count)) //nolint:gosec // G115: at most one bucket per notice (maxPositions)
 			at[k] = b
 			count = append(count, 0)
 		}
@@ -202,7 +202,7 @@ func (d *colDecider) buildSuggester() *colSuggester {
 		}
 		id, ok := s.names[f]
 		if !ok {
-			id = int32(len(s.names))
+			id = int32(len(s.names)) //nolint:gosec // G115: at most one name per notice (maxPositions)
 			s.names[f] = id
 		}
 		s.nameID[i] = id
