@@ -177,6 +177,8 @@ type colDecider struct {
 	excPid   []int32
 	sugg     *colSuggester
 	tbuf     []target
+	nbuf     []target
+	cbuf     []suggestion
 }
 
 func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Payment, manual []Allocation, held func(Allocation) bool) (Decision, bool) {
@@ -615,37 +617,40 @@ func containsTarget(ts []target, i int32) bool {
 }
 
 // narrowDossier keeps, for each dossier key naming several notices, only
-// the single one still open, if exactly one is.
+// the single one still open, if exactly one is. fill lists the notices of
+// one key together (one reference per key, each notice once), so a key's
+// notices are a run of rs; the result reuses d.nbuf.
 func (d *colDecider) narrowDossier(rs []target) []target {
 	if len(rs) < 2 {
 		return rs
 	}
-	byKey := map[string][]target{}
-	var keys []string
-	for _, r := range rs {
-		if _, ok := byKey[r.key]; !ok {
-			keys = append(keys, r.key)
+	out := d.nbuf[:0]
+	for lo := 0; lo < len(rs); {
+		hi := lo + 1
+		for hi < len(rs) && rs[hi].key == rs[lo].key {
+			hi++
 		}
-		byKey[r.key] = append(byKey[r.key], r)
-	}
-	var out []target
-	for _, k := range keys {
-		group := byKey[k]
+		group := rs[lo:hi]
+		open := -1
 		if len(group) > 1 {
-			var open []target
-			for _, r := range group {
+			for k, r := range group {
 				if d.st[r.idx].open() {
-					open = append(open, r)
+					if open != -1 {
+						open = -2
+						break
+					}
+					open = k
 				}
 			}
-			if len(open) == 1 {
-				group = open
-			}
 		}
-		for _, r := range group {
-			out = appendTarget(out, r)
+		if open >= 0 {
+			out = append(out, group[open])
+		} else {
+			out = append(out, group...)
 		}
+		lo = hi
 	}
+	d.nbuf = out
 	return out
 }
 

@@ -101,7 +101,7 @@ func (d *colDecider) suggest(p *payment.Payment, amount int64) []string {
 	if id, ok := d.sugg.names[name]; ok && name != "" {
 		nameID = id
 	}
-	var cands []suggestion
+	cands := d.cbuf[:0]
 	want := 2 * d.e.limit
 	if name != "" {
 		cands = d.scan(p, d.sugg.byBoth.get([2]int64{amount, int64(nameID)}), amount, nameID, want, cands)
@@ -118,6 +118,7 @@ func (d *colDecider) suggest(p *payment.Payment, amount int64) []string {
 		}
 		out = append(out, d.notices[c.idx].ID)
 	}
+	d.cbuf = cands
 	return out
 }
 
