@@ -438,7 +438,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	producer, err := kafkabus.NewProducer(kafkabus.ProducerConfig{Brokers: []string{c.Kafka}, Logger: log})
+	producer, err := kafkabus.NewProducer(producerConfig(c.Kafka, log))
 	if err != nil {
 		return err
 	}
@@ -708,4 +708,14 @@ func rawBatchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Posi
 		})
 		return err
 	}
+}
+
+// producerConfig is serve's one producer (the callbacks, the outbox's Kafka
+// copies, dead letters): concurrent publishes to a partition go out as one
+// batch of up to 64 messages, gathered for at most 2 ms. Each Publish still
+// returns only once the broker acknowledged its own message (acks=all): a
+// callback is answered after Kafka has it, as before; a lone one waits the
+// 2 ms more.
+func producerConfig(broker string, log *slog.Logger) kafkabus.ProducerConfig {
+	return kafkabus.ProducerConfig{Brokers: []string{broker}, Logger: log, BatchSize: 64, BatchTimeout: 2 * time.Millisecond}
 }
