@@ -78,7 +78,11 @@ func TestBatchConsumerBatchesDeadLettersAndCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := waitDone(t, runConsumer(runCtx, c)); err != nil {
+	// stop ends inside the handler: RunUntil still commits the batch under
+	// way (under ctx, the work's deadline), as a graceful shutdown does.
+	done := make(chan error, 1)
+	go func() { done <- c.RunUntil(runCtx, ctx) }()
+	if err := waitDone(t, done); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

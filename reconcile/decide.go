@@ -474,7 +474,6 @@ const chunkSlots = 2048
 type span struct{ code, dossier, unknown, end, uend int32 }
 
 type chunk struct {
-	done    chan struct{}
 	targets []target
 	unknown []string
 	spans   []span
@@ -493,9 +492,12 @@ func (d *colDecider) run(slots []int32) {
 		}
 		return
 	}
+	// chunks[k] is written by one worker, then done[k] closed; the
+	// deciding goroutine reads chunks[k] only after done[k] is closed.
 	chunks := make([]chunk, nch)
-	for k := range chunks {
-		chunks[k].done = make(chan struct{})
+	done := make([]chan struct{}, nch)
+	for k := range done {
+		done[k] = make(chan struct{})
 	}
 	window := make(chan struct{}, 2*workers+2)
 	free := make(chan chunk, 2*workers+2)
@@ -520,14 +522,13 @@ func (d *colDecider) run(slots []int32) {
 				}
 				lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
 				d.fill(&c, slots[lo:hi], &sc)
-				c.done = chunks[k].done
 				chunks[k] = c
-				close(c.done)
+				close(done[k])
 			}
 		})
 	}
 	for k := range chunks {
-		<-chunks[k].done
+		<-done[k]
 		lo, hi := k*chunkSlots, min((k+1)*chunkSlots, len(slots))
 		d.consume(&chunks[k], slots[lo:hi])
 		select {
