@@ -382,11 +382,11 @@ type loader struct {
 	tx    store.Tx
 	date  payment.Date
 	rules daily.DayRules
-	// from is the start of the payments read.
-	from time.Time
-	in   daily.Input
-	// given are the payments read, by id.
-	given map[string]payment.Payment
+	// from and to bound the payments read: [from, to).
+	from, to time.Time
+	in       daily.Input
+	// given are the ids of the payments read.
+	given map[string]bool
 	// have are the notices read.
 	have map[store.NoticeKey]bool
 	// keys are the notices the allocations name, in their order.
@@ -404,37 +404,34 @@ func (j *Job) newLoader(tx store.Tx, date payment.Date) *loader {
 
 // payments reads the payments of days date−N … date (earlier ones still
 // wait for their credit), plus those after the cut-off on date's calendar
-// day: they can explain a credit booked on the day. Each comes with its
-// allocations and exceptions.
+// day: they can explain a credit booked on the day. Their allocations and
+// exceptions come in one read each, in the payments' order.
 func (l *loader) payments(ctx context.Context) error {
-	to := l.rules.DayEnd(l.date)
-	if end := l.date.AddDays(1).Start(); end.After(to) {
-		to = end
+	l.to = l.rules.DayEnd(l.date)
+	if end := l.date.AddDays(1).Start(); end.After(l.to) {
+		l.to = end
 	}
-	pays, err := l.tx.ListPayments(ctx, l.from, to)
+	pays, err := l.tx.ListPayments(ctx, l.from, l.to)
 	if err != nil {
 		return fmt.Errorf("payments: %w", err)
 	}
 	l.in.Payments = pays
-	l.given = make(map[string]payment.Payment, len(pays))
+	l.given = make(map[string]bool, len(pays))
 	for _, p := range pays {
-		l.given[p.ID] = p
-		as, err := l.tx.AllocationsByPayment(ctx, p.ID)
-		if err != nil {
-			return fmt.Errorf("allocations of %s: %w", p.ID, err)
-		}
-		l.in.Allocations = append(l.in.Allocations, as...)
-		es, err := l.tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
-		if err != nil {
-			return fmt.Errorf("exceptions of %s: %w", p.ID, err)
-		}
-		l.in.Exceptions = append(l.in.Exceptions, es...)
+		l.given[p.ID] = true
+	}
+	if l.in.Allocations, err = l.tx.AllocationsPaidIn(ctx, l.from, l.to); err != nil {
+		return fmt.Errorf("allocations: %w", err)
+	}
+	if l.in.Exceptions, err = l.tx.ExceptionsPaidIn(ctx, l.from, l.to); err != nil {
+		return fmt.Errorf("exceptions: %w", err)
 	}
 	return nil
 }
 
 // notices reads the notices issued on the day, and every notice an
-// allocation names.
+// allocation names (those issued on other days in one read, added in the
+// order the allocations name them).
 func (l *loader) notices(ctx context.Context) error {
 	ns, err := l.tx.ListNotices(ctx, l.rules.DayStart(l.date), l.rules.DayEnd(l.date))
 	if err != nil {
@@ -444,14 +441,33 @@ func (l *loader) notices(ctx context.Context) error {
 	for _, n := range ns {
 		l.have[store.NoticeKey{System: n.System, ID: n.ID}] = true
 	}
+	var missing []store.NoticeKey
+	l.keys = make([]store.NoticeKey, 0, len(l.in.Allocations))
 	for _, a := range l.in.Allocations {
 		k := store.NoticeKey{System: a.NoticeSystem, ID: a.NoticeID}
 		if !l.have[k] {
-			if err := l.notice(ctx, k); err != nil {
-				return err
-			}
+			l.have[k] = true
+			missing = append(missing, k)
 		}
 		l.keys = append(l.keys, k)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	found, err := l.tx.NoticesByKeys(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("notices of allocations: %w", err)
+	}
+	byKey := make(map[store.NoticeKey]payment.Notice, len(found))
+	for _, n := range found {
+		byKey[store.NoticeKey{System: n.System, ID: n.ID}] = n
+	}
+	for _, k := range missing {
+		n, ok := byKey[k]
+		if !ok {
+			return fmt.Errorf("notice %s/%s: %w", k.System, k.ID, store.ErrNotFound)
+		}
+		l.in.Notices = append(l.in.Notices, n)
 	}
 	return nil
 }
@@ -501,7 +517,7 @@ func (l *loader) exceptionNotices(ctx context.Context) error {
 // (see noticeStates).
 func (l *loader) noticeStates(ctx context.Context) error {
 	var err error
-	l.in.NoticeStates, err = noticeStates(ctx, l.tx, l.in.Notices, l.keys, l.given, l.from)
+	l.in.NoticeStates, err = noticeStates(ctx, l.tx, l.in.Notices, l.keys, l.to)
 	return err
 }
 
@@ -548,8 +564,7 @@ func (l *loader) reversals(ctx context.Context) error {
 	}
 	end := l.rules.DayEnd(l.date)
 	for _, r := range rs {
-		_, given := l.given[r.PaymentID]
-		if r.ReversedAt.Before(end) || r.PaymentID != "" && given {
+		if r.ReversedAt.Before(end) || r.PaymentID != "" && l.given[r.PaymentID] {
 			l.in.Reversals = append(l.in.Reversals, r)
 		}
 	}
@@ -657,9 +672,11 @@ func (l *loader) previousReports(ctx context.Context) (map[string]*daily.Report,
 }
 
 // noticeStates says how much was paid on each notice an allocation names,
-// counting the payments given and those paid before them (not later ones:
-// they are not in this day's input).
-func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []store.NoticeKey, given map[string]payment.Payment, from time.Time) ([]reconcile.NoticeState, error) {
+// counting the payments read and those paid before them (not later ones:
+// they are not in this day's input), in one read: the payments read are
+// every one paid in [from, to), so those counted are the ones paid before
+// to.
+func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []store.NoticeKey, to time.Time) ([]reconcile.NoticeState, error) {
 	byKey := make(map[store.NoticeKey]payment.Notice, len(ns))
 	for _, n := range ns {
 		byKey[store.NoticeKey{System: n.System, ID: n.ID}] = n
@@ -667,31 +684,24 @@ func noticeStates(ctx context.Context, tx store.Tx, ns []payment.Notice, keys []
 	slices.SortFunc(keys, func(a, b store.NoticeKey) int {
 		return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID))
 	})
-	var out []reconcile.NoticeState
-	for i, k := range keys {
-		if i > 0 && keys[i-1] == k {
-			continue
-		}
-		as, err := tx.AllocationsByNotice(ctx, k.System, k.ID)
-		if err != nil {
-			return nil, fmt.Errorf("allocations of notice %s/%s: %w", k.System, k.ID, err)
-		}
-		paid := decimal.Zero
-		for _, a := range as {
-			if _, ok := given[a.PaymentID]; !ok {
-				p, err := tx.Payment(ctx, a.PaymentID)
-				if err != nil {
-					return nil, fmt.Errorf("payment %s: %w", a.PaymentID, err)
-				}
-				if !p.PaidAt.Before(from) {
-					continue // paid after the day's input: not counted
-				}
-			}
-			paid = paid.Add(a.Amount.Amount)
+	keys = slices.Compact(keys)
+	paid, err := tx.NoticesPaid(ctx, keys, to)
+	if err != nil {
+		return nil, fmt.Errorf("paid of notices: %w", err)
+	}
+	sums := make(map[store.NoticeKey]decimal.Decimal, len(paid))
+	for _, p := range paid {
+		sums[p.NoticeKey] = p.Paid
+	}
+	out := make([]reconcile.NoticeState, 0, len(keys))
+	for _, k := range keys {
+		sum, ok := sums[k]
+		if !ok {
+			sum = decimal.Zero
 		}
 		n := byKey[k]
 		out = append(out, reconcile.NoticeState{System: k.System, NoticeID: k.ID, Code: n.Code, Status: n.Status,
-			AmountDue: n.Total, Paid: payment.Money{Amount: paid, Currency: n.Total.Currency}})
+			AmountDue: n.Total, Paid: payment.Money{Amount: sum, Currency: n.Total.Currency}})
 	}
 	return out, nil
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/statements"
@@ -107,6 +109,9 @@ type Notices interface {
 	// NoticesByID lists the notices with this id, of any system, ordered
 	// by system: an exception's candidates name notices by id.
 	NoticesByID(ctx context.Context, id string) ([]payment.Notice, error)
+	// NoticesByKeys lists the notices of keys, ordered by (system, id): a
+	// key given twice is listed once, a key not stored is left out.
+	NoticesByKeys(ctx context.Context, keys []NoticeKey) ([]payment.Notice, error)
 }
 
 // Payments holds canonical payment events.
@@ -151,6 +156,22 @@ type Allocations interface {
 	DeletePaymentAllocations(ctx context.Context, paymentID string) error
 	AllocationsByNotice(ctx context.Context, system, noticeID string) ([]reconcile.Allocation, error)
 	AllocationsByPayment(ctx context.Context, paymentID string) ([]reconcile.Allocation, error)
+	// AllocationsPaidIn lists the allocations of the payments paid in
+	// [from, to), ordered by their payment's (paid_at, id), then by
+	// (notice_system, notice_id): what AllocationsByPayment returns for
+	// each payment ListPayments lists, in that order, in one read (the
+	// daily run's).
+	AllocationsPaidIn(ctx context.Context, from, to time.Time) ([]reconcile.Allocation, error)
+	// NoticesPaid sums, for each notice of keys that has one, its
+	// allocations of payments paid before the given time, ordered by
+	// (system, id); a notice with none is left out. Keys may repeat.
+	NoticesPaid(ctx context.Context, keys []NoticeKey, before time.Time) ([]NoticePaid, error)
+}
+
+// NoticePaid is how much was allocated to a notice (NoticesPaid).
+type NoticePaid struct {
+	NoticeKey
+	Paid decimal.Decimal
 }
 
 // ExceptionFilter selects exceptions; zero fields match everything.
@@ -185,6 +206,11 @@ type Exceptions interface {
 	UpsertException(ctx context.Context, e reconcile.Exception) error
 	Exception(ctx context.Context, id string) (reconcile.Exception, error)
 	ListExceptions(ctx context.Context, f ExceptionFilter) ([]reconcile.Exception, error)
+	// ExceptionsPaidIn lists the exceptions of the payments paid in
+	// [from, to), ordered by their payment's (paid_at, id), then by id:
+	// what ListExceptions with PaymentID returns for each payment
+	// ListPayments lists, in that order, in one read (the daily run's).
+	ExceptionsPaidIn(ctx context.Context, from, to time.Time) ([]reconcile.Exception, error)
 	// ResolveException marks an open exception resolved; ErrConflict if it
 	// is not open. It is CloseException with status resolved.
 	ResolveException(ctx context.Context, id, resolution, by string, at time.Time) error

@@ -67,6 +67,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	tests = append(tests, caseworkTests()...)
 	tests = append(tests, reversalTests()...)
+	tests = append(tests, dayReadTests()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)

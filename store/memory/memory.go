@@ -8,6 +8,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -454,6 +457,19 @@ func (t *tx) NoticesByID(ctx context.Context, id string) ([]payment.Notice, erro
 	return out, nil
 }
 
+func (t *tx) NoticesByKeys(ctx context.Context, keys []store.NoticeKey) ([]payment.Notice, error) {
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, compareKeys)
+	keys = slices.Compact(keys)
+	var out []payment.Notice
+	for _, k := range keys {
+		if n, ok := t.s.notices[noticeKey{k.System, k.ID}]; ok {
+			out = append(out, cloneNotice(n))
+		}
+	}
+	return out, nil
+}
+
 // ---- allocations
 
 func (t *tx) InsertAllocation(ctx context.Context, a reconcile.Allocation) error {
@@ -554,6 +570,46 @@ func (t *tx) AllocationsByPayment(ctx context.Context, paymentID string) ([]reco
 	return out, nil
 }
 
+func (t *tx) AllocationsPaidIn(ctx context.Context, from, to time.Time) ([]reconcile.Allocation, error) {
+	ps, err := t.ListPayments(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []reconcile.Allocation
+	for _, p := range ps {
+		as, err := t.AllocationsByPayment(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	return out, nil
+}
+
+func (t *tx) NoticesPaid(ctx context.Context, keys []store.NoticeKey, before time.Time) ([]store.NoticePaid, error) {
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, compareKeys)
+	keys = slices.Compact(keys)
+	var out []store.NoticePaid
+	for _, k := range keys {
+		nk := noticeKey{k.System, k.ID}
+		paid, found := decimal.Zero, false
+		for id := range t.s.allocsByNotice[nk] {
+			if t.s.payments[id].PaidAt.Before(before) {
+				paid, found = paid.Add(t.s.allocs[allocKey{id, nk}].Amount.Amount), true
+			}
+		}
+		if found {
+			out = append(out, store.NoticePaid{NoticeKey: k, Paid: paid})
+		}
+	}
+	return out, nil
+}
+
+func compareKeys(a, b store.NoticeKey) int {
+	return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID))
+}
+
 // ---- exceptions
 
 func cloneException(e reconcile.Exception) reconcile.Exception {
@@ -626,6 +682,22 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func (t *tx) ExceptionsPaidIn(ctx context.Context, from, to time.Time) ([]reconcile.Exception, error) {
+	ps, err := t.ListPayments(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []reconcile.Exception
+	for _, p := range ps {
+		es, err := t.ListExceptions(ctx, store.ExceptionFilter{PaymentID: p.ID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
 	}
 	return out, nil
 }

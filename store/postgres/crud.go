@@ -234,6 +234,15 @@ func (t *tx) NoticeByCode(ctx context.Context, code payment.PaymentCode) (paymen
 	return ns[0], nil
 }
 
+func (t *tx) NoticesByKeys(ctx context.Context, keys []store.NoticeKey) ([]payment.Notice, error) {
+	systems, ids := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		systems[i], ids[i] = k.System, k.ID
+	}
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices
+		WHERE (system, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY system, id`, pq.Array(systems), pq.Array(ids))
+}
+
 func (t *tx) NoticesByDossier(ctx context.Context, key string) ([]payment.Notice, error) {
 	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE dossier_key=$1 ORDER BY system, id`, key)
 }
@@ -448,6 +457,38 @@ func (t *tx) AllocationsByPayment(ctx context.Context, paymentID string) ([]reco
 		ORDER BY payment_id, notice_system, notice_id`, paymentID)
 }
 
+func (t *tx) AllocationsPaidIn(ctx context.Context, from, to time.Time) ([]reconcile.Allocation, error) {
+	return t.selectAllocs(ctx, `SELECT a.payment_id, a.notice_system, a.notice_id, a.payment_code, a.amount, a.currency, a.rule,
+		a.evidence, a.decided_by, a.approved_by, a.reason
+		FROM payments p JOIN allocations a ON a.payment_id = p.id
+		WHERE p.paid_at >= $1 AND p.paid_at < $2 ORDER BY p.paid_at, p.id, a.notice_system, a.notice_id`, from, to)
+}
+
+func (t *tx) NoticesPaid(ctx context.Context, keys []store.NoticeKey, before time.Time) ([]store.NoticePaid, error) {
+	systems, ids := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		systems[i], ids[i] = k.System, k.ID
+	}
+	var rows []struct {
+		System string          `db:"notice_system"`
+		ID     string          `db:"notice_id"`
+		Paid   decimal.Decimal `db:"paid"`
+	}
+	// IN, not a join, so that a key given twice is summed once.
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT a.notice_system, a.notice_id, sum(a.amount) AS paid
+		FROM allocations a JOIN payments p ON p.id = a.payment_id
+		WHERE (a.notice_system, a.notice_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND p.paid_at < $3
+		GROUP BY a.notice_system, a.notice_id ORDER BY a.notice_system, a.notice_id`,
+		pq.Array(systems), pq.Array(ids), before); err != nil {
+		return nil, fmt.Errorf("paid of %d notices: %w", len(keys), mapErr(err))
+	}
+	out := make([]store.NoticePaid, len(rows))
+	for i, r := range rows {
+		out[i] = store.NoticePaid{NoticeKey: store.NoticeKey{System: r.System, ID: r.ID}, Paid: r.Paid}
+	}
+	return out, nil
+}
+
 // ---- exceptions
 
 type exceptionRow struct {
@@ -536,6 +577,21 @@ func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]rec
 		f.Scoped, pq.StringArray(append([]string{}, f.Agencies...)), f.AssignedTo, f.Unassigned)
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions: %w", mapErr(err))
+	}
+	out := make([]reconcile.Exception, len(rows))
+	for i, r := range rows {
+		out[i] = r.exception()
+	}
+	return out, nil
+}
+
+func (t *tx) ExceptionsPaidIn(ctx context.Context, from, to time.Time) ([]reconcile.Exception, error) {
+	var rows []exceptionRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT e.id, e.kind, e.payment_id, e.statement_ref, e.notice_system, e.notice_id,
+		e.amount, e.currency, e.candidates, e.evidence, e.status, e.created_at, e.resolution, e.resolved_by, e.resolved_at, e.assigned_to
+		FROM payments p JOIN exceptions e ON e.payment_id = p.id
+		WHERE p.paid_at >= $1 AND p.paid_at < $2 ORDER BY p.paid_at, p.id, e.id`, from, to); err != nil {
+		return nil, fmt.Errorf("exceptions paid in [%s, %s): %w", from, to, mapErr(err))
 	}
 	out := make([]reconcile.Exception, len(rows))
 	for i, r := range rows {
