@@ -468,10 +468,7 @@ func (s *Server) reportDownload(w http.ResponseWriter, r *http.Request, c api.Ca
 	var b bytes.Buffer
 	switch r.PathValue("format") {
 	case "json":
-		var js []byte
-		if js, err = rep.JSON(); err == nil {
-			b.Write(js)
-		}
+		err = rep.WriteJSON(&b)
 	case "csv":
 		err = daily.WriteCSV(&b, rep, lang)
 	case "exceptions":

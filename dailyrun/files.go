@@ -1,8 +1,9 @@
 package dailyrun
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -30,28 +31,20 @@ func WriteFiles(dir string, reports []daily.Report, p daily.Print) ([]string, er
 	var paths []string
 	for _, r := range reports {
 		base := filepath.Join(dir, FileBase(r))
-		js, err := r.JSON()
-		if err != nil {
-			return paths, err
-		}
 		files := []struct {
 			ext   string
-			write func(*bytes.Buffer) error
+			write func(io.Writer) error
 		}{
-			{".json", func(b *bytes.Buffer) error { _, err := b.Write(js); return err }},
-			{".csv", func(b *bytes.Buffer) error { return daily.WriteCSV(b, r, lang) }},
-			{".exceptions.csv", func(b *bytes.Buffer) error { return daily.WriteExceptionsCSV(b, r, lang) }},
-			{".xlsx", func(b *bytes.Buffer) error { return daily.WriteXLSX(b, []daily.Report{r}, p) }},
-			{".html", func(b *bytes.Buffer) error { return daily.WriteHTML(b, r, p) }},
+			{".json", r.WriteJSON},
+			{".csv", func(w io.Writer) error { return daily.WriteCSV(w, r, lang) }},
+			{".exceptions.csv", func(w io.Writer) error { return daily.WriteExceptionsCSV(w, r, lang) }},
+			{".xlsx", func(w io.Writer) error { return daily.WriteXLSX(w, []daily.Report{r}, p) }},
+			{".html", func(w io.Writer) error { return daily.WriteHTML(w, r, p) }},
 		}
 		for _, f := range files {
-			var b bytes.Buffer
-			if err := f.write(&b); err != nil {
-				return paths, fmt.Errorf("report %s%s: %w", r.ID, f.ext, err)
-			}
 			p := base + f.ext
-			if err := writeWhole(p, b.Bytes()); err != nil {
-				return paths, err
+			if err := writeWhole(p, f.write); err != nil {
+				return paths, fmt.Errorf("report %s%s: %w", r.ID, f.ext, err)
 			}
 			paths = append(paths, p)
 		}
@@ -59,13 +52,20 @@ func WriteFiles(dir string, reports []daily.Report, p daily.Print) ([]string, er
 	return paths, nil
 }
 
-func writeWhole(path string, data []byte) error {
+// writeWhole writes path whole: write streams into a temporary file,
+// renamed to path once complete.
+func writeWhole(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	if err := write(bw); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -2,7 +2,9 @@ package daily
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -86,6 +88,43 @@ func TestWriteCanonicalEqualsMarshal(t *testing.T) {
 		}
 		if !bytes.Equal(got.Bytes(), want) {
 			t.Fatalf("streamed:\n%s\nmarshal:\n%s", got.Bytes(), want)
+		}
+	}
+}
+
+// The streamed report.json is byte for byte json.MarshalIndent's and a
+// newline: empty and nil lists, lines of every hand-written type (a
+// payment line of a time not in UTC goes through json.Marshal), nested
+// values, text to escape.
+func TestWriteJSONEqualsMarshalIndent(t *testing.T) {
+	t.Parallel()
+	amt := Amount{decimal.NewFromInt(150000)}
+	paid := time.Date(2026, 11, 26, 2, 3, 4, 5, time.UTC)
+	reports := []Report{
+		{},
+		{ID: "x", Agency: "A<&>\u2028", Budget: []BudgetLine{{Agency: "a"}, {Agency: "b"}}, Exceptions: []ExceptionLine{},
+			Payments: []PaymentLine{{PaymentID: "p\"1", PaidAt: paid, Amount: amt, Late: true},
+				{PaymentID: "p2", PaidAt: paid.In(payment.Location()), Amount: amt}},
+			Allocations: []AllocationLine{{PaymentID: "p1", NoticeID: "N<1>", Amount: amt}},
+			Links:       []Link{{StatementID: "s", Seq: 3, Ref: "FT1", Amount: amt}, {StatementID: "s", Seq: 4}},
+			AuditHead:   &AuditHead{Seq: 7, Hash: "ab"}, Reversals: []ReversalLine{},
+			Diff: &Diff{PreviousVersion: 1, Lines: Changes{Added: []string{"k"}}}, SHA256: "kept"},
+	}
+	for _, r := range reports {
+		want, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, '\n')
+		var got bytes.Buffer
+		if err := r.WriteJSON(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("streamed:\n%s\nmarshal indent:\n%s", got.Bytes(), want)
+		}
+		if j, err := r.JSON(); err != nil || !bytes.Equal(j, want) {
+			t.Fatalf("JSON: %v\n%s", err, j)
 		}
 	}
 }

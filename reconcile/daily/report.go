@@ -2,6 +2,7 @@ package daily
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -373,13 +374,25 @@ func (r Report) CanonicalJSON() ([]byte, error) {
 }
 
 // JSON is the report.json file: indented, with the SHA-256, and a final
-// newline.
+// newline (WriteJSON into memory).
 func (r Report) JSON() ([]byte, error) {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("report %s json: %w", r.ID, err)
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		return nil, err
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
+}
+
+// WriteJSON writes the report.json file to w: byte for byte
+// json.MarshalIndent(r, "", "  ") and a newline, written a top-level field
+// and a line at a time, so that a report of a million lines is never
+// whole in memory as JSON (twice: MarshalIndent indents a compact copy).
+func (r Report) WriteJSON(w io.Writer) error {
+	if err := r.writeJSON(w, true); err != nil {
+		return fmt.Errorf("report %s json: %w", r.ID, err)
+	}
+	_, err := w.Write([]byte{'\n'})
+	return err
 }
 
 // writeCanonical writes exactly what CanonicalJSON returns, one top-level
@@ -387,100 +400,162 @@ func (r Report) JSON() ([]byte, error) {
 // million lines does not hold its whole JSON in memory.
 func (r Report) writeCanonical(w io.Writer) error {
 	r.SHA256 = ""
-	bw := bufio.NewWriterSize(w, 64<<10)
-	v := reflect.ValueOf(r)
-	t := v.Type()
-	first := true
-	var scratch []byte
-	put := func(x any) error {
-		b, err := json.Marshal(x)
-		if err != nil {
-			return fmt.Errorf("report %s canonical json: %w", r.ID, err)
-		}
-		_, _ = bw.Write(b) // a bufio.Writer keeps its first error for Flush
-		return nil
-	}
-	_ = bw.WriteByte('{')
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		fv := v.Field(i)
-		if !f.IsExported() || name == "-" || opts == "omitempty" && fv.IsZero() {
-			continue
-		}
-		if !first {
-			_ = bw.WriteByte(',')
-		}
-		first = false
-		if err := put(name); err != nil {
-			return err
-		}
-		_ = bw.WriteByte(':')
-		if fv.Kind() != reflect.Slice || fv.IsNil() {
-			if err := put(fv.Interface()); err != nil {
-				return err
-			}
-			continue
-		}
-		var err error
-		if scratch, err = writeLines(bw, scratch, fv); err != nil {
-			return fmt.Errorf("report %s canonical json: %w", r.ID, err)
-		}
-	}
-	_ = bw.WriteByte('}')
-	if err := bw.Flush(); err != nil {
+	if err := r.writeJSON(w, false); err != nil {
 		return fmt.Errorf("report %s canonical json: %w", r.ID, err)
 	}
 	return nil
 }
 
-// writeLines writes the JSON array of the slice v, a line at a time, with
-// scratch as the buffer of one line.
-func writeLines(bw *bufio.Writer, scratch []byte, v reflect.Value) ([]byte, error) {
-	_ = bw.WriteByte('[')
-	var err error
-	switch xs := v.Interface().(type) {
-	case []PaymentLine:
-		for j := range xs {
-			if j > 0 {
-				_ = bw.WriteByte(',')
-			}
-			if plainTime(xs[j].PaidAt) {
-				scratch = appendPaymentLine(scratch[:0], &xs[j])
-			} else if scratch, err = appendLineJSON(scratch[:0], xs[j]); err != nil {
-				return scratch, err
-			}
-			_, _ = bw.Write(scratch)
+// Indentation of the report.json file: a top-level field, a line of a
+// list.
+const (
+	fieldIndent = "  "
+	lineIndent  = "    "
+)
+
+// writeJSON writes json.Marshal(r), or with indent json.MarshalIndent(r,
+// "", "  "), one top-level field and one slice element at a time.
+// MarshalIndent is json.Indent of Marshal's bytes, so indenting each piece
+// at its depth gives the same bytes.
+func (r Report) writeJSON(w io.Writer, indent bool) error {
+	jw := jsonWriter{bw: bufio.NewWriterSize(w, 64<<10), indent: indent}
+	v := reflect.ValueOf(r)
+	t := v.Type()
+	first := true
+	_ = jw.bw.WriteByte('{')
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		fv := v.Field(i)
+		if !f.IsExported() || name == "-" || opts == "omitempty" && emptyJSON(fv) {
+			continue
 		}
-	case []AllocationLine:
-		for j := range xs {
-			if j > 0 {
-				_ = bw.WriteByte(',')
-			}
-			scratch = appendAllocationLine(scratch[:0], &xs[j])
-			_, _ = bw.Write(scratch)
+		if !first {
+			_ = jw.bw.WriteByte(',')
 		}
-	case []Link:
-		for j := range xs {
-			if j > 0 {
-				_ = bw.WriteByte(',')
-			}
-			scratch = appendLink(scratch[:0], &xs[j])
-			_, _ = bw.Write(scratch)
+		first = false
+		jw.newline(fieldIndent)
+		if err := jw.marshal(name, ""); err != nil {
+			return err
 		}
-	default:
-		for j := 0; j < v.Len(); j++ {
-			if j > 0 {
-				_ = bw.WriteByte(',')
+		_ = jw.bw.WriteByte(':')
+		if indent {
+			_ = jw.bw.WriteByte(' ')
+		}
+		if fv.Kind() != reflect.Slice || fv.IsNil() {
+			if err := jw.marshal(fv.Interface(), fieldIndent); err != nil {
+				return err
 			}
-			if scratch, err = appendLineJSON(scratch[:0], v.Index(j).Interface()); err != nil {
-				return scratch, err
-			}
-			_, _ = bw.Write(scratch)
+			continue
+		}
+		if err := jw.lines(fv); err != nil {
+			return err
 		}
 	}
-	_ = bw.WriteByte(']')
-	return scratch, nil
+	if !first {
+		jw.newline("")
+	}
+	_ = jw.bw.WriteByte('}')
+	return jw.bw.Flush() // a bufio.Writer keeps its first error for Flush
+}
+
+// emptyJSON says whether omitempty leaves the field v out, as
+// encoding/json decides: false, 0, a nil pointer or interface, an empty
+// array, slice, map or string.
+func emptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	default:
+		return false
+	}
+}
+
+// jsonWriter writes a report's JSON, compact or indented, through bw.
+type jsonWriter struct {
+	bw     *bufio.Writer
+	indent bool
+	// line holds one value's compact JSON, ind its indented form.
+	line []byte
+	ind  bytes.Buffer
+}
+
+// newline starts an indented line at prefix; nothing when compact.
+func (jw *jsonWriter) newline(prefix string) {
+	if jw.indent {
+		_ = jw.bw.WriteByte('\n')
+		_, _ = jw.bw.WriteString(prefix)
+	}
+}
+
+// put writes jw.line, a value's compact JSON, indented as a value whose
+// line begins with prefix.
+func (jw *jsonWriter) put(prefix string) error {
+	if !jw.indent {
+		_, _ = jw.bw.Write(jw.line)
+		return nil
+	}
+	jw.ind.Reset()
+	if err := json.Indent(&jw.ind, jw.line, prefix, "  "); err != nil {
+		return err
+	}
+	_, _ = jw.bw.Write(jw.ind.Bytes())
+	return nil
+}
+
+// marshal writes json.Marshal(x) (see put).
+func (jw *jsonWriter) marshal(x any, prefix string) error {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return err
+	}
+	jw.line = append(jw.line[:0], b...)
+	return jw.put(prefix)
+}
+
+// lines writes the JSON array of the non-nil slice v, a line at a time.
+func (jw *jsonWriter) lines(v reflect.Value) error {
+	// The line types of many lines have appenders of their own.
+	var appendLine func(b []byte, j int) ([]byte, error)
+	switch xs := v.Interface().(type) {
+	case []PaymentLine:
+		appendLine = func(b []byte, j int) ([]byte, error) {
+			if plainTime(xs[j].PaidAt) {
+				return appendPaymentLine(b, &xs[j]), nil
+			}
+			return appendLineJSON(b, xs[j])
+		}
+	case []AllocationLine:
+		appendLine = func(b []byte, j int) ([]byte, error) { return appendAllocationLine(b, &xs[j]), nil }
+	case []Link:
+		appendLine = func(b []byte, j int) ([]byte, error) { return appendLink(b, &xs[j]), nil }
+	default:
+		appendLine = func(b []byte, j int) ([]byte, error) { return appendLineJSON(b, v.Index(j).Interface()) }
+	}
+	_ = jw.bw.WriteByte('[')
+	n := v.Len()
+	for j := range n {
+		if j > 0 {
+			_ = jw.bw.WriteByte(',')
+		}
+		jw.newline(lineIndent)
+		var err error
+		if jw.line, err = appendLine(jw.line[:0], j); err != nil {
+			return err
+		}
+		if err := jw.put(lineIndent); err != nil {
+			return err
+		}
+	}
+	if n > 0 {
+		jw.newline(fieldIndent)
+	}
+	_ = jw.bw.WriteByte(']')
+	return nil
 }
 
 func (r Report) hash() (string, error) {
