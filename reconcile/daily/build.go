@@ -28,7 +28,7 @@ type accountKey struct{ agency, account string }
 // builder accumulates one report scope.
 type builder struct {
 	agency      string
-	budget      map[budgetKey]*BudgetLine
+	budget      map[budgetKey]*budgetAcc
 	channels    map[channelKey]*channelAcc
 	payments    []PaymentLine
 	allocations []AllocationLine
@@ -38,18 +38,26 @@ type builder struct {
 	adjust      []Adjustment
 	unassigned  map[string]*UnassignedLine
 	control     Control
+	// sums are control's sums of lines while they are added (exactSum).
+	sums struct{ payment, allocation, excess, unassigned exactSum }
 }
 
 func newBuilder(agency string) *builder {
 	return &builder{
 		agency:     agency,
-		budget:     map[budgetKey]*BudgetLine{},
+		budget:     map[budgetKey]*budgetAcc{},
 		channels:   map[channelKey]*channelAcc{},
 		unassigned: map[string]*UnassignedLine{},
 	}
 }
 
-func (b *builder) budgetLine(n *payment.Notice, item int) *BudgetLine {
+// budgetAcc is a budget line while it is built, its money summed in sum.
+type budgetAcc struct {
+	line BudgetLine
+	sum  figuresSum
+}
+
+func (b *builder) budgetLine(n *payment.Notice, item int) *budgetAcc {
 	ch, sub := "", ""
 	if item < len(n.Items) {
 		ch, sub = n.Items[item].BudgetChapter, n.Items[item].BudgetSubitem
@@ -57,22 +65,23 @@ func (b *builder) budgetLine(n *payment.Notice, item int) *BudgetLine {
 	k := budgetKey{n.Agency, n.TreasuryAccount, ch, sub}
 	l, ok := b.budget[k]
 	if !ok {
-		l = &BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}
+		l = &budgetAcc{line: BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}}
 		b.budget[k] = l
 	}
 	return l
 }
 
-// channelAcc is a channel line while it is built: last is the payment it
-// counted last. Payments are added one at a time, each id once, so a
-// payment whose parts land on the line twice is counted once without a set
-// of every payment's id.
+// channelAcc is a channel line while it is built, its money summed in
+// sum: last is the payment it counted last. Payments are added one at a
+// time, each id once, so a payment whose parts land on the line twice is
+// counted once without a set of every payment's id.
 type channelAcc struct {
 	line ChannelLine
+	sum  figuresSum
 	last string
 }
 
-func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *ChannelLine {
+func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *channelAcc {
 	k := channelKey{n.Agency, n.TreasuryAccount, channel}
 	l, ok := b.channels[k]
 	if !ok {
@@ -83,7 +92,68 @@ func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *Cha
 		l.last = paymentID
 		l.line.Payments++
 	}
-	return &l.line
+	return l
+}
+
+// figuresSum sums Figures exactly (exactSum), each column apart.
+type figuresSum struct {
+	expected, collected, matched, unmatched, refundsDue, fees exactSum
+}
+
+func (s *figuresSum) add(f Figures) {
+	s.expected.add(f.Expected.Decimal)
+	s.collected.add(f.Collected.Decimal)
+	s.matched.add(f.Matched.Decimal)
+	s.unmatched.add(f.Unmatched.Decimal)
+	s.refundsDue.add(f.RefundsDue.Decimal)
+	s.fees.add(f.Fees.Decimal)
+}
+
+func (s *figuresSum) figures() Figures {
+	return Figures{Expected: s.expected.amount(), Collected: s.collected.amount(), Matched: s.matched.amount(),
+		Unmatched: s.unmatched.amount(), RefundsDue: s.refundsDue.amount(), Fees: s.fees.amount()}
+}
+
+// exactSum is an exact running total: an int64 of đồng while every term
+// is a whole number of at most 18 digits and the total stays in range
+// (VND amounts, what reports sum), a decimal from the first term that is
+// not. Each decimal addition allocates; a budget or channel line sums
+// three columns for every payment it gets, in each of two scopes. Its
+// amount has the value a decimal sum of the same terms has, which is all
+// a report writes of it.
+type exactSum struct {
+	n   int64
+	d   decimal.Decimal
+	big bool
+}
+
+func (s *exactSum) add(x decimal.Decimal) {
+	if x.IsZero() {
+		return
+	}
+	if !s.big && x.Exponent() == 0 && x.NumDigits() <= 18 {
+		v := x.CoefficientInt64()
+		if t := s.n + v; (v >= 0) == (t >= s.n) { // no overflow
+			s.n = t
+			return
+		}
+	}
+	if !s.big {
+		s.d, s.big = decimal.NewFromInt(s.n), true
+	}
+	s.d = s.d.Add(x)
+}
+
+// amount is the total; the zero Amount when nothing but zero was added,
+// as the zero Figures a line starts with.
+func (s *exactSum) amount() Amount {
+	switch {
+	case s.big:
+		return amt(s.d)
+	case s.n == 0:
+		return Amount{}
+	}
+	return amt(decimal.NewFromInt(s.n))
 }
 
 // items returns a notice's budget items' amounts; a notice without items is
@@ -167,6 +237,8 @@ type reporting struct {
 	asOf payment.Date
 	// reversedBy are the reversals given by the payment they name.
 	reversedBy map[string]*payment.Reversal
+	// sizes are the agencies' room for lines (scope).
+	sizes map[string]*scopeSize
 }
 
 func (r *run) newReporting() *reporting {
@@ -175,9 +247,49 @@ func (r *run) newReporting() *reporting {
 	all.allocations = make([]AllocationLine, 0, len(r.in.Allocations))
 	all.links = make([]Link, 0, len(r.links))
 	return &reporting{
-		run: r, all: all, scopes: map[string]*builder{},
+		run: r, all: all, scopes: map[string]*builder{}, sizes: r.scopeSizes(),
 		paid: r.paidBefore(), late: r.lateEvents(), asOf: r.cfg.calendarDay(r.in.Now), reversedBy: r.reversedBy(),
 	}
+}
+
+// scopeSize is room for an agency report's lines of the day's payments:
+// at least as many as it gets. A million lines appended to slices that
+// double as they grow are copied about once more, and leave up to half of
+// the last one unused.
+type scopeSize struct{ payments, allocations, links int }
+
+// scopeSizes counts, per agency, the lines the day's payments bring it
+// (payments, allocations): one payment line per agency a payment pays.
+func (r *run) scopeSizes() map[string]*scopeSize {
+	sizes := map[string]*scopeSize{}
+	var paid []string
+	for _, s := range r.pays {
+		if s.day != r.cfg.date || s.p.Amount.Currency != payment.VND {
+			continue
+		}
+		paid = paid[:0]
+		for _, a := range s.allocs {
+			n, err := r.notice(a.NoticeSystem, a.NoticeID)
+			if err != nil {
+				continue
+			}
+			z, ok := sizes[n.Agency]
+			if !ok {
+				z = &scopeSize{}
+				sizes[n.Agency] = z
+			}
+			z.allocations++
+			if slices.Contains(paid, n.Agency) {
+				continue
+			}
+			paid = append(paid, n.Agency)
+			z.payments++
+			if s.link != nil {
+				z.links++
+			}
+		}
+	}
+	return sizes
 }
 
 // reversedBy returns the reversals given by the payment they name, booked
@@ -243,9 +355,30 @@ func (rp *reporting) scope(agency string) *builder {
 	b, ok := rp.scopes[agency]
 	if !ok {
 		b = newBuilder(agency)
+		// No room for none: a list nothing is added to stays nil.
+		if z := rp.sizes[agency]; z != nil {
+			b.payments = sized[PaymentLine](z.payments)
+			b.allocations = sized[AllocationLine](z.allocations)
+			b.links = sized[Link](z.links)
+		}
 		rp.scopes[agency] = b
 	}
 	return b
+}
+
+func nilIfEmpty[T any](xs []T) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	return xs
+}
+
+// sized is an empty slice with room for n, nil for none.
+func sized[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
 }
 
 // both returns the builders money on a notice of agency goes to: ALL and
@@ -264,9 +397,9 @@ func (rp *reporting) expected() {
 		for _, b := range rp.both(n.Agency) {
 			for i, a := range items(n) {
 				l := b.budgetLine(n, i)
-				l.Expected.Decimal = l.Expected.Add(a)
+				l.sum.expected.add(a)
 				if i == 0 {
-					l.NoticesExpected++
+					l.line.NoticesExpected++
 				}
 			}
 		}
@@ -342,7 +475,7 @@ func (rp *reporting) allocations(dp *dayPayment) {
 		for _, b := range rp.both(n.Agency) {
 			b.allocations = append(b.allocations, al)
 			b.control.AllocationCount++
-			b.control.AllocationSum.Decimal = b.control.AllocationSum.Add(a.Amount.Amount)
+			b.sums.allocation.add(a.Amount.Amount)
 		}
 	}
 }
@@ -389,10 +522,10 @@ func (rp *reporting) figures(dp *dayPayment) {
 			f.Fees = amt(dp.s.fee)
 		}
 		for _, b := range rp.both(n.Agency) {
-			b.budgetLine(n, pt.item).Figures.add(f)
-			b.channelLine(n, dp.channel, dp.s.p.ID).Figures.add(f)
+			b.budgetLine(n, pt.item).sum.add(f)
+			b.channelLine(n, dp.channel, dp.s.p.ID).sum.add(f)
 			if pt.excess {
-				b.control.ExcessSum.Decimal = b.control.ExcessSum.Add(pt.amount)
+				b.sums.excess.add(pt.amount)
 			}
 		}
 		dp.collected.add(n.Agency, pt.amount)
@@ -424,7 +557,7 @@ func (rp *reporting) paymentLines(dp *dayPayment) {
 	pl := line
 	pl.Collected, pl.Unassigned, pl.Reversed = amt(dp.total), amt(rest), amt(dp.reversed)
 	rp.all.addPayment(pl, s.link, dp.late)
-	rp.all.control.UnassignedSum.Decimal = rp.all.control.UnassignedSum.Add(rest)
+	rp.all.sums.unassigned.add(rest)
 }
 
 // rest is the payment's money on no notice.
@@ -627,7 +760,8 @@ func (a agencySums) sort() { sort.Slice(a, func(i, j int) bool { return a[i].age
 func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Exception) {
 	b.payments = append(b.payments, pl)
 	b.control.PaymentCount++
-	b.control.PaymentSum.Decimal = b.control.PaymentSum.Add(pl.Collected.Decimal).Add(pl.Unassigned.Decimal)
+	b.sums.payment.add(pl.Collected.Decimal)
+	b.sums.payment.add(pl.Unassigned.Decimal)
 	if link != nil {
 		b.links = append(b.links, *link)
 	}
@@ -694,6 +828,13 @@ func sortedNotices(m map[noticeKey]*payment.Notice) []*payment.Notice {
 // finish turns a builder into an unsealed version-0 report with sorted
 // lines and totals.
 func (r *run) finish(b *builder) Report {
+	b.control.PaymentSum, b.control.AllocationSum = b.sums.payment.amount(), b.sums.allocation.amount()
+	b.control.ExcessSum, b.control.UnassignedSum = b.sums.excess.amount(), b.sums.unassigned.amount()
+	if b.agency != AgencyAll {
+		// An agency's lists are nil when empty, as before they were sized
+		// (ALL's are made empty, not nil).
+		b.payments, b.allocations, b.links = nilIfEmpty(b.payments), nilIfEmpty(b.allocations), nilIfEmpty(b.links)
+	}
 	rep := Report{
 		BusinessDate: r.cfg.date, Agency: b.agency, Currency: payment.VND,
 		Cutoff: FormatCutoff(r.cfg.cutoff), CreditWindowDays: r.cfg.window, AsOf: r.in.Now.UTC(), AuditHead: r.auditHead(),
@@ -711,7 +852,9 @@ func (r *run) finish(b *builder) Report {
 		rep.LateUnreported = r.lateUnreportedLines()
 	}
 	accounts := map[accountKey]*AccountLine{}
-	for _, l := range b.budget {
+	for _, acc := range b.budget {
+		l := &acc.line
+		l.Figures = acc.sum.figures()
 		rep.Budget = append(rep.Budget, *l)
 		k := accountKey{l.Agency, l.TreasuryAccount}
 		a, ok := accounts[k]
@@ -728,6 +871,7 @@ func (r *run) finish(b *builder) Report {
 		rep.Accounts = append(rep.Accounts, *a)
 	}
 	for _, l := range b.channels {
+		l.line.Figures = l.sum.figures()
 		rep.Channels = append(rep.Channels, l.line)
 	}
 	for _, u := range b.unassigned {

@@ -3,6 +3,8 @@ package daily
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -142,6 +144,49 @@ func TestGroupDigits(t *testing.T) {
 	} {
 		if got := groupDigits(c.in, c.lang); got != c.want {
 			t.Errorf("groupDigits(%q, %s) = %q, want %q", c.in, c.lang, got, c.want)
+		}
+	}
+}
+
+// exactSum totals what a decimal sum of the same terms totals: whole
+// amounts, fractions, huge and negative terms, and int64 overflow on the
+// way.
+func TestExactSumIsDecimalSum(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 2))
+	terms := func(i int) decimal.Decimal {
+		switch rng.IntN(8) {
+		case 0:
+			return decimal.New(rng.Int64N(1000), -2) // a fraction
+		case 1:
+			return decimal.New(math.MaxInt64-rng.Int64N(10), 0) // overflows soon
+		case 2:
+			return decimal.NewFromInt(-rng.Int64N(1_000_000))
+		case 3:
+			return decimal.New(rng.Int64N(100), 3) // a positive exponent
+		case 4:
+			return decimal.RequireFromString("123456789012345678901234567890")
+		case 5:
+			return decimal.Decimal{} // the zero value
+		default:
+			return decimal.NewFromInt(rng.Int64N(10_000_000))
+		}
+	}
+	for run := range 500 {
+		var s exactSum
+		want := decimal.Decimal{}
+		n := run % 40
+		for i := range n {
+			x := terms(i)
+			if run%2 == 0 && rng.IntN(4) > 0 {
+				x = decimal.NewFromInt(rng.Int64N(10_000_000)) // mostly whole, as a day is
+			}
+			s.add(x)
+			want = want.Add(x)
+		}
+		got := s.amount()
+		if !got.Equal(want) || got.String() != want.String() {
+			t.Fatalf("run %d: exact sum %s, decimal sum %s", run, got.String(), want.String())
 		}
 	}
 }
