@@ -269,10 +269,7 @@ func (r *run) scopeSizes() map[string]*scopeSize {
 		}
 		paid = paid[:0]
 		for _, a := range s.allocs {
-			n, err := r.notice(a.NoticeSystem, a.NoticeID)
-			if err != nil {
-				continue
-			}
+			n := a.notice
 			z, ok := sizes[n.Agency]
 			if !ok {
 				z = &scopeSize{}
@@ -321,8 +318,7 @@ func (r *run) paidBefore() map[*payment.Notice]decimal.Decimal {
 			continue // paid before the day: part of "before"
 		}
 		for _, a := range s.allocs {
-			n, _ := r.notice(a.NoticeSystem, a.NoticeID)
-			today[n] = today[n].Add(a.Amount.Amount)
+			today[a.notice] = today[a.notice].Add(a.Amount.Amount)
 		}
 	}
 	for _, st := range r.in.NoticeStates {
@@ -463,7 +459,7 @@ func (rp *reporting) payment(s *payState) error {
 func (rp *reporting) allocations(dp *dayPayment) {
 	p := dp.s.p
 	for _, a := range dp.s.allocs {
-		n, _ := rp.notice(a.NoticeSystem, a.NoticeID)
+		n := a.notice
 		ps := spread(n, rp.paid[n], a.Amount.Amount)
 		rp.paid[n] = rp.paid[n].Add(a.Amount.Amount)
 		dp.parts = append(dp.parts, ps...)
@@ -787,8 +783,8 @@ func (r *run) exceptionAgencies(e reconcile.Exception) []string {
 	}
 	var out []string
 	for _, a := range s.allocs {
-		if n, err := r.notice(a.NoticeSystem, a.NoticeID); err == nil && !slices.Contains(out, n.Agency) {
-			out = append(out, n.Agency)
+		if !slices.Contains(out, a.notice.Agency) {
+			out = append(out, a.notice.Agency)
 		}
 	}
 	sort.Strings(out)

@@ -95,9 +95,17 @@ type payState struct {
 	credit  creditState
 	link    *Link
 	fee     decimal.Decimal
-	allocs  []*reconcile.Allocation
+	allocs  []payAlloc
 	excess  decimal.Decimal // overpaid excess
 	excNote string          // notice of the overpaid excess
+}
+
+// payAlloc is an allocation of a payment with its notice, looked up once
+// (a lookup hashes two strings; a day's reporting needs the notice of
+// each allocation several times).
+type payAlloc struct {
+	*reconcile.Allocation
+	notice *payment.Notice
 }
 
 type run struct {
@@ -237,10 +245,11 @@ func (r *run) indexAllocations() error {
 		if !ok {
 			return fmt.Errorf("daily reconcile: allocation to %s: %w: %s", a.NoticeID, ErrUnknownPayment, a.PaymentID)
 		}
-		if _, err := r.notice(a.NoticeSystem, a.NoticeID); err != nil {
+		n, err := r.notice(a.NoticeSystem, a.NoticeID)
+		if err != nil {
 			return err
 		}
-		s.allocs = append(s.allocs, a)
+		s.allocs = append(s.allocs, payAlloc{a, n})
 	}
 	return nil
 }
@@ -268,7 +277,7 @@ func (r *run) indexExcess() {
 // that they are in its currency and, with its excess, within its amount.
 func (r *run) checkAllocations() error {
 	for _, s := range r.pays {
-		slices.SortFunc(s.allocs, func(a, b *reconcile.Allocation) int {
+		slices.SortFunc(s.allocs, func(a, b payAlloc) int {
 			return cmp.Or(cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 		})
 		sum := s.excess
