@@ -187,13 +187,26 @@ func (j *Job) Run(ctx context.Context, date payment.Date, agency string) ([]dail
 		fresh = append(fresh, rep)
 	}
 	err = j.st.InTx(ctx, func(tx store.Tx) error {
+		var ids []string
 		for _, e := range res.Exceptions {
-			if e.Status.Closed() {
-				continue // its stored row is where the resolution came from
+			if !e.Status.Closed() { // a closed one's stored row is where the resolution came from
+				ids = append(ids, e.ID)
+			}
+		}
+		stored, err := storedIDs(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for _, e := range res.Exceptions {
+			// One stored by an earlier run is nothing new (UpsertException
+			// would keep the first).
+			if e.Status.Closed() || stored[e.ID] {
+				continue
 			}
 			if err := raise(ctx, tx, e, now); err != nil {
 				return err
 			}
+			stored[e.ID] = true
 		}
 		for _, rep := range fresh {
 			if err := j.save(ctx, tx, rep, now); err != nil {
@@ -245,19 +258,12 @@ func (j *Job) RunDay(ctx context.Context, date payment.Date, agency string) ([]s
 	return ids, nil
 }
 
-// raise stores a discrepancy the day's run found; one not stored before
-// is audited (exception.raise): found again by a later run, it is nothing
-// new, and keeps the time it was first raised. daily.Reconcile dated it:
-// the run's time (now), or the time an earlier version of the day listed
-// it with.
+// raise stores a discrepancy the day's run found, not stored before, and
+// audits it (exception.raise): found again by a later run, it is nothing
+// new, and keeps the time it was first raised (the caller skips it).
+// daily.Reconcile dated it: the run's time (now), or the time an earlier
+// version of the day listed it with.
 func raise(ctx context.Context, tx store.Tx, e reconcile.Exception, now time.Time) error {
-	_, err := tx.Exception(ctx, e.ID)
-	switch {
-	case err == nil:
-		return nil // stored by an earlier run: UpsertException would keep the first
-	case !errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("exception %s: %w", e.ID, err)
-	}
 	if err := tx.UpsertException(ctx, e); err != nil {
 		return fmt.Errorf("exception %s: %w", e.ID, err)
 	}
@@ -292,27 +298,47 @@ func auditHead(ctx context.Context, tx store.Tx, cutoff time.Time) (*daily.Audit
 	return &daily.AuditHead{Seq: l.Seq, Hash: l.Hash}, nil
 }
 
+// storedIDs says which of ids are stored exceptions, in one read.
+func storedIDs(ctx context.Context, tx store.Tx, ids []string) (map[string]bool, error) {
+	es, err := tx.ExceptionsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("exceptions: %w", err)
+	}
+	out := make(map[string]bool, len(es))
+	for _, e := range es {
+		out[e.ID] = true
+	}
+	return out, nil
+}
+
 // resolvedAmong returns the stored resolved exceptions among found that
-// are not given already.
+// are not given already, in found's order, read in one statement.
 func resolvedAmong(ctx context.Context, tx store.Tx, given, found []reconcile.Exception) ([]reconcile.Exception, error) {
 	have := make(map[string]bool, len(given))
 	for _, e := range given {
 		have[e.ID] = true
 	}
-	var out []reconcile.Exception
+	var ids []string
 	for _, e := range found {
-		if have[e.ID] {
-			continue
+		if !have[e.ID] {
+			have[e.ID] = true
+			ids = append(ids, e.ID)
 		}
-		have[e.ID] = true
-		s, err := tx.Exception(ctx, e.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // found for the first time
-		}
-		if err != nil {
-			return nil, fmt.Errorf("exception %s: %w", e.ID, err)
-		}
-		if s.Status.Closed() {
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	stored, err := tx.ExceptionsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("exceptions: %w", err)
+	}
+	byID := make(map[string]reconcile.Exception, len(stored))
+	for _, s := range stored {
+		byID[s.ID] = s
+	}
+	var out []reconcile.Exception
+	for _, id := range ids { // not found before: found for the first time
+		if s, ok := byID[id]; ok && s.Status.Closed() {
 			out = append(out, s)
 		}
 	}

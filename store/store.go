@@ -205,6 +205,9 @@ type Exceptions interface {
 	// the same id again leaves the first (and returns nil).
 	UpsertException(ctx context.Context, e reconcile.Exception) error
 	Exception(ctx context.Context, id string) (reconcile.Exception, error)
+	// ExceptionsByID lists the stored exceptions among ids, ordered by id:
+	// an id given twice is listed once, an id not stored is left out.
+	ExceptionsByID(ctx context.Context, ids []string) ([]reconcile.Exception, error)
 	ListExceptions(ctx context.Context, f ExceptionFilter) ([]reconcile.Exception, error)
 	// ExceptionsPaidIn lists the exceptions of the payments paid in
 	// [from, to), ordered by their payment's (paid_at, id), then by id:

@@ -11,7 +11,8 @@ import (
 )
 
 // dayReadTests are the reads of a whole business day in one statement
-// each (AllocationsPaidIn, ExceptionsPaidIn, NoticesPaid, NoticesByKeys):
+// each (AllocationsPaidIn, ExceptionsPaidIn, NoticesPaid, NoticesByKeys,
+// ExceptionsByID):
 // the same rows, in the same order, as the per-payment and per-notice
 // reads they replace.
 func dayReadTests() []struct {
@@ -25,6 +26,7 @@ func dayReadTests() []struct {
 		{"DayReadsAllocationsAndExceptions", testPaidIn},
 		{"DayReadsNoticesPaid", testNoticesPaid},
 		{"DayReadsNoticesByKeys", testNoticesByKeys},
+		{"DayReadsExceptionsByID", testExceptionsByID},
 	}
 }
 
@@ -184,6 +186,32 @@ func testNoticesByKeys(t *testing.T, s store.Store) {
 		must(t, err)
 		if len(ns) != 0 {
 			t.Errorf("no keys: %+v", ns)
+		}
+		return nil
+	})
+}
+
+func testExceptionsByID(t *testing.T, s store.Store) {
+	dayFixture(t, s)
+	inTx(t, s, func(tx store.Tx) error {
+		es, err := tx.ExceptionsByID(ctx, []string{"e-unmatched-T3", "nope", "e-missing-event", "e-unmatched-T3", "e-ambiguous-T2"})
+		must(t, err)
+		var ids []string
+		for _, e := range es {
+			ids = append(ids, e.ID)
+			one, err := tx.Exception(ctx, e.ID)
+			must(t, err)
+			if fmt.Sprintf("%+v", one) != fmt.Sprintf("%+v", e) {
+				t.Errorf("exception by id\n %+v\nnot Exception's\n %+v", e, one)
+			}
+		}
+		if got := fmt.Sprint(ids); got != "[e-ambiguous-T2 e-missing-event e-unmatched-T3]" {
+			t.Errorf("exceptions by id: %s", got)
+		}
+		es, err = tx.ExceptionsByID(ctx, nil)
+		must(t, err)
+		if len(es) != 0 {
+			t.Errorf("no ids: %+v", es)
 		}
 		return nil
 	})

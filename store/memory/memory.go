@@ -660,6 +660,18 @@ func (t *tx) Exception(ctx context.Context, id string) (reconcile.Exception, err
 	return cloneException(e), nil
 }
 
+func (t *tx) ExceptionsByID(ctx context.Context, ids []string) ([]reconcile.Exception, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	var out []reconcile.Exception
+	for _, id := range slices.Compact(ids) {
+		if e, ok := t.s.excs[id]; ok {
+			out = append(out, cloneException(e))
+		}
+	}
+	return out, nil
+}
+
 func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]reconcile.Exception, error) {
 	var out []reconcile.Exception
 	match := func(e reconcile.Exception) {

@@ -558,6 +558,19 @@ func (t *tx) Exception(ctx context.Context, id string) (reconcile.Exception, err
 	return r.exception(), nil
 }
 
+func (t *tx) ExceptionsByID(ctx context.Context, ids []string) ([]reconcile.Exception, error) {
+	var rows []exceptionRow
+	if err := t.tx.SelectContext(ctx, &rows, `SELECT `+exceptionCols+` FROM exceptions WHERE id = ANY($1::text[]) ORDER BY id`,
+		pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("exceptions by id: %w", mapErr(err))
+	}
+	out := make([]reconcile.Exception, len(rows))
+	for i, r := range rows {
+		out[i] = r.exception()
+	}
+	return out, nil
+}
+
 func (t *tx) ListExceptions(ctx context.Context, f store.ExceptionFilter) ([]reconcile.Exception, error) {
 	var rows []exceptionRow
 	err := t.tx.SelectContext(ctx, &rows, `SELECT `+exceptionCols+` FROM exceptions
