@@ -1,6 +1,7 @@
 package dailyrun
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -354,10 +355,12 @@ func (j *Job) save(ctx context.Context, tx store.Tx, rep daily.Report, now time.
 		Version: rep.Version, SHA256: rep.SHA256, Body: body, CreatedAt: now}); err != nil {
 		return fmt.Errorf("report %s: %w", rep.ID, err)
 	}
-	payload, err := json.Marshal(rep)
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(len(body) + 100) // the body and its SHA-256
+	if err := rep.WriteCompactJSON(&buf); err != nil {
 		return fmt.Errorf("report %s payload: %w", rep.ID, err)
 	}
+	payload := buf.Bytes()
 	// One message per channel, each with its own delivery state.
 	if err := outbox.Report.Enqueue(ctx, tx, outbox.Report.ID(rep.ID), j.cfg.Destination, payload, now); err != nil {
 		return fmt.Errorf("report %s: %w", rep.ID, err)

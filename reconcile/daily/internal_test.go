@@ -71,7 +71,8 @@ func TestMaskNumbers(t *testing.T) {
 	}
 }
 
-// The streamed canonical JSON is byte for byte json.Marshal's.
+// The streamed canonical and compact JSON are byte for byte json.Marshal's
+// (jsonReports, and these).
 func TestWriteCanonicalEqualsMarshal(t *testing.T) {
 	t.Parallel()
 	reports := []Report{
@@ -79,8 +80,10 @@ func TestWriteCanonicalEqualsMarshal(t *testing.T) {
 		{ID: "x", Agency: "A<&>", Budget: []BudgetLine{{Agency: "a"}, {Agency: "b"}}, Exceptions: []ExceptionLine{},
 			Diff: &Diff{PreviousVersion: 1, Lines: Changes{Added: []string{"k"}}}, SHA256: "ignored"},
 	}
-	for _, r := range reports {
-		want, err := r.CanonicalJSON()
+	for _, r := range append(reports, jsonReports()...) {
+		blank := r
+		blank.SHA256 = ""
+		want, err := json.Marshal(blank)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,27 +94,24 @@ func TestWriteCanonicalEqualsMarshal(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), want) {
 			t.Fatalf("streamed:\n%s\nmarshal:\n%s", got.Bytes(), want)
 		}
+		if c, err := r.CanonicalJSON(); err != nil || !bytes.Equal(c, want) {
+			t.Fatalf("CanonicalJSON: %v\n%s", err, c)
+		}
+		if want, err = json.Marshal(r); err != nil {
+			t.Fatal(err)
+		}
+		got.Reset()
+		if err := r.WriteCompactJSON(&got); err != nil || !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("WriteCompactJSON: %v\n%s\nmarshal:\n%s", err, got.Bytes(), want)
+		}
 	}
 }
 
 // The streamed report.json is byte for byte json.MarshalIndent's and a
-// newline: empty and nil lists, lines of every hand-written type (a
-// payment line of a time not in UTC goes through json.Marshal), nested
-// values, text to escape.
+// newline (jsonReports).
 func TestWriteJSONEqualsMarshalIndent(t *testing.T) {
 	t.Parallel()
-	amt := Amount{decimal.NewFromInt(150000)}
-	paid := time.Date(2026, 11, 26, 2, 3, 4, 5, time.UTC)
-	reports := []Report{
-		{},
-		{ID: "x", Agency: "A<&>\u2028", Budget: []BudgetLine{{Agency: "a"}, {Agency: "b"}}, Exceptions: []ExceptionLine{},
-			Payments: []PaymentLine{{PaymentID: "p\"1", PaidAt: paid, Amount: amt, Late: true},
-				{PaymentID: "p2", PaidAt: paid.In(payment.Location()), Amount: amt}},
-			Allocations: []AllocationLine{{PaymentID: "p1", NoticeID: "N<1>", Amount: amt}},
-			Links:       []Link{{StatementID: "s", Seq: 3, Ref: "FT1", Amount: amt}, {StatementID: "s", Seq: 4}},
-			AuditHead:   &AuditHead{Seq: 7, Hash: "ab"}, Reversals: []ReversalLine{},
-			Diff: &Diff{PreviousVersion: 1, Lines: Changes{Added: []string{"k"}}}, SHA256: "kept"},
-	}
+	reports := jsonReports()
 	for _, r := range reports {
 		want, err := json.MarshalIndent(r, "", "  ")
 		if err != nil {
@@ -154,7 +154,7 @@ func TestGroupDigits(t *testing.T) {
 func TestExactSumIsDecimalSum(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(13, 2))
-	terms := func(i int) decimal.Decimal {
+	terms := func() decimal.Decimal {
 		switch rng.IntN(8) {
 		case 0:
 			return decimal.New(rng.Int64N(1000), -2) // a fraction
@@ -176,8 +176,8 @@ func TestExactSumIsDecimalSum(t *testing.T) {
 		var s exactSum
 		want := decimal.Decimal{}
 		n := run % 40
-		for i := range n {
-			x := terms(i)
+		for range n {
+			x := terms()
 			if run%2 == 0 && rng.IntN(4) > 0 {
 				x = decimal.NewFromInt(rng.Int64N(10_000_000)) // mostly whole, as a day is
 			}
@@ -188,5 +188,24 @@ func TestExactSumIsDecimalSum(t *testing.T) {
 		if !got.Equal(want) || got.String() != want.String() {
 			t.Fatalf("run %d: exact sum %s, decimal sum %s", run, got.String(), want.String())
 		}
+	}
+}
+
+// jsonReports are reports whose JSON the streamed writers must write as
+// encoding/json does: empty and nil lists, lines of every hand-written
+// type (a payment line of a time not in UTC goes through json.Marshal),
+// nested values, text to escape.
+func jsonReports() []Report {
+	amt := Amount{decimal.NewFromInt(150000)}
+	paid := time.Date(2026, 11, 26, 2, 3, 4, 5, time.UTC)
+	return []Report{
+		{},
+		{ID: "x", Agency: "A<&>\u2028", Budget: []BudgetLine{{Agency: "a"}, {Agency: "b"}}, Exceptions: []ExceptionLine{},
+			Payments: []PaymentLine{{PaymentID: "p\"1", PaidAt: paid, Amount: amt, Late: true},
+				{PaymentID: "p2", PaidAt: paid.In(payment.Location()), Amount: amt}},
+			Allocations: []AllocationLine{{PaymentID: "p1", NoticeID: "N<1>", Amount: amt}},
+			Links:       []Link{{StatementID: "s", Seq: 3, Ref: "FT1", Amount: amt}, {StatementID: "s", Seq: 4}},
+			AuditHead:   &AuditHead{Seq: 7, Hash: "ab"}, Reversals: []ReversalLine{},
+			Diff: &Diff{PreviousVersion: 1, Lines: Changes{Added: []string{"k"}}}, SHA256: "kept"},
 	}
 }

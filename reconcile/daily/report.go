@@ -363,14 +363,23 @@ func ScopeID(date payment.Date, agency string) string {
 }
 
 // CanonicalJSON is the JSON the SHA-256 is computed over: the report with
-// SHA256 empty, compact.
+// SHA256 empty, compact, as json.Marshal writes it (writeCanonical).
 func (r Report) CanonicalJSON() ([]byte, error) {
-	r.SHA256 = ""
-	b, err := json.Marshal(r)
-	if err != nil {
-		return nil, fmt.Errorf("report %s canonical json: %w", r.ID, err)
+	var b bytes.Buffer
+	if err := r.writeCanonical(&b); err != nil {
+		return nil, err
 	}
-	return b, nil
+	return b.Bytes(), nil
+}
+
+// WriteCompactJSON writes json.Marshal(r)'s bytes, the SHA-256 included, a
+// top-level field and a line at a time: what a consumer of the report
+// gets (the treasury's message).
+func (r Report) WriteCompactJSON(w io.Writer) error {
+	if err := r.writeJSON(w, false); err != nil {
+		return fmt.Errorf("report %s json: %w", r.ID, err)
+	}
+	return nil
 }
 
 // JSON is the report.json file: indented, with the SHA-256, and a final
