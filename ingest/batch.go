@@ -9,6 +9,7 @@ import (
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -114,6 +115,13 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 			if stored, err = tx.LockConsumerOffsets(ctx, pos.Group, pos.Topic, parts); err != nil {
 				return err
 			}
+		}
+		// A batch holds its locks until it commits: taken payment by
+		// payment, in the batch's order, they could deadlock with another
+		// instance's batch. So the ones known now are taken at once, in
+		// the store's fixed order.
+		if err := pr.lockAhead(ctx, tx, ms, ds, stored); err != nil {
+			return err
 		}
 		next := map[int]int64{}
 		for i, m := range ms {
@@ -266,4 +274,40 @@ func (pr *Processor) decodeOne(dec gateways.Decoder, m RawMessage) (decoded, err
 		}
 	}
 	return d, nil
+}
+
+// lockAhead takes, for the payments of the batch's messages still to
+// record, the locks each would take on its own, all at once and each kind
+// in the store's fixed order: the reference locks of every code and
+// dossier key named (lockRefs), then the notices named by code.
+func (pr *Processor) lockAhead(ctx context.Context, tx store.Tx, ms []RawMessage, ds []decoded, stored map[int]int64) error {
+	var refs []store.AwaitedRef
+	var codes []payment.PaymentCode
+	for i, d := range ds {
+		if ms[i].Offset < stored[ms[i].Partition] {
+			continue
+		}
+		for _, p := range d.payments {
+			for _, ref := range pr.engine.References(p.Description) {
+				switch ref.Kind {
+				case reconcile.RefCode:
+					codes = append(codes, ref.Code)
+					refs = append(refs, store.AwaitedRef{Kind: store.AwaitCode, Key: string(ref.Code)})
+				case reconcile.RefDossier:
+					refs = append(refs, store.AwaitedRef{Kind: store.AwaitDossier, Key: ref.Key})
+				}
+			}
+		}
+	}
+	if len(refs) > 0 {
+		if err := tx.LockReferences(ctx, refs); err != nil {
+			return err
+		}
+	}
+	if len(codes) > 0 {
+		if _, err := tx.LockNotices(ctx, codes); err != nil {
+			return err
+		}
+	}
+	return nil
 }

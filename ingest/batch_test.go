@@ -354,3 +354,71 @@ func storedPayments(t *testing.T, s store.Store) string {
 	}
 	return b.String()
 }
+
+// Two instances' batches naming the same notices in opposite orders both
+// commit: a batch takes its notices' locks at once, in the store's order,
+// not payment by payment (which deadlocks: PostgreSQL would abort one).
+func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
+	t.Parallel()
+	s := pgStore(t)
+	var notices []payment.Notice
+	for i := range 40 {
+		notices = append(notices, conformance.Notice(t, "dvc", fmt.Sprintf("L%02d", i), uint64(300+i), 50_000))
+	}
+	seed(t, s, notices...)
+	pr := ingest.New(s, engine(t), clock, nil)
+	batch := func(prefix string, order []int) (tableDecoder, []ingest.RawMessage) {
+		dec := tableDecoder{}
+		var ms []ingest.RawMessage
+		for off, i := range order {
+			body := fmt.Sprintf("%s-%02d", prefix, i)
+			dec[body] = tableEntry{ps: []payment.Payment{pay(payment.GatewayCamt054, body, 50_000, i, "le phi "+string(notices[i].Code))}}
+			ms = append(ms, ingest.RawMessage{Raw: gateways.Raw{Body: []byte(body)}, Offset: int64(off),
+				Ref: fmt.Sprintf("payments.raw.camt054/0/%d", off)})
+		}
+		return dec, ms
+	}
+	up, down := make([]int, len(notices)), make([]int, len(notices))
+	for i := range notices {
+		up[i], down[i] = i, len(notices)-1-i
+	}
+	decA, msA := batch("A", up)
+	decB, msB := batch("B", down)
+	errs := make(chan error, 2)
+	for _, b := range []struct {
+		dec tableDecoder
+		ms  []ingest.RawMessage
+		pos ingest.Position
+	}{
+		{decA, msA, ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}},
+		{decB, msB, ingest.Position{Group: "feerecon", Topic: "payments.raw.momo"}},
+	} {
+		go func() {
+			_, err := pr.HandleBatch(ctx, b.dec, b.pos, b.ms, nil)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent batch failed: %v", err)
+		}
+	}
+	// Every notice paid once; the other payment of each is its duplicate.
+	inTx := func(fn func(tx store.Tx) error) {
+		if err := s.InTx(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inTx(func(tx store.Tx) error {
+		for _, n := range notices {
+			as, err := tx.AllocationsByNotice(ctx, n.System, n.ID)
+			if err != nil {
+				return err
+			}
+			if len(as) != 1 {
+				t.Errorf("notice %s has %d allocations, want 1", n.ID, len(as))
+			}
+		}
+		return nil
+	})
+}
