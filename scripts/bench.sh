@@ -25,7 +25,7 @@ run ./gateways/... 'Decode$|EncodeDecode' "-count $COUNT"
 # bench/results.json. BENCH_N events (default 1,000,000).
 RUNS=${BENCH_RUNS:-3}
 N=${BENCH_N:-1000000}
-BIN=${TMPDIR:-/tmp}/feerecon-bench-$$
+BIN=${TMPDIR:-/tmp}/feerecon-bench-bin-$$ # not the services directory (feerecon-bench-$$)
 go build -o "$BIN" ./cmd/feerecon-bench
 trap 'rm -f "$BIN"; scripts/services.sh down || true' EXIT INT TERM
 files=()
