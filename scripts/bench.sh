@@ -27,7 +27,7 @@ RUNS=${BENCH_RUNS:-3}
 N=${BENCH_N:-1000000}
 BIN=${TMPDIR:-/tmp}/feerecon-bench-bin-$$ # not the services directory (feerecon-bench-$$)
 go build -o "$BIN" ./cmd/feerecon-bench
-trap 'rm -f "$BIN"; scripts/services.sh down || true' EXIT INT TERM
+trap 'rm -f "$BIN" || true; scripts/services.sh down || true' EXIT INT TERM
 files=()
 for i in $(seq 1 "$RUNS"); do
 	echo; echo "==> feerecon-bench -n $N --out bench/results-$i.json   (run $i of $RUNS)"
