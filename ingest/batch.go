@@ -40,9 +40,9 @@ type Poisoned struct {
 // BatchStats counts what HandleBatch did.
 type BatchStats struct {
 	RawStats
-	// Skipped are messages below the stored offset of their partition:
+	// HandledBefore counts messages below the stored offset of their partition:
 	// handled before (a redelivery after a rebalance or a crash).
-	Skipped int
+	HandledBefore int
 	// Poisoned are the messages refused whole.
 	Poisoned []Poisoned
 }
@@ -126,7 +126,7 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 		next := map[int]int64{}
 		for i, m := range ms {
 			if m.Offset < stored[m.Partition] {
-				st.Skipped++
+				st.HandledBefore++
 				continue
 			}
 			next[m.Partition] = max(next[m.Partition], m.Offset+1)

@@ -278,7 +278,7 @@ func lineDiff(want, got string) string {
 // the database commit and the broker's offset commit) is skipped by its
 // stored offsets: nothing changes, and a batch overlapping it records only
 // its new messages.
-func TestBatchRedeliveredIsSkipped(t *testing.T) {
+func TestBatchRedeliveredIsNotRecordedAgain(t *testing.T) {
 	t.Parallel()
 	for _, backend := range bothBackends() {
 		t.Run(backend.name, func(t *testing.T) {
@@ -289,25 +289,25 @@ func TestBatchRedeliveredIsSkipped(t *testing.T) {
 			pr := ingest.New(s, engine(t), clock, nil)
 			pos := ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}
 			first, err := pr.HandleBatch(ctx, dec, pos, ms[:40], nil)
-			if err != nil || first.Skipped != 0 || first.Recorded == 0 {
+			if err != nil || first.HandledBefore != 0 || first.Recorded == 0 {
 				t.Fatalf("first batch: %+v, %v", first, err)
 			}
 			before := fullState(t, s, notices, all)
 			outbox := outboxCount(t, s)
 			again, err := pr.HandleBatch(ctx, dec, pos, ms[:40], nil)
-			if err != nil || again.Skipped != 40 || again.Recorded+again.Redelivered+again.Reversals != 0 {
+			if err != nil || again.HandledBefore != 40 || again.Recorded+again.Redelivered+again.Reversals != 0 {
 				t.Fatalf("the same batch again: %+v, %v; want all 40 skipped", again, err)
 			}
 			if got := fullState(t, s, notices, all); got != before || outboxCount(t, s) != outbox {
 				t.Errorf("a skipped batch changed the state:\n%s", lineDiff(before, got))
 			}
 			over, err := pr.HandleBatch(ctx, dec, pos, ms[30:50], nil)
-			if err != nil || over.Skipped != 10 {
+			if err != nil || over.HandledBefore != 10 {
 				t.Fatalf("overlapping batch: %+v, %v; want 10 skipped", over, err)
 			}
 			// Another group (another service reading the topic) has its own offsets.
 			other, err := pr.HandleBatch(ctx, dec, ingest.Position{Group: "other", Topic: pos.Topic}, ms[:10], nil)
-			if err != nil || other.Skipped != 0 {
+			if err != nil || other.HandledBefore != 0 {
 				t.Fatalf("another group: %+v, %v", other, err)
 			}
 		})
@@ -332,7 +332,7 @@ func TestBatchDeadLetterFailureStoresNothing(t *testing.T) {
 		t.Fatalf("a failed batch stored something:\n%s", lineDiff(empty, got))
 	}
 	st, err := pr.HandleBatch(ctx, dec, pos, ms, nil)
-	if err != nil || st.Skipped != 0 || len(st.Poisoned) != 3 {
+	if err != nil || st.HandledBefore != 0 || len(st.Poisoned) != 3 {
 		t.Fatalf("retried batch: %+v, %v", st, err)
 	}
 }
