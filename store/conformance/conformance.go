@@ -64,6 +64,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConsumerOffsetsOnlyForward", testConsumerOffsets}, // offsets.go
 		{"ConsumerOffsetsSerialise", testConsumerOffsetsSerialise},
 		{"NestedUndoesItsOwn", testNested}, // offsets.go
+		{"BulkAsRowByRow", testBulk},       // bulk.go
 	}
 	tests = append(tests, caseworkTests()...)
 	tests = append(tests, reversalTests()...)
