@@ -9,7 +9,6 @@ import (
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
-	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -45,6 +44,9 @@ type BatchStats struct {
 	HandledBefore int
 	// Poisoned are the messages refused whole.
 	Poisoned []Poisoned
+	// InBulk counts the messages the fast path recorded (fast.go), Alone
+	// those recorded on their own.
+	InBulk, Alone int
 }
 
 // decoded is a message of a batch as its decoder read it.
@@ -119,10 +121,13 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 		// A batch holds its locks until it commits: taken payment by
 		// payment, in the batch's order, they could deadlock with another
 		// instance's batch. So the ones known now are taken at once, in
-		// the store's fixed order.
-		if err := pr.lockAhead(ctx, tx, ms, ds, stored); err != nil {
+		// the store's fixed order (look), with what the fast path needs.
+		view, err := pr.look(ctx, tx, ms, ds, stored, 0)
+		if err != nil {
 			return err
 		}
+		fast := pr.newFastBatch(tx, view)
+		stale := false
 		next := map[int]int64{}
 		for i, m := range ms {
 			if m.Offset < stored[m.Partition] {
@@ -134,7 +139,14 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 				st.Poisoned = append(st.Poisoned, Poisoned{Index: i, Err: ds[i].poison})
 				continue
 			}
-			ps, rs, err := pr.recordMessage(ctx, tx, dec, ds[i])
+			if stale {
+				// A message recorded on its own changed what the view says.
+				if fast.view, err = pr.look(ctx, tx, ms, ds, stored, i); err != nil {
+					return err
+				}
+				stale = false
+			}
+			took, err := fast.take(dec, ds[i])
 			if gateways.Poison(err) {
 				st.Poisoned = append(st.Poisoned, Poisoned{Index: i, Err: err})
 				continue
@@ -142,12 +154,37 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 			if err != nil {
 				return err
 			}
-			payments = append(payments, ps...)
-			reversals = append(reversals, rs...)
+			if took {
+				st.InBulk++
+			} else {
+				// Recorded on its own, after what the fast path holds.
+				st.Alone++
+				done, err := fast.flush(ctx)
+				if err != nil {
+					return err
+				}
+				payments = append(payments, done...)
+				ps, rs, err := pr.recordMessage(ctx, tx, dec, ds[i])
+				stale = true
+				if gateways.Poison(err) {
+					st.Poisoned = append(st.Poisoned, Poisoned{Index: i, Err: err})
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				payments = append(payments, ps...)
+				reversals = append(reversals, rs...)
+			}
 			if ds[i].notPayment != nil {
 				notPay = append(notPay, i)
 			}
 		}
+		done, err := fast.flush(ctx)
+		if err != nil {
+			return err
+		}
+		payments = append(payments, done...)
 		if pos != nil && len(next) > 0 {
 			if err := tx.StoreConsumerOffsets(ctx, pos.Group, pos.Topic, next); err != nil {
 				return err
@@ -274,40 +311,4 @@ func (pr *Processor) decodeOne(dec gateways.Decoder, m RawMessage) (decoded, err
 		}
 	}
 	return d, nil
-}
-
-// lockAhead takes, for the payments of the batch's messages still to
-// record, the locks each would take on its own, all at once and each kind
-// in the store's fixed order: the reference locks of every code and
-// dossier key named (lockRefs), then the notices named by code.
-func (pr *Processor) lockAhead(ctx context.Context, tx store.Tx, ms []RawMessage, ds []decoded, stored map[int]int64) error {
-	var refs []store.AwaitedRef
-	var codes []payment.PaymentCode
-	for i, d := range ds {
-		if ms[i].Offset < stored[ms[i].Partition] {
-			continue
-		}
-		for _, p := range d.payments {
-			for _, ref := range pr.engine.References(p.Description) {
-				switch ref.Kind {
-				case reconcile.RefCode:
-					codes = append(codes, ref.Code)
-					refs = append(refs, store.AwaitedRef{Kind: store.AwaitCode, Key: string(ref.Code)})
-				case reconcile.RefDossier:
-					refs = append(refs, store.AwaitedRef{Kind: store.AwaitDossier, Key: ref.Key})
-				}
-			}
-		}
-	}
-	if len(refs) > 0 {
-		if err := tx.LockReferences(ctx, refs); err != nil {
-			return err
-		}
-	}
-	if len(codes) > 0 {
-		if _, err := tx.LockNotices(ctx, codes); err != nil {
-			return err
-		}
-	}
-	return nil
 }

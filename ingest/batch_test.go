@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/ingest"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 	"github.com/feerecon/feerecon/store/conformance"
 	"github.com/feerecon/feerecon/store/memory"
@@ -158,6 +160,7 @@ func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []inge
 	t.Helper()
 	pos := ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}
 	var poisoned []int
+	var bulk, alone int
 	for from := 0; from < len(ms); from += size {
 		to := min(from+size, len(ms))
 		var before []int
@@ -173,6 +176,8 @@ func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []inge
 		if err != nil {
 			t.Fatalf("batch %d…%d: %v", from, to, err)
 		}
+		bulk += st.InBulk
+		alone += st.Alone
 		var after []int
 		for _, p := range st.Poisoned {
 			after = append(after, from+p.Index)
@@ -182,6 +187,10 @@ func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []inge
 		}
 		poisoned = append(poisoned, after...)
 	}
+	if size > 1 && (bulk == 0 || alone == 0) {
+		t.Errorf("batches of %d: %d messages recorded in bulk, %d on their own; the stream should need both", size, bulk, alone)
+	}
+	t.Logf("batches of %d: %d messages recorded in bulk, %d on their own", size, bulk, alone)
 	return poisoned
 }
 
@@ -232,7 +241,7 @@ func TestBatchSizesGiveTheSameState(t *testing.T) {
 				default:
 					poisoned = batches(t, pr, dec, ms, size)
 				}
-				return fullState(t, s, notices, all) + storedPayments(t, s), poisoned
+				return fullState(t, s, notices, all) + storedPayments(t, s) + storedRows(t, s, all), poisoned
 			}
 			want, wantPoisoned := run(0)
 			if !strings.Contains(want, "alloc ") || !strings.Contains(want, "exception ") || !strings.Contains(want, "confirmation ") {
@@ -421,4 +430,90 @@ func TestConcurrentBatchesDoNotDeadlock(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// storedRows is every row a decision writes, in full: the exceptions (kind,
+// candidates, evidence, when raised), the allocations (code, evidence),
+// the links and awaited references of each payment, the outbox (ids,
+// payloads) and the audit chain (each entry and the head's hash, which
+// covers the order of all of them).
+func storedRows(t *testing.T, s store.Store, ps []payment.Payment) string {
+	t.Helper()
+	var b strings.Builder
+	e := engine(t)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		ids := make([]string, 0, len(ps))
+		for _, p := range ps {
+			ids = append(ids, p.ID)
+		}
+		slices.Sort(ids)
+		for _, id := range slices.Compact(ids) {
+			es, err := tx.ListExceptions(ctx, store.ExceptionFilter{PaymentID: id})
+			if err != nil {
+				return err
+			}
+			for _, x := range es {
+				fmt.Fprintf(&b, "exception %s %s %s %v %q %s %s/%s\n", x.ID, x.Kind, x.Amount, x.Candidates, x.Evidence,
+					x.CreatedAt.Format(time.RFC3339Nano), x.NoticeSystem, x.NoticeID)
+			}
+			as, err := tx.AllocationsByPayment(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				fmt.Fprintf(&b, "alloc %s %s/%s %s %s %s %q\n", id, a.NoticeSystem, a.NoticeID, a.Code, a.Amount, a.Rule, a.Evidence)
+			}
+			links, err := tx.LinkedNotices(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "links %s %v\n", id, links)
+		}
+		awaited := map[string]bool{}
+		for _, p := range ps {
+			for _, ref := range e.References(p.Description) {
+				code, key := ref.Code, ""
+				if ref.Kind == reconcile.RefDossier {
+					code, key = "", ref.Key
+				}
+				name := string(code) + "|" + key
+				if awaited[name] {
+					continue
+				}
+				awaited[name] = true
+				waiting, err := tx.PaymentsAwaiting(ctx, code, key)
+				if err != nil {
+					return err
+				}
+				var wids []string
+				for _, w := range waiting {
+					wids = append(wids, w.ID)
+				}
+				fmt.Fprintf(&b, "await %s %v\n", name, wids)
+			}
+		}
+		ms, err := tx.ListOutbox(ctx, store.OutboxFilter{Limit: 10_000})
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(ms, func(a, b store.OutboxMessage) int { return strings.Compare(a.ID, b.ID) })
+		for _, m := range ms {
+			fmt.Fprintf(&b, "outbox %s %s %s %s %s\n", m.ID, m.Kind, m.Destination, m.State, m.Payload)
+		}
+		rs, err := tx.AuditRecords(ctx, 0, 100_000)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			fmt.Fprintf(&b, "audit %d %s %s %s %s\n", r.Seq, r.Actor, r.Action, r.Entity, r.Detail)
+		}
+		if len(rs) > 0 {
+			fmt.Fprintf(&b, "audit head %x\n", rs[len(rs)-1].Hash)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

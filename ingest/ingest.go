@@ -139,6 +139,12 @@ func sameMoney(ctx context.Context, tx store.Tx, p payment.Payment) error {
 	if err != nil {
 		return err
 	}
+	return moneyDiffers(old, p)
+}
+
+// moneyDiffers is ErrConflictingDuplicate when p, a payment with old's
+// id, says other money than old: amount, time or credited account.
+func moneyDiffers(old, p payment.Payment) error {
 	if !old.Amount.Equal(p.Amount) || !old.PaidAt.Equal(p.PaidAt) || old.CreditedAccount != p.CreditedAccount {
 		return fmt.Errorf("%w: %s is %s at %s to %s; this message says %s at %s to %s", ErrConflictingDuplicate, p.ID,
 			old.Amount, old.PaidAt.Format(time.RFC3339Nano), old.CreditedAccount.Masked(),
@@ -213,24 +219,45 @@ func (pr *Processor) decideGroup(ctx context.Context, g *noticeGroup, suggestFor
 	if err != nil {
 		return err
 	}
-	decided, waiting := pr.waiting(g)
-	d := pr.engine.DecideFixed(pool, decided, fixed)
-	if len(waiting) > 0 {
-		// As if the notices they wait for did not exist: unmatched (order.go).
-		w := pr.engine.Decide(nil, waiting)
-		d.Exceptions = append(d.Exceptions, w.Exceptions...)
-	}
+	d := pr.decision(g, pool, fixed)
 	raised, err := g.clear(ctx)
 	if err != nil {
 		return err
 	}
-	// PostgreSQL keeps microseconds and reads back in the business zone;
-	// every backend stores the same instant.
-	now := pr.now().In(payment.Location()).Truncate(time.Microsecond)
-	if err := g.write(ctx, d, raised, now, out); err != nil {
+	if err := g.write(ctx, g.tx, d, raised, pr.decidedAt(), out); err != nil {
 		return err
 	}
 	return pr.applyStates(ctx, g.tx, g.notices, g.payments, d, out)
+}
+
+// decision is the engine's decision for g: its payments but those that
+// wait for a notice decided from pool around fixed, those that wait as
+// if the notices they wait for did not exist: unmatched (order.go).
+func (pr *Processor) decision(g *noticeGroup, pool []payment.Notice, fixed []reconcile.Allocation) reconcile.Decision {
+	decided, waiting := pr.waiting(g)
+	d := pr.engine.DecideFixed(pool, decided, fixed)
+	if len(waiting) > 0 {
+		w := pr.engine.Decide(nil, waiting)
+		d.Exceptions = append(d.Exceptions, w.Exceptions...)
+	}
+	return d
+}
+
+// decidedAt is when a decision's exceptions are raised: now, in the
+// business zone and to the microsecond, as PostgreSQL keeps and reads it
+// back, so that every backend stores the same instant.
+func (pr *Processor) decidedAt() time.Time {
+	return pr.now().In(payment.Location()).Truncate(time.Microsecond)
+}
+
+// decisionWriter is where a decision's rows go: the transaction (a group
+// decided on its own) or a batch's buffer written in bulk (fast.go).
+type decisionWriter interface {
+	InsertAllocation(ctx context.Context, a reconcile.Allocation) error
+	UpsertException(ctx context.Context, e reconcile.Exception) error
+	SetNoticeStatus(ctx context.Context, system, id string, status payment.NoticeStatus) error
+	AppendAudit(ctx context.Context, e store.AuditEntry) error
+	Enqueue(ctx context.Context, m store.OutboxMessage) error
 }
 
 // Redecide decides again, inside tx, the groups of the notices and the
@@ -428,6 +455,28 @@ func (g *noticeGroup) outside(ctx context.Context, id string) ([]payment.Payment
 // notices of the payment's amount: suggestions for an unmatched payment
 // come from them; they are never allocated (nothing references them).
 func (g *noticeGroup) pool(ctx context.Context, suggestFor []payment.Payment) ([]payment.Notice, error) {
+	base := g.basePool()
+	for _, p := range suggestFor {
+		open, err := g.tx.OpenNoticesByAmount(ctx, p.Amount, suggestionsSince(p), maxSuggestions)
+		if err != nil {
+			return nil, err
+		}
+		base = g.withSuggestions(base, open)
+	}
+	return base, nil
+}
+
+// maxSuggestions bounds the open notices of a payment's amount looked at
+// for its suggestions.
+const maxSuggestions = 20
+
+// suggestionsSince is the earliest issue time of a notice suggested for p.
+func suggestionsSince(p payment.Payment) time.Time {
+	return p.PaidAt.Add(-reconcile.DefaultSuggestionWindow)
+}
+
+// basePool returns the group's notices by code, each with its base status.
+func (g *noticeGroup) basePool() []payment.Notice {
 	base := make([]payment.Notice, 0, len(g.notices))
 	for _, n := range g.notices {
 		b := n
@@ -437,21 +486,19 @@ func (g *noticeGroup) pool(ctx context.Context, suggestFor []payment.Payment) ([
 		base = append(base, b)
 	}
 	sort.Slice(base, func(i, j int) bool { return base[i].Code < base[j].Code })
-	for _, p := range suggestFor {
-		open, err := g.tx.OpenNoticesByAmount(ctx, p.Amount, p.PaidAt.Add(-reconcile.DefaultSuggestionWindow), 20)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range open {
-			if _, in := g.notices[store.NoticeKey{System: n.System, ID: n.ID}]; !in {
-				base = append(base, n)
-			}
-		}
-	}
-	return base, nil
+	return base
 }
 
-// allPayments returns the group's payments.
+// withSuggestions adds to pool the open notices given that are not in the
+// group.
+func (g *noticeGroup) withSuggestions(pool, open []payment.Notice) []payment.Notice {
+	for _, n := range open {
+		if _, in := g.notices[store.NoticeKey{System: n.System, ID: n.ID}]; !in {
+			pool = append(pool, n)
+		}
+	}
+	return pool
+}
 
 // clear deletes the group's engine allocations and the open exceptions of
 // its payments decided by the engine: the decision replaces them. Manual
@@ -491,12 +538,12 @@ func (g *noticeGroup) clear(ctx context.Context) (map[string]time.Time, error) {
 // exception is raised now unless raised says it was raised before (see
 // clear); a closed one stored before stays as it is (UpsertException keeps
 // the first row).
-func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, raised map[string]time.Time, now time.Time, out *Outcome) error {
+func (g *noticeGroup) write(ctx context.Context, w decisionWriter, d reconcile.Decision, raised map[string]time.Time, now time.Time, out *Outcome) error {
 	for _, a := range d.Allocations {
 		if a.Rule == reconcile.RuleManual {
 			continue // stored already, kept by clear
 		}
-		if err := g.tx.InsertAllocation(ctx, a); err != nil {
+		if err := w.InsertAllocation(ctx, a); err != nil {
 			return err
 		}
 		if a.PaymentID == g.focus {
@@ -513,7 +560,7 @@ func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, raised ma
 		if at, ok := raised[e.ID]; ok {
 			e.CreatedAt = at
 		}
-		if err := g.tx.UpsertException(ctx, e); err != nil {
+		if err := w.UpsertException(ctx, e); err != nil {
 			return err
 		}
 		if e.PaymentID == g.focus {
@@ -524,7 +571,7 @@ func (g *noticeGroup) write(ctx context.Context, d reconcile.Decision, raised ma
 }
 
 // audit records the decision for the payment.
-func (pr *Processor) audit(ctx context.Context, tx store.Tx, p payment.Payment, out *Outcome) error {
+func (pr *Processor) audit(ctx context.Context, tx decisionWriter, p payment.Payment, out *Outcome) error {
 	detail, _ := json.Marshal(map[string]any{
 		"payment_id": p.ID, "amount": p.Amount, "allocations": out.Allocations, "exceptions": exceptionIDs(out.Exceptions),
 	})
@@ -542,7 +589,7 @@ func exceptionIDs(es []reconcile.Exception) []string {
 
 // applyStates writes the new notice statuses and enqueues a confirmation
 // for each notice that became paid or overpaid.
-func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[store.NoticeKey]payment.Notice,
+func (pr *Processor) applyStates(ctx context.Context, tx decisionWriter, group map[store.NoticeKey]payment.Notice,
 	payments map[string]payment.Payment, d reconcile.Decision, out *Outcome) error {
 	for _, st := range d.Notices {
 		k := store.NoticeKey{System: st.System, ID: st.NoticeID}
@@ -571,7 +618,7 @@ func (pr *Processor) applyStates(ctx context.Context, tx store.Tx, group map[sto
 	return nil
 }
 
-func (pr *Processor) confirm(ctx context.Context, tx store.Tx, n payment.Notice, st reconcile.NoticeState,
+func (pr *Processor) confirm(ctx context.Context, tx decisionWriter, n payment.Notice, st reconcile.NoticeState,
 	payments map[string]payment.Payment, d reconcile.Decision) error {
 	c := Confirmation{
 		ID: outbox.Confirmation.ID(n.System, n.ID), System: n.System, NoticeID: n.ID, Dossier: n.Dossier,
