@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -65,9 +66,9 @@ func (t *tx) NoticesInUse(ctx context.Context, keys []store.NoticeKey) ([]store.
 		ID     string `db:"notice_id"`
 	}
 	if err := t.tx.SelectContext(ctx, &rows, `WITH k (notice_system, notice_id) AS (SELECT * FROM unnest($1::text[], $2::text[]))
-		SELECT notice_system, notice_id FROM payment_refs WHERE (notice_system, notice_id) IN (SELECT * FROM k)
-		UNION
-		SELECT notice_system, notice_id FROM allocations WHERE (notice_system, notice_id) IN (SELECT * FROM k)`,
+		SELECT DISTINCT notice_system, notice_id FROM k
+		WHERE EXISTS (SELECT 1 FROM payment_refs r WHERE r.notice_system = k.notice_system AND r.notice_id = k.notice_id)
+			OR EXISTS (SELECT 1 FROM allocations a WHERE a.notice_system = k.notice_system AND a.notice_id = k.notice_id)`,
 		pq.Array(systems), pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("notices in use: %w", mapErr(err))
 	}
@@ -328,7 +329,9 @@ func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
 	ids, kinds, dests, states, nexts, created := make([]string, len(ms)), make([]string, len(ms)), make([]string, len(ms)),
 		make([]string, len(ms)), make([]string, len(ms)), make([]string, len(ms))
 	attempts := make([]int64, len(ms))
-	payloads := make([][]byte, len(ms))
+	// bytea travels as hex text: a bytea array's literal escapes every
+	// byte and costs twice as much to build and to read.
+	payloads := make([]string, len(ms))
 	for i, m := range ms {
 		state := m.State
 		if state == "" {
@@ -336,11 +339,13 @@ func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
 		}
 		ids[i], kinds[i], dests[i], states[i] = m.ID, string(m.Kind), m.Destination, string(state)
 		nexts[i], created[i] = m.NextAttempt.Format(time.RFC3339Nano), m.CreatedAt.Format(time.RFC3339Nano)
-		attempts[i], payloads[i] = int64(m.Attempts), m.Payload
+		attempts[i], payloads[i] = int64(m.Attempts), hex.EncodeToString(m.Payload)
 	}
 	return t.exec(ctx, "enqueue", len(ms), store.ErrAlreadyExists, `INSERT INTO outbox (id, kind, destination, payload, state, attempts,
 		next_attempt_at, created_at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
+		SELECT id, kind, destination, decode(payload, 'hex'), state, attempts, next_attempt_at, created_at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
+			AS m (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
 		ON CONFLICT DO NOTHING`, pq.Array(ids), pq.Array(kinds), pq.Array(dests), pq.Array(payloads), pq.Array(states),
 		pq.Array(attempts), pq.Array(nexts), pq.Array(created))
 }

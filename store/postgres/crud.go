@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -934,35 +935,36 @@ func (t *tx) flushAudit(ctx context.Context) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit head: %w", mapErr(err))
 	}
-	// The lock is held from here to the commit: one INSERT for up to
-	// auditBatch entries keeps that short.
-	for len(t.audit) > 0 {
-		n := min(len(t.audit), auditBatch)
-		q := strings.Builder{}
-		q.WriteString(`INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash) VALUES `)
-		args := make([]any, 0, 9*n)
-		for i, e := range t.audit[:n] {
-			r := store.ChainNext(head, e)
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			k := len(args)
-			fmt.Fprintf(&q, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9)
-			args = append(args, r.Seq, r.At, r.Actor, r.Action, r.Entity, string(r.Detail), r.Canonical, r.PrevHash, r.Hash)
-			head = r
+	// The lock is held from here to the commit: one INSERT, one array
+	// per column (bytea as hex text), keeps that short.
+	n := len(t.audit)
+	seqs := make([]int64, n)
+	cols := make([][]string, 8)
+	for i := range cols {
+		cols[i] = make([]string, n)
+	}
+	for i, e := range t.audit {
+		r := store.ChainNext(head, e)
+		seqs[i] = r.Seq
+		for c, v := range []string{r.At.Format(time.RFC3339Nano), string(r.Actor), string(r.Action), r.Entity, string(r.Detail),
+			hex.EncodeToString(r.Canonical), hex.EncodeToString(r.PrevHash), hex.EncodeToString(r.Hash)} {
+			cols[c][i] = v
 		}
-		if _, err := t.tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("audit %s %s: %w", t.audit[0].Action, t.audit[0].Entity, mapErr(err))
-		}
-		t.audit = t.audit[n:]
+		head = r
+	}
+	args := []any{pq.Array(seqs)}
+	for _, c := range cols {
+		args = append(args, pq.Array(c))
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)
+		SELECT seq, at, actor, action, entity, detail::json, decode(canonical, 'hex'), decode(prev_hash, 'hex'), decode(hash, 'hex')
+		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+			AS e (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)`, args...); err != nil {
+		return fmt.Errorf("audit %s %s: %w", t.audit[0].Action, t.audit[0].Entity, mapErr(err))
 	}
 	t.audit = nil
 	return nil
 }
-
-// auditBatch bounds the entries of one INSERT (9 parameters each, far
-// below PostgreSQL's 65535).
-const auditBatch = 500
 
 func (t *tx) AuditTrail(ctx context.Context, entity string) ([]store.AuditEntry, error) {
 	if err := t.flushAudit(ctx); err != nil {
