@@ -68,6 +68,16 @@ type ReversalDecoder interface {
 	DecodeReversals(raw Raw) ([]payment.Reversal, error)
 }
 
+// BothDecoder is a ReversalDecoder that reads a message's credits and
+// reversals from one verification and one parse: DecodeBoth returns what
+// Decode and DecodeReversals would (each with its error), for the price of
+// one. A message Decode refuses (a signature, a parse) is refused through
+// credErr, with nothing in the rest.
+type BothDecoder interface {
+	ReversalDecoder
+	DecodeBoth(raw Raw) (credits []payment.Payment, credErr error, reversals []payment.Reversal, revErr error)
+}
+
 // Sentinel errors. Decode errors wrap exactly one of them.
 var (
 	// ErrSignature: the signature is missing or does not verify. Poison.

@@ -279,7 +279,17 @@ func (pr *Processor) decodeOne(dec gateways.Decoder, m RawMessage) (decoded, err
 		}
 		return decoded{poison: err}, nil
 	}
-	ps, err := dec.Decode(m.Raw)
+	var (
+		ps           []payment.Payment
+		rs           []payment.Reversal
+		err, revErr  error
+		readBoth, ok = dec.(gateways.BothDecoder)
+	)
+	if ok {
+		ps, err, rs, revErr = readBoth.DecodeBoth(m.Raw)
+	} else {
+		ps, err = dec.Decode(m.Raw)
+	}
 	switch {
 	case errors.Is(err, gateways.ErrNotPayment):
 		d.notPayment = err
@@ -295,10 +305,12 @@ func (pr *Processor) decodeOne(dec gateways.Decoder, m RawMessage) (decoded, err
 		p.PaidAt = p.PaidAt.Truncate(time.Microsecond)
 		d.payments = append(d.payments, p)
 	}
-	if rd, ok := dec.(gateways.ReversalDecoder); ok {
-		rs, err := rd.DecodeReversals(m.Raw)
-		if err != nil {
-			return refuse(err)
+	if rd, reverses := dec.(gateways.ReversalDecoder); reverses {
+		if readBoth == nil {
+			rs, revErr = rd.DecodeReversals(m.Raw)
+		}
+		if revErr != nil {
+			return refuse(revErr)
 		}
 		for _, r := range rs {
 			r.RawRef = m.Ref

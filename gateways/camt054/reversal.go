@@ -26,6 +26,21 @@ func (d *Decoder) DecodeReversals(raw gateways.Raw) ([]payment.Reversal, error) 
 	return d.Reversals(doc)
 }
 
+// DecodeBoth is Decode and DecodeReversals from one verification and one
+// parse (gateways.BothDecoder).
+func (d *Decoder) DecodeBoth(raw gateways.Raw) ([]payment.Payment, error, []payment.Reversal, error) { //nolint:revive,staticcheck // ST1008: two results, each with its error, as Decode and DecodeReversals return them
+	if err := d.Verify(raw); err != nil {
+		return nil, err, nil, nil
+	}
+	doc, err := ParseNotification(raw.Body)
+	if err != nil {
+		return nil, err, nil, nil
+	}
+	ps, credErr := d.Payments(doc)
+	rs, revErr := d.Reversals(doc)
+	return ps, credErr, rs, revErr
+}
+
 // Reversals returns one reversal per booked DBIT entry of doc that takes
 // back a credit (reversesCredit). One bad reversal entry fails the whole
 // message, as for credits.

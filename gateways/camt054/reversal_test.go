@@ -2,6 +2,7 @@ package camt054_test
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -81,6 +82,19 @@ func FuzzDecodeReversals(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		raw := resign(body)
 		rs, err := d.DecodeReversals(raw)
+		// DecodeBoth reads what the two calls read.
+		ps, perr := d.Decode(raw)
+		bps, bperr, brs, brerr := d.DecodeBoth(raw)
+		if fmt.Sprint(ps, perr) != fmt.Sprint(bps, bperr) {
+			t.Fatalf("DecodeBoth credits %v %v, Decode %v %v", bps, bperr, ps, perr)
+		}
+		if perr == nil || errors.Is(perr, gateways.ErrNotPayment) {
+			if fmt.Sprint(rs, err) != fmt.Sprint(brs, brerr) {
+				t.Fatalf("DecodeBoth reversals %v %v, DecodeReversals %v %v", brs, brerr, rs, err)
+			}
+		} else if brs != nil || brerr != nil {
+			t.Fatalf("DecodeBoth refused the message (%v) yet gave reversals %v %v", bperr, brs, brerr)
+		}
 		if err != nil {
 			if !gateways.Poison(err) {
 				t.Fatalf("unclassified error: %v", err)

@@ -45,9 +45,13 @@ func testBulk(t *testing.T, s store.Store) {
 		Amount: payment.VNDOf(5_000), CreatedAt: base}
 	msg := store.OutboxMessage{ID: "confirmation|dvc|BK-1", Kind: store.OutboxConfirmation, Destination: "dvc",
 		Payload: []byte(`{"a":"\u0000&<"}`), NextAttempt: base, CreatedAt: base}
+	// Bytes no text column holds (a NUL, invalid UTF-8) are kept as they are.
+	binary := store.OutboxMessage{ID: "report|x", Kind: store.OutboxReport, Destination: "treasury",
+		Payload: []byte{0, 0xff, 'a', '\\', '"'}, NextAttempt: base, CreatedAt: base}
 	code := store.AwaitedRef{Kind: store.AwaitCode, Key: "NP000000000999"}
 	dossier := store.AwaitedRef{Kind: store.AwaitDossier, Key: "ABC1"}
 	inTx(t, s, func(tx store.Tx) error {
+		must(t, store.BulkOf(tx).WriteBatch(ctx, store.Batch{Outbox: []store.OutboxMessage{binary}}))
 		return store.BulkOf(tx).WriteBatch(ctx, store.Batch{
 			Payments:    []payment.Payment{p1, p2},
 			Links:       []store.Link{{PaymentID: p1.ID, Notice: k1}, {PaymentID: p1.ID, Notice: k1}},
@@ -92,8 +96,10 @@ func testBulk(t *testing.T, s store.Store) {
 		if n, err := tx.Notice(ctx, "dvc", "BK-1"); err != nil || n.Status != payment.NoticePaid {
 			t.Errorf("notice BK-1: %s %v, want the last status written", n.Status, err)
 		}
-		if m, err := tx.OutboxMessage(ctx, msg.ID); err != nil || string(m.Payload) != string(msg.Payload) || m.State != store.OutboxPending {
-			t.Errorf("outbox %s: %+v %v", msg.ID, m, err)
+		for _, want := range []store.OutboxMessage{msg, binary} {
+			if m, err := tx.OutboxMessage(ctx, want.ID); err != nil || string(m.Payload) != string(want.Payload) || m.State != store.OutboxPending {
+				t.Errorf("outbox %s: %+v %v", want.ID, m, err)
+			}
 		}
 		return nil
 	})

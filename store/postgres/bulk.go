@@ -1,11 +1,13 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 
@@ -329,9 +331,7 @@ func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
 	ids, kinds, dests, states, nexts, created := make([]string, len(ms)), make([]string, len(ms)), make([]string, len(ms)),
 		make([]string, len(ms)), make([]string, len(ms)), make([]string, len(ms))
 	attempts := make([]int64, len(ms))
-	// bytea travels as hex text: a bytea array's literal escapes every
-	// byte and costs twice as much to build and to read.
-	payloads := make([]string, len(ms))
+	raw := make([][]byte, len(ms))
 	for i, m := range ms {
 		state := m.State
 		if state == "" {
@@ -339,11 +339,12 @@ func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
 		}
 		ids[i], kinds[i], dests[i], states[i] = m.ID, string(m.Kind), m.Destination, string(state)
 		nexts[i], created[i] = m.NextAttempt.Format(time.RFC3339Nano), m.CreatedAt.Format(time.RFC3339Nano)
-		attempts[i], payloads[i] = int64(m.Attempts), hex.EncodeToString(m.Payload)
+		attempts[i], raw[i] = int64(m.Attempts), m.Payload
 	}
+	payloads, payload := byteaColumn(raw, "payload")
 	return t.exec(ctx, "enqueue", len(ms), store.ErrAlreadyExists, `INSERT INTO outbox (id, kind, destination, payload, state, attempts,
 		next_attempt_at, created_at)
-		SELECT id, kind, destination, decode(payload, 'hex'), state, attempts, next_attempt_at, created_at
+		SELECT id, kind, destination, `+payload+`, state, attempts, next_attempt_at, created_at
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
 			AS m (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
 		ON CONFLICT DO NOTHING`, pq.Array(ids), pq.Array(kinds), pq.Array(dests), pq.Array(payloads), pq.Array(states),
@@ -356,4 +357,26 @@ func splitKeys(keys []store.NoticeKey) (systems, ids []string) {
 		systems[i], ids[i] = k.System, k.ID
 	}
 	return systems, ids
+}
+
+// byteaColumn returns a bytea column's values as text for an array
+// parameter, and the SQL that reads col back as bytea: the bytes as they
+// are when every value is UTF-8 without NUL (JSON, the audit chain's
+// canonical bytes; the database is UTF-8, as every text column with a
+// payer's Vietnamese name needs), hex otherwise. A bytea array's own
+// literal escapes every byte: twice the bytes to build, send and parse.
+func byteaColumn(vals [][]byte, col string) ([]string, string) {
+	out := make([]string, len(vals))
+	for _, v := range vals {
+		if bytes.IndexByte(v, 0) >= 0 || !utf8.Valid(v) {
+			for i, v := range vals {
+				out[i] = hex.EncodeToString(v)
+			}
+			return out, "decode(" + col + ", 'hex')"
+		}
+	}
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out, "convert_to(" + col + ", 'UTF8')"
 }

@@ -939,25 +939,28 @@ func (t *tx) flushAudit(ctx context.Context) error {
 	// per column (bytea as hex text), keeps that short.
 	n := len(t.audit)
 	seqs := make([]int64, n)
-	cols := make([][]string, 8)
+	cols := make([][]string, 7)
 	for i := range cols {
 		cols[i] = make([]string, n)
 	}
+	canon := make([][]byte, n)
 	for i, e := range t.audit {
 		r := store.ChainNext(head, e)
-		seqs[i] = r.Seq
+		seqs[i], canon[i] = r.Seq, r.Canonical
 		for c, v := range []string{r.At.Format(time.RFC3339Nano), string(r.Actor), string(r.Action), r.Entity, string(r.Detail),
-			hex.EncodeToString(r.Canonical), hex.EncodeToString(r.PrevHash), hex.EncodeToString(r.Hash)} {
+			hex.EncodeToString(r.PrevHash), hex.EncodeToString(r.Hash)} {
 			cols[c][i] = v
 		}
 		head = r
 	}
+	canonical, canonicalSQL := byteaColumn(canon, "canonical")
 	args := []any{pq.Array(seqs)}
-	for _, c := range cols {
+	for _, c := range cols[:5] {
 		args = append(args, pq.Array(c))
 	}
+	args = append(args, pq.Array(canonical), pq.Array(cols[5]), pq.Array(cols[6]))
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)
-		SELECT seq, at, actor, action, entity, detail::json, decode(canonical, 'hex'), decode(prev_hash, 'hex'), decode(hash, 'hex')
+		SELECT seq, at, actor, action, entity, detail::json, `+canonicalSQL+`, decode(prev_hash, 'hex'), decode(hash, 'hex')
 		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
 			AS e (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)`, args...); err != nil {
 		return fmt.Errorf("audit %s %s: %w", t.audit[0].Action, t.audit[0].Entity, mapErr(err))
