@@ -11,17 +11,19 @@ CREATE FUNCTION allocations_within_payments() RETURNS trigger LANGUAGE plpgsql A
 DECLARE
     r RECORD;
 BEGIN
+    -- Payment by payment (LATERAL … OFFSET 0: probed by key, never a
+    -- scan of the whole table, statistics or none).
     SELECT n.payment_id, n.currency, p.currency AS payment_currency INTO r
-        FROM written n JOIN payments p ON p.id = n.payment_id
+        FROM written n CROSS JOIN LATERAL (SELECT currency FROM payments WHERE id = n.payment_id OFFSET 0) p
         WHERE n.currency <> p.currency LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'allocation currency % differs from payment % currency %', r.currency, r.payment_id, r.payment_currency
             USING ERRCODE = 'check_violation';
     END IF;
-    SELECT p.id, p.amount, t.total INTO r
-        FROM (SELECT a.payment_id, sum(a.amount) AS total FROM allocations a
-              WHERE a.payment_id IN (SELECT DISTINCT payment_id FROM written) GROUP BY a.payment_id) t
-        JOIN payments p ON p.id = t.payment_id
+    SELECT w.payment_id AS id, p.amount, t.total INTO r
+        FROM (SELECT DISTINCT payment_id FROM written) w
+        CROSS JOIN LATERAL (SELECT amount FROM payments WHERE id = w.payment_id OFFSET 0) p
+        CROSS JOIN LATERAL (SELECT sum(amount) AS total FROM allocations WHERE payment_id = w.payment_id OFFSET 0) t
         WHERE t.total > p.amount LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'allocations of payment % sum to %, more than its amount %', r.id, r.total, r.amount

@@ -196,8 +196,8 @@ func (t *tx) selectNotices(ctx context.Context, query string, args ...any) ([]pa
 		index[[2]string{r.System, r.ID}] = i
 	}
 	var items []itemRow
-	err := t.tx.SelectContext(ctx, &items, `SELECT i.* FROM notice_items i
-		JOIN unnest($1::text[], $2::text[]) AS k(system, id) ON i.system = k.system AND i.notice_id = k.id
+	err := t.tx.SelectContext(ctx, &items, `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k (system, id)
+		CROSS JOIN LATERAL (SELECT * FROM notice_items WHERE system = k.system AND notice_id = k.id OFFSET 0) AS i
 		ORDER BY i.system, i.notice_id, i.seq`, pq.Array(systems), pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("select notice items: %w", mapErr(err))
@@ -254,7 +254,9 @@ func (t *tx) LockNotices(ctx context.Context, codes []payment.PaymentCode) ([]pa
 		cs[i] = string(c)
 	}
 	// A fixed lock order (by code) keeps two allocators from deadlocking.
-	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE payment_code = ANY($1)
+	// Driven by the codes (a semi-join the planner probes the index
+	// with, statistics or none), locked in code order.
+	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices WHERE payment_code IN (SELECT unnest($1::text[]))
 		ORDER BY payment_code FOR UPDATE`, pq.Array(cs))
 }
 
