@@ -84,7 +84,7 @@ type consumers struct {
 }
 
 // startConsumers starts the consumers of ts in group over st.
-func (h *harness) startConsumers(ctx context.Context, st store.Store, ts topics, group string, instances int) (*consumers, error) {
+func (h *harness) startConsumers(ctx context.Context, st store.Store, ts topics, group string, instances int, wake func()) (*consumers, error) {
 	decs, err := gatewaysim.Decoders(gatewaysim.DemoSecrets())
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (h *harness) startConsumers(ctx context.Context, st store.Store, ts topics,
 			c, err := kafkabus.NewBatchConsumer(kafkabus.ConsumerConfig{
 				Brokers: []string{h.cfg.Kafka}, GroupID: group, Topic: topic, DLQTopic: ts.dlq,
 				Producer: dlq, Logger: h.parts, BatchSize: h.cfg.BatchSize, BatchWait: h.cfg.BatchWait,
-			}, cs.timed(batchHandler(pr, dec, ingest.Position{Group: group, Topic: topic})))
+			}, cs.timed(batchHandler(pr, dec, ingest.Position{Group: group, Topic: topic}, wake)))
 			if err != nil {
 				cancel()
 				return nil, err
@@ -152,22 +152,26 @@ func (cs *consumers) timed(h kafkabus.BatchHandler) kafkabus.BatchHandler {
 }
 
 // batchHandler records a batch of a raw topic's messages in one
-// transaction and dead-letters the refused ones before it commits: what
+// transaction and dead-letters the refused ones before it commits, then
+// wakes the outbox's senders if it committed a confirmation: what
 // `feerecon serve` runs (cmd/feerecon rawBatchHandler).
-func batchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position) kafkabus.BatchHandler {
+func batchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position, wake func()) kafkabus.BatchHandler {
 	return func(ctx context.Context, ms []kafkabus.Message, deadLetter func(context.Context, []kafkabus.Refused) error) error {
 		raws := make([]ingest.RawMessage, len(ms))
 		for i, m := range ms {
 			raws[i] = ingest.RawMessage{Raw: gateways.Raw{Body: m.Value, Headers: m.Headers}, Ref: m.Ref(),
 				Partition: m.Partition, Offset: m.Offset}
 		}
-		_, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
+		st, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
 			refused := make([]kafkabus.Refused, len(poisoned))
 			for i, p := range poisoned {
 				refused[i] = kafkabus.Refused{Message: ms[p.Index], Err: p.Err}
 			}
 			return deadLetter(ctx, refused)
 		})
+		if err == nil && st.Told > 0 && wake != nil {
+			wake()
+		}
 		return err
 	}
 }
@@ -263,7 +267,7 @@ func (h *harness) ingest(ctx context.Context, purpose string, w *Workload, ts to
 	}
 	h.log.Info("ingest", "purpose", purpose, "events", w.Len(), "partitions", ts.partitions, "instances", instances)
 	began := time.Now()
-	cs, err := h.startConsumers(ctx, db.store, ts, "bench-"+h.run+"-"+purpose, instances)
+	cs, err := h.startConsumers(ctx, db.store, ts, "bench-"+h.run+"-"+purpose, instances, nil)
 	if err != nil {
 		return res, err
 	}

@@ -129,7 +129,7 @@ func (h *harness) latency(ctx context.Context) (latencyResult, error) {
 	sender, err := outbox.NewWebhook(outbox.FromStore(db.store), outbox.WebhookConfig{
 		Endpoints: map[string]outbox.Endpoint{System: {URL: srv.URL, Secret: secret}},
 		Types:     []outbox.Type{outbox.Confirmation},
-		Loop:      outbox.Loop{Interval: 10 * time.Millisecond, Logger: h.parts},
+		Loop:      outbox.Loop{Logger: h.parts}, // serve's: woken by each batch with a confirmation
 	})
 	if err != nil {
 		return res, err
@@ -144,7 +144,7 @@ func (h *harness) latency(ctx context.Context) (latencyResult, error) {
 			h.log.Warn("bench: webhook sender", "err", err)
 		}
 	}()
-	cs, err := h.startConsumers(ctx, db.store, ts, "bench-"+h.run+"-latency", 1)
+	cs, err := h.startConsumers(ctx, db.store, ts, "bench-"+h.run+"-latency", 1, sender.Wake)
 	if err != nil {
 		return res, err
 	}

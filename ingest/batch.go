@@ -47,6 +47,10 @@ type BatchStats struct {
 	// InBulk counts the messages the fast path recorded (fast.go), Alone
 	// those recorded on their own.
 	InBulk, Alone int
+	// Told counts the notices whose procedure system the batch has told
+	// something (a confirmation, a payment.reversed message): outbox
+	// messages committed, to send.
+	Told int
 }
 
 // decoded is a message of a batch as its decoder read it.
@@ -203,6 +207,7 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 		return BatchStats{}, fmt.Errorf("record %d messages from %s: %w", len(ms), topic, err)
 	}
 	for _, rp := range payments {
+		st.Told += len(rp.out.Confirmed)
 		pr.recorded(ctx, rp.p, rp.out)
 		if rp.out.Redelivery {
 			st.Redelivered++
@@ -211,6 +216,7 @@ func (pr *Processor) handle(ctx context.Context, dec gateways.Decoder, pos *Posi
 		}
 	}
 	for _, rr := range reversals {
+		st.Told += len(rr.out.Reopened)
 		pr.reversed(ctx, rr.r, rr.out)
 		st.Reversals++
 	}

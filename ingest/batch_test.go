@@ -155,12 +155,12 @@ func batchStream(t *testing.T) ([]payment.Notice, tableDecoder, []ingest.RawMess
 }
 
 // batches feeds ms to HandleBatch size messages at a time and returns the
-// indexes it reported poisoned.
-func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []ingest.RawMessage, size int) []int {
+// indexes it reported poisoned and the notices its stats say were told.
+func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []ingest.RawMessage, size int) ([]int, int) {
 	t.Helper()
 	pos := ingest.Position{Group: "feerecon", Topic: "payments.raw.camt054"}
 	var poisoned []int
-	var bulk, alone int
+	var bulk, alone, told int
 	for from := 0; from < len(ms); from += size {
 		to := min(from+size, len(ms))
 		var before []int
@@ -178,6 +178,7 @@ func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []inge
 		}
 		bulk += st.InBulk
 		alone += st.Alone
+		told += st.Told
 		var after []int
 		for _, p := range st.Poisoned {
 			after = append(after, from+p.Index)
@@ -191,7 +192,28 @@ func batches(t *testing.T, pr *ingest.Processor, dec gateways.Decoder, ms []inge
 		t.Errorf("batches of %d: %d messages recorded in bulk, %d on their own; the stream should need both", size, bulk, alone)
 	}
 	t.Logf("batches of %d: %d messages recorded in bulk, %d on their own", size, bulk, alone)
-	return poisoned
+	return poisoned, told
+}
+
+// webhookMessages counts the confirmations and payment.reversed messages
+// to procedure systems in the outbox.
+func webhookMessages(t *testing.T, s store.Store) int {
+	t.Helper()
+	n := 0
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		for _, k := range []store.OutboxKind{store.OutboxConfirmation, store.OutboxReversal} {
+			ms, err := tx.ListOutbox(ctx, store.OutboxFilter{Kind: k, Limit: 10_000})
+			if err != nil {
+				return err
+			}
+			n += len(ms)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // The same stream recorded in batches of 1, 7 and 1,000 messages, and
@@ -239,7 +261,11 @@ func TestBatchSizesGiveTheSameState(t *testing.T) {
 						}
 					}
 				default:
-					poisoned = batches(t, pr, dec, ms, size)
+					var told int
+					poisoned, told = batches(t, pr, dec, ms, size)
+					if sent := webhookMessages(t, s); told != sent {
+						t.Errorf("batches of %d: the stats told %d notices, the outbox has %d messages for them", size, told, sent)
+					}
 				}
 				return fullState(t, s, notices, all) + storedPayments(t, s) + storedRows(t, s, all), poisoned
 			}

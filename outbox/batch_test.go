@@ -229,3 +229,53 @@ func TestRunDrainsABacklogWithoutWaitingForTheInterval(t *testing.T) {
 		}
 	}
 }
+
+// Wake has Run tick at once: with an hour between ticks, a message stored
+// after the first Tick goes out when Wake is called, not an hour later;
+// wakes that come while nothing is due change nothing.
+func TestWakeTicksAtOnce(t *testing.T) {
+	t.Parallel()
+	st := memory.New()
+	prod := &fakeProducer{}
+	ticked := make(chan struct{}, 1)
+	p, err := newConfirmations(st, prod, outbox.KafkaConfig{Loop: outbox.Loop{
+		Clock: func() time.Time {
+			select {
+			case ticked <- struct{}{}:
+			default:
+			}
+			return base.Add(time.Minute)
+		}, Interval: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	<-ticked                           // the first Tick has looked
+	time.Sleep(100 * time.Millisecond) // and is over
+	p.Wake()
+	p.Wake() // while nothing is due, and twice: never blocks
+	time.Sleep(100 * time.Millisecond)
+	published := func() int {
+		prod.mu.Lock()
+		defer prod.mu.Unlock()
+		return len(prod.got)
+	}
+	enqueueConfirmations(t, st, "dvc", "WK-1")
+	deadline := time.Now().Add(20 * time.Second)
+	for published() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing published: Run waited for its hour despite Wake")
+		}
+		p.Wake()
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if m := outboxMsg(t, st, confirmationKafkaID("dvc", "WK-1")); m.State != store.OutboxDelivered {
+		t.Errorf("WK-1: %+v", m)
+	}
+}

@@ -86,19 +86,19 @@ type Loop struct {
 	// BaseBackoff·2^(n-1))] (full jitter, Backoff); default 10s and 1h for
 	// webhooks, 1s and 5m for Kafka.
 	BaseBackoff, MaxBackoff time.Duration
-	// Batch bounds the messages per kind per Tick; default 100. A Tick
+	// Batch bounds the messages per kind per Tick; default 500. A Tick
 	// that reached it is followed at once by the next (Run does not wait
 	// out Interval while messages are due).
 	Batch int
 	// Parallel is how many due messages of a kind one transaction takes
-	// and sends at once; default 16. Messages of one lane (the same
+	// and sends at once; default 64. Messages of one lane (the same
 	// destination and Kafka key: one notice's confirmation and its
 	// reversal, one report scope's versions) go out one after another, in
 	// the order they were stored; other lanes go out together. Their
 	// outcomes are marked, audited and committed together: one commit per
 	// Parallel messages, not one per message.
 	Parallel int
-	// Interval between Ticks in Run; default 1s.
+	// Interval between Ticks in Run; default 1s. Wake cuts it short.
 	Interval time.Duration
 	// Clock and Rand (returning a value in [0, n)) are injected for tests;
 	// default time.Now and math/rand/v2.Int64N.
@@ -147,10 +147,10 @@ func (l Loop) withDefaults(def Loop) Loop {
 	}
 	l.BaseBackoff = min(l.BaseBackoff, l.MaxBackoff)
 	if l.Batch == 0 {
-		l.Batch = 100
+		l.Batch = 500
 	}
 	if l.Parallel == 0 {
-		l.Parallel = 16
+		l.Parallel = 100
 	}
 	if l.Interval == 0 {
 		l.Interval = time.Second
@@ -209,6 +209,8 @@ type Sender struct {
 	// destination that comes back is not kept waiting by their backoff.
 	mu      sync.Mutex
 	failing map[[2]string]bool
+	// wake asks Run for a Tick now (Wake).
+	wake chan struct{}
 }
 
 func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender {
@@ -219,7 +221,19 @@ func newSender(st Store, ch channel, kinds []store.OutboxKind, cfg Loop) *Sender
 			ch.count(k, o, 0)
 		}
 	}
-	return &Sender{st: st, ch: ch, kinds: kinds, cfg: cfg, log: cfg.Logger, failing: map[[2]string]bool{}}
+	return &Sender{st: st, ch: ch, kinds: kinds, cfg: cfg, log: cfg.Logger, failing: map[[2]string]bool{}, wake: make(chan struct{}, 1)}
+}
+
+// Wake has Run tick now rather than at the end of its Interval: what a
+// process that just committed messages to send (a batch of payments with
+// confirmations) calls, so that a citizen's dossier does not wait out the
+// interval. It never blocks; wakes while a Tick runs make one more Tick.
+// Another instance's senders still find the messages at their interval.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Run ticks every Interval until ctx ends; it returns nil then. A failing
@@ -251,6 +265,7 @@ func (s *Sender) RunUntil(stop, work context.Context) error {
 		case <-stop.Done():
 			return nil
 		case <-t.C:
+		case <-s.wake:
 		}
 	}
 }
@@ -327,13 +342,24 @@ func (s *Sender) some(ctx context.Context, kind store.OutboxKind, tried map[stri
 		}
 		as := s.sendAll(ctx, ms)
 		marks := make([]func() error, len(ms))
+		bulk, inBulk := tx.(deliveredMarker)
+		var delivered []string
+		at := s.cfg.Clock()
 		for i, m := range ms {
-			o, mark, err := s.decide(ctx, tx, m, as[i])
+			o, mark, err := s.decide(ctx, tx, m, as[i], at, inBulk)
 			if err != nil {
 				return err
 			}
 			os = append(os, o)
 			marks[i] = mark
+			if o == OutcomeDelivered {
+				delivered = append(delivered, m.ID)
+			}
+		}
+		if inBulk && len(delivered) > 0 {
+			if err := bulk.MarkDeliveredAll(ctx, delivered, at); err != nil {
+				return err
+			}
 		}
 		for _, mark := range marks {
 			if err := mark(); err != nil {
@@ -377,8 +403,16 @@ func (s *Sender) sendAll(ctx context.Context, ms []store.OutboxMessage) []attemp
 	return as
 }
 
-// decide is the outcome of attempt a of m; mark records it in tx.
-func (s *Sender) decide(ctx context.Context, tx OutboxTx, m store.OutboxMessage, a attempt) (Outcome, func() error, error) {
+// deliveredMarker is an OutboxTx that marks many messages delivered in one
+// statement (store.Bulk: PostgreSQL).
+type deliveredMarker interface {
+	MarkDeliveredAll(ctx context.Context, ids []string, at time.Time) error
+}
+
+// decide is the outcome of attempt a of m; mark records it in tx. A
+// delivery is at at; marked delivered by mark, unless markedInBulk (the
+// caller marks the transaction's deliveries at once).
+func (s *Sender) decide(ctx context.Context, tx OutboxTx, m store.OutboxMessage, a attempt, at time.Time, markedInBulk bool) (Outcome, func() error, error) {
 	log := s.log.With(slog.String("outbox_id", m.ID), slog.String("kind", string(m.Kind)),
 		slog.String("destination", m.Destination), slog.Int("attempt", m.Attempts+1))
 	if a.err == "" {
@@ -389,9 +423,10 @@ func (s *Sender) decide(ctx context.Context, tx OutboxTx, m store.OutboxMessage,
 		}
 		log.LogAttrs(ctx, slog.LevelInfo, "outbox message delivered", a.attrs...)
 		return OutcomeDelivered, func() error {
-			at := s.cfg.Clock()
-			if err := tx.MarkDelivered(ctx, m.ID, at); err != nil {
-				return err
+			if !markedInBulk {
+				if err := tx.MarkDelivered(ctx, m.ID, at); err != nil {
+					return err
+				}
 			}
 			if err := s.backAgain(ctx, tx, m, at); err != nil {
 				return err
@@ -404,7 +439,6 @@ func (s *Sender) decide(ctx context.Context, tx OutboxTx, m store.OutboxMessage,
 		// message as it was.
 		return "", nil, ctx.Err()
 	}
-	at := s.cfg.Clock()
 	if a.unsendable || a.permanent {
 		log.ErrorContext(ctx, "outbox message dead: no retry can send it", slog.String("error", a.err))
 		return OutcomeDead, func() error { return markDead(ctx, tx, m, a.err, at, at) }, nil

@@ -41,6 +41,8 @@ type Bulk interface {
 	// first error (a payment or an allocation stored already, a notice
 	// not found, a row refused) is returned; the caller rolls back.
 	WriteBatch(ctx context.Context, b Batch) error
+	// MarkDeliveredAll is MarkDelivered for each of ids, in one statement.
+	MarkDeliveredAll(ctx context.Context, ids []string, at time.Time) error
 }
 
 // DossierNotice is a notice found by its dossier key.
@@ -209,6 +211,15 @@ func (r rowByRow) WriteBatch(ctx context.Context, b Batch) error {
 	}
 	for _, m := range b.Outbox {
 		if err := r.tx.Enqueue(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r rowByRow) MarkDeliveredAll(ctx context.Context, ids []string, at time.Time) error {
+	for _, id := range ids {
+		if err := r.tx.MarkDelivered(ctx, id, at); err != nil {
 			return err
 		}
 	}

@@ -495,6 +495,17 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 		log.Info("shutting down: finishing the work under way", "deadline", c.ShutdownTimeout)
 		time.AfterFunc(c.ShutdownTimeout, cutWork)
 	})
+	senders, err := outboxSenders(outbox.FromStore(st), endpoints, producer, reg, log)
+	if err != nil {
+		return err
+	}
+	// A batch that committed confirmations has them sent now, not at the
+	// senders' next interval.
+	wake := func() {
+		for _, s := range senders {
+			s.Wake()
+		}
+	}
 	for _, gw := range decs.Gateways() {
 		dec := decs[gw]
 		topic := kafkabus.RawTopic(gw)
@@ -503,7 +514,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 			Producer: producer, Metrics: metrics, Logger: log,
 			SessionTimeout: c.KafkaSessionTimeout, MaxBackoff: consumerMaxBackoff,
 			BatchSize: c.BatchSize, BatchWait: c.BatchWait,
-		}, rawBatchHandler(pr, dec, ingest.Position{Group: c.Group, Topic: topic}))
+		}, rawBatchHandler(pr, dec, ingest.Position{Group: c.Group, Topic: topic}, wake))
 		if err != nil {
 			return err
 		}
@@ -511,10 +522,6 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 			defer consumer.Close()
 			return consumerRestarts.supervise(gctx, log, kafkabus.RawTopic(gw), func(stop context.Context) error { return consumer.RunUntil(stop, work) })
 		})
-	}
-	senders, err := outboxSenders(outbox.FromStore(st), endpoints, producer, reg, log)
-	if err != nil {
-		return err
 	}
 	for _, sender := range senders {
 		grp.Go(func() error { return sender.RunUntil(gctx, work) })
@@ -691,21 +698,25 @@ func collectsAnywhere(a collection.Accounts, c payment.CreditedAccount) bool {
 
 // rawBatchHandler records a batch of a raw topic's messages in one
 // transaction (ingest.Processor.HandleBatch); the messages it refuses are
-// dead-lettered before that transaction commits.
-func rawBatchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position) kafkabus.BatchHandler {
+// dead-lettered before that transaction commits. Once it committed a
+// confirmation, wake is called.
+func rawBatchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position, wake func()) kafkabus.BatchHandler {
 	return func(ctx context.Context, ms []kafkabus.Message, deadLetter func(context.Context, []kafkabus.Refused) error) error {
 		raws := make([]ingest.RawMessage, len(ms))
 		for i, m := range ms {
 			raws[i] = ingest.RawMessage{Raw: gateways.Raw{Body: m.Value, Headers: m.Headers}, Ref: m.Ref(),
 				Partition: m.Partition, Offset: m.Offset}
 		}
-		_, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
+		st, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
 			refused := make([]kafkabus.Refused, len(poisoned))
 			for i, p := range poisoned {
 				refused[i] = kafkabus.Refused{Message: ms[p.Index], Err: p.Err}
 			}
 			return deadLetter(ctx, refused)
 		})
+		if err == nil && st.Told > 0 && wake != nil {
+			wake()
+		}
 		return err
 	}
 }

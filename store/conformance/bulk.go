@@ -181,6 +181,26 @@ func testBulk(t *testing.T, s store.Store) {
 		})
 	}
 	inTx(t, s, func(tx store.Tx) error { return store.BulkOf(tx).WriteBatch(ctx, store.Batch{}) })
+	// Delivered in one statement, as MarkDelivered would; not twice.
+	at := base.Add(time.Hour)
+	inTx(t, s, func(tx store.Tx) error {
+		return store.BulkOf(tx).MarkDeliveredAll(ctx, []string{msg.ID, binary.ID}, at)
+	})
+	inTx(t, s, func(tx store.Tx) error {
+		for _, id := range []string{msg.ID, binary.ID} {
+			m, err := tx.OutboxMessage(ctx, id)
+			if err != nil || m.State != store.OutboxDelivered || m.DeliveredAt == nil || !m.DeliveredAt.Equal(at) || m.Attempts != 1 {
+				t.Errorf("outbox %s after MarkDeliveredAll: %+v %v", id, m, err)
+			}
+		}
+		return nil
+	})
+	for _, ids := range [][]string{{msg.ID}, {"nope"}} {
+		err := s.InTx(ctx, func(tx store.Tx) error { return store.BulkOf(tx).MarkDeliveredAll(ctx, ids, at) })
+		if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("MarkDeliveredAll %v again: %v, want ErrConflict or ErrNotFound", ids, err)
+		}
+	}
 }
 
 func sortedPaymentIDs(ps []payment.Payment) string {

@@ -20,7 +20,6 @@ import (
 // one-row methods have it, and the affected rows counted against the rows
 // sent so that what the one-row methods refuse is refused here too.
 
-//
 // The reads go key by key from the batch's keys (unnest, then a LATERAL
 // or EXISTS probe with OFFSET 0, which the planner neither flattens nor
 // hashes): the tables they read grow with every batch and are often
@@ -370,6 +369,30 @@ func distinct[T comparable](xs []T) []T {
 		}
 	}
 	return out
+}
+
+func (t *tx) MarkDeliveredAll(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ids = distinct(ids)
+	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET state='delivered', delivered_at=$2, attempts=attempts+1
+		WHERE id IN (SELECT unnest($1::text[])) AND state='pending'`, pq.Array(ids), at)
+	if err != nil {
+		return fmt.Errorf("outbox delivered: %w", mapErr(err))
+	}
+	if n, _ := res.RowsAffected(); int(n) == len(ids) {
+		return nil
+	}
+	// The one-row method's error for the first that was not pending.
+	for _, id := range ids {
+		if m, err := t.OutboxMessage(ctx, id); err != nil {
+			return err
+		} else if m.State != store.OutboxDelivered || !m.DeliveredAt.Equal(at) {
+			return fmt.Errorf("outbox message %s is %s: %w", id, m.State, store.ErrConflict)
+		}
+	}
+	return fmt.Errorf("outbox delivered: a message twice: %w", store.ErrConflict)
 }
 
 func splitKeys(keys []store.NoticeKey) (systems, ids []string) {
