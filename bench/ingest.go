@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/gateways/gatewaysim"
 	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/ingest/rawtopic"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/reconcile"
@@ -112,7 +112,7 @@ func (h *harness) startConsumers(ctx context.Context, st store.Store, ts topics,
 			c, err := kafkabus.NewBatchConsumer(kafkabus.ConsumerConfig{
 				Brokers: []string{h.cfg.Kafka}, GroupID: group, Topic: topic, DLQTopic: ts.dlq,
 				Producer: dlq, Logger: h.parts, BatchSize: h.cfg.BatchSize, BatchWait: h.cfg.BatchWait,
-			}, cs.timed(batchHandler(pr, dec, ingest.Position{Group: group, Topic: topic}, wake)))
+			}, cs.timed(rawtopic.Handler(pr, dec, ingest.Position{Group: group, Topic: topic}, wake)))
 			if err != nil {
 				cancel()
 				return nil, err
@@ -148,31 +148,6 @@ func (cs *consumers) timed(h kafkabus.BatchHandler) kafkabus.BatchHandler {
 	return func(ctx context.Context, ms []kafkabus.Message, deadLetter func(context.Context, []kafkabus.Refused) error) error {
 		cs.first.CompareAndSwap(0, time.Now().UnixNano())
 		return h(ctx, ms, deadLetter)
-	}
-}
-
-// batchHandler records a batch of a raw topic's messages in one
-// transaction and dead-letters the refused ones before it commits, then
-// wakes the outbox's senders if it committed a confirmation: what
-// `feerecon serve` runs (cmd/feerecon rawBatchHandler).
-func batchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position, wake func()) kafkabus.BatchHandler {
-	return func(ctx context.Context, ms []kafkabus.Message, deadLetter func(context.Context, []kafkabus.Refused) error) error {
-		raws := make([]ingest.RawMessage, len(ms))
-		for i, m := range ms {
-			raws[i] = ingest.RawMessage{Raw: gateways.Raw{Body: m.Value, Headers: m.Headers}, Ref: m.Ref(),
-				Partition: m.Partition, Offset: m.Offset}
-		}
-		st, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
-			refused := make([]kafkabus.Refused, len(poisoned))
-			for i, p := range poisoned {
-				refused[i] = kafkabus.Refused{Message: ms[p.Index], Err: p.Err}
-			}
-			return deadLetter(ctx, refused)
-		})
-		if err == nil && st.Told > 0 && wake != nil {
-			wake()
-		}
-		return err
 	}
 }
 

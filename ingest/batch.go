@@ -9,6 +9,7 @@ import (
 
 	"github.com/feerecon/feerecon/gateways"
 	"github.com/feerecon/feerecon/payment"
+	"github.com/feerecon/feerecon/reconcile"
 	"github.com/feerecon/feerecon/store"
 )
 
@@ -55,7 +56,10 @@ type BatchStats struct {
 
 // decoded is a message of a batch as its decoder read it.
 type decoded struct {
-	payments  []payment.Payment
+	payments []payment.Payment
+	// refs are each payment's references (Engine.References), read once,
+	// outside the transaction.
+	refs      [][]reconcile.Reference
 	reversals []payment.Reversal
 	// notPayment is the reason an authentic message carries no money in.
 	notPayment error
@@ -310,6 +314,7 @@ func (pr *Processor) decodeOne(dec gateways.Decoder, m RawMessage) (decoded, err
 		// PostgreSQL keeps microseconds; every backend stores the same instant.
 		p.PaidAt = p.PaidAt.Truncate(time.Microsecond)
 		d.payments = append(d.payments, p)
+		d.refs = append(d.refs, pr.engine.References(p.Description))
 	}
 	if rd, reverses := dec.(gateways.ReversalDecoder); reverses {
 		if readBoth == nil {

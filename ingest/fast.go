@@ -64,14 +64,14 @@ func (pr *Processor) look(ctx context.Context, tx store.Tx, ms []RawMessage, ds 
 		if ms[i].Offset < offsets[ms[i].Partition] || ds[i].poison != nil {
 			continue
 		}
-		for _, p := range ds[i].payments {
+		for j, p := range ds[i].payments {
 			ids = append(ids, p.ID)
 			for _, r := range []string{p.TxnID, p.BankRef} {
 				if r != "" {
 					txnRefs = append(txnRefs, r)
 				}
 			}
-			for _, ref := range pr.engine.References(p.Description) {
+			for _, ref := range ds[i].refs[j] {
 				switch ref.Kind {
 				case reconcile.RefCode:
 					codes = append(codes, ref.Code)
@@ -186,7 +186,7 @@ func (f *fastBatch) take(dec gateways.Decoder, d decoded) (bool, error) {
 	var fps []fastPayment
 	mine := map[string]payment.Payment{}
 	named := map[store.NoticeKey]bool{}
-	for _, p := range d.payments {
+	for j, p := range d.payments {
 		old, ok := f.view.stored[p.ID]
 		if !ok {
 			old, ok = f.pending[p.ID]
@@ -205,7 +205,7 @@ func (f *fastBatch) take(dec gateways.Decoder, d decoded) (bool, error) {
 		if f.view.reversed[p.TxnID] || p.BankRef != "" && f.view.reversed[p.BankRef] {
 			return false, nil
 		}
-		referenced := f.referenced(p)
+		referenced := f.referenced(d.refs[j])
 		for _, n := range referenced {
 			k := store.NoticeKey{System: n.System, ID: n.ID}
 			if f.view.inUse[k] || f.touched[k] || named[k] || !baseStatus(n.Status) {
@@ -233,11 +233,11 @@ func baseStatus(s payment.NoticeStatus) bool {
 	return s == payment.NoticeIssued || s == payment.NoticeCancelled || s == payment.NoticeExpired
 }
 
-// referenced returns the notices p names, as lockReferenced locks them:
-// by code, once each.
-func (f *fastBatch) referenced(p payment.Payment) []payment.Notice {
+// referenced returns the notices a payment's references name, as
+// lockReferenced locks them: by code, once each.
+func (f *fastBatch) referenced(refs []reconcile.Reference) []payment.Notice {
 	var codes []payment.PaymentCode
-	for _, ref := range f.pr.engine.References(p.Description) {
+	for _, ref := range refs {
 		switch ref.Kind {
 		case reconcile.RefCode:
 			codes = append(codes, ref.Code)

@@ -32,6 +32,7 @@ import (
 	"github.com/feerecon/feerecon/gateways/vnpay"
 	"github.com/feerecon/feerecon/gateways/zalopay"
 	"github.com/feerecon/feerecon/ingest"
+	"github.com/feerecon/feerecon/ingest/rawtopic"
 	"github.com/feerecon/feerecon/ingress"
 	"github.com/feerecon/feerecon/kafkabus"
 	"github.com/feerecon/feerecon/noticefeed"
@@ -514,7 +515,7 @@ func serve(ctx context.Context, c serveConfig, log *slog.Logger) (err error) {
 			Producer: producer, Metrics: metrics, Logger: log,
 			SessionTimeout: c.KafkaSessionTimeout, MaxBackoff: consumerMaxBackoff,
 			BatchSize: c.BatchSize, BatchWait: c.BatchWait,
-		}, rawBatchHandler(pr, dec, ingest.Position{Group: c.Group, Topic: topic}, wake))
+		}, rawtopic.Handler(pr, dec, ingest.Position{Group: c.Group, Topic: topic}, wake))
 		if err != nil {
 			return err
 		}
@@ -694,31 +695,6 @@ func collectsAnywhere(a collection.Accounts, c payment.CreditedAccount) bool {
 		}
 	}
 	return false
-}
-
-// rawBatchHandler records a batch of a raw topic's messages in one
-// transaction (ingest.Processor.HandleBatch); the messages it refuses are
-// dead-lettered before that transaction commits. Once it committed a
-// confirmation, wake is called.
-func rawBatchHandler(pr *ingest.Processor, dec gateways.Decoder, pos ingest.Position, wake func()) kafkabus.BatchHandler {
-	return func(ctx context.Context, ms []kafkabus.Message, deadLetter func(context.Context, []kafkabus.Refused) error) error {
-		raws := make([]ingest.RawMessage, len(ms))
-		for i, m := range ms {
-			raws[i] = ingest.RawMessage{Raw: gateways.Raw{Body: m.Value, Headers: m.Headers}, Ref: m.Ref(),
-				Partition: m.Partition, Offset: m.Offset}
-		}
-		st, err := pr.HandleBatch(ctx, dec, pos, raws, func(ctx context.Context, poisoned []ingest.Poisoned) error {
-			refused := make([]kafkabus.Refused, len(poisoned))
-			for i, p := range poisoned {
-				refused[i] = kafkabus.Refused{Message: ms[p.Index], Err: p.Err}
-			}
-			return deadLetter(ctx, refused)
-		})
-		if err == nil && st.Told > 0 && wake != nil {
-			wake()
-		}
-		return err
-	}
 }
 
 // producerConfig is serve's one producer (the callbacks, the outbox's Kafka
