@@ -180,3 +180,23 @@ func TestMedian(t *testing.T) {
 		t.Error("Median of nothing: no error")
 	}
 }
+
+// TestRowsRunOnlyThoseNamed: --rows matching runs the engine alone (no
+// server is reached: the URLs go nowhere) and leaves the other rows'
+// figures zero; an unknown row is refused before anything runs.
+func TestRowsRunOnlyThoseNamed(t *testing.T) {
+	t.Parallel()
+	cfg := bench.Config{N: 500, Postgres: "postgres://nowhere.invalid/x", Kafka: "nowhere.invalid:9", DailyCommand: dailyChild,
+		Rows: []string{"matching"}}
+	r, err := bench.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.MatchingPaymentsPerS <= 0 || r.IngestPaymentsPerS != 0 || r.PGCopyRowsPerS != 0 || r.DailySeconds != 0 {
+		t.Errorf("rows [matching] gave %+v", r)
+	}
+	cfg.Rows = []string{"matching", "ingestion"}
+	if _, err := bench.Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `row "ingestion"`) {
+		t.Errorf("an unknown row: %v", err)
+	}
+}

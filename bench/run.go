@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,7 +46,16 @@ type Config struct {
 	// is set to: at info the processor logs every payment, which a
 	// million-event run pays for. Both default to discarding.
 	Logger, Components *slog.Logger
+	// Rows, when given, are the only rows run (RowNames), in their fixed
+	// order; the figures of the others stay zero. For profiling one row:
+	// make bench runs them all.
+	Rows []string
 }
+
+// RowNames are the rows of a run, in the order they run: the PostgreSQL
+// baselines, the Kafka baseline and ingest, latency, the daily run, the
+// engine, scale-out.
+var RowNames = []string{"pg", "ingest", "latency", "daily", "matching", "scale"}
 
 // MaxDailyN caps the daily and matching rows: issue 13 measures them at
 // 1M.
@@ -68,6 +78,11 @@ func (c Config) Validate() error {
 	}
 	if c.DailyCommand == nil {
 		p.Addf("no DailyCommand")
+	}
+	for _, row := range c.Rows {
+		if !slices.Contains(RowNames, row) {
+			p.Addf("row %q: want one of %s", row, strings.Join(RowNames, ", "))
+		}
 	}
 	return p.Err()
 }
@@ -128,16 +143,19 @@ func Run(ctx context.Context, cfg Config) (Results, error) {
 	r.IngestEvents, r.IngestPayments = w.Len(), w.Notices()
 	r.IngestDuplicates, r.IngestDeadLettered = w.Count(Duplicate), w.Count(Poison)
 	for _, step := range []struct {
-		name string
-		fn   func(context.Context, *Workload, *Results) error
+		row, name string
+		fn        func(context.Context, *Workload, *Results) error
 	}{
-		{"postgres baselines", h.rowPG},
-		{"kafka baseline and ingest", h.rowIngest},
-		{"latency", h.rowLatency},
-		{"daily", h.rowDaily},
-		{"matching", h.rowMatching},
-		{"scale-out", h.rowScale},
+		{"pg", "postgres baselines", h.rowPG},
+		{"ingest", "kafka baseline and ingest", h.rowIngest},
+		{"latency", "latency", h.rowLatency},
+		{"daily", "daily", h.rowDaily},
+		{"matching", "matching", h.rowMatching},
+		{"scale", "scale-out", h.rowScale},
 	} {
+		if len(cfg.Rows) > 0 && !slices.Contains(cfg.Rows, step.row) {
+			continue
+		}
 		h.log.Info("bench: row", "row", step.name)
 		t := time.Now()
 		if err := step.fn(ctx, w, &r); err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +35,7 @@ type options struct {
 	latencyRate     int
 	latencyDuration time.Duration
 	logLevel        string
+	rows            []string
 }
 
 func newRoot() *cobra.Command {
@@ -64,6 +66,7 @@ figures to --out. Each figure is one measurement: run it three times for medians
 	f.IntVar(&o.latencyRate, "latency-rate", 1000, "events per second of the latency row")
 	f.DurationVar(&o.latencyDuration, "latency-duration", 20*time.Second, "how long the latency row publishes")
 	f.StringVar(&o.logLevel, "log-level", "info", "progress on stderr: debug, info, warn or error")
+	f.StringSliceVar(&o.rows, "rows", nil, "run only these rows ("+strings.Join(bench.RowNames, ", ")+"); the others print as 0: for profiling one row")
 	root.AddCommand(dailyCmd(), medianCmd())
 	return root
 }
@@ -82,7 +85,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) (err error) {
 		return err
 	}
 	cfg := bench.Config{N: o.n, Postgres: o.postgres, Kafka: o.kafka, BatchSize: o.batchSize, BatchWait: o.batchWait,
-		LatencyRate: o.latencyRate, LatencyDuration: o.latencyDuration, DailyCommand: bench.ExecDaily(self), Logger: log, Components: parts}
+		LatencyRate: o.latencyRate, LatencyDuration: o.latencyDuration, DailyCommand: bench.ExecDaily(self), Logger: log, Components: parts, Rows: o.rows}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
