@@ -194,7 +194,9 @@ func (h *harness) rowIngest(ctx context.Context, w *Workload, r *Results) error 
 	r.IngestSeconds, r.IngestStartupSeconds, r.NoticesCreatedPerS = res.seconds, res.startup, res.noticesPerS
 	r.IngestPaymentsPerS = float64(w.Notices()) / res.seconds
 	r.IngestEventsPerS = float64(w.Len()) / res.seconds
-	r.IngestRatioToCopy = r.IngestPaymentsPerS / r.PGCopyRowsPerS
+	if r.PGCopyRowsPerS > 0 { // the pg row ran (--rows)
+		r.IngestRatioToCopy = r.IngestPaymentsPerS / r.PGCopyRowsPerS
+	}
 	return nil
 }
 
