@@ -51,10 +51,21 @@ var ErrUnavailable = errors.New("postgres unavailable")
 // SchemaVersion (ErrSchema otherwise). It never migrates: feerecon migrate
 // (Migrate) does, as its own step.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := sqlx.Open("postgres", url)
+	cfg, err := pq.NewConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", scrubDSN(err, url))
 	}
+	// One round trip per statement with arguments instead of two: lib/pq
+	// otherwise prepares the unnamed statement (Parse/Describe/Sync) and
+	// waits before it binds and executes. The arguments stay text, but
+	// []byte goes as binary: every []byte argument is bytea (or json,
+	// whose binary form is its text), never jsonb or a number.
+	cfg.BinaryParameters = true
+	conn, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", scrubDSN(err, url))
+	}
+	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
 	db.SetMaxOpenConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {

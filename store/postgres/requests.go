@@ -67,9 +67,11 @@ func (t *tx) CreateRequest(ctx context.Context, r store.ActionRequest) error {
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
+	// body as text: a []byte argument goes in binary (Open), and jsonb's
+	// binary form is not its text.
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO action_requests (id, exception_id, action, body, amount, currency, reason,
 		maker, created_at, state) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,'pending')`,
-		r.ID, r.ExceptionID, string(r.Action), body, r.Amount.Amount, string(r.Amount.Currency), r.Reason, r.Maker, r.CreatedAt)
+		r.ID, r.ExceptionID, string(r.Action), string(body), r.Amount.Amount, string(r.Amount.Currency), r.Reason, r.Maker, r.CreatedAt)
 	var pe *pq.Error
 	switch {
 	case err == nil:
