@@ -33,7 +33,7 @@ func (t *tx) PaymentsByID(ctx context.Context, ids []string) ([]payment.Payment,
 	}
 	var rows []paymentRow
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT p.* FROM unnest($1::text[]) AS k (id)
-		CROSS JOIN LATERAL (SELECT `+paymentCols+` FROM payments WHERE id = k.id OFFSET 0) AS p`, pq.Array(distinct(ids))); err != nil {
+		CROSS JOIN LATERAL (SELECT `+paymentCols+` FROM payments WHERE id = k.id OFFSET 0) AS p`, textArray(distinct(ids))); err != nil {
 		return nil, fmt.Errorf("payments by id: %w", mapErr(err))
 	}
 	out := make([]payment.Payment, len(rows))
@@ -55,7 +55,7 @@ func (t *tx) NoticesByDossiers(ctx context.Context, keys []string) ([]store.Doss
 	}
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT n.* FROM unnest($1::text[]) AS k (key)
 		CROSS JOIN LATERAL (SELECT dossier_key, system, id, payment_code FROM notices WHERE dossier_key = k.key OFFSET 0) AS n
-		ORDER BY n.dossier_key, n.system, n.id`, pq.Array(distinct(keys))); err != nil {
+		ORDER BY n.dossier_key, n.system, n.id`, textArray(distinct(keys))); err != nil {
 		return nil, fmt.Errorf("notices by dossiers: %w", mapErr(err))
 	}
 	out := make([]store.DossierNotice, len(rows))
@@ -77,7 +77,7 @@ func (t *tx) NoticesInUse(ctx context.Context, keys []store.NoticeKey) ([]store.
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT k.notice_system, k.notice_id FROM unnest($1::text[], $2::text[]) AS k (notice_system, notice_id)
 		WHERE EXISTS (SELECT 1 FROM payment_refs r WHERE r.notice_system = k.notice_system AND r.notice_id = k.notice_id OFFSET 0)
 			OR EXISTS (SELECT 1 FROM allocations a WHERE a.notice_system = k.notice_system AND a.notice_id = k.notice_id OFFSET 0)`,
-		pq.Array(systems), pq.Array(ids)); err != nil {
+		textArray(systems), textArray(ids)); err != nil {
 		return nil, fmt.Errorf("notices in use: %w", mapErr(err))
 	}
 	out := make([]store.NoticeKey, len(rows))
@@ -93,7 +93,7 @@ func (t *tx) OutboxExisting(ctx context.Context, ids []string) ([]string, error)
 	}
 	var out []string
 	if err := t.tx.SelectContext(ctx, &out, `SELECT o.id FROM unnest($1::text[]) AS k (id)
-		CROSS JOIN LATERAL (SELECT id FROM outbox WHERE id = k.id OFFSET 0) AS o`, pq.Array(distinct(ids))); err != nil {
+		CROSS JOIN LATERAL (SELECT id FROM outbox WHERE id = k.id OFFSET 0) AS o`, textArray(distinct(ids))); err != nil {
 		return nil, fmt.Errorf("outbox ids: %w", mapErr(err))
 	}
 	return out, nil
@@ -122,7 +122,7 @@ func (t *tx) OpenNoticesByAmounts(ctx context.Context, qs []store.AmountSince, l
 			WHERE status IN ('issued','partially_paid') AND amount=q.amount AND currency=q.currency AND issued_at >= q.since
 			ORDER BY issued_at DESC, system, id LIMIT $4) AS n
 		ORDER BY q.i, n.issued_at DESC, n.system, n.id`,
-		pq.Array(amounts), pq.Array(currencies), pq.Array(since), limit); err != nil {
+		textArray(amounts), textArray(currencies), textArray(since), limit); err != nil {
 		return nil, fmt.Errorf("open notices by amounts: %w", mapErr(err))
 	}
 	keys := make([]store.NoticeKey, len(rows))
@@ -200,7 +200,7 @@ func (t *tx) bulkPayments(ctx context.Context, b store.Batch) error {
 	}
 	args := make([]any, len(cols))
 	for i, c := range cols {
-		args[i] = pq.Array(c)
+		args[i] = textArray(c)
 	}
 	return t.exec(ctx, "insert payments", len(ps), store.ErrAlreadyExists, `INSERT INTO payments (`+paymentCols+`)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[], $7::text[],
@@ -218,7 +218,7 @@ func (t *tx) bulkLinks(ctx context.Context, b store.Batch) error {
 	}
 	return t.exec(ctx, "link payments", -1, nil, `INSERT INTO payment_refs (payment_id, notice_system, notice_id)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-		pq.Array(pays), pq.Array(systems), pq.Array(ids))
+		textArray(pays), textArray(systems), textArray(ids))
 }
 
 func (t *tx) bulkAwaits(ctx context.Context, b store.Batch) error {
@@ -233,7 +233,7 @@ func (t *tx) bulkAwaits(ctx context.Context, b store.Batch) error {
 	// key's ErrConflict here; the fast path awaits only what it inserts.
 	return t.exec(ctx, "await notices", -1, nil, `INSERT INTO payment_awaits (payment_id, kind, key)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-		pq.Array(pays), pq.Array(kinds), pq.Array(keys))
+		textArray(pays), textArray(kinds), textArray(keys))
 }
 
 func (t *tx) bulkAllocations(ctx context.Context, b store.Batch) error {
@@ -253,7 +253,7 @@ func (t *tx) bulkAllocations(ctx context.Context, b store.Batch) error {
 	}
 	args := make([]any, len(cols))
 	for i, c := range cols {
-		args[i] = pq.Array(c)
+		args[i] = textArray(c)
 	}
 	return t.exec(ctx, "insert allocations", len(as), store.ErrAlreadyExists, `INSERT INTO allocations
 		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence, decided_by, approved_by, reason)
@@ -295,7 +295,7 @@ func (t *tx) bulkExceptions(ctx context.Context, b store.Batch) error {
 	}
 	args := make([]any, len(cols))
 	for i, c := range cols {
-		args[i] = pq.Array(c)
+		args[i] = textArray(c)
 	}
 	// The first row of an id wins, as with UpsertException called in
 	// order (ON CONFLICT (id) DO NOTHING, the rows in the arrays' order).
@@ -327,7 +327,7 @@ func (t *tx) bulkStatuses(ctx context.Context, b store.Batch) error {
 	}
 	return t.exec(ctx, "set notice statuses", len(systems), store.ErrNotFound, `UPDATE notices n SET status = s.status, updated_at = now()
 		FROM unnest($1::text[], $2::text[], $3::text[]) AS s (system, id, status)
-		WHERE n.system = s.system AND n.id = s.id`, pq.Array(systems), pq.Array(ids), pq.Array(statuses))
+		WHERE n.system = s.system AND n.id = s.id`, textArray(systems), textArray(ids), textArray(statuses))
 }
 
 func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
@@ -354,8 +354,8 @@ func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
 		SELECT id, kind, destination, `+payload+`, state, attempts, next_attempt_at, created_at
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
 			AS m (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
-		ON CONFLICT DO NOTHING`, pq.Array(ids), pq.Array(kinds), pq.Array(dests), pq.Array(payloads), pq.Array(states),
-		pq.Array(attempts), pq.Array(nexts), pq.Array(created))
+		ON CONFLICT DO NOTHING`, textArray(ids), textArray(kinds), textArray(dests), textArray(payloads), textArray(states),
+		pq.Array(attempts), textArray(nexts), textArray(created))
 }
 
 // distinct returns xs without repeats, in their first order.
@@ -377,7 +377,7 @@ func (t *tx) MarkDeliveredAll(ctx context.Context, ids []string, at time.Time) e
 	}
 	ids = distinct(ids)
 	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET state='delivered', delivered_at=$2, attempts=attempts+1
-		WHERE id IN (SELECT unnest($1::text[])) AND state='pending'`, pq.Array(ids), at)
+		WHERE id IN (SELECT unnest($1::text[])) AND state='pending'`, textArray(ids), at)
 	if err != nil {
 		return fmt.Errorf("outbox delivered: %w", mapErr(err))
 	}

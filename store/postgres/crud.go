@@ -198,7 +198,7 @@ func (t *tx) selectNotices(ctx context.Context, query string, args ...any) ([]pa
 	var items []itemRow
 	err := t.tx.SelectContext(ctx, &items, `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k (system, id)
 		CROSS JOIN LATERAL (SELECT * FROM notice_items WHERE system = k.system AND notice_id = k.id OFFSET 0) AS i
-		ORDER BY i.system, i.notice_id, i.seq`, pq.Array(systems), pq.Array(ids))
+		ORDER BY i.system, i.notice_id, i.seq`, textArray(systems), textArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("select notice items: %w", mapErr(err))
 	}
@@ -241,7 +241,7 @@ func (t *tx) NoticesByKeys(ctx context.Context, keys []store.NoticeKey) ([]payme
 		systems[i], ids[i] = k.System, k.ID
 	}
 	return t.selectNotices(ctx, `SELECT `+noticeCols+` FROM notices
-		WHERE (system, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY system, id`, pq.Array(systems), pq.Array(ids))
+		WHERE (system, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY system, id`, textArray(systems), textArray(ids))
 }
 
 func (t *tx) NoticesByDossier(ctx context.Context, key string) ([]payment.Notice, error) {
@@ -958,9 +958,9 @@ func (t *tx) flushAudit(ctx context.Context) error {
 	canonical, canonicalSQL := byteaColumn(canon, "canonical")
 	args := []any{pq.Array(seqs)}
 	for _, c := range cols[:5] {
-		args = append(args, pq.Array(c))
+		args = append(args, textArray(c))
 	}
-	args = append(args, pq.Array(canonical), pq.Array(cols[5]), pq.Array(cols[6]))
+	args = append(args, textArray(canonical), textArray(cols[5]), textArray(cols[6]))
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)
 		SELECT seq, at, actor, action, entity, detail::json, `+canonicalSQL+`, decode(prev_hash, 'hex'), decode(hash, 'hex')
 		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
