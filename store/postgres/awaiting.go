@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/lib/pq"
-
 	"github.com/feerecon/feerecon/payment"
 	"github.com/feerecon/feerecon/store"
 )
@@ -69,7 +67,7 @@ func (t *tx) LockReferences(ctx context.Context, refs []store.AwaitedRef) error 
 	}
 	if _, err := t.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, h)
 		FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY h) AS s`,
-		awaitLockSpace, pq.Array(keys)); err != nil {
+		awaitLockSpace, textArray(keys)); err != nil {
 		return fmt.Errorf("lock references: %w", mapErr(err))
 	}
 	return nil

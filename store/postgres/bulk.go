@@ -1,13 +1,10 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lib/pq"
 
@@ -117,7 +114,7 @@ func (t *tx) OpenNoticesByAmounts(ctx context.Context, qs []store.AmountSince, l
 		ID     string `db:"id"`
 	}
 	if err := t.tx.SelectContext(ctx, &rows, `SELECT q.i - 1 AS q, n.system, n.id
-		FROM unnest($1::numeric[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS q (amount, currency, since, i)
+		FROM unnest($1::text[]::numeric[], $2::text[], $3::text[]::timestamptz[]) WITH ORDINALITY AS q (amount, currency, since, i)
 		CROSS JOIN LATERAL (SELECT system, id, issued_at FROM notices
 			WHERE status IN ('issued','partially_paid') AND amount=q.amount AND currency=q.currency AND issued_at >= q.since
 			ORDER BY issued_at DESC, system, id LIMIT $4) AS n
@@ -203,7 +200,7 @@ func (t *tx) bulkPayments(ctx context.Context, b store.Batch) error {
 		args[i] = textArray(c)
 	}
 	return t.exec(ctx, "insert payments", len(ps), store.ErrAlreadyExists, `INSERT INTO payments (`+paymentCols+`)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::timestamptz[], $7::text[],
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::numeric[], $5::text[], $6::text[]::timestamptz[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
 		ON CONFLICT DO NOTHING`, args...)
 }
@@ -257,7 +254,7 @@ func (t *tx) bulkAllocations(ctx context.Context, b store.Batch) error {
 	}
 	return t.exec(ctx, "insert allocations", len(as), store.ErrAlreadyExists, `INSERT INTO allocations
 		(payment_id, notice_system, notice_id, payment_code, amount, currency, rule, evidence, decided_by, approved_by, reason)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::text[],
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::numeric[], $6::text[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::text[])
 		ON CONFLICT DO NOTHING`, args...)
 }
@@ -303,8 +300,8 @@ func (t *tx) bulkExceptions(ctx context.Context, b store.Batch) error {
 		amount, currency, candidates, evidence, status, created_at, notice_system)
 		SELECT id, kind, NULLIF(payment_id, ''), statement_ref, notice_id, amount, currency,
 			ARRAY(SELECT jsonb_array_elements_text(candidates::jsonb)), evidence, status, created_at, notice_system
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::text[],
-			$9::text[], $10::text[], $11::timestamptz[], $12::text[]) WITH ORDINALITY
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]::numeric[], $7::text[], $8::text[],
+			$9::text[], $10::text[], $11::text[]::timestamptz[], $12::text[]) WITH ORDINALITY
 			AS e (id, kind, payment_id, statement_ref, notice_id, amount, currency, candidates, evidence, status, created_at, notice_system, i)
 		ORDER BY i
 		ON CONFLICT (id) DO NOTHING`, args...)
@@ -348,13 +345,12 @@ func (t *tx) bulkOutbox(ctx context.Context, b store.Batch) error {
 		nexts[i], created[i] = m.NextAttempt.Format(time.RFC3339Nano), m.CreatedAt.Format(time.RFC3339Nano)
 		attempts[i], raw[i] = int64(m.Attempts), m.Payload
 	}
-	payloads, payload := byteaColumn(raw, "payload")
 	return t.exec(ctx, "enqueue", len(ms), store.ErrAlreadyExists, `INSERT INTO outbox (id, kind, destination, payload, state, attempts,
 		next_attempt_at, created_at)
-		SELECT id, kind, destination, `+payload+`, state, attempts, next_attempt_at, created_at
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
+		SELECT id, kind, destination, payload, state, attempts, next_attempt_at, created_at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::int[], $7::text[]::timestamptz[], $8::text[]::timestamptz[])
 			AS m (id, kind, destination, payload, state, attempts, next_attempt_at, created_at)
-		ON CONFLICT DO NOTHING`, textArray(ids), textArray(kinds), textArray(dests), textArray(payloads), textArray(states),
+		ON CONFLICT DO NOTHING`, textArray(ids), textArray(kinds), textArray(dests), byteaArray(raw), textArray(states),
 		pq.Array(attempts), textArray(nexts), textArray(created))
 }
 
@@ -401,26 +397,4 @@ func splitKeys(keys []store.NoticeKey) (systems, ids []string) {
 		systems[i], ids[i] = k.System, k.ID
 	}
 	return systems, ids
-}
-
-// byteaColumn returns a bytea column's values as text for an array
-// parameter, and the SQL that reads col back as bytea: the bytes as they
-// are when every value is UTF-8 without NUL (JSON, the audit chain's
-// canonical bytes; the database is UTF-8, as every text column with a
-// payer's Vietnamese name needs), hex otherwise. A bytea array's own
-// literal escapes every byte: twice the bytes to build, send and parse.
-func byteaColumn(vals [][]byte, col string) ([]string, string) {
-	out := make([]string, len(vals))
-	for _, v := range vals {
-		if bytes.IndexByte(v, 0) >= 0 || !utf8.Valid(v) {
-			for i, v := range vals {
-				out[i] = hex.EncodeToString(v)
-			}
-			return out, "decode(" + col + ", 'hex')"
-		}
-	}
-	for i, v := range vals {
-		out[i] = string(v)
-	}
-	return out, "convert_to(" + col + ", 'UTF8')"
 }

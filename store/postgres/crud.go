@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -938,32 +937,30 @@ func (t *tx) flushAudit(ctx context.Context) error {
 		return fmt.Errorf("audit head: %w", mapErr(err))
 	}
 	// The lock is held from here to the commit: one INSERT, one array
-	// per column (bytea as hex text), keeps that short.
+	// per column (binary, the hashes as bytes), keeps that short.
 	n := len(t.audit)
 	seqs := make([]int64, n)
-	cols := make([][]string, 7)
+	cols := make([][]string, 5)
 	for i := range cols {
 		cols[i] = make([]string, n)
 	}
-	canon := make([][]byte, n)
+	canon, prev, hash := make([][]byte, n), make([][]byte, n), make([][]byte, n)
 	for i, e := range t.audit {
 		r := store.ChainNext(head, e)
-		seqs[i], canon[i] = r.Seq, r.Canonical
-		for c, v := range []string{r.At.Format(time.RFC3339Nano), string(r.Actor), string(r.Action), r.Entity, string(r.Detail),
-			hex.EncodeToString(r.PrevHash), hex.EncodeToString(r.Hash)} {
+		seqs[i], canon[i], prev[i], hash[i] = r.Seq, r.Canonical, r.PrevHash, r.Hash
+		for c, v := range []string{r.At.Format(time.RFC3339Nano), string(r.Actor), string(r.Action), r.Entity, string(r.Detail)} {
 			cols[c][i] = v
 		}
 		head = r
 	}
-	canonical, canonicalSQL := byteaColumn(canon, "canonical")
 	args := []any{pq.Array(seqs)}
-	for _, c := range cols[:5] {
+	for _, c := range cols {
 		args = append(args, textArray(c))
 	}
-	args = append(args, textArray(canonical), textArray(cols[5]), textArray(cols[6]))
+	args = append(args, byteaArray(canon), byteaArray(prev), byteaArray(hash))
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)
-		SELECT seq, at, actor, action, entity, detail::json, `+canonicalSQL+`, decode(prev_hash, 'hex'), decode(hash, 'hex')
-		FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+		SELECT seq, at, actor, action, entity, detail::json, canonical, prev_hash, hash
+		FROM unnest($1::bigint[], $2::text[]::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[], $9::bytea[])
 			AS e (seq, at, actor, action, entity, detail, canonical, prev_hash, hash)`, args...); err != nil {
 		return fmt.Errorf("audit %s %s: %w", t.audit[0].Action, t.audit[0].Entity, mapErr(err))
 	}
