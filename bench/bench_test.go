@@ -76,6 +76,12 @@ func TestHarness(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("results.json lacks a positive %v:\n%s", missing, js)
 	}
+	// The servers are processes of this machine (services.sh): the ingest
+	// row's CPU is found for each.
+	if r.IngestCPUPostgresUs <= 0 || r.IngestCPUFeereconUs <= 0 || r.IngestCPUKafkaUs <= 0 || r.IngestMachineBusyPct <= 0 || r.IngestMachineBusyPct > 100 {
+		t.Errorf("ingest CPU: postgres %.0f µs, feerecon %.0f µs, kafka %.0f µs, busy %.0f %%", r.IngestCPUPostgresUs,
+			r.IngestCPUFeereconUs, r.IngestCPUKafkaUs, r.IngestMachineBusyPct)
+	}
 	if r.N != 2000 || r.IngestEvents != 2000 || r.IngestPayments != 1978 || r.IngestDuplicates != 20 || r.IngestDeadLettered != 2 {
 		t.Errorf("workload counts: %+v", r)
 	}
@@ -84,7 +90,7 @@ func TestHarness(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, row := range []string{"raw kafka-go consumer group", "raw PostgreSQL COPY", "unnest", "ingest end to end",
-		"latency publish → confirmation", "daily three-way run", "engine alone", "× 1 instance", "× 2 instances"} {
+		"ingest CPU per payment", "latency publish → confirmation", "daily three-way run", "engine alone", "× 1 instance", "× 2 instances"} {
 		if !strings.Contains(table.String(), row) {
 			t.Errorf("table lacks %q:\n%s", row, table.String())
 		}

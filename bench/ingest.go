@@ -220,6 +220,7 @@ func consumed(ctx context.Context, st *postgres.Store, group string, ends map[st
 type ingestResult struct {
 	seconds, startup float64
 	noticesPerS      float64
+	cpu              cpuTimes // used while the consumers ran
 }
 
 // ingest records the events of w, already on ts, with instances consumers
@@ -242,11 +243,13 @@ func (h *harness) ingest(ctx context.Context, purpose string, w *Workload, ts to
 	}
 	h.log.Info("ingest", "purpose", purpose, "events", w.Len(), "partitions", ts.partitions, "instances", instances)
 	began := time.Now()
+	cpu := readCPU(ctx, db.store)
 	cs, err := h.startConsumers(ctx, db.store, ts, "bench-"+h.run+"-"+purpose, instances, nil)
 	if err != nil {
 		return res, err
 	}
 	done, err := h.waitConsumed(ctx, db.store, cs, ends)
+	res.cpu = readCPU(ctx, db.store).sub(cpu)
 	cs.close()
 	if err != nil {
 		return res, err

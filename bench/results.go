@@ -43,6 +43,14 @@ type Results struct {
 	IngestDeadLettered   int     `json:"ingest_dead_lettered"`
 	IngestDuplicates     int     `json:"ingest_duplicates"`
 	IngestStartupSeconds float64 `json:"ingest_startup_seconds"`
+	// Where ingest's CPU went, in CPU-µs per payment while the consumers
+	// ran: the PostgreSQL server's processes, feerecon (the consumers, in
+	// the harness's process), the broker; and how busy the machine was.
+	// Zero when the servers are not processes of this machine.
+	IngestCPUPostgresUs  float64 `json:"ingest_cpu_postgres_us_per_payment"`
+	IngestCPUFeereconUs  float64 `json:"ingest_cpu_feerecon_us_per_payment"`
+	IngestCPUKafkaUs     float64 `json:"ingest_cpu_kafka_us_per_payment"`
+	IngestMachineBusyPct float64 `json:"ingest_machine_busy_percent"`
 
 	// 3. Latency, publish → confirmation at the procedure system's sink.
 	LatencyEvents   int     `json:"latency_events"`
@@ -132,6 +140,8 @@ func (r Results) WriteTable(w io.Writer) error {
 		{"ingest end to end (publish → decoded, stored, matched)", rate(r.IngestPaymentsPerS, "payments/s"),
 			fmt.Sprintf("**%.4f× the COPY rate**; %d events (%d duplicates, %d poison), %d partitions, batch %d, %.1f s",
 				r.IngestRatioToCopy, r.IngestEvents, r.IngestDuplicates, r.IngestDeadLettered, r.IngestPartitions, r.IngestBatchSize, r.IngestSeconds)},
+		{"ingest CPU per payment", fmt.Sprintf("PostgreSQL %.0f µs, feerecon %.0f µs, Kafka %.0f µs", r.IngestCPUPostgresUs, r.IngestCPUFeereconUs, r.IngestCPUKafkaUs),
+			fmt.Sprintf("CPU time of each while the ingest row's consumers ran; the machine %.0f %% busy (%d cores)", r.IngestMachineBusyPct, r.Cores)},
 		{"latency publish → confirmation at the sink", fmt.Sprintf("p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms", r.LatencyP50Ms, r.LatencyP95Ms, r.LatencyP99Ms, r.LatencyMaxMs),
 			fmt.Sprintf("%d events at %.0f events/s", r.LatencyEvents, r.LatencyRatePerS)},
 		{"daily three-way run", fmt.Sprintf("%.2f s, %.0f MB peak RSS", r.DailySeconds, r.DailyPeakRSSMB),

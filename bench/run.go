@@ -194,6 +194,10 @@ func (h *harness) rowIngest(ctx context.Context, w *Workload, r *Results) error 
 	r.IngestSeconds, r.IngestStartupSeconds, r.NoticesCreatedPerS = res.seconds, res.startup, res.noticesPerS
 	r.IngestPaymentsPerS = float64(w.Notices()) / res.seconds
 	r.IngestEventsPerS = float64(w.Len()) / res.seconds
+	if c, n := res.cpu, float64(w.Notices()); c.ok {
+		r.IngestCPUPostgresUs, r.IngestCPUFeereconUs, r.IngestCPUKafkaUs = c.postgres/n*1e6, c.feerecon/n*1e6, c.kafka/n*1e6
+		r.IngestMachineBusyPct = c.busy / c.total * 100
+	}
 	if r.PGCopyRowsPerS > 0 { // the pg row ran (--rows)
 		r.IngestRatioToCopy = r.IngestPaymentsPerS / r.PGCopyRowsPerS
 	}
