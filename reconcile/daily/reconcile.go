@@ -88,40 +88,66 @@ const (
 	creditMismatch
 )
 
+// payState is a payment while it is reconciled. The run holds them as
+// values in one slice and names them by their index there: a million
+// states are one object for the collector, not a million.
 type payState struct {
-	p       *payment.Payment
-	day     payment.Date
-	wallet  bool
-	credit  creditState
-	link    *Link
-	fee     decimal.Decimal
+	p      *payment.Payment
+	day    payment.Date
+	wallet bool
+	credit creditState
+	// link is the index of the payment's link in run.links, + 1; 0 when
+	// unlinked.
+	link int32
+	fee  decimal.Decimal
+	// allocs is the payment's part of run.allocs.
 	allocs  []payAlloc
 	excess  decimal.Decimal // overpaid excess
 	excNote string          // notice of the overpaid excess
 }
 
+// linked says whether the payment has a link.
+func (s *payState) linked() bool { return s.link != 0 }
+
 // payAlloc is an allocation of a payment with its notice, looked up once
 // (a lookup hashes two strings; a day's reporting needs the notice of
-// each allocation several times).
+// each allocation several times); ni is the notice's index in
+// Input.Notices, what the per-notice sums are indexed by.
 type payAlloc struct {
 	*reconcile.Allocation
 	notice *payment.Notice
+	ni     int32
 }
 
 type run struct {
-	in      Input
-	cfg     config
-	notices map[noticeKey]*payment.Notice
-	// byID are the notices by id alone: nil for an id of several systems.
-	byID     map[string]*payment.Notice
-	pays     []*payState // deduplicated, sorted by id
-	payIdx   map[string]*payState
-	lines    []*statements.Line // sorted
-	lineLink []*Link
+	in  Input
+	cfg config
+	// notices are the latest version of each notice, as its index in
+	// Input.Notices.
+	notices map[noticeKey]int32
+	// byID are the notices by id alone, -1 for an id of several systems;
+	// made on first use (noticesByID): most days never look a notice up
+	// without its system.
+	byID   map[string]int32
+	pays   []payState // deduplicated, sorted by id
+	payIdx map[string]int32
+	// allocs are every payment's allocations, a payment's together
+	// (payState.allocs).
+	allocs []payAlloc
+	lines  []*statements.Line // sorted
+	// lineLink is the index of each line's link in links, + 1; 0 when
+	// unlinked.
+	lineLink []int32
 	setts    []*settlement.Line
 	batches  []*batch
-	links    []Link
-	excs     []reconcile.Exception
+	// links are the links in the order they were found until sortLinks,
+	// then sorted.
+	links []Link
+	// linksStrict says that no two links have the same (statement id,
+	// seq) (sortLinks): a report's links in any order then sort to one
+	// order only.
+	linksStrict bool
+	excs        []reconcile.Exception
 	// resolved are the exceptions given resolved, by id (see resolve).
 	resolved map[string]*reconcile.Exception
 }
@@ -150,6 +176,7 @@ func Reconcile(in Input) (Result, error) {
 	r.linkBankRefs()
 	r.linkByReference()
 	r.linkBatches()
+	r.sortLinks()
 	r.detect()
 	r.stamp()
 	r.resolve()
@@ -157,7 +184,6 @@ func Reconcile(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	slices.SortFunc(r.links, compareLinks)
 	sort.Slice(r.excs, func(i, j int) bool { return r.excs[i].ID < r.excs[j].ID })
 	return Result{Links: r.links, Exceptions: r.excs, Reports: reports}, nil
 }
@@ -183,23 +209,40 @@ func (r *run) index() error {
 // indexNotices keeps the latest version of each notice, by system and id
 // and by id alone.
 func (r *run) indexNotices() {
-	r.notices = make(map[noticeKey]*payment.Notice, len(r.in.Notices))
-	r.byID = make(map[string]*payment.Notice, len(r.in.Notices))
+	r.notices = make(map[noticeKey]int32, len(r.in.Notices))
 	for i := range r.in.Notices {
 		n := &r.in.Notices[i]
 		k := noticeKey{n.System, n.ID}
-		if prev, ok := r.notices[k]; ok && prev.Version >= n.Version {
+		if prev, ok := r.notices[k]; ok && r.in.Notices[prev].Version >= n.Version {
 			continue // the latest version of a notice wins
 		}
-		r.notices[k] = n
+		r.notices[k] = int32(i) //nolint:gosec // G115: a day's notices are far fewer than 2³¹
 	}
-	for _, n := range r.notices {
-		if _, several := r.byID[n.ID]; several {
-			r.byID[n.ID] = nil
+}
+
+// latest says whether Input.Notices[i] is the latest version of its
+// notice: the one the run uses.
+func (r *run) latest(i int) bool {
+	n := &r.in.Notices[i]
+	return r.notices[noticeKey{n.System, n.ID}] == int32(i) //nolint:gosec // G115: see indexNotices
+}
+
+// noticesByID returns the notices by id alone (run.byID), made on first
+// use.
+func (r *run) noticesByID() map[string]int32 {
+	if r.byID != nil {
+		return r.byID
+	}
+	r.byID = make(map[string]int32, len(r.notices))
+	for _, i := range r.notices {
+		id := r.in.Notices[i].ID
+		if _, several := r.byID[id]; several {
+			r.byID[id] = -1
 			continue
 		}
-		r.byID[n.ID] = n
+		r.byID[id] = i
 	}
+	return r.byID
 }
 
 // indexPayments keeps one payment per id (a redelivery is not a second
@@ -212,16 +255,24 @@ func (r *run) indexPayments() {
 		ps = append(ps, &r.in.Payments[i])
 	}
 	slices.SortFunc(ps, comparePayments)
-	r.payIdx = make(map[string]*payState, len(ps))
-	r.pays = make([]*payState, 0, len(ps))
+	r.payIdx = make(map[string]int32, len(ps))
+	r.pays = make([]payState, 0, len(ps))
 	for _, p := range ps {
 		if _, dup := r.payIdx[p.ID]; dup {
 			continue
 		}
-		s := &payState{p: p, day: r.cfg.day(p.PaidAt), wallet: isWallet(p.Gateway)}
-		r.payIdx[p.ID] = s
-		r.pays = append(r.pays, s)
+		r.payIdx[p.ID] = int32(len(r.pays)) //nolint:gosec // G115: a day's payments are far fewer than 2³¹
+		r.pays = append(r.pays, payState{p: p, day: r.cfg.day(p.PaidAt), wallet: isWallet(p.Gateway)})
 	}
+}
+
+// pay returns the state of the payment id, if given.
+func (r *run) pay(id string) (*payState, bool) {
+	i, ok := r.payIdx[id]
+	if !ok {
+		return nil, false
+	}
+	return &r.pays[i], true
 }
 
 // comparePayments orders payments by id, then time paid. The same id twice
@@ -238,18 +289,41 @@ func comparePayments(a, b *payment.Payment) int {
 
 // indexAllocations gives each payment its allocations; one naming a
 // payment or a notice not in the input is an error.
+//
+// They are laid out in one slice, each payment's together in input order,
+// as appending to a slice per payment would give them: two passes (count,
+// then place) instead of a million small slices.
 func (r *run) indexAllocations() error {
+	// pi and ni are each allocation's payment and notice.
+	pi, ni := make([]int32, len(r.in.Allocations)), make([]int32, len(r.in.Allocations))
+	count := make([]int32, len(r.pays)+1)
 	for i := range r.in.Allocations {
 		a := &r.in.Allocations[i]
-		s, ok := r.payIdx[a.PaymentID]
+		p, ok := r.payIdx[a.PaymentID]
 		if !ok {
 			return fmt.Errorf("daily reconcile: allocation to %s: %w: %s", a.NoticeID, ErrUnknownPayment, a.PaymentID)
 		}
-		n, err := r.notice(a.NoticeSystem, a.NoticeID)
+		n, err := r.noticeIndex(a.NoticeSystem, a.NoticeID)
 		if err != nil {
 			return err
 		}
-		s.allocs = append(s.allocs, payAlloc{a, n})
+		pi[i], ni[i] = p, n
+		count[p+1]++
+	}
+	for p := range r.pays {
+		count[p+1] += count[p] // count[p] is now where payment p's allocations start
+	}
+	r.allocs = make([]payAlloc, len(r.in.Allocations))
+	next := count[:len(r.pays)]
+	for i := range r.in.Allocations {
+		r.allocs[next[pi[i]]] = payAlloc{&r.in.Allocations[i], &r.in.Notices[ni[i]], ni[i]}
+		next[pi[i]]++
+	}
+	start := int32(0)
+	for p := range r.pays {
+		// next[p] is now where payment p's allocations end.
+		r.pays[p].allocs = r.allocs[start:next[p]:next[p]]
+		start = next[p]
 	}
 	return nil
 }
@@ -266,7 +340,7 @@ func (r *run) indexExcess() {
 			continue
 		}
 		excess[e.ID] = true
-		if s, ok := r.payIdx[e.PaymentID]; ok && e.NoticeID != "" {
+		if s, ok := r.pay(e.PaymentID); ok && e.NoticeID != "" {
 			s.excess = s.excess.Add(e.Amount.Amount)
 			s.excNote = e.NoticeID
 		}
@@ -276,7 +350,8 @@ func (r *run) indexExcess() {
 // checkAllocations sorts each payment's allocations by notice and checks
 // that they are in its currency and, with its excess, within its amount.
 func (r *run) checkAllocations() error {
-	for _, s := range r.pays {
+	for i := range r.pays {
+		s := &r.pays[i]
 		slices.SortFunc(s.allocs, func(a, b payAlloc) int {
 			return cmp.Or(cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 		})
@@ -312,7 +387,7 @@ func (r *run) indexStatementLines() {
 		}
 		r.lines = append(r.lines, l)
 	}
-	r.lineLink = make([]*Link, len(r.lines))
+	r.lineLink = make([]int32, len(r.lines))
 }
 
 // indexSettlements sorts the settlement lines by wallet, date, transaction
@@ -382,14 +457,23 @@ func sameSettlement(a, b *settlement.Line) bool {
 }
 
 func (r *run) notice(system, id string) (*payment.Notice, error) {
-	if system != "" {
-		if n, ok := r.notices[noticeKey{system, id}]; ok {
-			return n, nil
-		}
-	} else if n := r.byID[id]; n != nil {
-		return n, nil
+	i, err := r.noticeIndex(system, id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
+	return &r.in.Notices[i], nil
+}
+
+// noticeIndex is notice's index in Input.Notices.
+func (r *run) noticeIndex(system, id string) (int32, error) {
+	if system != "" {
+		if i, ok := r.notices[noticeKey{system, id}]; ok {
+			return i, nil
+		}
+	} else if i, ok := r.noticesByID()[id]; ok && i >= 0 {
+		return i, nil
+	}
+	return 0, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
 }
 
 func isWallet(g payment.Gateway) bool {
@@ -481,7 +565,7 @@ func (r *run) stamp() {
 
 func (r *run) linkSettlements() {
 	for _, l := range r.setts {
-		s, ok := r.payIdx[l.PaymentID()]
+		s, ok := r.pay(l.PaymentID())
 		sid := settlementID(l)
 		if d, short := l.Short(); short && r.subject(l.SettledDate) {
 			// The amount is the gap's magnitude, never negative; a wallet
@@ -499,19 +583,18 @@ func (r *run) linkSettlements() {
 				e.PaymentID = s.p.ID
 			}
 		}
-		if !ok || s.link != nil {
+		if !ok || s.linked() {
 			if r.subject(l.SettledDate) {
 				ev := reconcile.EvidenceSettlementNoEvent.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID)
 				if ok {
-					ev = reconcile.EvidenceSettledTwice.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID, s.link.StatementID)
+					ev = reconcile.EvidenceSettledTwice.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID, r.links[s.link-1].StatementID)
 				}
 				e := r.exception(reconcile.ExceptionMissingEvent, l.Gross, ev, sid, l.TxnID)
 				e.StatementRef = l.TxnID
 			}
 			continue
 		}
-		lk := Link{StatementID: sid, Seq: l.Seq, Ref: l.TxnID, PaymentID: s.p.ID, Rule: LinkSettlementTxn, Amount: amt(l.Gross.Amount)}
-		s.link = &lk
+		s.link = r.addLink(Link{StatementID: sid, Seq: l.Seq, Ref: l.TxnID, PaymentID: s.p.ID, Rule: LinkSettlementTxn, Amount: amt(l.Gross.Amount)})
 		s.fee = l.Fee.Amount
 		s.credit = creditOK
 		if !l.Gross.Equal(s.p.Amount) {
@@ -522,7 +605,71 @@ func (r *run) linkSettlements() {
 				e.PaymentID, e.StatementRef = s.p.ID, l.TxnID
 			}
 		}
-		r.links = append(r.links, lk)
+	}
+}
+
+// addLink appends lk to the run's links and returns its index + 1 (what
+// payState.link and run.lineLink hold).
+func (r *run) addLink(lk Link) int32 {
+	if r.links == nil {
+		// Room for one link a line: most lines are linked, and a million
+		// links appended to a slice that doubles are copied once more.
+		r.links = make([]Link, 0, len(r.setts)+len(r.lines))
+	}
+	r.links = append(r.links, lk)
+	return int32(len(r.links)) //nolint:gosec // G115: a link a line, far fewer than 2³¹
+}
+
+// sortLinks sorts the links by (statement id, seq), as Result.Links lists
+// them, and points payState.link and run.lineLink at their new places.
+// The order is the one sorting the links found (in the order found) gives,
+// ties included; linksStrict says whether there are ties.
+func (r *run) sortLinks() {
+	// Sorting the positions with the links' comparison makes the same
+	// moves as sorting the links themselves: ties end up where they would.
+	r.linksStrict = true
+	if len(r.links) == 0 {
+		return
+	}
+	links := r.links
+	perm := make([]int32, len(links)) // perm[new] = old
+	for i := range perm {
+		perm[i] = int32(i) //nolint:gosec // G115: see addLink
+	}
+	slices.SortFunc(perm, func(a, b int32) int { return compareLinks(links[a], links[b]) })
+	place := make([]int32, len(links)+1) // place[old+1] = new + 1
+	for i, old := range perm {
+		place[old+1] = int32(i + 1) //nolint:gosec // G115: see addLink
+	}
+	// Move the links in place, one cycle of the permutation at a time:
+	// no second copy of a million links.
+	for i := range perm {
+		if perm[i] < 0 {
+			continue
+		}
+		first := links[i]
+		for j := int32(i); ; { //nolint:gosec // G115: see addLink
+			k := perm[j]
+			perm[j] = -1
+			if k == int32(i) { //nolint:gosec // G115: see addLink
+				links[j] = first
+				break
+			}
+			links[j] = links[k]
+			j = k
+		}
+	}
+	for i := 1; i < len(links); i++ {
+		if compareLinks(links[i-1], links[i]) == 0 {
+			r.linksStrict = false
+			break
+		}
+	}
+	for i := range r.pays {
+		r.pays[i].link = place[r.pays[i].link]
+	}
+	for i, l := range r.lineLink {
+		r.lineLink[i] = place[l]
 	}
 }
 
@@ -544,7 +691,7 @@ func (r *run) linkBankRefs() {
 				continue
 			}
 			for n := refs.head[key]; n != 0; n = refs.next[n-1] {
-				if c := refs.pays[n-1]; c.link == nil {
+				if c := &r.pays[refs.pays[n-1]]; !c.linked() {
 					s = c
 					break
 				}
@@ -574,39 +721,37 @@ func (r *run) linkBankRefs() {
 type refIndex struct {
 	// head is each reference's first node + 1; next[i] the node after
 	// node i, + 1 (0 ends the chain); pays[i] the payment of node i.
-	head map[string]int
-	next []int
-	pays []*payState
+	head map[string]int32
+	next []int32
+	pays []int32
 }
 
 func (r *run) bankRefIndex() refIndex {
-	x := refIndex{head: make(map[string]int, len(r.pays))}
-	push := func(key string, s *payState) {
-		x.pays = append(x.pays, s)
+	x := refIndex{head: make(map[string]int32, len(r.pays))}
+	push := func(key string, i int) {
+		x.pays = append(x.pays, int32(i)) //nolint:gosec // G115: see indexPayments
 		x.next = append(x.next, x.head[key])
-		x.head[key] = len(x.pays)
+		x.head[key] = int32(len(x.pays)) //nolint:gosec // G115: two nodes a payment at most
 	}
 	// Backwards, each node put first: every chain ends up in id order.
 	for i := len(r.pays) - 1; i >= 0; i-- {
-		s := r.pays[i]
+		s := &r.pays[i]
 		if s.wallet {
 			continue
 		}
 		if s.p.BankRef != "" && s.p.BankRef != s.p.TxnID {
-			push(s.p.BankRef, s)
+			push(s.p.BankRef, i)
 		}
-		push(s.p.TxnID, s)
+		push(s.p.TxnID, i)
 	}
 	return x
 }
 
 func (r *run) linkLine(i int, s *payState, rule LinkRule) {
 	l := r.lines[i]
-	lk := Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), PaymentID: s.p.ID, Rule: rule, Amount: amt(l.Amount.Amount)}
-	s.link = &lk
+	s.link = r.addLink(Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), PaymentID: s.p.ID, Rule: rule, Amount: amt(l.Amount.Amount)})
 	s.credit = creditOK
-	r.lineLink[i] = &lk
-	r.links = append(r.links, lk)
+	r.lineLink[i] = s.link
 }
 
 // linkByReference links the remaining credits by amount, booking date in
@@ -615,27 +760,29 @@ func (r *run) linkByReference() {
 	if r.in.ExtractRefs == nil {
 		return
 	}
-	byKey := make(map[string][]*payState)
-	for _, s := range r.pays {
-		if s.wallet || s.link != nil {
+	byKey := make(map[string][]int32)
+	for i := range r.pays {
+		s := &r.pays[i]
+		if s.wallet || s.linked() {
 			continue
 		}
 		for _, ref := range uniq(r.in.ExtractRefs(s.p.Description)) {
 			k := s.p.Amount.String() + "|" + ref
-			byKey[k] = append(byKey[k], s)
+			byKey[k] = append(byKey[k], int32(i)) //nolint:gosec // G115: see indexPayments
 		}
 	}
 	if len(byKey) == 0 {
 		return
 	}
 	for i, l := range r.lines {
-		if !l.Credit || r.lineLink[i] != nil {
+		if !l.Credit || r.lineLink[i] != 0 {
 			continue
 		}
 		var found *payState
 		for _, ref := range uniq(r.in.ExtractRefs(l.Text)) {
-			for _, s := range byKey[l.Amount.String()+"|"+ref] {
-				if s.link != nil || before(l.BookingDate, s.day) || before(addDays(s.day, r.cfg.window), l.BookingDate) {
+			for _, j := range byKey[l.Amount.String()+"|"+ref] {
+				s := &r.pays[j]
+				if s.linked() || before(l.BookingDate, s.day) || before(addDays(s.day, r.cfg.window), l.BookingDate) {
 					continue
 				}
 				if found == nil || s.p.ID < found.p.ID {
@@ -723,7 +870,7 @@ func (r *run) linkBatches() {
 		return
 	}
 	for i, l := range r.lines {
-		if !l.Credit || r.lineLink[i] != nil {
+		if !l.Credit || r.lineLink[i] != 0 {
 			continue
 		}
 		text := strings.ToLower(l.Text)
@@ -733,9 +880,7 @@ func (r *run) linkBatches() {
 			}
 			if l.Ref == b.id || l.EndToEndID == b.id || strings.Contains(text, b.wallet) {
 				b.used = true
-				lk := Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), Settlement: b.id, Rule: LinkSettlementBatch, Amount: amt(l.Amount.Amount)}
-				r.lineLink[i] = &lk
-				r.links = append(r.links, lk)
+				r.lineLink[i] = r.addLink(Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), Settlement: b.id, Rule: LinkSettlementBatch, Amount: amt(l.Amount.Amount)})
 				break
 			}
 		}
@@ -745,7 +890,7 @@ func (r *run) linkBatches() {
 // detect raises missing_event, missing_credit and late_event.
 func (r *run) detect() {
 	for i, l := range r.lines {
-		if !l.Credit || r.lineLink[i] != nil || !r.subject(l.BookingDate) {
+		if !l.Credit || r.lineLink[i] != 0 || !r.subject(l.BookingDate) {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionMissingEvent, l.Amount,
@@ -753,9 +898,10 @@ func (r *run) detect() {
 			l.StatementID, strconv.Itoa(l.Seq))
 		e.StatementRef = statementRef(l)
 	}
-	for _, s := range r.pays {
+	for i := range r.pays {
+		s := &r.pays[i]
 		deadline := addDays(s.day, r.cfg.window)
-		if s.link != nil || before(r.cfg.date, deadline) {
+		if s.linked() || before(r.cfg.date, deadline) {
 			continue
 		}
 		paid, window := s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), strconv.Itoa(r.cfg.window)
@@ -805,7 +951,8 @@ func (r *run) detectLate() {
 		}
 	}
 	first := ReportID(r.cfg.date, AgencyAll, 1)
-	for _, s := range r.pays {
+	for i := range r.pays {
+		s := &r.pays[i]
 		if s.day != r.cfg.date || onTime[s.p.ID] || s.p.Amount.Currency != payment.VND {
 			continue
 		}
