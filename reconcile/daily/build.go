@@ -16,6 +16,8 @@ import (
 // part is money of one payment landing on one budget line.
 type part struct {
 	notice *payment.Notice
+	// ni is the notice's index in Input.Notices; -1 when not known.
+	ni     int32
 	item   int
 	amount decimal.Decimal
 	excess bool
@@ -55,9 +57,26 @@ func newBuilder(agency string) *builder {
 }
 
 // budgetAcc is a budget line while it is built, its money summed in sum.
+// chans are the channel lines of its agency and account that it has
+// met, found again by channel without hashing three strings.
 type budgetAcc struct {
-	line BudgetLine
-	sum  figuresSum
+	line  BudgetLine
+	sum   figuresSum
+	b     *builder
+	chans []*channelAcc
+}
+
+// channelLine is b.channelLine of the budget line's notice n.
+func (l *budgetAcc) channelLine(n *payment.Notice, channel, paymentID string) *channelAcc {
+	for _, c := range l.chans {
+		if c.line.Channel == channel {
+			c.count(paymentID)
+			return c
+		}
+	}
+	c := l.b.channelLine(n, channel, paymentID)
+	l.chans = append(l.chans, c)
+	return c
 }
 
 func (b *builder) budgetLine(n *payment.Notice, item int) *budgetAcc {
@@ -68,7 +87,7 @@ func (b *builder) budgetLine(n *payment.Notice, item int) *budgetAcc {
 	k := budgetKey{n.Agency, n.TreasuryAccount, ch, sub}
 	l, ok := b.budget[k]
 	if !ok {
-		l = &budgetAcc{line: BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}}
+		l = &budgetAcc{line: BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}, b: b}
 		b.budget[k] = l
 	}
 	return l
@@ -91,11 +110,21 @@ func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *cha
 		l = &channelAcc{line: ChannelLine{Agency: k.agency, TreasuryAccount: k.account, Channel: channel}}
 		b.channels[k] = l
 	}
-	if !ok || l.last != paymentID {
+	if !ok {
+		l.last = paymentID
+		l.line.Payments++
+		return l
+	}
+	l.count(paymentID)
+	return l
+}
+
+// count counts the payment on the line, once.
+func (l *channelAcc) count(paymentID string) {
+	if l.last != paymentID {
 		l.last = paymentID
 		l.line.Payments++
 	}
-	return l
 }
 
 // figuresSum sums Figures exactly (exactSum), each column apart.
@@ -147,6 +176,14 @@ func (s *exactSum) add(x decimal.Decimal) {
 	s.d = s.d.Add(x)
 }
 
+// greaterThan says whether the total is greater than x.
+func (s *exactSum) greaterThan(x decimal.Decimal) bool {
+	if !s.big && x.Exponent() == 0 && x.NumDigits() <= 18 {
+		return s.n > x.CoefficientInt64()
+	}
+	return s.amount().GreaterThan(x)
+}
+
 // amount is the total; the zero Amount when nothing but zero was added,
 // as the zero Figures a line starts with.
 func (s *exactSum) amount() Amount {
@@ -176,17 +213,18 @@ func items(n *payment.Notice) []decimal.Decimal {
 // filling each item in order (no proportional split: nothing is rounded).
 // Anything beyond the last item lands on the last item.
 func spread(n *payment.Notice, before, amount decimal.Decimal) []part {
-	return appendSpread(nil, n, before, amount)
+	return appendSpread(nil, n, -1, before, amount)
 }
 
-// appendSpread appends spread's parts to out.
-func appendSpread(out []part, n *payment.Notice, before, amount decimal.Decimal) []part {
+// appendSpread appends spread's parts to out; ni is n's index in
+// Input.Notices, -1 when not known.
+func appendSpread(out []part, n *payment.Notice, ni int32, before, amount decimal.Decimal) []part {
 	if len(n.Items) <= 1 && amount.Exponent() == 0 && before.Exponent() == 0 && !before.IsNegative() {
 		// One item, whole amounts, nothing negative paid before: the part
 		// is the amount itself (what the arithmetic below gives, the same
 		// decimal to the exponent, without allocating it again).
 		if amount.IsPositive() {
-			out = append(out, part{notice: n, item: 0, amount: amount})
+			out = append(out, part{notice: n, ni: ni, item: 0, amount: amount})
 		}
 		return out
 	}
@@ -203,7 +241,7 @@ func appendSpread(out []part, n *payment.Notice, before, amount decimal.Decimal)
 		lo := decimal.Max(offset, before)
 		hi := decimal.Min(end, before.Add(amount))
 		if hi.GreaterThan(lo) {
-			out = append(out, part{notice: n, item: i, amount: hi.Sub(lo)})
+			out = append(out, part{notice: n, ni: ni, item: i, amount: hi.Sub(lo)})
 		}
 		offset = offset.Add(a)
 	}
@@ -256,6 +294,10 @@ type reporting struct {
 	reversedBy map[string]*payment.Reversal
 	// sizes are the agencies' room for lines (scope).
 	sizes map[string]*scopeSize
+	// firstLines are the budget lines of each notice's first item in ALL
+	// and in its agency (budgetLines), by the notice's index in
+	// Input.Notices.
+	firstLines [][2]*budgetAcc
 	// dp is the payment being reported: one for all of them, its slices
 	// reused.
 	dp dayPayment
@@ -423,6 +465,27 @@ func (rp *reporting) both(agency string) [2]*builder {
 	return [2]*builder{rp.all, rp.scope(agency)}
 }
 
+// budgetLines returns the budget lines of the notice n's item in ALL and
+// in n's agency. Those of a notice's first item are kept by the notice's
+// index ni (-1: not known): a notice's lines are looked for when it is
+// expected and again when it is paid, each time a hash of four strings
+// per scope.
+func (rp *reporting) budgetLines(n *payment.Notice, ni int32, item int) [2]*budgetAcc {
+	if item != 0 || ni < 0 {
+		bs := rp.both(n.Agency)
+		return [2]*budgetAcc{bs[0].budgetLine(n, item), bs[1].budgetLine(n, item)}
+	}
+	if rp.firstLines == nil {
+		rp.firstLines = make([][2]*budgetAcc, len(rp.in.Notices))
+	}
+	ls := &rp.firstLines[ni]
+	if ls[0] == nil {
+		bs := rp.both(n.Agency)
+		*ls = [2]*budgetAcc{bs[0].budgetLine(n, 0), bs[1].budgetLine(n, 0)}
+	}
+	return *ls
+}
+
 // expected adds the notices issued on the day, not cancelled, to the
 // budget lines' expected amounts. The notices are taken in input order:
 // the sums are exact and the lines sorted when finished, so the order
@@ -433,15 +496,15 @@ func (rp *reporting) expected() {
 		if n.Status == payment.NoticeCancelled || rp.cfg.day(n.IssuedAt) != rp.cfg.date || n.Total.Currency != payment.VND || !rp.latest(i) {
 			continue
 		}
-		for _, b := range rp.both(n.Agency) {
-			if len(n.Items) == 0 {
-				l := b.budgetLine(n, 0)
+		if len(n.Items) == 0 {
+			for _, l := range rp.budgetLines(n, int32(i), 0) { //nolint:gosec // G115: see indexNotices
 				l.sum.expected.add(n.Total.Amount)
 				l.line.NoticesExpected++
-				continue
 			}
-			for j, it := range n.Items {
-				l := b.budgetLine(n, j)
+			continue
+		}
+		for j, it := range n.Items {
+			for _, l := range rp.budgetLines(n, int32(i), j) { //nolint:gosec // G115: see indexNotices
 				l.sum.expected.add(it.Amount.Amount)
 				if j == 0 {
 					l.line.NoticesExpected++
@@ -514,7 +577,7 @@ func (rp *reporting) allocations(dp *dayPayment) {
 	p := dp.s.p
 	for _, a := range dp.s.allocs {
 		n := a.notice
-		dp.parts = appendSpread(dp.parts, n, rp.paid[a.ni], a.Amount.Amount)
+		dp.parts = appendSpread(dp.parts, n, a.ni, rp.paid[a.ni], a.Amount.Amount)
 		rp.paid[a.ni] = addExact(rp.paid[a.ni], a.Amount.Amount)
 		al := AllocationLine{
 			PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, PaymentCode: a.Code,
@@ -542,12 +605,13 @@ func (rp *reporting) excess(dp *dayPayment) error {
 			system = a.NoticeSystem
 		}
 	}
-	n, err := rp.notice(system, s.excNote)
+	ni, err := rp.noticeIndex(system, s.excNote)
 	if err != nil {
 		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, err)
 	}
+	n := &rp.in.Notices[ni]
 	its := items(n)
-	dp.parts = append(dp.parts, part{notice: n, item: len(its) - 1, amount: s.excess, excess: true})
+	dp.parts = append(dp.parts, part{notice: n, ni: ni, item: len(its) - 1, amount: s.excess, excess: true})
 	return nil
 }
 
@@ -570,11 +634,11 @@ func (rp *reporting) figures(dp *dayPayment) {
 		if i == 0 {
 			f.Fees = amt(dp.s.fee)
 		}
-		for _, b := range rp.both(n.Agency) {
-			b.budgetLine(n, pt.item).sum.add(f)
-			b.channelLine(n, dp.channel, dp.s.p.ID).sum.add(f)
+		for _, l := range rp.budgetLines(n, pt.ni, pt.item) {
+			l.sum.add(f)
+			l.channelLine(n, dp.channel, dp.s.p.ID).sum.add(f)
 			if pt.excess {
-				b.sums.excess.add(pt.amount)
+				l.b.sums.excess.add(pt.amount)
 			}
 		}
 		dp.collected.add(n.Agency, pt.amount)
@@ -669,25 +733,27 @@ func (rp *reporting) unassigned(dp *dayPayment) {
 // control: debits, and credits each linked or a missing_event.
 func (rp *reporting) statementControl() {
 	c := &rp.all.control
+	var debits, credits, linked, missing exactSum
 	for i, l := range rp.lines {
 		if !rp.subject(l.BookingDate) {
 			continue
 		}
 		if !l.Credit {
 			c.DebitCount++
-			c.DebitSum.Decimal = c.DebitSum.Add(l.Amount.Amount)
+			debits.add(l.Amount.Amount)
 			continue
 		}
 		c.CreditCount++
-		c.CreditSum.Decimal = c.CreditSum.Add(l.Amount.Amount)
+		credits.add(l.Amount.Amount)
 		if rp.lineLink[i] != 0 {
 			c.LinkedCreditCount++
-			c.LinkedCreditSum.Decimal = c.LinkedCreditSum.Add(l.Amount.Amount)
+			linked.add(l.Amount.Amount)
 		} else {
 			c.MissingEventCount++
-			c.MissingEventSum.Decimal = c.MissingEventSum.Add(l.Amount.Amount)
+			missing.add(l.Amount.Amount)
 		}
 	}
+	c.DebitSum, c.CreditSum, c.LinkedCreditSum, c.MissingEventSum = debits.amount(), credits.amount(), linked.amount(), missing.amount()
 }
 
 // settlementLinks adds the links of settlement batches, which no payment

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -355,15 +356,16 @@ func (r *run) checkAllocations() error {
 		slices.SortFunc(s.allocs, func(a, b payAlloc) int {
 			return cmp.Or(cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 		})
-		sum := s.excess
+		var sum exactSum // a decimal sum allocates at every step
+		sum.add(s.excess)
 		for _, a := range s.allocs {
 			if a.Amount.Currency != s.p.Amount.Currency {
 				return fmt.Errorf("daily reconcile: payment %s: allocation in %s: %w", s.p.ID, a.Amount.Currency, payment.ErrCurrencyMismatch)
 			}
-			sum = sum.Add(a.Amount.Amount)
+			sum.add(a.Amount.Amount)
 		}
-		if sum.GreaterThan(s.p.Amount.Amount) {
-			return fmt.Errorf("daily reconcile: payment %s of %s: %w (%s)", s.p.ID, s.p.Amount, ErrOverAllocated, sum)
+		if sum.greaterThan(s.p.Amount.Amount) {
+			return fmt.Errorf("daily reconcile: payment %s of %s: %w (%s)", s.p.ID, s.p.Amount, ErrOverAllocated, sum.amount())
 		}
 	}
 	return nil
@@ -456,15 +458,8 @@ func sameSettlement(a, b *settlement.Line) bool {
 		a.Gross.Equal(b.Gross) && a.Fee.Equal(b.Fee) && a.Net.Equal(b.Net)
 }
 
-func (r *run) notice(system, id string) (*payment.Notice, error) {
-	i, err := r.noticeIndex(system, id)
-	if err != nil {
-		return nil, err
-	}
-	return &r.in.Notices[i], nil
-}
-
-// noticeIndex is notice's index in Input.Notices.
+// noticeIndex is the index in Input.Notices of the notice (the latest
+// version) of system and id; of id alone when system is empty.
 func (r *run) noticeIndex(system, id string) (int32, error) {
 	if system != "" {
 		if i, ok := r.notices[noticeKey{system, id}]; ok {
@@ -636,7 +631,11 @@ func (r *run) sortLinks() {
 	for i := range perm {
 		perm[i] = int32(i) //nolint:gosec // G115: see addLink
 	}
-	slices.SortFunc(perm, func(a, b int32) int { return compareLinks(links[a], links[b]) })
+	if keys, ok := linkKeys(links); ok {
+		slices.SortFunc(perm, func(a, b int32) int { return cmp.Compare(keys[a], keys[b]) })
+	} else {
+		slices.SortFunc(perm, func(a, b int32) int { return compareLinks(links[a], links[b]) })
+	}
 	place := make([]int32, len(links)+1) // place[old+1] = new + 1
 	for i, old := range perm {
 		place[old+1] = int32(i + 1) //nolint:gosec // G115: see addLink
@@ -671,6 +670,33 @@ func (r *run) sortLinks() {
 	for i, l := range r.lineLink {
 		r.lineLink[i] = place[l]
 	}
+}
+
+// linkKeys are the links' (statement id, seq) as numbers that compare as
+// compareLinks does: the statement id's rank among the links' ids, then
+// the seq. A million comparisons of two equal statement ids cost more
+// than the sort of everything else; false when a seq does not fit.
+func linkKeys(links []Link) ([]uint64, bool) {
+	rank := map[string]uint64{}
+	for i := range links {
+		if l := &links[i]; l.Seq < 0 || l.Seq > math.MaxUint32 {
+			return nil, false
+		}
+		rank[links[i].StatementID] = 0
+	}
+	ids := make([]string, 0, len(rank))
+	for id := range rank {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		rank[id] = uint64(i) //nolint:gosec // G115: an index
+	}
+	keys := make([]uint64, len(links))
+	for i := range links {
+		keys[i] = rank[links[i].StatementID]<<32 | uint64(links[i].Seq) //nolint:gosec // G115: checked above
+	}
+	return keys, true
 }
 
 func diff(a, b payment.Money) payment.Money {
