@@ -126,6 +126,8 @@ type run struct {
 	// notices are the latest version of each notice, as its index in
 	// Input.Notices.
 	notices map[noticeKey]int32
+	// isLatest says of each of Input.Notices whether notices holds it.
+	isLatest []bool
 	// byID are the notices by id alone, -1 for an id of several systems;
 	// made on first use (noticesByID): most days never look a notice up
 	// without its system.
@@ -211,22 +213,25 @@ func (r *run) index() error {
 // and by id alone.
 func (r *run) indexNotices() {
 	r.notices = make(map[noticeKey]int32, len(r.in.Notices))
+	r.isLatest = make([]bool, len(r.in.Notices))
 	for i := range r.in.Notices {
 		n := &r.in.Notices[i]
 		k := noticeKey{n.System, n.ID}
-		if prev, ok := r.notices[k]; ok && r.in.Notices[prev].Version >= n.Version {
+		prev, ok := r.notices[k]
+		if ok && r.in.Notices[prev].Version >= n.Version {
 			continue // the latest version of a notice wins
 		}
+		if ok {
+			r.isLatest[prev] = false
+		}
 		r.notices[k] = int32(i) //nolint:gosec // G115: a day's notices are far fewer than 2³¹
+		r.isLatest[i] = true
 	}
 }
 
 // latest says whether Input.Notices[i] is the latest version of its
 // notice: the one the run uses.
-func (r *run) latest(i int) bool {
-	n := &r.in.Notices[i]
-	return r.notices[noticeKey{n.System, n.ID}] == int32(i) //nolint:gosec // G115: see indexNotices
-}
+func (r *run) latest(i int) bool { return r.isLatest[i] }
 
 // noticesByID returns the notices by id alone (run.byID), made on first
 // use.
@@ -258,9 +263,9 @@ func (r *run) indexPayments() {
 	slices.SortFunc(ps, comparePayments)
 	r.payIdx = make(map[string]int32, len(ps))
 	r.pays = make([]payState, 0, len(ps))
-	for _, p := range ps {
-		if _, dup := r.payIdx[p.ID]; dup {
-			continue
+	for i, p := range ps {
+		if i > 0 && p.ID == ps[i-1].ID {
+			continue // sorted: the same id is next to the one kept
 		}
 		r.payIdx[p.ID] = int32(len(r.pays)) //nolint:gosec // G115: a day's payments are far fewer than 2³¹
 		r.pays = append(r.pays, payState{p: p, day: r.cfg.day(p.PaidAt), wallet: isWallet(p.Gateway)})
