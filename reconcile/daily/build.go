@@ -258,7 +258,7 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 		return CreditMismatch
 	case creditNone:
 	}
-	if before(r.cfg.date, addDays(s.day, r.cfg.window)) {
+	if before(r.cfg.date, addDays(s.day(), r.cfg.window)) {
 		return CreditAwaiting
 	}
 	return CreditMissing
@@ -333,7 +333,7 @@ func (r *run) scopeSizes() map[string]*scopeSize {
 	var paid []string
 	for i := range r.pays {
 		s := &r.pays[i]
-		if s.day != r.cfg.date || s.p.Amount.Currency != payment.VND {
+		if s.day() != r.cfg.date || s.p.Amount.Currency != payment.VND {
 			continue
 		}
 		paid = paid[:0]
@@ -388,7 +388,7 @@ func (r *run) paidBefore() []decimal.Decimal {
 	today := make([]decimal.Decimal, len(r.in.Notices))
 	for i := range r.pays {
 		s := &r.pays[i]
-		if before(s.day, r.cfg.date) {
+		if before(s.day(), r.cfg.date) {
 			continue // paid before the day: part of "before"
 		}
 		for _, a := range s.allocs {
@@ -522,6 +522,8 @@ type dayPayment struct {
 	channel string
 	credit  CreditStatus
 	late    *reconcile.Exception // its late_event, if any
+	// overpaid is its overpaid excess, if any.
+	overpaid overpaid
 	// reversal is the reversal that took it back, if any; reversed the
 	// part of its unassigned money (rest) that reversal took back.
 	reversal *payment.Reversal
@@ -542,14 +544,14 @@ func (dp *dayPayment) matched() bool { return dp.credit == CreditMatched }
 func (rp *reporting) payments() error {
 	for i := range rp.pays {
 		s := &rp.pays[i]
-		if s.day != rp.cfg.date {
+		if s.day() != rp.cfg.date {
 			continue
 		}
 		if s.p.Amount.Currency != payment.VND {
 			rp.all.control.ForeignPayments++
 			continue
 		}
-		if err := rp.payment(s); err != nil {
+		if err := rp.payment(i); err != nil {
 			return err
 		}
 	}
@@ -558,10 +560,12 @@ func (rp *reporting) payments() error {
 
 // payment adds one payment of the day: its allocations, its money on the
 // budget and channel lines, its payment lines and what no notice owns.
-func (rp *reporting) payment(s *payState) error {
+func (rp *reporting) payment(i int) error {
+	s := &rp.pays[i]
 	dp := &rp.dp
 	*dp = dayPayment{s: s, channel: s.p.Gateway.Channel(), credit: rp.creditStatus(s), late: rp.late[s.p.ID],
-		parts: dp.parts[:0], collected: dp.collected[:0]}
+		overpaid: rp.overpaid[int32(i)], //nolint:gosec // G115: see indexPayments
+		parts:    dp.parts[:0], collected: dp.collected[:0]}
 	rp.allocations(dp)
 	if err := rp.excess(dp); err != nil {
 		return err
@@ -597,23 +601,23 @@ func (rp *reporting) allocations(dp *dayPayment) {
 // excess adds the payment's overpaid excess, a refund due, as a part on
 // the last item of the overpaid notice.
 func (rp *reporting) excess(dp *dayPayment) error {
-	s := dp.s
-	if !s.excess.IsPositive() {
+	s, o := dp.s, dp.overpaid
+	if !o.amount.IsPositive() {
 		return nil
 	}
 	system := ""
 	for _, a := range s.allocs {
-		if a.NoticeID == s.excNote {
+		if a.NoticeID == o.notice {
 			system = a.NoticeSystem
 		}
 	}
-	ni, err := rp.noticeIndex(system, s.excNote)
+	ni, err := rp.noticeIndex(system, o.notice)
 	if err != nil {
 		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, err)
 	}
 	n := &rp.in.Notices[ni]
 	its := items(n)
-	dp.parts = append(dp.parts, part{notice: n, ni: ni, item: len(its) - 1, amount: s.excess, excess: true})
+	dp.parts = append(dp.parts, part{notice: n, ni: ni, item: len(its) - 1, amount: o.amount, excess: true})
 	return nil
 }
 

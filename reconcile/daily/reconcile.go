@@ -81,7 +81,7 @@ var (
 )
 
 // creditSource says what confirms a payment's money.
-type creditState int
+type creditState uint8
 
 const (
 	creditNone creditState = iota
@@ -92,23 +92,45 @@ const (
 // payState is a payment while it is reconciled. The run holds them as
 // values in one slice and names them by their index there: a million
 // states are one object for the collector, not a million.
+//
+// It is kept small (64 bytes): a million of them are scanned by the
+// collector on every cycle. The rare overpaid excess is in run.overpaid.
 type payState struct {
-	p      *payment.Payment
-	day    payment.Date
-	wallet bool
-	credit creditState
+	p   *payment.Payment
+	fee decimal.Decimal
+	// allocs is the payment's part of run.allocs.
+	allocs []payAlloc
 	// link is the index of the payment's link in run.links, + 1; 0 when
 	// unlinked.
 	link int32
-	fee  decimal.Decimal
-	// allocs is the payment's part of run.allocs.
-	allocs  []payAlloc
-	excess  decimal.Decimal // overpaid excess
-	excNote string          // notice of the overpaid excess
+	// paidOn is the payment's business day (packDate).
+	paidOn int32
+	wallet bool
+	credit creditState
 }
 
 // linked says whether the payment has a link.
 func (s *payState) linked() bool { return s.link != 0 }
+
+// day is the payment's business day.
+func (s *payState) day() payment.Date { return unpackDate(s.paidOn) }
+
+// packDate packs a date into 32 bits: year × 512 + month × 32 + day
+// (negative years included, should a zero time come by).
+func packDate(d payment.Date) int32 {
+	return int32(d.Year)<<9 | int32(d.Month)<<5 | int32(d.Day) //nolint:gosec // G115: years within ±4 million
+}
+
+func unpackDate(v int32) payment.Date {
+	return payment.Date{Year: int(v >> 9), Month: time.Month(v >> 5 & 15), Day: int(v & 31)}
+}
+
+// overpaid is the overpaid excess of a payment (open or resolved overpaid
+// exceptions) and the notice it overpaid.
+type overpaid struct {
+	amount decimal.Decimal
+	notice string
+}
 
 // payAlloc is an allocation of a payment with its notice, looked up once
 // (a lookup hashes two strings; a day's reporting needs the notice of
@@ -151,6 +173,8 @@ type run struct {
 	// order only.
 	linksStrict bool
 	excs        []reconcile.Exception
+	// overpaid are the payments' overpaid excesses, by index in pays.
+	overpaid map[int32]overpaid
 	// resolved are the exceptions given resolved, by id (see resolve).
 	resolved map[string]*reconcile.Exception
 }
@@ -268,7 +292,7 @@ func (r *run) indexPayments() {
 			continue // sorted: the same id is next to the one kept
 		}
 		r.payIdx[p.ID] = int32(len(r.pays)) //nolint:gosec // G115: a day's payments are far fewer than 2³¹
-		r.pays = append(r.pays, payState{p: p, day: r.cfg.day(p.PaidAt), wallet: isWallet(p.Gateway)})
+		r.pays = append(r.pays, payState{p: p, paidOn: packDate(r.cfg.day(p.PaidAt)), wallet: isWallet(p.Gateway)})
 	}
 }
 
@@ -346,9 +370,12 @@ func (r *run) indexExcess() {
 			continue
 		}
 		excess[e.ID] = true
-		if s, ok := r.pay(e.PaymentID); ok && e.NoticeID != "" {
-			s.excess = s.excess.Add(e.Amount.Amount)
-			s.excNote = e.NoticeID
+		if i, ok := r.payIdx[e.PaymentID]; ok && e.NoticeID != "" {
+			if r.overpaid == nil {
+				r.overpaid = map[int32]overpaid{}
+			}
+			o := r.overpaid[i]
+			r.overpaid[i] = overpaid{amount: o.amount.Add(e.Amount.Amount), notice: e.NoticeID}
 		}
 	}
 }
@@ -361,8 +388,8 @@ func (r *run) checkAllocations() error {
 		slices.SortFunc(s.allocs, func(a, b payAlloc) int {
 			return cmp.Or(cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 		})
-		var sum exactSum // a decimal sum allocates at every step
-		sum.add(s.excess)
+		var sum exactSum                     // a decimal sum allocates at every step
+		sum.add(r.overpaid[int32(i)].amount) //nolint:gosec // G115: see indexPayments
 		for _, a := range s.allocs {
 			if a.Amount.Currency != s.p.Amount.Currency {
 				return fmt.Errorf("daily reconcile: payment %s: allocation in %s: %w", s.p.ID, a.Amount.Currency, payment.ErrCurrencyMismatch)
@@ -599,7 +626,7 @@ func (r *run) linkSettlements() {
 		s.credit = creditOK
 		if !l.Gross.Equal(s.p.Amount) {
 			s.credit = creditMismatch
-			if r.subject(l.SettledDate) || r.subject(s.day) {
+			if r.subject(l.SettledDate) || r.subject(s.day()) {
 				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Gross, s.p.Amount),
 					reconcile.EvidenceSettledGross.Format(sid, strconv.Itoa(l.Seq), l.Gross.String(), s.p.Amount.String()), s.p.ID, sid)
 				e.PaymentID, e.StatementRef = s.p.ID, l.TxnID
@@ -737,7 +764,7 @@ func (r *run) linkBankRefs() {
 		r.linkLine(i, s, LinkBankRef)
 		if !l.Amount.Equal(s.p.Amount) {
 			s.credit = creditMismatch
-			if r.subject(l.BookingDate) || r.subject(s.day) {
+			if r.subject(l.BookingDate) || r.subject(s.day()) {
 				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Amount, s.p.Amount),
 					reconcile.EvidenceBookedAmount.Format(l.StatementID, strconv.Itoa(l.Seq), l.Amount.String(), s.p.Amount.String()), s.p.ID, l.StatementID, strconv.Itoa(l.Seq))
 				e.PaymentID, e.StatementRef = s.p.ID, statementRef(l)
@@ -813,7 +840,7 @@ func (r *run) linkByReference() {
 		for _, ref := range uniq(r.in.ExtractRefs(l.Text)) {
 			for _, j := range byKey[l.Amount.String()+"|"+ref] {
 				s := &r.pays[j]
-				if s.linked() || before(l.BookingDate, s.day) || before(addDays(s.day, r.cfg.window), l.BookingDate) {
+				if s.linked() || before(l.BookingDate, s.day()) || before(addDays(s.day(), r.cfg.window), l.BookingDate) {
 					continue
 				}
 				if found == nil || s.p.ID < found.p.ID {
@@ -931,14 +958,14 @@ func (r *run) detect() {
 	}
 	for i := range r.pays {
 		s := &r.pays[i]
-		deadline := addDays(s.day, r.cfg.window)
+		deadline := addDays(s.day(), r.cfg.window)
 		if s.linked() || before(r.cfg.date, deadline) {
 			continue
 		}
 		paid, window := s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), strconv.Itoa(r.cfg.window)
-		ev := reconcile.EvidenceNoStatementCredit.Format(paid, s.day.String(), deadline.String(), window)
+		ev := reconcile.EvidenceNoStatementCredit.Format(paid, s.day().String(), deadline.String(), window)
 		if s.wallet {
-			ev = reconcile.EvidenceNoSettlementCredit.Format(paid, s.day.String(), string(s.p.Gateway), deadline.String(), window)
+			ev = reconcile.EvidenceNoSettlementCredit.Format(paid, s.day().String(), string(s.p.Gateway), deadline.String(), window)
 		}
 		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount, ev, s.p.ID)
 		e.PaymentID = s.p.ID
@@ -984,7 +1011,7 @@ func (r *run) detectLate() {
 	first := ReportID(r.cfg.date, AgencyAll, 1)
 	for i := range r.pays {
 		s := &r.pays[i]
-		if s.day != r.cfg.date || onTime[s.p.ID] || s.p.Amount.Currency != payment.VND {
+		if s.day() != r.cfg.date || onTime[s.p.ID] || s.p.Amount.Currency != payment.VND {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
