@@ -268,6 +268,8 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 // chained to its scope's previous version.
 func (r *run) reports() ([]Report, error) {
 	rp := r.newReporting()
+	r.resolveOverpaid()
+	r.release()
 	rp.expected()
 	if err := rp.payments(); err != nil {
 		return nil, err
@@ -605,20 +607,30 @@ func (rp *reporting) excess(dp *dayPayment) error {
 	if !o.amount.IsPositive() {
 		return nil
 	}
-	system := ""
-	for _, a := range s.allocs {
-		if a.NoticeID == o.notice {
-			system = a.NoticeSystem
-		}
+	if o.err != nil {
+		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, o.err)
 	}
-	ni, err := rp.noticeIndex(system, o.notice)
-	if err != nil {
-		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, err)
-	}
+	ni := o.ni
 	n := &rp.in.Notices[ni]
 	its := items(n)
 	dp.parts = append(dp.parts, part{notice: n, ni: ni, item: len(its) - 1, amount: o.amount, excess: true})
 	return nil
+}
+
+// resolveOverpaid finds the notice of each overpaid excess (the notice
+// of that id the payment was allocated to, else the one of that id)
+// before the maps by key are released; excess reports what it finds.
+func (r *run) resolveOverpaid() {
+	for i, o := range r.overpaid {
+		system := ""
+		for _, a := range r.pays[i].allocs {
+			if a.NoticeID == o.notice {
+				system = a.NoticeSystem
+			}
+		}
+		o.ni, o.err = r.noticeIndex(system, o.notice)
+		r.overpaid[i] = o
+	}
 }
 
 // figures adds the payment's parts to the budget and channel lines, and

@@ -130,6 +130,10 @@ func unpackDate(v int32) payment.Date {
 type overpaid struct {
 	amount decimal.Decimal
 	notice string
+	// ni is the notice's index in Input.Notices, or err why there is
+	// none (resolveOverpaid).
+	ni  int32
+	err error
 }
 
 // payAlloc is an allocation of a payment with its notice, looked up once
@@ -263,17 +267,25 @@ func (r *run) noticesByID() map[string]int32 {
 	if r.byID != nil {
 		return r.byID
 	}
-	r.byID = make(map[string]int32, len(r.notices))
-	for _, i := range r.notices {
+	r.byID = make(map[string]int32, len(r.in.Notices))
+	for i, latest := range r.isLatest {
+		if !latest {
+			continue
+		}
 		id := r.in.Notices[i].ID
 		if _, several := r.byID[id]; several {
 			r.byID[id] = -1
 			continue
 		}
-		r.byID[id] = i
+		r.byID[id] = int32(i) //nolint:gosec // G115: see indexNotices
 	}
 	return r.byID
 }
+
+// release lets the collector have the maps by key of the payments and
+// notices, a tenth of what the run holds at 1M, once the reports no
+// longer need them (pay and noticeIndex do without).
+func (r *run) release() { r.payIdx, r.notices = nil, nil }
 
 // indexPayments keeps one payment per id (a redelivery is not a second
 // payment), sorted by id. Those of later days (paid after the cut-off) can
@@ -296,9 +308,10 @@ func (r *run) indexPayments() {
 	}
 }
 
-// pay returns the state of the payment id, if given.
+// pay returns the state of the payment id, if given: pays are sorted by
+// id, each once.
 func (r *run) pay(id string) (*payState, bool) {
-	i, ok := r.payIdx[id]
+	i, ok := slices.BinarySearchFunc(r.pays, id, func(s payState, id string) int { return cmp.Compare(s.p.ID, id) })
 	if !ok {
 		return nil, false
 	}
@@ -493,12 +506,21 @@ func sameSettlement(a, b *settlement.Line) bool {
 // noticeIndex is the index in Input.Notices of the notice (the latest
 // version) of system and id; of id alone when system is empty.
 func (r *run) noticeIndex(system, id string) (int32, error) {
-	if system != "" {
+	switch {
+	case system != "" && r.notices == nil: // released
+		for i, latest := range r.isLatest {
+			if n := &r.in.Notices[i]; latest && n.System == system && n.ID == id {
+				return int32(i), nil //nolint:gosec // G115: see indexNotices
+			}
+		}
+	case system != "":
 		if i, ok := r.notices[noticeKey{system, id}]; ok {
 			return i, nil
 		}
-	} else if i, ok := r.noticesByID()[id]; ok && i >= 0 {
-		return i, nil
+	default:
+		if i, ok := r.noticesByID()[id]; ok && i >= 0 {
+			return i, nil
+		}
 	}
 	return 0, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
 }
@@ -592,7 +614,10 @@ func (r *run) stamp() {
 
 func (r *run) linkSettlements() {
 	for _, l := range r.setts {
-		s, ok := r.pay(l.PaymentID())
+		s, ok := (*payState)(nil), false
+		if i, found := r.payIdx[l.PaymentID()]; found {
+			s, ok = &r.pays[i], true
+		}
 		sid := settlementID(l)
 		if d, short := l.Short(); short && r.subject(l.SettledDate) {
 			// The amount is the gap's magnitude, never negative; a wallet
