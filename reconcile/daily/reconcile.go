@@ -2,6 +2,7 @@ package daily
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -292,15 +293,26 @@ func (r *run) release() { r.payIdx, r.notices = nil, nil }
 // still explain a credit the bank booked today; they are not reported or
 // judged here.
 func (r *run) indexPayments() {
-	ps := make([]*payment.Payment, 0, len(r.in.Payments))
+	ps := make([]keyedPayment, len(r.in.Payments))
 	for i := range r.in.Payments {
-		ps = append(ps, &r.in.Payments[i])
+		p := &r.in.Payments[i]
+		ps[i] = keyedPayment{prefix: prefixOf(p.ID), p: p}
 	}
-	slices.SortFunc(ps, comparePayments)
+	// The prefixes decide most comparisons, in the slice, without reading
+	// the payments; where they are equal comparePayments decides. Either
+	// way the result is comparePayments', so the sort moves the payments
+	// as sorting them with comparePayments alone did.
+	slices.SortFunc(ps, func(a, b keyedPayment) int {
+		if c := cmp.Or(cmp.Compare(a.prefix[0], b.prefix[0]), cmp.Compare(a.prefix[1], b.prefix[1])); c != 0 {
+			return c
+		}
+		return comparePayments(a.p, b.p)
+	})
 	r.payIdx = make(map[string]int32, len(ps))
 	r.pays = make([]payState, 0, len(ps))
-	for i, p := range ps {
-		if i > 0 && p.ID == ps[i-1].ID {
+	for i, kp := range ps {
+		p := kp.p
+		if i > 0 && p.ID == ps[i-1].p.ID {
 			continue // sorted: the same id is next to the one kept
 		}
 		r.payIdx[p.ID] = int32(len(r.pays)) //nolint:gosec // G115: a day's payments are far fewer than 2³¹
@@ -316,6 +328,23 @@ func (r *run) pay(id string) (*payState, bool) {
 		return nil, false
 	}
 	return &r.pays[i], true
+}
+
+// keyedPayment is a payment with the first 16 bytes of its id
+// (prefixOf) to sort by.
+type keyedPayment struct {
+	prefix [2]uint64
+	p      *payment.Payment
+}
+
+// prefixOf is the first 16 bytes of s, big-endian, zeros after its end:
+// two prefixes that differ compare as their strings do (a string that
+// ends early is a prefix of the other, zeros and all, so it sorts first,
+// as it should); equal prefixes say nothing.
+func prefixOf(s string) [2]uint64 {
+	var b [16]byte
+	copy(b[:], s)
+	return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
 
 // comparePayments orders payments by id, then time paid. The same id twice
