@@ -879,12 +879,19 @@ func (rp *reporting) versions() ([]Report, error) {
 	// on two cores ALL is sealed while the agencies are.
 	out := make([]Report, len(builders))
 	errs := make([]error, len(builders))
+	// A panic in a worker is raised again here, in the caller's goroutine,
+	// where it was raised before and where the caller may recover it.
+	panics := make([]any, len(builders))
+	seal := func(i int) {
+		defer func() { panics[i] = recover() }()
+		out[i], errs[i] = NextVersion(rp.previous(builders[i].agency), rp.finish(builders[i]))
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(builders)) {
 		wg.Go(func() {
 			for i := range next {
-				out[i], errs[i] = NextVersion(rp.previous(builders[i].agency), rp.finish(builders[i]))
+				seal(i)
 			}
 		})
 	}
@@ -893,8 +900,12 @@ func (rp *reporting) versions() ([]Report, error) {
 	}
 	close(next)
 	wg.Wait()
-	// The first scope's error, as when they were sealed one by one.
-	for _, err := range errs {
+	// The first scope's panic or error, as when they were sealed one by
+	// one.
+	for i, err := range errs {
+		if panics[i] != nil {
+			panic(panics[i])
+		}
 		if err != nil {
 			return nil, err
 		}
