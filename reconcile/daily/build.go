@@ -3,8 +3,10 @@ package daily
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -16,6 +18,8 @@ import (
 // part is money of one payment landing on one budget line.
 type part struct {
 	notice *payment.Notice
+	// ni is the notice's index in Input.Notices; -1 when not known.
+	ni     int32
 	item   int
 	amount decimal.Decimal
 	excess bool
@@ -32,12 +36,15 @@ type builder struct {
 	channels    map[channelKey]*channelAcc
 	payments    []PaymentLine
 	allocations []AllocationLine
-	links       []Link
-	exceptions  []ExceptionLine
-	resolved    []ExceptionLine
-	adjust      []Adjustment
-	unassigned  map[string]*UnassignedLine
-	control     Control
+	// links are the scope's links as their index in run.links (finish
+	// makes them its lines): a link is held by the run and in the lines,
+	// not a third time here.
+	links      []int32
+	exceptions []ExceptionLine
+	resolved   []ExceptionLine
+	adjust     []Adjustment
+	unassigned map[string]*UnassignedLine
+	control    Control
 	// sums are control's sums of lines while they are added (exactSum).
 	sums struct{ payment, allocation, excess, unassigned exactSum }
 }
@@ -52,9 +59,26 @@ func newBuilder(agency string) *builder {
 }
 
 // budgetAcc is a budget line while it is built, its money summed in sum.
+// chans are the channel lines of its agency and account that it has
+// met, found again by channel without hashing three strings.
 type budgetAcc struct {
-	line BudgetLine
-	sum  figuresSum
+	line  BudgetLine
+	sum   figuresSum
+	b     *builder
+	chans []*channelAcc
+}
+
+// channelLine is b.channelLine of the budget line's notice n.
+func (l *budgetAcc) channelLine(n *payment.Notice, channel, paymentID string) *channelAcc {
+	for _, c := range l.chans {
+		if c.line.Channel == channel {
+			c.count(paymentID)
+			return c
+		}
+	}
+	c := l.b.channelLine(n, channel, paymentID)
+	l.chans = append(l.chans, c)
+	return c
 }
 
 func (b *builder) budgetLine(n *payment.Notice, item int) *budgetAcc {
@@ -65,7 +89,7 @@ func (b *builder) budgetLine(n *payment.Notice, item int) *budgetAcc {
 	k := budgetKey{n.Agency, n.TreasuryAccount, ch, sub}
 	l, ok := b.budget[k]
 	if !ok {
-		l = &budgetAcc{line: BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}}
+		l = &budgetAcc{line: BudgetLine{Agency: k.agency, TreasuryAccount: k.account, Chapter: ch, Subitem: sub}, b: b}
 		b.budget[k] = l
 	}
 	return l
@@ -88,11 +112,21 @@ func (b *builder) channelLine(n *payment.Notice, channel, paymentID string) *cha
 		l = &channelAcc{line: ChannelLine{Agency: k.agency, TreasuryAccount: k.account, Channel: channel}}
 		b.channels[k] = l
 	}
-	if !ok || l.last != paymentID {
+	if !ok {
+		l.last = paymentID
+		l.line.Payments++
+		return l
+	}
+	l.count(paymentID)
+	return l
+}
+
+// count counts the payment on the line, once.
+func (l *channelAcc) count(paymentID string) {
+	if l.last != paymentID {
 		l.last = paymentID
 		l.line.Payments++
 	}
-	return l
 }
 
 // figuresSum sums Figures exactly (exactSum), each column apart.
@@ -144,6 +178,14 @@ func (s *exactSum) add(x decimal.Decimal) {
 	s.d = s.d.Add(x)
 }
 
+// greaterThan says whether the total is greater than x.
+func (s *exactSum) greaterThan(x decimal.Decimal) bool {
+	if !s.big && x.Exponent() == 0 && x.NumDigits() <= 18 {
+		return s.n > x.CoefficientInt64()
+	}
+	return s.amount().GreaterThan(x)
+}
+
 // amount is the total; the zero Amount when nothing but zero was added,
 // as the zero Figures a line starts with.
 func (s *exactSum) amount() Amount {
@@ -173,8 +215,22 @@ func items(n *payment.Notice) []decimal.Decimal {
 // filling each item in order (no proportional split: nothing is rounded).
 // Anything beyond the last item lands on the last item.
 func spread(n *payment.Notice, before, amount decimal.Decimal) []part {
+	return appendSpread(nil, n, -1, before, amount)
+}
+
+// appendSpread appends spread's parts to out; ni is n's index in
+// Input.Notices, -1 when not known.
+func appendSpread(out []part, n *payment.Notice, ni int32, before, amount decimal.Decimal) []part {
+	if len(n.Items) <= 1 && amount.Exponent() == 0 && before.Exponent() == 0 && !before.IsNegative() {
+		// One item, whole amounts, nothing negative paid before: the part
+		// is the amount itself (what the arithmetic below gives, the same
+		// decimal to the exponent, without allocating it again).
+		if amount.IsPositive() {
+			out = append(out, part{notice: n, ni: ni, item: 0, amount: amount})
+		}
+		return out
+	}
 	its := items(n)
-	var out []part
 	offset := decimal.Zero
 	for i, a := range its {
 		end := offset.Add(a)
@@ -187,7 +243,7 @@ func spread(n *payment.Notice, before, amount decimal.Decimal) []part {
 		lo := decimal.Max(offset, before)
 		hi := decimal.Min(end, before.Add(amount))
 		if hi.GreaterThan(lo) {
-			out = append(out, part{notice: n, item: i, amount: hi.Sub(lo)})
+			out = append(out, part{notice: n, ni: ni, item: i, amount: hi.Sub(lo)})
 		}
 		offset = offset.Add(a)
 	}
@@ -202,7 +258,7 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 		return CreditMismatch
 	case creditNone:
 	}
-	if before(r.cfg.date, addDays(s.day, r.cfg.window)) {
+	if before(r.cfg.date, addDays(s.day(), r.cfg.window)) {
 		return CreditAwaiting
 	}
 	return CreditMissing
@@ -212,6 +268,8 @@ func (r *run) creditStatus(s *payState) CreditStatus {
 // chained to its scope's previous version.
 func (r *run) reports() ([]Report, error) {
 	rp := r.newReporting()
+	r.resolveOverpaid()
+	r.release()
 	rp.expected()
 	if err := rp.payments(); err != nil {
 		return nil, err
@@ -229,8 +287,9 @@ type reporting struct {
 	*run
 	all    *builder
 	scopes map[string]*builder
-	// paid is what was paid on each notice before the allocation at hand.
-	paid map[*payment.Notice]decimal.Decimal
+	// paid is what was paid on each notice before the allocation at hand,
+	// by the notice's index in Input.Notices.
+	paid []decimal.Decimal
 	// late are the late_event exceptions by payment id.
 	late map[string]*reconcile.Exception
 	// asOf is the calendar day the open exceptions' ages are counted to.
@@ -239,16 +298,27 @@ type reporting struct {
 	reversedBy map[string]*payment.Reversal
 	// sizes are the agencies' room for lines (scope).
 	sizes map[string]*scopeSize
+	// firstLines are the budget lines of each notice's first item in ALL
+	// and in its agency (budgetLines), by the notice's index in
+	// Input.Notices.
+	firstLines [][2]*budgetAcc
+	// dp is the payment being reported: one for all of them, its slices
+	// reused.
+	dp dayPayment
+	// zero is 0 with exponent 0: the difference of two equal whole
+	// amounts, made once.
+	zero decimal.Decimal
 }
 
 func (r *run) newReporting() *reporting {
 	all := newBuilder(AgencyAll)
 	all.payments = make([]PaymentLine, 0, len(r.pays))
 	all.allocations = make([]AllocationLine, 0, len(r.in.Allocations))
-	all.links = make([]Link, 0, len(r.links))
+	all.links = make([]int32, 0, len(r.links))
 	return &reporting{
 		run: r, all: all, scopes: map[string]*builder{}, sizes: r.scopeSizes(),
 		paid: r.paidBefore(), late: r.lateEvents(), asOf: r.cfg.calendarDay(r.in.Now), reversedBy: r.reversedBy(),
+		zero: decimal.New(0, 0),
 	}
 }
 
@@ -263,8 +333,9 @@ type scopeSize struct{ payments, allocations, links int }
 func (r *run) scopeSizes() map[string]*scopeSize {
 	sizes := map[string]*scopeSize{}
 	var paid []string
-	for _, s := range r.pays {
-		if s.day != r.cfg.date || s.p.Amount.Currency != payment.VND {
+	for i := range r.pays {
+		s := &r.pays[i]
+		if s.day() != r.cfg.date || s.p.Amount.Currency != payment.VND {
 			continue
 		}
 		paid = paid[:0]
@@ -281,7 +352,7 @@ func (r *run) scopeSizes() map[string]*scopeSize {
 			}
 			paid = append(paid, n.Agency)
 			z.payments++
-			if s.link != nil {
+			if s.linked() {
 				z.links++
 			}
 		}
@@ -309,20 +380,25 @@ func (r *run) reversedBy() map[string]*payment.Reversal {
 }
 
 // paidBefore says what was paid on each notice before today's allocations
-// (the states count every payment given, including today's and later ones).
-func (r *run) paidBefore() map[*payment.Notice]decimal.Decimal {
-	paidBefore := map[*payment.Notice]decimal.Decimal{}
-	today := map[*payment.Notice]decimal.Decimal{}
-	for _, s := range r.pays {
-		if before(s.day, r.cfg.date) {
+// (the states count every payment given, including today's and later
+// ones), by the notice's index in Input.Notices.
+func (r *run) paidBefore() []decimal.Decimal {
+	paidBefore := make([]decimal.Decimal, len(r.in.Notices))
+	if len(r.in.NoticeStates) == 0 {
+		return paidBefore
+	}
+	today := make([]decimal.Decimal, len(r.in.Notices))
+	for i := range r.pays {
+		s := &r.pays[i]
+		if before(s.day(), r.cfg.date) {
 			continue // paid before the day: part of "before"
 		}
 		for _, a := range s.allocs {
-			today[a.notice] = today[a.notice].Add(a.Amount.Amount)
+			today[a.ni] = addExact(today[a.ni], a.Amount.Amount)
 		}
 	}
 	for _, st := range r.in.NoticeStates {
-		n, err := r.notice(st.System, st.NoticeID)
+		n, err := r.noticeIndex(st.System, st.NoticeID)
 		if err != nil {
 			continue // a state of a notice with nothing to report
 		}
@@ -332,6 +408,16 @@ func (r *run) paidBefore() map[*payment.Notice]decimal.Decimal {
 		}
 	}
 	return paidBefore
+}
+
+// addExact is a.Add(x), without allocating when a is a zero of exponent
+// 0 (a sum not started) and x's exponent is not positive: the sum is then
+// x itself, to the exponent.
+func addExact(a, x decimal.Decimal) decimal.Decimal {
+	if a.IsZero() && a.Exponent() == 0 && x.Exponent() <= 0 {
+		return x
+	}
+	return a.Add(x)
 }
 
 // lateEvents returns this run's late_event exceptions by payment id: their
@@ -355,7 +441,7 @@ func (rp *reporting) scope(agency string) *builder {
 		if z := rp.sizes[agency]; z != nil {
 			b.payments = sized[PaymentLine](z.payments)
 			b.allocations = sized[AllocationLine](z.allocations)
-			b.links = sized[Link](z.links)
+			b.links = sized[int32](z.links)
 		}
 		rp.scopes[agency] = b
 	}
@@ -379,22 +465,52 @@ func sized[T any](n int) []T {
 
 // both returns the builders money on a notice of agency goes to: ALL and
 // the agency's.
-func (rp *reporting) both(agency string) []*builder {
-	return []*builder{rp.all, rp.scope(agency)}
+func (rp *reporting) both(agency string) [2]*builder {
+	return [2]*builder{rp.all, rp.scope(agency)}
+}
+
+// budgetLines returns the budget lines of the notice n's item in ALL and
+// in n's agency. Those of a notice's first item are kept by the notice's
+// index ni (-1: not known): a notice's lines are looked for when it is
+// expected and again when it is paid, each time a hash of four strings
+// per scope.
+func (rp *reporting) budgetLines(n *payment.Notice, ni int32, item int) [2]*budgetAcc {
+	if item != 0 || ni < 0 {
+		bs := rp.both(n.Agency)
+		return [2]*budgetAcc{bs[0].budgetLine(n, item), bs[1].budgetLine(n, item)}
+	}
+	if rp.firstLines == nil {
+		rp.firstLines = make([][2]*budgetAcc, len(rp.in.Notices))
+	}
+	ls := &rp.firstLines[ni]
+	if ls[0] == nil {
+		bs := rp.both(n.Agency)
+		*ls = [2]*budgetAcc{bs[0].budgetLine(n, 0), bs[1].budgetLine(n, 0)}
+	}
+	return *ls
 }
 
 // expected adds the notices issued on the day, not cancelled, to the
-// budget lines' expected amounts.
+// budget lines' expected amounts. The notices are taken in input order:
+// the sums are exact and the lines sorted when finished, so the order
+// changes nothing but the time a sort would take.
 func (rp *reporting) expected() {
-	for _, n := range sortedNotices(rp.notices) {
-		if n.Status == payment.NoticeCancelled || rp.cfg.day(n.IssuedAt) != rp.cfg.date || n.Total.Currency != payment.VND {
+	for i := range rp.in.Notices {
+		n := &rp.in.Notices[i]
+		if n.Status == payment.NoticeCancelled || rp.cfg.day(n.IssuedAt) != rp.cfg.date || n.Total.Currency != payment.VND || !rp.latest(i) {
 			continue
 		}
-		for _, b := range rp.both(n.Agency) {
-			for i, a := range items(n) {
-				l := b.budgetLine(n, i)
-				l.sum.expected.add(a)
-				if i == 0 {
+		if len(n.Items) == 0 {
+			for _, l := range rp.budgetLines(n, int32(i), 0) { //nolint:gosec // G115: see indexNotices
+				l.sum.expected.add(n.Total.Amount)
+				l.line.NoticesExpected++
+			}
+			continue
+		}
+		for j, it := range n.Items {
+			for _, l := range rp.budgetLines(n, int32(i), j) { //nolint:gosec // G115: see indexNotices
+				l.sum.expected.add(it.Amount.Amount)
+				if j == 0 {
 					l.line.NoticesExpected++
 				}
 			}
@@ -408,6 +524,8 @@ type dayPayment struct {
 	channel string
 	credit  CreditStatus
 	late    *reconcile.Exception // its late_event, if any
+	// overpaid is its overpaid excess, if any.
+	overpaid overpaid
 	// reversal is the reversal that took it back, if any; reversed the
 	// part of its unassigned money (rest) that reversal took back.
 	reversal *payment.Reversal
@@ -415,24 +533,27 @@ type dayPayment struct {
 	// parts is its money on the notices' budget items, its overpaid excess
 	// last.
 	parts []part
-	// collected is its money on notices per agency, total their sum.
+	// collected is its money on notices per agency, total their sum, rest
+	// the money on no notice.
 	collected agencySums
 	total     decimal.Decimal
+	rest      decimal.Decimal
 }
 
 func (dp *dayPayment) matched() bool { return dp.credit == CreditMatched }
 
 // payments adds the payments of the day; foreign ones are only counted.
 func (rp *reporting) payments() error {
-	for _, s := range rp.pays {
-		if s.day != rp.cfg.date {
+	for i := range rp.pays {
+		s := &rp.pays[i]
+		if s.day() != rp.cfg.date {
 			continue
 		}
 		if s.p.Amount.Currency != payment.VND {
 			rp.all.control.ForeignPayments++
 			continue
 		}
-		if err := rp.payment(s); err != nil {
+		if err := rp.payment(i); err != nil {
 			return err
 		}
 	}
@@ -441,8 +562,12 @@ func (rp *reporting) payments() error {
 
 // payment adds one payment of the day: its allocations, its money on the
 // budget and channel lines, its payment lines and what no notice owns.
-func (rp *reporting) payment(s *payState) error {
-	dp := &dayPayment{s: s, channel: s.p.Gateway.Channel(), credit: rp.creditStatus(s), late: rp.late[s.p.ID]}
+func (rp *reporting) payment(i int) error {
+	s := &rp.pays[i]
+	dp := &rp.dp
+	*dp = dayPayment{s: s, channel: s.p.Gateway.Channel(), credit: rp.creditStatus(s), late: rp.late[s.p.ID],
+		overpaid: rp.overpaid[int32(i)], //nolint:gosec // G115: see indexPayments
+		parts:    dp.parts[:0], collected: dp.collected[:0]}
 	rp.allocations(dp)
 	if err := rp.excess(dp); err != nil {
 		return err
@@ -460,9 +585,8 @@ func (rp *reporting) allocations(dp *dayPayment) {
 	p := dp.s.p
 	for _, a := range dp.s.allocs {
 		n := a.notice
-		ps := spread(n, rp.paid[n], a.Amount.Amount)
-		rp.paid[n] = rp.paid[n].Add(a.Amount.Amount)
-		dp.parts = append(dp.parts, ps...)
+		dp.parts = appendSpread(dp.parts, n, a.ni, rp.paid[a.ni], a.Amount.Amount)
+		rp.paid[a.ni] = addExact(rp.paid[a.ni], a.Amount.Amount)
 		al := AllocationLine{
 			PaymentID: p.ID, NoticeSystem: n.System, NoticeID: n.ID, PaymentCode: a.Code,
 			Agency: n.Agency, TreasuryAccount: n.TreasuryAccount, Channel: dp.channel,
@@ -479,23 +603,34 @@ func (rp *reporting) allocations(dp *dayPayment) {
 // excess adds the payment's overpaid excess, a refund due, as a part on
 // the last item of the overpaid notice.
 func (rp *reporting) excess(dp *dayPayment) error {
-	s := dp.s
-	if !s.excess.IsPositive() {
+	s, o := dp.s, dp.overpaid
+	if !o.amount.IsPositive() {
 		return nil
 	}
-	system := ""
-	for _, a := range s.allocs {
-		if a.NoticeID == s.excNote {
-			system = a.NoticeSystem
-		}
+	if o.err != nil {
+		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, o.err)
 	}
-	n, err := rp.notice(system, s.excNote)
-	if err != nil {
-		return fmt.Errorf("daily reconcile: overpaid excess of %s: %w", s.p.ID, err)
-	}
+	ni := o.ni
+	n := &rp.in.Notices[ni]
 	its := items(n)
-	dp.parts = append(dp.parts, part{notice: n, item: len(its) - 1, amount: s.excess, excess: true})
+	dp.parts = append(dp.parts, part{notice: n, ni: ni, item: len(its) - 1, amount: o.amount, excess: true})
 	return nil
+}
+
+// resolveOverpaid finds the notice of each overpaid excess (the notice
+// of that id the payment was allocated to, else the one of that id)
+// before the maps by key are released; excess reports what it finds.
+func (r *run) resolveOverpaid() {
+	for i, o := range r.overpaid {
+		system := ""
+		for _, a := range r.pays[i].allocs {
+			if a.NoticeID == o.notice {
+				system = a.NoticeSystem
+			}
+		}
+		o.ni, o.err = r.noticeIndex(system, o.notice)
+		r.overpaid[i] = o
+	}
 }
 
 // figures adds the payment's parts to the budget and channel lines, and
@@ -517,16 +652,30 @@ func (rp *reporting) figures(dp *dayPayment) {
 		if i == 0 {
 			f.Fees = amt(dp.s.fee)
 		}
-		for _, b := range rp.both(n.Agency) {
-			b.budgetLine(n, pt.item).sum.add(f)
-			b.channelLine(n, dp.channel, dp.s.p.ID).sum.add(f)
+		for _, l := range rp.budgetLines(n, pt.ni, pt.item) {
+			l.sum.add(f)
+			l.channelLine(n, dp.channel, dp.s.p.ID).sum.add(f)
 			if pt.excess {
-				b.sums.excess.add(pt.amount)
+				l.b.sums.excess.add(pt.amount)
 			}
 		}
 		dp.collected.add(n.Agency, pt.amount)
-		dp.total = dp.total.Add(pt.amount)
+		if i == 0 {
+			dp.total = addExact(dp.total, pt.amount)
+		} else {
+			dp.total = dp.total.Add(pt.amount)
+		}
 	}
+	dp.rest = rp.difference(dp.s.p.Amount.Amount, dp.total)
+}
+
+// difference is a.Sub(b), the zero made once when both are the same whole
+// amount (a payment all on notices).
+func (rp *reporting) difference(a, b decimal.Decimal) decimal.Decimal {
+	if a.Exponent() == 0 && b.Exponent() == 0 && a.Equal(b) {
+		return rp.zero
+	}
+	return a.Sub(b)
 }
 
 // paymentLines adds the payment's line to each agency it paid, with what
@@ -537,8 +686,9 @@ func (rp *reporting) paymentLines(dp *dayPayment) {
 		PaymentID: p.ID, Gateway: p.Gateway, Channel: dp.channel, PaidAt: p.PaidAt.UTC(),
 		Amount: amt(p.Amount.Amount), Fee: amt(s.fee), Credit: dp.credit, Late: dp.late != nil,
 	}
-	if s.link != nil {
-		line.LinkRule, line.StatementRef = s.link.Rule, s.link.Ref
+	if s.linked() {
+		lk := &rp.links[s.link-1]
+		line.LinkRule, line.StatementRef = lk.Rule, lk.Ref
 	}
 	if dp.reversal != nil {
 		line.ReversedBy = dp.reversal.ID
@@ -549,15 +699,12 @@ func (rp *reporting) paymentLines(dp *dayPayment) {
 		pl.Collected = amt(c.sum)
 		rp.scope(c.agency).addPayment(pl, s.link, dp.late)
 	}
-	rest := dp.rest()
+	rest := dp.rest
 	pl := line
 	pl.Collected, pl.Unassigned, pl.Reversed = amt(dp.total), amt(rest), amt(dp.reversed)
 	rp.all.addPayment(pl, s.link, dp.late)
 	rp.all.sums.unassigned.add(rest)
 }
-
-// rest is the payment's money on no notice.
-func (dp *dayPayment) rest() decimal.Decimal { return dp.s.p.Amount.Amount.Sub(dp.total) }
 
 // reverse records the reversal v of the payment, if any: the part of its
 // money on no notice that v took back, at most v's amount (a reversal in
@@ -570,7 +717,7 @@ func (dp *dayPayment) reverse(v *payment.Reversal) {
 	if v == nil || v.Amount.Currency != dp.s.p.Amount.Currency {
 		return
 	}
-	if rest := dp.rest(); rest.IsPositive() && v.Amount.Amount.IsPositive() {
+	if rest := dp.rest; rest.IsPositive() && v.Amount.Amount.IsPositive() {
 		dp.reversed = decimal.Min(rest, v.Amount.Amount)
 	}
 }
@@ -578,7 +725,7 @@ func (dp *dayPayment) reverse(v *payment.Reversal) {
 // unassigned adds what of the payment no notice owns to ALL's unassigned
 // line of its channel; a payment on no notice brings its fee there too.
 func (rp *reporting) unassigned(dp *dayPayment) {
-	rest := dp.rest()
+	rest := dp.rest
 	if !rest.IsPositive() && len(dp.parts) != 0 {
 		return
 	}
@@ -604,33 +751,39 @@ func (rp *reporting) unassigned(dp *dayPayment) {
 // control: debits, and credits each linked or a missing_event.
 func (rp *reporting) statementControl() {
 	c := &rp.all.control
+	var debits, credits, linked, missing exactSum
 	for i, l := range rp.lines {
 		if !rp.subject(l.BookingDate) {
 			continue
 		}
 		if !l.Credit {
 			c.DebitCount++
-			c.DebitSum.Decimal = c.DebitSum.Add(l.Amount.Amount)
+			debits.add(l.Amount.Amount)
 			continue
 		}
 		c.CreditCount++
-		c.CreditSum.Decimal = c.CreditSum.Add(l.Amount.Amount)
-		if rp.lineLink[i] != nil {
+		credits.add(l.Amount.Amount)
+		if rp.lineLink[i] != 0 {
 			c.LinkedCreditCount++
-			c.LinkedCreditSum.Decimal = c.LinkedCreditSum.Add(l.Amount.Amount)
+			linked.add(l.Amount.Amount)
 		} else {
 			c.MissingEventCount++
-			c.MissingEventSum.Decimal = c.MissingEventSum.Add(l.Amount.Amount)
+			missing.add(l.Amount.Amount)
 		}
 	}
+	c.DebitSum, c.CreditSum, c.LinkedCreditSum, c.MissingEventSum = debits.amount(), credits.amount(), linked.amount(), missing.amount()
 }
 
 // settlementLinks adds the links of settlement batches, which no payment
 // carries, to ALL only.
+//
+// The run's links are sorted by now (sortLinks); among themselves the
+// settlement batches' are in the order they were found, the order of
+// their statement lines.
 func (rp *reporting) settlementLinks() {
-	for _, lk := range rp.links {
-		if lk.PaymentID == "" {
-			rp.all.links = append(rp.all.links, lk)
+	for i := range rp.links {
+		if rp.links[i].PaymentID == "" {
+			rp.all.links = append(rp.all.links, int32(i)) //nolint:gosec // G115: see addLink
 		}
 	}
 }
@@ -720,13 +873,42 @@ func (rp *reporting) versions() ([]Report, error) {
 	for _, ag := range sortedKeys(rp.scopes) {
 		builders = append(builders, rp.scopes[ag])
 	}
-	out := make([]Report, 0, len(builders))
-	for _, b := range builders {
-		rep, err := NextVersion(rp.previous(b.agency), rp.finish(b))
+	// Each scope is finished and sealed apart from the others: they only
+	// read the run. Sealing writes a report's JSON through SHA-256, a third
+	// of the day's work at a million lines, and ALL has half of the lines:
+	// on two cores ALL is sealed while the agencies are.
+	out := make([]Report, len(builders))
+	errs := make([]error, len(builders))
+	// A panic in a worker is raised again here, in the caller's goroutine,
+	// where it was raised before and where the caller may recover it.
+	panics := make([]any, len(builders))
+	seal := func(i int) {
+		defer func() { panics[i] = recover() }()
+		out[i], errs[i] = NextVersion(rp.previous(builders[i].agency), rp.finish(builders[i]))
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(builders)) {
+		wg.Go(func() {
+			for i := range next {
+				seal(i)
+			}
+		})
+	}
+	for i := range builders {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	// The first scope's panic or error, as when they were sealed one by
+	// one.
+	for i, err := range errs {
+		if panics[i] != nil {
+			panic(panics[i])
+		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rep)
 	}
 	return out, nil
 }
@@ -751,15 +933,22 @@ func (a *agencySums) add(agency string, d decimal.Decimal) {
 	}{agency, d})
 }
 
-func (a agencySums) sort() { sort.Slice(a, func(i, j int) bool { return a[i].agency < a[j].agency }) }
+// sort sorts by agency; an agency is there once.
+func (a agencySums) sort() {
+	if len(a) > 1 {
+		sort.Slice(a, func(i, j int) bool { return a[i].agency < a[j].agency })
+	}
+}
 
-func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Exception) {
+// addPayment adds a payment line, with its link (an index in run.links +
+// 1; 0 for none) and its late_event.
+func (b *builder) addPayment(pl PaymentLine, link int32, late *reconcile.Exception) {
 	b.payments = append(b.payments, pl)
 	b.control.PaymentCount++
 	b.sums.payment.add(pl.Collected.Decimal)
 	b.sums.payment.add(pl.Unassigned.Decimal)
-	if link != nil {
-		b.links = append(b.links, *link)
+	if link != 0 {
+		b.links = append(b.links, link-1)
 	}
 	if late != nil {
 		b.adjust = append(b.adjust, Adjustment{
@@ -773,11 +962,11 @@ func (b *builder) addPayment(pl PaymentLine, link *Link, late *reconcile.Excepti
 // agencies its payment was allocated to; none for money nobody owns yet.
 func (r *run) exceptionAgencies(e reconcile.Exception) []string {
 	if e.NoticeID != "" {
-		if n := r.byID[e.NoticeID]; n != nil {
-			return []string{n.Agency}
+		if i, ok := r.noticesByID()[e.NoticeID]; ok && i >= 0 {
+			return []string{r.in.Notices[i].Agency}
 		}
 	}
-	s, ok := r.payIdx[e.PaymentID]
+	s, ok := r.pay(e.PaymentID)
 	if e.PaymentID == "" || !ok {
 		return nil
 	}
@@ -810,26 +999,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func sortedNotices(m map[noticeKey]*payment.Notice) []*payment.Notice {
-	out := make([]*payment.Notice, 0, len(m))
-	for _, n := range m {
-		out = append(out, n)
-	}
-	slices.SortFunc(out, func(a, b *payment.Notice) int {
-		return cmp.Or(cmp.Compare(a.System, b.System), cmp.Compare(a.ID, b.ID))
-	})
-	return out
-}
-
 // finish turns a builder into an unsealed version-0 report with sorted
 // lines and totals.
 func (r *run) finish(b *builder) Report {
 	b.control.PaymentSum, b.control.AllocationSum = b.sums.payment.amount(), b.sums.allocation.amount()
 	b.control.ExcessSum, b.control.UnassignedSum = b.sums.excess.amount(), b.sums.unassigned.amount()
+	links := r.scopeLinks(b)
 	if b.agency != AgencyAll {
 		// An agency's lists are nil when empty, as before they were sized
 		// (ALL's are made empty, not nil).
-		b.payments, b.allocations, b.links = nilIfEmpty(b.payments), nilIfEmpty(b.allocations), nilIfEmpty(b.links)
+		b.payments, b.allocations, links = nilIfEmpty(b.payments), nilIfEmpty(b.allocations), nilIfEmpty(links)
 	}
 	rep := Report{
 		BusinessDate: r.cfg.date, Agency: b.agency, Currency: payment.VND,
@@ -837,7 +1016,7 @@ func (r *run) finish(b *builder) Report {
 		Control:     b.control,
 		Payments:    b.payments,
 		Allocations: b.allocations,
-		Links:       b.links,
+		Links:       links,
 		Exceptions:  b.exceptions,
 		Adjustments: b.adjust,
 		Resolved:    b.resolved, // nil when none: omitted, as in reports made before it existed
@@ -899,6 +1078,38 @@ func (r *run) finish(b *builder) Report {
 	return rep
 }
 
+// scopeLinks are the lines of a scope's links: in run.links' order when
+// no two links tie (any order sorts to that one), else in the order they
+// were added, for sortReport to sort as it always did.
+func (r *run) scopeLinks(b *builder) []Link {
+	if r.linksStrict {
+		slices.Sort(b.links)
+	}
+	out := make([]Link, len(b.links))
+	for i, l := range b.links {
+		out[i] = r.links[l]
+	}
+	b.links = nil
+	return out
+}
+
+// strictlySorted says whether xs is in cmp's order with no two lines
+// equal: then every sort leaves it as it is, and checking costs one pass
+// where sorting a million lines costs many. Lines that tie are sorted as
+// they always were, whatever order the sort leaves them in.
+func strictlySorted[T any](xs []T, cmp func(a, b *T) int) bool {
+	for i := 1; i < len(xs); i++ {
+		if cmp(&xs[i-1], &xs[i]) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func compareAllocationLines(a, b *AllocationLine) int {
+	return cmp.Or(cmp.Compare(a.PaymentID, b.PaymentID), cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
+}
+
 func sortReport(rep *Report) {
 	slices.SortFunc(rep.Budget, func(a, b BudgetLine) int {
 		return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.TreasuryAccount, b.TreasuryAccount),
@@ -911,11 +1122,18 @@ func sortReport(rep *Report) {
 		return cmp.Or(cmp.Compare(a.Agency, b.Agency), cmp.Compare(a.TreasuryAccount, b.TreasuryAccount), cmp.Compare(a.Channel, b.Channel))
 	})
 	sort.Slice(rep.Unassigned, func(i, j int) bool { return rep.Unassigned[i].Channel < rep.Unassigned[j].Channel })
-	sort.Slice(rep.Payments, func(i, j int) bool { return rep.Payments[i].PaymentID < rep.Payments[j].PaymentID })
-	slices.SortFunc(rep.Allocations, func(a, b AllocationLine) int {
-		return cmp.Or(cmp.Compare(a.PaymentID, b.PaymentID), cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
-	})
-	slices.SortFunc(rep.Links, compareLinks)
+	// The day's payments, their allocations and links are added in order
+	// (payments by id, allocations by notice, links as the run sorted
+	// them).
+	if !strictlySorted(rep.Payments, func(a, b *PaymentLine) int { return cmp.Compare(a.PaymentID, b.PaymentID) }) {
+		sort.Slice(rep.Payments, func(i, j int) bool { return rep.Payments[i].PaymentID < rep.Payments[j].PaymentID })
+	}
+	if !strictlySorted(rep.Allocations, compareAllocationLines) {
+		slices.SortFunc(rep.Allocations, func(a, b AllocationLine) int { return compareAllocationLines(&a, &b) })
+	}
+	if !strictlySorted(rep.Links, func(a, b *Link) int { return compareLinks(*a, *b) }) {
+		slices.SortFunc(rep.Links, compareLinks)
+	}
 	sort.Slice(rep.Exceptions, func(i, j int) bool { return rep.Exceptions[i].ID < rep.Exceptions[j].ID })
 	sort.Slice(rep.Resolved, func(i, j int) bool { return rep.Resolved[i].ID < rep.Resolved[j].ID })
 	sort.Slice(rep.Adjustments, func(i, j int) bool { return rep.Adjustments[i].PaymentID < rep.Adjustments[j].PaymentID })

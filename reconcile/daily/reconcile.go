@@ -2,8 +2,10 @@ package daily
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -80,7 +82,7 @@ var (
 )
 
 // creditSource says what confirms a payment's money.
-type creditState int
+type creditState uint8
 
 const (
 	creditNone creditState = iota
@@ -88,40 +90,96 @@ const (
 	creditMismatch
 )
 
+// payState is a payment while it is reconciled. The run holds them as
+// values in one slice and names them by their index there: a million
+// states are one object for the collector, not a million.
+//
+// It is kept small (64 bytes): a million of them are scanned by the
+// collector on every cycle. The rare overpaid excess is in run.overpaid.
 type payState struct {
-	p       *payment.Payment
-	day     payment.Date
-	wallet  bool
-	credit  creditState
-	link    *Link
-	fee     decimal.Decimal
-	allocs  []payAlloc
-	excess  decimal.Decimal // overpaid excess
-	excNote string          // notice of the overpaid excess
+	p   *payment.Payment
+	fee decimal.Decimal
+	// allocs is the payment's part of run.allocs.
+	allocs []payAlloc
+	// link is the index of the payment's link in run.links, + 1; 0 when
+	// unlinked.
+	link int32
+	// paidOn is the payment's business day (packDate).
+	paidOn int32
+	wallet bool
+	credit creditState
+}
+
+// linked says whether the payment has a link.
+func (s *payState) linked() bool { return s.link != 0 }
+
+// day is the payment's business day.
+func (s *payState) day() payment.Date { return unpackDate(s.paidOn) }
+
+// packDate packs a date into 32 bits: year × 512 + month × 32 + day
+// (negative years included, should a zero time come by).
+func packDate(d payment.Date) int32 {
+	return int32(d.Year)<<9 | int32(d.Month)<<5 | int32(d.Day) //nolint:gosec // G115: years within ±4 million
+}
+
+func unpackDate(v int32) payment.Date {
+	return payment.Date{Year: int(v >> 9), Month: time.Month(v >> 5 & 15), Day: int(v & 31)}
+}
+
+// overpaid is the overpaid excess of a payment (open or resolved overpaid
+// exceptions) and the notice it overpaid.
+type overpaid struct {
+	amount decimal.Decimal
+	notice string
+	// ni is the notice's index in Input.Notices, or err why there is
+	// none (resolveOverpaid).
+	ni  int32
+	err error
 }
 
 // payAlloc is an allocation of a payment with its notice, looked up once
 // (a lookup hashes two strings; a day's reporting needs the notice of
-// each allocation several times).
+// each allocation several times); ni is the notice's index in
+// Input.Notices, what the per-notice sums are indexed by.
 type payAlloc struct {
 	*reconcile.Allocation
 	notice *payment.Notice
+	ni     int32
 }
 
 type run struct {
-	in      Input
-	cfg     config
-	notices map[noticeKey]*payment.Notice
-	// byID are the notices by id alone: nil for an id of several systems.
-	byID     map[string]*payment.Notice
-	pays     []*payState // deduplicated, sorted by id
-	payIdx   map[string]*payState
-	lines    []*statements.Line // sorted
-	lineLink []*Link
+	in  Input
+	cfg config
+	// notices are the latest version of each notice, as its index in
+	// Input.Notices.
+	notices map[noticeKey]int32
+	// isLatest says of each of Input.Notices whether notices holds it.
+	isLatest []bool
+	// byID are the notices by id alone, -1 for an id of several systems;
+	// made on first use (noticesByID): most days never look a notice up
+	// without its system.
+	byID   map[string]int32
+	pays   []payState // deduplicated, sorted by id
+	payIdx map[string]int32
+	// allocs are every payment's allocations, a payment's together
+	// (payState.allocs).
+	allocs []payAlloc
+	lines  []*statements.Line // sorted
+	// lineLink is the index of each line's link in links, + 1; 0 when
+	// unlinked.
+	lineLink []int32
 	setts    []*settlement.Line
 	batches  []*batch
-	links    []Link
-	excs     []reconcile.Exception
+	// links are the links in the order they were found until sortLinks,
+	// then sorted.
+	links []Link
+	// linksStrict says that no two links have the same (statement id,
+	// seq) (sortLinks): a report's links in any order then sort to one
+	// order only.
+	linksStrict bool
+	excs        []reconcile.Exception
+	// overpaid are the payments' overpaid excesses, by index in pays.
+	overpaid map[int32]overpaid
 	// resolved are the exceptions given resolved, by id (see resolve).
 	resolved map[string]*reconcile.Exception
 }
@@ -150,6 +208,7 @@ func Reconcile(in Input) (Result, error) {
 	r.linkBankRefs()
 	r.linkByReference()
 	r.linkBatches()
+	r.sortLinks()
 	r.detect()
 	r.stamp()
 	r.resolve()
@@ -157,7 +216,6 @@ func Reconcile(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	slices.SortFunc(r.links, compareLinks)
 	sort.Slice(r.excs, func(i, j int) bool { return r.excs[i].ID < r.excs[j].ID })
 	return Result{Links: r.links, Exceptions: r.excs, Reports: reports}, nil
 }
@@ -183,45 +241,110 @@ func (r *run) index() error {
 // indexNotices keeps the latest version of each notice, by system and id
 // and by id alone.
 func (r *run) indexNotices() {
-	r.notices = make(map[noticeKey]*payment.Notice, len(r.in.Notices))
-	r.byID = make(map[string]*payment.Notice, len(r.in.Notices))
+	r.notices = make(map[noticeKey]int32, len(r.in.Notices))
+	r.isLatest = make([]bool, len(r.in.Notices))
 	for i := range r.in.Notices {
 		n := &r.in.Notices[i]
 		k := noticeKey{n.System, n.ID}
-		if prev, ok := r.notices[k]; ok && prev.Version >= n.Version {
+		prev, ok := r.notices[k]
+		if ok && r.in.Notices[prev].Version >= n.Version {
 			continue // the latest version of a notice wins
 		}
-		r.notices[k] = n
-	}
-	for _, n := range r.notices {
-		if _, several := r.byID[n.ID]; several {
-			r.byID[n.ID] = nil
-			continue
+		if ok {
+			r.isLatest[prev] = false
 		}
-		r.byID[n.ID] = n
+		r.notices[k] = int32(i) //nolint:gosec // G115: a day's notices are far fewer than 2³¹
+		r.isLatest[i] = true
 	}
 }
+
+// latest says whether Input.Notices[i] is the latest version of its
+// notice: the one the run uses.
+func (r *run) latest(i int) bool { return r.isLatest[i] }
+
+// noticesByID returns the notices by id alone (run.byID), made on first
+// use.
+func (r *run) noticesByID() map[string]int32 {
+	if r.byID != nil {
+		return r.byID
+	}
+	r.byID = make(map[string]int32, len(r.in.Notices))
+	for i, latest := range r.isLatest {
+		if !latest {
+			continue
+		}
+		id := r.in.Notices[i].ID
+		if _, several := r.byID[id]; several {
+			r.byID[id] = -1
+			continue
+		}
+		r.byID[id] = int32(i) //nolint:gosec // G115: see indexNotices
+	}
+	return r.byID
+}
+
+// release lets the collector have the maps by key of the payments and
+// notices, a tenth of what the run holds at 1M, once the reports no
+// longer need them (pay and noticeIndex do without).
+func (r *run) release() { r.payIdx, r.notices = nil, nil }
 
 // indexPayments keeps one payment per id (a redelivery is not a second
 // payment), sorted by id. Those of later days (paid after the cut-off) can
 // still explain a credit the bank booked today; they are not reported or
 // judged here.
 func (r *run) indexPayments() {
-	ps := make([]*payment.Payment, 0, len(r.in.Payments))
+	ps := make([]keyedPayment, len(r.in.Payments))
 	for i := range r.in.Payments {
-		ps = append(ps, &r.in.Payments[i])
+		p := &r.in.Payments[i]
+		ps[i] = keyedPayment{prefix: prefixOf(p.ID), p: p}
 	}
-	slices.SortFunc(ps, comparePayments)
-	r.payIdx = make(map[string]*payState, len(ps))
-	r.pays = make([]*payState, 0, len(ps))
-	for _, p := range ps {
-		if _, dup := r.payIdx[p.ID]; dup {
-			continue
+	// The prefixes decide most comparisons, in the slice, without reading
+	// the payments; where they are equal comparePayments decides. Either
+	// way the result is comparePayments', so the sort moves the payments
+	// as sorting them with comparePayments alone did.
+	slices.SortFunc(ps, func(a, b keyedPayment) int {
+		if c := cmp.Or(cmp.Compare(a.prefix[0], b.prefix[0]), cmp.Compare(a.prefix[1], b.prefix[1])); c != 0 {
+			return c
 		}
-		s := &payState{p: p, day: r.cfg.day(p.PaidAt), wallet: isWallet(p.Gateway)}
-		r.payIdx[p.ID] = s
-		r.pays = append(r.pays, s)
+		return comparePayments(a.p, b.p)
+	})
+	r.payIdx = make(map[string]int32, len(ps))
+	r.pays = make([]payState, 0, len(ps))
+	for i, kp := range ps {
+		p := kp.p
+		if i > 0 && p.ID == ps[i-1].p.ID {
+			continue // sorted: the same id is next to the one kept
+		}
+		r.payIdx[p.ID] = int32(len(r.pays)) //nolint:gosec // G115: a day's payments are far fewer than 2³¹
+		r.pays = append(r.pays, payState{p: p, paidOn: packDate(r.cfg.day(p.PaidAt)), wallet: isWallet(p.Gateway)})
 	}
+}
+
+// pay returns the state of the payment id, if given: pays are sorted by
+// id, each once.
+func (r *run) pay(id string) (*payState, bool) {
+	i, ok := slices.BinarySearchFunc(r.pays, id, func(s payState, id string) int { return cmp.Compare(s.p.ID, id) })
+	if !ok {
+		return nil, false
+	}
+	return &r.pays[i], true
+}
+
+// keyedPayment is a payment with the first 16 bytes of its id
+// (prefixOf) to sort by.
+type keyedPayment struct {
+	prefix [2]uint64
+	p      *payment.Payment
+}
+
+// prefixOf is the first 16 bytes of s, big-endian, zeros after its end:
+// two prefixes that differ compare as their strings do (a string that
+// ends early is a prefix of the other, zeros and all, so it sorts first,
+// as it should); equal prefixes say nothing.
+func prefixOf(s string) [2]uint64 {
+	var b [16]byte
+	copy(b[:], s)
+	return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
 
 // comparePayments orders payments by id, then time paid. The same id twice
@@ -238,18 +361,41 @@ func comparePayments(a, b *payment.Payment) int {
 
 // indexAllocations gives each payment its allocations; one naming a
 // payment or a notice not in the input is an error.
+//
+// They are laid out in one slice, each payment's together in input order,
+// as appending to a slice per payment would give them: two passes (count,
+// then place) instead of a million small slices.
 func (r *run) indexAllocations() error {
+	// pi and ni are each allocation's payment and notice.
+	pi, ni := make([]int32, len(r.in.Allocations)), make([]int32, len(r.in.Allocations))
+	count := make([]int32, len(r.pays)+1)
 	for i := range r.in.Allocations {
 		a := &r.in.Allocations[i]
-		s, ok := r.payIdx[a.PaymentID]
+		p, ok := r.payIdx[a.PaymentID]
 		if !ok {
 			return fmt.Errorf("daily reconcile: allocation to %s: %w: %s", a.NoticeID, ErrUnknownPayment, a.PaymentID)
 		}
-		n, err := r.notice(a.NoticeSystem, a.NoticeID)
+		n, err := r.noticeIndex(a.NoticeSystem, a.NoticeID)
 		if err != nil {
 			return err
 		}
-		s.allocs = append(s.allocs, payAlloc{a, n})
+		pi[i], ni[i] = p, n
+		count[p+1]++
+	}
+	for p := range r.pays {
+		count[p+1] += count[p] // count[p] is now where payment p's allocations start
+	}
+	r.allocs = make([]payAlloc, len(r.in.Allocations))
+	next := count[:len(r.pays)]
+	for i := range r.in.Allocations {
+		r.allocs[next[pi[i]]] = payAlloc{&r.in.Allocations[i], &r.in.Notices[ni[i]], ni[i]}
+		next[pi[i]]++
+	}
+	start := int32(0)
+	for p := range r.pays {
+		// next[p] is now where payment p's allocations end.
+		r.pays[p].allocs = r.allocs[start:next[p]:next[p]]
+		start = next[p]
 	}
 	return nil
 }
@@ -266,9 +412,12 @@ func (r *run) indexExcess() {
 			continue
 		}
 		excess[e.ID] = true
-		if s, ok := r.payIdx[e.PaymentID]; ok && e.NoticeID != "" {
-			s.excess = s.excess.Add(e.Amount.Amount)
-			s.excNote = e.NoticeID
+		if i, ok := r.payIdx[e.PaymentID]; ok && e.NoticeID != "" {
+			if r.overpaid == nil {
+				r.overpaid = map[int32]overpaid{}
+			}
+			o := r.overpaid[i]
+			r.overpaid[i] = overpaid{amount: o.amount.Add(e.Amount.Amount), notice: e.NoticeID}
 		}
 	}
 }
@@ -276,19 +425,21 @@ func (r *run) indexExcess() {
 // checkAllocations sorts each payment's allocations by notice and checks
 // that they are in its currency and, with its excess, within its amount.
 func (r *run) checkAllocations() error {
-	for _, s := range r.pays {
+	for i := range r.pays {
+		s := &r.pays[i]
 		slices.SortFunc(s.allocs, func(a, b payAlloc) int {
 			return cmp.Or(cmp.Compare(a.NoticeSystem, b.NoticeSystem), cmp.Compare(a.NoticeID, b.NoticeID))
 		})
-		sum := s.excess
+		var sum exactSum                     // a decimal sum allocates at every step
+		sum.add(r.overpaid[int32(i)].amount) //nolint:gosec // G115: see indexPayments
 		for _, a := range s.allocs {
 			if a.Amount.Currency != s.p.Amount.Currency {
 				return fmt.Errorf("daily reconcile: payment %s: allocation in %s: %w", s.p.ID, a.Amount.Currency, payment.ErrCurrencyMismatch)
 			}
-			sum = sum.Add(a.Amount.Amount)
+			sum.add(a.Amount.Amount)
 		}
-		if sum.GreaterThan(s.p.Amount.Amount) {
-			return fmt.Errorf("daily reconcile: payment %s of %s: %w (%s)", s.p.ID, s.p.Amount, ErrOverAllocated, sum)
+		if sum.greaterThan(s.p.Amount.Amount) {
+			return fmt.Errorf("daily reconcile: payment %s of %s: %w (%s)", s.p.ID, s.p.Amount, ErrOverAllocated, sum.amount())
 		}
 	}
 	return nil
@@ -312,7 +463,7 @@ func (r *run) indexStatementLines() {
 		}
 		r.lines = append(r.lines, l)
 	}
-	r.lineLink = make([]*Link, len(r.lines))
+	r.lineLink = make([]int32, len(r.lines))
 }
 
 // indexSettlements sorts the settlement lines by wallet, date, transaction
@@ -381,15 +532,26 @@ func sameSettlement(a, b *settlement.Line) bool {
 		a.Gross.Equal(b.Gross) && a.Fee.Equal(b.Fee) && a.Net.Equal(b.Net)
 }
 
-func (r *run) notice(system, id string) (*payment.Notice, error) {
-	if system != "" {
-		if n, ok := r.notices[noticeKey{system, id}]; ok {
-			return n, nil
+// noticeIndex is the index in Input.Notices of the notice (the latest
+// version) of system and id; of id alone when system is empty.
+func (r *run) noticeIndex(system, id string) (int32, error) {
+	switch {
+	case system != "" && r.notices == nil: // released
+		for i, latest := range r.isLatest {
+			if n := &r.in.Notices[i]; latest && n.System == system && n.ID == id {
+				return int32(i), nil //nolint:gosec // G115: see indexNotices
+			}
 		}
-	} else if n := r.byID[id]; n != nil {
-		return n, nil
+	case system != "":
+		if i, ok := r.notices[noticeKey{system, id}]; ok {
+			return i, nil
+		}
+	default:
+		if i, ok := r.noticesByID()[id]; ok && i >= 0 {
+			return i, nil
+		}
 	}
-	return nil, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
+	return 0, fmt.Errorf("daily reconcile: %w: %q/%q", ErrUnknownNotice, system, id)
 }
 
 func isWallet(g payment.Gateway) bool {
@@ -481,7 +643,10 @@ func (r *run) stamp() {
 
 func (r *run) linkSettlements() {
 	for _, l := range r.setts {
-		s, ok := r.payIdx[l.PaymentID()]
+		s, ok := (*payState)(nil), false
+		if i, found := r.payIdx[l.PaymentID()]; found {
+			s, ok = &r.pays[i], true
+		}
 		sid := settlementID(l)
 		if d, short := l.Short(); short && r.subject(l.SettledDate) {
 			// The amount is the gap's magnitude, never negative; a wallet
@@ -499,31 +664,125 @@ func (r *run) linkSettlements() {
 				e.PaymentID = s.p.ID
 			}
 		}
-		if !ok || s.link != nil {
+		if !ok || s.linked() {
 			if r.subject(l.SettledDate) {
 				ev := reconcile.EvidenceSettlementNoEvent.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID)
 				if ok {
-					ev = reconcile.EvidenceSettledTwice.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID, s.link.StatementID)
+					ev = reconcile.EvidenceSettledTwice.Format(sid, strconv.Itoa(l.Seq), string(l.Wallet), l.TxnID, r.links[s.link-1].StatementID)
 				}
 				e := r.exception(reconcile.ExceptionMissingEvent, l.Gross, ev, sid, l.TxnID)
 				e.StatementRef = l.TxnID
 			}
 			continue
 		}
-		lk := Link{StatementID: sid, Seq: l.Seq, Ref: l.TxnID, PaymentID: s.p.ID, Rule: LinkSettlementTxn, Amount: amt(l.Gross.Amount)}
-		s.link = &lk
+		s.link = r.addLink(Link{StatementID: sid, Seq: l.Seq, Ref: l.TxnID, PaymentID: s.p.ID, Rule: LinkSettlementTxn, Amount: amt(l.Gross.Amount)})
 		s.fee = l.Fee.Amount
 		s.credit = creditOK
 		if !l.Gross.Equal(s.p.Amount) {
 			s.credit = creditMismatch
-			if r.subject(l.SettledDate) || r.subject(s.day) {
+			if r.subject(l.SettledDate) || r.subject(s.day()) {
 				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Gross, s.p.Amount),
 					reconcile.EvidenceSettledGross.Format(sid, strconv.Itoa(l.Seq), l.Gross.String(), s.p.Amount.String()), s.p.ID, sid)
 				e.PaymentID, e.StatementRef = s.p.ID, l.TxnID
 			}
 		}
-		r.links = append(r.links, lk)
 	}
+}
+
+// addLink appends lk to the run's links and returns its index + 1 (what
+// payState.link and run.lineLink hold).
+func (r *run) addLink(lk Link) int32 {
+	if r.links == nil {
+		// Room for one link a line: most lines are linked, and a million
+		// links appended to a slice that doubles are copied once more.
+		r.links = make([]Link, 0, len(r.setts)+len(r.lines))
+	}
+	r.links = append(r.links, lk)
+	return int32(len(r.links)) //nolint:gosec // G115: a link a line, far fewer than 2³¹
+}
+
+// sortLinks sorts the links by (statement id, seq), as Result.Links lists
+// them, and points payState.link and run.lineLink at their new places.
+// The order is the one sorting the links found (in the order found) gives,
+// ties included; linksStrict says whether there are ties.
+func (r *run) sortLinks() {
+	// Sorting the positions with the links' comparison makes the same
+	// moves as sorting the links themselves: ties end up where they would.
+	r.linksStrict = true
+	if len(r.links) == 0 {
+		return
+	}
+	links := r.links
+	perm := make([]int32, len(links)) // perm[new] = old
+	for i := range perm {
+		perm[i] = int32(i) //nolint:gosec // G115: see addLink
+	}
+	if keys, ok := linkKeys(links); ok {
+		slices.SortFunc(perm, func(a, b int32) int { return cmp.Compare(keys[a], keys[b]) })
+	} else {
+		slices.SortFunc(perm, func(a, b int32) int { return compareLinks(links[a], links[b]) })
+	}
+	place := make([]int32, len(links)+1) // place[old+1] = new + 1
+	for i, old := range perm {
+		place[old+1] = int32(i + 1) //nolint:gosec // G115: see addLink
+	}
+	// Move the links in place, one cycle of the permutation at a time:
+	// no second copy of a million links.
+	for i := range perm {
+		if perm[i] < 0 {
+			continue
+		}
+		first := links[i]
+		for j := int32(i); ; { //nolint:gosec // G115: see addLink
+			k := perm[j]
+			perm[j] = -1
+			if k == int32(i) { //nolint:gosec // G115: see addLink
+				links[j] = first
+				break
+			}
+			links[j] = links[k]
+			j = k
+		}
+	}
+	for i := 1; i < len(links); i++ {
+		if compareLinks(links[i-1], links[i]) == 0 {
+			r.linksStrict = false
+			break
+		}
+	}
+	for i := range r.pays {
+		r.pays[i].link = place[r.pays[i].link]
+	}
+	for i, l := range r.lineLink {
+		r.lineLink[i] = place[l]
+	}
+}
+
+// linkKeys are the links' (statement id, seq) as numbers that compare as
+// compareLinks does: the statement id's rank among the links' ids, then
+// the seq. A million comparisons of two equal statement ids cost more
+// than the sort of everything else; false when a seq does not fit.
+func linkKeys(links []Link) ([]uint64, bool) {
+	rank := map[string]uint64{}
+	for i := range links {
+		if l := &links[i]; l.Seq < 0 || l.Seq > math.MaxUint32 {
+			return nil, false
+		}
+		rank[links[i].StatementID] = 0
+	}
+	ids := make([]string, 0, len(rank))
+	for id := range rank {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		rank[id] = uint64(i) //nolint:gosec // G115: an index
+	}
+	keys := make([]uint64, len(links))
+	for i := range links {
+		keys[i] = rank[links[i].StatementID]<<32 | uint64(links[i].Seq) //nolint:gosec // G115: checked above
+	}
+	return keys, true
 }
 
 func diff(a, b payment.Money) payment.Money {
@@ -544,7 +803,7 @@ func (r *run) linkBankRefs() {
 				continue
 			}
 			for n := refs.head[key]; n != 0; n = refs.next[n-1] {
-				if c := refs.pays[n-1]; c.link == nil {
+				if c := &r.pays[refs.pays[n-1]]; !c.linked() {
 					s = c
 					break
 				}
@@ -559,7 +818,7 @@ func (r *run) linkBankRefs() {
 		r.linkLine(i, s, LinkBankRef)
 		if !l.Amount.Equal(s.p.Amount) {
 			s.credit = creditMismatch
-			if r.subject(l.BookingDate) || r.subject(s.day) {
+			if r.subject(l.BookingDate) || r.subject(s.day()) {
 				e := r.exception(reconcile.ExceptionAmountMismatch, diff(l.Amount, s.p.Amount),
 					reconcile.EvidenceBookedAmount.Format(l.StatementID, strconv.Itoa(l.Seq), l.Amount.String(), s.p.Amount.String()), s.p.ID, l.StatementID, strconv.Itoa(l.Seq))
 				e.PaymentID, e.StatementRef = s.p.ID, statementRef(l)
@@ -574,39 +833,37 @@ func (r *run) linkBankRefs() {
 type refIndex struct {
 	// head is each reference's first node + 1; next[i] the node after
 	// node i, + 1 (0 ends the chain); pays[i] the payment of node i.
-	head map[string]int
-	next []int
-	pays []*payState
+	head map[string]int32
+	next []int32
+	pays []int32
 }
 
 func (r *run) bankRefIndex() refIndex {
-	x := refIndex{head: make(map[string]int, len(r.pays))}
-	push := func(key string, s *payState) {
-		x.pays = append(x.pays, s)
+	x := refIndex{head: make(map[string]int32, len(r.pays))}
+	push := func(key string, i int) {
+		x.pays = append(x.pays, int32(i)) //nolint:gosec // G115: see indexPayments
 		x.next = append(x.next, x.head[key])
-		x.head[key] = len(x.pays)
+		x.head[key] = int32(len(x.pays)) //nolint:gosec // G115: two nodes a payment at most
 	}
 	// Backwards, each node put first: every chain ends up in id order.
 	for i := len(r.pays) - 1; i >= 0; i-- {
-		s := r.pays[i]
+		s := &r.pays[i]
 		if s.wallet {
 			continue
 		}
 		if s.p.BankRef != "" && s.p.BankRef != s.p.TxnID {
-			push(s.p.BankRef, s)
+			push(s.p.BankRef, i)
 		}
-		push(s.p.TxnID, s)
+		push(s.p.TxnID, i)
 	}
 	return x
 }
 
 func (r *run) linkLine(i int, s *payState, rule LinkRule) {
 	l := r.lines[i]
-	lk := Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), PaymentID: s.p.ID, Rule: rule, Amount: amt(l.Amount.Amount)}
-	s.link = &lk
+	s.link = r.addLink(Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), PaymentID: s.p.ID, Rule: rule, Amount: amt(l.Amount.Amount)})
 	s.credit = creditOK
-	r.lineLink[i] = &lk
-	r.links = append(r.links, lk)
+	r.lineLink[i] = s.link
 }
 
 // linkByReference links the remaining credits by amount, booking date in
@@ -615,27 +872,29 @@ func (r *run) linkByReference() {
 	if r.in.ExtractRefs == nil {
 		return
 	}
-	byKey := make(map[string][]*payState)
-	for _, s := range r.pays {
-		if s.wallet || s.link != nil {
+	byKey := make(map[string][]int32)
+	for i := range r.pays {
+		s := &r.pays[i]
+		if s.wallet || s.linked() {
 			continue
 		}
 		for _, ref := range uniq(r.in.ExtractRefs(s.p.Description)) {
 			k := s.p.Amount.String() + "|" + ref
-			byKey[k] = append(byKey[k], s)
+			byKey[k] = append(byKey[k], int32(i)) //nolint:gosec // G115: see indexPayments
 		}
 	}
 	if len(byKey) == 0 {
 		return
 	}
 	for i, l := range r.lines {
-		if !l.Credit || r.lineLink[i] != nil {
+		if !l.Credit || r.lineLink[i] != 0 {
 			continue
 		}
 		var found *payState
 		for _, ref := range uniq(r.in.ExtractRefs(l.Text)) {
-			for _, s := range byKey[l.Amount.String()+"|"+ref] {
-				if s.link != nil || before(l.BookingDate, s.day) || before(addDays(s.day, r.cfg.window), l.BookingDate) {
+			for _, j := range byKey[l.Amount.String()+"|"+ref] {
+				s := &r.pays[j]
+				if s.linked() || before(l.BookingDate, s.day()) || before(addDays(s.day(), r.cfg.window), l.BookingDate) {
 					continue
 				}
 				if found == nil || s.p.ID < found.p.ID {
@@ -723,7 +982,7 @@ func (r *run) linkBatches() {
 		return
 	}
 	for i, l := range r.lines {
-		if !l.Credit || r.lineLink[i] != nil {
+		if !l.Credit || r.lineLink[i] != 0 {
 			continue
 		}
 		text := strings.ToLower(l.Text)
@@ -733,9 +992,7 @@ func (r *run) linkBatches() {
 			}
 			if l.Ref == b.id || l.EndToEndID == b.id || strings.Contains(text, b.wallet) {
 				b.used = true
-				lk := Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), Settlement: b.id, Rule: LinkSettlementBatch, Amount: amt(l.Amount.Amount)}
-				r.lineLink[i] = &lk
-				r.links = append(r.links, lk)
+				r.lineLink[i] = r.addLink(Link{StatementID: l.StatementID, Seq: l.Seq, Ref: statementRef(l), Settlement: b.id, Rule: LinkSettlementBatch, Amount: amt(l.Amount.Amount)})
 				break
 			}
 		}
@@ -745,7 +1002,7 @@ func (r *run) linkBatches() {
 // detect raises missing_event, missing_credit and late_event.
 func (r *run) detect() {
 	for i, l := range r.lines {
-		if !l.Credit || r.lineLink[i] != nil || !r.subject(l.BookingDate) {
+		if !l.Credit || r.lineLink[i] != 0 || !r.subject(l.BookingDate) {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionMissingEvent, l.Amount,
@@ -753,15 +1010,16 @@ func (r *run) detect() {
 			l.StatementID, strconv.Itoa(l.Seq))
 		e.StatementRef = statementRef(l)
 	}
-	for _, s := range r.pays {
-		deadline := addDays(s.day, r.cfg.window)
-		if s.link != nil || before(r.cfg.date, deadline) {
+	for i := range r.pays {
+		s := &r.pays[i]
+		deadline := addDays(s.day(), r.cfg.window)
+		if s.linked() || before(r.cfg.date, deadline) {
 			continue
 		}
 		paid, window := s.p.PaidAt.In(r.cfg.loc).Format(time.RFC3339), strconv.Itoa(r.cfg.window)
-		ev := reconcile.EvidenceNoStatementCredit.Format(paid, s.day.String(), deadline.String(), window)
+		ev := reconcile.EvidenceNoStatementCredit.Format(paid, s.day().String(), deadline.String(), window)
 		if s.wallet {
-			ev = reconcile.EvidenceNoSettlementCredit.Format(paid, s.day.String(), string(s.p.Gateway), deadline.String(), window)
+			ev = reconcile.EvidenceNoSettlementCredit.Format(paid, s.day().String(), string(s.p.Gateway), deadline.String(), window)
 		}
 		e := r.exception(reconcile.ExceptionMissingCredit, s.p.Amount, ev, s.p.ID)
 		e.PaymentID = s.p.ID
@@ -805,8 +1063,9 @@ func (r *run) detectLate() {
 		}
 	}
 	first := ReportID(r.cfg.date, AgencyAll, 1)
-	for _, s := range r.pays {
-		if s.day != r.cfg.date || onTime[s.p.ID] || s.p.Amount.Currency != payment.VND {
+	for i := range r.pays {
+		s := &r.pays[i]
+		if s.day() != r.cfg.date || onTime[s.p.ID] || s.p.Amount.Currency != payment.VND {
 			continue
 		}
 		e := r.exception(reconcile.ExceptionLateEvent, s.p.Amount,
