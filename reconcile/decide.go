@@ -169,13 +169,23 @@ type colDecider struct {
 	// pid is the dense rank of each payment's ID among the payments' and
 	// the held allocations' ids (mpid): comparing two ranks is comparing
 	// two ids.
-	pid      []int32
-	mpid     []int32
-	allocs   []Allocation
-	allocKey []uint64 // payment id rank, notice key rank
-	excs     []Exception
-	excPid   []int32
+	pid    []int32
+	mpid   []int32
+	manual []Allocation
+	// What consume decided, in the order it decided it: allocations
+	// (allocKey their payment id rank and notice key rank) and exceptions,
+	// with the targets, unknown codes and suggested notices their
+	// evidence and candidates are written from.
+	arecs     []allocRec
+	allocKey  []uint64
+	erecs     []excRec
+	evTargets []target
+	evUnknown []string
+	cands     []int32
+	// sugg is built on first use, or by a goroutine started before the
+	// payments are decided (suggDone closed when it is).
 	sugg     *colSuggester
+	suggDone chan struct{}
 	tbuf     []target
 	nbuf     []target
 	cbuf     []suggestion
@@ -189,7 +199,7 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 	if !ok {
 		return Decision{}, false
 	}
-	d := &colDecider{e: e, notices: notices, payments: payments, exp: exp, total: totals, amount: amounts}
+	d := &colDecider{e: e, notices: notices, payments: payments, exp: exp, total: totals, amount: amounts, manual: manual}
 	var order []int
 	big := len(notices)+len(payments) >= parallelMin
 	together(big,
@@ -198,6 +208,15 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 			d.rankIDs(manual)
 			order = d.canonicalOrder()
 		})
+	if big && e.limit >= 0 {
+		// Suggestions depend only on what is immutable while payments
+		// are decided: built beside the deciding, not in its way.
+		d.suggDone = make(chan struct{})
+		go func() {
+			d.sugg = d.buildSuggester()
+			close(d.suggDone)
+		}()
+	}
 	byHand := d.credit(manual, held)
 	// The payments to decide, in canonical order: the first of each id
 	// (a later one is a redelivery), none an allocation holds.
@@ -216,10 +235,14 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 	}
 	if len(slots) > 0 {
 		// Most payments allocate once; about half raise an exception.
-		d.allocs = slices.Grow(d.allocs, len(slots))
-		d.excs = make([]Exception, 0, len(slots)/2+1)
+		d.arecs = slices.Grow(d.arecs, len(slots))
+		d.allocKey = slices.Grow(d.allocKey, len(slots))
+		d.erecs = make([]excRec, 0, len(slots)/2+1)
 	}
 	d.run(slots)
+	if d.suggDone != nil {
+		<-d.suggDone // no goroutine outlives the call
+	}
 	return d.result(), true
 }
 
@@ -444,7 +467,7 @@ func (d *colDecider) credit(manual []Allocation, held func(Allocation) bool) []b
 		}
 		v, _ := units(a.Amount.Amount, d.exp) // scaleOf checked it
 		d.credited(i, v, a.Amount.Amount.Exponent())
-		d.allocs = append(d.allocs, a)
+		d.arecs = append(d.arecs, allocRec{pi: -1, ni: i, manual: int32(k)})        //nolint:gosec // G115: positions fit int32 (maxPositions)
 		d.allocKey = append(d.allocKey, uint64(d.mpid[k])<<32|uint64(d.keyRank[i])) //nolint:gosec // G115: ranks are positions, never negative
 	}
 	for i := range d.notices {
@@ -677,6 +700,57 @@ func (l *colEvidence) String() string {
 	return l.s
 }
 
+// excForm is the sentence of an exception consume raised: its kind, its
+// evidence form and where its candidates come from.
+type excForm uint8
+
+const (
+	formNotPositive   excForm = iota // invalid_input; candidates the targets
+	formWrongAccount                 // wrong_account; other's agency named
+	formCurrency                     // currency_mismatch
+	formUnmatched                    // unmatched; candidates the suggestions
+	formConflict                     // ambiguous: a code and a dossier
+	formClosed                       // cancelled_notice; st named
+	formAlreadyPaid                  // duplicate
+	formNothingDue                   // duplicate
+	formOverpaid                     // overpaid; v the excess, v2 the outstanding
+	formSeveralClosed                // ambiguous; other and st named
+	formSeveralSum                   // ambiguous; v the outstanding sum
+)
+
+// excRec is an exception as consume decides it: what its text and
+// amounts are made of, as they were when the payment was decided. Its
+// strings are written afterwards, in parallel (buildException), so the
+// one goroutine deciding in canonical order does only the deciding.
+type excRec struct {
+	pi     int32
+	form   excForm
+	st     nstat
+	notice int32 // the one notice the exception concerns, -1 for none
+	other  int32 // the notice its evidence names (formWrongAccount, formSeveralClosed)
+	ts, te int32 // its targets, in d.evTargets
+	us, ue int32 // its unknown codes, in d.evUnknown
+	cs, ce int32 // its suggestions, in d.cands
+	v, v2  int64 // amounts in units of 10^d.exp, of exponents e, e2
+	e, e2  int32
+}
+
+// allocRec is an allocation as consume decides it; buildAllocation
+// writes it.
+type allocRec struct {
+	pi, ni int32
+	// manual is the position of a held allocation in d.manual, -1 for
+	// one the engine made.
+	manual int32
+	e      int32
+	v      int64
+	// whole: the amount is the payment's own decimal, as given (not
+	// rebuilt from v, which would lose nothing but might not share it).
+	whole    bool
+	rule     Rule
+	evidence string
+}
+
 func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []string) {
 	p := &d.payments[pi]
 	byDossier = d.narrowDossier(byDossier)
@@ -695,32 +769,30 @@ func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []stri
 		slices.SortFunc(targets, func(a, b target) int { return cmp.Compare(d.rank[a.idx], d.rank[b.idx]) })
 	}
 	d.tbuf = targets
-	ev := &colEvidence{ts: targets, unknown: unknown}
+	ev := evidenceAt{ts: targets, unknown: unknown}
 	amt := d.amount[pi]
 
 	if amt <= 0 {
-		d.exception(pi, ExceptionInvalidInput, p.Amount, d.ids(targets), -1, EvidenceNotPositive.Format(ev.String()))
+		d.exception(pi, formNotPositive, -1, ev)
 		return
 	}
-	if agency, wrong := d.wrongAccount(p, targets); wrong {
-		d.exception(pi, ExceptionWrongAccount, p.Amount, d.ids(targets), d.single(targets),
-			EvidenceWrongAccount.Format(p.CreditedAccount.Masked(), agency, ev.String()))
+	if other, wrong := d.wrongAccount(p, targets); wrong {
+		r := d.exception(pi, formWrongAccount, d.single(targets), ev)
+		r.other = other
 		return
 	}
 	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.notices[targets[0].idx].Total.Currency || cur != payment.VND {
-		d.exception(pi, ExceptionCurrencyMismatch, p.Amount, d.ids(targets), d.single(targets), EvidenceReferences.Format(ev.String()))
+		d.exception(pi, formCurrency, d.single(targets), ev)
 		return
 	}
 	switch {
 	case len(targets) == 0:
-		evidence := EvidenceReferences.Format(ev.String())
-		if evidence == "" {
-			evidence = EvidenceNoReference.Format()
-		}
-		d.exception(pi, ExceptionUnmatched, p.Amount, d.suggest(p, amt), -1, evidence)
+		r := d.exception(pi, formUnmatched, -1, ev)
+		r.cs = int32(len(d.cands)) //nolint:gosec // G115: at most limit candidates per payment decided (maxPositions)
+		d.cands = d.suggest(p, amt, d.cands)
+		r.ce = int32(len(d.cands)) //nolint:gosec // G115: as above
 	case conflict:
-		d.exception(pi, ExceptionAmbiguous, p.Amount, d.ids(targets), -1,
-			EvidenceCodeAndDossier.Format(ev.String()))
+		d.exception(pi, formConflict, -1, ev)
 	case len(targets) == 1:
 		d.one(pi, targets[0], ev)
 	default:
@@ -728,119 +800,186 @@ func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []stri
 	}
 }
 
-func (d *colDecider) wrongAccount(p *payment.Payment, ts []target) (string, bool) {
+// evidenceAt is what an exception's evidence lists: the targets of a
+// payment and the well-formed codes that named no notice.
+type evidenceAt struct {
+	ts      []target
+	unknown []string
+}
+
+// wrongAccount reports the first target whose agency does not collect
+// into the account p was credited to, if collection accounts are
+// configured and know that account.
+func (d *colDecider) wrongAccount(p *payment.Payment, ts []target) (int32, bool) {
 	if !d.e.accounts.Configured() || p.CreditedAccount.IsZero() {
-		return "", false
+		return -1, false
 	}
 	for _, t := range ts {
 		if ag := d.notices[t.idx].Agency; !d.e.accounts.Collects(ag, p.CreditedAccount) {
-			return ag, true
+			return t.idx, true
 		}
 	}
-	return "", false
+	return -1, false
 }
 
-func (d *colDecider) one(pi int32, t target, ev *colEvidence) {
-	p := &d.payments[pi]
+func (d *colDecider) one(pi int32, t target, ev evidenceAt) {
 	i := t.idx
-	n := &d.notices[i]
 	switch d.st[i] {
 	case stCancelled, stExpired:
-		d.exception(pi, ExceptionCancelledNotice, p.Amount, []string{n.ID}, i,
-			EvidenceNoticeClosed.Format(string(d.st[i].status()), ev.String()))
+		d.exception(pi, formClosed, i, ev).st = d.st[i]
 		return
 	case stPaid:
-		d.exception(pi, ExceptionDuplicate, p.Amount, []string{n.ID}, i,
-			EvidenceAlreadyPaid.Format(ev.String()))
+		d.exception(pi, formAlreadyPaid, i, ev)
 		return
 	case stIssued, stPartial:
 	}
 	out, outExp := d.outstanding(i)
 	if out <= 0 {
-		d.exception(pi, ExceptionDuplicate, p.Amount, []string{n.ID}, i, EvidenceNothingDue.Format(ev.String()))
+		d.exception(pi, formNothingDue, i, ev)
 		return
 	}
 	amt := d.amount[pi]
 	switch {
 	case amt < out:
-		d.allocate(pi, i, p.Amount.Amount, amt, t.rule, t.evidence)
+		d.allocate(allocRec{pi: pi, ni: i, manual: -1, v: amt, e: d.payments[pi].Amount.Amount.Exponent(), whole: true, rule: t.rule, evidence: t.evidence})
 		d.st[i] = stPartial
 	case amt == out:
-		d.allocate(pi, i, p.Amount.Amount, amt, t.rule, t.evidence)
+		d.allocate(allocRec{pi: pi, ni: i, manual: -1, v: amt, e: d.payments[pi].Amount.Amount.Exponent(), whole: true, rule: t.rule, evidence: t.evidence})
 		d.st[i] = stPaid
 	default:
-		outDec := d.dec(out, outExp)
-		d.allocate(pi, i, outDec, out, t.rule, t.evidence)
+		d.allocate(allocRec{pi: pi, ni: i, manual: -1, v: out, e: outExp, rule: t.rule, evidence: t.evidence})
 		d.st[i] = stPaid
-		excess := payment.Money{Amount: d.dec(amt-out, min(p.Amount.Amount.Exponent(), outExp)), Currency: p.Amount.Currency}
-		d.exception(pi, ExceptionOverpaid, excess, []string{n.ID}, i,
-			EvidenceOverpaid.Format(p.Amount.Amount.String(), outDec.String(), ev.String()))
+		r := d.exception(pi, formOverpaid, i, ev)
+		r.v, r.e = amt-out, min(d.payments[pi].Amount.Amount.Exponent(), outExp)
+		r.v2, r.e2 = out, outExp
 	}
 }
 
-func (d *colDecider) many(pi int32, ts []target, ev *colEvidence) {
-	p := &d.payments[pi]
+func (d *colDecider) many(pi int32, ts []target, ev evidenceAt) {
 	var sum int64
 	sumExp := int32(0) // decimal.Zero's
 	for _, t := range ts {
 		out, outExp := d.outstanding(t.idx)
 		if !d.st[t.idx].open() || out <= 0 {
-			d.exception(pi, ExceptionAmbiguous, p.Amount, d.ids(ts), -1,
-				EvidenceSeveralClosed.Format(d.notices[t.idx].ID, string(d.st[t.idx].status()), ev.String()))
+			r := d.exception(pi, formSeveralClosed, -1, ev)
+			r.other, r.st = t.idx, d.st[t.idx]
 			return
 		}
 		sum += out
 		sumExp = min(sumExp, outExp)
 	}
 	if d.amount[pi] != sum {
-		d.exception(pi, ExceptionAmbiguous, p.Amount, d.ids(ts), -1,
-			EvidenceSeveralSum.Format(p.Amount.Amount.String(), d.dec(sum, sumExp).String(), ev.String()))
+		r := d.exception(pi, formSeveralSum, -1, ev)
+		r.v, r.e = sum, sumExp
 		return
 	}
 	for _, t := range ts {
 		out, outExp := d.outstanding(t.idx)
-		d.allocate(pi, t.idx, d.dec(out, outExp), out, RuleMultiReferenceExactSum, t.evidence)
+		d.allocate(allocRec{pi: pi, ni: t.idx, manual: -1, v: out, e: outExp, rule: RuleMultiReferenceExactSum, evidence: t.evidence})
 		d.st[t.idx] = stPaid
 	}
 }
 
-func (d *colDecider) allocate(pi, i int32, amt decimal.Decimal, v int64, rule Rule, evidence string) {
-	p := &d.payments[pi]
-	n := &d.notices[i]
-	d.credited(i, v, amt.Exponent())
-	d.allocs = append(d.allocs, Allocation{
+func (d *colDecider) allocate(r allocRec) {
+	d.credited(r.ni, r.v, r.e)
+	d.arecs = append(d.arecs, r)
+	d.allocKey = append(d.allocKey, uint64(d.pid[r.pi])<<32|uint64(d.keyRank[r.ni])) //nolint:gosec // G115: ranks are positions, never negative
+}
+
+// exception records an exception of payment pi; n is the one notice it
+// concerns, -1 when none. The evidence's targets and unknown codes are
+// kept (the caller's buffers are reused by the next payment).
+func (d *colDecider) exception(pi int32, form excForm, n int32, ev evidenceAt) *excRec {
+	r := excRec{pi: pi, form: form, notice: n, other: -1}
+	r.ts = int32(len(d.evTargets)) //nolint:gosec // G115: a few targets per payment decided (maxPositions)
+	d.evTargets = append(d.evTargets, ev.ts...)
+	r.te = int32(len(d.evTargets)) //nolint:gosec // G115: as above
+	r.us = int32(len(d.evUnknown)) //nolint:gosec // G115: as above
+	d.evUnknown = append(d.evUnknown, ev.unknown...)
+	r.ue = int32(len(d.evUnknown)) //nolint:gosec // G115: as above
+	d.erecs = append(d.erecs, r)
+	return &d.erecs[len(d.erecs)-1]
+}
+
+func (d *colDecider) single(ts []target) int32 {
+	if len(ts) == 1 {
+		return ts[0].idx
+	}
+	return -1
+}
+
+func (d *colDecider) buildAllocation(r *allocRec) Allocation {
+	if r.manual >= 0 {
+		return d.manual[r.manual]
+	}
+	p := &d.payments[r.pi]
+	n := &d.notices[r.ni]
+	amt := p.Amount.Amount
+	if !r.whole {
+		amt = d.dec(r.v, r.e)
+	}
+	return Allocation{
 		PaymentID:    p.ID,
 		NoticeSystem: n.System,
 		NoticeID:     n.ID,
 		Code:         n.Code,
 		Amount:       payment.Money{Amount: amt, Currency: p.Amount.Currency},
-		Rule:         rule,
-		Evidence:     evidence,
-	})
-	d.allocKey = append(d.allocKey, uint64(d.pid[pi])<<32|uint64(d.keyRank[i])) //nolint:gosec // G115: ranks are positions, never negative
+		Rule:         r.rule,
+		Evidence:     r.evidence,
+	}
 }
 
-// exception records an exception of payment pi; n is the one notice it
-// concerns, -1 when none.
-func (d *colDecider) exception(pi int32, kind ExceptionKind, amt payment.Money, candidates []string, n int32, evidence string) {
-	p := &d.payments[pi]
-	if candidates == nil {
-		candidates = []string{}
+func (d *colDecider) buildException(r *excRec) Exception {
+	p := &d.payments[r.pi]
+	ts := d.evTargets[r.ts:r.te:r.te]
+	ev := colEvidence{ts: ts}
+	if r.ue > r.us {
+		ev.unknown = d.evUnknown[r.us:r.ue:r.ue]
 	}
-	e := Exception{
-		ID:         ExceptionID(kind, p.ID),
-		Kind:       kind,
-		PaymentID:  p.ID,
-		Amount:     amt,
-		Candidates: candidates,
-		Evidence:   evidence,
-		Status:     ExceptionOpen,
+	e := Exception{PaymentID: p.ID, Amount: p.Amount, Status: ExceptionOpen}
+	switch r.form {
+	case formNotPositive:
+		e.Kind, e.Candidates, e.Evidence = ExceptionInvalidInput, d.ids(ts), EvidenceNotPositive.Format(ev.String())
+	case formWrongAccount:
+		e.Kind, e.Candidates = ExceptionWrongAccount, d.ids(ts)
+		e.Evidence = EvidenceWrongAccount.Format(p.CreditedAccount.Masked(), d.notices[r.other].Agency, ev.String())
+	case formCurrency:
+		e.Kind, e.Candidates, e.Evidence = ExceptionCurrencyMismatch, d.ids(ts), EvidenceReferences.Format(ev.String())
+	case formUnmatched:
+		e.Kind = ExceptionUnmatched
+		e.Candidates = make([]string, 0, r.ce-r.cs)
+		for _, i := range d.cands[r.cs:r.ce] {
+			e.Candidates = append(e.Candidates, d.notices[i].ID)
+		}
+		e.Evidence = EvidenceReferences.Format(ev.String())
+		if e.Evidence == "" {
+			e.Evidence = EvidenceNoReference.Format()
+		}
+	case formConflict:
+		e.Kind, e.Candidates, e.Evidence = ExceptionAmbiguous, d.ids(ts), EvidenceCodeAndDossier.Format(ev.String())
+	case formClosed:
+		e.Kind, e.Candidates = ExceptionCancelledNotice, []string{d.notices[r.notice].ID}
+		e.Evidence = EvidenceNoticeClosed.Format(string(r.st.status()), ev.String())
+	case formAlreadyPaid:
+		e.Kind, e.Candidates, e.Evidence = ExceptionDuplicate, []string{d.notices[r.notice].ID}, EvidenceAlreadyPaid.Format(ev.String())
+	case formNothingDue:
+		e.Kind, e.Candidates, e.Evidence = ExceptionDuplicate, []string{d.notices[r.notice].ID}, EvidenceNothingDue.Format(ev.String())
+	case formOverpaid:
+		e.Kind, e.Candidates = ExceptionOverpaid, []string{d.notices[r.notice].ID}
+		e.Amount = payment.Money{Amount: d.dec(r.v, r.e), Currency: p.Amount.Currency}
+		e.Evidence = EvidenceOverpaid.Format(p.Amount.Amount.String(), d.dec(r.v2, r.e2).String(), ev.String())
+	case formSeveralClosed:
+		e.Kind, e.Candidates = ExceptionAmbiguous, d.ids(ts)
+		e.Evidence = EvidenceSeveralClosed.Format(d.notices[r.other].ID, string(r.st.status()), ev.String())
+	case formSeveralSum:
+		e.Kind, e.Candidates = ExceptionAmbiguous, d.ids(ts)
+		e.Evidence = EvidenceSeveralSum.Format(p.Amount.Amount.String(), d.dec(r.v, r.e).String(), ev.String())
 	}
-	if n >= 0 {
-		e.NoticeSystem, e.NoticeID = d.notices[n].System, d.notices[n].ID
+	e.ID = ExceptionID(e.Kind, p.ID)
+	if r.notice >= 0 {
+		e.NoticeSystem, e.NoticeID = d.notices[r.notice].System, d.notices[r.notice].ID
 	}
-	d.excs = append(d.excs, e)
-	d.excPid = append(d.excPid, d.pid[pi])
+	return e
 }
 
 func (d *colDecider) ids(ts []target) []string {
@@ -851,60 +990,56 @@ func (d *colDecider) ids(ts []target) []string {
 	return out
 }
 
-func (d *colDecider) single(ts []target) int32 {
-	if len(ts) == 1 {
-		return ts[0].idx
-	}
-	return -1
-}
-
-// result sorts allocations and exceptions with comparisons equivalent to
+// result orders allocations and exceptions with comparisons equivalent to
 // the exact path's (ranks for strings), so slices.SortFunc moves them
-// alike, ties included.
+// alike, ties included, then writes each at its place, in parallel: each
+// is a function of its record alone.
 func (d *colDecider) result() Decision {
 	type keyed struct {
 		k uint64
 		i int32
 	}
-	ak := make([]keyed, len(d.allocs))
+	ak := make([]keyed, len(d.arecs))
 	for i, k := range d.allocKey {
-		ak[i] = keyed{k, int32(i)}
+		ak[i] = keyed{k, int32(i)} //nolint:gosec // G115: positions fit int32 (maxPositions)
 	}
 	slices.SortFunc(ak, func(a, b keyed) int { return cmp.Compare(a.k, b.k) })
-	perm := make([]int32, max(len(ak), len(d.excs)))
-	for j, x := range ak {
-		perm[j] = x.i
-	}
-	permute(d.allocs, perm[:len(ak)])
-	ek := make([]keyed, len(d.excs))
-	for i, r := range d.excPid {
-		ek[i] = keyed{uint64(r), int32(i)} //nolint:gosec // G115: a rank is a position, never negative
-	}
-	slices.SortFunc(ek, func(a, b keyed) int {
-		if c := cmp.Compare(a.k, b.k); c != 0 {
-			return c
+	allocs := make([]Allocation, len(ak))
+	parFor(len(ak), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			allocs[j] = d.buildAllocation(&d.arecs[ak[j].i])
 		}
-		x, y := &d.excs[a.i], &d.excs[b.i]
-		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
 	})
-	for j, x := range ek {
-		perm[j] = x.i
+	// A payment raises at most one exception: the payment's rank orders
+	// them, no two alike.
+	ek := make([]keyed, len(d.erecs))
+	for i := range d.erecs {
+		ek[i] = keyed{uint64(d.pid[d.erecs[i].pi]), int32(i)} //nolint:gosec // G115: a rank is a position, never negative
 	}
-	permute(d.excs, perm[:len(ek)])
+	slices.SortFunc(ek, func(a, b keyed) int { return cmp.Compare(a.k, b.k) })
+	excs := make([]Exception, len(ek))
+	parFor(len(ek), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			excs[j] = d.buildException(&d.erecs[ek[j].i])
+		}
+	})
 	states := make([]NoticeState, len(d.notices))
-	for r, i := range d.byKey {
-		n := &d.notices[i]
-		paid := decimal.Zero
-		if d.touched[i] {
-			paid = d.dec(d.paid[i], d.paidExp[i])
+	parFor(len(states), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			i := d.byKey[r]
+			n := &d.notices[i]
+			paid := decimal.Zero
+			if d.touched[i] {
+				paid = d.dec(d.paid[i], d.paidExp[i])
+			}
+			states[r] = NoticeState{
+				System: n.System, NoticeID: n.ID, Code: n.Code, Status: d.st[i].status(),
+				AmountDue: n.Total,
+				Paid:      payment.Money{Amount: paid, Currency: n.Total.Currency},
+			}
 		}
-		states[r] = NoticeState{
-			System: n.System, NoticeID: n.ID, Code: n.Code, Status: d.st[i].status(),
-			AmountDue: n.Total,
-			Paid:      payment.Money{Amount: paid, Currency: n.Total.Currency},
-		}
-	}
-	out := Decision{Allocations: d.allocs, Exceptions: d.excs, Notices: states}
+	})
+	out := Decision{Allocations: allocs, Exceptions: excs, Notices: states}
 	// nil when none, as the exact path's (JSON null, not [])
 	if len(out.Allocations) == 0 {
 		out.Allocations = nil
@@ -913,25 +1048,4 @@ func (d *colDecider) result() Decision {
 		out.Exceptions = nil
 	}
 	return out
-}
-
-// permute reorders xs in place so that the new xs[j] is the old
-// xs[perm[j]], following each cycle once; it consumes perm.
-func permute[T any](xs []T, perm []int32) {
-	for j := range perm {
-		if perm[j] < 0 {
-			continue
-		}
-		tmp, k := xs[j], int32(j)
-		for {
-			src := perm[k]
-			perm[k] = -1
-			if src == int32(j) {
-				xs[k] = tmp
-				break
-			}
-			xs[k] = xs[src]
-			k = src
-		}
-	}
 }

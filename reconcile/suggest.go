@@ -89,13 +89,12 @@ type suggestion struct {
 	age   time.Duration
 }
 
-func (d *colDecider) suggest(p *payment.Payment, amount int64) []string {
+// suggest appends to out the notices suggested for p, best first.
+func (d *colDecider) suggest(p *payment.Payment, amount int64, out []int32) []int32 {
 	if d.e.limit < 0 {
-		return []string{}
+		return out
 	}
-	if d.sugg == nil {
-		d.sugg = d.buildSuggester()
-	}
+	d.suggester()
 	name := FoldName(p.PayerName)
 	nameID := int32(-1)
 	if id, ok := d.sugg.names[name]; ok && name != "" {
@@ -111,15 +110,27 @@ func (d *colDecider) suggest(p *payment.Payment, amount int64) []string {
 	slices.SortFunc(cands, func(x, y suggestion) int {
 		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(x.age, y.age), cmp.Compare(d.rank[x.idx], d.rank[y.idx]))
 	})
-	out := make([]string, 0, d.e.limit)
-	for _, c := range cands {
-		if len(out) == d.e.limit {
+	for k, c := range cands {
+		if k == d.e.limit {
 			break
 		}
-		out = append(out, d.notices[c.idx].ID)
+		out = append(out, c.idx)
 	}
 	d.cbuf = cands
 	return out
+}
+
+// suggester waits for the goroutine building the suggester, if one was
+// started, or builds it.
+func (d *colDecider) suggester() *colSuggester {
+	if d.suggDone != nil {
+		<-d.suggDone
+		d.suggDone = nil
+	}
+	if d.sugg == nil && d.e.limit >= 0 {
+		d.sugg = d.buildSuggester()
+	}
+	return d.sugg
 }
 
 func seenCand(cands []suggestion, i int32) bool {
@@ -213,7 +224,10 @@ func (d *colDecider) buildSuggester() *colSuggester {
 	order := make([]int32, 0, len(ns))
 	issued := make([]int64, len(ns))
 	for i := range ns {
-		if d.st[i] == stCancelled || d.st[i] == stExpired {
+		// The notice's own status, not d.st: this may run while
+		// payments are decided (and d.st changes), and a cancelled or
+		// expired notice stays so.
+		if ns[i].Status == payment.NoticeCancelled || ns[i].Status == payment.NoticeExpired {
 			continue
 		}
 		issued[i] = ns[i].IssuedAt.UnixNano()
