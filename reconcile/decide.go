@@ -158,6 +158,7 @@ type colDecider struct {
 	paidExp  []int32
 	touched  []bool
 	st       []nstat
+	vnd      []bool // the notice's currency is VND
 	// byKey lists notices in (system, id, position) order, rank is its
 	// inverse; keyRank is the dense rank of (system, id) alone.
 	byKey   []int32
@@ -179,7 +180,7 @@ type colDecider struct {
 	arecs     []allocRec
 	allocKey  []uint64
 	erecs     []excRec
-	evTargets []target
+	evTargets []evTarget
 	evUnknown []string
 	cands     []int32
 	// sugg is built on first use, or by a goroutine started before the
@@ -321,8 +322,10 @@ func (d *colDecider) initNotices() {
 	d.paidExp = make([]int32, n)
 	d.touched = make([]bool, n)
 	d.st = make([]nstat, n)
+	d.vnd = make([]bool, n)
 	for i := range ns {
 		d.totalExp[i] = ns[i].Total.Amount.Exponent()
+		d.vnd[i] = ns[i].Total.Currency == payment.VND
 		switch ns[i].Status {
 		case payment.NoticeCancelled:
 			d.st[i] = stCancelled
@@ -494,7 +497,17 @@ func (d *colDecider) credited(i int32, v int64, e int32) {
 // chunksAhead chunks ahead of the goroutine deciding them.
 const chunkSlots = 2048
 
-type span struct{ code, dossier, unknown, end, uend int32 }
+// span is one payment of a chunk: where its targets and unknown codes
+// are, and what deciding it reads of the payment, gathered by fill so
+// that the deciding goroutine does not go back to the payment (nor to
+// the columns indexed by its position) for it.
+type span struct {
+	code, dossier, unknown, end, uend int32
+	pi, pid                           int32
+	exp                               int32 // its amount's exponent
+	vnd                               bool  // its currency is VND
+	amt                               int64 // in units of 10^d.exp
+}
 
 type chunk struct {
 	targets []target
@@ -569,17 +582,33 @@ type scratch struct {
 	buf     []int32
 	refs    []Reference
 	dossier []target
+	folded  []byte
+	ends    []int // where each payment's folded description ends in folded
 }
 
 // fill extracts and looks up the references of the payments of one chunk.
 // It reads only what is immutable while payments are decided.
 func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 	c.targets, c.unknown, c.spans = c.targets[:0], c.unknown[:0], c.spans[:0]
-	buf, dossierBuf := sc.buf, sc.dossier
+	// The chunk's descriptions folded into one string: one allocation
+	// for them all, which the references' evidence and keys share.
+	sc.folded, sc.ends = sc.folded[:0], sc.ends[:0]
 	for _, i := range slots {
-		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown))} //nolint:gosec // G115: a chunk holds a few thousand references
+		sc.folded = foldAppend(sc.folded, d.payments[i].Description)
+		sc.ends = append(sc.ends, len(sc.folded))
+	}
+	folded := string(sc.folded)
+	buf, dossierBuf := sc.buf, sc.dossier
+	for k, i := range slots {
+		start := 0
+		if k > 0 {
+			start = sc.ends[k-1]
+		}
+		p := &d.payments[i]
+		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown)), //nolint:gosec // G115: a chunk holds a few thousand references
+			pi: i, pid: d.pid[i], exp: p.Amount.Amount.Exponent(), vnd: p.Amount.Currency == payment.VND, amt: d.amount[i]}
 		dossierBuf = dossierBuf[:0]
-		sc.refs = extractInto(sc.refs, d.payments[i].Description, d.e.prefixes)
+		sc.refs = extractFolded(sc.refs, folded[start:sc.ends[k]], d.e.prefixes)
 		for _, r := range sc.refs {
 			buf = buf[:0]
 			switch r.Kind {
@@ -614,13 +643,13 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 }
 
 func (d *colDecider) consume(c *chunk, slots []int32) {
-	for k, i := range slots {
-		sp := c.spans[k]
+	for k := range slots {
+		sp := &c.spans[k]
 		var unknown []string
 		if sp.uend > sp.unknown {
 			unknown = c.unknown[sp.unknown:sp.uend:sp.uend]
 		}
-		d.decide(i, c.targets[sp.code:sp.dossier:sp.dossier], c.targets[sp.dossier:sp.end:sp.end], unknown)
+		d.decide(sp, c.targets[sp.code:sp.dossier:sp.dossier], c.targets[sp.dossier:sp.end:sp.end], unknown)
 	}
 }
 
@@ -678,28 +707,6 @@ func (d *colDecider) narrowDossier(rs []target) []target {
 	return out
 }
 
-// colEvidence is lazyEvidence of targets.
-type colEvidence struct {
-	ts      []target
-	unknown []string
-	s       string
-	done    bool
-}
-
-func (l *colEvidence) String() string {
-	if !l.done {
-		refs := make([]Ref, 0, len(l.ts)+1)
-		for _, t := range l.ts {
-			refs = append(refs, Ref{Rule: t.rule, Evidence: t.evidence})
-		}
-		if len(l.unknown) > 0 {
-			refs = append(refs, Ref{Unknown: l.unknown})
-		}
-		l.s, l.done = RefsText(refs), true
-	}
-	return l.s
-}
-
 // excForm is the sentence of an exception consume raised: its kind, its
 // evidence form and where its candidates come from.
 type excForm uint8
@@ -735,6 +742,13 @@ type excRec struct {
 	e, e2  int32
 }
 
+// evTarget is a target as an exception's evidence and candidates name it.
+type evTarget struct {
+	idx      int32
+	rule     Rule
+	evidence string
+}
+
 // allocRec is an allocation as consume decides it; buildAllocation
 // writes it.
 type allocRec struct {
@@ -751,8 +765,7 @@ type allocRec struct {
 	evidence string
 }
 
-func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []string) {
-	p := &d.payments[pi]
+func (d *colDecider) decide(s *span, byCode, byDossier []target, unknown []string) {
 	byDossier = d.narrowDossier(byDossier)
 	targets := append(d.tbuf[:0], byCode...)
 	conflict := false
@@ -770,18 +783,20 @@ func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []stri
 	}
 	d.tbuf = targets
 	ev := evidenceAt{ts: targets, unknown: unknown}
-	amt := d.amount[pi]
+	pi := s.pi
 
-	if amt <= 0 {
+	if s.amt <= 0 {
 		d.exception(pi, formNotPositive, -1, ev)
 		return
 	}
-	if other, wrong := d.wrongAccount(p, targets); wrong {
+	if other, wrong := d.wrongAccount(pi, targets); wrong {
 		r := d.exception(pi, formWrongAccount, d.single(targets), ev)
 		r.other = other
 		return
 	}
-	if cur := p.Amount.Currency; len(targets) > 0 && cur != d.notices[targets[0].idx].Total.Currency || cur != payment.VND {
+	// The payment's currency differs from its first notice's, or is
+	// not VND: as both VND, or neither.
+	if !s.vnd || len(targets) > 0 && !d.vnd[targets[0].idx] {
 		d.exception(pi, formCurrency, d.single(targets), ev)
 		return
 	}
@@ -789,14 +804,14 @@ func (d *colDecider) decide(pi int32, byCode, byDossier []target, unknown []stri
 	case len(targets) == 0:
 		r := d.exception(pi, formUnmatched, -1, ev)
 		r.cs = int32(len(d.cands)) //nolint:gosec // G115: at most limit candidates per payment decided (maxPositions)
-		d.cands = d.suggest(p, amt, d.cands)
+		d.cands = d.suggest(&d.payments[pi], s.amt, d.cands)
 		r.ce = int32(len(d.cands)) //nolint:gosec // G115: as above
 	case conflict:
 		d.exception(pi, formConflict, -1, ev)
 	case len(targets) == 1:
-		d.one(pi, targets[0], ev)
+		d.one(s, targets[0], ev)
 	default:
-		d.many(pi, targets, ev)
+		d.many(s, targets, ev)
 	}
 }
 
@@ -810,8 +825,12 @@ type evidenceAt struct {
 // wrongAccount reports the first target whose agency does not collect
 // into the account p was credited to, if collection accounts are
 // configured and know that account.
-func (d *colDecider) wrongAccount(p *payment.Payment, ts []target) (int32, bool) {
-	if !d.e.accounts.Configured() || p.CreditedAccount.IsZero() {
+func (d *colDecider) wrongAccount(pi int32, ts []target) (int32, bool) {
+	if !d.e.accounts.Configured() {
+		return -1, false
+	}
+	p := &d.payments[pi]
+	if p.CreditedAccount.IsZero() {
 		return -1, false
 	}
 	for _, t := range ts {
@@ -822,8 +841,8 @@ func (d *colDecider) wrongAccount(p *payment.Payment, ts []target) (int32, bool)
 	return -1, false
 }
 
-func (d *colDecider) one(pi int32, t target, ev evidenceAt) {
-	i := t.idx
+func (d *colDecider) one(s *span, t target, ev evidenceAt) {
+	pi, i := s.pi, t.idx
 	switch d.st[i] {
 	case stCancelled, stExpired:
 		d.exception(pi, formClosed, i, ev).st = d.st[i]
@@ -838,24 +857,25 @@ func (d *colDecider) one(pi int32, t target, ev evidenceAt) {
 		d.exception(pi, formNothingDue, i, ev)
 		return
 	}
-	amt := d.amount[pi]
+	amt := s.amt
 	switch {
 	case amt < out:
-		d.allocate(allocRec{pi: pi, ni: i, manual: -1, v: amt, e: d.payments[pi].Amount.Amount.Exponent(), whole: true, rule: t.rule, evidence: t.evidence})
+		d.allocate(s.pid, allocRec{pi: pi, ni: i, manual: -1, v: amt, e: s.exp, whole: true, rule: t.rule, evidence: t.evidence})
 		d.st[i] = stPartial
 	case amt == out:
-		d.allocate(allocRec{pi: pi, ni: i, manual: -1, v: amt, e: d.payments[pi].Amount.Amount.Exponent(), whole: true, rule: t.rule, evidence: t.evidence})
+		d.allocate(s.pid, allocRec{pi: pi, ni: i, manual: -1, v: amt, e: s.exp, whole: true, rule: t.rule, evidence: t.evidence})
 		d.st[i] = stPaid
 	default:
-		d.allocate(allocRec{pi: pi, ni: i, manual: -1, v: out, e: outExp, rule: t.rule, evidence: t.evidence})
+		d.allocate(s.pid, allocRec{pi: pi, ni: i, manual: -1, v: out, e: outExp, rule: t.rule, evidence: t.evidence})
 		d.st[i] = stPaid
 		r := d.exception(pi, formOverpaid, i, ev)
-		r.v, r.e = amt-out, min(d.payments[pi].Amount.Amount.Exponent(), outExp)
+		r.v, r.e = amt-out, min(s.exp, outExp)
 		r.v2, r.e2 = out, outExp
 	}
 }
 
-func (d *colDecider) many(pi int32, ts []target, ev evidenceAt) {
+func (d *colDecider) many(s *span, ts []target, ev evidenceAt) {
+	pi := s.pi
 	var sum int64
 	sumExp := int32(0) // decimal.Zero's
 	for _, t := range ts {
@@ -868,22 +888,23 @@ func (d *colDecider) many(pi int32, ts []target, ev evidenceAt) {
 		sum += out
 		sumExp = min(sumExp, outExp)
 	}
-	if d.amount[pi] != sum {
+	if s.amt != sum {
 		r := d.exception(pi, formSeveralSum, -1, ev)
 		r.v, r.e = sum, sumExp
 		return
 	}
 	for _, t := range ts {
 		out, outExp := d.outstanding(t.idx)
-		d.allocate(allocRec{pi: pi, ni: t.idx, manual: -1, v: out, e: outExp, rule: RuleMultiReferenceExactSum, evidence: t.evidence})
+		d.allocate(s.pid, allocRec{pi: pi, ni: t.idx, manual: -1, v: out, e: outExp, rule: RuleMultiReferenceExactSum, evidence: t.evidence})
 		d.st[t.idx] = stPaid
 	}
 }
 
-func (d *colDecider) allocate(r allocRec) {
+// allocate records r, of the payment of id rank pid.
+func (d *colDecider) allocate(pid int32, r allocRec) {
 	d.credited(r.ni, r.v, r.e)
 	d.arecs = append(d.arecs, r)
-	d.allocKey = append(d.allocKey, uint64(d.pid[r.pi])<<32|uint64(d.keyRank[r.ni])) //nolint:gosec // G115: ranks are positions, never negative
+	d.allocKey = append(d.allocKey, uint64(pid)<<32|uint64(d.keyRank[r.ni])) //nolint:gosec // G115: ranks are positions, never negative
 }
 
 // exception records an exception of payment pi; n is the one notice it
@@ -892,7 +913,9 @@ func (d *colDecider) allocate(r allocRec) {
 func (d *colDecider) exception(pi int32, form excForm, n int32, ev evidenceAt) *excRec {
 	r := excRec{pi: pi, form: form, notice: n, other: -1}
 	r.ts = int32(len(d.evTargets)) //nolint:gosec // G115: a few targets per payment decided (maxPositions)
-	d.evTargets = append(d.evTargets, ev.ts...)
+	for _, t := range ev.ts {
+		d.evTargets = append(d.evTargets, evTarget{idx: t.idx, rule: t.rule, evidence: t.evidence})
+	}
 	r.te = int32(len(d.evTargets)) //nolint:gosec // G115: as above
 	r.us = int32(len(d.evUnknown)) //nolint:gosec // G115: as above
 	d.evUnknown = append(d.evUnknown, ev.unknown...)
@@ -929,76 +952,153 @@ func (d *colDecider) buildAllocation(r *allocRec) Allocation {
 	}
 }
 
-func (d *colDecider) buildException(r *excRec) Exception {
+// textBlock is how many exceptions share one string for their ids and
+// evidence (and one array for their candidates): one allocation for
+// them all, not several each, and a bounded block kept alive by any one
+// of them.
+const textBlock = 512
+
+// excWriter writes exceptions a block at a time; one per goroutine.
+type excWriter struct {
+	text textBuf
+	offs []int32 // per exception: where its id starts, its evidence starts, ends
+	refs []Ref
+}
+
+// textBuf is a byte buffer written as an io.StringWriter.
+type textBuf struct{ b []byte }
+
+func (t *textBuf) WriteString(s string) (int, error) {
+	t.b = append(t.b, s...)
+	return len(s), nil
+}
+
+// block writes the exceptions of records recs to out.
+func (w *excWriter) block(d *colDecider, out []Exception, recs []keyed) {
+	n := 0
+	for _, x := range recs {
+		n += d.candidates(&d.erecs[x.i])
+	}
+	slab := make([]string, n)
+	w.text.b, w.offs = w.text.b[:0], w.offs[:0]
+	for k, x := range recs {
+		c := d.candidates(&d.erecs[x.i])
+		out[k] = d.buildException(&d.erecs[x.i], w, slab[:0:c])
+		slab = slab[c:]
+	}
+	s := string(w.text.b)
+	for k := range out {
+		o := w.offs[3*k : 3*k+3]
+		out[k].ID, out[k].Evidence = s[o[0]:o[1]], s[o[1]:o[2]]
+	}
+}
+
+// candidates is how many candidates the exception of r lists.
+func (d *colDecider) candidates(r *excRec) int {
+	switch r.form {
+	case formUnmatched:
+		return int(r.ce - r.cs)
+	case formClosed, formAlreadyPaid, formNothingDue, formOverpaid:
+		return 1
+	case formNotPositive, formWrongAccount, formCurrency, formConflict, formSeveralClosed, formSeveralSum:
+	}
+	return int(r.te - r.ts)
+}
+
+// buildException is the exception of r but for its id and evidence,
+// which it writes to w.text (their offsets to w.offs), its candidates
+// appended to cands.
+func (d *colDecider) buildException(r *excRec, w *excWriter, cands []string) Exception {
 	p := &d.payments[r.pi]
 	ts := d.evTargets[r.ts:r.te:r.te]
-	ev := colEvidence{ts: ts}
-	if r.ue > r.us {
-		ev.unknown = d.evUnknown[r.us:r.ue:r.ue]
+	w.refs = w.refs[:0]
+	for _, t := range ts {
+		w.refs = append(w.refs, Ref{Rule: t.rule, Evidence: t.evidence})
 	}
+	if r.ue > r.us {
+		w.refs = append(w.refs, Ref{Unknown: d.evUnknown[r.us:r.ue:r.ue]})
+	}
+	var args [2]string
+	nargs := 0
 	e := Exception{PaymentID: p.ID, Amount: p.Amount, Status: ExceptionOpen}
+	var form Evidence
 	switch r.form {
 	case formNotPositive:
-		e.Kind, e.Candidates, e.Evidence = ExceptionInvalidInput, d.ids(ts), EvidenceNotPositive.Format(ev.String())
+		e.Kind, form = ExceptionInvalidInput, EvidenceNotPositive
 	case formWrongAccount:
-		e.Kind, e.Candidates = ExceptionWrongAccount, d.ids(ts)
-		e.Evidence = EvidenceWrongAccount.Format(p.CreditedAccount.Masked(), d.notices[r.other].Agency, ev.String())
+		e.Kind, form = ExceptionWrongAccount, EvidenceWrongAccount
+		args, nargs = [2]string{p.CreditedAccount.Masked(), d.notices[r.other].Agency}, 2
 	case formCurrency:
-		e.Kind, e.Candidates, e.Evidence = ExceptionCurrencyMismatch, d.ids(ts), EvidenceReferences.Format(ev.String())
+		e.Kind, form = ExceptionCurrencyMismatch, EvidenceReferences
 	case formUnmatched:
-		e.Kind = ExceptionUnmatched
-		e.Candidates = make([]string, 0, r.ce-r.cs)
+		e.Kind, form = ExceptionUnmatched, EvidenceReferences
 		for _, i := range d.cands[r.cs:r.ce] {
-			e.Candidates = append(e.Candidates, d.notices[i].ID)
-		}
-		e.Evidence = EvidenceReferences.Format(ev.String())
-		if e.Evidence == "" {
-			e.Evidence = EvidenceNoReference.Format()
+			cands = append(cands, d.notices[i].ID)
 		}
 	case formConflict:
-		e.Kind, e.Candidates, e.Evidence = ExceptionAmbiguous, d.ids(ts), EvidenceCodeAndDossier.Format(ev.String())
+		e.Kind, form = ExceptionAmbiguous, EvidenceCodeAndDossier
 	case formClosed:
-		e.Kind, e.Candidates = ExceptionCancelledNotice, []string{d.notices[r.notice].ID}
-		e.Evidence = EvidenceNoticeClosed.Format(string(r.st.status()), ev.String())
+		e.Kind, form = ExceptionCancelledNotice, EvidenceNoticeClosed
+		args, nargs = [2]string{string(r.st.status())}, 1
 	case formAlreadyPaid:
-		e.Kind, e.Candidates, e.Evidence = ExceptionDuplicate, []string{d.notices[r.notice].ID}, EvidenceAlreadyPaid.Format(ev.String())
+		e.Kind, form = ExceptionDuplicate, EvidenceAlreadyPaid
 	case formNothingDue:
-		e.Kind, e.Candidates, e.Evidence = ExceptionDuplicate, []string{d.notices[r.notice].ID}, EvidenceNothingDue.Format(ev.String())
+		e.Kind, form = ExceptionDuplicate, EvidenceNothingDue
 	case formOverpaid:
-		e.Kind, e.Candidates = ExceptionOverpaid, []string{d.notices[r.notice].ID}
+		e.Kind, form = ExceptionOverpaid, EvidenceOverpaid
 		e.Amount = payment.Money{Amount: d.dec(r.v, r.e), Currency: p.Amount.Currency}
-		e.Evidence = EvidenceOverpaid.Format(p.Amount.Amount.String(), d.dec(r.v2, r.e2).String(), ev.String())
+		args, nargs = [2]string{p.Amount.Amount.String(), d.dec(r.v2, r.e2).String()}, 2
 	case formSeveralClosed:
-		e.Kind, e.Candidates = ExceptionAmbiguous, d.ids(ts)
-		e.Evidence = EvidenceSeveralClosed.Format(d.notices[r.other].ID, string(r.st.status()), ev.String())
+		e.Kind, form = ExceptionAmbiguous, EvidenceSeveralClosed
+		args, nargs = [2]string{d.notices[r.other].ID, string(r.st.status())}, 2
 	case formSeveralSum:
-		e.Kind, e.Candidates = ExceptionAmbiguous, d.ids(ts)
-		e.Evidence = EvidenceSeveralSum.Format(p.Amount.Amount.String(), d.dec(r.v, r.e).String(), ev.String())
+		e.Kind, form = ExceptionAmbiguous, EvidenceSeveralSum
+		args, nargs = [2]string{p.Amount.Amount.String(), d.dec(r.v, r.e).String()}, 2
 	}
-	e.ID = ExceptionID(e.Kind, p.ID)
+	switch r.form {
+	case formUnmatched:
+	case formClosed, formAlreadyPaid, formNothingDue, formOverpaid:
+		cands = append(cands, d.notices[r.notice].ID)
+	case formNotPositive, formWrongAccount, formCurrency, formConflict, formSeveralClosed, formSeveralSum:
+		for _, t := range ts {
+			cands = append(cands, d.notices[t.idx].ID)
+		}
+	}
+	e.Candidates = cands
+	t := &w.text
+	w.offs = append(w.offs, int32(len(t.b))) //nolint:gosec // G115: a block's text is far below 2 GiB
+	writeExceptionID(t, e.Kind, p.ID)
+	start := len(t.b)
+	w.offs = append(w.offs, int32(start)) //nolint:gosec // G115: as above
+	// The references are the form's last argument in every form here.
+	form.write(t, func(k int) {
+		if k == nargs {
+			writeRefs(t, w.refs)
+		} else {
+			_, _ = t.WriteString(args[k])
+		}
+	})
+	if r.form == formUnmatched && len(t.b) == start {
+		EvidenceNoReference.write(t, nil)
+	}
+	w.offs = append(w.offs, int32(len(t.b))) //nolint:gosec // G115: as above
 	if r.notice >= 0 {
 		e.NoticeSystem, e.NoticeID = d.notices[r.notice].System, d.notices[r.notice].ID
 	}
 	return e
 }
 
-func (d *colDecider) ids(ts []target) []string {
-	out := make([]string, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, d.notices[t.idx].ID)
-	}
-	return out
-}
-
 // result orders allocations and exceptions with comparisons equivalent to
 // the exact path's (ranks for strings), so slices.SortFunc moves them
 // alike, ties included, then writes each at its place, in parallel: each
 // is a function of its record alone.
+// keyed is a record's position and its sort key.
+type keyed struct {
+	k uint64
+	i int32
+}
+
 func (d *colDecider) result() Decision {
-	type keyed struct {
-		k uint64
-		i int32
-	}
 	ak := make([]keyed, len(d.arecs))
 	for i, k := range d.allocKey {
 		ak[i] = keyed{k, int32(i)} //nolint:gosec // G115: positions fit int32 (maxPositions)
@@ -1019,8 +1119,10 @@ func (d *colDecider) result() Decision {
 	slices.SortFunc(ek, func(a, b keyed) int { return cmp.Compare(a.k, b.k) })
 	excs := make([]Exception, len(ek))
 	parFor(len(ek), func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			excs[j] = d.buildException(&d.erecs[ek[j].i])
+		var w excWriter
+		for j := lo; j < hi; j += textBlock {
+			end := min(j+textBlock, hi)
+			w.block(d, excs[j:end], ek[j:end])
 		}
 	})
 	states := make([]NoticeState, len(d.notices))

@@ -134,8 +134,12 @@ func extract(description string, prefixes []string) []Reference {
 // extractInto is extract appending to refs[:0], so that a caller
 // extracting many descriptions reuses one buffer.
 func extractInto(refs []Reference, description string, prefixes []string) []Reference {
+	return extractFolded(refs, Fold(description), prefixes)
+}
+
+// extractFolded is extractInto of a description already folded (f).
+func extractFolded(refs []Reference, f string, prefixes []string) []Reference {
 	refs = refs[:0]
-	f := Fold(description)
 	var buf [32]group // most descriptions fit: no allocation for the groups
 	gs := groups(f, buf[:0])
 	if len(gs) == 0 {

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,22 +25,28 @@ func Fold(s string) string {
 	if ascii {
 		return strings.ToUpper(s)
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	var buf [256]byte // most descriptions: the string is the one allocation
+	return string(foldAppend(buf[:0], s))
+}
+
+// foldAppend appends Fold(s) to dst, so that a caller folding many
+// texts writes them to one buffer.
+func foldAppend(dst []byte, s string) []byte {
+	dst = slices.Grow(dst, len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 'a' && c <= 'z' {
 				c -= 'a' - 'A'
 			}
-			b.WriteByte(c)
+			dst = append(dst, c)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == 'đ' || r == 'Đ':
-			b.WriteByte('D')
+			dst = append(dst, 'D')
 		case unicode.Is(unicode.Mn, r):
 			// a combining mark (text already in NFD): the diacritic itself
 		default:
@@ -47,14 +54,14 @@ func Fold(s string) string {
 			// the base letter ("ệ" → "e" + U+0323 + U+0302).
 			dec := norm.NFD.PropertiesString(s[i:]).Decomposition()
 			if len(dec) > 0 && dec[0] < utf8.RuneSelf && isAlnum(upper(dec[0])) {
-				b.WriteByte(upper(dec[0]))
+				dst = append(dst, upper(dec[0]))
 			} else {
-				b.WriteByte(' ')
+				dst = append(dst, ' ')
 			}
 		}
 		i += size
 	}
-	return b.String()
+	return dst
 }
 
 func upper(c byte) byte {
