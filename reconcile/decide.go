@@ -164,8 +164,8 @@ type colDecider struct {
 	byKey   []int32
 	rank    []int32
 	keyRank []int32
-	codes   index
-	dossier index
+	codes   index[uint64] // by codeKey
+	dossier index[string]
 	amount  []int64 // per payment, in units of 10^exp
 	// pid is the dense rank of each payment's ID among the payments' and
 	// the held allocations' ids (mpid): comparing two ranks is comparing
@@ -248,6 +248,33 @@ func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Pay
 }
 
 const parallelMin = 1 << 14
+
+// codeKey is the number a payment code is looked up by: its prefix's
+// position among the configured prefixes above its 12 digits, equal for
+// two codes exactly when their strings are. False for a string of
+// another form (another prefix, not 12 digits), which a reference's key
+// never is (References reads configured prefixes only).
+func codeKey(code string, prefixes []string) (uint64, bool) {
+	const digits = payment.SerialDigits + 2
+	n := len(code) - digits
+	if n < 0 {
+		return 0, false
+	}
+	var v uint64
+	for i := n; i < len(code); i++ {
+		c := code[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	for k, p := range prefixes {
+		if code[:n] == p {
+			return uint64(k)<<40 | v, true // 10^12 < 2^40
+		}
+	}
+	return 0, false
+}
 
 // maxPositions bounds the notices, and the payments with held
 // allocations, of a call the columnar path takes: it holds positions
@@ -337,9 +364,13 @@ func (d *colDecider) initNotices() {
 	par := n >= parallelMin
 	together(par,
 		func() {
-			d.codes = newIndex(n)
+			d.codes = newIndex[uint64](n)
 			for i := range ns {
-				d.codes.add(string(ns[i].Code), int32(i))
+				// A code of another form is no reference's key: it
+				// names nothing.
+				if k, ok := codeKey(string(ns[i].Code), d.e.prefixes); ok {
+					d.codes.add(k, int32(i))
+				}
 			}
 		},
 		func() {
@@ -351,9 +382,11 @@ func (d *colDecider) initNotices() {
 					}
 				}
 			})
-			d.dossier = newIndex(n)
+			d.dossier = newIndex[string](n)
 			for i, k := range keys {
-				d.dossier.add(k, int32(i))
+				if k != "" {
+					d.dossier.add(k, int32(i))
+				}
 			}
 		},
 		func() {
@@ -613,7 +646,9 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 			buf = buf[:0]
 			switch r.Kind {
 			case RefCode:
-				buf = d.codes.get(r.Key, buf)
+				if k, ok := codeKey(r.Key, d.e.prefixes); ok {
+					buf = d.codes.get(k, buf)
+				}
 			case RefDossier:
 				buf = d.dossier.get(r.Key, buf)
 			}
