@@ -180,8 +180,8 @@ type colDecider struct {
 	arecs     []allocRec
 	allocKey  []uint64
 	erecs     []excRec
-	evTargets []evTarget
-	evUnknown []string
+	evTargets runs[evTarget]
+	evUnknown runs[string]
 	cands     []int32
 	// sugg is built on first use, or by a goroutine started before the
 	// payments are decided (suggDone closed when it is).
@@ -190,6 +190,7 @@ type colDecider struct {
 	tbuf     []target
 	nbuf     []target
 	cbuf     []suggestion
+	nameBuf  []byte
 }
 
 func (e *Engine) decideColumnar(notices []payment.Notice, payments []payment.Payment, manual []Allocation, held func(Allocation) bool) (Decision, bool) {
@@ -475,6 +476,17 @@ func (d *colDecider) canonicalOrder() []int {
 // dec is v (in units of 10^d.exp) as a decimal of exponent e ≥ d.exp.
 func (d *colDecider) dec(v int64, e int32) decimal.Decimal {
 	return decimal.New(v/pow10[e-d.exp], e)
+}
+
+// noticeDec is d.dec(v, e), an amount of notice i: its total itself
+// when it is that (the same coefficient and exponent, so the same
+// decimal; decimals are immutable), so that a notice paid in full costs
+// no new one.
+func (d *colDecider) noticeDec(i int32, v int64, e int32) decimal.Decimal {
+	if v == d.total[i] && e == d.totalExp[i] {
+		return d.notices[i].Total.Amount
+	}
+	return d.dec(v, e)
 }
 
 // outstanding is a notice's total less what is paid, and the exponent
@@ -770,11 +782,47 @@ type excRec struct {
 	st     nstat
 	notice int32 // the one notice the exception concerns, -1 for none
 	other  int32 // the notice its evidence names (formWrongAccount, formSeveralClosed)
-	ts, te int32 // its targets, in d.evTargets
-	us, ue int32 // its unknown codes, in d.evUnknown
+	ts     run   // its targets, in d.evTargets
+	us     run   // its unknown codes, in d.evUnknown
 	cs, ce int32 // its suggestions, in d.cands
 	v, v2  int64 // amounts in units of 10^d.exp, of exponents e, e2
 	e, e2  int32
+}
+
+// runs holds runs of Ts appended one after another, in blocks that never
+// move: growing it copies nothing (exceptions keep their evidence's
+// targets here, a few million at 1M payments).
+type runs[T any] struct {
+	blocks [][]T
+}
+
+// run is where runs keeps one: block, offset and length.
+type run struct{ b, off, n int32 }
+
+const runBlock = 1 << 14
+
+// grow appends a run of n zero Ts and returns it, to be filled.
+func (r *runs[T]) grow(n int) (run, []T) {
+	if n == 0 {
+		return run{}, nil
+	}
+	last := len(r.blocks) - 1
+	if last < 0 || cap(r.blocks[last])-len(r.blocks[last]) < n {
+		r.blocks = append(r.blocks, make([]T, 0, max(n, runBlock)))
+		last++
+	}
+	b := r.blocks[last]
+	off := len(b)
+	r.blocks[last] = b[:off+n]
+	return run{int32(last), int32(off), int32(n)}, r.blocks[last][off : off+n : off+n] //nolint:gosec // G115: blocks and runs are far below 2^31
+}
+
+// at is the run x.
+func (r *runs[T]) at(x run) []T {
+	if x.n == 0 {
+		return nil
+	}
+	return r.blocks[x.b][x.off : x.off+x.n : x.off+x.n]
 }
 
 // evTarget is a target as an exception's evidence and candidates name it.
@@ -947,14 +995,14 @@ func (d *colDecider) allocate(pid int32, r allocRec) {
 // kept (the caller's buffers are reused by the next payment).
 func (d *colDecider) exception(pi int32, form excForm, n int32, ev evidenceAt) *excRec {
 	r := excRec{pi: pi, form: form, notice: n, other: -1}
-	r.ts = int32(len(d.evTargets)) //nolint:gosec // G115: a few targets per payment decided (maxPositions)
-	for _, t := range ev.ts {
-		d.evTargets = append(d.evTargets, evTarget{idx: t.idx, rule: t.rule, evidence: t.evidence})
+	var ts []evTarget
+	r.ts, ts = d.evTargets.grow(len(ev.ts))
+	for k, t := range ev.ts {
+		ts[k] = evTarget{idx: t.idx, rule: t.rule, evidence: t.evidence}
 	}
-	r.te = int32(len(d.evTargets)) //nolint:gosec // G115: as above
-	r.us = int32(len(d.evUnknown)) //nolint:gosec // G115: as above
-	d.evUnknown = append(d.evUnknown, ev.unknown...)
-	r.ue = int32(len(d.evUnknown)) //nolint:gosec // G115: as above
+	var us []string
+	r.us, us = d.evUnknown.grow(len(ev.unknown))
+	copy(us, ev.unknown)
 	d.erecs = append(d.erecs, r)
 	return &d.erecs[len(d.erecs)-1]
 }
@@ -974,7 +1022,7 @@ func (d *colDecider) buildAllocation(r *allocRec) Allocation {
 	n := &d.notices[r.ni]
 	amt := p.Amount.Amount
 	if !r.whole {
-		amt = d.dec(r.v, r.e)
+		amt = d.noticeDec(r.ni, r.v, r.e)
 	}
 	return Allocation{
 		PaymentID:    p.ID,
@@ -1037,7 +1085,7 @@ func (d *colDecider) candidates(r *excRec) int {
 		return 1
 	case formNotPositive, formWrongAccount, formCurrency, formConflict, formSeveralClosed, formSeveralSum:
 	}
-	return int(r.te - r.ts)
+	return int(r.ts.n)
 }
 
 // buildException is the exception of r but for its id and evidence,
@@ -1045,13 +1093,13 @@ func (d *colDecider) candidates(r *excRec) int {
 // appended to cands.
 func (d *colDecider) buildException(r *excRec, w *excWriter, cands []string) Exception {
 	p := &d.payments[r.pi]
-	ts := d.evTargets[r.ts:r.te:r.te]
+	ts := d.evTargets.at(r.ts)
 	w.refs = w.refs[:0]
 	for _, t := range ts {
 		w.refs = append(w.refs, Ref{Rule: t.rule, Evidence: t.evidence})
 	}
-	if r.ue > r.us {
-		w.refs = append(w.refs, Ref{Unknown: d.evUnknown[r.us:r.ue:r.ue]})
+	if r.us.n > 0 {
+		w.refs = append(w.refs, Ref{Unknown: d.evUnknown.at(r.us)})
 	}
 	var args [2]string
 	nargs := 0
@@ -1167,7 +1215,7 @@ func (d *colDecider) result() Decision {
 			n := &d.notices[i]
 			paid := decimal.Zero
 			if d.touched[i] {
-				paid = d.dec(d.paid[i], d.paidExp[i])
+				paid = d.noticeDec(i, d.paid[i], d.paidExp[i])
 			}
 			states[r] = NoticeState{
 				System: n.System, NoticeID: n.ID, Code: n.Code, Status: d.st[i].status(),

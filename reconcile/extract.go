@@ -62,19 +62,28 @@ func lookalikeDigit(c byte) (byte, bool) {
 // notice's dossier and a dossier written in a description match when their
 // keys are equal. Streaming callers index notices by this key.
 func DossierKey(s string) string {
-	f := Fold(s)
-	b := make([]byte, 0, len(f))
-	for i := 0; i < len(f); i++ {
-		c := f[i]
+	var buf [64]byte // most dossiers: the string is the one allocation
+	return string(dossierKeyAppend(buf[:0], s))
+}
+
+// dossierKeyAppend appends DossierKey(s) to dst.
+func dossierKeyAppend(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = foldAppend(dst, s)
+	// Compacted in place: what is kept is never ahead of what is read.
+	w := start
+	for i := start; i < len(dst); i++ {
+		c := dst[i]
 		if !isAlnum(c) {
 			continue
 		}
 		if d, ok := lookalikeDigit(c); ok {
 			c = d
 		}
-		b = append(b, c)
+		dst[w] = c
+		w++
 	}
-	return string(b)
+	return dst[:w]
 }
 
 // group is a maximal run of A-Z0-9 in the folded text.

@@ -75,23 +75,33 @@ func upper(c byte) byte {
 // letters and digits kept, words separated by single spaces.
 // "Nguyễn  Văn-An" and "NGUYEN VAN AN" fold alike.
 func FoldName(s string) string {
-	f := Fold(s)
-	var b strings.Builder
-	b.Grow(len(f))
+	var buf [128]byte // most names: the string is the one allocation
+	return string(foldNameAppend(buf[:0], s))
+}
+
+// foldNameAppend appends FoldName(s) to dst, so that a caller only
+// looking a folded name up allocates nothing.
+func foldNameAppend(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = foldAppend(dst, s)
+	// Compacted in place: what is kept is never ahead of what is read.
+	w := start
 	space := false
-	for i := 0; i < len(f); i++ {
-		c := f[i]
+	for i := start; i < len(dst); i++ {
+		c := dst[i]
 		if isAlnum(c) {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
+			if space && w > start {
+				dst[w] = ' '
+				w++
 			}
 			space = false
-			b.WriteByte(c)
+			dst[w] = c
+			w++
 			continue
 		}
 		space = true
 	}
-	return b.String()
+	return dst[:w]
 }
 
 func isAlnum(c byte) bool  { return isDigit(c) || (c >= 'A' && c <= 'Z') }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
@@ -95,14 +96,15 @@ func (d *colDecider) suggest(p *payment.Payment, amount int64, out []int32) []in
 		return out
 	}
 	d.suggester()
-	name := FoldName(p.PayerName)
+	d.nameBuf = foldNameAppend(d.nameBuf[:0], p.PayerName)
+	name := d.nameBuf
 	nameID := int32(-1)
-	if id, ok := d.sugg.names[name]; ok && name != "" {
+	if id, ok := d.sugg.names[string(name)]; ok && len(name) > 0 {
 		nameID = id
 	}
 	cands := d.cbuf[:0]
 	want := 2 * d.e.limit
-	if name != "" {
+	if len(name) > 0 {
 		cands = d.scan(p, d.sugg.byBoth.get([2]int64{amount, int64(nameID)}), amount, nameID, want, cands)
 		cands = d.scan(p, d.sugg.byName.get(nameID), amount, nameID, want, cands)
 	}
@@ -201,23 +203,44 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 func (d *colDecider) buildSuggester() *colSuggester {
 	ns := d.notices
 	s := &colSuggester{nameID: make([]int32, len(ns)), names: map[string]int32{}}
-	folded := make([]string, len(ns))
+	// The names folded into one buffer per range, each looked up
+	// without a string of its own: a string only for a name new to the
+	// dictionary.
+	type folded struct {
+		lo   int
+		b    []byte
+		ends []int32
+	}
+	var mu sync.Mutex
+	var parts []folded
 	parFor(len(ns), func(lo, hi int) {
+		f := folded{lo: lo, ends: make([]int32, 0, hi-lo)}
 		for i := lo; i < hi; i++ {
-			folded[i] = FoldName(ns[i].PayerName)
+			f.b = foldNameAppend(f.b, ns[i].PayerName)
+			f.ends = append(f.ends, int32(len(f.b))) //nolint:gosec // G115: a range's names are far below 2 GiB
 		}
+		mu.Lock()
+		parts = append(parts, f)
+		mu.Unlock()
 	})
-	for i, f := range folded {
-		s.nameID[i] = -1
-		if f == "" {
-			continue
+	slices.SortFunc(parts, func(a, b folded) int { return cmp.Compare(a.lo, b.lo) })
+	for _, f := range parts {
+		start := int32(0)
+		for k, end := range f.ends {
+			i := f.lo + k
+			name := f.b[start:end]
+			start = end
+			s.nameID[i] = -1
+			if len(name) == 0 {
+				continue
+			}
+			id, ok := s.names[string(name)]
+			if !ok {
+				id = int32(len(s.names)) //nolint:gosec // G115: at most one name per notice (maxPositions)
+				s.names[string(name)] = id
+			}
+			s.nameID[i] = id
 		}
-		id, ok := s.names[f]
-		if !ok {
-			id = int32(len(s.names)) //nolint:gosec // G115: at most one name per notice (maxPositions)
-			s.names[f] = id
-		}
-		s.nameID[i] = id
 	}
 	// One sort of every notice by (issued, system, id); buckets filled in
 	// that order come out sorted.
@@ -239,10 +262,15 @@ func (d *colDecider) buildSuggester() *colSuggester {
 		}
 		return cmp.Compare(d.rank[a], d.rank[b])
 	})
-	s.byAmount = makeBuckets(order, func(i int32) (int64, bool) { return d.total[i], true })
-	s.byName = makeBuckets(order, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
-	s.byBoth = makeBuckets(order, func(i int32) ([2]int64, bool) {
-		return [2]int64{d.total[i], int64(s.nameID[i])}, s.nameID[i] >= 0
-	})
+	together(len(ns) >= parallelMin,
+		func() { s.byAmount = makeBuckets(order, func(i int32) (int64, bool) { return d.total[i], true }) },
+		func() {
+			s.byName = makeBuckets(order, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
+		},
+		func() {
+			s.byBoth = makeBuckets(order, func(i int32) ([2]int64, bool) {
+				return [2]int64{d.total[i], int64(s.nameID[i])}, s.nameID[i] >= 0
+			})
+		})
 	return s
 }
