@@ -15,7 +15,7 @@ import (
 // descriptions: codes in bank envelopes, spaced and look-alike codes, bare
 // digits, dossier codes, and one in ten with no reference at all (which
 // takes the suggestion path).
-func benchWorld(b *testing.B, n int) ([]payment.Notice, []payment.Payment) {
+func benchWorld(b testing.TB, n int) ([]payment.Notice, []payment.Payment) {
 	r := rand.New(rand.NewPCG(1, 2))
 	amounts := []int64{10000, 20000, 50000, 100000, 150000, 200000, 500000}
 	names := []string{"Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Thu Dung", "Đặng Văn Em"}
