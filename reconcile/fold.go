@@ -3,6 +3,7 @@ package reconcile
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,25 +45,51 @@ func foldAppend(dst []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == 'đ' || r == 'Đ':
-			dst = append(dst, 'D')
-		case unicode.Is(unicode.Mn, r):
-			// a combining mark (text already in NFD): the diacritic itself
-		default:
-			// A precomposed letter: its canonical decomposition starts with
-			// the base letter ("ệ" → "e" + U+0323 + U+0302).
-			dec := norm.NFD.PropertiesString(s[i:]).Decomposition()
-			if len(dec) > 0 && dec[0] < utf8.RuneSelf && isAlnum(upper(dec[0])) {
-				dst = append(dst, upper(dec[0]))
-			} else {
-				dst = append(dst, ' ')
+		if r < foldTableEnd {
+			if c := foldTable()[r-utf8.RuneSelf]; c != 0 {
+				dst = append(dst, c)
 			}
+		} else if c := foldRune(r); c != 0 {
+			dst = append(dst, c)
 		}
 		i += size
 	}
 	return dst
 }
+
+// foldRune is what Fold writes for the non-ASCII rune r: a byte, or 0 for
+// nothing.
+func foldRune(r rune) byte {
+	switch {
+	case r == 'đ' || r == 'Đ':
+		return 'D'
+	case unicode.Is(unicode.Mn, r):
+		// a combining mark (text already in NFD): the diacritic itself
+		return 0
+	}
+	// A precomposed letter: its canonical decomposition starts with the
+	// base letter ("ệ" → "e" + U+0323 + U+0302).
+	dec := norm.NFD.PropertiesString(string(r)).Decomposition()
+	if len(dec) > 0 && dec[0] < utf8.RuneSelf && isAlnum(upper(dec[0])) {
+		return upper(dec[0])
+	}
+	return ' '
+}
+
+// foldTableEnd bounds the runes foldTable holds: Latin-1, the Latin
+// extensions, the combining marks and Vietnamese's precomposed letters
+// (U+1EA0–U+1EF9), every rune of a Vietnamese description.
+const foldTableEnd = 0x2000
+
+// foldTable is foldRune of every rune from utf8.RuneSelf to foldTableEnd,
+// computed once: a look-up instead of a Unicode decomposition per rune.
+var foldTable = sync.OnceValue(func() *[foldTableEnd - utf8.RuneSelf]byte {
+	var t [foldTableEnd - utf8.RuneSelf]byte
+	for r := rune(utf8.RuneSelf); r < foldTableEnd; r++ {
+		t[r-utf8.RuneSelf] = foldRune(r)
+	}
+	return &t
+})
 
 func upper(c byte) byte {
 	if c >= 'a' && c <= 'z' {
