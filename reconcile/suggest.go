@@ -28,15 +28,18 @@ type colSuggester struct {
 	byBoth   buckets[[2]int64]
 }
 
-// buckets groups notice positions by a key: bucket b is items[off[b]:off[b+1]].
+// buckets groups notice positions by a key: bucket b is items[off[b]:off[b+1]],
+// issued[off[b]:off[b+1]] their issue times (copies, side by side: a
+// scan's binary search and walk read one array, not a notice each).
 type buckets[K comparable] struct {
-	at    map[K]int32
-	off   []int32
-	items []int32
+	at     map[K]int32
+	off    []int32
+	items  []int32
+	issued []time.Time
 }
 
 // makeBuckets fills buckets from order, keeping its order in each.
-func makeBuckets[K comparable](order []int32, key func(int32) (K, bool)) buckets[K] {
+func makeBuckets[K comparable](order []int32, ns []payment.Notice, key func(int32) (K, bool)) buckets[K] {
 	at := map[K]int32{}
 	ids := make([]int32, len(order))
 	var count []int32
@@ -60,22 +63,26 @@ func makeBuckets[K comparable](order []int32, key func(int32) (K, bool)) buckets
 		off[b+1] = off[b] + c
 	}
 	items := make([]int32, off[len(count)])
+	issued := make([]time.Time, len(items))
 	next := append([]int32(nil), off[:len(count)]...)
 	for j, i := range order {
 		if b := ids[j]; b >= 0 {
 			items[next[b]] = i
+			issued[next[b]] = ns[i].IssuedAt
 			next[b]++
 		}
 	}
-	return buckets[K]{at: at, off: off, items: items}
+	return buckets[K]{at: at, off: off, items: items, issued: issued}
 }
 
-func (b *buckets[K]) get(k K) []int32 {
+// get is the bucket of k: its notices and their issue times.
+func (b *buckets[K]) get(k K) ([]int32, []time.Time) {
 	id, ok := b.at[k]
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return b.items[b.off[id]:b.off[id+1]]
+	lo, hi := b.off[id], b.off[id+1]
+	return b.items[lo:hi], b.issued[lo:hi]
 }
 
 // maxScan bounds the notices looked at per bucket, so one popular amount
@@ -105,10 +112,13 @@ func (d *colDecider) suggest(p *payment.Payment, amount int64, out []int32) []in
 	cands := d.cbuf[:0]
 	want := 2 * d.e.limit
 	if len(name) > 0 {
-		cands = d.scan(p, d.sugg.byBoth.get([2]int64{amount, int64(nameID)}), amount, nameID, want, cands)
-		cands = d.scan(p, d.sugg.byName.get(nameID), amount, nameID, want, cands)
+		bucket, issued := d.sugg.byBoth.get([2]int64{amount, int64(nameID)})
+		cands = d.scan(p, bucket, issued, amount, nameID, want, cands)
+		bucket, issued = d.sugg.byName.get(nameID)
+		cands = d.scan(p, bucket, issued, amount, nameID, want, cands)
 	}
-	cands = d.scan(p, d.sugg.byAmount.get(amount), amount, nameID, want, cands)
+	bucket, issued := d.sugg.byAmount.get(amount)
+	cands = d.scan(p, bucket, issued, amount, nameID, want, cands)
 	slices.SortFunc(cands, func(x, y suggestion) int {
 		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(x.age, y.age), cmp.Compare(d.rank[x.idx], d.rank[y.idx]))
 	})
@@ -148,11 +158,11 @@ func seenCand(cands []suggestion, i int32) bool {
 // first, and collects up to want new candidates with a positive score.
 // The candidates already collected are the ones seen: cands holds every
 // notice that scored.
-func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, nameID int32, want int, cands []suggestion) []suggestion {
+func (d *colDecider) scan(p *payment.Payment, bucket []int32, at []time.Time, amount int64, nameID int32, want int, cands []suggestion) []suggestion {
 	if len(bucket) == 0 {
 		return cands
 	}
-	issued := func(k int) time.Time { return d.notices[bucket[k]].IssuedAt }
+	issued := func(k int) time.Time { return at[k] }
 	mid := sort.Search(len(bucket), func(k int) bool { return issued(k).After(p.PaidAt) })
 	latest, earliest := p.PaidAt.Add(skew), p.PaidAt.Add(-d.e.window)
 	back, fwd := mid-1, mid
@@ -179,9 +189,8 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 		if !d.st[i].open() || seenCand(cands, i) {
 			continue
 		}
-		n := &d.notices[i]
 		score := 0
-		if n.Total.Currency == p.Amount.Currency && d.total[i]-d.paid[i] == amount {
+		if d.total[i]-d.paid[i] == amount && d.sameCurrency(i, p) {
 			score += 2
 		}
 		if nameID >= 0 && d.sugg.nameID[i] == nameID {
@@ -190,7 +199,7 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 		if score == 0 {
 			continue
 		}
-		age := p.PaidAt.Sub(n.IssuedAt)
+		age := p.PaidAt.Sub(at[k])
 		if age < 0 {
 			age = -age
 		}
@@ -198,6 +207,16 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 		got++
 	}
 	return cands
+}
+
+// sameCurrency reports whether notice i is in p's currency, from the
+// notice's column when p is in VND (as every payment reaching a
+// suggestion is).
+func (d *colDecider) sameCurrency(i int32, p *payment.Payment) bool {
+	if p.Amount.Currency == payment.VND {
+		return d.vnd[i]
+	}
+	return d.notices[i].Total.Currency == p.Amount.Currency
 }
 
 func (d *colDecider) buildSuggester() *colSuggester {
@@ -263,12 +282,12 @@ func (d *colDecider) buildSuggester() *colSuggester {
 		return cmp.Compare(d.rank[a], d.rank[b])
 	})
 	together(len(ns) >= parallelMin,
-		func() { s.byAmount = makeBuckets(order, func(i int32) (int64, bool) { return d.total[i], true }) },
+		func() { s.byAmount = makeBuckets(order, ns, func(i int32) (int64, bool) { return d.total[i], true }) },
 		func() {
-			s.byName = makeBuckets(order, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
+			s.byName = makeBuckets(order, ns, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
 		},
 		func() {
-			s.byBoth = makeBuckets(order, func(i int32) ([2]int64, bool) {
+			s.byBoth = makeBuckets(order, ns, func(i int32) ([2]int64, bool) {
 				return [2]int64{d.total[i], int64(s.nameID[i])}, s.nameID[i] >= 0
 			})
 		})
