@@ -439,23 +439,27 @@ func (d *colDecider) rankIDs(manual []Allocation) {
 }
 
 // canonicalOrder is canonicalOrder (exact.go) with ids compared by rank:
-// the same comparisons, so the same order, ties included.
+// the same comparisons, so the same order, ties included (pdqsort's
+// moves depend on the comparisons' outcomes alone). The time and rank
+// compared first sit in the sorted elements, not behind an index.
 func (d *colDecider) canonicalOrder() []int {
 	payments := d.payments
-	order := make([]int, len(payments))
-	at := make([]int64, len(payments))
-	for i := range order {
-		order[i] = i
-		at[i] = payments[i].PaidAt.UnixNano()
+	type key struct {
+		at     int64
+		pid, i int32
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(at[a], at[b]); c != 0 {
+	ks := make([]key, len(payments))
+	for i := range ks {
+		ks[i] = key{at: payments[i].PaidAt.UnixNano(), pid: d.pid[i], i: int32(i)} //nolint:gosec // G115: positions fit int32 (maxPositions)
+	}
+	slices.SortFunc(ks, func(a, b key) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(d.pid[a], d.pid[b]); c != 0 {
+		if c := cmp.Compare(a.pid, b.pid); c != 0 {
 			return c
 		}
-		p, q := &payments[a], &payments[b]
+		p, q := &payments[a.i], &payments[b.i]
 		if c := p.Amount.Amount.Cmp(q.Amount.Amount); c != 0 {
 			return c
 		}
@@ -470,6 +474,10 @@ func (d *colDecider) canonicalOrder() []int {
 		}
 		return strings.Compare(p.PayerAccount, q.PayerAccount)
 	})
+	order := make([]int, len(ks))
+	for j, k := range ks {
+		order[j] = int(k.i)
+	}
 	return order
 }
 
