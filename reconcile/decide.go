@@ -21,9 +21,12 @@ import (
 // given, so no amount is rounded), strings are compared once, by sorting,
 // into dense ranks, and references are extracted and looked up for all
 // payments in parallel, chunk by chunk, while one goroutine decides them in
-// canonical order. Decimals are built only for what a Decision holds, with
-// the exponents decimal arithmetic would have given them, so the result
-// is the exact path's (exact.go), byte for byte, whatever GOMAXPROCS is.
+// canonical order, recording what it decides compactly (allocRec,
+// excRec); the allocations and exceptions are then written from those
+// records at their sorted places, in parallel. Decimals are built only
+// for what a Decision holds, with the exponents decimal arithmetic would
+// have given them, so the result is the exact path's (exact.go), byte for
+// byte, whatever GOMAXPROCS is.
 
 // nstat is a notice status inside the columnar path.
 type nstat uint8

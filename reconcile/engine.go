@@ -183,8 +183,9 @@ func (x *index[K]) get(key K, out []int32) []int32 {
 //
 // Cost: linear in the payments but for sorting (ids, notice keys). The
 // references of all payments are read in parallel (GOMAXPROCS workers),
-// payments are decided one by one in canonical order, and the Decision is
-// the same, byte for byte, whatever the parallelism. Amounts are held as
+// payments are decided one by one in canonical order, what is decided is
+// written out (allocations, exceptions, notice states) in parallel, and
+// the Decision is the same, byte for byte, whatever the parallelism. Amounts are held as
 // int64 multiples of their common smallest unit when they fit (exactly:
 // nothing is rounded), as decimals otherwise.
 func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) Decision {
