@@ -640,6 +640,8 @@ type scratch struct {
 	dossier []target
 	folded  []byte
 	ends    []int // where each payment's folded description ends in folded
+	descs   []string
+	touch   byte // what touching the descriptions read, kept so it is done
 }
 
 // fill extracts and looks up the references of the payments of one chunk.
@@ -648,21 +650,38 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 	c.targets, c.unknown, c.spans = c.targets[:0], c.unknown[:0], c.spans[:0]
 	// The chunk's descriptions folded into one string: one allocation
 	// for them all, which the references' evidence and keys share.
-	sc.folded, sc.ends = sc.folded[:0], sc.ends[:0]
+	//
+	// The payments are read first, each load independent of the last
+	// (slots are in canonical order, scattered in memory): the misses
+	// overlap, where folding each as it is read would wait on each in
+	// turn. Touching a description's first byte brings it in the same
+	// way.
+	sc.descs = sc.descs[:0]
+	var touch byte
 	for _, i := range slots {
-		sc.folded = foldAppend(sc.folded, d.payments[i].Description)
+		p := &d.payments[i]
+		sc.descs = append(sc.descs, p.Description)
+		if len(p.Description) > 0 {
+			touch ^= p.Description[0]
+		}
+		c.spans = append(c.spans, span{pi: i, pid: d.pid[i], exp: p.Amount.Amount.Exponent(),
+			vnd: p.Amount.Currency == payment.VND, amt: d.amount[i]})
+	}
+	sc.touch = touch
+	sc.folded, sc.ends = sc.folded[:0], sc.ends[:0]
+	for _, desc := range sc.descs {
+		sc.folded = foldAppend(sc.folded, desc)
 		sc.ends = append(sc.ends, len(sc.folded))
 	}
 	folded := string(sc.folded)
 	buf, dossierBuf := sc.buf, sc.dossier
-	for k, i := range slots {
+	for k := range slots {
 		start := 0
 		if k > 0 {
 			start = sc.ends[k-1]
 		}
-		p := &d.payments[i]
-		sp := span{code: int32(len(c.targets)), unknown: int32(len(c.unknown)), //nolint:gosec // G115: a chunk holds a few thousand references
-			pi: i, pid: d.pid[i], exp: p.Amount.Amount.Exponent(), vnd: p.Amount.Currency == payment.VND, amt: d.amount[i]}
+		sp := &c.spans[k]
+		sp.code, sp.unknown = int32(len(c.targets)), int32(len(c.unknown)) //nolint:gosec // G115: a chunk holds a few thousand references
 		dossierBuf = dossierBuf[:0]
 		sc.refs = extractFolded(sc.refs, folded[start:sc.ends[k]], d.e.prefixes)
 		for _, r := range sc.refs {
@@ -695,7 +714,6 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 		sp.dossier = int32(len(c.targets)) //nolint:gosec // G115: as above
 		c.targets = append(c.targets, dossierBuf...)
 		sp.end, sp.uend = int32(len(c.targets)), int32(len(c.unknown)) //nolint:gosec // G115: as above
-		c.spans = append(c.spans, sp)
 	}
 	sc.buf, sc.dossier = buf, dossierBuf
 }
