@@ -635,8 +635,11 @@ func (d *colDecider) run(slots []int32) {
 
 // scratch is a worker's reusable buffers.
 type scratch struct {
-	buf     []int32
-	refs    []Reference
+	one     []Reference // one payment's references
+	refs    []Reference // the chunk's, refEnds[k] past payment k's
+	refEnds []int
+	hits    []int32 // the notices each reference names, hitEnds[j] past reference j's
+	hitEnds []int
 	dossier []target
 	folded  []byte
 	ends    []int // where each payment's folded description ends in folded
@@ -674,26 +677,43 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 		sc.ends = append(sc.ends, len(sc.folded))
 	}
 	folded := string(sc.folded)
-	buf, dossierBuf := sc.buf, sc.dossier
-	for k := range slots {
-		start := 0
-		if k > 0 {
-			start = sc.ends[k-1]
+	// Every reference of the chunk first, then every look-up in one
+	// tight loop, whose cache misses (a map of a million keys) overlap,
+	// then the targets.
+	sc.refs, sc.refEnds = sc.refs[:0], sc.refEnds[:0]
+	start := 0
+	for _, end := range sc.ends {
+		sc.one = extractFolded(sc.one, folded[start:end], d.e.prefixes)
+		sc.refs = append(sc.refs, sc.one...)
+		sc.refEnds = append(sc.refEnds, len(sc.refs))
+		start = end
+	}
+	sc.hits, sc.hitEnds = sc.hits[:0], sc.hitEnds[:0]
+	for j := range sc.refs {
+		r := &sc.refs[j]
+		switch r.Kind {
+		case RefCode:
+			if key, ok := codeKey(r.Key, d.e.prefixes); ok {
+				sc.hits = d.codes.get(key, sc.hits)
+			}
+		case RefDossier:
+			sc.hits = d.dossier.get(r.Key, sc.hits)
 		}
+		sc.hitEnds = append(sc.hitEnds, len(sc.hits))
+	}
+	dossierBuf := sc.dossier
+	j := 0
+	for k := range slots {
 		sp := &c.spans[k]
 		sp.code, sp.unknown = int32(len(c.targets)), int32(len(c.unknown)) //nolint:gosec // G115: a chunk holds a few thousand references
 		dossierBuf = dossierBuf[:0]
-		sc.refs = extractFolded(sc.refs, folded[start:sc.ends[k]], d.e.prefixes)
-		for _, r := range sc.refs {
-			buf = buf[:0]
-			switch r.Kind {
-			case RefCode:
-				if k, ok := codeKey(r.Key, d.e.prefixes); ok {
-					buf = d.codes.get(k, buf)
-				}
-			case RefDossier:
-				buf = d.dossier.get(r.Key, buf)
+		for ; j < sc.refEnds[k]; j++ {
+			r := &sc.refs[j]
+			lo := 0
+			if j > 0 {
+				lo = sc.hitEnds[j-1]
 			}
+			buf := sc.hits[lo:sc.hitEnds[j]]
 			if len(buf) == 0 {
 				if r.Kind == RefCode {
 					c.unknown = append(c.unknown, r.Key)
@@ -715,7 +735,7 @@ func (d *colDecider) fill(c *chunk, slots []int32, sc *scratch) {
 		c.targets = append(c.targets, dossierBuf...)
 		sp.end, sp.uend = int32(len(c.targets)), int32(len(c.unknown)) //nolint:gosec // G115: as above
 	}
-	sc.buf, sc.dossier = buf, dossierBuf
+	sc.dossier = dossierBuf
 }
 
 func (d *colDecider) consume(c *chunk, slots []int32) {
