@@ -319,3 +319,30 @@ func TestDecideHugeAmountsTakeExactPath(t *testing.T) {
 	}
 	sameDecision(t, "huge", e.decideExact(ns, ps, nil, func(a Allocation) bool { return a.Rule == RuleManual }), e.Decide(ns, ps))
 }
+
+// TestDecideSameWhateverGOMAXPROCS holds Decide to one Decision, byte for
+// byte, whether its parallel parts (index building, reference extraction,
+// the suggester, the writing of allocations, exceptions and notice
+// states) run on one core or several, on the benchmark's world: several
+// chunks of payments, exception blocks on both workers, dossiers shared
+// by many notices.
+func TestDecideSameWhateverGOMAXPROCS(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	// Above parallelMin allocations and exceptions: each written by
+	// both workers.
+	ns, ps := benchWorld(t, 3*parallelMin+123)
+	e, err := NewEngine(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GOMAXPROCS(1)
+	want := e.Decide(ns, ps)
+	if len(want.Allocations) < parallelMin || len(want.Exceptions) < parallelMin {
+		t.Fatalf("the world exercises too little: %d allocations, %d exceptions", len(want.Allocations), len(want.Exceptions))
+	}
+	for _, p := range []int{2, 3} {
+		runtime.GOMAXPROCS(p)
+		sameDecision(t, fmt.Sprintf("GOMAXPROCS %d against 1", p), want, e.Decide(ns, ps))
+	}
+}

@@ -111,40 +111,37 @@ type Decision struct {
 	Notices     []NoticeState `json:"notices"`
 }
 
-// index maps a key to one notice, or to several in dup.
-type index struct {
-	one map[string]int32
-	dup map[string][]int32
+// index maps a key to one notice, or to several: a negative value -k-1
+// is the list dups[k], so that a look-up is one map access either way.
+type index[K comparable] struct {
+	one  map[K]int32
+	dups [][]int32
 }
 
-func newIndex(n int) index { return index{one: make(map[string]int32, n)} }
+func newIndex[K comparable](n int) index[K] { return index[K]{one: make(map[K]int32, n)} }
 
-func (x *index) add(key string, i int32) {
-	if key == "" {
-		return
-	}
+func (x *index[K]) add(key K, i int32) {
 	first, ok := x.one[key]
-	if !ok {
+	switch {
+	case !ok:
 		x.one[key] = i
-		return
+	case first >= 0:
+		x.dups = append(x.dups, []int32{first, i})
+		x.one[key] = -int32(len(x.dups)) //nolint:gosec // G115: at most one list per notice (maxPositions)
+	default:
+		x.dups[-first-1] = append(x.dups[-first-1], i)
 	}
-	if x.dup == nil {
-		x.dup = map[string][]int32{}
-	}
-	if _, ok := x.dup[key]; !ok {
-		x.dup[key] = []int32{first}
-	}
-	x.dup[key] = append(x.dup[key], i)
 }
 
-func (x *index) get(key string, out []int32) []int32 {
-	if d, ok := x.dup[key]; ok {
-		return append(out, d...)
-	}
-	if i, ok := x.one[key]; ok {
+func (x *index[K]) get(key K, out []int32) []int32 {
+	i, ok := x.one[key]
+	switch {
+	case !ok:
+		return out
+	case i >= 0:
 		return append(out, i)
 	}
-	return out
+	return append(out, x.dups[-i-1]...)
 }
 
 // Decide matches payments to notices. It is a pure function of its
@@ -186,8 +183,9 @@ func (x *index) get(key string, out []int32) []int32 {
 //
 // Cost: linear in the payments but for sorting (ids, notice keys). The
 // references of all payments are read in parallel (GOMAXPROCS workers),
-// payments are decided one by one in canonical order, and the Decision is
-// the same, byte for byte, whatever the parallelism. Amounts are held as
+// payments are decided one by one in canonical order, what is decided is
+// written out (allocations, exceptions, notice states) in parallel, and
+// the Decision is the same, byte for byte, whatever the parallelism. Amounts are held as
 // int64 multiples of their common smallest unit when they fit (exactly:
 // nothing is rounded), as decimals otherwise.
 func (e *Engine) Decide(notices []payment.Notice, payments []payment.Payment) Decision {

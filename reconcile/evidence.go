@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -241,16 +242,24 @@ func (e Evidence) Format(args ...string) string {
 	}
 	var b strings.Builder
 	b.Grow(size)
+	e.write(&b, func(k int) { b.WriteString(args[k]) })
+	return b.String()
+}
+
+// write writes the form's sentence to w, each placeholder by arg (its
+// argument number): Format's, for a caller that writes an argument
+// itself rather than passing it as a string.
+func (e Evidence) write(w io.StringWriter, arg func(k int)) {
+	text := e.Text()
 	last := 0
 	for i := 0; i < len(text); i++ {
 		if k, end, ok := placeholderAt(text, i); ok {
-			b.WriteString(text[last:i])
-			b.WriteString(args[k])
+			_, _ = w.WriteString(text[last:i])
+			arg(k)
 			last, i = end, end-1
 		}
 	}
-	b.WriteString(text[last:])
-	return b.String()
+	_, _ = w.WriteString(text[last:])
 }
 
 // placeholderAt reads a placeholder {digits:letters} starting at text[i]:
@@ -344,20 +353,42 @@ const noNoticePrefix = "no notice has code "
 // RefsText writes references as evidence holds them: "rule span" items
 // and then "no notice has code A, B", joined by "; ".
 func RefsText(refs []Ref) string {
+	size := 0
+	for _, r := range refs {
+		size += len("; ") + len(r.Rule) + len(" ") + len(r.Evidence)
+		if r.Unknown != nil {
+			size += len(noNoticePrefix)
+			for _, u := range r.Unknown {
+				size += len(u) + len(", ")
+			}
+		}
+	}
 	var b strings.Builder
+	b.Grow(size)
+	writeRefs(&b, refs)
+	return b.String()
+}
+
+// writeRefs writes RefsText(refs) to w.
+func writeRefs(w io.StringWriter, refs []Ref) {
 	for i, r := range refs {
 		if i > 0 {
-			b.WriteString("; ")
+			_, _ = w.WriteString("; ")
 		}
 		if r.Unknown != nil {
-			b.WriteString(noNoticePrefix + strings.Join(r.Unknown, ", "))
+			_, _ = w.WriteString(noNoticePrefix)
+			for k, u := range r.Unknown {
+				if k > 0 {
+					_, _ = w.WriteString(", ")
+				}
+				_, _ = w.WriteString(u)
+			}
 			continue
 		}
-		b.WriteString(string(r.Rule))
-		b.WriteString(" ")
-		b.WriteString(r.Evidence)
+		_, _ = w.WriteString(string(r.Rule))
+		_, _ = w.WriteString(" ")
+		_, _ = w.WriteString(r.Evidence)
 	}
-	return b.String()
 }
 
 // ReadRefs reads what RefsText wrote; false when an item is neither a

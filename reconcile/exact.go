@@ -125,8 +125,8 @@ type exactDecider struct {
 	// inverse, so comparing two notices is comparing two ints.
 	byKey   []int32
 	rank    []int32
-	codes   index
-	dossier index
+	codes   index[string]
+	dossier index[string]
 	sugg    *exactSuggester
 	allocs  []Allocation
 	excs    []Exception
@@ -134,8 +134,8 @@ type exactDecider struct {
 
 func (d *exactDecider) init(notices []payment.Notice) {
 	d.ns = make([]exactNotice, len(notices))
-	d.codes = newIndex(len(notices))
-	d.dossier = newIndex(len(notices))
+	d.codes = newIndex[string](len(notices))
+	d.dossier = newIndex[string](len(notices))
 	for i := range notices {
 		n := &notices[i]
 		st := payment.NoticeIssued
@@ -145,9 +145,13 @@ func (d *exactDecider) init(notices []payment.Notice) {
 		case payment.NoticeIssued, payment.NoticePartiallyPaid, payment.NoticePaid, payment.NoticeOverpaid:
 		}
 		d.ns[i] = exactNotice{n: n, status: st}
-		d.codes.add(string(n.Code), int32(i))
+		if n.Code != "" {
+			d.codes.add(string(n.Code), int32(i))
+		}
 		if n.Dossier != "" {
-			d.dossier.add(DossierKey(string(n.Dossier)), int32(i))
+			if k := DossierKey(string(n.Dossier)); k != "" {
+				d.dossier.add(k, int32(i))
+			}
 		}
 	}
 	d.byKey = make([]int32, len(notices))

@@ -62,19 +62,28 @@ func lookalikeDigit(c byte) (byte, bool) {
 // notice's dossier and a dossier written in a description match when their
 // keys are equal. Streaming callers index notices by this key.
 func DossierKey(s string) string {
-	f := Fold(s)
-	b := make([]byte, 0, len(f))
-	for i := 0; i < len(f); i++ {
-		c := f[i]
+	var buf [64]byte // most dossiers: the string is the one allocation
+	return string(dossierKeyAppend(buf[:0], s))
+}
+
+// dossierKeyAppend appends DossierKey(s) to dst.
+func dossierKeyAppend(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = foldAppend(dst, s)
+	// Compacted in place: what is kept is never ahead of what is read.
+	w := start
+	for i := start; i < len(dst); i++ {
+		c := dst[i]
 		if !isAlnum(c) {
 			continue
 		}
 		if d, ok := lookalikeDigit(c); ok {
 			c = d
 		}
-		b = append(b, c)
+		dst[w] = c
+		w++
 	}
-	return string(b)
+	return dst[:w]
 }
 
 // group is a maximal run of A-Z0-9 in the folded text.
@@ -134,8 +143,12 @@ func extract(description string, prefixes []string) []Reference {
 // extractInto is extract appending to refs[:0], so that a caller
 // extracting many descriptions reuses one buffer.
 func extractInto(refs []Reference, description string, prefixes []string) []Reference {
+	return extractFolded(refs, Fold(description), prefixes)
+}
+
+// extractFolded is extractInto of a description already folded (f).
+func extractFolded(refs []Reference, f string, prefixes []string) []Reference {
 	refs = refs[:0]
-	f := Fold(description)
 	var buf [32]group // most descriptions fit: no allocation for the groups
 	gs := groups(f, buf[:0])
 	if len(gs) == 0 {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
@@ -27,15 +28,18 @@ type colSuggester struct {
 	byBoth   buckets[[2]int64]
 }
 
-// buckets groups notice positions by a key: bucket b is items[off[b]:off[b+1]].
+// buckets groups notice positions by a key: bucket b is items[off[b]:off[b+1]],
+// issued[off[b]:off[b+1]] their issue times (copies, side by side: a
+// scan's binary search and walk read one array, not a notice each).
 type buckets[K comparable] struct {
-	at    map[K]int32
-	off   []int32
-	items []int32
+	at     map[K]int32
+	off    []int32
+	items  []int32
+	issued []time.Time
 }
 
 // makeBuckets fills buckets from order, keeping its order in each.
-func makeBuckets[K comparable](order []int32, key func(int32) (K, bool)) buckets[K] {
+func makeBuckets[K comparable](order []int32, ns []payment.Notice, key func(int32) (K, bool)) buckets[K] {
 	at := map[K]int32{}
 	ids := make([]int32, len(order))
 	var count []int32
@@ -59,22 +63,26 @@ func makeBuckets[K comparable](order []int32, key func(int32) (K, bool)) buckets
 		off[b+1] = off[b] + c
 	}
 	items := make([]int32, off[len(count)])
+	issued := make([]time.Time, len(items))
 	next := append([]int32(nil), off[:len(count)]...)
 	for j, i := range order {
 		if b := ids[j]; b >= 0 {
 			items[next[b]] = i
+			issued[next[b]] = ns[i].IssuedAt
 			next[b]++
 		}
 	}
-	return buckets[K]{at: at, off: off, items: items}
+	return buckets[K]{at: at, off: off, items: items, issued: issued}
 }
 
-func (b *buckets[K]) get(k K) []int32 {
+// get is the bucket of k: its notices and their issue times.
+func (b *buckets[K]) get(k K) ([]int32, []time.Time) {
 	id, ok := b.at[k]
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return b.items[b.off[id]:b.off[id+1]]
+	lo, hi := b.off[id], b.off[id+1]
+	return b.items[lo:hi], b.issued[lo:hi]
 }
 
 // maxScan bounds the notices looked at per bucket, so one popular amount
@@ -89,37 +97,52 @@ type suggestion struct {
 	age   time.Duration
 }
 
-func (d *colDecider) suggest(p *payment.Payment, amount int64) []string {
+// suggest appends to out the notices suggested for p, best first.
+func (d *colDecider) suggest(p *payment.Payment, amount int64, out []int32) []int32 {
 	if d.e.limit < 0 {
-		return []string{}
+		return out
 	}
-	if d.sugg == nil {
-		d.sugg = d.buildSuggester()
-	}
-	name := FoldName(p.PayerName)
+	d.suggester()
+	d.nameBuf = foldNameAppend(d.nameBuf[:0], p.PayerName)
+	name := d.nameBuf
 	nameID := int32(-1)
-	if id, ok := d.sugg.names[name]; ok && name != "" {
+	if id, ok := d.sugg.names[string(name)]; ok && len(name) > 0 {
 		nameID = id
 	}
 	cands := d.cbuf[:0]
 	want := 2 * d.e.limit
-	if name != "" {
-		cands = d.scan(p, d.sugg.byBoth.get([2]int64{amount, int64(nameID)}), amount, nameID, want, cands)
-		cands = d.scan(p, d.sugg.byName.get(nameID), amount, nameID, want, cands)
+	if len(name) > 0 {
+		bucket, issued := d.sugg.byBoth.get([2]int64{amount, int64(nameID)})
+		cands = d.scan(p, bucket, issued, amount, nameID, want, cands)
+		bucket, issued = d.sugg.byName.get(nameID)
+		cands = d.scan(p, bucket, issued, amount, nameID, want, cands)
 	}
-	cands = d.scan(p, d.sugg.byAmount.get(amount), amount, nameID, want, cands)
+	bucket, issued := d.sugg.byAmount.get(amount)
+	cands = d.scan(p, bucket, issued, amount, nameID, want, cands)
 	slices.SortFunc(cands, func(x, y suggestion) int {
 		return cmp.Or(cmp.Compare(y.score, x.score), cmp.Compare(x.age, y.age), cmp.Compare(d.rank[x.idx], d.rank[y.idx]))
 	})
-	out := make([]string, 0, d.e.limit)
-	for _, c := range cands {
-		if len(out) == d.e.limit {
+	for k, c := range cands {
+		if k == d.e.limit {
 			break
 		}
-		out = append(out, d.notices[c.idx].ID)
+		out = append(out, c.idx)
 	}
 	d.cbuf = cands
 	return out
+}
+
+// suggester waits for the goroutine building the suggester, if one was
+// started, or builds it.
+func (d *colDecider) suggester() *colSuggester {
+	if d.suggDone != nil {
+		<-d.suggDone
+		d.suggDone = nil
+	}
+	if d.sugg == nil && d.e.limit >= 0 {
+		d.sugg = d.buildSuggester()
+	}
+	return d.sugg
 }
 
 func seenCand(cands []suggestion, i int32) bool {
@@ -135,11 +158,11 @@ func seenCand(cands []suggestion, i int32) bool {
 // first, and collects up to want new candidates with a positive score.
 // The candidates already collected are the ones seen: cands holds every
 // notice that scored.
-func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, nameID int32, want int, cands []suggestion) []suggestion {
+func (d *colDecider) scan(p *payment.Payment, bucket []int32, at []time.Time, amount int64, nameID int32, want int, cands []suggestion) []suggestion {
 	if len(bucket) == 0 {
 		return cands
 	}
-	issued := func(k int) time.Time { return d.notices[bucket[k]].IssuedAt }
+	issued := func(k int) time.Time { return at[k] }
 	mid := sort.Search(len(bucket), func(k int) bool { return issued(k).After(p.PaidAt) })
 	latest, earliest := p.PaidAt.Add(skew), p.PaidAt.Add(-d.e.window)
 	back, fwd := mid-1, mid
@@ -166,9 +189,8 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 		if !d.st[i].open() || seenCand(cands, i) {
 			continue
 		}
-		n := &d.notices[i]
 		score := 0
-		if n.Total.Currency == p.Amount.Currency && d.total[i]-d.paid[i] == amount {
+		if d.total[i]-d.paid[i] == amount && d.sameCurrency(i, p) {
 			score += 2
 		}
 		if nameID >= 0 && d.sugg.nameID[i] == nameID {
@@ -177,7 +199,7 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 		if score == 0 {
 			continue
 		}
-		age := p.PaidAt.Sub(n.IssuedAt)
+		age := p.PaidAt.Sub(at[k])
 		if age < 0 {
 			age = -age
 		}
@@ -187,33 +209,67 @@ func (d *colDecider) scan(p *payment.Payment, bucket []int32, amount int64, name
 	return cands
 }
 
+// sameCurrency reports whether notice i is in p's currency, from the
+// notice's column when p is in VND (as every payment reaching a
+// suggestion is).
+func (d *colDecider) sameCurrency(i int32, p *payment.Payment) bool {
+	if p.Amount.Currency == payment.VND {
+		return d.vnd[i]
+	}
+	return d.notices[i].Total.Currency == p.Amount.Currency
+}
+
 func (d *colDecider) buildSuggester() *colSuggester {
 	ns := d.notices
 	s := &colSuggester{nameID: make([]int32, len(ns)), names: map[string]int32{}}
-	folded := make([]string, len(ns))
+	// The names folded into one buffer per range, each looked up
+	// without a string of its own: a string only for a name new to the
+	// dictionary.
+	type folded struct {
+		lo   int
+		b    []byte
+		ends []int32
+	}
+	var mu sync.Mutex
+	var parts []folded
 	parFor(len(ns), func(lo, hi int) {
+		f := folded{lo: lo, ends: make([]int32, 0, hi-lo)}
 		for i := lo; i < hi; i++ {
-			folded[i] = FoldName(ns[i].PayerName)
+			f.b = foldNameAppend(f.b, ns[i].PayerName)
+			f.ends = append(f.ends, int32(len(f.b))) //nolint:gosec // G115: a range's names are far below 2 GiB
 		}
+		mu.Lock()
+		parts = append(parts, f)
+		mu.Unlock()
 	})
-	for i, f := range folded {
-		s.nameID[i] = -1
-		if f == "" {
-			continue
+	slices.SortFunc(parts, func(a, b folded) int { return cmp.Compare(a.lo, b.lo) })
+	for _, f := range parts {
+		start := int32(0)
+		for k, end := range f.ends {
+			i := f.lo + k
+			name := f.b[start:end]
+			start = end
+			s.nameID[i] = -1
+			if len(name) == 0 {
+				continue
+			}
+			id, ok := s.names[string(name)]
+			if !ok {
+				id = int32(len(s.names)) //nolint:gosec // G115: at most one name per notice (maxPositions)
+				s.names[string(name)] = id
+			}
+			s.nameID[i] = id
 		}
-		id, ok := s.names[f]
-		if !ok {
-			id = int32(len(s.names)) //nolint:gosec // G115: at most one name per notice (maxPositions)
-			s.names[f] = id
-		}
-		s.nameID[i] = id
 	}
 	// One sort of every notice by (issued, system, id); buckets filled in
 	// that order come out sorted.
 	order := make([]int32, 0, len(ns))
 	issued := make([]int64, len(ns))
 	for i := range ns {
-		if d.st[i] == stCancelled || d.st[i] == stExpired {
+		// The notice's own status, not d.st: this may run while
+		// payments are decided (and d.st changes), and a cancelled or
+		// expired notice stays so.
+		if ns[i].Status == payment.NoticeCancelled || ns[i].Status == payment.NoticeExpired {
 			continue
 		}
 		issued[i] = ns[i].IssuedAt.UnixNano()
@@ -225,10 +281,15 @@ func (d *colDecider) buildSuggester() *colSuggester {
 		}
 		return cmp.Compare(d.rank[a], d.rank[b])
 	})
-	s.byAmount = makeBuckets(order, func(i int32) (int64, bool) { return d.total[i], true })
-	s.byName = makeBuckets(order, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
-	s.byBoth = makeBuckets(order, func(i int32) ([2]int64, bool) {
-		return [2]int64{d.total[i], int64(s.nameID[i])}, s.nameID[i] >= 0
-	})
+	together(len(ns) >= parallelMin,
+		func() { s.byAmount = makeBuckets(order, ns, func(i int32) (int64, bool) { return d.total[i], true }) },
+		func() {
+			s.byName = makeBuckets(order, ns, func(i int32) (int32, bool) { return s.nameID[i], s.nameID[i] >= 0 })
+		},
+		func() {
+			s.byBoth = makeBuckets(order, ns, func(i int32) ([2]int64, bool) {
+				return [2]int64{d.total[i], int64(s.nameID[i])}, s.nameID[i] >= 0
+			})
+		})
 	return s
 }

@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/feerecon/feerecon/payment"
@@ -192,9 +194,21 @@ type Exception struct {
 
 // ExceptionID builds the deterministic id of an exception.
 func ExceptionID(kind ExceptionKind, keys ...string) string {
-	id := string(kind)
+	size := len(kind)
 	for _, k := range keys {
-		id += "|" + k
+		size += 1 + len(k)
 	}
-	return id
+	var b strings.Builder
+	b.Grow(size)
+	writeExceptionID(&b, kind, keys...)
+	return b.String()
+}
+
+// writeExceptionID writes ExceptionID(kind, keys...) to w.
+func writeExceptionID(w io.StringWriter, kind ExceptionKind, keys ...string) {
+	_, _ = w.WriteString(string(kind))
+	for _, k := range keys {
+		_, _ = w.WriteString("|")
+		_, _ = w.WriteString(k)
+	}
 }
